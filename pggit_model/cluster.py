@@ -1,0 +1,466 @@
+"""The real PostgreSQL: a throwaway cluster this process owns, or an existing server given by DSN.
+
+A throwaway cluster lives in a temp directory named ``pggit-model-*`` holding ``data/``, the unix
+socket directory ``sock/`` and ``owner.json`` (our pid). It listens on its private socket only, uses
+trust auth, and trades durability for speed. It is stopped and removed on ``close()``, at exit and on
+SIGTERM; a run killed harder leaves the directory behind, and the next run sweeps it (owner pid dead).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import glob
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import attrs
+import psycopg
+from psycopg import sql
+
+from .errors import ClusterStartFailed, PostgresNotFound, ServerUnreachable
+
+DIR_PREFIX = "pggit-model-"
+#: Every database the harness creates carries this prefix; on a server it does not own it never
+#: touches a database without it.
+DB_PREFIX = "pggit_model_"
+#: Where server binaries are looked for after pg_config and PATH; overridable (tests use it).
+DEFAULT_SEARCH = ("/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin", "/usr/pgsql-*/bin")
+REQUIRED = ("initdb", "postgres", "psql")
+SPEED_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "100",
+    "shared_buffers": "128MB",
+    # A run that dies never leaves a server waiting forever on a half-open client.
+    "idle_in_transaction_session_timeout": "10min",
+}
+
+
+@attrs.frozen
+class PgBinaries:
+    """A directory holding initdb, postgres, psql (and pg_ctl) of one PostgreSQL version."""
+
+    bindir: Path
+    version: str  # e.g. "15.18"
+    searched: tuple[str, ...] = ()
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".")[0])
+
+    def tool(self, name: str) -> str:
+        return str(self.bindir / name)
+
+
+def _version_of(bindir: Path) -> str | None:
+    try:
+        out = subprocess.run(
+            [str(bindir / "postgres"), "--version"], capture_output=True, text=True, timeout=20, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"(\d+(?:\.\d+)?)", out)
+    return m.group(1) if m else None
+
+
+def _version_key(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in v.split("."))
+
+
+def find_binaries(bindir: str | os.PathLike[str] | None = None) -> PgBinaries:
+    """Find PostgreSQL server binaries, highest version first.
+
+    Order: an explicit ``bindir`` (or env PGGIT_MODEL_PG_BINDIR), ``pg_config --bindir``, the directory
+    of ``postgres`` on PATH, then the globs in PGGIT_MODEL_PG_SEARCH (``:``-separated; default
+    DEFAULT_SEARCH). Raises PostgresNotFound listing every place looked in.
+    """
+    explicit = bindir or os.environ.get("PGGIT_MODEL_PG_BINDIR")
+    searched: list[str] = []
+    candidates: list[Path] = []
+    if explicit:
+        candidates.append(Path(explicit))
+        searched.append(f"{explicit} (explicit)")
+    else:
+        searched.append("pg_config --bindir")
+        pg_config = shutil.which("pg_config")
+        if pg_config:
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=20)
+                if out.returncode == 0 and out.stdout.strip():
+                    candidates.append(Path(out.stdout.strip()))
+        searched.append("PATH")
+        on_path = shutil.which("postgres")
+        if on_path:
+            candidates.append(Path(on_path).resolve().parent)
+        patterns = os.environ.get("PGGIT_MODEL_PG_SEARCH", ":".join(DEFAULT_SEARCH)).split(":")
+        for pattern in filter(None, patterns):
+            searched.append(pattern)
+            candidates.extend(Path(p) for p in glob.glob(pattern))
+    found: list[PgBinaries] = []
+    for cand in dict.fromkeys(candidates):  # dedupe, keep order
+        if all((cand / tool).is_file() for tool in REQUIRED):
+            version = _version_of(cand)
+            if version:
+                found.append(PgBinaries(cand, version, tuple(searched)))
+    if not found:
+        raise PostgresNotFound(
+            "no PostgreSQL server binaries (initdb, postgres, psql) found; looked in: "
+            + ", ".join(searched)
+            + ". Install the 'postgresql' package (Debian: apt-get install postgresql), "
+            "pass --pg-bindir DIR, or use an existing server with --pg-dsn / PGGIT_MODEL_DSN."
+        )
+    if explicit:
+        return found[0]
+    return max(found, key=lambda b: _version_key(b.version))
+
+
+def mask_dsn(dsn: str) -> str:
+    """The DSN with any password replaced by ``***``, for messages."""
+    masked = re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", dsn)
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", masked)
+
+
+class Server(Protocol):
+    """What the harness needs from PostgreSQL: conninfo per database, and a version."""
+
+    version: str
+
+    def conninfo(self, dbname: str) -> str: ...
+
+    def close(self) -> None: ...
+
+
+def connect(conninfo: str, *, autocommit: bool = True, timeouts: bool = True) -> psycopg.Connection:
+    """Connect with statement/lock timeouts so that nothing the harness runs can hang."""
+    options = "-c statement_timeout=60s -c lock_timeout=20s" if timeouts else ""
+    return psycopg.connect(conninfo, autocommit=autocommit, options=options, connect_timeout=10)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _unprivileged_user() -> pwd.struct_passwd:
+    """initdb/postgres refuse root: pick the OS user to run them as (env PGGIT_MODEL_PG_USER)."""
+    wanted = os.environ.get("PGGIT_MODEL_PG_USER")
+    names = [wanted] if wanted else ["postgres", "nobody"]
+    for name in names:
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(name)
+    raise ClusterStartFailed(
+        f"running as root, and no unprivileged OS user ({', '.join(n for n in names if n)}) exists to run "
+        "the PostgreSQL server as; create one (useradd postgres) or set PGGIT_MODEL_PG_USER."
+    )
+
+
+def sweep_stale(tmp_root: str | None = None) -> list[Path]:
+    """Stop and remove throwaway clusters whose owning process is gone; return what was removed."""
+    removed = []
+    root = Path(tmp_root or tempfile.gettempdir())
+    for d in root.glob(DIR_PREFIX + "*"):
+        owner = d / "owner.json"
+        try:
+            info = json.loads(owner.read_text())
+            owner_pid = int(info["pid"])
+        except (OSError, ValueError, KeyError):
+            # Not ours or half-created: only sweep directories old enough not to be starting now.
+            if time.time() - d.stat().st_mtime < 600:
+                continue
+            owner_pid = -1
+        if owner_pid > 0 and _pid_alive(owner_pid):
+            continue
+        _stop_postmaster(d / "data", timeout=10)
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d)
+    return removed
+
+
+def _postmaster_pid(datadir: Path) -> int | None:
+    try:
+        return int((datadir / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return None
+
+
+def _stop_postmaster(datadir: Path, timeout: float) -> None:
+    """Fast shutdown (SIGINT), then immediate (SIGQUIT), then SIGKILL: never leave a server behind."""
+    pid = _postmaster_pid(datadir)
+    if pid is None or not _pid_alive(pid):
+        return
+    for sig, wait in ((signal.SIGINT, timeout), (signal.SIGQUIT, 5.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
+            if not _pid_alive(pid):
+                return
+            time.sleep(0.02)
+
+
+_live_clusters: set[ThrowawayCluster] = set()
+_signal_lock = threading.Lock()
+_signals_installed = False
+
+
+def _close_all() -> None:
+    for c in list(_live_clusters):
+        c.close()
+
+
+def _install_signal_handlers() -> None:
+    """Turn SIGTERM/SIGHUP into SystemExit so atexit stops our clusters (Ctrl-C already raises)."""
+    global _signals_installed
+    with _signal_lock:
+        if _signals_installed or threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) in (signal.SIG_DFL, None):
+                signal.signal(sig, lambda signum, frame: (_ for _ in ()).throw(SystemExit(128 + signum)))
+        atexit.register(_close_all)
+        _signals_installed = True
+
+
+class ThrowawayCluster:
+    """A PostgreSQL cluster in a temp dir, owned by this process, removed on close()."""
+
+    def __init__(self, binaries: PgBinaries, *, settings: dict[str, str] | None = None) -> None:
+        self.binaries = binaries
+        self.version = binaries.version
+        self.settings = {**SPEED_SETTINGS, **(settings or {})}
+        self.root: Path | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self._run_as: pwd.struct_passwd | None = None
+        self._closed = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> ThrowawayCluster:
+        sweep_stale()
+        _install_signal_handlers()
+        self.root = Path(tempfile.mkdtemp(prefix=DIR_PREFIX))
+        _live_clusters.add(self)
+        (self.root / "owner.json").write_text(json.dumps({"pid": os.getpid(), "started": time.time()}))
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _ids(self) -> tuple[int | None, int | None, list[int] | None]:
+        """(user, group, extra_groups) for subprocess: drop root's groups when switching user."""
+        if self._run_as is None:
+            return None, None, None
+        return self._run_as.pw_uid, self._run_as.pw_gid, []
+
+    def _start(self) -> None:
+        assert self.root is not None
+        data, sock = self.root / "data", self.root / "sock"
+        sock.mkdir()
+        if os.geteuid() == 0:
+            self._run_as = _unprivileged_user()
+            for p in (self.root, sock):
+                os.chown(p, self._run_as.pw_uid, self._run_as.pw_gid)
+        env = {**os.environ, "LC_ALL": "C", "TZ": "UTC"}
+        uid, gid, groups = self._ids()
+        init = subprocess.run(
+            [self.binaries.tool("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+             "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
+            capture_output=True, text=True, env=env, cwd=self.root, timeout=120,
+            user=uid, group=gid, extra_groups=groups,
+        )
+        if init.returncode != 0:
+            raise ClusterStartFailed(
+                f"initdb failed (exit {init.returncode}) in {data}: {init.stderr.strip()[-800:]}. "
+                "Check that the PostgreSQL binaries work, or use an existing server with --pg-dsn."
+            )
+        args = [self.binaries.tool("postgres"), "-D", str(data), "-k", str(sock), "-c", "listen_addresses="]
+        for k, v in self.settings.items():
+            args += ["-c", f"{k}={v}"]
+        log = open(self.root / "server.log", "wb")  # noqa: SIM115 - kept open for the server's life
+        try:
+            # Own session: a Ctrl-C in the terminal reaches us, and we shut the server down in order.
+            self.process = subprocess.Popen(
+                args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.root,
+                start_new_session=True, user=uid, group=gid, extra_groups=groups,
+            )
+        finally:
+            log.close()
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None:
+                raise ClusterStartFailed(
+                    f"the PostgreSQL server exited at start (code {self.process.returncode}): "
+                    f"{self.log_tail()}. Fix the cause above or use --pg-dsn."
+                )
+            try:
+                with connect(self.conninfo("postgres"), timeouts=False) as conn:
+                    conn.execute("SELECT 1")
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise ClusterStartFailed(
+                        f"the PostgreSQL server did not accept connections within 60 s: {self.log_tail()}"
+                    ) from None
+                time.sleep(0.05)
+
+    def log_tail(self, chars: int = 800) -> str:
+        try:
+            return (self.root / "server.log").read_text(errors="replace")[-chars:].strip()  # type: ignore[operator]
+        except OSError:
+            return "(no server log)"
+
+    def close(self) -> None:
+        """Stop the server and remove the directory. Idempotent; safe from atexit."""
+        if self._closed:
+            return
+        self._closed = True
+        _live_clusters.discard(self)
+        if self.root is None:
+            return
+        if self.process is not None and self.process.poll() is None:
+            _stop_postmaster(self.root / "data", timeout=15)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> ThrowawayCluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- addressing ----------------------------------------------------------------------------
+    @property
+    def socket_dir(self) -> Path:
+        assert self.root is not None
+        return self.root / "sock"
+
+    def conninfo(self, dbname: str) -> str:
+        return psycopg.conninfo.make_conninfo(host=str(self.socket_dir), user="postgres", dbname=dbname)
+
+    def psql_env(self) -> dict[str, str]:
+        return {"PGHOST": str(self.socket_dir), "PGUSER": "postgres"}
+
+
+class ExternalServer:
+    """An existing server reached by DSN: the harness only creates/drops databases named DB_PREFIX*."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        try:
+            with connect(dsn, timeouts=False) as conn:
+                row = conn.execute("SHOW server_version").fetchone()
+                is_super = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+        except psycopg.Error as e:
+            raise ServerUnreachable(
+                f"cannot connect to the PostgreSQL server at {mask_dsn(dsn)!r}: {str(e).strip()}. "
+                "Check the DSN (--pg-dsn / PGGIT_MODEL_DSN) and that the server is running, or omit it "
+                "to use a throwaway cluster."
+            ) from None
+        assert row is not None
+        self.version = str(row[0]).split()[0]
+        if not (is_super and is_super[0]):
+            raise ServerUnreachable(
+                f"the role in {mask_dsn(dsn)!r} is not a superuser; pgGit's event triggers need one. "
+                "Connect as a superuser, or omit --pg-dsn to use a throwaway cluster."
+            )
+
+    def conninfo(self, dbname: str) -> str:
+        if not dbname.startswith(DB_PREFIX) and dbname != "postgres":
+            raise ValueError(f"refusing to use database {dbname!r} on an external server: not ours")
+        params = psycopg.conninfo.conninfo_to_dict(self.dsn)
+        params["dbname"] = dbname
+        return psycopg.conninfo.make_conninfo(**params)  # type: ignore[arg-type]
+
+    def psql_env(self) -> dict[str, str]:
+        return {}
+
+    def close(self) -> None:
+        pass
+
+
+def start_server(dsn: str | None = None, bindir: str | None = None) -> ThrowawayCluster | ExternalServer:
+    """The server the harness uses: ``dsn`` (or env PGGIT_MODEL_DSN) if given, else a throwaway cluster."""
+    dsn = dsn or os.environ.get("PGGIT_MODEL_DSN")
+    if dsn:
+        return ExternalServer(dsn)
+    return ThrowawayCluster(find_binaries(bindir)).start()
+
+
+def new_dbname(tag: str) -> str:
+    """A fresh database name with our prefix (so an external server's other databases are safe)."""
+    return f"{DB_PREFIX}{tag}_{uuid.uuid4().hex[:10]}"
+
+
+def create_database(server: Server, name: str, template: str | None = None) -> None:
+    assert name.startswith(DB_PREFIX), name
+    with connect(server.conninfo("postgres")) as conn:
+        if template:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
+            )
+        else:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def drop_database(server: Server, name: str, conn: psycopg.Connection | None = None) -> None:
+    """Drop one of our databases, terminating its sessions first (WITH FORCE)."""
+    if not name.startswith(DB_PREFIX):
+        raise ValueError(f"refusing to drop database {name!r}: it does not carry the prefix {DB_PREFIX!r}")
+    stmt = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    if conn is not None:
+        conn.execute(stmt)
+        return
+    with connect(server.conninfo("postgres")) as c:
+        c.execute(stmt)
+
+
+def our_databases(server: Server) -> list[str]:
+    with connect(server.conninfo("postgres")) as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s) ORDER BY 1", [DB_PREFIX]
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+@contextlib.contextmanager
+def server_session(dsn: str | None = None, bindir: str | None = None) -> Iterator[ThrowawayCluster | ExternalServer]:
+    server = start_server(dsn, bindir)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+__all__: Sequence[str] = (
+    "DB_PREFIX", "ExternalServer", "PgBinaries", "Server", "ThrowawayCluster", "connect", "create_database",
+    "drop_database", "find_binaries", "mask_dsn", "new_dbname", "our_databases", "server_session",
+    "start_server", "sweep_stale",
+)

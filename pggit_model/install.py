@@ -1,0 +1,238 @@
+"""Install a backend — a pgGit checkout or the bundled reference — into a database, with a report.
+
+Both backends are installed the same way pgGit's own docs say (contract I1): ``cd sql && psql -X -d DB
+-f install.sql``, so ``\\i`` includes resolve exactly as psql resolves them. Module errors do not abort
+(I3): every ``psql:<file>:<line>: ERROR:`` is counted per file, and afterwards each contract function
+is looked up with ``to_regprocedure`` (I4). A missing function is a finding, not a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+import psycopg
+
+from .cluster import connect
+from .errors import InstallFailed, NotAPggitCheckout
+
+REFERENCE_SOURCE = Path(__file__).parent / "reference"
+
+#: Contract §4 signatures (as to_regprocedure reads them) -> the rule ids a missing one blocks.
+CONTRACT_FUNCTIONS: Mapping[str, tuple[str, ...]] = {
+    "pggit.get_version(text)": ("V17",),
+    "pggit.get_history(text, integer)": ("V18",),
+    "pggit.show_table_versions(text)": ("V19",),
+    "pggit.create_branch(text, text, boolean)": ("B2", "B3", "B4", "B5"),
+    "pggit.checkout_branch(text)": ("B6", "B7", "B8"),
+    "pggit.delete_branch(text, boolean)": ("B10",),
+    "pggit.list_branches(pggit.branch_status, integer)": ("B11",),
+    "pggit.create_commit(text, text, text, uuid[])": ("C1", "C2", "C3", "C4", "C6"),
+    "pggit.commit_changes(text, text, text)": ("C7",),
+    "pggit.generate_trinity_id()": ("T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9"),
+    "pggit.compute_ddl_hash(pggit.object_type, text, text)": ("H1", "H2", "H3"),
+    "pggit.compute_table_component_hashes(text, text)": ("H4",),
+    "pggit.update_all_hashes()": ("H5",),
+    "pggit.detect_changes_by_hash()": ("H6",),
+    "pggit.export_schema_hashes(text)": ("H7",),
+    "pggit.merge_branches(text, text, text)": ("M1", "M2", "M3", "M4", "M5", "M6"),
+}
+
+_ERROR_LINE = re.compile(r"^psql:(?P<file>[^:]+):(?P<line>\d+): (?P<level>ERROR|FATAL):\s+(?P<msg>.*)$")
+_FILE_MARK = re.compile(r"^@@pggit-model-file (?P<file>.+)$")
+# Aligned psql output indents data rows with a space, so a bare upper-case line is a command tag.
+_COMMAND_TAG = re.compile(r"^[A-Z][A-Z ]*[A-Z](?: \d+)*$")
+_ROW_FOOTER = re.compile(r"^\(\d+ rows?\)$")
+_INCLUDE = re.compile(r"^\s*\\(?:i|include|ir|include_relative)\s+(?P<path>'[^']*'|\S+)\s*$")
+
+
+@attrs.frozen
+class FileReport:
+    """What happened to one included file: statements that ran ok, that errored, and the first error."""
+
+    path: str
+    ok: int = 0
+    errors: int = 0
+    first_error: str | None = None
+
+
+@attrs.frozen
+class InstallReport:
+    backend: str  # "reference" or "pggit"
+    source: str
+    digest: str  # sha256 of every file under sql/, to tell checkouts apart in run records
+    files: tuple[FileReport, ...]
+    present: tuple[str, ...]
+    missing: tuple[str, ...]
+    seconds: float
+    psql_exit: int
+    log: str = attrs.field(repr=False, default="")
+
+    @property
+    def error_count(self) -> int:
+        return sum(f.errors for f in self.files)
+
+    @property
+    def blocked_rules(self) -> tuple[str, ...]:
+        return tuple(sorted({r for f in self.missing for r in CONTRACT_FUNCTIONS[f]}))
+
+    def summary(self) -> str:
+        errored = [f for f in self.files if f.errors]
+        lines = [
+            f"{self.backend} backend from {self.source} (sha256 {self.digest[:12]}): "
+            f"{len(self.files)} files, {sum(f.ok for f in self.files)} statements ok, "
+            f"{self.error_count} errors in {len(errored)} files, {self.seconds:.2f} s",
+            f"contract functions: {len(self.present)}/{len(CONTRACT_FUNCTIONS)} present",
+        ]
+        lines += [f"  missing {m} (blocks {', '.join(CONTRACT_FUNCTIONS[m])})" for m in self.missing]
+        lines += [f"  {f.path}: {f.errors} errors, first: {f.first_error}" for f in errored[:20]]
+        if len(errored) > 20:
+            lines.append(f"  … and {len(errored) - 20} more files with errors")
+        return "\n".join(lines)
+
+
+def check_source(source: str | os.PathLike[str]) -> Path:
+    """The ``sql/install.sql`` of a checkout, or NotAPggitCheckout saying what to pass instead."""
+    root = Path(source).expanduser()
+    if not root.is_dir():
+        raise NotAPggitCheckout(
+            f"--pggit-source {str(source)!r} is not a directory. Pass the root of a pgGit source checkout "
+            "(the directory holding sql/install.sql), or omit it to use the bundled reference backend."
+        )
+    install_sql = root / "sql" / "install.sql"
+    if not install_sql.is_file():
+        raise NotAPggitCheckout(
+            f"{root} is not a pgGit checkout: {install_sql} does not exist. Pass the root of a pgGit source "
+            "checkout (the directory holding sql/install.sql), or omit --pggit-source for the reference backend."
+        )
+    return install_sql
+
+
+def source_digest(source: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted((source / "sql").rglob("*.sql")):
+        h.update(p.relative_to(source).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _marked_script(install_sql: Path) -> str:
+    """install.sql with an ``\\echo`` marker before each top-level include, to attribute ok statements."""
+    out = []
+    for line in install_sql.read_text(encoding="utf-8", errors="replace").splitlines():
+        m = _INCLUDE.match(line)
+        if m:
+            out.append(f"\\echo '@@pggit-model-file {m.group('path').strip(chr(39))}'")
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def parse_log(log: str, top: str = "install.sql") -> list[FileReport]:
+    """Per-file statement counts from psql's merged stdout/stderr (errors carry their own file name)."""
+    ok: dict[str, int] = {top: 0}
+    errors: dict[str, list[str]] = {}
+    current = top
+    for raw in log.splitlines():
+        line = raw.rstrip()
+        if m := _FILE_MARK.match(line):
+            current = m.group("file")
+            ok.setdefault(current, 0)
+        elif m := _ERROR_LINE.match(line):
+            errors.setdefault(_norm(m.group("file")), []).append(f"line {m.group('line')}: {m.group('msg')}")
+        elif _COMMAND_TAG.match(line) or _ROW_FOOTER.match(line):
+            ok[current] = ok.get(current, 0) + 1
+    names = list(dict.fromkeys([*ok, *errors]))
+    return [
+        FileReport(
+            path=n,
+            ok=ok.get(n, 0),
+            errors=len(errors.get(n, [])),
+            first_error=errors[n][0] if n in errors else None,
+        )
+        for n in names
+    ]
+
+
+def _norm(path: str) -> str:
+    return path[2:] if path.startswith("./") else path
+
+
+def install(
+    conninfo: str,
+    source: str | os.PathLike[str] | None = None,
+    *,
+    psql: str = "psql",
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600,
+) -> InstallReport:
+    """Install ``source`` (a pgGit checkout; default: the bundled reference) into the database at conninfo."""
+    backend = "pggit" if source is not None else "reference"
+    root = Path(source).expanduser().resolve() if source is not None else REFERENCE_SOURCE
+    install_sql = check_source(root)
+    started = time.monotonic()
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", prefix="pggit-model-install-", delete=False) as f:
+        f.write(_marked_script(install_sql))
+        wrapper = f.name
+    try:
+        proc = subprocess.run(
+            # No ON_ERROR_STOP and no -1: optional modules fail and the core must still install (I3).
+            [psql, "-X", "-v", "ON_ERROR_STOP=0", "-v", "VERBOSITY=default", "-d", conninfo, "-f", wrapper],
+            cwd=install_sql.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            env={**os.environ, **(env or {}), "PGOPTIONS": "-c client_min_messages=warning"},
+            timeout=timeout,
+        )
+    except FileNotFoundError:
+        raise InstallFailed(f"cannot run psql ({psql!r}): not found. Install the PostgreSQL client.") from None
+    except subprocess.TimeoutExpired:
+        raise InstallFailed(f"installing {root} took longer than {timeout:.0f} s; aborted.") from None
+    finally:
+        os.unlink(wrapper)
+    log = proc.stdout.replace(wrapper, "install.sql")
+    if proc.returncode not in (0, 3) or "could not connect" in log[:2000]:
+        raise InstallFailed(f"psql could not install {root} (exit {proc.returncode}): {log.strip()[-600:]}")
+    present, missing = check_functions(conninfo)
+    return InstallReport(
+        backend=backend,
+        source=str(root),
+        digest=source_digest(root),
+        files=tuple(parse_log(log)),
+        present=present,
+        missing=missing,
+        seconds=time.monotonic() - started,
+        psql_exit=proc.returncode,
+        log=log,
+    )
+
+
+def check_functions(conninfo: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Which contract §4 functions exist in the database (I4)."""
+    sigs = list(CONTRACT_FUNCTIONS)
+    with connect(conninfo) as conn:
+        has_schema = conn.execute("SELECT to_regnamespace('pggit') IS NOT NULL").fetchone()
+        if not (has_schema and has_schema[0]):
+            return (), tuple(sigs)
+        try:
+            rows = conn.execute(
+                "SELECT s, to_regprocedure(s) IS NOT NULL FROM unnest(%s::text[]) AS s", [sigs]
+            ).fetchall()
+        except psycopg.Error:
+            # A missing enum type makes to_regprocedure itself raise for signatures that name it.
+            rows = []
+            for s in sigs:
+                try:
+                    r = conn.execute("SELECT to_regprocedure(%s) IS NOT NULL", [s]).fetchone()
+                    rows.append((s, bool(r and r[0])))
+                except psycopg.Error:
+                    rows.append((s, False))
+    present = tuple(s for s, ok in rows if ok)
+    return present, tuple(s for s in sigs if s not in present)

@@ -1,0 +1,197 @@
+"""A clean pgGit state for every Hypothesis example.
+
+* ``Template``: one database per session with the backend installed; everything else is cloned from it.
+* ``RollbackIsolation``: one database, one transaction per example, rolled back at the end; the example's
+  own BEGIN/COMMIT/ROLLBACK become savepoints (``NestedTransactions``). Cheapest reset (< 1 ms).
+* ``ClonePool``: for machines that must really COMMIT (faults, several sessions): databases pre-cloned
+  from the template by a background thread; used ones are dropped in the background.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+
+from .cluster import Server, connect, create_database, drop_database, new_dbname
+from .errors import PggitModelError
+from .install import InstallReport, install
+
+
+class Template:
+    """The session's template database: created once, the backend installed into it."""
+
+    def __init__(self, server: Server, source: str | Path | None = None, psql: str = "psql") -> None:
+        self.server = server
+        self.dbname = new_dbname("tpl")
+        create_database(server, self.dbname)
+        try:
+            self.report: InstallReport = install(
+                server.conninfo(self.dbname), source, psql=psql, env=getattr(server, "psql_env", dict)()
+            )
+        except BaseException:
+            self.close()
+            raise
+
+    def clone(self, tag: str = "db") -> str:
+        name = new_dbname(tag)
+        create_database(self.server, name, template=self.dbname)
+        return name
+
+    def close(self) -> None:
+        with contextlib.suppress(psycopg.Error):
+            drop_database(self.server, self.dbname)
+
+
+class NestedTransactions:
+    """Maps an example's transaction statements onto savepoints inside the example's outer transaction.
+
+    BEGIN opens a savepoint, COMMIT releases it, ROLLBACK rolls back to it and releases it; user
+    savepoints pass through. So "rollback restores exactly" (X1) holds inside the outer transaction too.
+    """
+
+    NAME = "pggit_model_tx"
+
+    def __init__(self) -> None:
+        self.depth = 0
+
+    def begin(self) -> str:
+        self.depth += 1
+        return f"SAVEPOINT {self.NAME}"
+
+    def commit(self) -> str:
+        if self.depth == 0:
+            return ""  # COMMIT outside a transaction: PostgreSQL only warns
+        self.depth -= 1
+        return f"RELEASE SAVEPOINT {self.NAME}"
+
+    def rollback(self) -> str:
+        if self.depth == 0:
+            return ""
+        self.depth -= 1
+        return f"ROLLBACK TO SAVEPOINT {self.NAME}; RELEASE SAVEPOINT {self.NAME}"
+
+
+class RollbackIsolation:
+    """One database and one connection; every example runs in one transaction that is rolled back."""
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self.dbname = template.clone("rb")
+        self.conn = connect(template.server.conninfo(self.dbname), autocommit=False)
+        self.resets = 0
+
+    @contextlib.contextmanager
+    def example(self) -> Iterator[psycopg.Connection]:
+        """A connection inside a fresh transaction; everything it did is undone afterwards."""
+        try:
+            yield self.conn
+        finally:
+            self.reset()
+
+    def reset(self) -> None:
+        if self.conn.closed or self.conn.broken:
+            # The example killed its session (a fault rule): reconnect, the rollback happened server-side.
+            self.conn = connect(self.template.server.conninfo(self.dbname), autocommit=False)
+        else:
+            self.conn.rollback()
+        self.resets += 1
+
+    def close(self) -> None:
+        self.conn.close()
+        with contextlib.suppress(psycopg.Error):
+            drop_database(self.template.server, self.dbname)
+
+
+class ClonePool:
+    """Databases cloned from the template ahead of time, so taking one costs a queue pop."""
+
+    def __init__(self, template: Template, size: int = 3) -> None:
+        self.template = template
+        self.size = size
+        self._ready: queue.Queue[str] = queue.Queue()
+        self._dirty: queue.Queue[str | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._outstanding: set[str] = set()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._work, name="pggit-model-clone-pool", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        server = self.template.server
+        try:
+            with connect(server.conninfo("postgres")) as admin:
+                while not self._stop.is_set():
+                    # Drop first: frees space and sessions; then top the pool up.
+                    with contextlib.suppress(queue.Empty):
+                        while True:
+                            name = self._dirty.get_nowait()
+                            if name is not None:
+                                drop_database(server, name, conn=admin)
+                    if self._ready.qsize() < self.size:
+                        name = new_dbname("cl")
+                        create_database(server, name, template=self.template.dbname)
+                        self._ready.put(name)
+                        continue
+                    with contextlib.suppress(queue.Empty):
+                        name = self._dirty.get(timeout=0.2)
+                        if name is not None:
+                            drop_database(server, name, conn=admin)
+        except BaseException as e:  # surfaced to the caller of acquire()
+            self._error = e
+
+    def acquire(self, timeout: float = 60) -> str:
+        """A fresh database cloned from the template (blocks only if the pool is empty)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._error is not None:
+                raise PggitModelError(f"the clone pool's background thread failed: {self._error}") from self._error
+            try:
+                name = self._ready.get(timeout=0.1)
+            except queue.Empty:
+                if time.monotonic() > deadline:
+                    raise PggitModelError(f"no cloned database became ready within {timeout:.0f} s") from None
+                continue
+            with self._lock:
+                self._outstanding.add(name)
+            return name
+
+    def release(self, name: str) -> None:
+        """Hand a used database back: its sessions are terminated and it is dropped in the background."""
+        with self._lock:
+            self._outstanding.discard(name)
+        self._dirty.put(name)
+
+    @contextlib.contextmanager
+    def example(self) -> Iterator[str]:
+        name = self.acquire()
+        try:
+            yield name
+        finally:
+            self.release(name)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._dirty.put(None)
+        self._thread.join(timeout=60)
+        leftovers: list[str] = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                leftovers.append(self._ready.get_nowait())
+        with contextlib.suppress(queue.Empty):
+            while True:
+                n = self._dirty.get_nowait()
+                if n is not None:
+                    leftovers.append(n)
+        with self._lock:
+            leftovers += list(self._outstanding)
+            self._outstanding.clear()
+        for name in leftovers:
+            with contextlib.suppress(psycopg.Error):
+                drop_database(self.template.server, name)

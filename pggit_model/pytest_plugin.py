@@ -1,0 +1,165 @@
+"""pytest plugin (entry point ``pytest11``): options, Hypothesis profiles and the server fixtures.
+
+Nothing starts until a test asks for a server fixture, so pure tests stay fast. The server, the
+template database and the isolation helpers are per session (per xdist worker).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from . import profiles
+from .cluster import ExternalServer, ThrowawayCluster, connect, drop_database, find_binaries, start_server
+from .errors import InvalidProfile, NotAPggitCheckout, PggitModelError
+from .install import check_source
+from .isolation import ClonePool, RollbackIsolation, Template
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("pggit-model", "pggit-model: model-check pgGit")
+    group.addoption(
+        "--pggit-source", default=os.environ.get("PGGIT_SOURCE"), metavar="DIR",
+        help="pgGit source checkout to install (DIR/sql/install.sql); default: the bundled reference backend "
+        "[env PGGIT_SOURCE]",
+    )
+    group.addoption(
+        "--pg-dsn", default=os.environ.get("PGGIT_MODEL_DSN"), metavar="DSN",
+        help="use this existing PostgreSQL server (superuser) instead of a throwaway cluster; only databases "
+        "named pggit_model_* are created and dropped [env PGGIT_MODEL_DSN]",
+    )
+    group.addoption(
+        "--pg-bindir", default=os.environ.get("PGGIT_MODEL_PG_BINDIR"), metavar="DIR",
+        help="directory of the PostgreSQL server binaries for the throwaway cluster "
+        "(default: pg_config --bindir, PATH, /usr/lib/postgresql/*/bin) [env PGGIT_MODEL_PG_BINDIR]",
+    )
+    group.addoption(
+        "--pggit-results", default=".pggit-model", metavar="DIR",
+        help="where runs record their failures (default: .pggit-model/)",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    profiles.register()
+    wanted = config.getoption("hypothesis_profile", default=None)
+    try:
+        if wanted:
+            profiles.check(wanted)
+        source = config.getoption("--pggit-source")
+        if source:
+            check_source(source)
+    except (InvalidProfile, NotAPggitCheckout) as e:
+        raise pytest.UsageError(str(e)) from None
+
+
+def _fail_session(e: BaseException) -> None:
+    """Bad environment: one clear line for the whole run, instead of the same error per test."""
+    pytest.exit(f"pggit-model: {e}", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+@pytest.fixture(scope="session")
+def pggit_server(pytestconfig: pytest.Config) -> Iterator[ThrowawayCluster | ExternalServer]:
+    """The PostgreSQL server of this session: a throwaway cluster, or --pg-dsn."""
+    try:
+        server = start_server(pytestconfig.getoption("--pg-dsn"), pytestconfig.getoption("--pg-bindir"))
+    except PggitModelError as e:
+        _fail_session(e)
+        raise
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def _psql(server: ThrowawayCluster | ExternalServer, bindir: str | None) -> str:
+    if isinstance(server, ThrowawayCluster):
+        return server.binaries.tool("psql")
+    try:
+        return find_binaries(bindir).tool("psql")
+    except PggitModelError:
+        return "psql"
+
+
+@pytest.fixture(scope="session")
+def pggit_template(
+    pytestconfig: pytest.Config, pggit_server: ThrowawayCluster | ExternalServer
+) -> Iterator[Template]:
+    """The session's template database with the backend (reference, or --pggit-source) installed."""
+    try:
+        template = Template(
+            pggit_server, pytestconfig.getoption("--pggit-source"),
+            psql=_psql(pggit_server, pytestconfig.getoption("--pg-bindir")),
+        )
+    except PggitModelError as e:
+        _fail_session(e)
+        raise
+    try:
+        yield template
+    finally:
+        template.close()
+
+
+@pytest.fixture
+def pggit_dbname(pggit_template: Template) -> Iterator[str]:
+    """A fresh database cloned from the template, dropped after the test."""
+    name = pggit_template.clone("t")
+    try:
+        yield name
+    finally:
+        with contextlib.suppress(psycopg.Error):
+            drop_database(pggit_template.server, name)
+
+
+@pytest.fixture
+def pggit_connect(pggit_template: Template, pggit_dbname: str) -> Iterator[Callable[[], psycopg.Connection]]:
+    """A factory of autocommit connections (with statement/lock timeouts) to this test's fresh database."""
+    opened: list[psycopg.Connection] = []
+
+    def factory() -> psycopg.Connection:
+        conn = connect(pggit_template.server.conninfo(pggit_dbname))
+        opened.append(conn)
+        return conn
+
+    try:
+        yield factory
+    finally:
+        for conn in opened:
+            conn.close()
+
+
+@pytest.fixture
+def pggit_conn(pggit_connect: Callable[[], psycopg.Connection]) -> psycopg.Connection:
+    """One autocommit connection to this test's fresh database."""
+    return pggit_connect()
+
+
+@pytest.fixture(scope="session")
+def pggit_rollback(pggit_template: Template) -> Iterator[RollbackIsolation]:
+    """Per-example reset by ROLLBACK: use ``with pggit_rollback.example() as conn``."""
+    iso = RollbackIsolation(pggit_template)
+    try:
+        yield iso
+    finally:
+        iso.close()
+
+
+@pytest.fixture(scope="session")
+def pggit_clones(pggit_template: Template) -> Iterator[ClonePool]:
+    """Per-example reset by a pre-cloned database: use ``with pggit_clones.example() as dbname``."""
+    pool = ClonePool(pggit_template)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+@pytest.fixture(scope="session")
+def pggit_results(pytestconfig: pytest.Config) -> Path:
+    """The folder where runs record their failures."""
+    return Path(pytestconfig.getoption("--pggit-results"))
