@@ -1,0 +1,117 @@
+"""``pggit-model``: doctor (is this machine ready?) and run (the machines, with a profile)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__, profiles
+from .cluster import ExternalServer, ThrowawayCluster, find_binaries, mask_dsn, start_server
+from .errors import PggitModelError
+from .install import CONTRACT_FUNCTIONS, check_source
+from .isolation import Template
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pg-dsn", default=os.environ.get("PGGIT_MODEL_DSN"), metavar="DSN",
+                   help="existing PostgreSQL server (superuser) instead of a throwaway cluster [env PGGIT_MODEL_DSN]")
+    p.add_argument("--pg-bindir", default=os.environ.get("PGGIT_MODEL_PG_BINDIR"), metavar="DIR",
+                   help="PostgreSQL server binaries for the throwaway cluster [env PGGIT_MODEL_PG_BINDIR]")
+    p.add_argument("--pggit-source", default=os.environ.get("PGGIT_SOURCE"), metavar="DIR",
+                   help="pgGit source checkout to install; default: the bundled reference backend [env PGGIT_SOURCE]")
+
+
+def doctor(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Check binaries, a cluster start and the backend install; return 0 when ready, 1 with a fix otherwise."""
+
+    def say(msg: str) -> None:
+        print(msg, file=out or sys.stdout, flush=True)
+
+    say(f"pggit-model {__version__}")
+    server: ThrowawayCluster | ExternalServer | None = None
+    template: Template | None = None
+    try:
+        if args.pggit_source:
+            check_source(args.pggit_source)
+        if args.pg_dsn:
+            say(f"server: existing, {mask_dsn(args.pg_dsn)}")
+        else:
+            bins = find_binaries(args.pg_bindir)
+            say(f"PostgreSQL binaries: {bins.bindir} (version {bins.version})")
+        t0 = time.monotonic()
+        server = start_server(args.pg_dsn, args.pg_bindir)
+        where = f"at {server.root}" if isinstance(server, ThrowawayCluster) else "reached"
+        say(f"server: PostgreSQL {server.version} {where} in {time.monotonic() - t0:.2f} s")
+        psql = server.binaries.tool("psql") if isinstance(server, ThrowawayCluster) else "psql"
+        template = Template(server, args.pggit_source, psql=psql)
+        say("backend: " + template.report.summary())
+    except PggitModelError as e:
+        say(f"PROBLEM: {e}")
+        return 1
+    finally:
+        if template is not None:
+            template.close()
+        if server is not None:
+            server.close()
+            if isinstance(server, ThrowawayCluster):
+                say(f"server: stopped; {server.root} removed")
+    report = template.report
+    if not report.present:
+        say("PROBLEM: no contract function of pgGit exists after the install; fix: check the install log above, "
+            "or that --pggit-source points at pgGit")
+        return 1
+    if report.missing:
+        say(f"note: {len(report.missing)} contract functions missing — findings; machines skip the rules they block")
+    say(f"ready: {len(report.present)}/{len(CONTRACT_FUNCTIONS)} contract functions present")
+    return 0
+
+
+def run(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    """Run the machines with pytest and a Hypothesis profile."""
+    import pytest
+
+    profiles.check(args.profile)
+    machines = Path(args.machines)
+    if not machines.is_dir():
+        print(f"PROBLEM: no machines directory at {machines}; run from a pggit-model checkout or pass --machines DIR",
+              file=sys.stderr)
+        return 2
+    argv = [str(machines), f"--hypothesis-profile={args.profile}", "-p", "pggit_model.pytest_plugin"]
+    for opt in ("pg_dsn", "pg_bindir", "pggit_source"):
+        if getattr(args, opt):
+            argv.append(f"--{opt.replace('_', '-')}={getattr(args, opt)}")
+    return int(pytest.main([*argv, *extra]))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pggit-model", description="Model-check pgGit against its contract.")
+    parser.add_argument("--version", action="version", version=f"pggit-model {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("doctor", help="check PostgreSQL binaries, a throwaway cluster and the backend install")
+    _common(d)
+    r = sub.add_parser("run", help="run the state machines (pytest machines/) with a Hypothesis profile")
+    _common(r)
+    r.add_argument("--profile", default="smoke", help=f"Hypothesis profile: {', '.join(profiles.PROFILES)}")
+    r.add_argument("--machines", default="machines", help="directory of the machines (default: ./machines)")
+    args, extra = parser.parse_known_args(argv)
+    try:
+        if args.command == "doctor":
+            if extra:
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            return doctor(args)
+        return run(args, extra)
+    except PggitModelError as e:
+        print(f"pggit-model: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pggit-model: interrupted; servers stopped and removed", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,164 @@
+"""The throwaway cluster and the external-server mode (pggit_model.cluster)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pggit_model import cluster
+from pggit_model.errors import PostgresNotFound, ServerUnreachable
+
+
+def test_find_binaries_picks_a_working_server() -> None:
+    """The machine's PostgreSQL binaries are found with their version."""
+    bins = cluster.find_binaries()
+    assert (bins.bindir / "initdb").is_file()
+    assert bins.major >= 15
+
+
+def test_no_binaries_lists_where_it_looked(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without binaries anywhere, the error lists every place searched and what to do."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("PGGIT_MODEL_PG_SEARCH", str(tmp_path / "nope" / "*"))
+    monkeypatch.delenv("PGGIT_MODEL_PG_BINDIR", raising=False)
+    with pytest.raises(PostgresNotFound) as err:
+        cluster.find_binaries()
+    msg = str(err.value)
+    assert "pg_config --bindir" in msg and "PATH" in msg and str(tmp_path / "nope") in msg
+    assert "apt-get install postgresql" in msg and "--pg-dsn" in msg
+
+
+def test_explicit_bindir_without_binaries_is_an_error(tmp_path: Path) -> None:
+    """An explicit --pg-bindir that holds no server is rejected, not silently replaced."""
+    with pytest.raises(PostgresNotFound, match="explicit"):
+        cluster.find_binaries(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("dsn", "secret"),
+    [
+        ("host=h user=u password=hunter2 dbname=d", "hunter2"),
+        ("postgresql://u:hunter2@h:5432/d", "hunter2"),
+        ("host=h password='hun ter2'", "hun ter2"),
+    ],
+)
+def test_mask_dsn_hides_the_password(dsn: str, secret: str) -> None:
+    """Passwords never appear in messages."""
+    masked = cluster.mask_dsn(dsn)
+    assert secret not in masked and "***" in masked
+
+
+def _postgres_pids_under(root: Path) -> list[int]:
+    out = subprocess.run(["pgrep", "-f", str(root)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+@pytest.mark.server
+def test_cluster_starts_answers_and_leaves_nothing() -> None:
+    """A throwaway cluster serves queries, and close() stops the server and removes its directory."""
+    c = cluster.ThrowawayCluster(cluster.find_binaries()).start()
+    root = c.root
+    assert root is not None
+    with cluster.connect(c.conninfo("postgres")) as conn:
+        row = conn.execute("SHOW fsync").fetchone()
+        assert row == ("off",)
+        if os.geteuid() == 0:
+            # The server refuses root: it runs as an unprivileged OS user.
+            pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
+            uid = int(Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0])
+            assert uid != 0
+    c.close()
+    assert not root.exists()
+    assert _postgres_pids_under(root) == []
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_run_stops_its_cluster(sig: signal.Signals) -> None:
+    """Ctrl-C (SIGINT) or SIGTERM on a run stops its server and removes the directory."""
+    code = (
+        "import sys, time\n"
+        "from pggit_model import cluster\n"
+        "c = cluster.start_server()\n"
+        "print(c.root, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    root = Path(proc.stdout.readline().strip())
+    assert root.is_dir()
+    proc.send_signal(sig)
+    proc.wait(timeout=30)
+    assert not root.exists()
+    assert _postgres_pids_under(root) == []
+
+
+@pytest.mark.server
+def test_stale_cluster_of_a_killed_run_is_swept() -> None:
+    """A cluster whose owning process died (SIGKILL) is stopped and removed by the next run's sweep."""
+    code = (
+        "from pggit_model import cluster\nc = cluster.start_server()\n"
+        "print(c.root, flush=True)\nimport time; time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    root = Path(proc.stdout.readline().strip())
+    proc.kill()
+    proc.wait()
+    assert root.is_dir() and _postgres_pids_under(root), "SIGKILL cannot clean up: the server is left behind"
+    owner = json.loads((root / "owner.json").read_text())
+    assert owner["pid"] == proc.pid
+    removed = cluster.sweep_stale()
+    assert root in removed
+    assert not root.exists()
+    deadline = time.monotonic() + 10
+    while _postgres_pids_under(root) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _postgres_pids_under(root) == []
+
+
+@pytest.mark.server
+def test_sweep_spares_a_live_run(pggit_server: cluster.ThrowawayCluster | cluster.ExternalServer) -> None:
+    """The sweep never touches a cluster whose owner is alive (this session's own)."""
+    removed = cluster.sweep_stale()
+    root = getattr(pggit_server, "root", None)
+    assert root not in removed
+    with cluster.connect(pggit_server.conninfo("postgres")) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_unreachable_dsn_is_one_clear_error() -> None:
+    """A DSN nobody answers gives ServerUnreachable naming the masked DSN and the fix."""
+    with pytest.raises(ServerUnreachable) as err:
+        cluster.ExternalServer("host=/nonexistent-dir port=1 user=x password=topsecret connect_timeout=2")
+    msg = str(err.value)
+    assert "topsecret" not in msg and "***" in msg and "--pg-dsn" in msg
+
+
+@pytest.mark.server
+def test_external_server_touches_only_prefixed_databases(
+    pggit_server: cluster.ThrowawayCluster | cluster.ExternalServer,
+) -> None:
+    """On a server given by DSN, the harness refuses databases without its prefix."""
+    ext = cluster.ExternalServer(pggit_server.conninfo("postgres"))
+    assert ext.version.split(".")[0] == pggit_server.version.split(".")[0]
+    with pytest.raises(ValueError, match="not ours"):
+        ext.conninfo("production")
+    with pytest.raises(ValueError, match="prefix"):
+        cluster.drop_database(ext, "production")
+    name = cluster.new_dbname("ext")
+    cluster.create_database(ext, name)
+    try:
+        with psycopg.connect(ext.conninfo(name)) as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == (name,)
+    finally:
+        cluster.drop_database(ext, name)
+    assert name not in cluster.our_databases(ext)

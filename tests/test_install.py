@@ -1,0 +1,126 @@
+"""Installing a backend from a checkout, with the install report (pggit_model.install; contract I1, I3, I4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pggit_model import cluster
+from pggit_model.errors import NotAPggitCheckout
+from pggit_model.install import CONTRACT_FUNCTIONS, check_source, install, parse_log
+
+Server = cluster.ThrowawayCluster | cluster.ExternalServer
+
+
+@pytest.fixture
+def empty_db(pggit_server: Server) -> Iterator[str]:
+    name = cluster.new_dbname("inst")
+    cluster.create_database(pggit_server, name)
+    yield pggit_server.conninfo(name)
+    cluster.drop_database(pggit_server, name)
+
+
+def _psql(server: Server) -> str:
+    return server.binaries.tool("psql") if isinstance(server, cluster.ThrowawayCluster) else "psql"
+
+
+PARTS = {
+    "000_schema.sql": """
+        CREATE SCHEMA pggit;
+        CREATE TYPE pggit.branch_status AS ENUM ('ACTIVE', 'MERGED', 'DELETED', 'CONFLICTED');
+        CREATE TABLE pggit.branches (id serial PRIMARY KEY, name text NOT NULL UNIQUE);
+    """,
+    "001_broken.sql": """
+        CREATE TABLE pggit.ok_before (i int);
+        SELECT no_such_column FROM pggit.branches;
+        CREATE TABLE pggit.ok_after (i int);
+        CREATE FUNCTION pggit.bad( RETURNS int LANGUAGE sql AS 'SELECT 1';
+    """,
+    "002_api.sql": """
+        CREATE FUNCTION pggit.generate_trinity_id() RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$;
+        CREATE FUNCTION pggit.checkout_branch(p_branch_name text) RETURNS text LANGUAGE sql AS $$ SELECT $1 $$;
+    """,
+}
+
+
+@pytest.mark.server
+def test_i3_module_errors_do_not_abort_and_are_reported(
+    pggit_server: Server, empty_db: str, make_checkout: Callable[..., Path]
+) -> None:
+    """I3: an erroring part is counted per file with its first error, and the install goes on past it."""
+    root = make_checkout(PARTS)
+    report = install(empty_db, root, psql=_psql(pggit_server), env=pggit_server.psql_env())
+    files = {f.path: f for f in report.files}
+    assert files["000_schema.sql"].errors == 0 and files["000_schema.sql"].ok == 3
+    broken = files["001_broken.sql"]
+    assert broken.errors == 2 and broken.ok == 2
+    assert broken.first_error is not None and "line 3" in broken.first_error and "no_such_column" in broken.first_error
+    assert files["002_api.sql"].ok == 2 and files["002_api.sql"].errors == 0
+    assert report.error_count == 2 and report.backend == "pggit"
+    with cluster.connect(empty_db) as conn:
+        assert conn.execute("SELECT to_regclass('pggit.ok_after') IS NOT NULL").fetchone() == (True,)
+    assert "001_broken.sql: 2 errors" in report.summary()
+
+
+@pytest.mark.server
+def test_i4_missing_contract_functions_are_listed_with_the_rules_they_block(
+    pggit_server: Server, empty_db: str, make_checkout: Callable[..., Path]
+) -> None:
+    """I4: each contract signature is looked up; the missing ones are reported with their rule ids."""
+    report = install(empty_db, make_checkout(PARTS), psql=_psql(pggit_server), env=pggit_server.psql_env())
+    assert set(report.present) == {"pggit.generate_trinity_id()", "pggit.checkout_branch(text)"}
+    assert set(report.present) | set(report.missing) == set(CONTRACT_FUNCTIONS)
+    assert "T3" not in report.blocked_rules and "C7" in report.blocked_rules and "B3" in report.blocked_rules
+    assert "missing pggit.commit_changes(text, text, text) (blocks C7)" in report.summary()
+
+
+@pytest.mark.server
+def test_i1_nested_includes_resolve_like_psql(
+    pggit_server: Server, empty_db: str, make_checkout: Callable[..., Path]
+) -> None:
+    """I1: install.sql runs from sql/, so a part's own \\i of another part resolves against sql/."""
+    root = make_checkout(
+        {"a.sql": "CREATE TABLE public.a (i int);\n\\i b.sql\n", "b.sql": "CREATE TABLE public.b (i int);\n"},
+        install="\\i a.sql\n",
+    )
+    report = install(empty_db, root, psql=_psql(pggit_server), env=pggit_server.psql_env())
+    assert report.error_count == 0
+    with cluster.connect(empty_db) as conn:
+        assert conn.execute("SELECT to_regclass('public.b') IS NOT NULL").fetchone() == (True,)
+    assert report.missing == tuple(CONTRACT_FUNCTIONS)
+
+
+def test_not_a_directory_is_one_clear_error(tmp_path: Path) -> None:
+    """A --pggit-source that does not exist says so and says what to pass."""
+    with pytest.raises(NotAPggitCheckout, match=r"not a directory.*sql/install\.sql"):
+        check_source(tmp_path / "missing")
+
+
+def test_directory_without_install_sql_is_one_clear_error(tmp_path: Path) -> None:
+    """A directory that is not a pgGit checkout names the file it expected."""
+    with pytest.raises(NotAPggitCheckout, match=r"not a pgGit checkout: .*sql/install.sql does not exist"):
+        check_source(tmp_path)
+
+
+def test_parse_log_attributes_statements_to_files() -> None:
+    """Command tags count for the file whose marker precedes them; errors for the file they name."""
+    log = "\n".join(
+        [
+            "@@pggit-model-file a.sql",
+            "CREATE TABLE",
+            " ?column? ",
+            "----------",
+            "        1",
+            "(1 row)",
+            "psql:a.sql:3: ERROR:  boom",
+            "@@pggit-model-file b.sql",
+            "INSERT 0 1",
+            "psql:c.sql:9: ERROR:  nested",
+        ]
+    )
+    reports = {r.path: r for r in parse_log(log)}
+    assert (reports["a.sql"].ok, reports["a.sql"].errors, reports["a.sql"].first_error) == (2, 1, "line 3: boom")
+    assert (reports["b.sql"].ok, reports["b.sql"].errors) == (1, 0)
+    assert reports["c.sql"].errors == 1
