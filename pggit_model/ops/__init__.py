@@ -1,0 +1,19 @@
+"""The one operation vocabulary shared by the model, the client, reproducers and replay scripts.
+
+Every op is a frozen attrs value validated at construction (`InvalidOp` names the bad field), its `repr`
+is the constructor call (evaluable with `from pggit_model.ops import *`), `op.sql()` is a psycopg
+`Composable` and `op.to_sql()` the same statement as plain text, renderable without a connection."""
+
+from pggit_model.ops.base import MAX_IDENTIFIER_BYTES, Op, identifier_problem
+from pggit_model.ops.calls import *  # noqa: F403
+from pggit_model.ops.calls import __all__ as _calls_all
+from pggit_model.ops.ddl import *  # noqa: F403
+from pggit_model.ops.ddl import __all__ as _ddl_all
+from pggit_model.ops.txn import *  # noqa: F403
+from pggit_model.ops.txn import __all__ as _txn_all
+from pggit_model.ops.types import canonical_type
+
+ALL_OPS = (*DDL_OPS, *CALL_OPS, *TXN_OPS, *SESSION_OPS)  # noqa: F405
+
+__all__ = ["ALL_OPS", "MAX_IDENTIFIER_BYTES", "Op", "canonical_type", "identifier_problem",
+           *_calls_all, *_ddl_all, *_txn_all]
