@@ -1,0 +1,104 @@
+-- Helpers shared by every area. Errors use one SQLSTATE per kind of rejection (§0):
+--   22023 invalid_parameter_value  bad argument (NULL, empty, malformed, too long)
+--   P0002 no_data_found            unknown branch
+--   23505 unique_violation         name or id already used
+--   55000 object_not_in_prerequisite_state   branch in the wrong status, or main
+
+-- c, the current branch (§0, B7).
+CREATE FUNCTION pggit._current_branch() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT coalesce(nullif(current_setting('pggit.current_branch', true), ''), 'main') $$;
+
+-- V1: schemas whose objects never get a row.
+CREATE FUNCTION pggit._is_tracked_schema(p_schema text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT p_schema IS NOT NULL
+       AND p_schema NOT IN ('pg_catalog', 'information_schema')
+       AND NOT starts_with(p_schema, 'pggit')
+       AND NOT starts_with(p_schema, 'pg_temp')
+       AND NOT starts_with(p_schema, 'pg_toast')
+$$;
+
+-- X9: one transaction-scoped lock guards all bookkeeping rows. DDL takes it at ddl_command_start,
+-- before PostgreSQL takes any relation lock for the statement, and API functions that write
+-- `objects` take it first too, so bookkeeping never waits while holding a relation lock.
+CREATE FUNCTION pggit._lock_bookkeeping() RETURNS void
+LANGUAGE sql
+AS $$ SELECT pg_advisory_xact_lock(1885697651, 1) $$;
+
+-- sha256hex of the UTF-8 bytes of a text (§0); NULL stays NULL.
+CREATE FUNCTION pggit._sha256hex(p_text text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT encode(sha256(convert_to(p_text, 'UTF8')), 'hex') $$;
+
+CREATE FUNCTION pggit._reject(p_sqlstate text, p_message text) RETURNS void
+LANGUAGE plpgsql
+AS $$ BEGIN RAISE EXCEPTION USING ERRCODE = p_sqlstate, MESSAGE = p_message; END $$;
+
+-- The branch a commit or checkout targets: it must exist and be ACTIVE (B6, B10, C1, C7).
+-- With p_lock the row is locked, so concurrent commits on one branch form a chain (X8).
+CREATE FUNCTION pggit._active_branch(p_branch_name text, p_lock boolean) RETURNS pggit.branches
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    b pggit.branches;
+BEGIN
+    IF p_branch_name IS NULL OR btrim(p_branch_name) = '' THEN
+        PERFORM pggit._reject('22023', 'branch name must not be NULL or blank');
+    END IF;
+    IF p_lock THEN
+        SELECT * INTO b FROM pggit.branches WHERE name = p_branch_name FOR UPDATE;
+    ELSE
+        SELECT * INTO b FROM pggit.branches WHERE name = p_branch_name;
+    END IF;
+    IF NOT FOUND THEN
+        PERFORM pggit._reject('P0002', format('branch %L does not exist', p_branch_name));
+    END IF;
+    IF b.status <> 'ACTIVE' THEN
+        PERFORM pggit._reject('55000', format('branch %L is %s, not ACTIVE', p_branch_name, b.status));
+    END IF;
+    RETURN b;
+END $$;
+
+-- V5: `name(t1, t2)` with format_type(argtype, NULL) joined by ', '.
+CREATE FUNCTION pggit._function_name(p_oid oid) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT p.proname || '('
+           || coalesce((SELECT string_agg(format_type(a.typ, NULL), ', ' ORDER BY a.pos)
+                        FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(typ, pos)), '')
+           || ')'
+    FROM pg_proc p
+    WHERE p.oid = p_oid
+$$;
+
+-- The same name rebuilt from sql_drop's address (the function is already gone from pg_proc).
+CREATE FUNCTION pggit._function_name_from_address(p_name text, p_args text[]) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT p_name || '('
+           || coalesce((SELECT string_agg(coalesce(format_type(to_regtype(a.arg), NULL), a.arg), ', '
+                                          ORDER BY a.pos)
+                        FROM unnest(p_args) WITH ORDINALITY AS a(arg, pos)), '')
+           || ')'
+$$;
+
+CREATE FUNCTION pggit._relation_oid(p_schema text, p_name text, p_kinds "char"[]) RETURNS oid
+LANGUAGE sql STABLE
+AS $$
+    SELECT c.oid
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = p_schema AND c.relname = p_name AND c.relkind = ANY (p_kinds)
+$$;
+
+CREATE FUNCTION pggit._function_oid(p_schema text, p_signature text) RETURNS oid
+LANGUAGE sql STABLE
+AS $$
+    SELECT p.oid
+    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = p_schema AND p.proname = split_part(p_signature, '(', 1) AND p.prokind = 'f'
+      AND pggit._function_name(p.oid) = p_signature
+$$;

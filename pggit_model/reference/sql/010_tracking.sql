@@ -1,0 +1,381 @@
+-- V1-V16: DDL tracking. The event triggers themselves are created last (090) so that the install
+-- records nothing. Every change is written inside the DDL's own transaction (V3, X1).
+--
+-- V9a is implemented literally: each TABLE row keeps in `structure` the catalog snapshot recorded
+-- on its branch, and after every statement the snapshot is compared with the catalog. The
+-- difference alone decides the change, so no-op subcommands record nothing and a statement with
+-- several subcommands is one change at the highest severity (V9).
+
+-- The part of a table's catalog state that V10 talks about. Computed under a pinned search_path
+-- so that rendered defaults and types never depend on the session (compare H2).
+CREATE FUNCTION pggit._table_structure(p_rel oid) RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_build_object(
+        'columns', coalesce((
+            SELECT jsonb_object_agg(a.attname, jsonb_build_object(
+                       'pos', a.attnum,
+                       'type', format_type(a.atttypid, a.atttypmod),
+                       'not_null', a.attnotnull,
+                       -- V10: DEFAULT NULL counts as no default
+                       'default', CASE WHEN pg_get_expr(d.adbin, d.adrelid) ~ '^NULL(::[^'']*)?$' THEN NULL
+                                       ELSE pg_get_expr(d.adbin, d.adrelid) END,
+                       'comment', col_description(a.attrelid, a.attnum)))
+            FROM pg_attribute a
+            LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+            WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT a.attisdropped), '{}'),
+        'constraints', coalesce((
+            SELECT jsonb_object_agg(k.conname, pg_get_constraintdef(k.oid))
+            FROM pg_constraint k
+            WHERE k.conrelid = p_rel AND k.contype IN ('c', 'f', 'p', 'u', 'x')), '{}'),
+        -- indexes not owned by a constraint (those count as the constraint, V10k/l)
+        'indexes', coalesce((
+            SELECT jsonb_object_agg(ic.relname, pg_get_indexdef(i.indexrelid))
+            FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+            WHERE i.indrelid = p_rel
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint k
+                              WHERE k.conindid = i.indexrelid AND k.conrelid = p_rel
+                                AND k.contype IN ('p', 'u', 'x'))), '{}'),
+        'comment', obj_description(p_rel, 'pg_class'))
+$$;
+
+-- V10: the change a table makes between two snapshots, or NULLs when nothing changed (V9a, V15).
+-- Severity enum order is MAJOR < MINOR < PATCH, so min() is the highest severity (V9).
+CREATE FUNCTION pggit._table_change(
+    p_old jsonb, p_new jsonb, OUT change pggit.change_type, OUT severity pggit.change_severity)
+LANGUAGE sql IMMUTABLE
+AS $$
+    WITH old_col AS (SELECT key, value FROM jsonb_each(p_old -> 'columns')),
+         new_col AS (SELECT key, value FROM jsonb_each(p_new -> 'columns')),
+         effect(sev) AS (
+             -- V10d/e: a new column is MAJOR only when NOT NULL without a default
+             SELECT CASE WHEN (n.value ->> 'not_null')::boolean AND n.value -> 'default' = 'null'
+                         THEN 'MAJOR' ELSE 'MINOR' END::pggit.change_severity
+             FROM new_col n WHERE NOT (p_old -> 'columns') ? n.key
+             UNION ALL
+             -- V10f: a dropped column
+             SELECT 'MAJOR' FROM old_col o WHERE NOT (p_new -> 'columns') ? o.key
+             UNION ALL
+             -- V10g/h/i/j: TYPE, SET NOT NULL, DROP NOT NULL, SET/DROP DEFAULT
+             SELECT CASE
+                        WHEN o.value -> 'type' <> n.value -> 'type' THEN 'MAJOR'
+                        WHEN (n.value ->> 'not_null')::boolean AND NOT (o.value ->> 'not_null')::boolean
+                            THEN 'MAJOR'
+                        WHEN (o.value ->> 'not_null')::boolean AND NOT (n.value ->> 'not_null')::boolean
+                            THEN 'MINOR'
+                        WHEN o.value -> 'default' <> n.value -> 'default' THEN 'PATCH'
+                    END::pggit.change_severity
+             FROM old_col o JOIN new_col n USING (key)
+             UNION ALL
+             -- V10k: a constraint added (CHECK, UNIQUE, FOREIGN KEY, PRIMARY KEY)
+             SELECT 'MAJOR' FROM jsonb_each(p_new -> 'constraints') n
+             WHERE (p_old -> 'constraints' -> n.key) IS DISTINCT FROM n.value
+             UNION ALL
+             -- V10l: a constraint dropped
+             SELECT 'MINOR' FROM jsonb_each(p_old -> 'constraints') o
+             WHERE NOT (p_new -> 'constraints') ? o.key
+             UNION ALL
+             -- V10c/n: an index created or dropped
+             SELECT 'PATCH' FROM jsonb_each(p_new -> 'indexes') n
+             WHERE (p_old -> 'indexes' -> n.key) IS DISTINCT FROM n.value
+             UNION ALL
+             SELECT 'PATCH' FROM jsonb_each(p_old -> 'indexes') o
+             WHERE NOT (p_new -> 'indexes') ? o.key),
+         comments_changed AS (
+             -- V10m: COMMENT ON TABLE / COLUMN with a different text
+             SELECT (p_old -> 'comment') IS DISTINCT FROM (p_new -> 'comment')
+                 OR EXISTS (SELECT 1 FROM old_col o JOIN new_col n USING (key)
+                            WHERE (o.value -> 'comment') IS DISTINCT FROM (n.value -> 'comment')) AS yes)
+    SELECT CASE WHEN e.sev IS NOT NULL THEN 'ALTER'
+                WHEN c.yes THEN 'COMMENT' END::pggit.change_type,
+           coalesce(e.sev, CASE WHEN c.yes THEN 'PATCH' END::pggit.change_severity)
+    FROM (SELECT min(sev) AS sev FROM effect) e, comments_changed c
+$$;
+
+-- V7/V14: creation or a new life on an inactive row: active, 1, 1.0.0, one CREATE row (V8).
+-- A row that is already active is left alone (B9 leaves that case unspecified).
+CREATE FUNCTION pggit._record_create(
+    p_type pggit.object_type, p_schema text, p_name text, p_parent text, p_structure jsonb)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_branch text := pggit._current_branch();
+    v_id int;
+BEGIN
+    INSERT INTO pggit.objects AS o
+        (object_type, schema_name, object_name, parent_name, branch_name, branch_id, structure)
+    VALUES (p_type, p_schema, p_name, p_parent, v_branch,
+            (SELECT b.id FROM pggit.branches b WHERE b.name = v_branch), p_structure)
+    ON CONFLICT (object_type, schema_name, object_name, branch_name) DO UPDATE
+        SET is_active = true, version = 1, version_major = 1, version_minor = 0, version_patch = 0,
+            parent_name = excluded.parent_name, structure = excluded.structure, updated_at = localtimestamp
+        WHERE NOT o.is_active
+    RETURNING o.id INTO v_id;
+    IF v_id IS NOT NULL THEN
+        INSERT INTO pggit.history
+            (object_id, change_type, change_severity, old_version, new_version, change_description, sql_executed)
+        VALUES (v_id, 'CREATE', 'MINOR', NULL, 1,
+                format('%s %s.%s created', p_type, p_schema, p_name), current_query());
+    END IF;
+END $$;
+
+-- V7/V8: one ALTER or COMMENT change: counter +1 and the triple bumped by severity.
+CREATE FUNCTION pggit._record_change(
+    p_id int, p_change pggit.change_type, p_severity pggit.change_severity, p_structure jsonb)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_new int;
+    v_text text;
+BEGIN
+    UPDATE pggit.objects
+    SET version = version + 1,
+        version_major = version_major + (p_severity = 'MAJOR')::int,
+        version_minor = CASE p_severity WHEN 'MAJOR' THEN 0 WHEN 'MINOR' THEN version_minor + 1
+                                        ELSE version_minor END,
+        version_patch = CASE p_severity WHEN 'PATCH' THEN version_patch + 1 ELSE 0 END,
+        structure = p_structure,
+        updated_at = localtimestamp
+    WHERE id = p_id
+    RETURNING version, format('%s %s %s -> %s.%s.%s', p_change, p_severity, full_name,
+                              version_major, version_minor, version_patch)
+    INTO v_new, v_text;
+    INSERT INTO pggit.history
+        (object_id, change_type, change_severity, old_version, new_version, change_description, sql_executed)
+    VALUES (p_id, p_change, p_severity, v_new - 1, v_new, v_text, current_query());
+END $$;
+
+-- V13: inactive, one DROP row, version fields unchanged. Rows already inactive are skipped, so an
+-- object reported twice (by name and by CASCADE) is dropped once (V9).
+CREATE FUNCTION pggit._record_drop(p_id int) RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_version int;
+    v_name text;
+BEGIN
+    UPDATE pggit.objects SET is_active = false, updated_at = localtimestamp
+    WHERE id = p_id AND is_active
+    RETURNING version, full_name INTO v_version, v_name;
+    IF FOUND THEN
+        INSERT INTO pggit.history
+            (object_id, change_type, change_severity, old_version, new_version, change_description, sql_executed)
+        VALUES (p_id, 'DROP', 'MAJOR', v_version, NULL, format('%s dropped', v_name), current_query());
+    END IF;
+END $$;
+
+-- Bring the rows of one table on c in line with the catalog: the table itself (V10a, c-n),
+-- then its columns (V11) and indexes (V10a/c/f/k/l/n), each created or dropped as needed.
+CREATE FUNCTION pggit._sync_table(p_rel oid) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_branch text := pggit._current_branch();
+    v_schema text;
+    v_table text;
+    v_new jsonb;
+    v_row pggit.objects;
+    v_change record;
+    v_child record;
+BEGIN
+    SELECT n.nspname, c.relname INTO v_schema, v_table
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.oid = p_rel AND c.relkind = 'r' AND c.relpersistence <> 't';
+    IF NOT FOUND OR NOT pggit._is_tracked_schema(v_schema) THEN
+        RETURN;
+    END IF;
+    v_new := pggit._table_structure(p_rel);
+
+    SELECT * INTO v_row FROM pggit.objects
+    WHERE object_type = 'TABLE' AND schema_name = v_schema AND object_name = v_table
+      AND branch_name = v_branch;
+    IF NOT FOUND OR NOT v_row.is_active THEN
+        PERFORM pggit._record_create('TABLE', v_schema, v_table, NULL, v_new);
+    ELSE
+        v_change := pggit._table_change(v_row.structure, v_new);
+        IF v_change.change IS NOT NULL THEN
+            PERFORM pggit._record_change(v_row.id, v_change.change, v_change.severity, v_new);
+        ELSIF v_row.structure IS DISTINCT FROM v_new THEN
+            UPDATE pggit.objects SET structure = v_new WHERE id = v_row.id;
+        END IF;
+    END IF;
+
+    -- columns of the catalog without an active row: created (V11, V14)
+    FOR v_child IN
+        SELECT col.key AS name
+        FROM jsonb_each(v_new -> 'columns') col
+        WHERE NOT EXISTS (SELECT 1 FROM pggit.objects o
+                          WHERE o.object_type = 'COLUMN' AND o.schema_name = v_schema
+                            AND o.object_name = v_table || '.' || col.key
+                            AND o.branch_name = v_branch AND o.is_active)
+        ORDER BY (col.value ->> 'pos')::int
+    LOOP
+        PERFORM pggit._record_create('COLUMN', v_schema, v_table || '.' || v_child.name, v_table, NULL);
+    END LOOP;
+
+    -- indexes of the catalog without an active row: created (V10a/c/k)
+    FOR v_child IN
+        SELECT ic.relname AS name, pg_get_indexdef(i.indexrelid) AS def
+        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        WHERE i.indrelid = p_rel
+          AND NOT EXISTS (SELECT 1 FROM pggit.objects o
+                          WHERE o.object_type = 'INDEX' AND o.schema_name = v_schema
+                            AND o.object_name = ic.relname AND o.branch_name = v_branch AND o.is_active)
+        ORDER BY i.indexrelid
+    LOOP
+        PERFORM pggit._record_create('INDEX', v_schema, v_child.name, v_table,
+                                     jsonb_build_object('definition', v_child.def));
+    END LOOP;
+
+    -- active child rows the catalog no longer has: dropped (V10f/l/n, V13)
+    FOR v_child IN
+        SELECT o.id
+        FROM pggit.objects o
+        WHERE o.branch_name = v_branch AND o.schema_name = v_schema AND o.parent_name = v_table
+          AND o.is_active
+          AND CASE o.object_type
+                  WHEN 'COLUMN' THEN NOT (v_new -> 'columns') ? substr(o.object_name, length(v_table) + 2)
+                  WHEN 'INDEX' THEN NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                                                WHERE i.indrelid = p_rel AND ic.relname = o.object_name)
+                  ELSE false
+              END
+        ORDER BY o.id
+    LOOP
+        PERFORM pggit._record_drop(v_child.id);
+    END LOOP;
+END $$;
+
+-- V10b, V12: a view or function is created, or on CREATE OR REPLACE changed (ALTER MINOR) only
+-- when its definition differs from the one recorded on c. Reporting the same object twice is
+-- harmless because the second look finds the definition already recorded.
+CREATE FUNCTION pggit._sync_definition(
+    p_type pggit.object_type, p_schema text, p_name text, p_definition text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_row pggit.objects;
+    v_new jsonb := jsonb_build_object('definition', p_definition);
+BEGIN
+    IF NOT pggit._is_tracked_schema(p_schema) THEN
+        RETURN;
+    END IF;
+    SELECT * INTO v_row FROM pggit.objects
+    WHERE object_type = p_type AND schema_name = p_schema AND object_name = p_name
+      AND branch_name = pggit._current_branch();
+    IF NOT FOUND OR NOT v_row.is_active THEN
+        PERFORM pggit._record_create(p_type, p_schema, p_name, NULL, v_new);
+    ELSIF v_row.structure IS DISTINCT FROM v_new THEN
+        PERFORM pggit._record_change(v_row.id, 'ALTER', 'MINOR', v_new);
+    END IF;
+END $$;
+
+-- ddl_command_start (X9): take the bookkeeping lock before the statement locks any relation.
+CREATE FUNCTION pggit._on_ddl_command_start() RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pggit._lock_bookkeeping();
+END $$;
+
+-- ddl_command_end: every table, view and function the statement created or altered, each once.
+CREATE FUNCTION pggit._on_ddl_command_end() RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    PERFORM pggit._lock_bookkeeping();
+    FOR r IN
+        WITH touched AS (
+            SELECT DISTINCT
+                   CASE WHEN c.relkind IN ('r', 'i') OR k.oid IS NOT NULL THEN 'table'
+                        WHEN c.relkind = 'v' THEN 'view'
+                        WHEN p.oid IS NOT NULL THEN 'function' END AS kind,
+                   coalesce(i.indrelid, k.conrelid, c.oid, p.oid) AS obj
+            FROM pg_event_trigger_ddl_commands() cmd
+            LEFT JOIN pg_class c ON cmd.classid = 'pg_class'::regclass AND c.oid = cmd.objid
+            LEFT JOIN pg_index i ON i.indexrelid = c.oid
+            LEFT JOIN pg_constraint k ON cmd.classid = 'pg_constraint'::regclass AND k.oid = cmd.objid
+                                         AND k.conrelid <> 0
+            LEFT JOIN pg_proc p ON cmd.classid = 'pg_proc'::regclass AND p.oid = cmd.objid AND p.prokind = 'f'
+            WHERE NOT cmd.in_extension)
+        SELECT t.kind, t.obj FROM touched t WHERE t.kind IS NOT NULL ORDER BY t.kind DESC, t.obj
+    LOOP
+        IF r.kind = 'table' THEN
+            PERFORM pggit._sync_table(r.obj);
+        ELSIF r.kind = 'view' THEN
+            PERFORM pggit._sync_definition('VIEW', n.nspname, c.relname, pg_get_viewdef(c.oid))
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = r.obj;
+        ELSE
+            PERFORM pggit._sync_definition('FUNCTION', n.nspname, pggit._function_name(p.oid),
+                                           pg_get_functiondef(p.oid))
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = r.obj;
+        END IF;
+    END LOOP;
+END $$;
+
+-- sql_drop (V13, V10f/l/n/o/p): every tracked object PostgreSQL dropped, named or by CASCADE.
+-- Tables that lost a column, index or constraint but still exist are re-synced for their ALTER.
+CREATE FUNCTION pggit._on_sql_drop() RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_branch text := pggit._current_branch();
+    d record;
+    v_parents text[] := '{}';
+    v_parent text;
+    v_rel oid;
+BEGIN
+    PERFORM pggit._lock_bookkeeping();
+    FOR d IN
+        SELECT * FROM pg_event_trigger_dropped_objects()
+        WHERE NOT is_temporary AND pggit._is_tracked_schema(schema_name)
+          AND object_type IN ('table', 'view', 'function', 'index', 'table column', 'table constraint')
+    LOOP
+        CASE d.object_type
+        WHEN 'table' THEN
+            -- V10o: the table, its columns and its indexes
+            PERFORM pggit._record_drop(o.id) FROM pggit.objects o
+            WHERE o.branch_name = v_branch AND o.schema_name = d.schema_name AND o.is_active
+              AND ((o.object_type = 'TABLE' AND o.object_name = d.address_names[2])
+                   OR (o.object_type IN ('COLUMN', 'INDEX') AND o.parent_name = d.address_names[2]));
+        WHEN 'view' THEN
+            PERFORM pggit._record_drop(o.id) FROM pggit.objects o
+            WHERE o.branch_name = v_branch AND o.object_type = 'VIEW' AND o.schema_name = d.schema_name
+              AND o.object_name = d.address_names[2];
+        WHEN 'function' THEN
+            PERFORM pggit._record_drop(o.id) FROM pggit.objects o
+            WHERE o.branch_name = v_branch AND o.object_type = 'FUNCTION' AND o.schema_name = d.schema_name
+              AND o.object_name = pggit._function_name_from_address(d.address_names[2], d.address_args);
+        WHEN 'index' THEN
+            -- V10n; an index PostgreSQL rebuilds internally is not reported here
+            SELECT o.parent_name INTO v_parent FROM pggit.objects o
+            WHERE o.branch_name = v_branch AND o.object_type = 'INDEX' AND o.schema_name = d.schema_name
+              AND o.object_name = d.address_names[2];
+            PERFORM pggit._record_drop(o.id) FROM pggit.objects o
+            WHERE o.branch_name = v_branch AND o.object_type = 'INDEX' AND o.schema_name = d.schema_name
+              AND o.object_name = d.address_names[2];
+            IF v_parent IS NOT NULL THEN
+                v_parents := v_parents || array[d.schema_name, v_parent];
+            END IF;
+        ELSE
+            -- 'table column' (V10f) and 'table constraint' (V10l): names are {schema, table, name}
+            v_parents := v_parents || array[d.address_names[1], d.address_names[2]];
+        END CASE;
+    END LOOP;
+
+    FOR i IN 1 .. coalesce(array_length(v_parents, 1), 0) BY 2 LOOP
+        v_rel := pggit._relation_oid(v_parents[i], v_parents[i + 1], '{r}');
+        IF v_rel IS NOT NULL THEN
+            PERFORM pggit._sync_table(v_rel);
+        END IF;
+    END LOOP;
+END $$;
