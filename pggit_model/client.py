@@ -1,0 +1,263 @@
+"""The database side of the loop: run an Op, classify its outcome, and observe pgGit's whole state.
+
+``Client.apply(op) -> Completion`` (ok with a value | error with a SQLSTATE | unknown when the connection
+died before an answer) and ``Client.observe() -> Snapshot`` in one round trip, normalised by natural keys
+(contract O1–O8), never by generated ids.
+
+Two modes. ``nested=False``: an autocommit connection; BEGIN/COMMIT/ROLLBACK are real. ``nested=True``:
+the connection sits inside the isolation's outer transaction (``RollbackIsolation``); the example's own
+transactions become savepoints, and each top-level statement runs in a savepoint of its own so that an
+error undoes only that statement, as autocommit would.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+import psycopg
+from psycopg import pq
+
+from .isolation import NestedTransactions
+from .ops.base import Op
+
+RowKey = tuple[str, str, str, str]  # (object_type, schema_name, object_name, branch_name)
+
+
+@attrs.frozen
+class Completion:
+    """What one statement did: ok (with its value), error (with its SQLSTATE) or unknown (connection lost)."""
+
+    status: Literal["ok", "error", "unknown"]
+    value: Any = None
+    sqlstate: str | None = None
+    message: str | None = None
+    #: wall-clock (UTC epoch seconds) just before sending and just after the answer (T2 bounds)
+    sent_at: float = 0.0
+    answered_at: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def __str__(self) -> str:
+        if self.status == "ok":
+            return f"ok {self.value!r}"
+        if self.status == "error":
+            return f"error {self.sqlstate} ({self.message})"
+        return f"unknown ({self.message})"
+
+
+@attrs.frozen
+class ObjectRow:
+    version: int
+    major: int
+    minor: int
+    patch: int
+    is_active: bool
+
+    @property
+    def triple(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+
+@attrs.frozen
+class HistoryRow:
+    change_type: str
+    severity: str
+    old_version: int | None
+    new_version: int | None
+
+
+@attrs.frozen
+class BranchRow:
+    status: str
+    parent: str | None
+    head: str | None
+
+
+@attrs.frozen
+class CommitRow:
+    branch: str | None
+    parent: str | None
+    message: str | None
+    tree_hash: str | None
+    commit_id: str | None
+
+
+@attrs.frozen
+class Snapshot:
+    """pgGit's state as the contract's observation queries see it (O1–O7), keyed naturally (O8)."""
+
+    objects: Mapping[RowKey, ObjectRow]
+    history: Mapping[RowKey, tuple[HistoryRow, ...]]
+    branches: Mapping[str, BranchRow]
+    commits: Mapping[str, CommitRow]
+    current_branch: str
+    ddl_hashes: Mapping[RowKey, str | None]
+    trinity_last_value: int
+    trinity_is_called: bool
+
+
+# One round trip (O1–O7). History comes as a tail after the last id seen; the client keeps the rest.
+_OBSERVE = """
+WITH o AS (SELECT * FROM pggit.objects WHERE schema_name = %(schema)s),
+     h AS (SELECT h.id, o.object_type::text AS t, o.schema_name AS s, o.object_name AS n, o.branch_name AS b,
+                  h.change_type::text AS ct, h.change_severity::text AS cs, h.old_version, h.new_version
+           FROM pggit.history h JOIN o ON o.id = h.object_id)
+SELECT json_build_object(
+  'objects', (SELECT coalesce(json_agg(json_build_array(object_type::text, schema_name, object_name, branch_name,
+                version, version_major, version_minor, version_patch, is_active, ddl_hash)), '[]') FROM o),
+  'history', (SELECT coalesce(json_agg(json_build_array(id, t, s, n, b, ct, cs, old_version, new_version)
+                ORDER BY id), '[]') FROM h WHERE id > %(after)s),
+  'history_max', (SELECT coalesce(max(id), 0) FROM h),
+  'history_count', (SELECT count(*) FROM h),
+  'branches', (SELECT coalesce(json_agg(json_build_array(b.name, b.status::text, p.name, b.head_commit_hash)), '[]')
+               FROM pggit.branches b LEFT JOIN pggit.branches p ON p.id = b.parent_branch_id),
+  'commits', (SELECT coalesce(json_agg(json_build_array(c.hash, b.name, c.parent_commit_hash, c.message,
+                c.tree_hash, c.metadata->>'commit_id')), '[]')
+              FROM pggit.commits c LEFT JOIN pggit.branches b ON b.id = c.branch_id),
+  'current', coalesce(nullif(current_setting('pggit.current_branch', true), ''), 'main'),
+  'trinity', (SELECT json_build_array(last_value, is_called) FROM pggit.trinity_id_seq))
+"""
+
+_HISTORY_FULL = """
+SELECT json_agg(json_build_array(h.id, o.object_type::text, o.schema_name, o.object_name, o.branch_name,
+         h.change_type::text, h.change_severity::text, h.old_version, h.new_version) ORDER BY h.id)
+FROM pggit.history h JOIN pggit.objects o ON o.id = h.object_id WHERE o.schema_name = %(schema)s
+"""
+
+_TXN_KINDS = {"begin", "commit", "rollback"}
+_SAVEPOINT_KINDS = {"savepoint", "rollback_to_savepoint", "release_savepoint"}
+
+
+class Client:
+    """Runs Ops on one connection and observes pgGit's state for one schema."""
+
+    def __init__(self, conn: psycopg.Connection, schema: str, *, nested: bool = False) -> None:
+        self.conn = conn
+        self.schema = schema
+        self.nested = nested
+        self.txns = NestedTransactions()
+        self._history: list[list[Any]] = []  # [id, t, s, n, b, ct, cs, old, new], ascending id
+        self.statements = 0
+
+    # -- apply -------------------------------------------------------------------------------
+    @property
+    def in_error(self) -> bool:
+        """The open transaction is aborted: only ROLLBACK (TO SAVEPOINT) works until then (O9)."""
+        return self.conn.info.transaction_status == pq.TransactionStatus.INERROR
+
+    @property
+    def in_transaction(self) -> bool:
+        """The example has an explicit transaction open (real, or a savepoint when nested)."""
+        if self.nested:
+            return self.txns.depth > 0
+        return self.conn.info.transaction_status != pq.TransactionStatus.IDLE
+
+    def _statement(self, op: Op) -> str:
+        if not self.nested or op.kind not in _TXN_KINDS:
+            return op.to_sql()
+        if op.kind == "begin":
+            return self.txns.begin() if self.txns.depth == 0 else op.to_sql()
+        if op.kind == "commit" and self.in_error and self.txns.depth:
+            # COMMIT of an aborted transaction is a ROLLBACK in PostgreSQL: mirror that.
+            return self.txns.rollback()
+        return getattr(self.txns, op.kind)()
+
+    def apply(self, op: Op) -> Completion:
+        """Run one op; never raises for a database error (that is an outcome), only for bugs."""
+        if self.nested and not self.in_transaction and op.kind in _SAVEPOINT_KINDS:
+            # Autocommit PostgreSQL refuses savepoints outside a transaction block; the isolation's outer
+            # transaction would accept them, so answer as autocommit would (no statement is sent).
+            now = time.time()
+            return Completion("error", sqlstate="25P01", message=f"{op.kind} can only be used in transaction blocks",
+                              sent_at=now, answered_at=now)
+        text = self._statement(op)
+        wrap = self.nested and not self.in_transaction and op.kind not in _TXN_KINDS
+        sent = time.time()
+        try:
+            with self.conn.cursor() as cur:
+                if wrap:
+                    cur.execute("SAVEPOINT pggit_model_stmt")
+                try:
+                    value = self._run(cur, op, text)
+                except psycopg.Error:
+                    if wrap and not self.conn.broken:
+                        cur.execute("ROLLBACK TO SAVEPOINT pggit_model_stmt")
+                        cur.execute("RELEASE SAVEPOINT pggit_model_stmt")
+                    raise
+                if wrap:
+                    cur.execute("RELEASE SAVEPOINT pggit_model_stmt")
+        except psycopg.Error as e:
+            answered = time.time()
+            if self.conn.broken or e.sqlstate is None:
+                return Completion("unknown", message=str(e).strip(), sent_at=sent, answered_at=answered)
+            return Completion("error", sqlstate=e.sqlstate, message=str(e).strip().split("\n")[0],
+                              sent_at=sent, answered_at=answered)
+        finally:
+            self.statements += 1
+        return Completion("ok", value, sent_at=sent, answered_at=time.time())
+
+    @staticmethod
+    def _run(cur: psycopg.Cursor[Any], op: Op, text: str) -> Any:
+        if not text:
+            return None
+        cur.execute(text.encode())  # bytes: a literal % in the SQL is not a placeholder
+        if op.result == "scalar":
+            row = cur.fetchone()
+            return None if row is None else row[0]
+        if op.result == "rows":
+            return tuple(tuple(r) for r in cur.fetchall())
+        return None
+
+    # -- observe -----------------------------------------------------------------------------
+    def observe(self) -> Snapshot:
+        """pgGit's whole state for this schema, in one round trip (history tail merged into the cache)."""
+        after = self._history[-1][0] if self._history else 0
+        with self.conn.cursor() as cur:
+            cur.execute(_OBSERVE, {"schema": self.schema, "after": after})
+            row = cur.fetchone()
+            assert row is not None
+            doc = row[0] if not isinstance(row[0], str) else json.loads(row[0])
+            hist_max, hist_count = doc["history_max"], doc["history_count"]
+            if hist_max < after:
+                # A rollback removed the newest rows: ids only grow, so drop the cached suffix.
+                self._history = [h for h in self._history if h[0] <= hist_max]
+            self._history.extend(doc["history"])
+            if len(self._history) != hist_count:
+                cur.execute(_HISTORY_FULL, {"schema": self.schema})
+                full = cur.fetchone()
+                self._history = list((full and full[0]) or [])
+        return self._snapshot(doc)
+
+    def forget_history(self) -> None:
+        """Drop the history cache (after reconnecting to another database, for instance)."""
+        self._history = []
+
+    def _snapshot(self, doc: Mapping[str, Any]) -> Snapshot:
+        objects: dict[RowKey, ObjectRow] = {}
+        hashes: dict[RowKey, str | None] = {}
+        for t, s, n, b, v, ma, mi, pa, active, h in doc["objects"]:
+            key = (t, s, n, b)
+            objects[key] = ObjectRow(v, ma, mi, pa, bool(active))
+            hashes[key] = h
+        history: dict[RowKey, list[HistoryRow]] = {}
+        for _id, t, s, n, b, ct, cs, old, new in self._history:
+            history.setdefault((t, s, n, b), []).append(HistoryRow(ct, cs, old, new))
+        branches = {name: BranchRow(status, parent, head) for name, status, parent, head in doc["branches"]}
+        commits = {h: CommitRow(b, p, m, th, cid) for h, b, p, m, th, cid in doc["commits"]}
+        last_value, is_called = doc["trinity"] or (0, False)
+        return Snapshot(
+            objects=objects,
+            history={k: tuple(v) for k, v in history.items()},
+            branches=branches,
+            commits=commits,
+            current_branch=doc["current"],
+            ddl_hashes=hashes,
+            trinity_last_value=int(last_value),
+            trinity_is_called=bool(is_called),
+        )

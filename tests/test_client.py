@@ -1,0 +1,102 @@
+"""The client: outcomes of statements and one-round-trip observation (pggit_model.client; contract O1–O9)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+import pytest
+
+from pggit_model.client import Client
+from pggit_model.isolation import RollbackIsolation
+from pggit_model.ops import (
+    Begin,
+    Column,
+    Commit,
+    CreateBranch,
+    CreateTable,
+    DropTable,
+    GenerateTrinityId,
+    Rollback,
+    Savepoint,
+)
+
+pytestmark = pytest.mark.server
+SCHEMA = "mc_client"
+TABLE_KEY = ("TABLE", SCHEMA, "Order Items", "main")
+
+
+def _table() -> CreateTable:
+    return CreateTable(schema=SCHEMA, name="Order Items", columns=[Column("id", "int"), Column("note", "text")])
+
+
+def test_o1_o2_observe_sees_a_created_table_with_its_columns_and_history(pggit_conn: psycopg.Connection) -> None:
+    """O1/O2/O8: after CREATE TABLE the snapshot holds the table and column rows and one CREATE row each."""
+    pggit_conn.execute(f"CREATE SCHEMA {SCHEMA}")
+    client = Client(pggit_conn, SCHEMA)
+    assert client.apply(_table()).ok
+    snap = client.observe()
+    table = snap.objects[TABLE_KEY]
+    assert (table.version, table.triple, table.is_active) == (1, "1.0.0", True)
+    assert ("COLUMN", SCHEMA, "Order Items.note", "main") in snap.objects
+    assert [(h.change_type, h.old_version, h.new_version) for h in snap.history[TABLE_KEY]] == [("CREATE", None, 1)]
+    assert snap.current_branch == "main" and set(snap.branches) == {"main"}
+    assert snap.branches["main"].parent is None and snap.commits == {}
+
+
+def test_errors_carry_their_sqlstate_and_leave_the_connection_usable(pggit_conn: psycopg.Connection) -> None:
+    """A statement PostgreSQL rejects is an 'error' completion with its SQLSTATE, not an exception."""
+    client = Client(pggit_conn, SCHEMA)
+    done = client.apply(DropTable(schema=SCHEMA, name="missing"))
+    assert (done.status, done.sqlstate) == ("error", "3F000")  # the schema does not exist yet
+    assert client.apply(GenerateTrinityId()).ok
+
+
+def test_a_killed_session_is_an_unknown_outcome(pggit_connect: Callable[[], psycopg.Connection]) -> None:
+    """When the backend dies before answering, the outcome is 'unknown', not an error (X5, X7)."""
+    victim, killer = pggit_connect(), pggit_connect()
+    pid = victim.info.backend_pid
+    client = Client(victim, SCHEMA)
+    killer.execute("SELECT pg_terminate_backend(%s)", [pid])
+    done = client.apply(GenerateTrinityId())
+    assert done.status == "unknown", done
+
+
+def test_nested_mode_emulates_autocommit_and_transactions(pggit_rollback: RollbackIsolation) -> None:
+    """X1/X2 under rollback isolation: top-level errors undo one statement; BEGIN…ROLLBACK undoes the block."""
+    with pggit_rollback.example() as conn:
+        conn.execute(f"CREATE SCHEMA {SCHEMA}")
+        client = Client(conn, SCHEMA, nested=True)
+        assert client.apply(DropTable(schema=SCHEMA, name="missing")).sqlstate == "42P01"
+        assert client.apply(_table()).ok  # the failed statement did not poison the outer transaction
+        sp = client.apply(Savepoint("s1"))
+        assert (sp.status, sp.sqlstate) == ("error", "25P01")  # as autocommit PostgreSQL answers
+        assert client.apply(Begin()).ok
+        assert client.apply(CreateBranch("f1")).ok
+        assert "f1" in client.observe().branches
+        assert client.apply(Rollback()).ok
+        assert "f1" not in client.observe().branches
+        assert client.apply(Begin()).ok
+        assert client.apply(DropTable(schema=SCHEMA, name="missing")).status == "error"
+        assert client.in_error
+        failed = client.apply(CreateBranch("f2"))
+        assert failed.sqlstate == "25P02"  # aborted transaction
+        assert client.apply(Commit()).ok  # COMMIT of an aborted transaction rolls it back
+        assert not client.in_error and TABLE_KEY in client.observe().objects
+
+
+def test_history_cache_follows_rollbacks(pggit_rollback: RollbackIsolation) -> None:
+    """O2: the incremental history equals a full read after rows are rolled back and new ones added."""
+    with pggit_rollback.example() as conn:
+        conn.execute(f"CREATE SCHEMA {SCHEMA}")
+        client = Client(conn, SCHEMA, nested=True)
+        client.apply(_table())
+        first = client.observe().history
+        client.apply(Begin())
+        client.apply(DropTable(schema=SCHEMA, name="Order Items"))
+        assert [h.change_type for h in client.observe().history[TABLE_KEY]] == ["CREATE", "DROP"]
+        client.apply(Rollback())
+        assert client.observe().history == first
+        client.apply(DropTable(schema=SCHEMA, name="Order Items"))
+        fresh = Client(conn, SCHEMA, nested=True).observe().history
+        assert client.observe().history == fresh
