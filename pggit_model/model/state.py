@@ -1,0 +1,228 @@
+"""The model's state: frozen values, changed with `evolve`.
+
+    State
+      db        everything a transaction can undo (X1): the shared catalog, pgGit's rows, history,
+                branches, commits, merge conflicts
+      session   settings that are transactional too: pggit.current_branch (B6), search_path, TimeZone
+      txn       None in autocommit, else the BEGIN/SAVEPOINT stack of (db, session) snapshots
+      counters  what no rollback undoes (X3): symbolic ref numbers, the Trinity lower bound, bindings
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from attrs import evolve, field, frozen
+
+from pggit_model.model.catalog import Catalog, ObjKey
+from pggit_model.model.expected import CommitRef, HashOf, MergeRef, TrinityRef
+from pggit_model.model.fmap import EMPTY, FrozenMap
+
+RowKey = tuple[str, str, str, str]  # (object_type, schema_name, object_name, branch_name)
+
+SEVERITY_ORDER = {"MAJOR": 3, "MINOR": 2, "PATCH": 1}
+EXCLUDED_SCHEMAS = ("pg_catalog", "information_schema")
+EXCLUDED_PREFIXES = ("pggit", "pg_temp", "pg_toast")
+
+
+def tracked_schema(schema: str) -> bool:
+    """V1: DDL in every schema but the system and pgGit ones is tracked."""
+    return schema not in EXCLUDED_SCHEMAS and not schema.startswith(EXCLUDED_PREFIXES)
+
+
+@frozen
+class Unspecified:
+    """A stored value the contract leaves open (e.g. ddl_hash of an object created after the baseline)."""
+
+    rule: str
+
+    def __repr__(self) -> str:
+        return f"Unspecified(rule={self.rule!r})"
+
+
+@frozen
+class Row:
+    """One `pggit.objects` row (O1) plus what the model needs to version it.
+
+    `recorded` is the structure recorded for the object on this branch (V9a, V12); `ddl_hash` is the
+    stored baseline (H5, H6): a HashOf, None (never written) or Unspecified."""
+
+    version: int
+    major: int
+    minor: int
+    patch: int
+    active: bool
+    recorded: Any = None
+    ddl_hash: Any = None
+
+    @property
+    def triple(self) -> tuple[int, int, int]:
+        return (self.major, self.minor, self.patch)
+
+    @property
+    def version_string(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+    @property
+    def state(self) -> tuple[int, int, int, int]:
+        """st_X(k) of M2."""
+        return (self.version, self.major, self.minor, self.patch)
+
+
+NEW_ROW = Row(1, 1, 0, 0, True)
+
+
+@frozen
+class Change:
+    """One `pggit.history` row (O2): change_type, change_severity, old_version, new_version."""
+
+    change_type: str
+    severity: str
+    old_version: int | None
+    new_version: int | None
+
+
+#: stands for "zero or more history rows the contract does not specify" (M6: history for the merge target).
+HISTORY_GAP = Change("?", "?", None, None)
+
+
+@frozen
+class Branch:
+    """One `pggit.branches` row (O3); `base` holds st(k) of the rows copied at creation (M2)."""
+
+    name: str
+    status: str = "ACTIVE"
+    parent: str | None = None
+    head: CommitRef | Unspecified | None = None
+    base: FrozenMap[tuple[str, str, str], tuple[int, int, int, int]] = EMPTY
+    merged: bool = False
+
+
+@frozen
+class CommitRow:
+    """One `pggit.commits` row (O4). `hash` is known text for commit_changes with a custom id, else None:
+    the checker learns it from the bound `ref`."""
+
+    ref: CommitRef
+    branch: str
+    parent: CommitRef | Unspecified | None
+    message: str
+    tree_hash: str | None
+    hash: str | None = None
+
+
+@frozen
+class Conflict:
+    """One `pggit.merge_conflicts` row (M5)."""
+
+    merge: MergeRef
+    branch_a: str
+    branch_b: str
+    conflict_object: str
+
+
+_MAIN_ONLY: FrozenMap[str, Branch] = FrozenMap({"main": Branch("main")})
+
+
+@frozen
+class Db:
+    catalog: Catalog
+    rows: FrozenMap[RowKey, Row] = EMPTY
+    history: FrozenMap[RowKey, tuple[Change, ...]] = EMPTY
+    branches: FrozenMap[str, Branch] = _MAIN_ONLY
+    commits: tuple[CommitRow, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+
+
+@frozen
+class Session:
+    current_branch: str | None = None  # the pggit.current_branch setting; None or '' means main (B7)
+    search_path: tuple[str, ...] = ("$user", "public")
+    time_zone: str = "UTC"
+
+    @property
+    def branch(self) -> str:
+        return self.current_branch or "main"
+
+
+@frozen
+class Frame:
+    """A snapshot to return to: BEGIN's (name None) or a SAVEPOINT's."""
+
+    name: str | None
+    db: Db
+    session: Session
+
+
+@frozen
+class Txn:
+    frames: tuple[Frame, ...]
+    aborted: bool = False
+
+
+@frozen
+class Counters:
+    """Never rolled back (X3): next numbers of the symbolic refs and what bounds the next Trinity ID."""
+
+    commits: int = 0
+    trinity: int = 0
+    merges: int = 0
+    last_trinity: tuple[TrinityRef, ...] = ()
+    trinity_floor: int = 1
+    #: values the checker fed back with `bind` (commit hashes, Trinity IDs) so C7 can be decided exactly
+    bound: FrozenMap[Any, str] = EMPTY
+    steps: int = 0
+
+
+@frozen
+class State:
+    db: Db
+    session: Session = Session()
+    txn: Txn | None = None
+    counters: Counters = Counters()
+
+    @property
+    def c(self) -> str:
+        """The current branch (§0)."""
+        return self.session.branch
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.txn is not None
+
+    @property
+    def aborted(self) -> bool:
+        return self.txn is not None and self.txn.aborted
+
+    def row(self, key: RowKey) -> Row | None:
+        return self.db.rows.get(key)
+
+    def active_row(self, kind: str, schema: str, name: str, branch: str | None = None) -> Row | None:
+        r = self.db.rows.get((kind, schema, name, branch or self.c))
+        return r if r is not None and r.active else None
+
+
+def initial_state(schemas: Iterable[str] = ("app",), search_path: Iterable[str] = ("$user", "public")) -> State:
+    """A fresh install (B1): branch main only, no rows; the machine owns `schemas`, which exist and are
+    empty. `public` exists too but holds pgGit's demo objects (I5), so the model makes no claim there."""
+    owned = frozenset(schemas)
+    return State(db=Db(catalog=Catalog(schemas=owned, foreign=frozenset({"public"}) - owned)),
+                 session=Session(search_path=tuple(search_path)))
+
+
+def bind(state: State, ref: CommitRef | TrinityRef, value: str) -> State:
+    """Tell the model a value the database returned for `ref` (lets C7 reject a reused custom id exactly)."""
+    c = state.counters
+    return evolve(state, counters=evolve(c, bound=c.bound.set(ref, value)))
+
+
+def hash_of(key: ObjKey, structure: Any) -> HashOf | None:
+    return None if structure is None else HashOf(key, structure)
+
+
+__all__ = [
+    "HISTORY_GAP", "NEW_ROW", "SEVERITY_ORDER", "Branch", "Change", "CommitRow", "Conflict", "Counters", "Db",
+    "Frame", "Row", "RowKey", "Session", "State", "Txn", "Unspecified", "bind", "field", "hash_of",
+    "initial_state", "tracked_schema",
+]

@@ -1,0 +1,115 @@
+"""`step(state, op) -> (state, Expected)`: pure, deterministic, and it never raises for a call the
+database would reject — it predicts the rejection.
+
+Transactions (X1, X2): BEGIN and SAVEPOINT push snapshots of (db, session); ROLLBACK and ROLLBACK TO
+restore them exactly; counters (sequence-like state, X3) are never restored. After an error inside a
+transaction every statement but COMMIT/ROLLBACK/ROLLBACK TO fails with 25P02, as in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from attrs import evolve
+
+from pggit_model.model import calls as model_calls
+from pggit_model.model.catalog import Applied, Rejected, apply_ddl
+from pggit_model.model.expected import Expected
+from pggit_model.model.state import Frame, State, Txn
+from pggit_model.model.versions import B9Violation, record_ddl
+from pggit_model.ops import Op, txn
+
+Result = tuple[State, Expected]
+_EXITS = (txn.Commit, txn.Rollback, txn.RollbackToSavepoint)
+
+
+def step(state: State, op: Op) -> Result:
+    """Apply one op to the model: the state afterwards and what the database must answer."""
+    if state.txn is not None and state.txn.aborted and not isinstance(op, _EXITS):
+        return state, Expected.error("25P02", rule="X4", why="the transaction is aborted: roll back first")
+    family = op.family
+    if family == "txn":
+        return _txn(state, op)
+    if family == "ddl":
+        new, exp = _ddl(state, op)
+    elif family == "call":
+        handler = model_calls.HANDLERS.get(type(op))
+        if handler is None:
+            raise TypeError(f"the model has no rule for {op!r}")
+        new, exp = handler(state, op)
+    elif family == "session":
+        new, exp = _session(state, op)
+    else:
+        raise TypeError(f"not an op of the vocabulary: {op!r}")
+    if exp.kind == "error" and state.txn is not None:
+        # the statement has no effect (X4) and the transaction is aborted; sequences keep what they drew
+        return evolve(state, txn=evolve(state.txn, aborted=True), counters=new.counters), exp
+    return new, exp
+
+
+def _ddl(state: State, op: Op) -> Result:
+    before = state.db.catalog
+    out = apply_ddl(before, op)
+    if isinstance(out, Rejected):
+        return state, Expected.error(out.sqlstates, rule=(out.rule, "V15"), why=out.why)
+    if not isinstance(out, Applied):
+        return state, Expected.unspecified(out.rule, out.why)
+    try:
+        db = record_ddl(state.db, state.c, before, out)
+    except B9Violation as e:
+        db = evolve(state.db, catalog=out.catalog)  # best guess; machines do not run such statements
+        return evolve(state, db=db), Expected.unspecified("B9", str(e))
+    db = evolve(db, catalog=out.catalog)
+    rules = (*out.rule.split(","), "V3", "V9", "V9a", "B8")
+    return evolve(state, db=db), Expected.ok(rules)
+
+
+def _session(state: State, op: Op) -> Result:
+    if isinstance(op, txn.SetTimeZone):
+        return evolve(state, session=evolve(state.session, time_zone=op.zone)), Expected.ok("T2")
+    if isinstance(op, txn.SetSearchPath):
+        return evolve(state, session=evolve(state.session, search_path=op.schemas)), Expected.ok("V17")
+    raise TypeError(f"the model has no rule for {op!r}")
+
+
+def _txn(state: State, op: Op) -> Result:
+    t = state.txn
+    if isinstance(op, txn.Begin):
+        if t is not None:
+            return state, Expected.ok("X1")  # PostgreSQL warns and stays in the transaction
+        return evolve(state, txn=Txn((Frame(None, state.db, state.session),))), Expected.ok("X1")
+    if isinstance(op, txn.Commit):
+        if t is None:
+            return state, Expected.ok("X1")
+        if t.aborted:  # COMMIT of a failed transaction rolls it back
+            return _restore(state, t.frames[0], None), Expected.ok(("X1", "X4"))
+        return evolve(state, txn=None), Expected.ok("X1")
+    if isinstance(op, txn.Rollback):
+        if t is None:
+            return state, Expected.ok("X1")
+        return _restore(state, t.frames[0], None), Expected.ok("X1")
+    assert isinstance(op, txn.Savepoint | txn.RollbackToSavepoint | txn.ReleaseSavepoint)
+    if t is None:
+        return state, Expected.error("25P01", rule="X2", why="savepoints exist only inside a transaction block")
+    if isinstance(op, txn.Savepoint):
+        return evolve(state, txn=evolve(t, frames=(*t.frames, Frame(op.name, state.db, state.session)))), \
+            Expected.ok("X2")
+    idx = next((i for i in range(len(t.frames) - 1, 0, -1) if t.frames[i].name == op.name), None)
+    if idx is None:
+        return evolve(state, txn=evolve(t, aborted=True)), \
+            Expected.error("3B001", rule="X2", why=f"savepoint {op.name!r} does not exist")
+    if isinstance(op, txn.RollbackToSavepoint):
+        # the savepoint stays; later ones are destroyed
+        return _restore(state, t.frames[idx], Txn(t.frames[: idx + 1])), Expected.ok("X2")
+    return evolve(state, txn=evolve(t, frames=t.frames[:idx])), Expected.ok("X2")
+
+
+def _restore(state: State, frame: Frame, new_txn: Txn | None) -> State:
+    return evolve(state, db=frame.db, session=frame.session, txn=new_txn)
+
+
+def run(state: State, ops: list[Op]) -> tuple[State, list[Expected]]:
+    """Step through `ops`, collecting each Expected (handy for tests and replays)."""
+    out = []
+    for op in ops:
+        state, exp = step(state, op)
+        out.append(exp)
+    return state, out

@@ -1,0 +1,178 @@
+"""pgGit's bookkeeping for DDL that PostgreSQL accepted: rows and history on the current branch (V, B8, B9).
+
+The table's change is decided by comparing the structure recorded for it on `c` with its structure after
+the statement (V9a), at the highest severity found (V9).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import evolve
+
+from pggit_model.model.catalog import Applied, Catalog, ObjKey, structure, table_shape
+from pggit_model.model.state import NEW_ROW, Change, Db, Row, RowKey, Unspecified, tracked_schema
+
+V2_KINDS = frozenset({"TABLE", "COLUMN", "INDEX", "VIEW", "FUNCTION"})
+_SEV = {3: "MAJOR", 2: "MINOR", 1: "PATCH"}
+
+
+class B9Violation(Exception):
+    """The statement creates an object with an active row on c, or alters/drops one without (B9)."""
+
+
+def bump(row: Row, severity: str) -> Row:
+    """V7: one more change at `severity`."""
+    if severity == "MAJOR":
+        triple = (row.major + 1, 0, 0)
+    elif severity == "MINOR":
+        triple = (row.major, row.minor + 1, 0)
+    else:
+        triple = (row.major, row.minor, row.patch + 1)
+    return evolve(row, version=row.version + 1, major=triple[0], minor=triple[1], patch=triple[2])
+
+
+def classify(recorded: Any, new: Any) -> tuple[str, str] | None:
+    """(change_type, severity) of a table whose V9a structure went from `recorded` to `new` (V10 d–n)."""
+    if recorded == new:
+        return None
+    rcols, rcons, ridx, rcomment = recorded
+    ncols, ncons, nidx, ncomment = new
+    sev = 0
+    comment = rcomment != ncomment
+    old = {c.name: c for c in rcols}
+    seen = set()
+    for c in ncols:
+        seen.add(c.name)
+        o = old.get(c.name)
+        if o is None:
+            sev = max(sev, 3 if c.not_null and c.default is None else 2)  # V10e / V10d
+            continue
+        if o.type != c.type:
+            sev = 3  # V10g
+        if o.not_null != c.not_null:
+            sev = max(sev, 3 if c.not_null else 2)  # V10h / V10i
+        if o.default != c.default:
+            sev = max(sev, 1)  # V10j
+        if o.comment != c.comment:
+            comment = True  # V10m
+    if any(name not in seen for name in old):
+        sev = 3  # V10f
+    if ncons - rcons:
+        sev = 3  # V10k
+    if rcons - ncons:
+        sev = max(sev, 2)  # V10l
+    if nidx != ridx:
+        sev = max(sev, 1)  # V10c / V10n
+    if sev == 0:
+        return ("COMMENT", "PATCH") if comment else ("ALTER", "PATCH")
+    return ("ALTER", _SEV[sev])
+
+
+def _tracked(key: ObjKey) -> bool:
+    return key[0] in V2_KINDS and tracked_schema(key[1])
+
+
+class _Book:
+    """Mutable scratch copy of the rows and history of one statement."""
+
+    def __init__(self, db: Db, branch: str) -> None:
+        self.db = db
+        self.c = branch
+        self.rows: dict[RowKey, Row] = {}
+        self.hist: dict[RowKey, tuple[Change, ...]] = {}
+
+    def row(self, key: RowKey) -> Row | None:
+        return self.rows[key] if key in self.rows else self.db.rows.get(key)
+
+    def append(self, key: RowKey, change: Change) -> None:
+        prev = self.hist[key] if key in self.hist else self.db.history.get(key, ())
+        self.hist[key] = (*prev, change)
+
+    def create(self, key: ObjKey, recorded: Any) -> None:
+        """V7/V14: a new row or a new life of an inactive one, with one CREATE row."""
+        rk = (*key, self.c)
+        old = self.row(rk)
+        if old is not None and old.active:
+            raise B9Violation(f"{key[0]} {key[1]}.{key[2]} is created but already has an active row on {self.c!r}")
+        self.rows[rk] = evolve(NEW_ROW, recorded=recorded, ddl_hash=Unspecified("H6"))
+        self.append(rk, Change("CREATE", "MINOR", None, 1))
+
+    def drop(self, key: ObjKey) -> None:
+        """V13: inactive, versions kept, one DROP row."""
+        rk = (*key, self.c)
+        old = self.row(rk)
+        if old is None or not old.active:
+            raise B9Violation(f"{key[0]} {key[1]}.{key[2]} is dropped but has no active row on {self.c!r}")
+        self.rows[rk] = evolve(old, active=False)
+        self.append(rk, Change("DROP", "MAJOR", old.version, None))
+
+    def change(self, key: ObjKey, change_type: str, severity: str, recorded: Any) -> None:
+        rk = (*key, self.c)
+        old = self.row(rk)
+        assert old is not None and old.active
+        new = bump(old, severity)
+        self.rows[rk] = evolve(new, recorded=recorded)
+        self.append(rk, Change(change_type, severity, old.version, new.version))
+
+    def freeze(self) -> Db:
+        if not self.rows:
+            return self.db
+        return evolve(self.db, rows=self.db.rows.merge(self.rows), history=self.db.history.merge(self.hist))
+
+
+def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
+    """pgGit's rows after `applied` ran on branch `branch`; raises B9Violation where B9 leaves it open."""
+    after = applied.catalog
+    book = _Book(db, branch)
+    created = [k for k in applied.created if _tracked(k)]
+    dropped = [k for k in applied.dropped if _tracked(k)]
+    gone_or_new = {(k[1], k[2]) for k in (*created, *dropped) if k[0] == "TABLE"}
+    # check every altered object first, so a B9 case leaves nothing half-recorded
+    altered = []
+    for schema, table in applied.altered:
+        if (schema, table) in gone_or_new or not tracked_schema(schema):
+            continue
+        row = book.row(("TABLE", schema, table, branch))
+        if row is None or not row.active:
+            raise B9Violation(f"table {schema}.{table} is altered but has no active row on {branch!r}")
+        old_shape = table_shape(before, schema, table)
+        new_shape = table_shape(after, schema, table)
+        if old_shape == new_shape:
+            continue  # V9a: a statement that changes nothing records nothing
+        rec = row.recorded
+        if rec != old_shape and ({c.name for c in rec[0]} != {c.name for c in old_shape[0]}  # type: ignore[index]
+                                 or {i[0] for i in rec[2]} != {i[0] for i in old_shape[2]}):  # type: ignore[index]
+            raise B9Violation(f"table {schema}.{table} has columns or indexes on {branch!r} that differ from "
+                              "the catalog (changed on another branch)")
+        altered.append((schema, table, rec, new_shape))
+    for key in applied.replaced:
+        if not _tracked(key):
+            continue
+        row = book.row((*key, branch))
+        if row is None or not row.active:
+            raise B9Violation(f"{key[0]} {key[1]}.{key[2]} is replaced but has no active row on {branch!r}")
+    for key in dropped:
+        book.drop(key)
+    for key in created:
+        if key[0] == "TABLE":
+            shape: Any = table_shape(after, key[1], key[2])
+        elif key[0] in ("VIEW", "FUNCTION"):
+            shape = structure(after, key)
+        else:
+            shape = None
+        book.create(key, shape)
+    for schema, table, rec, new_shape in altered:
+        verdict = classify(rec, new_shape)
+        if verdict is None:
+            continue
+        book.change(("TABLE", schema, table), verdict[0], verdict[1], new_shape)
+    for key in applied.replaced:
+        if not _tracked(key):
+            continue
+        row = book.row((*key, branch))
+        assert row is not None
+        new_def = structure(after, key)
+        if new_def != row.recorded:
+            book.change(key, "ALTER", "MINOR", new_def)  # V12
+    return book.freeze()
