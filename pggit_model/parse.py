@@ -1,0 +1,574 @@
+"""SQL text -> Ops, for replay scripts and hand-written SQL: `parse(text)` and `parse_one(text)`.
+
+sqlglot's PostgreSQL tokenizer does the lexing (quoted identifiers, E'' and $$ strings, comments); a small
+recursive-descent parser over its tokens covers exactly the vocabulary of `pggit_model.ops`, because
+sqlglot's AST loses details the ops need (E-strings, `format_type` spellings, ALTER subcommands).
+Unquoted identifiers fold to lower case as in PostgreSQL. Anything else raises UnsupportedStatement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sqlglot.dialects.postgres import Postgres
+from sqlglot.tokens import Token, TokenType
+
+from pggit_model import ops
+from pggit_model.errors import InvalidOp, UnsupportedStatement
+
+_TOKENIZER = Postgres().tokenizer_class()
+_WORD = re.compile(r"^[^\W\d]\w*$")
+_STRINGS = {TokenType.STRING, TokenType.BYTE_STRING, TokenType.HEREDOC_STRING, TokenType.NATIONAL_STRING}
+_MISSING = object()
+
+
+def parse(text: str, default_schema: str | None = None) -> list[ops.Op]:
+    """Every statement of `text` as an Op; `default_schema` qualifies bare table names if given."""
+    try:
+        tokens = _TOKENIZER.tokenize(text)
+    except Exception as e:  # sqlglot raises its own TokenError
+        raise UnsupportedStatement(f"cannot tokenize SQL: {e}") from None
+    out: list[ops.Op] = []
+    current: list[Token] = []
+    for t in [*_split_keywords(tokens), None]:
+        if t is None or t.token_type == TokenType.SEMICOLON:
+            if current:
+                out.append(_Parser(current, text, default_schema).statement())
+            current = []
+        else:
+            current.append(t)
+    return out
+
+
+def _split_keywords(tokens: list[Token]) -> list[Token]:
+    """sqlglot lexes some keyword pairs (`PRIMARY KEY`, `ORDER BY`) as one token; the parser wants words."""
+    out = []
+    for t in tokens:
+        if t.token_type in (TokenType.IDENTIFIER, *_STRINGS) or " " not in t.text.strip():
+            out.append(t)
+            continue
+        for word in t.text.split():
+            out.append(Token(TokenType.VAR, word, t.line, t.col, t.start, t.end))
+    return out
+
+
+def parse_one(text: str, default_schema: str | None = None) -> ops.Op:
+    """The single statement of `text` as an Op."""
+    found = parse(text, default_schema)
+    if len(found) != 1:
+        raise UnsupportedStatement(f"expected exactly one statement, found {len(found)} in {text[:80]!r}")
+    return found[0]
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token], text: str, default_schema: str | None) -> None:
+        self.toks = tokens
+        self.i = 0
+        self.text = text
+        self.default_schema = default_schema
+
+    # -- token helpers --
+
+    def _snippet(self) -> str:
+        start, end = self.toks[0].start, self.toks[-1].end
+        return " ".join(self.text[start:end + 1].split())[:120]
+
+    def fail(self, why: str) -> UnsupportedStatement:
+        near = self.toks[self.i].text if self.i < len(self.toks) else "end of statement"
+        return UnsupportedStatement(f"statement {self._snippet()!r} is outside the vocabulary: {why} (near {near!r})")
+
+    def peek(self, k: int = 0) -> Token | None:
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def is_word(self, *words: str, k: int = 0) -> bool:
+        t = self.peek(k)
+        return t is not None and t.token_type not in (TokenType.IDENTIFIER, *_STRINGS) \
+            and t.text.upper() in words
+
+    def accept(self, *words: str) -> bool:
+        """Consume a sequence of keywords if they all come next."""
+        for k, w in enumerate(words):
+            if not self.is_word(w, k=k):
+                return False
+        self.i += len(words)
+        return True
+
+    def expect(self, *words: str) -> None:
+        if not self.accept(*words):
+            raise self.fail(f"expected {' '.join(words)}")
+
+    def accept_type(self, tt: TokenType) -> bool:
+        t = self.peek()
+        if t is not None and t.token_type == tt:
+            self.i += 1
+            return True
+        return False
+
+    def expect_type(self, tt: TokenType, what: str) -> None:
+        if not self.accept_type(tt):
+            raise self.fail(f"expected {what}")
+
+    def done(self) -> None:
+        if self.i != len(self.toks):
+            raise self.fail("unexpected text at the end")
+
+    def ident(self) -> str:
+        t = self.peek()
+        if t is None:
+            raise self.fail("expected a name")
+        if t.token_type == TokenType.IDENTIFIER:
+            self.i += 1
+            return t.text
+        if t.token_type not in _STRINGS and _WORD.match(t.text):
+            self.i += 1
+            return t.text.lower()
+        raise self.fail("expected a name")
+
+    def qname(self) -> tuple[str, str]:
+        first = self.ident()
+        if self.accept_type(TokenType.DOT):
+            return first, self.ident()
+        if self.default_schema is None:
+            raise self.fail(f"{first!r} needs a schema (or pass default_schema)")
+        return self.default_schema, first
+
+    def ident_list(self) -> tuple[str, ...]:
+        self.expect_type(TokenType.L_PAREN, "(")
+        names = [self.ident()]
+        while self.accept_type(TokenType.COMMA):
+            names.append(self.ident())
+        self.expect_type(TokenType.R_PAREN, ")")
+        return tuple(names)
+
+    def literal(self) -> Any:
+        """A constant, with an optional ::cast (ignored); NULL gives None."""
+        t = self.peek()
+        if t is None:
+            raise self.fail("expected a constant")
+        neg = False
+        if t.token_type == TokenType.DASH:
+            neg = True
+            self.i += 1
+            t = self.peek()
+            if t is None or t.token_type != TokenType.NUMBER:
+                raise self.fail("expected a number after '-'")
+        value: Any
+        if t.token_type in _STRINGS:
+            value = t.text
+        elif t.token_type == TokenType.NUMBER:
+            if not re.fullmatch(r"\d+", t.text):
+                raise self.fail("only integer constants are in the vocabulary")
+            value = -int(t.text) if neg else int(t.text)
+        elif self.is_word("NULL"):
+            value = None
+        elif self.is_word("TRUE"):
+            value = True
+        elif self.is_word("FALSE"):
+            value = False
+        elif self.is_word("ARRAY"):
+            self.i += 1
+            self.expect_type(TokenType.L_BRACKET, "[")
+            items = [] if self.peek() and self.peek().token_type == TokenType.R_BRACKET else [self.literal()]  # type: ignore[union-attr]
+            while self.accept_type(TokenType.COMMA):
+                items.append(self.literal())
+            self.expect_type(TokenType.R_BRACKET, "]")
+            self._cast()
+            return tuple(items)
+        else:
+            raise self.fail("expected a constant")
+        self.i += 1
+        self._cast()
+        return value
+
+    def _cast(self) -> None:
+        while self.accept_type(TokenType.DCOLON):
+            self.type_text(stop_at_paren_close=True)
+
+    def type_text(self, stop_at_paren_close: bool = False) -> str:
+        """The tokens of a type name up to a delimiter, normalised for canonical_type."""
+        parts: list[str] = []
+        depth = 0
+        stops = {"NOT", "NULL", "DEFAULT", "CONSTRAINT", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "COLLATE",
+                 "USING", "RETURNS"}
+        while (t := self.peek()) is not None:
+            tt = t.token_type
+            if depth == 0 and (tt in (TokenType.COMMA, TokenType.R_PAREN, TokenType.DCOLON)
+                               or (t.text.upper() in stops and tt not in (TokenType.IDENTIFIER, *_STRINGS))):
+                break
+            if tt == TokenType.L_PAREN:
+                depth += 1
+            elif tt == TokenType.R_PAREN:
+                depth -= 1
+            parts.append(t.text)
+            self.i += 1
+        if not parts:
+            raise self.fail("expected a type")
+        text = " ".join(parts)
+        return re.sub(r"\s*\[\s*\]", "[]", text).replace(" (", "(")
+
+    # -- statements --
+
+    def statement(self) -> ops.Op:
+        try:
+            op = self._statement()
+        except InvalidOp as e:
+            raise UnsupportedStatement(f"statement {self._snippet()!r} is outside the vocabulary: {e}") from None
+        self.done()
+        return op
+
+    def _statement(self) -> ops.Op:
+        if self.accept("CREATE"):
+            return self._create()
+        if self.accept("DROP"):
+            return self._drop()
+        if self.accept("ALTER", "TABLE"):
+            return self._alter_table()
+        if self.accept("COMMENT", "ON"):
+            return self._comment()
+        if self.is_word("SELECT"):
+            return self._select()
+        if self.accept("BEGIN") or self.accept("START", "TRANSACTION"):
+            self.accept("TRANSACTION") or self.accept("WORK")
+            if self.accept("ISOLATION", "LEVEL"):
+                words = []
+                while self.peek() is not None:
+                    words.append(self.ident())
+                return ops.Begin(" ".join(words))
+            return ops.Begin()
+        if self.accept("COMMIT") or self.accept("END"):
+            self.accept("TRANSACTION") or self.accept("WORK")
+            return ops.Commit()
+        if self.accept("ROLLBACK") or self.accept("ABORT"):
+            self.accept("TRANSACTION") or self.accept("WORK")
+            if self.accept("TO"):
+                self.accept("SAVEPOINT")
+                return ops.RollbackToSavepoint(self.ident())
+            return ops.Rollback()
+        if self.accept("SAVEPOINT"):
+            return ops.Savepoint(self.ident())
+        if self.accept("RELEASE"):
+            self.accept("SAVEPOINT")
+            return ops.ReleaseSavepoint(self.ident())
+        if self.accept("SET"):
+            return self._set()
+        raise self.fail("unknown statement")
+
+    def _create(self) -> ops.Op:
+        replace = self.accept("OR", "REPLACE")
+        if not replace and self.accept("TABLE"):
+            return self._create_table()
+        if not replace and (self.is_word("UNIQUE") or self.is_word("INDEX")):
+            unique = self.accept("UNIQUE")
+            self.expect("INDEX")
+            ine = self.accept("IF", "NOT", "EXISTS")
+            name = self.ident()
+            self.expect("ON")
+            schema, table = self.qname()
+            return ops.CreateIndex(schema, name, table, self.ident_list(), unique=unique, if_not_exists=ine)
+        if self.accept("VIEW"):
+            schema, name = self.qname()
+            self.expect("AS", "SELECT")
+            cols = [self.ident()]
+            while self.accept_type(TokenType.COMMA):
+                cols.append(self.ident())
+            self.expect("FROM")
+            src_schema, src = self.qname()
+            if src_schema != schema:
+                raise self.fail("a view reads a table of its own schema")
+            return ops.CreateView(schema, name, src, tuple(cols), or_replace=replace)
+        if self.accept("FUNCTION"):
+            schema, name = self.qname()
+            args = self._arg_types()
+            self.expect("RETURNS")
+            if self.ident() not in ("integer", "int", "int4"):
+                raise self.fail("functions of the vocabulary return integer")
+            body: int | None = None
+            while self.peek() is not None:
+                if self.accept("LANGUAGE"):
+                    if self.ident() != "sql":
+                        raise self.fail("functions of the vocabulary are LANGUAGE sql")
+                elif self.accept("IMMUTABLE"):
+                    pass
+                elif self.accept("AS"):
+                    t = self.peek()
+                    if t is None or t.token_type not in _STRINGS:
+                        raise self.fail("expected the function body as a string")
+                    m = re.fullmatch(r"\s*SELECT\s+(-?\d+)\s*;?\s*", t.text, re.IGNORECASE)
+                    if not m:
+                        raise self.fail("function bodies of the vocabulary are 'SELECT <integer>'")
+                    body = int(m.group(1))
+                    self.i += 1
+                else:
+                    raise self.fail("unexpected function option")
+            if body is None:
+                raise self.fail("the function has no body")
+            return ops.CreateFunction(schema, name, args, body, or_replace=replace)
+        raise self.fail("unknown CREATE statement")
+
+    def _arg_types(self) -> tuple[str, ...]:
+        self.expect_type(TokenType.L_PAREN, "(")
+        args: list[str] = []
+        if not self.accept_type(TokenType.R_PAREN):
+            args.append(self.type_text())
+            while self.accept_type(TokenType.COMMA):
+                args.append(self.type_text())
+            self.expect_type(TokenType.R_PAREN, ")")
+        return tuple(args)
+
+    def _create_table(self) -> ops.CreateTable:
+        ine = self.accept("IF", "NOT", "EXISTS")
+        schema, name = self.qname()
+        self.expect_type(TokenType.L_PAREN, "(")
+        cols: list[ops.Column] = []
+        cons: list[Any] = []
+        if not self.accept_type(TokenType.R_PAREN):
+            while True:
+                if self.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
+                    cons.append(self._table_constraint())
+                else:
+                    col, inline = self._column()
+                    cols.append(col)
+                    if inline is not None:
+                        cons.append(inline)
+                if self.accept_type(TokenType.COMMA):
+                    continue
+                self.expect_type(TokenType.R_PAREN, ")")
+                break
+        return ops.CreateTable(schema, name, tuple(cols), tuple(cons), if_not_exists=ine)
+
+    def _column(self) -> tuple[ops.Column, Any]:
+        name = self.ident()
+        type_ = self.type_text()
+        not_null = False
+        default: Any = None
+        inline: Any = None
+        while True:
+            if self.accept("NOT", "NULL"):
+                not_null = True
+            elif self.accept("NULL"):
+                not_null = False
+            elif self.accept("DEFAULT"):
+                default = self.literal()
+            elif self.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "REFERENCES"):
+                if inline is not None:
+                    raise self.fail("one inline constraint per column")
+                inline = self._column_constraint(name)
+            else:
+                break
+        return ops.Column(name, type_, not_null, default), inline
+
+    def _column_constraint(self, column: str) -> Any:
+        cname = self.ident() if self.accept("CONSTRAINT") else None
+        if self.accept("PRIMARY", "KEY"):
+            return ops.PrimaryKey((column,), cname)
+        if cname is None:
+            raise self.fail("constraints other than PRIMARY KEY must be named")
+        if self.accept("UNIQUE"):
+            return ops.Unique(cname, (column,))
+        if self.accept("CHECK"):
+            return self._check_body(cname)
+        if self.accept("REFERENCES"):
+            rs, rt = self.qname()
+            return ops.ForeignKey(cname, (column,), rs, rt, self.ident_list())
+        raise self.fail("unknown column constraint")
+
+    def _check_body(self, cname: str) -> ops.Check:
+        self.expect_type(TokenType.L_PAREN, "(")
+        col = self.ident()
+        if self.accept("IS", "NOT", "NULL"):
+            test = "not_null"
+        elif self.accept_type(TokenType.GT) and self.peek() is not None and self.peek().text == "0":  # type: ignore[union-attr]
+            self.i += 1
+            test = "positive"
+        else:
+            raise self.fail("CHECK constraints of the vocabulary are (col IS NOT NULL) or (col > 0)")
+        self.expect_type(TokenType.R_PAREN, ")")
+        return ops.Check(cname, col, test)
+
+    def _table_constraint(self) -> Any:
+        cname = self.ident() if self.accept("CONSTRAINT") else None
+        if self.accept("PRIMARY", "KEY"):
+            return ops.PrimaryKey(self.ident_list(), cname)
+        if cname is None:
+            raise self.fail("constraints other than PRIMARY KEY must be named")
+        if self.accept("UNIQUE"):
+            return ops.Unique(cname, self.ident_list())
+        if self.accept("CHECK"):
+            return self._check_body(cname)
+        if self.accept("FOREIGN", "KEY"):
+            cols = self.ident_list()
+            self.expect("REFERENCES")
+            rs, rt = self.qname()
+            return ops.ForeignKey(cname, cols, rs, rt, self.ident_list())
+        raise self.fail("unknown table constraint")
+
+    def _drop(self) -> ops.Op:
+        kind = next((k for k in ("TABLE", "VIEW", "INDEX", "FUNCTION") if self.accept(k)), None)
+        if kind is None:
+            raise self.fail("unknown DROP statement")
+        if_exists = self.accept("IF", "EXISTS")
+        schema, name = self.qname()
+        args = self._arg_types() if kind == "FUNCTION" else None
+        cascade = self.accept("CASCADE")
+        if not cascade:
+            self.accept("RESTRICT")
+        if kind == "TABLE":
+            return ops.DropTable(schema, name, if_exists, cascade)
+        if kind == "VIEW":
+            return ops.DropView(schema, name, if_exists, cascade)
+        if kind == "INDEX":
+            return ops.DropIndex(schema, name, if_exists, cascade)
+        return ops.DropFunction(schema, name, args or (), if_exists, cascade)
+
+    def _alter_table(self) -> ops.AlterTable:
+        if_exists = self.accept("IF", "EXISTS")
+        schema, name = self.qname()
+        actions = [self._action()]
+        while self.accept_type(TokenType.COMMA):
+            actions.append(self._action())
+        return ops.AlterTable(schema, name, tuple(actions), if_exists)
+
+    def _action(self) -> Any:
+        if self.accept("ADD"):
+            if self.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
+                return ops.AddConstraint(self._table_constraint())
+            self.accept("COLUMN")
+            ine = self.accept("IF", "NOT", "EXISTS")
+            col, inline = self._column()
+            return ops.AddColumn(col, ine, inline)
+        if self.accept("DROP"):
+            if self.accept("CONSTRAINT"):
+                ie = self.accept("IF", "EXISTS")
+                n = self.ident()
+                cascade = self.accept("CASCADE")
+                cascade or self.accept("RESTRICT")
+                return ops.DropConstraint(n, ie, cascade)
+            self.accept("COLUMN")
+            ie = self.accept("IF", "EXISTS")
+            n = self.ident()
+            cascade = self.accept("CASCADE")
+            cascade or self.accept("RESTRICT")
+            return ops.DropColumn(n, ie, cascade)
+        if self.accept("ALTER"):
+            self.accept("COLUMN")
+            col = self.ident()
+            if self.accept("TYPE") or self.accept("SET", "DATA", "TYPE"):
+                return ops.AlterColumnType(col, self.type_text())
+            if self.accept("SET", "NOT", "NULL"):
+                return ops.SetNotNull(col)
+            if self.accept("DROP", "NOT", "NULL"):
+                return ops.DropNotNull(col)
+            if self.accept("SET", "DEFAULT"):
+                return ops.SetDefault(col, self.literal())
+            if self.accept("DROP", "DEFAULT"):
+                return ops.DropDefault(col)
+        raise self.fail("unknown ALTER TABLE action")
+
+    def _comment(self) -> ops.Op:
+        if self.accept("TABLE"):
+            schema, table = self.qname()
+            self.expect("IS")
+            return ops.CommentOnTable(schema, table, self.literal())
+        if self.accept("COLUMN"):
+            parts = [self.ident()]
+            while self.accept_type(TokenType.DOT):
+                parts.append(self.ident())
+            if len(parts) == 2 and self.default_schema is not None:
+                parts.insert(0, self.default_schema)
+            if len(parts) != 3:
+                raise self.fail("COMMENT ON COLUMN needs schema.table.column")
+            self.expect("IS")
+            return ops.CommentOnColumn(parts[0], parts[1], parts[2], self.literal())
+        raise self.fail("only COMMENT ON TABLE and COMMENT ON COLUMN are in the vocabulary")
+
+    def _set(self) -> ops.Op:
+        self.accept("SESSION")
+        if self.accept("TIME", "ZONE"):
+            return ops.SetTimeZone(self.literal())
+        setting = self.ident()
+        if not (self.accept("TO") or self.accept_type(TokenType.EQ)):
+            raise self.fail("expected TO or =")
+        if setting == "timezone":
+            return ops.SetTimeZone(self.literal())
+        if setting == "search_path":
+            names = [self._path_entry()]
+            while self.accept_type(TokenType.COMMA):
+                names.append(self._path_entry())
+            return ops.SetSearchPath(tuple(names))
+        raise self.fail(f"setting {setting!r} is not in the vocabulary")
+
+    def _path_entry(self) -> str:
+        t = self.peek()
+        if t is not None and t.token_type in _STRINGS:
+            self.i += 1
+            return t.text
+        return self.ident()
+
+    def _select(self) -> ops.Op:
+        self.expect("SELECT")
+        if self.accept("SETVAL"):
+            self.expect_type(TokenType.L_PAREN, "(")
+            if self.literal() != "pggit.trinity_id_seq":
+                raise self.fail("only setval('pggit.trinity_id_seq', n) is in the vocabulary")
+            self.expect_type(TokenType.COMMA, ",")
+            value = self.literal()
+            self.expect_type(TokenType.R_PAREN, ")")
+            return ops.SetTrinitySequence(value)
+        star = self.accept_type(TokenType.STAR)
+        if star:
+            self.expect("FROM")
+        schema = self.ident()
+        self.expect_type(TokenType.DOT, ".")
+        fn = self.ident()
+        if schema != "pggit":
+            raise self.fail("only pggit functions are in the vocabulary")
+        args = self._call_args()
+        if fn == "generate_trinity_id" and not star and self.accept("AS"):
+            self.ident()
+            self.expect("FROM", "GENERATE_SERIES")
+            self.expect_type(TokenType.L_PAREN, "(")
+            if self.literal() != 1:
+                raise self.fail("generate_series must start at 1")
+            self.expect_type(TokenType.COMMA, ",")
+            count = self.literal()
+            self.expect_type(TokenType.R_PAREN, ")")
+            if self.accept("AS"):
+                self.ident()
+                self.ident_list()
+            if self.accept("ORDER", "BY"):
+                self.ident()
+            return ops.GenerateTrinityIds(count)
+        maker = _CALLS.get(fn)
+        if maker is None:
+            raise self.fail(f"pggit.{fn} is not in the vocabulary")
+        try:
+            return maker(args)
+        except TypeError:
+            raise self.fail(f"wrong number of arguments for pggit.{fn}") from None
+
+    def _call_args(self) -> list[Any]:
+        self.expect_type(TokenType.L_PAREN, "(")
+        args: list[Any] = []
+        if self.accept_type(TokenType.R_PAREN):
+            return args
+        args.append(self.literal())
+        while self.accept_type(TokenType.COMMA):
+            args.append(self.literal())
+        self.expect_type(TokenType.R_PAREN, ")")
+        return args
+
+
+def _positional(cls: type) -> Callable[[list[Any]], ops.Op]:
+    def make(args: list[Any]) -> ops.Op:
+        return cls(*args)
+
+    return make
+
+
+_CALLS: dict[str, Callable[[list[Any]], ops.Op]] = {
+    cls.kind: _positional(cls) for cls in ops.CALL_OPS
+    if cls not in (ops.GenerateTrinityIds, ops.SetTrinitySequence)
+}
