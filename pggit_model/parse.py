@@ -454,17 +454,17 @@ class _Parser:
             return ops.DropColumn(n, ie, cascade)
         if self.accept("ALTER"):
             self.accept("COLUMN")
-            col = self.ident()
+            target = self.ident()
             if self.accept("TYPE") or self.accept("SET", "DATA", "TYPE"):
-                return ops.AlterColumnType(col, self.type_text())
+                return ops.AlterColumnType(target, self.type_text())
             if self.accept("SET", "NOT", "NULL"):
-                return ops.SetNotNull(col)
+                return ops.SetNotNull(target)
             if self.accept("DROP", "NOT", "NULL"):
-                return ops.DropNotNull(col)
+                return ops.DropNotNull(target)
             if self.accept("SET", "DEFAULT"):
-                return ops.SetDefault(col, self.literal())
+                return ops.SetDefault(target, self.literal())
             if self.accept("DROP", "DEFAULT"):
-                return ops.DropDefault(col)
+                return ops.DropDefault(target)
         raise self.fail("unknown ALTER TABLE action")
 
     def _comment(self) -> ops.Op:
