@@ -81,6 +81,7 @@ class BranchRow:
 
 @attrs.frozen
 class CommitRow:
+    hash: str
     branch: str | None
     parent: str | None
     message: str | None
@@ -95,7 +96,7 @@ class Snapshot:
     objects: Mapping[RowKey, ObjectRow]
     history: Mapping[RowKey, tuple[HistoryRow, ...]]
     branches: Mapping[str, BranchRow]
-    commits: Mapping[str, CommitRow]
+    commits: tuple[CommitRow, ...]  # a tuple, not a map: duplicate hashes must stay visible (C8a)
     current_branch: str
     ddl_hashes: Mapping[RowKey, str | None]
     trinity_last_value: int
@@ -211,7 +212,9 @@ class Client:
             row = cur.fetchone()
             return None if row is None else row[0]
         if op.result == "rows":
-            return tuple(tuple(r) for r in cur.fetchall())
+            # Dicts by column name: Expected.check_success projects rows on the columns it names.
+            names = [d.name for d in cur.description or ()]
+            return tuple(dict(zip(names, r, strict=True)) for r in cur.fetchall())
         return None
 
     # -- observe -----------------------------------------------------------------------------
@@ -249,7 +252,7 @@ class Client:
         for _id, t, s, n, b, ct, cs, old, new in self._history:
             history.setdefault((t, s, n, b), []).append(HistoryRow(ct, cs, old, new))
         branches = {name: BranchRow(status, parent, head) for name, status, parent, head in doc["branches"]}
-        commits = {h: CommitRow(b, p, m, th, cid) for h, b, p, m, th, cid in doc["commits"]}
+        commits = tuple(CommitRow(h, b, p, m, th, cid) for h, b, p, m, th, cid in doc["commits"])
         last_value, is_called = doc["trinity"] or (0, False)
         return Snapshot(
             objects=objects,

@@ -41,7 +41,7 @@ def test_o1_o2_observe_sees_a_created_table_with_its_columns_and_history(pggit_c
     assert ("COLUMN", SCHEMA, "Order Items.note", "main") in snap.objects
     assert [(h.change_type, h.old_version, h.new_version) for h in snap.history[TABLE_KEY]] == [("CREATE", None, 1)]
     assert snap.current_branch == "main" and set(snap.branches) == {"main"}
-    assert snap.branches["main"].parent is None and snap.commits == {}
+    assert snap.branches["main"].parent is None and snap.commits == ()
 
 
 def test_errors_carry_their_sqlstate_and_leave_the_connection_usable(pggit_conn: psycopg.Connection) -> None:

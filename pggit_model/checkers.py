@@ -1,0 +1,298 @@
+"""Compare what the database did with what the model says, one contract area per function.
+
+* ``check_completion``: the answer of one statement (value, rows or error class) agrees with ``Expected``.
+* ``objects_match_model`` … ``trinity_sequence_never_reused``: the observed state (``Snapshot``) agrees with
+  the model's state, area by area (O1–O7). Each raises the Divergence of its own rule, with a small diff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from .client import Completion, Snapshot
+from .divergences import diverge, first_rule
+from .model import CheckContext, CommitRef, Expected, HashOf, Pred, State, Unspecified, observe
+from .model.state import RowKey
+
+#: V2: the kinds the contract speaks about; rows of other kinds are neither required nor forbidden.
+V2_KINDS = frozenset({"TABLE", "COLUMN", "INDEX", "VIEW", "FUNCTION"})
+DIFF_LINES = 8
+
+
+def _diff(expected: Mapping[Any, Any], observed: Mapping[Any, Any]) -> tuple[str, str]:
+    """Only the keys that differ, a few of each, so the message stays readable."""
+    keys = sorted({*expected, *observed} - {k for k in expected if k in observed and expected[k] == observed[k]},
+                  key=repr)[:DIFF_LINES]
+    exp = "; ".join(f"{k}: {expected.get(k, '(absent)')}" for k in keys)
+    obs = "; ".join(f"{k}: {observed.get(k, '(absent)')}" for k in keys)
+    return exp or "(nothing)", obs or "(nothing)"
+
+
+# -- one statement ------------------------------------------------------------------------------------
+
+def check_completion(expected: Expected, done: Completion, ctx: CheckContext, *, op: Any, step: int) -> None:
+    """The statement's outcome agrees with the model (value, rows or error class), or a Divergence."""
+    if done.status == "unknown":
+        raise ConnectionError(f"the connection was lost during step {step} {op!r}: {done.message}")
+    if done.status == "error":
+        problem = expected.check_error(done.sqlstate)
+        observed: Any = f"error {done.sqlstate}: {done.message}"
+    else:
+        ctx.latest = datetime.fromtimestamp(done.answered_at, UTC)
+        if op.result == "rows":
+            problem = expected.check_success(rows=done.value, ctx=ctx)
+        else:
+            problem = expected.check_success(value=done.value, ctx=ctx)
+        observed = f"ok {done.value!r}"
+    if problem is not None:
+        want = (f"error {'|'.join(expected.sqlstates) or '(any)'}" if expected.is_error
+                else f"{expected.kind} {_expected_text(expected)}")
+        diverge(first_rule(problem, expected.rules[0] if expected.rules else "X0"), problem,
+                op=op, step=step, expected=want, observed=observed)
+
+
+def _expected_text(e: Expected) -> str:
+    if e.kind == "value":
+        return repr(e.value)
+    if e.kind == "rows":
+        return f"{len(e.rows)} rows {list(e.rows)!r}"[:300]
+    return ""
+
+
+# -- whole state --------------------------------------------------------------------------------------
+
+def _observed_objects(snap: Snapshot, live: Iterable[str]) -> dict[RowKey, tuple[int, int, int, int, bool]]:
+    branches = set(live)
+    return {k: (r.version, r.major, r.minor, r.patch, r.is_active) for k, r in snap.objects.items()
+            if k[0] in V2_KINDS and k[3] in branches}
+
+
+def _live_branches(state: State) -> list[str]:
+    return [b.name for b in state.db.branches.values() if b.status != "DELETED"]
+
+
+def objects_match_model(state: State, snap: Snapshot, schema: str, *, op: Any, step: int, hint: str | None) -> None:
+    """O1: every V2 row of the machine's schema on a live branch has the model's version fields and activity."""
+    exp = observe.objects(state, schema)
+    obs = _observed_objects(snap, _live_branches(state))
+    if exp == obs:
+        return
+    rule = hint or _object_rule(exp, obs)
+    e, o = _diff(exp, obs)
+    diverge(rule, "pggit.objects rows differ from the model (row key: version, M, m, p, is_active)",
+            op=op, step=step, expected=e, observed=o)
+
+
+def _object_rule(exp: Mapping[RowKey, tuple], obs: Mapping[RowKey, tuple]) -> str:
+    missing = [k for k in exp if k not in obs]
+    extra = [k for k in obs if k not in exp]
+    if missing:
+        return "V10" if exp[missing[0]][4] else "V13"
+    if extra:
+        return "V15"
+    k = next(k for k in exp if exp[k] != obs[k])
+    if exp[k][4] != obs[k][4]:
+        return "V13" if not exp[k][4] else "V14"
+    if k[0] == "COLUMN":
+        return "V11"
+    return "V7"
+
+
+def history_matches_model(state: State, snap: Snapshot, schema: str, *, op: Any, step: int,
+                          hint: str | None) -> None:
+    """O2/V8: each row key's history rows, in order, are the model's (exactly one row per change)."""
+    exp = observe.history(state, schema)
+    live = set(_live_branches(state))
+    obs = {k: tuple((h.change_type, h.severity, h.old_version, h.new_version) for h in v)
+           for k, v in snap.history.items() if k[0] in V2_KINDS and k[3] in live}
+    bad = {}
+    for k in {*exp, *obs}:
+        if not observe.history_matches(exp.get(k, ()), obs.get(k, ())):
+            bad[k] = True
+    if not bad:
+        return
+    k = sorted(bad, key=repr)[0]
+    expected = [(c.change_type, c.severity, c.old_version, c.new_version) for c in exp.get(k, ())]
+    diverge(hint or _history_rule(expected, list(obs.get(k, ()))),
+            f"history of {k} differs from the model (change_type, severity, old, new)",
+            op=op, step=step, expected=expected, observed=list(obs.get(k, ())))
+
+
+def _history_rule(exp: list[tuple], obs: list[tuple]) -> str:
+    if len(exp) != len(obs):
+        return "V8"
+    for e, o in zip(exp, obs, strict=True):
+        if e[1] != o[1] and e[0] == o[0] == "ALTER":
+            return "V10"  # same change, another severity
+    return "V8"
+
+
+def branches_match_model(state: State, snap: Snapshot, ctx: CheckContext, *, op: Any, step: int,
+                         hint: str | None) -> None:
+    """O3: every branch with its status, parent and head commit (heads resolved through bound commit refs)."""
+    exp_raw = observe.branches(state)
+    exp: dict[str, tuple[Any, ...]] = {}
+    obs: dict[str, tuple[Any, ...]] = {}
+    for name, (status, parent, head) in exp_raw.items():
+        exp[name] = (status, parent, _ref_text(head, ctx))
+    for name, b in snap.branches.items():
+        row = exp_raw.get(name)
+        head_unspecified = row is not None and isinstance(row[2], Unspecified)
+        obs[name] = (b.status, b.parent, "(unspecified)" if head_unspecified else b.head)
+    if exp == obs:
+        return
+    e, o = _diff(exp, obs)
+    diverge(hint or _branch_rule(exp, obs), "pggit.branches differ from the model (name: status, parent, head)",
+            op=op, step=step, expected=e, observed=o)
+
+
+def _ref_text(head: Any, ctx: CheckContext) -> Any:
+    if isinstance(head, Unspecified):
+        return "(unspecified)"
+    if isinstance(head, CommitRef):
+        return ctx.bindings.get(("hash", head), ctx.bindings.get(head, f"<unbound {head!r}>"))
+    return head
+
+
+def _branch_rule(exp: Mapping[str, tuple], obs: Mapping[str, tuple]) -> str:
+    for name in exp:
+        if name not in obs:
+            return "B2"
+    for name in obs:
+        if name not in exp:
+            return "B3"
+    name = next(n for n in exp if exp[n] != obs[n])
+    e, o = exp[name], obs[name]
+    if e[0] != o[0]:
+        return {"DELETED": "B10", "MERGED": "M4"}.get(e[0], "B10" if o[0] == "DELETED" else "M4")
+    if e[1] != o[1]:
+        return "B4"
+    return "C2" if e[2] is not None else "B4"
+
+
+def commits_match_model(state: State, snap: Snapshot, ctx: CheckContext, *, op: Any, step: int,
+                        hint: str | None) -> None:
+    """O4/C2/C3/C8: one row per model commit (found by its bound id), with parent, message and tree hash."""
+    rows = list(snap.commits)
+    hashes = [r.hash for r in rows]
+    if len(set(hashes)) != len(hashes):
+        dup = next(h for h in hashes if hashes.count(h) > 1)
+        diverge("C8", f"commit hash {dup!r} appears {hashes.count(dup)} times (C8a)", op=op, step=step)
+    live = set(_live_branches(state))
+    model = observe.commits(state)
+    # Bind every model commit to its row: by hash (commit_changes) or by the uuid create_commit returned (C3).
+    found: dict[CommitRef, Any] = {}
+    for c in model:
+        ident = c.hash or ctx.bindings.get(c.ref)
+        if ident is None:
+            continue  # its call's answer has not been seen (cannot happen in a sequential run)
+        matches = [r for r in rows if r.hash == ident or r.commit_id == ident]
+        if len(matches) != 1:
+            diverge(hint or "C3", f"{len(matches)} commits rows are identified by {ident!r} ({c.ref!r}); "
+                    "exactly one must be", op=op, step=step, expected=f"one row for {c!r}",
+                    observed=[str(r) for r in matches][:3] or "(none)")
+        found[c.ref] = matches[0]
+        ctx.bindings[("hash", c.ref)] = matches[0].hash
+    exp: dict[Any, tuple[Any, ...]] = {}
+    obs: dict[Any, tuple[Any, ...]] = {}
+    for c in model:
+        if c.ref not in found:
+            continue
+        r = found[c.ref]
+        parent = None if c.parent is None else ctx.bindings.get(("hash", c.parent), f"<{c.parent!r}>")
+        exp[c.ref] = (c.branch, parent, c.message, c.tree_hash)
+        obs[c.ref] = (r.branch, r.parent, r.message, r.tree_hash)
+    if exp != obs:
+        e, o = _diff(exp, obs)
+        k = next(k for k in exp if exp[k] != obs[k])
+        rule = hint or ("C4" if exp[k][2] != obs[k][2] or exp[k][3] != obs[k][3] else "C2")
+        diverge(rule, "commits differ from the model (commit: branch, parent hash, message, tree_hash)",
+                op=op, step=step, expected=e, observed=o)
+    matched = {id(r) for r in found.values()}
+    extra = [r for r in rows if id(r) not in matched and (r.branch in live or r.branch is None)]
+    if extra:
+        diverge(hint or "C2", f"{len(extra)} commits rows the model did not create (C2: exactly one per call, "
+                "C6)", op=op, step=step, expected=f"{len(model)} commits", observed=[str(r) for r in extra][:3])
+    _commit_graph_is_sound(snap, op=op, step=step)
+
+
+def _commit_graph_is_sound(snap: Snapshot, *, op: Any, step: int) -> None:
+    """C8b–e on the observed rows alone: parents exist, no cycle, heads are commits of their own branch."""
+    by_hash = {r.hash: r for r in snap.commits}
+    for r in snap.commits:
+        if r.parent is not None and r.parent not in by_hash:
+            diverge("C8", f"commit {r.hash!r} has parent {r.parent!r}, which is not a commit (C8b)", op=op, step=step)
+    for r in snap.commits:
+        seen = set()
+        cur: Any = r
+        while cur is not None and cur.parent is not None:
+            if cur.hash in seen:
+                diverge("C8", f"the parent links from {r.hash!r} form a cycle (C8c)", op=op, step=step)
+            seen.add(cur.hash)
+            cur = by_hash.get(cur.parent)
+    for name, b in snap.branches.items():
+        if b.head is not None:
+            head = by_hash.get(b.head)
+            if head is None or head.branch != name:
+                diverge("C8", f"branch {name!r} has head {b.head!r}, which is not a commit of that branch (C8d)",
+                        op=op, step=step)
+            reach = set()
+            cur = head
+            while cur is not None and cur.hash not in reach:
+                reach.add(cur.hash)
+                cur = by_hash.get(cur.parent) if cur.parent else None
+            own = {r.hash for r in snap.commits if r.branch == name}
+            if not own <= reach:
+                diverge("C8", f"commits {sorted(own - reach)[:3]} of {name!r} are not reachable from its head (C8e)",
+                        op=op, step=step)
+
+
+def current_branch_matches_model(state: State, snap: Snapshot, *, op: Any, step: int, hint: str | None) -> None:
+    """O5/B6/B7: the session's current branch is the model's."""
+    if observe.current_branch(state) != snap.current_branch:
+        diverge(hint or "B6", "the current branch differs from the model", op=op, step=step,
+                expected=observe.current_branch(state), observed=snap.current_branch)
+
+
+def ddl_hashes_match_model(state: State, snap: Snapshot, schema: str, ctx: CheckContext, *, op: Any, step: int,
+                           hint: str | None) -> None:
+    """O6/H5/H6: stored ddl_hash is NULL where never written and the baseline's hash class where written."""
+    for key, want in observe.ddl_hashes(state, schema).items():
+        if key not in snap.ddl_hashes or isinstance(want, Unspecified):
+            continue
+        got = snap.ddl_hashes[key]
+        if want is None:
+            if got is not None:
+                diverge(hint or "H6", f"ddl_hash of {key} is {got!r}, but only update_all_hashes writes it",
+                        op=op, step=step, expected=None, observed=got)
+            continue
+        assert isinstance(want, HashOf | Pred)
+        problem = want.check(got, ctx)
+        if problem is not None:
+            diverge(hint or first_rule(problem, "H5"), f"stored ddl_hash of {key}: {problem}", op=op, step=step,
+                    expected=want, observed=got)
+
+
+def trinity_sequence_never_reused(state: State, snap: Snapshot, ctx: CheckContext, *, op: Any, step: int) -> None:
+    """O7/X3/T7: trinity_id_seq never goes back below a value already handed out."""
+    floor, refs = observe.trinity_floor(state)
+    last = snap.trinity_last_value if snap.trinity_is_called else snap.trinity_last_value - 1
+    seen = [s for s in (ctx.trinity_seq(r) for r in refs) if s is not None]
+    need = max([floor - 1, *seen])
+    if last < need:
+        diverge("T7", f"trinity_id_seq is at {last}, below {need} already handed out (X3: never reused)",
+                op=op, step=step, expected=f">= {need}", observed=last)
+
+
+def state_matches_model(state: State, snap: Snapshot, schema: str, ctx: CheckContext, *, op: Any, step: int,
+                        hint: str | None = None) -> None:
+    """Every area, in the order that names the most specific rule first."""
+    current_branch_matches_model(state, snap, op=op, step=step, hint=hint)
+    commits_match_model(state, snap, ctx, op=op, step=step, hint=hint)  # binds commit refs to hashes first
+    branches_match_model(state, snap, ctx, op=op, step=step, hint=hint)
+    objects_match_model(state, snap, schema, op=op, step=step, hint=hint)
+    history_matches_model(state, snap, schema, op=op, step=step, hint=hint)
+    ddl_hashes_match_model(state, snap, schema, ctx, op=op, step=step, hint=hint)
+    trinity_sequence_never_reused(state, snap, ctx, op=op, step=step)
