@@ -8,11 +8,13 @@
 
 -- The part of a table's catalog state that V10 talks about. Computed under a pinned search_path
 -- so that rendered defaults and types never depend on the session (compare H2).
+-- PL/pgSQL rather than SQL so that the plan is cached (event triggers run it on every DDL). It runs
+-- only inside the event triggers, which pin search_path; no SET clause here, which saves time.
 CREATE FUNCTION pggit._table_structure(p_rel oid) RETURNS jsonb
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT jsonb_build_object(
+BEGIN
+    RETURN jsonb_build_object(
         'columns', coalesce((
             SELECT jsonb_object_agg(a.attname, jsonb_build_object(
                        'pos', a.attnum,
@@ -21,9 +23,11 @@ AS $$
                        -- V10: DEFAULT NULL counts as no default
                        'default', CASE WHEN pg_get_expr(d.adbin, d.adrelid) ~ '^NULL(::[^'']*)?$' THEN NULL
                                        ELSE pg_get_expr(d.adbin, d.adrelid) END,
-                       'comment', col_description(a.attrelid, a.attnum)))
+                       'comment', c.description))
             FROM pg_attribute a
             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+            LEFT JOIN pg_description c ON c.objoid = a.attrelid AND c.classoid = 'pg_class'::regclass
+                                      AND c.objsubid = a.attnum
             WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT a.attisdropped), '{}'),
         'constraints', coalesce((
             SELECT jsonb_object_agg(k.conname, pg_get_constraintdef(k.oid))
@@ -37,15 +41,17 @@ AS $$
               AND NOT EXISTS (SELECT 1 FROM pg_constraint k
                               WHERE k.conindid = i.indexrelid AND k.conrelid = p_rel
                                 AND k.contype IN ('p', 'u', 'x'))), '{}'),
-        'comment', obj_description(p_rel, 'pg_class'))
-$$;
+        'comment', (SELECT d.description FROM pg_description d
+                    WHERE d.objoid = p_rel AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0));
+END $$;
 
 -- V10: the change a table makes between two snapshots, or NULLs when nothing changed (V9a, V15).
 -- Severity enum order is MAJOR < MINOR < PATCH, so min() is the highest severity (V9).
 CREATE FUNCTION pggit._table_change(
     p_old jsonb, p_new jsonb, OUT change pggit.change_type, OUT severity pggit.change_severity)
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 AS $$
+BEGIN
     WITH old_col AS (SELECT key, value FROM jsonb_each(p_old -> 'columns')),
          new_col AS (SELECT key, value FROM jsonb_each(p_new -> 'columns')),
          effect(sev) AS (
@@ -90,8 +96,9 @@ AS $$
     SELECT CASE WHEN e.sev IS NOT NULL THEN 'ALTER'
                 WHEN c.yes THEN 'COMMENT' END::pggit.change_type,
            coalesce(e.sev, CASE WHEN c.yes THEN 'PATCH' END::pggit.change_severity)
-    FROM (SELECT min(sev) AS sev FROM effect) e, comments_changed c
-$$;
+    INTO change, severity
+    FROM (SELECT min(sev) AS sev FROM effect) e, comments_changed c;
+END $$;
 
 -- V7/V14: creation or a new life on an inactive row: active, 1, 1.0.0, one CREATE row (V8).
 -- A row that is already active is left alone (B9 leaves that case unspecified).
@@ -169,9 +176,9 @@ END $$;
 
 -- Bring the rows of one table on c in line with the catalog: the table itself (V10a, c-n),
 -- then its columns (V11) and indexes (V10a/c/f/k/l/n), each created or dropped as needed.
+-- Called only from the event triggers below, under their pinned search_path.
 CREATE FUNCTION pggit._sync_table(p_rel oid) RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_branch text := pggit._current_branch();
@@ -204,14 +211,14 @@ BEGIN
         END IF;
     END IF;
 
-    -- columns of the catalog without an active row: created (V11, V14)
+    -- columns of the catalog without an active row: created (V11, V14). The active children are
+    -- read through the (branch, schema, parent) index so the cost does not grow with the schema.
     FOR v_child IN
         SELECT col.key AS name
         FROM jsonb_each(v_new -> 'columns') col
-        WHERE NOT EXISTS (SELECT 1 FROM pggit.objects o
-                          WHERE o.object_type = 'COLUMN' AND o.schema_name = v_schema
-                            AND o.object_name = v_table || '.' || col.key
-                            AND o.branch_name = v_branch AND o.is_active)
+        WHERE col.key NOT IN (SELECT substr(o.object_name, length(v_table) + 2) FROM pggit.objects o
+                              WHERE o.branch_name = v_branch AND o.schema_name = v_schema
+                                AND o.parent_name = v_table AND o.object_type = 'COLUMN' AND o.is_active)
         ORDER BY (col.value ->> 'pos')::int
     LOOP
         PERFORM pggit._record_create('COLUMN', v_schema, v_table || '.' || v_child.name, v_table, NULL);
@@ -222,9 +229,10 @@ BEGIN
         SELECT ic.relname AS name, pg_get_indexdef(i.indexrelid) AS def
         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
         WHERE i.indrelid = p_rel
-          AND NOT EXISTS (SELECT 1 FROM pggit.objects o
-                          WHERE o.object_type = 'INDEX' AND o.schema_name = v_schema
-                            AND o.object_name = ic.relname AND o.branch_name = v_branch AND o.is_active)
+          AND ic.relname::text NOT IN (SELECT o.object_name FROM pggit.objects o
+                                       WHERE o.branch_name = v_branch AND o.schema_name = v_schema
+                                         AND o.parent_name = v_table AND o.object_type = 'INDEX'
+                                         AND o.is_active)
         ORDER BY i.indexrelid
     LOOP
         PERFORM pggit._record_create('INDEX', v_schema, v_child.name, v_table,
@@ -240,7 +248,7 @@ BEGIN
           AND CASE o.object_type
                   WHEN 'COLUMN' THEN NOT (v_new -> 'columns') ? substr(o.object_name, length(v_table) + 2)
                   WHEN 'INDEX' THEN NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-                                                WHERE i.indrelid = p_rel AND ic.relname = o.object_name)
+                                                WHERE i.indrelid = p_rel AND ic.relname::text = o.object_name)
                   ELSE false
               END
         ORDER BY o.id
@@ -284,39 +292,48 @@ BEGIN
 END $$;
 
 -- ddl_command_end: every table, view and function the statement created or altered, each once.
+-- Commands are looked up one by one by oid (a join against the catalogs would scan them), and
+-- generic plans are forced so that the bookkeeping queries are planned once per session.
 CREATE FUNCTION pggit._on_ddl_command_end() RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-    r record;
+    cmd record;
+    v_kind text;
+    v_obj oid;
+    v_seen text[] := '{}';
 BEGIN
     PERFORM pggit._lock_bookkeeping();
-    FOR r IN
-        WITH touched AS (
-            SELECT DISTINCT
-                   CASE WHEN c.relkind IN ('r', 'i') OR k.oid IS NOT NULL THEN 'table'
-                        WHEN c.relkind = 'v' THEN 'view'
-                        WHEN p.oid IS NOT NULL THEN 'function' END AS kind,
-                   coalesce(i.indrelid, k.conrelid, c.oid, p.oid) AS obj
-            FROM pg_event_trigger_ddl_commands() cmd
-            LEFT JOIN pg_class c ON cmd.classid = 'pg_class'::regclass AND c.oid = cmd.objid
-            LEFT JOIN pg_index i ON i.indexrelid = c.oid
-            LEFT JOIN pg_constraint k ON cmd.classid = 'pg_constraint'::regclass AND k.oid = cmd.objid
-                                         AND k.conrelid <> 0
-            LEFT JOIN pg_proc p ON cmd.classid = 'pg_proc'::regclass AND p.oid = cmd.objid AND p.prokind = 'f'
-            WHERE NOT cmd.in_extension)
-        SELECT t.kind, t.obj FROM touched t WHERE t.kind IS NOT NULL ORDER BY t.kind DESC, t.obj
-    LOOP
-        IF r.kind = 'table' THEN
-            PERFORM pggit._sync_table(r.obj);
-        ELSIF r.kind = 'view' THEN
+    FOR cmd IN SELECT classid, objid FROM pg_event_trigger_ddl_commands() WHERE NOT in_extension LOOP
+        v_kind := NULL;
+        IF cmd.classid = 'pg_class'::regclass THEN
+            -- a table itself, or the table of an index (V10a/c), or a view
+            SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'i' THEN 'table' WHEN 'v' THEN 'view' END,
+                   CASE c.relkind WHEN 'i' THEN (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.oid)
+                                  ELSE c.oid END
+            INTO v_kind, v_obj
+            FROM pg_class c WHERE c.oid = cmd.objid;
+        ELSIF cmd.classid = 'pg_constraint'::regclass THEN
+            SELECT 'table', k.conrelid INTO v_kind, v_obj
+            FROM pg_constraint k WHERE k.oid = cmd.objid AND k.conrelid <> 0;
+        ELSIF cmd.classid = 'pg_proc'::regclass THEN
+            SELECT 'function', p.oid INTO v_kind, v_obj
+            FROM pg_proc p WHERE p.oid = cmd.objid AND p.prokind = 'f';
+        END IF;
+        CONTINUE WHEN v_kind IS NULL OR v_obj IS NULL OR v_kind || v_obj = ANY (v_seen);
+        v_seen := v_seen || (v_kind || v_obj);
+
+        IF v_kind = 'table' THEN
+            PERFORM pggit._sync_table(v_obj);
+        ELSIF v_kind = 'view' THEN
             PERFORM pggit._sync_definition('VIEW', n.nspname, c.relname, pg_get_viewdef(c.oid))
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = r.obj;
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = v_obj;
         ELSE
             PERFORM pggit._sync_definition('FUNCTION', n.nspname, pggit._function_name(p.oid),
                                            pg_get_functiondef(p.oid))
-            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = r.obj;
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = v_obj;
         END IF;
     END LOOP;
 END $$;
@@ -326,6 +343,7 @@ END $$;
 CREATE FUNCTION pggit._on_sql_drop() RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_branch text := pggit._current_branch();
@@ -344,9 +362,12 @@ BEGIN
         WHEN 'table' THEN
             -- V10o: the table, its columns and its indexes
             PERFORM pggit._record_drop(o.id) FROM pggit.objects o
-            WHERE o.branch_name = v_branch AND o.schema_name = d.schema_name AND o.is_active
-              AND ((o.object_type = 'TABLE' AND o.object_name = d.address_names[2])
-                   OR (o.object_type IN ('COLUMN', 'INDEX') AND o.parent_name = d.address_names[2]));
+            WHERE o.object_type = 'TABLE' AND o.schema_name = d.schema_name
+              AND o.object_name = d.address_names[2] AND o.branch_name = v_branch;
+            PERFORM pggit._record_drop(o.id) FROM pggit.objects o
+            WHERE o.branch_name = v_branch AND o.schema_name = d.schema_name
+              AND o.parent_name = d.address_names[2] AND o.object_type IN ('COLUMN', 'INDEX') AND o.is_active
+            ORDER BY o.id;
         WHEN 'view' THEN
             PERFORM pggit._record_drop(o.id) FROM pggit.objects o
             WHERE o.branch_name = v_branch AND o.object_type = 'VIEW' AND o.schema_name = d.schema_name
