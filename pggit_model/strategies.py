@@ -44,7 +44,7 @@ LONG = (_max_len_name("abcdefgh"), _max_len_name("é"), _max_len_name("t_日本"
 
 _plain = st.text(alphabet=string.ascii_lowercase + string.digits + "_", min_size=1, max_size=12).filter(
     lambda s: not s[0].isdigit())
-_any_ident = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00.()"), min_size=1,
+_any_ident = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00.()"), min_size=1,
                      max_size=20).filter(lambda s: identifier_problem(s) is None)
 
 
@@ -86,7 +86,7 @@ def texts(max_size: int = 40) -> st.SearchStrategy[str]:
     """Text PostgreSQL can store (no NUL) with the awkward parts over-represented (C4)."""
     specials = st.sampled_from(["'", "''", "\\", "\\\\", '"', "\n", "\r\n", "\t", " ", "é", "日本", "🙂", "$$",
                                 "E'", "--", "/*", ";", "%s", "{}"])
-    chars = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=max_size)
+    chars = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=max_size)
     return st.one_of(chars, st.lists(st.one_of(specials, chars), max_size=6).map("".join))
 
 
@@ -157,11 +157,11 @@ def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
     def create_table() -> ops.Op:
         cols = draw(st.lists(columns(), max_size=4, unique_by=lambda c: c.name))
         cons: list[Any] = []
-        if cols and draw(st.booleans()):
+        if len(cols) > 0 and draw(st.booleans()):
             cons.append(ops.PrimaryKey((cols[0].name,), draw(st.none() | names(("pk", "t_pk")))))
         if len(cols) > 1 and draw(st.booleans()):
             cons.append(ops.Unique(draw(names(("u1", "u2"))), (cols[1].name,)))
-        if cols and draw(st.booleans()):
+        if len(cols) > 0 and draw(st.booleans()):
             cons.append(ops.Check(draw(names(("c1", "c2"))), cols[-1].name,
                                   draw(st.sampled_from(["not_null", "positive"]))))
         return ops.CreateTable(schema, fresh(), tuple(cols), tuple(cons), draw(st.booleans()))
@@ -210,8 +210,8 @@ def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
                 elif kind == "dropnn":
                     acts.append(ops.DropNotNull(col_name))
                 elif kind == "setdef":
-                    col = t.col(col_name)
-                    acts.append(ops.SetDefault(col_name, draw(defaults_for(col.type) if col else st.integers(0, 9))))
+                    found = t.col(col_name)
+                    acts.append(ops.SetDefault(col_name, draw(defaults_for(found.type) if found else st.integers(0, 9))))
                 elif kind == "dropdef":
                     acts.append(ops.DropDefault(col_name))
                 else:
@@ -248,7 +248,7 @@ def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
 
         def create_view() -> ops.Op:
             name, t = pick_table()
-            if views and draw(st.booleans()):
+            if len(views) > 0 and draw(st.booleans()):
                 name = draw(st.sampled_from(views))
                 src = state.db.catalog.rel(schema, name)
                 avail = [c for c, _ in src.columns] if isinstance(src, View) else []
@@ -257,14 +257,14 @@ def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
             if not avail:
                 avail = [draw(names(("a",)))]
             cols = tuple(dict.fromkeys(draw(st.lists(st.sampled_from(avail), min_size=1, max_size=3))))
-            replace = bool(views) and draw(st.booleans())
+            replace = len(views) > 0 and draw(st.booleans())
             vname = draw(st.sampled_from(views)) if replace and draw(st.booleans()) else fresh(("v1", "v2"))
             return ops.CreateView(schema, vname, name, cols, replace)
 
         def comment() -> ops.Op:
             name, t = pick_table()
             txt = draw(st.none() | texts(10))
-            if t.columns and draw(st.booleans()):
+            if len(t.columns) > 0 and draw(st.booleans()):
                 return ops.CommentOnColumn(schema, name, pick_col(t), txt)
             return ops.CommentOnTable(schema, name, txt)
 
@@ -381,7 +381,7 @@ def txn_ops(state: State) -> st.SearchStrategy[ops.Op]:
 @st.composite
 def _call(draw: st.DrawFn, state: State, schema: str) -> ops.Op:
     keys = sorted({k[:3] for k in state.db.rows if k[1] == schema})
-    name = draw(st.sampled_from([f"{s}.{n}" for _, s, n in keys])) if keys and draw(st.booleans()) else \
+    name = draw(st.sampled_from([f"{s}.{n}" for _, s, n in keys])) if len(keys) > 0 and draw(st.booleans()) else \
         draw(st.one_of(names(), st.just(f"{schema}.t1")))
     kind = draw(st.sampled_from(["version", "history", "tables", "hash", "components", "update", "detect",
                                  "export"]))
