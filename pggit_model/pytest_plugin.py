@@ -10,15 +10,19 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from . import profiles
 from .cluster import ExternalServer, ThrowawayCluster, connect, drop_database, find_binaries, start_server
+from .driver import STATS
 from .errors import InvalidProfile, NotAPggitCheckout, PggitModelError
 from .install import check_source
 from .isolation import ClonePool, RollbackIsolation, Template
+from .machine import Harness
+from .rules import ALL_RULES, base
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -163,3 +167,39 @@ def pggit_clones(pggit_template: Template) -> Iterator[ClonePool]:
 def pggit_results(pytestconfig: pytest.Config) -> Path:
     """The folder where runs record their failures."""
     return Path(pytestconfig.getoption("--pggit-results"))
+
+
+@pytest.fixture(scope="session")
+def pggit_harness(pggit_template: Template, pggit_results: Path) -> Iterator[Harness]:
+    """Runs state machines: ``pggit_harness.run(MachineClass)`` with the active Hypothesis profile."""
+    h = Harness(pggit_template, pggit_results)
+    try:
+        yield h
+    finally:
+        h.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """A short account of what the machines did: steps, examples, rules exercised, divergences."""
+    stats = STATS
+    if not stats.steps and not stats.missing_functions:
+        return
+    tr = terminalreporter
+    tr.section("pggit-model")
+    exercised = sorted({base(r) for r in stats.rules} & set(ALL_RULES), key=ALL_RULES.index)
+    tr.write_line(f"steps executed: {stats.steps}   examples: {stats.examples}   "
+                  f"ops the model could not predict (skipped): {stats.skipped_unspecified}")
+    for name, steps in sorted(stats.machines.items()):
+        tr.write_line(f"  {name}: {steps} steps")
+    tr.write_line(f"contract rules exercised: {len(exercised)}/{len(ALL_RULES)}")
+    unexercised = [r for r in ALL_RULES if r not in exercised]
+    if unexercised:
+        tr.write_line(f"  not exercised: {' '.join(unexercised)}")
+    for sig, rules in sorted(stats.missing_functions.items()):
+        tr.write_line(f"function missing: {sig} -> rules skipped: {', '.join(rules)}")
+    if stats.divergences:
+        tr.write_line(f"divergences: {len(stats.divergences)}")
+        for key, line in sorted(stats.divergences.items()):
+            tr.write_line(f"  {key}: {line}")
+    else:
+        tr.write_line("divergences: none")

@@ -1,0 +1,131 @@
+"""The base of every state machine, and the session harness that runs them.
+
+A machine is a Hypothesis ``RuleBasedStateMachine`` whose rules each run one op through a ``Driver``
+(model predicts → database answers → checked), with ``state_matches_model`` as an invariant after every
+step. Each example gets a clean pgGit: a rolled-back transaction (``isolation = "rollback"``) or a
+database from the clone pool (``isolation = "clone"``, for machines that really commit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import psycopg
+from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_machine_as_test
+from psycopg import sql
+
+from .client import Client, Completion
+from .cluster import connect
+from .divergences import Divergence
+from .driver import STATS, Driver, RunStats
+from .install import CONTRACT_FUNCTIONS
+from .isolation import ClonePool, RollbackIsolation, Template
+from .ops import Op
+
+#: Rules the whole-state invariant checks after every step (besides the rules of each op's Expected).
+INVARIANT_RULES = ("O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8", "O9", "V6", "V8", "C8", "X3", "B8")
+
+
+class Harness:
+    """Per pytest session: the template, the isolation helpers and where failures are recorded."""
+
+    def __init__(self, template: Template, results: Path, stats: RunStats | None = None) -> None:
+        self.template = template
+        self.results = results
+        self.stats = stats if stats is not None else STATS
+        self.run_id = uuid.uuid4().hex[:6]
+        self.missing = frozenset(template.report.missing)
+        self.stats.missing_functions.update({sig: CONTRACT_FUNCTIONS[sig] for sig in template.report.missing})
+        self._rollback: RollbackIsolation | None = None
+        self._clones: ClonePool | None = None
+        self.last_machine: PgGitMachine | None = None
+
+    @property
+    def rollback(self) -> RollbackIsolation:
+        if self._rollback is None:
+            self._rollback = RollbackIsolation(self.template)
+        return self._rollback
+
+    @property
+    def clones(self) -> ClonePool:
+        if self._clones is None:
+            self._clones = ClonePool(self.template)
+        return self._clones
+
+    def run(self, machine: type[PgGitMachine], settings: Any = None) -> None:
+        """Run ``machine`` with the active Hypothesis profile (or ``settings``)."""
+        machine.harness = self
+        started = self.stats.steps
+        try:
+            run_state_machine_as_test(machine, settings=settings)
+        except Divergence as e:
+            self.stats.divergences[f"{machine.__name__}:{e.rule}"] = str(e).split("\n")[0][:160]
+            raise
+        finally:
+            name = machine.__name__
+            self.stats.machines[name] = self.stats.machines.get(name, 0) + self.stats.steps - started
+
+    def close(self) -> None:
+        if self._clones is not None:
+            self._clones.close()
+        if self._rollback is not None:
+            self._rollback.close()
+
+
+class PgGitMachine(RuleBasedStateMachine):
+    """Common plumbing: a clean database per example, a Driver, and the whole-state invariant."""
+
+    harness: ClassVar[Harness]
+    isolation: ClassVar[str] = "rollback"
+
+    def __init__(self) -> None:
+        super().__init__()
+        h = self.harness
+        h.last_machine = self
+        self.schema = f"mc_{h.run_id}"
+        self._exit = contextlib.ExitStack()
+        nested = self.isolation == "rollback"
+        if nested:
+            conn = self._exit.enter_context(h.rollback.example())
+            started = time.time()
+        else:
+            dbname = self._exit.enter_context(h.clones.example())
+            conn = self._exit.enter_context(connect(h.template.server.conninfo(dbname)))
+            started = None
+        self.dbname = conn.info.dbname
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
+        self.driver = Driver(Client(conn, self.schema, nested=nested), self.schema, missing=h.missing,
+                             stats=h.stats, txn_started=started)
+
+    @property
+    def model(self) -> Any:
+        return self.driver.state
+
+    def run(self, op: Op) -> Completion | None:
+        """Run one op through model and database; the rule's whole body in most machines."""
+        return self.driver.run(op)
+
+    @invariant()
+    def state_matches_model(self) -> None:
+        self.driver.check_state()
+        self.harness.stats.rules.update(INVARIANT_RULES)
+
+    def teardown(self) -> None:
+        self.harness.stats.examples += 1
+        with contextlib.suppress(psycopg.Error):
+            self._exit.close()
+
+
+@contextlib.contextmanager
+def harness_for(template: Template, results: Path) -> Iterator[Harness]:
+    h = Harness(template, results)
+    try:
+        yield h
+    finally:
+        h.close()

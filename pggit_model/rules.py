@@ -1,0 +1,12 @@
+"""The rule ids of the contract (shared/pggit-contract.md), for "rules exercised vs total" in summaries."""
+
+from __future__ import annotations
+
+_FAMILIES = {"I": 7, "O": 9, "V": 19, "B": 11, "C": 8, "T": 9, "H": 7, "M": 6, "X": 10}
+
+ALL_RULES: tuple[str, ...] = tuple(f"{f}{i}" for f, n in _FAMILIES.items() for i in range(1, n + 1))
+
+
+def base(rule: str) -> str:
+    """``V10k`` -> ``V10``."""
+    return rule.rstrip("abcdefghijklmnopqrstuvwxyz")
