@@ -414,3 +414,16 @@ def test_v4_versioning_touches_only_current_branch(t):
     assert state(t, "t") == (1, "1.0.0", True)
     assert state(t, "t.age", "COLUMN") is None
     assert history(t, "t") == [("CREATE", "MINOR", None, 1)]
+
+
+def test_v9a_statement_that_changes_no_catalog_state_records_nothing_on_any_branch(t):
+    """V9a/B9: repeating on main a SET DEFAULT already applied on another branch changes nothing, so records nothing."""
+    t.execute("SELECT pggit.create_branch('s')")
+    t.execute("SELECT pggit.checkout_branch('s')")
+    t.execute("ALTER TABLE app.t ALTER COLUMN a SET DEFAULT 'x'")
+    assert state(t, "t", branch="s") == (2, "1.0.1", True)
+    t.execute("SELECT pggit.checkout_branch('main')")
+    assert change(t, "ALTER TABLE app.t ALTER COLUMN a SET DEFAULT 'x'") is None
+    assert state(t, "t") == (1, "1.0.0", True)
+    # a real change on main is measured against what main recorded: default (PATCH) + NOT NULL (MAJOR)
+    assert change(t, "ALTER TABLE app.t ALTER COLUMN a SET NOT NULL") == ("ALTER", "MAJOR", 1, 2)

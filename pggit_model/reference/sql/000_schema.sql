@@ -82,6 +82,14 @@ CREATE TABLE pggit.commits (
 -- C3/C7: custom ids are checked against metadata->>'commit_id' as well as hash.
 CREATE INDEX commits_commit_id ON pggit.commits ((metadata ->> 'commit_id'));
 
+-- V9a with one shared catalog (B9): the last catalog state of each tracked table the triggers saw,
+-- whatever the branch. A statement that leaves a table's catalog state as it was records nothing for
+-- it, even on a branch whose recorded structure is older.
+CREATE TABLE pggit.catalog_shapes (
+    relid     oid PRIMARY KEY,
+    structure jsonb NOT NULL
+);
+
 -- M2: the rows copied into a branch at creation (B5), the merge base.
 CREATE TABLE pggit.branch_base (
     branch_id     int NOT NULL REFERENCES pggit.branches (id),

@@ -185,6 +185,7 @@ DECLARE
     v_schema text;
     v_table text;
     v_new jsonb;
+    v_seen jsonb;
     v_row pggit.objects;
     v_change record;
     v_child record;
@@ -196,13 +197,19 @@ BEGIN
         RETURN;
     END IF;
     v_new := pggit._table_structure(p_rel);
+    SELECT s.structure INTO v_seen FROM pggit.catalog_shapes s WHERE s.relid = p_rel;
+    IF v_seen IS DISTINCT FROM v_new THEN
+        INSERT INTO pggit.catalog_shapes AS s (relid, structure) VALUES (p_rel, v_new)
+        ON CONFLICT (relid) DO UPDATE SET structure = excluded.structure;
+    END IF;
 
     SELECT * INTO v_row FROM pggit.objects
     WHERE object_type = 'TABLE' AND schema_name = v_schema AND object_name = v_table
       AND branch_name = v_branch;
     IF NOT FOUND OR NOT v_row.is_active THEN
         PERFORM pggit._record_create('TABLE', v_schema, v_table, NULL, v_new);
-    ELSE
+    ELSIF v_seen IS NULL OR v_seen <> v_new THEN
+        -- the statement changed the catalog: compare with what c recorded (V9a)
         v_change := pggit._table_change(v_row.structure, v_new);
         IF v_change.change IS NOT NULL THEN
             PERFORM pggit._record_change(v_row.id, v_change.change, v_change.severity, v_new);
@@ -361,6 +368,7 @@ BEGIN
         CASE d.object_type
         WHEN 'table' THEN
             -- V10o: the table, its columns and its indexes
+            DELETE FROM pggit.catalog_shapes WHERE relid = d.objid;
             PERFORM pggit._record_drop(o.id) FROM pggit.objects o
             WHERE o.object_type = 'TABLE' AND o.schema_name = d.schema_name
               AND o.object_name = d.address_names[2] AND o.branch_name = v_branch;
