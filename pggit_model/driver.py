@@ -35,6 +35,7 @@ class RunStats:
     steps: int = 0
     examples: int = 0
     skipped_unspecified: int = 0
+    skipped_missing: int = 0
     rules: set[str] = attrs.Factory(set)
     divergences: dict[str, str] = attrs.Factory(dict)  # "machine:rule" -> first line
     missing_functions: dict[str, tuple[str, ...]] = attrs.Factory(dict)
@@ -73,6 +74,10 @@ class Driver:
 
     def run(self, op: Op) -> Completion | None:
         """Run one op and check its answer; None if the model cannot predict it (the op is not run)."""
+        if not self.supports(op.kind):
+            # I4: reported once for the run (summary), then skipped — never a failure per example.
+            self.stats.skipped_missing += 1
+            return None
         new_state, expected = step(self.state, op)
         if expected.is_unspecified:
             self.stats.skipped_unspecified += 1

@@ -63,8 +63,9 @@ class Harness:
         started = self.stats.steps
         try:
             run_state_machine_as_test(machine, settings=settings)
-        except Divergence as e:
-            self.stats.divergences[f"{machine.__name__}:{e.rule}"] = str(e).split("\n")[0][:160]
+        except (Divergence, ExceptionGroup) as e:
+            for d in _divergences(e):
+                self.stats.divergences[f"{machine.__name__}:{d.rule}"] = str(d).split("\n")[0][:160]
             raise
         finally:
             name = machine.__name__
@@ -75,6 +76,15 @@ class Harness:
             self._clones.close()
         if self._rollback is not None:
             self._rollback.close()
+
+
+def _divergences(e: BaseException) -> list[Divergence]:
+    """The Divergences in an exception (Hypothesis raises an ExceptionGroup for several distinct ones)."""
+    if isinstance(e, Divergence):
+        return [e]
+    if isinstance(e, BaseExceptionGroup):
+        return [d for sub in e.exceptions for d in _divergences(sub)]
+    return []
 
 
 class PgGitMachine(RuleBasedStateMachine):

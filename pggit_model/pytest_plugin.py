@@ -196,7 +196,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if unexercised:
         tr.write_line(f"  not exercised: {' '.join(unexercised)}")
     for sig, rules in sorted(stats.missing_functions.items()):
-        tr.write_line(f"function missing: {sig} -> rules skipped: {', '.join(rules)}")
+        tr.write_line(f"divergence (I4, function missing): {sig} -> rules skipped: {', '.join(rules)} "
+                      f"({stats.skipped_missing} calls skipped)")
     if stats.divergences:
         tr.write_line(f"divergences: {len(stats.divergences)}")
         for key, line in sorted(stats.divergences.items()):
