@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import pggit_model.ops as ops_module
 from pggit_model.errors import InvalidOp
+from pggit_model.model import initial_state
 from pggit_model.ops import (
     ALL_OPS,
     AddColumn,
@@ -23,7 +24,6 @@ from pggit_model.ops import (
     SetNotNull,
 )
 from pggit_model.strategies import LONG, identifiers, ops_for
-from pggit_model.model import initial_state
 
 NS = vars(ops_module)
 

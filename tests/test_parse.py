@@ -48,8 +48,10 @@ def test_hand_written_variants_fold_case_and_whitespace():
     assert parse_one("CREATE TABLE t (a int)", default_schema="app") == CreateTable("app", "t", [Column("a", "int")])
 
 
-@pytest.mark.parametrize("sql", ["GRANT SELECT ON app.t TO x", "CREATE TABLE t (a int)", "ALTER TABLE app.t RENAME TO u",
-                                 "CREATE TABLE app.t (a money)", "SELECT 1", "ALTER TABLE app.t ALTER a TYPE int USING 1"])
+@pytest.mark.parametrize("sql", [
+    "GRANT SELECT ON app.t TO x", "CREATE TABLE t (a int)", "ALTER TABLE app.t RENAME TO u",
+    "CREATE TABLE app.t (a money)", "SELECT 1", "ALTER TABLE app.t ALTER a TYPE int USING 1",
+])
 def test_statements_outside_the_vocabulary_are_refused_by_name(sql):
     """A statement outside the vocabulary raises UnsupportedStatement quoting the statement."""
     with pytest.raises(UnsupportedStatement, match="outside the vocabulary"):
