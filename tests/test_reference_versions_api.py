@@ -65,6 +65,14 @@ def test_catalogue_trinity_sequence_and_full_name(pggit_conn):
     assert generated == "s"
 
 
+def test_i2_core_postgresql_only_no_extensions(pggit_conn):
+    """I2 (reference): the install needs no extension, so no pgcrypto; only plpgsql is present."""
+    got = {r[0] for r in pggit_conn.execute("SELECT extname FROM pg_extension")}
+    assert got == {"plpgsql"}
+    triggers = pggit_conn.execute("SELECT evtevent FROM pg_event_trigger WHERE evtenabled <> 'D' ORDER BY 1")
+    assert [r[0] for r in triggers] == ["ddl_command_end", "ddl_command_start", "sql_drop"]
+
+
 SIGNATURES = [
     "pggit.get_version(text)", "pggit.get_history(text,integer)", "pggit.show_table_versions(text)",
     "pggit.create_branch(text,text,boolean)", "pggit.checkout_branch(text)", "pggit.delete_branch(text,boolean)",
