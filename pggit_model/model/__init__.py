@@ -39,7 +39,7 @@ from pggit_model.model.state import (
     bind,
     initial_state,
 )
-from pggit_model.model.step import run, step
+from pggit_model.model.engine import run, step
 
 __all__ = [
     "ANY", "HISTORY_GAP", "Branch", "Catalog", "Change", "CheckContext", "CommitRef", "CommitRow", "Conflict",
