@@ -211,7 +211,8 @@ def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
                     acts.append(ops.DropNotNull(col_name))
                 elif kind == "setdef":
                     found = t.col(col_name)
-                    acts.append(ops.SetDefault(col_name, draw(defaults_for(found.type) if found else st.integers(0, 9))))
+                    values = defaults_for(found.type) if found else st.integers(0, 9)
+                    acts.append(ops.SetDefault(col_name, draw(values)))
                 elif kind == "dropdef":
                     acts.append(ops.DropDefault(col_name))
                 else:

@@ -8,6 +8,7 @@
 from pggit_model.model import observe
 from pggit_model.model.calls import btrim, resolve, sha256hex
 from pggit_model.model.catalog import Catalog, structure, table_shape
+from pggit_model.model.engine import run, step
 from pggit_model.model.expected import (
     ANY,
     CheckContext,
@@ -39,7 +40,6 @@ from pggit_model.model.state import (
     bind,
     initial_state,
 )
-from pggit_model.model.engine import run, step
 
 __all__ = [
     "ANY", "HISTORY_GAP", "Branch", "Catalog", "Change", "CheckContext", "CommitRef", "CommitRow", "Conflict",
