@@ -30,6 +30,7 @@ class Divergence(PggitModelError, AssertionError):
         self.expected = expected
         self.observed = observed
         self.rules = tuple(rules) or (self.rule,)
+        self.ops: list[Any] = []  # set by the Driver: every op run in the example up to this point
 
     def __str__(self) -> str:
         head = f"[{self.rule}] {self.message}"

@@ -8,8 +8,9 @@ replay command both drive examples through this class, so a replay checks exactl
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +41,7 @@ class RunStats:
     divergences: dict[str, str] = attrs.Factory(dict)  # "machine:rule" -> first line
     missing_functions: dict[str, tuple[str, ...]] = attrs.Factory(dict)
     machines: dict[str, int] = attrs.Factory(dict)  # machine -> steps
+    mutants: dict[str, tuple[int, list[str]]] = attrs.Factory(dict)  # mutant -> (shrunk steps, rules caught)
 
 
 STATS = RunStats()
@@ -97,7 +99,8 @@ class Driver:
             sig = FUNCTION_OF_KIND.get(op.kind)
             if sig is not None:
                 self._function_missing(sig, op, number)
-        checkers.check_completion(expected, done, self.ctx, op=op, step=number)
+        with self._reproducer_on_divergence():
+            checkers.check_completion(expected, done, self.ctx, op=op, step=number)
         self.stats.rules.update(expected.rules)
         self.state = self._feed_back(new_state, expected)
         if self.state.txn is None:
@@ -130,8 +133,19 @@ class Driver:
         snap = self.client.observe()
         last = self.ops[-1] if self.ops else None
         hint = {"rollback": "X1", "rollback_to_savepoint": "X2"}.get(getattr(last, "kind", ""))
-        checkers.state_matches_model(self.state, snap, self.schema, self.ctx, op=last, step=len(self.ops),
-                                     hint=hint)
+        with self._reproducer_on_divergence():
+            checkers.state_matches_model(self.state, snap, self.schema, self.ctx, op=last, step=len(self.ops),
+                                         hint=hint)
+
+    @contextlib.contextmanager
+    def _reproducer_on_divergence(self) -> Iterator[None]:
+        """Every Divergence leaves carrying the ops that led to it: the minimal example, once shrunk."""
+        try:
+            yield
+        except Divergence as e:
+            e.ops = list(self.ops)
+            e.add_note("reproducer (ops run so far):\n" + self.reproducer())
+            raise
 
     def reproducer(self) -> str:
         """The ops so far as Python, one per line (each repr is its constructor call)."""

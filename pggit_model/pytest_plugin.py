@@ -182,9 +182,16 @@ def pggit_harness(pggit_template: Template, pggit_results: Path) -> Iterator[Har
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """A short account of what the machines did: steps, examples, rules exercised, divergences."""
     stats = STATS
+    tr = terminalreporter
+    if stats.mutants:
+        tr.section("pggit-model: planted faults")
+        for name, (steps, caught) in sorted(stats.mutants.items()):
+            flag = "" if steps <= 6 else "   (above the 6-step target)"
+            tr.write_line(f"caught {name}: shrunk to {steps} steps, divergence {', '.join(caught)}{flag}")
+        tr.write_line(f"{len(stats.mutants)} planted faults caught; median shrunk length "
+                      f"{sorted(s for s, _ in stats.mutants.values())[len(stats.mutants) // 2]} steps")
     if not stats.steps and not stats.missing_functions:
         return
-    tr = terminalreporter
     tr.section("pggit-model")
     exercised = sorted({base(r) for r in stats.rules} & set(ALL_RULES), key=ALL_RULES.index)
     tr.write_line(f"steps executed: {stats.steps}   examples: {stats.examples}   "

@@ -11,40 +11,15 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
+from pggit_model import strategies
 from pggit_model.machines.branches_commits import BranchRules
-from pggit_model.ops import Begin, Commit, GenerateTrinityId, ReleaseSavepoint, Rollback, RollbackToSavepoint, Savepoint
-
-SAVEPOINTS = st.sampled_from(["s1", "s2"])
 
 
 class TransactionRules(BranchRules):
-    @rule()
-    def begin(self) -> None:
-        self.run(Begin())
-
-    @rule()
-    def commit(self) -> None:
-        self.run(Commit())
-
-    @rule()
-    def rollback(self) -> None:
-        self.run(Rollback())
-
-    @rule(name=SAVEPOINTS)
-    def savepoint(self, name: str) -> None:
-        self.run(Savepoint(name))
-
-    @rule(name=SAVEPOINTS)
-    def rollback_to_savepoint(self, name: str) -> None:
-        self.run(RollbackToSavepoint(name))
-
-    @rule(name=SAVEPOINTS)
-    def release_savepoint(self, name: str) -> None:
-        self.run(ReleaseSavepoint(name))
-
-    @rule()
-    def generate_trinity_id(self) -> None:
-        self.run(GenerateTrinityId())
+    @rule(data=st.data())
+    def transaction(self, data: st.DataObject) -> None:
+        """BEGIN / COMMIT / ROLLBACK / SAVEPOINT / ROLLBACK TO / RELEASE fitting the open transaction."""
+        self.run(data.draw(strategies.txn_ops(self.model), label="txn"))
 
 
 class TransactionsMachine(TransactionRules):

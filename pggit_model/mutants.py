@@ -1,0 +1,137 @@
+"""Planted faults: copies of the reference backend with one contract rule broken on purpose.
+
+They prove that the machines bite: every mutant must be caught by the ``smoke`` profile, and the shrunk
+example should be short (≤ 6 steps). A mutant is one textual edit of one SQL file of the reference; if the
+reference changes so that the edit no longer applies, ``apply`` says so instead of testing nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import attrs
+
+from .install import REFERENCE_SOURCE
+
+
+@attrs.frozen
+class Mutant:
+    """``old`` -> ``new`` in ``file`` breaks ``rule``; ``machine`` is the machine expected to catch it."""
+
+    name: str
+    rule: str
+    file: str
+    old: str
+    new: str
+    machine: str = "VersioningMachine"
+    why: str = ""
+
+    def apply(self, dest: Path, source: Path = REFERENCE_SOURCE) -> Path:
+        """Copy the reference to ``dest`` with this fault planted; returns ``dest`` (a checkout root)."""
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+        target = dest / "sql" / self.file
+        text = target.read_text()
+        count = text.count(self.old)
+        if count != 1:
+            raise ValueError(
+                f"mutant {self.name}: the text to replace occurs {count} times in {self.file} (needs exactly 1); "
+                "the reference changed — update the mutant in pggit_model/mutants.py"
+            )
+        target.write_text(text.replace(self.old, self.new))
+        return dest
+
+
+T = "010_tracking.sql"
+API = "020_versions_api.sql"
+BR = "030_branches.sql"
+CM = "040_commits.sql"
+
+REFERENCE_MUTANTS: tuple[Mutant, ...] = (
+    Mutant("not-null-column-minor", "V10e", T,
+           "THEN 'MAJOR' ELSE 'MINOR' END::pggit.change_severity",
+           "THEN 'MINOR' ELSE 'MINOR' END::pggit.change_severity",
+           why="ADD COLUMN … NOT NULL without a default recorded as MINOR instead of MAJOR"),
+    Mutant("type-change-minor", "V10g", T,
+           "WHEN o.value -> 'type' <> n.value -> 'type' THEN 'MAJOR'",
+           "WHEN o.value -> 'type' <> n.value -> 'type' THEN 'MINOR'",
+           why="ALTER COLUMN TYPE recorded as MINOR"),
+    Mutant("default-change-minor", "V10j", T,
+           "WHEN o.value -> 'default' <> n.value -> 'default' THEN 'PATCH'",
+           "WHEN o.value -> 'default' <> n.value -> 'default' THEN 'MINOR'",
+           why="SET/DROP DEFAULT recorded as MINOR"),
+    Mutant("create-index-unrecorded", "V10c", T,
+           "SELECT 'PATCH' FROM jsonb_each(p_new -> 'indexes') n",
+           "SELECT NULL::pggit.change_severity FROM jsonb_each(p_new -> 'indexes') n",
+           why="CREATE INDEX does not record the table's ALTER PATCH"),
+    Mutant("alter-history-missing", "V8", T,
+           "VALUES (p_id, p_change, p_severity, v_new - 1, v_new, v_text, current_query());",
+           "SELECT p_id, p_change, p_severity, v_new - 1, v_new, v_text, current_query() WHERE false;",
+           why="an ALTER bumps the version but appends no history row"),
+    Mutant("drop-bumps-version", "V13", T,
+           "UPDATE pggit.objects SET is_active = false, updated_at = localtimestamp",
+           "UPDATE pggit.objects SET is_active = false, version = version + 1, updated_at = localtimestamp",
+           why="DROP changes the version counter"),
+    Mutant("new-life-continues-version", "V14", T,
+           "SET is_active = true, version = 1, version_major = 1,",
+           "SET is_active = true, version = o.version + 1, version_major = 1,",
+           why="a re-created object continues its old counter instead of starting at 1"),
+    Mutant("replace-same-definition-records", "V12", T,
+           "ELSIF v_row.structure IS DISTINCT FROM v_new THEN\n        PERFORM pggit._record_change(v_row.id, 'ALTER'",
+           "ELSIF true THEN\n        PERFORM pggit._record_change(v_row.id, 'ALTER'",
+           why="CREATE OR REPLACE with the same definition records a change"),
+    Mutant("history-oldest-first", "V18", API,
+           "    JOIN pggit.history h ON h.object_id = r.id\n    ORDER BY h.id DESC",
+           "    JOIN pggit.history h ON h.object_id = r.id\n    ORDER BY h.id ASC",
+           why="get_history returns the oldest changes first"),
+    Mutant("column-count-includes-dropped", "V19", API,
+           "AND c.schema_name = t.schema_name AND c.parent_name = t.object_name AND c.is_active)",
+           "AND c.schema_name = t.schema_name AND c.parent_name = t.object_name)",
+           why="show_table_versions counts dropped columns"),
+    Mutant("get-version-sees-dropped", "V17", API,
+           "    FROM (SELECT pggit._resolve_object(p_object_name, true) AS id) r\n    JOIN pggit.objects o",
+           "    FROM (SELECT coalesce(pggit._resolve_object(p_object_name, true),\n"
+           "                          pggit._resolve_object(p_object_name, false)) AS id) r\n    JOIN pggit.objects o",
+           why="get_version answers for a dropped object"),
+    Mutant("checkout-ignored", "B6", BR,
+           "PERFORM set_config('pggit.current_branch', p_branch_name, false);",
+           "PERFORM 1;",
+           machine="BranchesCommitsMachine", why="checkout_branch answers but does not switch"),
+    Mutant("branch-name-any-character", "B3", BR,
+           "IF p_branch_name !~ '^[A-Za-z0-9._/#-]+$' THEN",
+           "IF p_branch_name ~ '[;]' THEN",
+           machine="BranchesCommitsMachine", why="names with spaces or unicode are accepted"),
+    Mutant("main-deletable", "B10", BR,
+           "IF p_branch_name = 'main' THEN\n        PERFORM pggit._reject('55000', 'the main branch cannot",
+           "IF false THEN\n        PERFORM pggit._reject('55000', 'the main branch cannot",
+           machine="BranchesCommitsMachine", why="delete_branch('main', true) succeeds"),
+    Mutant("branch-copies-nothing", "B5", BR,
+           "    FROM pggit.objects\n    WHERE branch_name = v_parent.name AND is_active;",
+           "    FROM pggit.objects\n    WHERE branch_name = v_parent.name AND is_active AND false;",
+           machine="BranchesCommitsMachine", why="create_branch copies no rows of the parent"),
+    Mutant("commit-parent-null", "C2", CM,
+           "VALUES (v_hash, b.id, b.head_commit_hash, p_message, v_tree,",
+           "VALUES (v_hash, b.id, NULL, p_message, v_tree,",
+           machine="BranchesCommitsMachine", why="create_commit never links its parent"),
+    Mutant("commit-head-unchanged", "C2", CM,
+           "UPDATE pggit.branches SET head_commit_hash = v_hash WHERE id = b.id;",
+           "PERFORM 1;",
+           machine="BranchesCommitsMachine", why="create_commit leaves the branch head where it was"),
+    Mutant("commit-message-untrimmed", "C7", CM,
+           "v_message text := btrim(coalesce(p_message, ''));",
+           "v_message text := coalesce(p_message, '');",
+           machine="BranchesCommitsMachine", why="commit_changes stores the message untrimmed"),
+    Mutant("custom-id-short-accepted", "C7", CM,
+           "IF length(v_id) < 10 THEN",
+           "IF length(v_id) < 2 THEN",
+           machine="BranchesCommitsMachine", why="custom Trinity IDs under 10 characters are accepted"),
+)
+
+
+def by_name(name: str) -> Mutant:
+    for m in REFERENCE_MUTANTS:
+        if m.name == name:
+            return m
+    raise KeyError(f"no mutant named {name!r}; known: {', '.join(m.name for m in REFERENCE_MUTANTS)}")
