@@ -1,4 +1,4 @@
-"""``pggit-model``: doctor (is this machine ready?) and run (the machines, with a profile)."""
+"""``pggit-model``: doctor (is this machine ready?), run (the machines, with a profile), replay and triage."""
 
 from __future__ import annotations
 
@@ -88,6 +88,52 @@ def run(args: argparse.Namespace, extra: Sequence[str]) -> int:
     return int(pytest.main([*argv, *extra]))
 
 
+def replay_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Replay a run.json or replay.sql: 0 when the recorded verdict comes back, 1 when not, 2 on bad input."""
+    from . import replay as rp
+    from .cluster import start_server
+
+    def say(msg: str, err: bool = False) -> None:
+        print(msg, file=(sys.stderr if err else out or sys.stdout), flush=True)
+
+    if args.pggit_source and args.reference:
+        say("pggit-model: pass --pggit-source DIR or --reference, not both", err=True)
+        return 2
+    run = rp.load_run(args.file)
+    chosen, warnings = rp.check_backend(run, args.pggit_source, reference=args.reference)
+    for w in warnings:
+        say(f"warning: {w}", err=True)
+    say(f"replaying {run.id} ({run.machine}, {len(run.ops)} steps, recorded: {run.verdict or 'no verdict'}) "
+        f"against {'the reference backend' if chosen is None else chosen}")
+    server = start_server(args.pg_dsn, args.pg_bindir)
+    try:
+        result = rp.replay(run, server, chosen, reference=chosen is None)
+    finally:
+        server.close()
+    say(result.summary())
+    return 0 if result.reproduced else 1
+
+
+def triage_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """One line per distinct divergence in a results folder (and saved Hypothesis examples nobody recorded)."""
+    from . import replay as rp
+
+    results = Path(args.dir)
+    if not results.is_dir():
+        print(f"pggit-model: {results} is not a directory; pass the --pggit-results folder (default .pggit-model/)",
+              file=sys.stderr)
+        return 2
+    registry = rp.load_known(args.known) if args.known else []
+    runs = rp.find_runs(results)
+    lines = rp.triage_lines(runs, registry)
+    lines += rp.example_db_lines(Path(args.examples), runs)
+    for line in lines:
+        print(line, file=out or sys.stdout)
+    if not lines:
+        print(f"no recorded divergences under {results}", file=out or sys.stdout)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pggit-model", description="Model-check pgGit against its contract.")
     parser.add_argument("--version", action="version", version=f"pggit-model {__version__}")
@@ -98,8 +144,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     _common(r)
     r.add_argument("--profile", default="smoke", help=f"Hypothesis profile: {', '.join(profiles.PROFILES)}")
     r.add_argument("--machines", default="machines", help="directory of the machines (default: ./machines)")
+    rp = sub.add_parser("replay", help="rerun a recorded failure (run.json or replay.sql) and say if it reproduces")
+    rp.add_argument("file", metavar="FILE", help="run.json or replay.sql from a results folder")
+    rp.add_argument("--pg-dsn", default=os.environ.get("PGGIT_MODEL_DSN"), metavar="DSN",
+                    help="existing PostgreSQL server (superuser) instead of a throwaway cluster [env PGGIT_MODEL_DSN]")
+    rp.add_argument("--pg-bindir", default=os.environ.get("PGGIT_MODEL_PG_BINDIR"), metavar="DIR",
+                    help="PostgreSQL server binaries for the throwaway cluster [env PGGIT_MODEL_PG_BINDIR]")
+    rp.add_argument("--pggit-source", metavar="DIR",
+                    help="replay against this pgGit checkout (default: the backend the run was recorded against)")
+    rp.add_argument("--reference", action="store_true",
+                    help="replay against the bundled reference backend (e.g. a run recorded against pgGit)")
+    t = sub.add_parser("triage", help="one line per distinct recorded divergence: id, rule, op kind, steps, known/new")
+    t.add_argument("dir", metavar="DIR", help="results folder (--pggit-results, default .pggit-model/)")
+    t.add_argument("--known", metavar="FILE", help="registry of known divergences: a JSON list of "
+                   '{"id": ..., "status": ...} or {"rule": ..., "match": "message substring", "status": ...}')
+    t.add_argument("--examples", default=".hypothesis/examples", metavar="DIR",
+                   help="Hypothesis example database to look in (default: .hypothesis/examples)")
     args, extra = parser.parse_known_args(argv)
     try:
+        if args.command in ("replay", "triage"):
+            if extra:
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            return replay_cmd(args) if args.command == "replay" else triage_cmd(args)
         if args.command == "doctor":
             if extra:
                 parser.error(f"unrecognized arguments: {' '.join(extra)}")

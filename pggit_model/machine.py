@@ -19,6 +19,7 @@ import psycopg
 from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_machine_as_test
 from psycopg import sql
 
+from . import replay
 from .client import Client, Completion
 from .cluster import connect
 from .divergences import Divergence
@@ -34,11 +35,12 @@ INVARIANT_RULES = ("O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8", "O9", "V6", "
 class Harness:
     """Per pytest session: the template, the isolation helpers and where failures are recorded."""
 
-    def __init__(self, template: Template, results: Path, stats: RunStats | None = None) -> None:
+    def __init__(self, template: Template, results: Path, stats: RunStats | None = None,
+                 run_id: str | None = None) -> None:
         self.template = template
         self.results = results
         self.stats = stats if stats is not None else STATS
-        self.run_id = uuid.uuid4().hex[:6]
+        self.run_id = run_id or uuid.uuid4().hex[:6]  # names the machines' schema; fixed only by tests
         self.missing = frozenset(template.report.missing)
         self.stats.missing_functions.update({sig: CONTRACT_FUNCTIONS[sig] for sig in template.report.missing})
         self._rollback: RollbackIsolation | None = None
@@ -60,16 +62,23 @@ class Harness:
     def run(self, machine: type[PgGitMachine], settings: Any = None) -> None:
         """Run ``machine`` with the active Hypothesis profile (or ``settings``)."""
         machine.harness = self
-        started = self.stats.steps
+        # This machine's own counts (for --pggit-report), added to the session's afterwards.
+        session, self.stats = self.stats, RunStats(missing_functions=dict(self.stats.missing_functions))
         try:
             run_state_machine_as_test(machine, settings=settings)
         except (Divergence, ExceptionGroup) as e:
-            for d in _divergences(e):
+            found = _divergences(e)
+            for d in found:
                 self.stats.divergences[f"{machine.__name__}:{d.rule}"] = str(d).split("\n")[0][:160]
+            for d, note in zip(found, replay.record_divergences(self, machine, found, settings), strict=True):
+                d.add_note(note)
             raise
         finally:
             name = machine.__name__
-            self.stats.machines[name] = self.stats.machines.get(name, 0) + self.stats.steps - started
+            self.stats.machines[name] = self.stats.steps
+            replay.merge_stats(replay.SESSION.machines.setdefault(name, RunStats()), self.stats)
+            self.stats, part = session, self.stats
+            replay.merge_stats(session, part)
 
     def close(self) -> None:
         if self._clones is not None:

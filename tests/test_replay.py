@@ -1,0 +1,312 @@
+"""Failures as files and back (pggit_model.replay, ``pggit-model replay`` / ``triage``).
+
+The pure tests check the file formats; the server tests plant one fault in a copy of the reference backend
+(history rows of ALTERs are never written, contract V8), let the versioning machine find and shrink it, and
+replay what it recorded: against the mutant it reproduces, against the correct reference it does not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from pggit_model import cluster
+from pggit_model.divergences import divergence_type
+from pggit_model.driver import RunStats
+from pggit_model.errors import MalformedReplay
+from pggit_model.install import REFERENCE_SOURCE
+from pggit_model.isolation import Template
+from pggit_model.machine import Harness
+from pggit_model.machines import VersioningMachine
+from pggit_model.ops import (
+    AddColumn,
+    AddConstraint,
+    AlterTable,
+    Begin,
+    Check,
+    Column,
+    CommitChanges,
+    CreateBranch,
+    CreateCommit,
+    CreateFunction,
+    CreateIndex,
+    CreateTable,
+    CreateView,
+    DropTable,
+    GetVersion,
+    PrimaryKey,
+    Rollback,
+    SetDefault,
+)
+from pggit_model.replay import (
+    KnownEntry,
+    Run,
+    failure_id,
+    load_run,
+    op_from_repr,
+    record_failure,
+    triage_lines,
+)
+
+Server = cluster.ThrowawayCluster | cluster.ExternalServer
+S = "mc_abc123"
+OPS = [
+    CreateTable(S, "t1", (Column("id", "int", not_null=True), Column("note", "text", default="it's")),
+                (PrimaryKey(("id",)),)),
+    AlterTable(S, "t1", (AddColumn(Column("n", "bigint")), SetDefault("note", "x"))),
+    AlterTable(S, "t1", (AddColumn(Column("q", "int")),)),
+    CreateIndex(S, "i1", "t1", ("id", "n"), unique=True),
+    CreateView(S, "v1", "t1", ("id",)),
+    CreateFunction(S, "f1", ("integer",), body=2),
+    Begin(),
+    CreateBranch("feature/x", "main"),
+    CreateCommit("main", "a 'quoted'\nmessage; DROP TABLE x; --", None),
+    CommitChanges("main", "msg", "  custom-id-0001  "),
+    Rollback(),
+    GetVersion(f"{S}.t1"),
+    DropTable(S, "t1", cascade=True),
+]
+
+
+def _divergence(step: int = 3, ops: list | None = None) -> Exception:
+    d = divergence_type("V8")("ALTER appended no history row", op=OPS[step - 1], step=step,
+                              expected="1 history row", observed="0 history rows", rules=("V8",))
+    d.ops = list(OPS if ops is None else ops)
+    return d
+
+
+def _record(tmp_path: Path, **kw: object) -> Path:
+    return record_failure(tmp_path, machine="VersioningMachine", divergence=_divergence(**kw),  # type: ignore[arg-type]
+                          profile="smoke", seed=None, report=None, server_version="16.4")
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pggit_model", *args], capture_output=True, text=True, timeout=120)
+
+
+# -- formats (no server) --------------------------------------------------------------------------------
+
+def test_every_op_repr_evaluates_back_to_an_equal_op() -> None:
+    """The restricted eval rebuilds each op from its repr (nested columns, constraints, quotes, newlines)."""
+    for op in [*OPS, AlterTable(S, "t1", (AddConstraint(Check("c1", "id")),)), CommitChanges(None, None, None)]:
+        assert op_from_repr(repr(op)) == op
+
+
+@pytest.mark.parametrize("text", ["__import__('os').system('true')", "CreateTable.__init__", "open('/etc/passwd')",
+                                  "[c for c in ()]", "Begin() if True else Rollback()", "Begin()[0]", "print"])
+def test_op_repr_eval_refuses_anything_but_op_constructors(text: str) -> None:
+    """Builtins, attribute access, comprehensions and other expressions are refused before anything runs."""
+    with pytest.raises(ValueError):
+        op_from_repr(text)
+
+
+def test_run_json_and_replay_sql_round_trip_the_ops(tmp_path: Path) -> None:
+    """run.json and replay.sql both load back to the recorded ops, schema and verdict."""
+    folder = _record(tmp_path)
+    assert sorted(p.name for p in folder.iterdir()) == ["replay.sql", "run.json", f"test_replay_{folder.name}.py"]
+    from_json, from_sql = load_run(folder / "run.json"), load_run(folder / "replay.sql")
+    for run in (from_json, from_sql):
+        assert list(run.ops) == OPS
+        assert (run.schema, run.machine, run.rule, run.step) == (S, "VersioningMachine", "V8", 3)
+        assert run.id == folder.name
+    doc = json.loads((folder / "run.json").read_text())
+    assert doc["ops"][0]["kind"] == "create_table" and doc["divergence"]["verdict"] == "divergence V8 at step 3"
+    assert doc["postgresql"] == "16.4" and doc["backend"]["name"] == "reference" and doc["profile"] == "smoke"
+
+
+def test_replay_sql_is_a_commented_psql_script(tmp_path: Path) -> None:
+    """replay.sql creates the schema, then each op's SQL with the model's expectation; the failing step is marked."""
+    text = (_record(tmp_path) / "replay.sql").read_text()
+    assert f'CREATE SCHEMA "{S}";' in text
+    assert text.index(f'CREATE SCHEMA "{S}";') < text.index(OPS[0].to_sql() + ";")
+    assert "-- step 3: alter_table  <-- DIVERGES HERE [V8]" in text
+    assert "--   expected: 1 history row" in text and "--   observed: 0 history rows" in text
+    assert "--   model expects: succeeds" in text
+    assert "BEGIN;" in text and "ROLLBACK;" in text
+
+
+def test_same_failure_same_folder_whatever_the_schema_name(tmp_path: Path) -> None:
+    """The id ignores the run's schema name, so a failure found again lands in the same folder."""
+    other = [op_from_repr(repr(op).replace(S, "mc_ffffff")) for op in OPS]
+    assert failure_id("M", "V8", OPS, S) == failure_id("M", "V8", other, "mc_ffffff")
+    assert failure_id("M", "V8", OPS, S) != failure_id("M", "V9", OPS, S)
+    assert _record(tmp_path) == _record(tmp_path)
+
+
+def test_the_generated_pytest_file_compiles_and_names_its_ops(tmp_path: Path) -> None:
+    """test_replay_<id>.py is valid Python holding the ops as constructor calls and one server test."""
+    folder = _record(tmp_path)
+    src = (folder / f"test_replay_{folder.name}.py").read_text()
+    compile(src, "test_replay.py", "exec")
+    assert f"def test_replay_{folder.name}(pggit_server, pytestconfig):" in src
+    assert repr(OPS[1]) in src
+
+
+@pytest.mark.parametrize(("name", "text", "where"), [
+    ("run.json", '{"ops": [\n  {"op": "Begin()"},\n  oops]}', "run.json:3:3: not valid JSON"),
+    ("run.json", '{"ops": [\n {"op": "Begin()"},\n {"op": "DropEverything()"}]}', "op #2 (line 3): unknown name"),
+    ("run.json", '{"ops": [{"op": "Begin(isolation=\'sometimes\')"}]}', "Begin.isolation: must be one of"),
+    ("run.json", '[1, 2]', "not a pggit-model run.json"),
+    ("replay.sql", "BEGIN;\n\nCREATE TABLE m.t (id int);\n  VACUUM m.t;\n", "replay.sql:4:3: statement 'VACUUM"),
+])
+def test_malformed_files_name_the_file_and_position(tmp_path: Path, name: str, text: str, where: str) -> None:
+    """A bad run.json or replay.sql raises MalformedReplay naming the file, the line and what is wrong."""
+    p = tmp_path / name
+    p.write_text(text)
+    with pytest.raises(MalformedReplay) as e:
+        load_run(p)
+    assert where in str(e.value)
+    assert str(e.value).startswith(str(p))
+
+
+def test_replay_command_exits_2_on_bad_input(tmp_path: Path) -> None:
+    """`pggit-model replay` gives one line and exit 2 for a malformed file, a missing file or a gone backend."""
+    bad = tmp_path / "run.json"
+    bad.write_text("{not json")
+    folder = _record(tmp_path)
+    moved = json.loads((folder / "run.json").read_text())
+    moved["backend"] = {"name": "pggit", "source": str(tmp_path / "gone"), "sha256": "ab" * 32}
+    (tmp_path / "moved.json").write_text(json.dumps(moved))
+    for args, needle in [((str(bad),), "not valid JSON"), ((str(tmp_path / "nope.sql"),), "no such file"),
+                         ((str(tmp_path / "moved.json"),), "which is not there; pass --pggit-source DIR")]:
+        res = _cli("replay", *args)
+        assert res.returncode == 2, res.stdout + res.stderr
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and needle in lines[0] and "Traceback" not in res.stderr
+
+
+def test_triage_prints_one_line_per_distinct_failure_known_or_new(tmp_path: Path) -> None:
+    """triage lists each failure once: id, rule, op kind, steps, then known (per registry) or new."""
+    a = _record(tmp_path, step=3)
+    b = _record(tmp_path, step=5, ops=OPS[:5])
+    registry = [KnownEntry(status="known", id=a.name), KnownEntry(status="wontfix", rule="V9", match="history")]
+    runs = [load_run(a / "run.json"), load_run(b / "run.json"), load_run(a / "replay.sql")]
+    lines = triage_lines(runs, registry)
+    assert len(lines) == 2
+    assert lines[0].split()[:6] == [a.name, "V8", "alter_table", "13", "steps", "known"]
+    assert lines[1].split()[:6] == [b.name, "V8", "create_view", "5", "steps", "new"]
+    registry.append(KnownEntry(status="wontfix", rule="V8", match="no history row"))
+    assert triage_lines([runs[1]], registry)[0].split()[5] == "wontfix"
+    (tmp_path / "known.json").write_text(json.dumps([{"id": b.name, "status": "fixed"}]))
+    res = _cli("triage", str(tmp_path), "--known", str(tmp_path / "known.json"), "--examples", str(tmp_path / "none"))
+    assert res.returncode == 0, res.stderr
+    out = res.stdout.splitlines()
+    assert sorted(line.split()[0] for line in out) == sorted([a.name, b.name])
+    assert {line.split()[5] for line in out} == {"new", "fixed"}
+
+
+# -- a planted fault, found, recorded and replayed ------------------------------------------------------
+
+def _machine_settings() -> settings:
+    # No explain phase: it traces every line of a rerun and would double the time of this module.
+    return settings(max_examples=20, stateful_step_count=5, database=None, derandomize=True, deadline=None,
+                    suppress_health_check=list(HealthCheck), print_blob=False,
+                    phases=[Phase.explicit, Phase.generate, Phase.shrink])
+
+
+def _dsn(server: Server) -> str:
+    return server.conninfo("postgres")
+
+
+@pytest.fixture(scope="module")
+def mutant(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference with one fault: an ALTER bumps the version but writes no history row (breaks V8)."""
+    root = tmp_path_factory.mktemp("mutant") / "reference"
+    shutil.copytree(REFERENCE_SOURCE, root, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    f = root / "sql" / "010_tracking.sql"
+    old = "VALUES (p_id, p_change, p_severity, v_new - 1, v_new, v_text, current_query());"
+    assert f.read_text().count(old) == 1, "the reference changed: update the planted fault"
+    f.write_text(f.read_text().replace(old, "SELECT p_id, p_change, p_severity, v_new - 1, v_new, v_text, "
+                                            "current_query() WHERE false;"))
+    return root
+
+
+def _run_machine(server: Server, source: Path, results: Path, run_id: str) -> list[Path]:
+    psql = server.binaries.tool("psql") if isinstance(server, cluster.ThrowawayCluster) else "psql"
+    template = Template(server, source, psql=psql)
+    harness = Harness(template, results, stats=RunStats(), run_id=run_id)
+    try:
+        with pytest.raises((AssertionError, ExceptionGroup)) as e:
+            harness.run(VersioningMachine, settings=_machine_settings())
+    finally:
+        harness.close()
+        template.close()
+    notes = [n for exc in [e.value, *getattr(e.value, "exceptions", ())] for n in getattr(exc, "__notes__", [])]
+    assert any("replay files: " in n for n in notes), notes
+    return sorted(p.parent for p in results.glob("*/run.json"))
+
+
+@pytest.fixture(scope="module")
+def recorded(pggit_server: Server, mutant: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The folder the versioning machine recorded for the planted fault."""
+    folders = _run_machine(pggit_server, mutant, tmp_path_factory.mktemp("results"), "aaaaaa")
+    assert len(folders) == 1, folders
+    yield folders[0]
+
+
+@pytest.mark.server
+def test_machine_records_the_planted_fault(recorded: Path, mutant: Path) -> None:
+    """The machine's failure leaves run.json naming the mutant backend, the rule V8 and a short shrunk example."""
+    run = load_run(recorded / "run.json")
+    assert run.rule == "V8" and run.backend == "pggit" and run.source == str(mutant.resolve())
+    assert run.digest and len(run.digest) == 64 and run.server_version
+    assert run.step is not None and 1 <= run.step <= len(run.ops) <= 6
+    assert run.failing_op is not None and run.failing_op.kind == "alter_table"
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("file", ["run.json", "replay.sql"])
+def test_replay_reproduces_against_the_mutant(recorded: Path, pggit_server: Server, file: str) -> None:
+    """`pggit-model replay FILE` on the recorded backend prints REPRODUCED with the divergent step and exits 0."""
+    res = _cli("replay", str(recorded / file), "--pg-dsn", _dsn(pggit_server))
+    assert res.returncode == 0, res.stdout + res.stderr
+    run = load_run(recorded / "run.json")
+    assert f"REPRODUCED: [V8] at step {run.step} of {len(run.ops)}" in res.stdout
+
+
+@pytest.mark.server
+def test_replay_against_the_correct_reference_is_not_reproduced(recorded: Path, pggit_server: Server) -> None:
+    """Against the fixed backend the same ops run clean: NOT REPRODUCED, exit 1, with a backend warning."""
+    res = _cli("replay", str(recorded / "run.json"), "--reference", "--pg-dsn", _dsn(pggit_server))
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "NOT REPRODUCED: no divergence in" in res.stdout
+    assert "warning: recorded against pggit" in res.stderr
+
+
+@pytest.mark.server
+def test_generated_pytest_file_reproduces(recorded: Path, pggit_server: Server, mutant: Path) -> None:
+    """The recorded test_replay_<id>.py passes under pytest with the recorded backend."""
+    test = recorded / f"test_replay_{recorded.name}.py"
+    res = subprocess.run([sys.executable, "-m", "pytest", str(test), "-q", "-p", "no:cacheprovider",
+                          "--pg-dsn", _dsn(pggit_server), "--pggit-source", str(mutant)],
+                         capture_output=True, text=True, timeout=120, cwd=recorded,
+                         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "1 passed" in res.stdout
+
+
+@pytest.mark.server
+def test_same_seed_profile_and_backend_give_the_same_ops_and_verdict(recorded: Path, pggit_server: Server,
+                                                                     mutant: Path, tmp_path: Path) -> None:
+    """Run twice with the same derandomized settings and backend, the machine records identical ops and verdict."""
+    again = _run_machine(pggit_server, mutant, tmp_path, "bbbbbb")
+    assert [p.name for p in again] == [recorded.name]  # the id hashes machine, rule and schema-blind ops
+    first, second = load_run(recorded / "run.json"), load_run(again[0] / "run.json")
+    assert [repr(op).replace("mc_aaaaaa", "S") for op in first.ops] == \
+           [repr(op).replace("mc_bbbbbb", "S") for op in second.ops]
+    assert first.verdict == second.verdict and first.seed == second.seed == "derandomize"
+
+
+def test_load_run_of_a_run_value_keeps_its_fields() -> None:
+    """A Run built in code (as the generated tests do) has the verdict and failing op it was given."""
+    run = Run(tuple(OPS), S, machine="VersioningMachine", rule="V8", step=3)
+    assert run.verdict is not None and str(run.verdict) == "divergence V8 at step 3"
+    assert run.failing_op == OPS[2]
