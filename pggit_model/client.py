@@ -144,6 +144,7 @@ class Client:
         self.nested = nested
         self.txns = NestedTransactions()
         self._history: list[list[Any]] = []  # [id, t, s, n, b, ct, cs, old, new], ascending id
+        self.last_snapshot: Snapshot | None = None  # observed in the same round trip as the last op
         self.statements = 0
 
     # -- apply -------------------------------------------------------------------------------
@@ -159,40 +160,65 @@ class Client:
             return self.txns.depth > 0
         return self.conn.info.transaction_status != pq.TransactionStatus.IDLE
 
-    def _statement(self, op: Op) -> str:
+    def _statements(self, op: Op) -> list[str]:
+        """The SQL to send for ``op``: itself, or under rollback isolation its savepoint stand-ins."""
         if not self.nested or op.kind not in _TXN_KINDS:
-            return op.to_sql()
+            return [op.to_sql()]
         if op.kind == "begin":
-            return self.txns.begin() if self.txns.depth == 0 else op.to_sql()
-        if op.kind == "commit" and self.in_error and self.txns.depth:
+            text = self.txns.begin() if self.txns.depth == 0 else op.to_sql()
+        elif op.kind == "commit" and self.in_error and self.txns.depth:
             # COMMIT of an aborted transaction is a ROLLBACK in PostgreSQL: mirror that.
-            return self.txns.rollback()
-        return getattr(self.txns, op.kind)()
+            text = self.txns.rollback()
+        else:
+            text = getattr(self.txns, op.kind)()
+        return [t for t in text.split("; ") if t]
 
-    def apply(self, op: Op) -> Completion:
-        """Run one op; never raises for a database error (that is an outcome), only for bugs."""
+    def apply(self, op: Op, *, observe: bool = False) -> Completion:
+        """Run one op; never raises for a database error (that is an outcome), only for bugs.
+
+        With ``observe=True`` the state query rides in the same round trip (when the op succeeds), and
+        ``last_snapshot`` holds the result: one round trip per checked step.
+        """
+        self.last_snapshot = None
         if self.nested and not self.in_transaction and op.kind in _SAVEPOINT_KINDS:
             # Autocommit PostgreSQL refuses savepoints outside a transaction block; the isolation's outer
             # transaction would accept them, so answer as autocommit would (no statement is sent).
             now = time.time()
             return Completion("error", sqlstate="25P01", message=f"{op.kind} can only be used in transaction blocks",
                               sent_at=now, answered_at=now)
-        text = self._statement(op)
         wrap = self.nested and not self.in_transaction and op.kind not in _TXN_KINDS
+        parts = [t for t in self._statements(op) if t]
+        main = len(parts) - 1  # the op's own result (its last statement)
+        if wrap:
+            parts = ["SAVEPOINT pggit_model_stmt", *parts, "RELEASE SAVEPOINT pggit_model_stmt"]
+            main += 1
+        if observe:
+            parts.append(self._observe_sql())
+        if not parts:
+            now = time.time()
+            return Completion("ok", None, sent_at=now, answered_at=now)  # e.g. COMMIT with no transaction
+        value = None
         sent = time.time()
         try:
             with self.conn.cursor() as cur:
-                if wrap:
-                    cur.execute("SAVEPOINT pggit_model_stmt")
                 try:
-                    value = self._run(cur, op, text)
+                    # bytes: a literal % in the SQL is not a placeholder. Several statements in one string
+                    # go by the simple query protocol: one round trip; the first error stops the rest.
+                    cur.execute(";\n".join(parts).encode())
                 except psycopg.Error:
                     if wrap and not self.conn.broken:
-                        cur.execute("ROLLBACK TO SAVEPOINT pggit_model_stmt")
-                        cur.execute("RELEASE SAVEPOINT pggit_model_stmt")
+                        cur.execute(b"ROLLBACK TO SAVEPOINT pggit_model_stmt; RELEASE SAVEPOINT pggit_model_stmt")
                     raise
-                if wrap:
-                    cur.execute("RELEASE SAVEPOINT pggit_model_stmt")
+                results = []
+                while True:
+                    results.append(cur.fetchall() if cur.description else None)
+                    names = [d.name for d in cur.description or ()]
+                    if len(results) - 1 == main:
+                        value = self._value(op, names, results[-1])
+                    if not cur.nextset():
+                        break
+                if observe and len(results) == len(parts) and results[-1]:
+                    self.last_snapshot = self._absorb(cur, results[-1][0][0])
         except psycopg.Error as e:
             answered = time.time()
             if self.conn.broken or e.sqlstate is None:
@@ -204,37 +230,39 @@ class Client:
         return Completion("ok", value, sent_at=sent, answered_at=time.time())
 
     @staticmethod
-    def _run(cur: psycopg.Cursor[Any], op: Op, text: str) -> Any:
-        if not text:
-            return None
-        cur.execute(text.encode())  # bytes: a literal % in the SQL is not a placeholder
+    def _value(op: Op, names: list[str], rows: list[tuple[Any, ...]] | None) -> Any:
         if op.result == "scalar":
-            row = cur.fetchone()
-            return None if row is None else row[0]
+            return rows[0][0] if rows else None
         if op.result == "rows":
             # Dicts by column name: Expected.check_success projects rows on the columns it names.
-            names = [d.name for d in cur.description or ()]
-            return tuple(dict(zip(names, r, strict=True)) for r in cur.fetchall())
+            return tuple(dict(zip(names, r, strict=True)) for r in rows or ())
         return None
 
     # -- observe -----------------------------------------------------------------------------
+    def _observe_sql(self) -> str:
+        after = self._history[-1][0] if self._history else 0
+        return psycopg.ClientCursor(self.conn).mogrify(_OBSERVE, {"schema": self.schema, "after": after})
+
     def observe(self) -> Snapshot:
         """pgGit's whole state for this schema, in one round trip (history tail merged into the cache)."""
-        after = self._history[-1][0] if self._history else 0
         with self.conn.cursor() as cur:
-            cur.execute(_OBSERVE, {"schema": self.schema, "after": after})
+            cur.execute(self._observe_sql().encode())
             row = cur.fetchone()
             assert row is not None
-            doc = row[0] if not isinstance(row[0], str) else json.loads(row[0])
-            hist_max, hist_count = doc["history_max"], doc["history_count"]
-            if hist_max < after:
-                # A rollback removed the newest rows: ids only grow, so drop the cached suffix.
-                self._history = [h for h in self._history if h[0] <= hist_max]
-            self._history.extend(doc["history"])
-            if len(self._history) != hist_count:
-                cur.execute(_HISTORY_FULL, {"schema": self.schema})
-                full = cur.fetchone()
-                self._history = list((full and full[0]) or [])
+            return self._absorb(cur, row[0])
+
+    def _absorb(self, cur: psycopg.Cursor[Any], doc: Any) -> Snapshot:
+        doc = json.loads(doc) if isinstance(doc, str) else doc
+        after = self._history[-1][0] if self._history else 0
+        hist_max, hist_count = doc["history_max"], doc["history_count"]
+        if hist_max < after:
+            # A rollback removed the newest rows: ids only grow, so drop the cached suffix.
+            self._history = [h for h in self._history if h[0] <= hist_max]
+        self._history.extend(doc["history"])
+        if len(self._history) != hist_count:
+            cur.execute(_HISTORY_FULL, {"schema": self.schema})
+            full = cur.fetchone()
+            self._history = list((full and full[0]) or [])
         return self._snapshot(doc)
 
     def forget_history(self) -> None:

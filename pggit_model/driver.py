@@ -93,7 +93,7 @@ class Driver:
         lower = min(t for t in (started, self._outer_started, now) if t is not None)
         self.ctx.earliest = datetime.fromtimestamp(lower - 0.001, UTC)  # the clock's resolution
         self.ctx.latest = None
-        done = self.client.apply(op)
+        done = self.client.apply(op, observe=True)
         self.stats.steps += 1
         if done.status == "error" and done.sqlstate == "42883":
             sig = FUNCTION_OF_KIND.get(op.kind)
@@ -130,7 +130,7 @@ class Driver:
         """Observe pgGit (one round trip) and compare every area with the model (skipped while aborted, O9)."""
         if self.client.in_error:
             return
-        snap = self.client.observe()
+        snap = self.client.last_snapshot or self.client.observe()
         last = self.ops[-1] if self.ops else None
         hint = {"rollback": "X1", "rollback_to_savepoint": "X2"}.get(getattr(last, "kind", ""))
         with self._reproducer_on_divergence():
