@@ -179,13 +179,18 @@ def _clip(name: str, max_bytes: int) -> str:
 
 
 def choose_pkey_name(catalog: Catalog, schema: str, table: str, extra_taken: set[str]) -> str:
-    """PostgreSQL's ChooseRelationName(table, NULL, 'pkey'): `<table>_pkey`, then `_pkey1`, … (63-byte limit)."""
+    """PostgreSQL's ChooseRelationName(table, NULL, 'pkey'): `<table>_pkey`, then `_pkey1`, … (63-byte limit),
+    avoiding every relation name and every constraint name in the schema (PostgreSQL 15 ConstraintNameExists)."""
     taken = set(extra_taken)
     for (s, rel_name), r in catalog.relations.items():
         if s == schema:
             taken.add(rel_name)
             if isinstance(r, Table):
                 taken.update(k.name for k in r.constraints)
+    return _first_free_pkey_name(table, taken)
+
+
+def _first_free_pkey_name(table: str, taken: set[str]) -> str:
     attempt = 0
     while True:
         label = "pkey" if attempt == 0 else f"pkey{attempt}"
@@ -225,6 +230,15 @@ class _Work:
             if r is not None:
                 out.append((n, r))
         return out
+
+    def names_taken(self, schema: str, table: str, t: Table) -> set[str]:
+        """Relation and constraint names of `schema` as they are now (`t`: the table being changed)."""
+        taken: set[str] = {k.name for k in t.constraints}
+        for n, r in self.relations_in(schema):
+            taken.add(n)
+            if isinstance(r, Table) and n != table:
+                taken.update(k.name for k in r.constraints)
+        return taken
 
     def touch(self, schema: str, table: str) -> None:
         if (schema, table) not in self.altered:
@@ -338,34 +352,42 @@ def _constraints_of(op: ddl.CreateTable | ddl.AlterTable) -> list[ddl.Constraint
 
 def _check_constraint(w: _Work, schema: str, table: str, t: Table, k: ddl.Constraint,
                       taken_names: set[str]) -> Con:
-    """Validate one new constraint on table `t` (as it is at that point) and return its catalog form."""
-    name = k.name
-    if name is None:  # an unnamed PRIMARY KEY
-        name = choose_pkey_name(w.base, schema, table, set())
-    if name in taken_names or t.con(name) is not None:
-        raise _reject("42710", f"constraint {name!r} already exists on {table!r}")
-    for c in k.columns:
-        if t.col(c) is None:
-            raise _reject("42703", f"column {c!r} does not exist in {table!r}")
+    """Validate one new constraint on table `t` (as it is at that point) and return its catalog form.
+
+    The checks run in PostgreSQL 15's order, so the first failing one gives the SQLSTATE: CHECK cooks its
+    expression (42703, 42883) before its name is checked (42710); PRIMARY KEY/UNIQUE check their columns
+    (42703) and the one-primary-key rule (42P16) before index_create checks the relation name (42P07) and
+    then the constraint name (42710); FOREIGN KEY checks its name (42710) first, then the referenced table."""
     if isinstance(k, ddl.Check):
+        col = t.col(k.column)
+        if col is None:
+            raise _reject("42703", f"column {k.column!r} does not exist in {table!r}")
         token = None
         if k.test == "positive":
-            col = t.col(k.column)
-            assert col is not None
             token = check_token(col.type)
             if token is None:
                 raise _reject("42883", f"operator does not exist: {col.type} > integer")
-        return Con(name, "check", (k.column,), test=k.test, token=token)
+        if k.name in taken_names or t.con(k.name) is not None:
+            raise _reject("42710", f"constraint {k.name!r} already exists on {table!r}")
+        return Con(k.name, "check", (k.column,), test=k.test, token=token)
     if isinstance(k, ddl.Unique | ddl.PrimaryKey):
+        for c in k.columns:
+            if t.col(c) is None:
+                raise _reject("42703", f"column {c!r} named in key does not exist in {table!r}")
         if isinstance(k, ddl.PrimaryKey) and any(x.kind == "primary_key" for x in t.constraints):
             raise _reject("42P16", f"multiple primary keys for table {table!r} are not allowed")
-        other = w.rel(schema, name)
-        if other is not None or name == table:
-            raise _reject(("42P07", "42710"), f"relation {name!r} already exists")
+        name = k.name
+        if name is None:  # an unnamed PRIMARY KEY: named when its index is built, from what exists then
+            name = _first_free_pkey_name(table, w.names_taken(schema, table, t))
+        if w.rel(schema, name) is not None or name == table:
+            raise _reject("42P07", f"relation {name!r} already exists")
+        if name in taken_names or t.con(name) is not None:
+            raise _reject("42710", f"constraint {name!r} already exists on {table!r}")
         return Con(name, "unique" if isinstance(k, ddl.Unique) else "primary_key", tuple(k.columns))
     assert isinstance(k, ddl.ForeignKey)
-    if len(k.columns) != len(k.ref_columns):
-        raise _reject("42830", "number of referencing and referenced columns for foreign key disagree")
+    name = k.name
+    if name in taken_names or t.con(name) is not None:
+        raise _reject("42710", f"constraint {name!r} already exists on {table!r}")
     if (k.ref_schema, k.ref_table) == (schema, table):
         ref: Relation | None = t
     else:
@@ -376,9 +398,14 @@ def _check_constraint(w: _Work, schema: str, table: str, t: Table, k: ddl.Constr
         raise _reject("42P01", f"relation {k.ref_schema}.{k.ref_table} does not exist")
     if not isinstance(ref, Table):
         raise _reject("42809", f"referenced relation {k.ref_table!r} is not a table")
+    for c in k.columns:
+        if t.col(c) is None:
+            raise _reject("42703", f"column {c!r} referenced in foreign key constraint does not exist")
     for c in k.ref_columns:
         if ref.col(c) is None:
             raise _reject("42703", f"column {c!r} referenced in foreign key constraint does not exist")
+    if len(k.columns) != len(k.ref_columns):
+        raise _reject("42830", "number of referencing and referenced columns for foreign key disagree")
     if not any(_index_matches(w.rel(k.ref_schema, i), tuple(k.ref_columns)) for i in ref.indexes) and not (
             ref is t and any(x.kind in ("unique", "primary_key") and set(x.columns) == set(k.ref_columns)
                              for x in t.constraints)):
@@ -417,12 +444,40 @@ def _create_table(w: _Work, op: ddl.CreateTable) -> str:
     cols = tuple(Col(c.name, c.type, c.not_null, default_expr(c.default, c.type)) for c in op.columns)
     t = Table(columns=cols)
     w.put(s, name, t)  # visible to self-referencing foreign keys and to index-name clashes
+    pks = 0
+    for k in op.constraints:  # checked while the statement is transformed, before anything is built
+        if isinstance(k, ddl.Unique | ddl.PrimaryKey):
+            pks += isinstance(k, ddl.PrimaryKey)
+            if pks > 1:
+                raise _reject("42P16", f"multiple primary keys for table {name!r} are not allowed")
+            for c in k.columns:
+                if t.col(c) is None:
+                    raise _reject("42703", f"column {c!r} named in key does not exist")
     taken: set[str] = set()
-    for k in op.constraints:
+    for k in _create_table_order(op.constraints):
         t = _add_constraint(w, s, name, t, k, taken)
         w.put(s, name, t)
     w.created[:0] = [("TABLE", s, name), *[("COLUMN", s, f"{name}.{c}") for c in names]]
     return "V10a"
+
+
+def _create_table_order(constraints: tuple[ddl.Constraint, ...]) -> list[ddl.Constraint]:
+    """The order CREATE TABLE builds its constraints in (PostgreSQL 15): CHECKs with the table, then the
+    PRIMARY KEY, then UNIQUEs, then FOREIGN KEYs. A UNIQUE on the same column list as an earlier PRIMARY
+    KEY/UNIQUE is dropped as redundant (transformIndexConstraints); an unnamed PRIMARY KEY takes its name."""
+    checks = [k for k in constraints if isinstance(k, ddl.Check)]
+    pks = [k for k in constraints if isinstance(k, ddl.PrimaryKey)]
+    indexed: list[ddl.Constraint] = list(pks[:1])  # a second PRIMARY KEY was rejected before (42P16)
+    for k in (k for k in constraints if isinstance(k, ddl.Unique)):
+        prior = next((i for i, p in enumerate(indexed) if tuple(p.columns) == tuple(k.columns)), None)
+        if prior is None:
+            indexed.append(k)
+            continue
+        p = indexed[prior]
+        if isinstance(p, ddl.PrimaryKey) and p.name is None:
+            indexed[prior] = evolve(p, name=k.name)
+    fks = [k for k in constraints if isinstance(k, ddl.ForeignKey)]
+    return [*checks, *indexed, *fks]
 
 
 def _drop_table(w: _Work, op: ddl.DropTable) -> str:
@@ -452,8 +507,11 @@ def _drop_table_objects(w: _Work, s: str, name: str, t: Table) -> None:
     w.put(s, name, None)
 
 
-_PASSES = {ddl.DropColumn: 0, ddl.DropConstraint: 0, ddl.AlterColumnType: 1, ddl.AddColumn: 2,
-           ddl.SetNotNull: 3, ddl.DropNotNull: 3, ddl.SetDefault: 3, ddl.DropDefault: 3, ddl.AddConstraint: 4}
+#: ALTER TABLE runs its subcommands in passes (PostgreSQL 15 AlterTablePass), each pass in statement order:
+#: 0 every DROP (column, constraint, NOT NULL, DEFAULT), 1 ALTER TYPE, 4 ADD COLUMN, 6 SET NOT NULL,
+#: 8 PRIMARY KEY/UNIQUE indexes, 9 SET DEFAULT, then CHECK and FOREIGN KEY constraints.
+_PASSES = {ddl.DropColumn: 0, ddl.DropConstraint: 0, ddl.DropNotNull: 0, ddl.DropDefault: 0,
+           ddl.AlterColumnType: 1, ddl.AddColumn: 4, ddl.SetNotNull: 6, ddl.SetDefault: 9}
 _V10_ROW = {ddl.AddColumn: "V10d", ddl.DropColumn: "V10f", ddl.AlterColumnType: "V10g", ddl.SetNotNull: "V10h",
             ddl.DropNotNull: "V10i", ddl.SetDefault: "V10j", ddl.DropDefault: "V10j", ddl.AddConstraint: "V10k",
             ddl.DropConstraint: "V10l"}
@@ -470,15 +528,23 @@ def _alter_table(w: _Work, op: ddl.AlterTable) -> str:
         raise _unknown("§12", "defaults on view columns are outside the first model")
     if not isinstance(r, Table):
         raise _reject("42809", f"ALTER TABLE cannot change {name!r}: it is not a table")
-    ordered = sorted(op.actions, key=lambda a: _PASSES[type(a)])
+    early = sorted((a for a in op.actions if _PASSES.get(type(a), 9) < 8), key=lambda a: _PASSES[type(a)])
+    late = [a for a in op.actions if isinstance(a, ddl.SetDefault)]
     taken: set[str] = set()
-    pending: list[ddl.Constraint] = []
+    pending: list[ddl.Constraint] = []  # inline ones (ADD COLUMN is transformed first), then ADD CONSTRAINT
     t: Table = r
     try:
-        for a in ordered:
+        for a in early:
             t = _action(w, s, name, t, a, pending)
             w.put(s, name, t)
-        for k in pending:
+        pending += [a.constraint for a in op.actions if isinstance(a, ddl.AddConstraint)]
+        for ik in [k for k in pending if isinstance(k, ddl.Unique | ddl.PrimaryKey)]:
+            t = _add_constraint(w, s, name, t, ik, taken)
+            w.put(s, name, t)
+        for a in late:
+            t = _action(w, s, name, t, a, pending)
+            w.put(s, name, t)
+        for k in [k for k in pending if not isinstance(k, ddl.Unique | ddl.PrimaryKey)]:
             t = _add_constraint(w, s, name, t, k, taken)
             w.put(s, name, t)
     except _Fail as f:
@@ -506,9 +572,6 @@ def _action(w: _Work, s: str, tname: str, t: Table, a: ddl.Action, pending: list
         if a.constraint is not None:
             pending.append(a.constraint)
         return t
-    if isinstance(a, ddl.AddConstraint):
-        pending.append(a.constraint)
-        return t
     if isinstance(a, ddl.DropConstraint):
         k = t.con(a.name)
         if k is None:
@@ -516,6 +579,7 @@ def _action(w: _Work, s: str, tname: str, t: Table, a: ddl.Action, pending: list
                 return t
             raise _reject("42704", f"constraint {a.name!r} of relation {tname!r} does not exist")
         return _drop_constraints(w, s, tname, t, [k], a.cascade)
+    assert not isinstance(a, ddl.AddConstraint)  # constraints are added by _alter_table, in their passes
     col_name = a.name if isinstance(a, ddl.DropColumn) else a.column
     col = t.col(col_name)
     if col is None:
@@ -627,13 +691,13 @@ def _create_index(w: _Work, op: ddl.CreateIndex) -> str:
         raise _reject("42P01", f"relation {op.table!r} does not exist")
     if not isinstance(t, Table):
         raise _reject("42809", f"cannot create index on {op.table!r}: it is not a table")
+    for c in op.columns:  # DefineIndex resolves the columns before index_create looks at the name
+        if t.col(c) is None:
+            raise _reject("42703", f"column {c!r} does not exist")
     if w.rel(s, op.name) is not None:
         if op.if_not_exists:
             return "V15"
         raise _reject("42P07", f"relation {op.name!r} already exists")
-    for c in op.columns:
-        if t.col(c) is None:
-            raise _reject("42703", f"column {c!r} does not exist")
     w.put(s, op.name, Index(op.table, tuple(op.columns), op.unique))
     w.put(s, op.table, evolve(t, indexes=(*t.indexes, op.name)))
     w.created.append(("INDEX", s, op.name))

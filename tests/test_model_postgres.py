@@ -1,0 +1,168 @@
+"""The model's catalog against PostgreSQL 15 itself: which DDL succeeds, which SQLSTATE a rejection carries
+(X4, V15, V10), and what the catalog holds afterwards. Each case runs through the model (pure) and, marked
+`server`, as plain SQL on a real PostgreSQL, so a prediction pinned here is PostgreSQL's behaviour.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+
+from pggit_model.model import initial_state, step
+from pggit_model.model.catalog import Table
+from pggit_model.ops import (
+    AddConstraint,
+    AlterTable,
+    Check,
+    Column,
+    CreateIndex,
+    CreateTable,
+    DropColumn,
+    DropConstraint,
+    DropNotNull,
+    ForeignKey,
+    PrimaryKey,
+    SetDefault,
+    SetNotNull,
+    Unique,
+)
+from pggit_model.ops.base import Op
+
+S = "mc_pg"
+
+
+def _t(name: str, *cols: str, cons: tuple[Any, ...] = (), nn: tuple[str, ...] = ()) -> CreateTable:
+    return CreateTable(S, name, tuple(Column(c, "integer", c in nn) for c in cols), cons)
+
+
+def _alter(table: str, *actions: Any) -> AlterTable:
+    return AlterTable(S, table, actions)
+
+
+# (id, setup ops (all succeed), the op, "ok" or its SQLSTATE, {table: constraint names after} or None)
+CASES: list[tuple[str, list[Op], Op, str, dict[str, list[str]] | None]] = [
+    # ALTER TABLE pass 0 holds every DROP, in statement order: DROP NOT NULL still sees the primary key
+    ("drop-not-null-then-drop-pkey",
+     [CreateTable(S, "Ωmega", (Column("CamelCase", "timestamp without time zone", True),),
+                  (PrimaryKey(("CamelCase",)), Check("c2", "CamelCase", "not_null")))],
+     _alter("Ωmega", DropNotNull("CamelCase"), DropConstraint("Ωmega_pkey")), "42P16", None),
+    ("drop-pkey-then-drop-not-null",
+     [_t("t", "a", cons=(PrimaryKey(("a",)),))],
+     _alter("t", DropConstraint("t_pkey"), DropNotNull("a")), "ok", {"t": []}),
+    # CREATE INDEX resolves its columns before it looks at the name (even with IF NOT EXISTS)
+    ("index-if-not-exists-missing-column",
+     [_t("t", "a"), CreateIndex(S, "i", "t", ("a",))],
+     CreateIndex(S, "i", "t", ("zz",), if_not_exists=True), "42703", None),
+    ("index-name-taken-missing-column",
+     [_t("t", "a"), CreateIndex(S, "i", "t", ("a",))],
+     CreateIndex(S, "i", "t", ("zz",)), "42703", None),
+    ("index-if-not-exists-skips", [_t("t", "a"), CreateIndex(S, "i", "t", ("a",))],
+     CreateIndex(S, "i", "t", ("a",), if_not_exists=True), "ok", None),
+    # duplicate names: a relation name taken is 42P07 (index_create), a constraint name taken 42710
+    ("create-table-pk-and-unique-same-name", [],
+     _t("t1", "id", "a", cons=(PrimaryKey(("id",), "select"), Unique("select", ("a",)))), "42P07", None),
+    ("create-table-check-and-unique-same-name", [],
+     _t("t2", "id", "a", cons=(Check("k", "id", "positive"), Unique("k", ("a",)))), "42710", None),
+    ("create-table-unique-then-check-same-name", [],
+     _t("t3", "id", "a", cons=(Unique("k", ("a",)), Check("k", "id", "positive"))), "42710", None),
+    ("create-table-two-checks-same-name", [],
+     _t("t4", "id", "a", cons=(Check("k", "a", "positive"), Check("k", "id", "positive"))), "42710", None),
+    ("create-table-unique-named-like-table", [], _t("t5", "a", cons=(Unique("t5", ("a",)),)), "42P07", None),
+    ("create-table-unique-named-like-other-table", [_t("x", "a")],
+     _t("t", "a", cons=(Unique("x", ("a",)),)), "42P07", None),
+    # CREATE TABLE builds CHECKs first, then the primary key, whose name avoids the CHECK's
+    ("create-table-pkey-name-avoids-check", [],
+     _t("t", "a", cons=(Check("t_pkey", "a", "positive"), PrimaryKey(("a",)))), "ok", {"t": ["t_pkey", "t_pkey1"]}),
+    # ... and the primary key before any UNIQUE, so a UNIQUE named <table>_pkey clashes with it
+    ("create-table-unique-takes-pkey-name", [],
+     _t("t", "a", "b", cons=(Unique("t_pkey", ("b",)), PrimaryKey(("a",)))), "42P07", None),
+    # a UNIQUE on the primary key's (or an earlier UNIQUE's) columns is dropped as redundant
+    ("create-table-redundant-unique", [],
+     _t("t", "a", cons=(Unique("u1", ("a",)), Unique("u2", ("a",)))), "ok", {"t": ["u1"]}),
+    ("create-table-unique-names-the-pkey", [],
+     _t("t", "a", cons=(PrimaryKey(("a",)), Unique("x", ("a",)))), "ok", {"t": ["x"]}),
+    ("create-table-pk-after-unique-same-columns", [],
+     _t("t", "a", cons=(Unique("u", ("a",)), PrimaryKey(("a",), "p"))), "ok", {"t": ["p"]}),
+    # ALTER TABLE: index constraints (pass 8) before CHECK/FOREIGN KEY (after pass 9)
+    ("alter-check-named-like-new-pkey", [_t("t", "a", "b")],
+     _alter("t", AddConstraint(Check("t_pkey", "a", "positive")), AddConstraint(PrimaryKey(("b",)))),
+     "42710", None),
+    ("alter-fk-on-unique-added-later", [_t("t", "a", "b")],
+     _alter("t", AddConstraint(ForeignKey("fk", ("a",), S, "t", ("b",))), AddConstraint(Unique("u", ("b",)))),
+     "ok", {"t": ["fk", "u"]}),
+    ("alter-drop-pkey-then-add-unnamed-pkey", [_t("t", "a", "b", cons=(PrimaryKey(("a",)),))],
+     _alter("t", AddConstraint(PrimaryKey(("b",))), DropConstraint("t_pkey")), "ok", {"t": ["t_pkey"]}),
+    ("alter-unique-takes-pkey-name-first", [_t("t", "a", "b")],
+     _alter("t", AddConstraint(Unique("t_pkey", ("a",))), AddConstraint(PrimaryKey(("b",)))),
+     "ok", {"t": ["t_pkey", "t_pkey1"]}),
+    ("alter-unique-named-like-index", [_t("t", "a", "b"), CreateIndex(S, "i6", "t", ("a",))],
+     _alter("t", AddConstraint(Unique("i6", ("b",)))), "42P07", None),
+    ("alter-check-named-like-unique", [_t("t", "a", "b", cons=(Unique("u", ("a",)),))],
+     _alter("t", AddConstraint(Check("u", "b", "positive"))), "42710", None),
+    ("alter-unique-named-like-check", [_t("t", "a", "b", cons=(Check("k", "a", "positive"),))],
+     _alter("t", AddConstraint(Unique("k", ("b",)))), "42710", None),
+    # CHECK cooks its expression before its name is checked
+    ("alter-check-bad-operator-and-taken-name", [CreateTable(S, "t", (Column("a", "text"),),
+                                                             (Check("k", "a", "not_null"),))],
+     _alter("t", AddConstraint(Check("k", "a", "positive"))), "42883", None),
+    # a FOREIGN KEY checks its name first
+    ("alter-fk-taken-name-and-missing-table", [_t("t", "a", cons=(Check("k", "a", "positive"),))],
+     _alter("t", AddConstraint(ForeignKey("k", ("a",), S, "nope", ("a",)))), "42710", None),
+    ("alter-pk-missing-column-on-table-with-pk", [_t("t", "a", cons=(PrimaryKey(("a",)),))],
+     _alter("t", AddConstraint(PrimaryKey(("zz",)))), "42703", None),
+    ("set-not-null-and-drop-column", [_t("t", "a", "b")],
+     _alter("t", SetNotNull("a"), DropColumn("b")), "ok", {"t": []}),
+    ("set-default-and-add-check", [_t("t", "a", "b")],
+     _alter("t", SetDefault("a", 1), AddConstraint(Check("c", "b", "positive"))), "ok", {"t": ["c"]}),
+]
+
+
+def _model(setup: list[Op], op: Op) -> tuple[str, dict[str, list[str]]]:
+    state = initial_state(schemas=(S,), search_path=(S,))
+    for o in setup:
+        state, exp = step(state, o)
+        assert exp.kind == "ok", (o, exp)
+    state, exp = step(state, op)
+    assert exp.kind in ("ok", "error"), exp
+    outcome = "ok" if exp.kind == "ok" else "|".join(exp.sqlstates)
+    cons = {n: sorted(k.name for k in r.constraints) for (s, n), r in state.db.catalog.relations.items()
+            if s == S and isinstance(r, Table)}
+    return outcome, cons
+
+
+@pytest.mark.parametrize(("setup", "op", "outcome", "after"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_model_predicts_postgresql(setup: list[Op], op: Op, outcome: str, after: dict[str, list[str]] | None) -> None:
+    """The model's answer (success or the exact SQLSTATE) and its catalog afterwards."""
+    got, cons = _model(setup, op)
+    assert got == outcome
+    for table, names in (after or {}).items():
+        assert cons[table] == names
+
+
+@pytest.mark.server
+def test_postgresql_agrees_with_every_case(pggit_conn: psycopg.Connection) -> None:
+    """The same statements on a real PostgreSQL: same success or SQLSTATE, same constraint names."""
+    problems = []
+    for case_id, setup, op, outcome, after in CASES:
+        pggit_conn.execute(f"DROP SCHEMA IF EXISTS {S} CASCADE")
+        pggit_conn.execute(f"CREATE SCHEMA {S}")
+        for o in setup:
+            pggit_conn.execute(o.to_sql())
+        try:
+            pggit_conn.execute(op.to_sql())
+            got = "ok"
+        except psycopg.Error as e:
+            got = e.sqlstate or "?"
+        if got != outcome:
+            problems.append(f"{case_id}: PostgreSQL says {got}, the case says {outcome}")
+            continue
+        for table, names in (after or {}).items():
+            rows = pggit_conn.execute(
+                "SELECT conname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s "
+                "ORDER BY conname COLLATE \"C\"", [S, table]).fetchall()
+            if [r[0] for r in rows] != names:
+                problems.append(f"{case_id}: constraints of {table} are {[r[0] for r in rows]}, expected {names}")
+    assert problems == []
