@@ -13,6 +13,7 @@ import pytest
 from pggit_model.model import initial_state, step
 from pggit_model.model.catalog import Table
 from pggit_model.ops import (
+    AddColumn,
     AddConstraint,
     AlterTable,
     Check,
@@ -112,6 +113,9 @@ CASES: list[tuple[str, list[Op], Op, str, dict[str, list[str]] | None]] = [
      _alter("t", AddConstraint(ForeignKey("k", ("a",), S, "nope", ("a",)))), "42710", None),
     ("alter-pk-missing-column-on-table-with-pk", [_t("t", "a", cons=(PrimaryKey(("a",)),))],
      _alter("t", AddConstraint(PrimaryKey(("zz",)))), "42703", None),
+    # ADD COLUMN evaluates a constant default once: 'true' fits varchar(4) (varchar(3) is outside the vocabulary)
+    ("add-column-bool-default-on-varchar", [_t("t", "a")],
+     _alter("t", AddColumn(Column("c", "character varying(4)", True, True))), "ok", None),
     ("set-not-null-and-drop-column", [_t("t", "a", "b")],
      _alter("t", SetNotNull("a"), DropColumn("b")), "ok", {"t": []}),
     ("set-default-and-add-check", [_t("t", "a", "b")],

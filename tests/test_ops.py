@@ -103,3 +103,21 @@ def test_column_types_are_canonical_format_type_spellings():
     assert Column("a", "int4").type == "integer"
     assert Column("a", "timestamptz").type == "timestamp with time zone"
     assert CreateFunction("app", "f", ["varchar(3)", "int"]).signature == "f(character varying, integer)"
+
+
+@pytest.mark.parametrize(("type_", "value", "ok"), [
+    ("character varying(3)", True, False),  # ADD COLUMN evaluates the default: 'true' is too long (22001)
+    ("character varying(4)", True, True),
+    ("character varying(4)", False, False),
+    ("character varying(5)", False, True),
+    ("text", False, True),
+    ("character varying(3)", 1000, False),
+    ("character varying(3)", "abcd", False),
+])
+def test_defaults_must_fit_the_column_as_text(type_: str, value: object, ok: bool) -> None:
+    """A default is in the vocabulary only if PostgreSQL's ADD COLUMN can evaluate it for that type."""
+    if ok:
+        Column("c", type_, default=value)
+    else:
+        with pytest.raises(InvalidOp):
+            Column("c", type_, default=value)

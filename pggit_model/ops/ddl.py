@@ -45,6 +45,8 @@ def default_problem(type_: str, value: Any) -> str | None:
     if isinstance(value, bool):
         if cat not in ("bool", "string"):
             return f"a boolean default needs a boolean or string column, not {type_}"
+        if (n := varchar_length(type_)) is not None and len(str(value).lower()) > n:
+            return f"{str(value).lower()} is longer than {type_}"  # ADD COLUMN evaluates it: 22001
         return None
     if isinstance(value, int):
         if cat not in ("int", "numeric", "float", "string"):
