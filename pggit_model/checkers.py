@@ -21,6 +21,19 @@ V2_KINDS = frozenset({"TABLE", "COLUMN", "INDEX", "VIEW", "FUNCTION"})
 DIFF_LINES = 8
 
 
+#: The parts of the state check, as named in Divergence.area.
+AREAS = ("current", "commits", "branches", "objects", "ddl_hashes", "trinity")
+Ignore = Mapping[str, set[Any]]
+NO_IGNORE: Ignore = {}
+
+
+def _differing(expected: Mapping[Any, Any], observed: Mapping[Any, Any]) -> list[Any]:
+    return [k for k in {*expected, *observed} if expected.get(k, _ABSENT) != observed.get(k, _ABSENT)]
+
+
+_ABSENT = object()
+
+
 def _diff(expected: Mapping[Any, Any], observed: Mapping[Any, Any]) -> tuple[str, str]:
     """Only the keys that differ, a few of each, so the message stays readable."""
     keys = sorted({*expected, *observed} - {k for k in expected if k in observed and expected[k] == observed[k]},
@@ -73,16 +86,18 @@ def _live_branches(state: State) -> list[str]:
     return [b.name for b in state.db.branches.values() if b.status != "DELETED"]
 
 
-def objects_match_model(state: State, snap: Snapshot, schema: str, *, op: Any, step: int, hint: str | None) -> None:
+def objects_match_model(state: State, snap: Snapshot, schema: str, *, op: Any, step: int, hint: str | None,
+                        ignore: Ignore = NO_IGNORE) -> None:
     """O1: every V2 row of the machine's schema on a live branch has the model's version fields and activity."""
-    exp = observe.objects(state, schema)
-    obs = _observed_objects(snap, _live_branches(state))
+    skip = ignore.get("objects", set())
+    exp = {k: v for k, v in observe.objects(state, schema).items() if k not in skip}
+    obs = {k: v for k, v in _observed_objects(snap, _live_branches(state)).items() if k not in skip}
     if exp == obs:
         return
     rule = hint or _object_rule(exp, obs)
     e, o = _diff(exp, obs)
     diverge(rule, "pggit.objects rows differ from the model (row key: version, M, m, p, is_active)",
-            op=op, step=step, expected=e, observed=o)
+            op=op, step=step, expected=e, observed=o, area="objects", keys=_differing(exp, obs))
 
 
 def _object_rule(exp: Mapping[RowKey, tuple], obs: Mapping[RowKey, tuple]) -> str:
@@ -101,12 +116,13 @@ def _object_rule(exp: Mapping[RowKey, tuple], obs: Mapping[RowKey, tuple]) -> st
 
 
 def history_matches_model(state: State, snap: Snapshot, schema: str, *, op: Any, step: int,
-                          hint: str | None) -> None:
+                          hint: str | None, ignore: Ignore = NO_IGNORE) -> None:
     """O2/V8: each row key's history rows, in order, are the model's (exactly one row per change)."""
-    exp = observe.history(state, schema)
+    skip = ignore.get("objects", set())
+    exp = {k: v for k, v in observe.history(state, schema).items() if k not in skip}
     live = set(_live_branches(state))
     obs = {k: tuple((h.change_type, h.severity, h.old_version, h.new_version) for h in v)
-           for k, v in snap.history.items() if k[0] in V2_KINDS and k[3] in live}
+           for k, v in snap.history.items() if k[0] in V2_KINDS and k[3] in live and k not in skip}
     bad = {}
     for k in {*exp, *obs}:
         if not observe.history_matches(exp.get(k, ()), obs.get(k, ())):
@@ -117,7 +133,7 @@ def history_matches_model(state: State, snap: Snapshot, schema: str, *, op: Any,
     expected = [(c.change_type, c.severity, c.old_version, c.new_version) for c in exp.get(k, ())]
     diverge(hint or _history_rule(expected, list(obs.get(k, ()))),
             f"history of {k} differs from the model (change_type, severity, old, new)",
-            op=op, step=step, expected=expected, observed=list(obs.get(k, ())))
+            op=op, step=step, expected=expected, observed=list(obs.get(k, ())), area="objects", keys=list(bad))
 
 
 def _history_rule(exp: list[tuple], obs: list[tuple]) -> str:
@@ -130,7 +146,7 @@ def _history_rule(exp: list[tuple], obs: list[tuple]) -> str:
 
 
 def branches_match_model(state: State, snap: Snapshot, ctx: CheckContext, *, op: Any, step: int,
-                         hint: str | None) -> None:
+                         hint: str | None, ignore: Ignore = NO_IGNORE) -> None:
     """O3: every branch with its status, parent and head commit (heads resolved through bound commit refs)."""
     exp_raw = observe.branches(state)
     exp: dict[str, tuple[Any, ...]] = {}
@@ -141,11 +157,14 @@ def branches_match_model(state: State, snap: Snapshot, ctx: CheckContext, *, op:
         row = exp_raw.get(name)
         head_unspecified = row is not None and isinstance(row[2], Unspecified)
         obs[name] = (b.status, b.parent, "(unspecified)" if head_unspecified else b.head)
+    skip = ignore.get("branches", set())
+    exp = {k: v for k, v in exp.items() if k not in skip}
+    obs = {k: v for k, v in obs.items() if k not in skip}
     if exp == obs:
         return
     e, o = _diff(exp, obs)
     diverge(hint or _branch_rule(exp, obs), "pggit.branches differ from the model (name: status, parent, head)",
-            op=op, step=step, expected=e, observed=o)
+            op=op, step=step, expected=e, observed=o, area="branches", keys=_differing(exp, obs))
 
 
 def _ref_text(head: Any, ctx: CheckContext) -> Any:
@@ -174,12 +193,14 @@ def _branch_rule(exp: Mapping[str, tuple], obs: Mapping[str, tuple]) -> str:
 
 def commits_match_model(state: State, snap: Snapshot, ctx: CheckContext, *, op: Any, step: int,
                         hint: str | None) -> None:
-    """O4/C2/C3/C8: one row per model commit (found by its bound id), with parent, message and tree hash."""
+    """O4/C2/C3/C8: one row per model commit (found by its bound id), with parent, message and tree hash.
+
+    Its divergences are of area "commits": a known one switches the area off for the rest of the example."""
     rows = list(snap.commits)
     hashes = [r.hash for r in rows]
     if len(set(hashes)) != len(hashes):
         dup = next(h for h in hashes if hashes.count(h) > 1)
-        diverge("C8", f"commit hash {dup!r} appears {hashes.count(dup)} times (C8a)", op=op, step=step)
+        diverge("C8", f"commit hash {dup!r} appears {hashes.count(dup)} times (C8a)", op=op, step=step, area="commits")
     live = set(_live_branches(state))
     model = observe.commits(state)
     # Bind every model commit to its row: by hash (commit_changes) or by the uuid create_commit returned (C3).
@@ -191,7 +212,7 @@ def commits_match_model(state: State, snap: Snapshot, ctx: CheckContext, *, op: 
         matches = [r for r in rows if r.hash == ident or r.commit_id == ident]
         if len(matches) != 1:
             diverge(hint or "C3", f"{len(matches)} commits rows are identified by {ident!r} ({c.ref!r}); "
-                    "exactly one must be", op=op, step=step, expected=f"one row for {c!r}",
+                    "exactly one must be", op=op, step=step, area="commits", expected=f"one row for {c!r}",
                     observed=[str(r) for r in matches][:3] or "(none)")
         found[c.ref] = matches[0]
         ctx.bindings[("hash", c.ref)] = matches[0].hash
@@ -209,12 +230,13 @@ def commits_match_model(state: State, snap: Snapshot, ctx: CheckContext, *, op: 
         k = next(k for k in exp if exp[k] != obs[k])
         rule = hint or ("C4" if exp[k][2] != obs[k][2] or exp[k][3] != obs[k][3] else "C2")
         diverge(rule, "commits differ from the model (commit: branch, parent hash, message, tree_hash)",
-                op=op, step=step, expected=e, observed=o)
+                op=op, step=step, area="commits", expected=e, observed=o)
     matched = {id(r) for r in found.values()}
     extra = [r for r in rows if id(r) not in matched and (r.branch in live or r.branch is None)]
     if extra:
         diverge(hint or "C2", f"{len(extra)} commits rows the model did not create (C2: exactly one per call, "
-                "C6)", op=op, step=step, expected=f"{len(model)} commits", observed=[str(r) for r in extra][:3])
+                "C6)", op=op, step=step, area="commits", expected=f"{len(model)} commits",
+                observed=[str(r) for r in extra][:3])
     _commit_graph_is_sound(snap, op=op, step=step)
 
 
@@ -223,13 +245,14 @@ def _commit_graph_is_sound(snap: Snapshot, *, op: Any, step: int) -> None:
     by_hash = {r.hash: r for r in snap.commits}
     for r in snap.commits:
         if r.parent is not None and r.parent not in by_hash:
-            diverge("C8", f"commit {r.hash!r} has parent {r.parent!r}, which is not a commit (C8b)", op=op, step=step)
+            diverge("C8", f"commit {r.hash!r} has parent {r.parent!r}, which is not a commit (C8b)",
+                    op=op, step=step, area="commits")
     for r in snap.commits:
         seen = set()
         cur: Any = r
         while cur is not None and cur.parent is not None:
             if cur.hash in seen:
-                diverge("C8", f"the parent links from {r.hash!r} form a cycle (C8c)", op=op, step=step)
+                diverge("C8", f"the parent links from {r.hash!r} form a cycle (C8c)", op=op, step=step, area="commits")
             seen.add(cur.hash)
             cur = by_hash.get(cur.parent)
     for name, b in snap.branches.items():
@@ -237,7 +260,7 @@ def _commit_graph_is_sound(snap: Snapshot, *, op: Any, step: int) -> None:
             head = by_hash.get(b.head)
             if head is None or head.branch != name:
                 diverge("C8", f"branch {name!r} has head {b.head!r}, which is not a commit of that branch (C8d)",
-                        op=op, step=step)
+                        op=op, step=step, area="commits")
             reach = set()
             cur = head
             while cur is not None and cur.hash not in reach:
@@ -246,33 +269,34 @@ def _commit_graph_is_sound(snap: Snapshot, *, op: Any, step: int) -> None:
             own = {r.hash for r in snap.commits if r.branch == name}
             if not own <= reach:
                 diverge("C8", f"commits {sorted(own - reach)[:3]} of {name!r} are not reachable from its head (C8e)",
-                        op=op, step=step)
+                        op=op, step=step, area="commits")
 
 
 def current_branch_matches_model(state: State, snap: Snapshot, *, op: Any, step: int, hint: str | None) -> None:
     """O5/B6/B7: the session's current branch is the model's."""
     if observe.current_branch(state) != snap.current_branch:
-        diverge(hint or "B6", "the current branch differs from the model", op=op, step=step,
+        diverge(hint or "B6", "the current branch differs from the model", op=op, step=step, area="current",
                 expected=observe.current_branch(state), observed=snap.current_branch)
 
 
 def ddl_hashes_match_model(state: State, snap: Snapshot, schema: str, ctx: CheckContext, *, op: Any, step: int,
-                           hint: str | None) -> None:
+                           hint: str | None, ignore: Ignore = NO_IGNORE) -> None:
     """O6/H5/H6: stored ddl_hash is NULL where never written and the baseline's hash class where written."""
+    skip = ignore.get("ddl_hashes", set())
     for key, want in observe.ddl_hashes(state, schema).items():
-        if key not in snap.ddl_hashes or isinstance(want, Unspecified):
+        if key not in snap.ddl_hashes or isinstance(want, Unspecified) or key in skip:
             continue
         got = snap.ddl_hashes[key]
         if want is None:
             if got is not None:
                 diverge(hint or "H6", f"ddl_hash of {key} is {got!r}, but only update_all_hashes writes it",
-                        op=op, step=step, expected=None, observed=got)
+                        op=op, step=step, area="ddl_hashes", keys=[key], expected=None, observed=got)
             continue
         assert isinstance(want, HashOf | Pred)
         problem = want.check(got, ctx)
         if problem is not None:
             diverge(hint or first_rule(problem, "H5"), f"stored ddl_hash of {key}: {problem}", op=op, step=step,
-                    expected=want, observed=got)
+                    area="ddl_hashes", keys=[key], expected=want, observed=got)
 
 
 def trinity_sequence_never_reused(state: State, snap: Snapshot, ctx: CheckContext, *, op: Any, step: int) -> None:
@@ -283,16 +307,25 @@ def trinity_sequence_never_reused(state: State, snap: Snapshot, ctx: CheckContex
     need = max([floor - 1, *seen])
     if last < need:
         diverge("T7", f"trinity_id_seq is at {last}, below {need} already handed out (X3: never reused)",
-                op=op, step=step, expected=f">= {need}", observed=last)
+                op=op, step=step, area="trinity", expected=f">= {need}", observed=last)
 
 
 def state_matches_model(state: State, snap: Snapshot, schema: str, ctx: CheckContext, *, op: Any, step: int,
-                        hint: str | None = None) -> None:
-    """Every area, in the order that names the most specific rule first."""
-    current_branch_matches_model(state, snap, op=op, step=step, hint=hint)
-    commits_match_model(state, snap, ctx, op=op, step=step, hint=hint)  # binds commit refs to hashes first
-    branches_match_model(state, snap, ctx, op=op, step=step, hint=hint)
-    objects_match_model(state, snap, schema, op=op, step=step, hint=hint)
-    history_matches_model(state, snap, schema, op=op, step=step, hint=hint)
-    ddl_hashes_match_model(state, snap, schema, ctx, op=op, step=step, hint=hint)
-    trinity_sequence_never_reused(state, snap, ctx, op=op, step=step)
+                        hint: str | None = None, ignore: Ignore = NO_IGNORE) -> None:
+    """Every area, in the order that names the most specific rule first; areas in ``ignore`` with "*" are off."""
+    def on(area: str) -> bool:
+        return "*" not in ignore.get(area, ())
+
+    if on("current"):
+        current_branch_matches_model(state, snap, op=op, step=step, hint=hint)
+    if on("commits"):
+        commits_match_model(state, snap, ctx, op=op, step=step, hint=hint)  # binds commit refs to hashes first
+    if on("branches"):
+        branches_match_model(state, snap, ctx, op=op, step=step, hint=hint, ignore=ignore)
+    if on("objects"):
+        objects_match_model(state, snap, schema, op=op, step=step, hint=hint, ignore=ignore)
+        history_matches_model(state, snap, schema, op=op, step=step, hint=hint, ignore=ignore)
+    if on("ddl_hashes"):
+        ddl_hashes_match_model(state, snap, schema, ctx, op=op, step=step, hint=hint, ignore=ignore)
+    if on("trinity"):
+        trinity_sequence_never_reused(state, snap, ctx, op=op, step=step)

@@ -22,7 +22,8 @@ class Divergence(PggitModelError, AssertionError):
     rule: str = "?"
 
     def __init__(self, message: str, *, op: Any = None, step: int | None = None,
-                 expected: Any = None, observed: Any = None, rules: Sequence[str] = ()) -> None:
+                 expected: Any = None, observed: Any = None, rules: Sequence[str] = (),
+                 area: str = "answer", keys: Sequence[Any] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.op = op
@@ -30,6 +31,8 @@ class Divergence(PggitModelError, AssertionError):
         self.expected = expected
         self.observed = observed
         self.rules = tuple(rules) or (self.rule,)
+        self.area = area  # which part of the check: "answer", "objects", "branches", "commits", …
+        self.keys = tuple(keys)  # the row keys / branch names that differ (a known divergence ignores them)
         self.ops: list[Any] = []  # set by the Driver: every op run in the example up to this point
 
     def __str__(self) -> str:

@@ -15,11 +15,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import attrs
+from attrs import evolve
 
 from . import checkers
 from .client import Client, Completion
 from .divergences import Divergence, diverge
 from .install import CONTRACT_FUNCTIONS
+from .known import EMPTY as EMPTY_REGISTRY
+from .known import Registry
 from .model import CheckContext, Expected, State, bind, initial_state, step
 from .ops import Op
 
@@ -42,6 +45,7 @@ class RunStats:
     missing_functions: dict[str, tuple[str, ...]] = attrs.Factory(dict)
     machines: dict[str, int] = attrs.Factory(dict)  # machine -> steps
     mutants: dict[str, tuple[int, list[str]]] = attrs.Factory(dict)  # mutant -> (shrunk steps, rules caught)
+    known: dict[str, int] = attrs.Factory(dict)  # known-divergence id -> times seen (and explored past)
 
 
 STATS = RunStats()
@@ -52,7 +56,7 @@ class Driver:
 
     def __init__(self, client: Client, schema: str, *, state: State | None = None,
                  missing: frozenset[str] = frozenset(), stats: RunStats | None = None,
-                 txn_started: float | None = None) -> None:
+                 txn_started: float | None = None, known: Registry = EMPTY_REGISTRY) -> None:
         self.client = client
         self.schema = schema
         self.state = state if state is not None else initial_state(schemas=(schema,))
@@ -60,6 +64,9 @@ class Driver:
         self.ops: list[Op] = []
         self.missing = missing  # contract signatures absent from the backend (I4)
         self.stats = stats if stats is not None else STATS
+        self.known = known
+        # What known divergences made the model give up on, per check area (row keys, names, or "*").
+        self.ignore: dict[str, set[Any]] = {}
         # T2's lower bound: when the transaction PostgreSQL sees began (the isolation's outer one, if any)
         self._outer_started = txn_started
         self._txn_started: float | None = None
@@ -99,8 +106,12 @@ class Driver:
             sig = FUNCTION_OF_KIND.get(op.kind)
             if sig is not None:
                 self._function_missing(sig, op, number)
-        with self._reproducer_on_divergence():
-            checkers.check_completion(expected, done, self.ctx, op=op, step=number)
+        try:
+            with self._reproducer_on_divergence():
+                checkers.check_completion(expected, done, self.ctx, op=op, step=number)
+        except Divergence as d:
+            self._explore_past(d)
+            new_state = self._adopt(new_state, expected, done)
         self.stats.rules.update(expected.rules)
         self.state = self._feed_back(new_state, expected)
         if self.state.txn is None:
@@ -133,9 +144,38 @@ class Driver:
         snap = self.client.last_snapshot or self.client.observe()
         last = self.ops[-1] if self.ops else None
         hint = {"rollback": "X1", "rollback_to_savepoint": "X2"}.get(getattr(last, "kind", ""))
-        with self._reproducer_on_divergence():
-            checkers.state_matches_model(self.state, snap, self.schema, self.ctx, op=last, step=len(self.ops),
-                                         hint=hint)
+        for _ in range(100):  # each known divergence found here narrows the check; bounded for safety
+            try:
+                with self._reproducer_on_divergence():
+                    checkers.state_matches_model(self.state, snap, self.schema, self.ctx, op=last,
+                                                 step=len(self.ops), hint=hint, ignore=self.ignore)
+                return
+            except Divergence as d:
+                self._explore_past(d)
+                # The model adopts the database's state for what differs, and only for that.
+                self.ignore.setdefault(d.area, set()).update(d.keys or ("*",))
+
+    def _explore_past(self, d: Divergence) -> None:
+        """Swallow a divergence the registry knows (counting it); re-raise anything new."""
+        k = self.known.match(d)
+        if k is None:
+            fixed = self.known.fixed_again(d)
+            if fixed is not None:
+                d.add_note(f"this matches known divergence {fixed.id!r}, marked fixed: a regression?")
+            raise d
+        self.stats.known[k.id] = self.stats.known.get(k.id, 0) + 1
+
+    def _adopt(self, predicted: State, expected: Expected, done: Completion) -> State:
+        """After a known wrong answer, continue from what the database did, as far as the model can tell."""
+        if done.status == "error":
+            # The statement had no effect; inside a transaction it aborted it (X4). Sequences stay drawn.
+            s = evolve(self.state, counters=predicted.counters)
+            return s if s.txn is None else evolve(s, txn=evolve(s.txn, aborted=True))
+        if expected.is_error:
+            # It did something the model cannot know: stop comparing state for the rest of this example.
+            for area in checkers.AREAS:
+                self.ignore.setdefault(area, set()).add("*")
+        return predicted
 
     @contextlib.contextmanager
     def _reproducer_on_divergence(self) -> Iterator[None]:

@@ -26,6 +26,8 @@ from .divergences import Divergence
 from .driver import STATS, Driver, RunStats
 from .install import CONTRACT_FUNCTIONS
 from .isolation import ClonePool, RollbackIsolation, Template
+from .known import EMPTY as EMPTY_REGISTRY
+from .known import Registry
 from .ops import Op
 
 #: Rules the whole-state invariant checks after every step (besides the rules of each op's Expected).
@@ -36,8 +38,9 @@ class Harness:
     """Per pytest session: the template, the isolation helpers and where failures are recorded."""
 
     def __init__(self, template: Template, results: Path, stats: RunStats | None = None,
-                 run_id: str | None = None) -> None:
+                 run_id: str | None = None, known: Registry = EMPTY_REGISTRY) -> None:
         self.template = template
+        self.known = known
         self.results = results
         self.stats = stats if stats is not None else STATS
         self.run_id = run_id or uuid.uuid4().hex[:6]  # names the machines' schema; fixed only by tests
@@ -120,7 +123,7 @@ class PgGitMachine(RuleBasedStateMachine):
         with conn.cursor() as cur:
             cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
         self.driver = Driver(Client(conn, self.schema, nested=nested), self.schema, missing=h.missing,
-                             stats=h.stats, txn_started=started)
+                             stats=h.stats, txn_started=started, known=h.known)
 
     @property
     def model(self) -> Any:
