@@ -173,11 +173,12 @@ class Client:
             text = getattr(self.txns, op.kind)()
         return [t for t in text.split("; ") if t]
 
-    def apply(self, op: Op, *, observe: bool = False) -> Completion:
+    def apply(self, op: Op, *, observe: bool = False, text: str | None = None) -> Completion:
         """Run one op; never raises for a database error (that is an outcome), only for bugs.
 
         With ``observe=True`` the state query rides in the same round trip (when the op succeeds), and
-        ``last_snapshot`` holds the result: one round trip per checked step.
+        ``last_snapshot`` holds the result: one round trip per checked step. ``text`` replaces the op's
+        rendering (the same statement spelled differently).
         """
         self.last_snapshot = None
         if self.nested and not self.in_transaction and op.kind in _SAVEPOINT_KINDS:
@@ -187,7 +188,7 @@ class Client:
             return Completion("error", sqlstate="25P01", message=f"{op.kind} can only be used in transaction blocks",
                               sent_at=now, answered_at=now)
         wrap = self.nested and not self.in_transaction and op.kind not in _TXN_KINDS
-        parts = [t for t in self._statements(op) if t]
+        parts = [t for t in self._statements(op) if t] if text is None else [text]
         main = len(parts) - 1  # the op's own result (its last statement)
         if wrap:
             parts = ["SAVEPOINT pggit_model_stmt", *parts, "RELEASE SAVEPOINT pggit_model_stmt"]

@@ -81,8 +81,12 @@ class Driver:
     def predict(self, op: Op) -> tuple[State, Expected]:
         return step(self.state, op)
 
-    def run(self, op: Op) -> Completion | None:
-        """Run one op and check its answer; None if the model cannot predict it (the op is not run)."""
+    def run(self, op: Op, *, session: Client | None = None, text: str | None = None) -> Completion | None:
+        """Run one op and check its answer; None if the model cannot predict it (the op is not run).
+
+        ``session``: run it on another connection (an autocommit session of the same database) instead —
+        for calls whose effect is not transactional (Trinity IDs: T5, T6 across sessions).
+        ``text``: send this SQL for ``op`` instead of its own rendering (same statement, other spelling: H2)."""
         if not self.supports(op.kind):
             # I4: reported once for the run (summary), then skipped — never a failure per example.
             self.stats.skipped_missing += 1
@@ -97,10 +101,12 @@ class Driver:
         if op.kind == "begin" and self.state.txn is None:
             self._txn_started = now
         started = self._txn_started if self.state.txn is not None else None
-        lower = min(t for t in (started, self._outer_started, now) if t is not None)
+        lower = min(t for t in (started, self._outer_started, now) if t is not None) if session is None else now
         self.ctx.earliest = datetime.fromtimestamp(lower - 0.001, UTC)  # the clock's resolution
         self.ctx.latest = None
-        done = self.client.apply(op, observe=True)
+        if session is not None:
+            self.client.last_snapshot = None  # stale now: the next check observes afresh
+        done = (session or self.client).apply(op, observe=session is None, text=text)
         self.stats.steps += 1
         if done.status == "error" and done.sqlstate == "42883":
             sig = FUNCTION_OF_KIND.get(op.kind)

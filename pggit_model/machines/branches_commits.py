@@ -3,7 +3,8 @@ on the current branch, create_commit and commit_changes with hostile messages, a
 
 Exercises B1–B11 (copy on create, checkout moves where DDL is recorded, delete with main protected, names
 never reused), C1–C8 (one row per call, parents and heads, verbatim text, trimming, custom ids, graph
-invariants), V4 and B8 (versioning touches only the current branch), O3–O5 after every step.
+invariants), V4 and B8 (versioning touches only the current branch), M1–M6 (merge into the parent: one side,
+both sides, conflicts, self-merge, unknown names), O3–O5 after every step.
 """
 
 from __future__ import annotations
@@ -34,4 +35,10 @@ class BranchRules(VersioningRules):
 
 
 class BranchesCommitsMachine(BranchRules):
-    """Branches & commits machine: B1–B11, C1–C8, V4, B8 with DDL on the current branch."""
+    """Branches & commits machine: B1–B11, C1–C8, V4, B8 with DDL on the current branch, and merges (M1–M6)."""
+
+    @rule(data=st.data())
+    def merge(self, data: st.DataObject) -> None:
+        """merge_branches of a branch into its parent with changes on one side, both, or in conflict; or into
+        itself, or with unknown names (M1–M6)."""
+        self.run(data.draw(strategies.merge_ops(self.model), label="merge"))

@@ -1,0 +1,67 @@
+"""Schema-hash machine: DDL interleaved with compute_ddl_hash, compute_table_component_hashes,
+update_all_hashes, detect_changes_by_hash and export_schema_hashes; the same DDL is sometimes sent spelled
+differently (keyword case, whitespace, type aliases), and the session's search_path changes.
+
+Exercises H1 (64 hex or NULL), H2 (same structure <=> same hash, whatever the spelling, session or time),
+H3 (what the structure of each kind is), H4 (each component hash moves only with its component), H5–H7
+(update writes the baseline, detect reports nothing until the next DDL, export gives the current hashes).
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import strategies as st
+from hypothesis.stateful import rule
+
+from pggit_model import strategies
+from pggit_model.machines.versioning import VersioningRules
+from pggit_model.ops import SetSearchPath
+
+# Quoted identifiers and string literals are kept verbatim; everything between them may be respelled.
+_QUOTED = re.compile(r"(\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*')")
+_ALIASES = (
+    (r"\btimestamp\((\d)\) without time zone\b", r"timestamp(\1)"),
+    (r"\bcharacter varying\b", "varchar"),
+    (r"\bdouble precision\b", "float8"),
+    (r"\binteger\b", "int4"),
+    (r"\bbigint\b", "int8"),
+    (r"\bsmallint\b", "int2"),
+    (r"\bboolean\b", "bool"),
+)
+
+
+def respell(sql: str, *, upper: bool, spacing: str, aliases: bool) -> str:
+    """The same statement written differently: keyword case, whitespace and type spellings (H2)."""
+    parts = _QUOTED.split(sql)
+    for i in range(0, len(parts), 2):
+        p = parts[i].lower()
+        if aliases:
+            for pattern, repl in _ALIASES:
+                p = re.sub(pattern, repl, p)
+        p = p.upper() if upper else p
+        parts[i] = p.replace(" ", spacing)
+    return "".join(parts)
+
+
+class HashesMachine(VersioningRules):
+    """Schema-hash machine: H1–H7 as metamorphic properties, with V rules along the way."""
+
+    @rule(data=st.data(), upper=st.booleans(), spacing=st.sampled_from(["  ", "\n\t", " \n "]),
+          aliases=st.booleans())
+    def respelled_ddl(self, data: st.DataObject, upper: bool, spacing: str, aliases: bool) -> None:
+        """DDL sent in another spelling: the model (and so the hash class) must not notice (H2)."""
+        op = data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl")
+        self.driver.run(op, text=respell(op.to_sql(), upper=upper, spacing=spacing, aliases=aliases))
+
+    @rule(data=st.data())
+    def hash_call(self, data: st.DataObject) -> None:
+        """compute_ddl_hash, component hashes, update_all_hashes, detect_changes_by_hash, export (H1–H7)."""
+        self.run(data.draw(strategies.call_ops(self.model, self.schema), label="call"))
+
+    @rule(path=st.sampled_from(["own", "own+public", "catalog+own"]))
+    def set_search_path(self, path: str) -> None:
+        """H2: a session's search_path never changes a hash or makes has_changed true."""
+        schemas = {"own": (self.schema,), "own+public": (self.schema, "public"),
+                   "catalog+own": ("pg_catalog", self.schema)}[path]
+        self.run(SetSearchPath(schemas))
