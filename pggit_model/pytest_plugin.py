@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from . import profiles
+from . import profiles, replay
 from .cluster import ExternalServer, ThrowawayCluster, connect, drop_database, find_binaries, start_server
 from .driver import STATS
 from .errors import InvalidProfile, NotAPggitCheckout, PggitModelError
@@ -46,6 +46,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--pggit-results", default=".pggit-model", metavar="DIR",
         help="where runs record their failures (default: .pggit-model/)",
     )
+    group.addoption(
+        "--pggit-report", default=None, metavar="FILE",
+        help="write a markdown summary per machine (steps, examples, rules exercised, divergences with links "
+        "to their replay files) to FILE",
+    )
+    group.addoption(
+        "--pggit-examples", default=os.environ.get("PGGIT_MODEL_EXAMPLES"), metavar="SPEC",
+        help="share the Hypothesis example database besides .hypothesis/examples: redis://HOST:PORT/DB "
+        "(pip install 'pggit-model[redis]') or github:OWNER/REPO[/ARTIFACT] (read-only, needs GITHUB_TOKEN); "
+        "see docs/replay.md [env PGGIT_MODEL_EXAMPLES]",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -60,6 +71,22 @@ def pytest_configure(config: pytest.Config) -> None:
             check_source(source)
     except (InvalidProfile, NotAPggitCheckout) as e:
         raise pytest.UsageError(str(e)) from None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """--pggit-examples: the active profile, with the shared example database added (Hypothesis loaded it by now)."""
+    spec = session.config.getoption("--pggit-examples", default=None)
+    if not spec:
+        return
+    from hypothesis import settings
+
+    try:
+        db = replay.example_database(spec)
+    except InvalidProfile as e:
+        pytest.exit(f"pggit-model: {e}", returncode=pytest.ExitCode.USAGE_ERROR)
+    name = settings.get_current_profile_name()
+    settings.register_profile(f"{name}+shared", parent=settings.get_profile(name), database=db)
+    settings.load_profile(f"{name}+shared")
 
 
 def _fail_session(e: BaseException) -> None:
@@ -211,3 +238,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             tr.write_line(f"  {key}: {line}")
     else:
         tr.write_line("divergences: none")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """--pggit-report FILE: the markdown summary per machine, written whether the run passed or not."""
+    target = session.config.getoption("--pggit-report", default=None)
+    if not target or not replay.SESSION.machines:
+        return
+    path = Path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(replay.markdown_report(replay.SESSION, STATS, path, ALL_RULES, base), encoding="utf-8")

@@ -33,7 +33,7 @@ from .client import Client
 from .cluster import ExternalServer, ThrowawayCluster, connect, find_binaries
 from .divergences import Divergence, rule_family
 from .driver import Driver, RunStats
-from .errors import MalformedReplay, PggitModelError, UnsupportedStatement
+from .errors import InvalidProfile, MalformedReplay, PggitModelError, UnsupportedStatement
 from .install import REFERENCE_SOURCE, InstallReport, source_digest
 from .isolation import Template
 from .model import initial_state, step
@@ -109,6 +109,9 @@ class Run:
     expected: str | None = None
     observed: str | None = None
     recorded_at: str | None = None
+    #: pgGit's sequence positions when recorded: rollback does not reset sequences, so a session's later
+    #: examples run with ids a fresh install would not hand out; replay starts from the same positions.
+    sequences: tuple[tuple[str, int], ...] = ()
     path: Path | None = attrs.field(default=None, eq=False)
 
     @property
@@ -140,15 +143,18 @@ def failure_id(machine: str, rule: str, ops: Sequence[Op], schema: str) -> str:
 
 def run_from_divergence(d: Divergence, *, machine: str, schema: str, isolation: str = "rollback", seed: Any = None,
                         profile: str | None = None, report: InstallReport | None = None,
-                        server_version: str | None = None, ops: Sequence[Op] | None = None) -> Run:
+                        server_version: str | None = None, ops: Sequence[Op] | None = None,
+                        sequences: Mapping[str, int] | None = None) -> Run:
     return Run(
-        ops=tuple(ops if ops is not None else d.ops), schema=schema, machine=machine, isolation=isolation, seed=seed,
+        ops=tuple(ops if ops is not None else getattr(d, "ops", ())), schema=schema, machine=machine,
+        isolation=isolation, seed=seed,
         profile=profile, backend=report.backend if report else "reference", source=report.source if report else None,
         digest=report.digest if report else None, server_version=server_version, rule=d.rule, rules=tuple(d.rules),
         step=d.step if d.step is not None else len(d.ops), message=d.message,
         expected=None if d.expected is None else str(d.expected),
         observed=None if d.observed is None else str(d.observed),
         recorded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        sequences=tuple(sorted((sequences or {}).items())),
     )
 
 
@@ -171,6 +177,7 @@ def run_to_json(run: Run) -> dict[str, Any]:
             "message": run.message, "expected": run.expected, "observed": run.observed,
             "verdict": str(run.verdict) if run.verdict else None,
         },
+        "sequences": dict(run.sequences),
         "recorded_at": run.recorded_at,
     }
 
@@ -179,15 +186,16 @@ def run_to_json(run: Run) -> dict[str, Any]:
 
 def record_failure(results_dir: Path | str, *, machine: str, divergence: Divergence, profile: str | None, seed: Any,
                    report: InstallReport | None, server_version: str | None, schema: str | None = None,
-                   isolation: str = "rollback", ops: Sequence[Op] | None = None) -> Path:
+                   isolation: str = "rollback", ops: Sequence[Op] | None = None,
+                   sequences: Mapping[str, int] | None = None) -> Path:
     """Write run.json, replay.sql and test_replay_<id>.py for one failure; returns its folder.
 
     ``schema`` defaults to the schema the ops name (machines put everything in one schema of their own).
     """
-    op_list = tuple(ops if ops is not None else divergence.ops)
+    op_list = tuple(ops if ops is not None else getattr(divergence, "ops", ()))
     run = run_from_divergence(divergence, machine=machine, schema=schema or guess_schema(op_list) or "public",
                               isolation=isolation, seed=seed, profile=profile, report=report,
-                              server_version=server_version, ops=op_list)
+                              server_version=server_version, ops=op_list, sequences=sequences)
     folder = Path(results_dir) / run.id
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "run.json").write_text(json.dumps(run_to_json(run), indent=2, ensure_ascii=False) + "\n",
@@ -254,8 +262,14 @@ def render_sql(run: Run) -> str:
         "\\set ECHO queries",
         sql.SQL("CREATE SCHEMA {};").format(sql.Identifier(run.schema)).as_string(None),
         "",
-        "-- @pggit-model ops",
     ]
+    if run.sequences:
+        out.append("-- pgGit's sequences where the recording session had left them (ROLLBACK does not reset them):")
+        for name, value in run.sequences:
+            out.append(f"-- @pggit-model sequence {name}={value}")
+            out.append(f"SELECT setval({sql.Literal(name).as_string(None)}, {value});")
+        out.append("")
+    out.append("-- @pggit-model ops")
     state = initial_state(schemas=(run.schema,))
     if run.step == 0:
         out.append(f"-- !! before any op, pgGit's state already differs from the model [{run.rule}]")
@@ -319,10 +333,10 @@ OPS = [
 {ops_src}
 ]
 RECORDED = Run(tuple(OPS), SCHEMA, machine={run.machine!r}, isolation={run.isolation!r}, backend={run.backend!r},
-               source={run.source!r}, digest={run.digest!r}, rule={run.rule!r}, step={run.step!r})
+               source={run.source!r}, digest={run.digest!r}, rule={run.rule!r}, step={run.step!r},
+               sequences={run.sequences!r})
 
 
-@pytest.mark.server
 def test_replay_{run.id}(pggit_server, pytestconfig):
     """The recorded divergence [{run.rule}] at step {run.step} still happens when these ops are replayed."""
     result = replay(RECORDED, pggit_server, pytestconfig.getoption("--pggit-source"))
@@ -370,7 +384,16 @@ def _load_json(p: Path, text: str) -> Run:
                backend=backend.get("name", "reference"), source=backend.get("source"), digest=backend.get("sha256"),
                server_version=doc.get("postgresql"), rule=div.get("rule"), rules=tuple(div.get("rules") or ()),
                step=div.get("step"), message=div.get("message") or "", expected=div.get("expected"),
-               observed=div.get("observed"), recorded_at=doc.get("recorded_at"), path=p)
+               observed=div.get("observed"), recorded_at=doc.get("recorded_at"),
+               sequences=_sequences(p, doc.get("sequences")), path=p)
+
+
+def _sequences(p: Path, value: Any) -> tuple[tuple[str, int], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, int) for k, v in value.items()):
+        raise MalformedReplay(f"{p}: 'sequences' must map sequence names to integers")
+    return tuple(sorted(value.items()))
 
 
 def _json_line(text: str, number: int) -> str:
@@ -393,6 +416,7 @@ def _load_sql(p: Path, text: str) -> Run:
     in_ops = not any(_META.match(line) and _META.match(line).group(1).strip() == "ops"  # type: ignore[union-attr]
                      for line in lines)
     schema: str | None = None
+    sequences: dict[str, int] = {}
     for line in lines:
         m = _META.match(line)
         if m:
@@ -401,6 +425,10 @@ def _load_sql(p: Path, text: str) -> Run:
                 in_ops = True
             elif words == "end":
                 in_ops = False
+            elif words.startswith("sequence "):
+                name, _, value = words.removeprefix("sequence ").strip().partition("=")
+                if value.strip().isdigit():
+                    sequences[name.strip()] = int(value)
             else:
                 for k, v in re.findall(r"(\w+)=(\S*)", words):
                     meta[k] = v
@@ -423,7 +451,8 @@ def _load_sql(p: Path, text: str) -> Run:
                isolation=meta.get("isolation", "rollback"), backend=meta.get("backend", "reference"),
                source=meta.get("source") or None, digest=meta.get("sha256") or None,
                rule=None if rule in (None, "", "None") else rule,
-               step=int(step_text) if step_text and step_text.isdigit() else None, path=p)
+               step=int(step_text) if step_text and step_text.isdigit() else None,
+               sequences=tuple(sorted(sequences.items())), path=p)
 
 
 def _parse_statements(p: Path, body: str) -> list[Op]:
@@ -556,6 +585,9 @@ def _drive(run: Run, template: Template) -> tuple[Verdict | None, int, str | Non
     with connect(template.server.conninfo(template.dbname), autocommit=not nested) as conn:
         with conn.cursor() as cur:
             cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(run.schema)))
+            for name, value in run.sequences:
+                cur.execute("SELECT setval(to_regclass(%s), %s) WHERE to_regclass(%s) IS NOT NULL",
+                            (name, value, name))
         driver = Driver(Client(conn, run.schema, nested=nested), run.schema, missing=frozenset(template.report.missing),
                         stats=RunStats(), txn_started=time.time() if nested else None)
         done = 0
@@ -667,12 +699,6 @@ def example_db_lines(db_path: Path | str, runs: Sequence[Run]) -> list[str]:
     return lines
 
 
-__all__ = [
-    "OP_NAMES", "KnownEntry", "ReplayResult", "Run", "Verdict", "failure_id", "find_runs", "load_known", "load_run",
-    "match_known", "op_from_repr", "record_failure", "render_sql", "render_test", "replay", "run_to_json",
-    "triage_lines",
-]
-
 
 # -- session bookkeeping for the harness and the --pggit-report summary -----------------------------------
 
@@ -713,6 +739,19 @@ def merge_stats(into: RunStats, part: RunStats) -> None:
             mine.update(theirs)
 
 
+def pggit_sequences(conn: psycopg.Connection) -> dict[str, int]:
+    """Positions of pgGit's sequences on a connection ({} if it cannot tell: recording must go on)."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences "
+                        "WHERE schemaname = 'pggit' AND last_value IS NOT NULL")
+            rows = cur.fetchall()
+        conn.rollback()
+    except psycopg.Error:
+        return {}
+    return {name: int(value) for name, value in rows}
+
+
 def hypothesis_context(machine: type, settings: Any = None) -> tuple[Any, str | None]:
     """The seed and profile a machine ran with, as far as Hypothesis exposes them."""
     import hypothesis
@@ -736,15 +775,19 @@ def record_divergences(harness: Any, machine: type, divergences: Sequence[Diverg
     """
     seed, profile = hypothesis_context(machine, settings)
     last = getattr(harness, "last_machine", None)
+    iso = getattr(harness, "_rollback", None)  # not the property: it would build one
+    sequences = pggit_sequences(iso.conn) if iso is not None and getattr(machine, "isolation", "") == "rollback" \
+        else {}
     schema = getattr(last, "schema", None)
     notes = []
     for d in divergences:
-        op_list = list(d.ops) or list(getattr(getattr(last, "driver", None), "ops", []))
+        op_list = list(getattr(d, "ops", ())) or list(getattr(getattr(last, "driver", None), "ops", []))
         try:
             folder = record_failure(harness.results, machine=machine.__name__, divergence=d, profile=profile, seed=seed,
                                 report=harness.template.report,
                                 server_version=getattr(harness.template.server, "version", None), schema=schema,
-                                    isolation=getattr(machine, "isolation", "rollback"), ops=op_list)
+                                    isolation=getattr(machine, "isolation", "rollback"), ops=op_list,
+                                    sequences=sequences)
         except Exception as e:
             notes.append(f"could not write the replay files under {harness.results}: {type(e).__name__}: {e}")
             continue
@@ -753,3 +796,107 @@ def record_divergences(harness: Any, machine: type, divergences: Sequence[Diverg
         notes.append(f"replay files: {folder}/ (replay.sql, run.json, test_replay_{folder.name}.py); "
                      f"rerun with: pggit-model replay {folder}/run.json")
     return notes
+
+
+# -- sharing the Hypothesis example database --------------------------------------------------------------
+
+LOCAL_EXAMPLES = ".hypothesis/examples"
+
+
+def example_database(spec: str, local: str = LOCAL_EXAMPLES) -> Any:
+    """The example database for ``--pggit-examples SPEC``: always the local directory, plus a shared one.
+
+    ``redis://host:6379/0`` shares read-write through Redis (extra ``pggit-model[redis]``);
+    ``github:OWNER/REPO[/ARTIFACT]`` reads what CI uploaded as a GitHub Actions artifact (read-only, needs
+    GITHUB_TOKEN); any other value is a directory path used instead of the local default.
+    """
+    from hypothesis.database import (
+        DirectoryBasedExampleDatabase,
+        GitHubArtifactDatabase,
+        MultiplexedDatabase,
+        ReadOnlyDatabase,
+    )
+
+    mine = DirectoryBasedExampleDatabase(local)
+    if spec.startswith(("redis://", "rediss://", "unix://")):
+        try:
+            import redis
+            from hypothesis.extra.redis import RedisExampleDatabase
+        except ImportError:
+            raise InvalidProfile(f"--pggit-examples {spec!r} needs the redis client: "
+                                 "pip install 'pggit-model[redis]'") from None
+        return MultiplexedDatabase(mine, RedisExampleDatabase(redis.Redis.from_url(spec)))
+    if spec.startswith("github:"):
+        parts = spec.removeprefix("github:").split("/")
+        if len(parts) not in (2, 3) or not all(parts):
+            raise InvalidProfile(f"--pggit-examples {spec!r}: expected github:OWNER/REPO or github:OWNER/REPO/ARTIFACT")
+        artifact = parts[2] if len(parts) == 3 else "hypothesis-example-db"
+        shared = GitHubArtifactDatabase(parts[0], parts[1], artifact_name=artifact)
+        return MultiplexedDatabase(mine, ReadOnlyDatabase(shared))
+    return DirectoryBasedExampleDatabase(spec)
+
+
+# -- the --pggit-report markdown summary ------------------------------------------------------------------
+
+def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path, all_rules: Sequence[str],
+                    base: Any = lambda r: r) -> str:
+    """Per machine: steps, examples, contract rules exercised, divergences with links to their replay files."""
+    import os
+
+    def link(folder: Path, name: str) -> str:
+        target = os.path.relpath((folder / name).resolve(), report_path.resolve().parent)
+        return f"[{name}]({target})"
+
+    lines = ["# pggit-model run", "",
+             f"{totals.steps} steps, {totals.examples} examples, "
+             f"{len({base(r) for r in totals.rules} & set(all_rules))}/{len(all_rules)} contract rules exercised, "
+             f"{len(session.failures)} divergences recorded.", ""]
+    if totals.missing_functions:
+        lines += ["Contract functions missing from the backend (their rules were skipped):", ""]
+        lines += [f"- `{sig}`: {', '.join(rules)}" for sig, rules in sorted(totals.missing_functions.items())]
+        lines.append("")
+    for name, st in sorted(session.machines.items()):
+        exercised = sorted({base(r) for r in st.rules} & set(all_rules), key=list(all_rules).index)
+        lines += [f"## {name}", "",
+                  "| steps | examples | skipped (unspecified) | rules exercised |", "|---|---|---|---|",
+                  f"| {st.steps} | {st.examples} | {st.skipped_unspecified} | {len(exercised)}/{len(all_rules)} |", "",
+                  f"Rules: {' '.join(exercised) or 'none'}", ""]
+        mine = [f for f in session.failures if f.machine == name]
+        if not mine:
+            lines += ["No divergence.", ""]
+            continue
+        lines += ["| id | rule | step | steps | divergence | replay |", "|---|---|---|---|---|---|"]
+        for f in mine:
+            files = ", ".join(link(f.folder, n) for n in ("replay.sql", "run.json", f"test_replay_{f.id}.py"))
+            message = f.message.replace("|", "\\|")
+            lines.append(f"| `{f.id}` | {f.rule} | {f.step} | {f.steps} | {message} | {files} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+__all__ = [
+    "LOCAL_EXAMPLES",
+    "OP_NAMES",
+    "SESSION",
+    "KnownEntry",
+    "ReplayResult",
+    "Run",
+    "SessionRecord",
+    "Verdict",
+    "example_database",
+    "failure_id",
+    "find_runs",
+    "load_known",
+    "load_run",
+    "markdown_report",
+    "match_known",
+    "merge_stats",
+    "op_from_repr",
+    "record_divergences",
+    "record_failure",
+    "render_sql",
+    "render_test",
+    "replay",
+    "run_to_json",
+    "triage_lines",
+]

@@ -310,3 +310,36 @@ def test_load_run_of_a_run_value_keeps_its_fields() -> None:
     run = Run(tuple(OPS), S, machine="VersioningMachine", rule="V8", step=3)
     assert run.verdict is not None and str(run.verdict) == "divergence V8 at step 3"
     assert run.failing_op == OPS[2]
+
+
+def test_markdown_report_lists_each_machine_with_links_to_its_replay_files(tmp_path: Path) -> None:
+    """The --pggit-report summary has a section per machine and links each divergence's files relative to it."""
+    from pggit_model.replay import Recorded, SessionRecord, markdown_report
+
+    folder = _record(tmp_path / "results")
+    st = RunStats(steps=12, examples=3, rules={"V8", "V10k", "O1"})
+    session = SessionRecord(machines={"VersioningMachine": st, "TrinityMachine": RunStats(steps=5, examples=2)},
+                            failures=[Recorded("VersioningMachine", folder.name, "V8", 3, 13, "no | history", folder)])
+    text = markdown_report(session, st, tmp_path / "report.md", ("O1", "V8", "V10", "T1"),
+                           lambda r: r.rstrip("abcdefghijk"))
+    assert "## VersioningMachine" in text and "## TrinityMachine" in text and "No divergence." in text
+    assert "| 12 | 3 | 0 | 3/4 |" in text and "Rules: O1 V8 V10" in text
+    assert f"[replay.sql](results/{folder.name}/replay.sql)" in text and "no \\| history" in text
+
+
+def test_example_database_spec_picks_local_redis_or_github(tmp_path: Path) -> None:
+    """--pggit-examples: a path is a directory database; github: reads an artifact; redis without its extra says so."""
+    from hypothesis.database import DirectoryBasedExampleDatabase, MultiplexedDatabase
+
+    from pggit_model.errors import InvalidProfile
+    from pggit_model.replay import example_database
+
+    assert isinstance(example_database(str(tmp_path / "db")), DirectoryBasedExampleDatabase)
+    assert isinstance(example_database("github:acme/pggit-model/examples"), MultiplexedDatabase)
+    with pytest.raises(InvalidProfile, match="github:OWNER/REPO"):
+        example_database("github:acme")
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        with pytest.raises(InvalidProfile, match=r"pip install 'pggit-model\[redis\]'"):
+            example_database("redis://localhost:6379/0")
