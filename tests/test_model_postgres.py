@@ -15,11 +15,13 @@ from pggit_model.model.catalog import Table
 from pggit_model.ops import (
     AddColumn,
     AddConstraint,
+    AlterColumnType,
     AlterTable,
     Check,
     Column,
     CreateIndex,
     CreateTable,
+    CreateView,
     DropColumn,
     DropConstraint,
     DropNotNull,
@@ -116,11 +118,28 @@ CASES: list[tuple[str, list[Op], Op, str, dict[str, list[str]] | None]] = [
     # ADD COLUMN evaluates a constant default once: 'true' fits varchar(4) (varchar(3) is outside the vocabulary)
     ("add-column-bool-default-on-varchar", [_t("t", "a")],
      _alter("t", AddColumn(Column("c", "character varying(4)", True, True))), "ok", None),
+    # ALTER TYPE: the cast is checked before the dependants, and a TYPE to the same type is not skipped
+    ("type-same-type-under-a-view", [_t("t", "id"), CreateView(S, "v1", "t", ("id",))],
+     _alter("t", AlterColumnType("id", "integer")), "0A000", None),
+    ("type-bad-cast-under-a-view", [_t("t", "id"), CreateView(S, "v1", "t", ("id",))],
+     _alter("t", AlterColumnType("id", "boolean")), "42804", None),
+    ("type-bad-array-cast-under-a-view", [CreateTable(S, "t", (Column("r", "real", True, 690),)),
+                                          CreateView(S, "v1", "t", ("r",))],
+     _alter("t", AlterColumnType("r", "text[]")), "42804", None),
+    ("type-same-type", [_t("t", "id")], _alter("t", AlterColumnType("id", "integer")), "ok", None),
     ("set-not-null-and-drop-column", [_t("t", "a", "b")],
      _alter("t", SetNotNull("a"), DropColumn("b")), "ok", {"t": []}),
     ("set-default-and-add-check", [_t("t", "a", "b")],
      _alter("t", SetDefault("a", 1), AddConstraint(Check("c", "b", "positive"))), "ok", {"t": ["c"]}),
 ]
+
+
+def test_a_view_column_named_like_its_source_is_outside_the_vocabulary() -> None:
+    """`SELECT "order" FROM s."order"` succeeds even without such a column: it selects the whole row (§12)."""
+    state = initial_state(schemas=(S,), search_path=(S,))
+    state, _ = step(state, CreateTable(S, "order", ()))
+    assert step(state, CreateView(S, "v1", "order", ("order",)))[1].is_unspecified
+    assert step(state, CreateView(S, "v1", "order", ("x",)))[1].sqlstates == ("42703",)
 
 
 def _model(setup: list[Op], op: Op) -> tuple[str, dict[str, list[str]]]:
