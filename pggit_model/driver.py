@@ -46,6 +46,7 @@ class RunStats:
     machines: dict[str, int] = attrs.Factory(dict)  # machine -> steps
     mutants: dict[str, tuple[int, list[str]]] = attrs.Factory(dict)  # mutant -> (shrunk steps, rules caught)
     known: dict[str, int] = attrs.Factory(dict)  # known-divergence id -> times seen (and explored past)
+    faults_fired: int = 0
 
 
 STATS = RunStats()
@@ -81,12 +82,14 @@ class Driver:
     def predict(self, op: Op) -> tuple[State, Expected]:
         return step(self.state, op)
 
-    def run(self, op: Op, *, session: Client | None = None, text: str | None = None) -> Completion | None:
+    def run(self, op: Op, *, session: Client | None = None, text: str | None = None,
+            tolerate: str | None = None) -> Completion | None:
         """Run one op and check its answer; None if the model cannot predict it (the op is not run).
 
         ``session``: run it on another connection (an autocommit session of the same database) instead —
         for calls whose effect is not transactional (Trinity IDs: T5, T6 across sessions).
-        ``text``: send this SQL for ``op`` instead of its own rendering (same statement, other spelling: H2)."""
+        ``text``: send this SQL for ``op`` instead of its own rendering (same statement, other spelling: H2).
+        ``tolerate``: a SQLSTATE an injected fault may cause instead; then the op must have had no effect (X4)."""
         if not self.supports(op.kind):
             # I4: reported once for the run (summary), then skipped — never a failure per example.
             self.stats.skipped_missing += 1
@@ -112,12 +115,18 @@ class Driver:
             sig = FUNCTION_OF_KIND.get(op.kind)
             if sig is not None:
                 self._function_missing(sig, op, number)
-        try:
-            with self._reproducer_on_divergence():
-                checkers.check_completion(expected, done, self.ctx, op=op, step=number)
-        except Divergence as d:
-            self._explore_past(d)
-            new_state = self._adopt(new_state, expected, done)
+        if tolerate is not None and done.status == "error" and done.sqlstate == tolerate:
+            # The fault struck: the statement failed as a whole, so the model keeps the state before it.
+            self.stats.faults_fired += 1
+            self.stats.rules.update(("X4",))
+            new_state = self._adopt(new_state, Expected.ok("X4"), done)
+        else:
+            try:
+                with self._reproducer_on_divergence():
+                    checkers.check_completion(expected, done, self.ctx, op=op, step=number)
+            except Divergence as d:
+                self._explore_past(d)
+                new_state = self._adopt(new_state, expected, done)
         self.stats.rules.update(expected.rules)
         self.state = self._feed_back(new_state, expected)
         if self.state.txn is None:
@@ -160,6 +169,13 @@ class Driver:
                 self._explore_past(d)
                 # The model adopts the database's state for what differs, and only for that.
                 self.ignore.setdefault(d.area, set()).update(d.keys or ("*",))
+
+    def session_lost(self, client: Client, state: State) -> None:
+        """The session died (X5) and ``client`` replaces it; ``state`` is what the model keeps of it."""
+        self.client = client
+        self.state = state
+        self._txn_started = None
+        self.stats.rules.update(("X5",))
 
     def _explore_past(self, d: Divergence) -> None:
         """Swallow a divergence the registry knows (counting it); re-raise anything new."""

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
+import psycopg.sql
 
 from .cluster import Server, connect, create_database, drop_database, new_dbname
 from .errors import PggitModelError
@@ -85,6 +86,17 @@ class RollbackIsolation:
         self.dbname = template.clone("rb")
         self.conn = connect(template.server.conninfo(self.dbname), autocommit=False)
         self.resets = 0
+        # ROLLBACK does not reset sequences: put pgGit's back where a fresh install has them, so that every
+        # example sees ids a fresh install would give (a bug that only the first call shows stays visible).
+        rows = self.conn.execute(
+            "SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value, start_value), "
+            "last_value IS NOT NULL FROM pg_sequences WHERE schemaname LIKE 'pggit%'"
+        ).fetchall()
+        self.conn.rollback()
+        self._restore_sequences = (
+            "SELECT " + ", ".join(f"setval({psycopg.sql.Literal(n).as_string(None)}, {v}, {c})" for n, v, c in rows)
+            if rows else ""
+        ).encode()
 
     @contextlib.contextmanager
     def example(self) -> Iterator[psycopg.Connection]:
@@ -100,6 +112,9 @@ class RollbackIsolation:
             self.conn = connect(self.template.server.conninfo(self.dbname), autocommit=False)
         else:
             self.conn.rollback()
+        if self._restore_sequences:
+            self.conn.execute(self._restore_sequences)  # setval is not transactional: it survives the rollback
+            self.conn.rollback()  # so that the next example's transaction starts with its first statement (T2)
         self.resets += 1
 
     def close(self) -> None:

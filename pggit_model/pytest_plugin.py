@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from . import profiles, replay
+from . import known, profiles, replay
 from .cluster import ExternalServer, ThrowawayCluster, connect, drop_database, find_binaries, start_server
 from .driver import STATS
 from .errors import InvalidProfile, NotAPggitCheckout, PggitModelError
@@ -23,6 +23,8 @@ from .install import check_source
 from .isolation import ClonePool, RollbackIsolation, Template
 from .machine import Harness
 from .rules import ALL_RULES, base
+
+_KNOWN = pytest.StashKey[known.Registry]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,6 +43,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--pg-bindir", default=os.environ.get("PGGIT_MODEL_PG_BINDIR"), metavar="DIR",
         help="directory of the PostgreSQL server binaries for the throwaway cluster "
         "(default: pg_config --bindir, PATH, /usr/lib/postgresql/*/bin) [env PGGIT_MODEL_PG_BINDIR]",
+    )
+    group.addoption(
+        "--pggit-known", default=os.environ.get("PGGIT_KNOWN"), metavar="FILE",
+        help="known-divergence registry (TOML or JSON): matching divergences are recorded and explored past "
+        "instead of failing the run [env PGGIT_KNOWN]",
     )
     group.addoption(
         "--pggit-results", default=".pggit-model", metavar="DIR",
@@ -69,7 +76,8 @@ def pytest_configure(config: pytest.Config) -> None:
         source = config.getoption("--pggit-source")
         if source:
             check_source(source)
-    except (InvalidProfile, NotAPggitCheckout) as e:
+        config.stash[_KNOWN] = known.load(config.getoption("--pggit-known"))
+    except (InvalidProfile, NotAPggitCheckout, known.BadRegistry) as e:
         raise pytest.UsageError(str(e)) from None
 
 
@@ -197,9 +205,9 @@ def pggit_results(pytestconfig: pytest.Config) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pggit_harness(pggit_template: Template, pggit_results: Path) -> Iterator[Harness]:
+def pggit_harness(pytestconfig: pytest.Config, pggit_template: Template, pggit_results: Path) -> Iterator[Harness]:
     """Runs state machines: ``pggit_harness.run(MachineClass)`` with the active Hypothesis profile."""
-    h = Harness(pggit_template, pggit_results)
+    h = Harness(pggit_template, pggit_results, known=pytestconfig.stash.get(_KNOWN, known.EMPTY))
     try:
         yield h
     finally:
@@ -232,12 +240,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for sig, rules in sorted(stats.missing_functions.items()):
         tr.write_line(f"divergence (I4, function missing): {sig} -> rules skipped: {', '.join(rules)} "
                       f"({stats.skipped_missing} calls skipped)")
+    for kid, times in sorted(stats.known.items()):
+        tr.write_line(f"known divergence {kid}: seen {times} times, explored past")
     if stats.divergences:
-        tr.write_line(f"divergences: {len(stats.divergences)}")
+        tr.write_line(f"new divergences: {len(stats.divergences)}")
         for key, line in sorted(stats.divergences.items()):
             tr.write_line(f"  {key}: {line}")
     else:
-        tr.write_line("divergences: none")
+        tr.write_line("new divergences: none")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -17,7 +17,8 @@ Server = cluster.ThrowawayCluster | cluster.ExternalServer
 @pytest.fixture
 def small_template(pggit_server: Server, make_checkout: Callable[..., Path]) -> Iterator[Template]:
     root = make_checkout({"000.sql": "CREATE SCHEMA pggit; CREATE TABLE pggit.marker (v text); "
-                                     "INSERT INTO pggit.marker VALUES ('installed');"})
+                                     "INSERT INTO pggit.marker VALUES ('installed'); "
+                                     "CREATE SEQUENCE pggit.ids; SELECT nextval('pggit.ids');"})
     psql = pggit_server.binaries.tool("psql") if isinstance(pggit_server, cluster.ThrowawayCluster) else "psql"
     t = Template(pggit_server, root, psql=psql)
     yield t
@@ -38,6 +39,21 @@ def test_x1_rollback_isolation_undoes_everything_an_example_did(small_template: 
             assert conn.execute("SELECT array_agg(v) FROM pggit.marker").fetchone() == (["installed"],)
             assert conn.execute("SELECT current_setting('pggit.current_branch', true)").fetchone() in [(None,), ("",)]
         assert iso.resets == 2
+    finally:
+        iso.close()
+    assert iso.dbname not in cluster.our_databases(small_template.server)
+
+
+@pytest.mark.server
+def test_i6_rollback_isolation_restores_sequences_like_a_fresh_install(small_template: Template) -> None:
+    """I6: ids drawn by one example (not undone by ROLLBACK) are given again in the next, as on a fresh install."""
+    iso = RollbackIsolation(small_template)
+    try:
+        with iso.example() as conn:
+            assert conn.execute("SELECT nextval('pggit.ids')").fetchone() == (2,)
+            conn.execute("SELECT nextval('pggit.ids')")
+        with iso.example() as conn:
+            assert conn.execute("SELECT nextval('pggit.ids')").fetchone() == (2,)
     finally:
         iso.close()
     assert iso.dbname not in cluster.our_databases(small_template.server)

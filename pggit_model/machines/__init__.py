@@ -1,12 +1,16 @@
 """The state machines. ``machines/test_*.py`` runs them with pytest; tests/ runs them against mutants."""
 
 from pggit_model.machines.branches_commits import BranchesCommitsMachine
+from pggit_model.machines.faults import FaultsMachine
 from pggit_model.machines.hashes import HashesMachine
 from pggit_model.machines.transactions import TransactionsMachine
 from pggit_model.machines.trinity import TrinityMachine
 from pggit_model.machines.versioning import VersioningMachine
 
-ALL_MACHINES = (VersioningMachine, BranchesCommitsMachine, TransactionsMachine, TrinityMachine, HashesMachine)
+ALL_MACHINES = (VersioningMachine, BranchesCommitsMachine, TransactionsMachine, TrinityMachine, HashesMachine,
+                FaultsMachine)
 
-__all__ = ["ALL_MACHINES", "BranchesCommitsMachine", "HashesMachine", "TransactionsMachine", "TrinityMachine",
-           "VersioningMachine"]
+__all__ = [
+    "ALL_MACHINES", "BranchesCommitsMachine", "FaultsMachine", "HashesMachine", "TransactionsMachine",
+    "TrinityMachine", "VersioningMachine",
+]

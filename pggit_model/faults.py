@@ -1,0 +1,123 @@
+"""In-session faults: a statement cancelled mid-DDL (statement_timeout, pg_cancel_backend), a lock wait that
+times out inside pgGit's bookkeeping (lock_timeout), and a backend terminated mid-transaction.
+
+The cancellations land *after* pgGit's own event triggers have done their work: a helper event trigger
+named to fire last on ``ddl_command_end`` sleeps when the session asks it to (``pggit_model.sleep``), so the
+statement is cancelled with pgGit's rows already written — they must all disappear with it (X4).
+The helpers live in schema ``pggit_model_faults`` (``pggit*`` schemas are never tracked, V1).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import ClassVar
+
+import psycopg
+from attrs import evolve, field, frozen
+
+from .client import Client, Completion
+from .cluster import connect
+from .driver import Driver
+from .model import initial_state
+from .ops import Op
+from .ops.base import one_of
+
+SCHEMA = "pggit_model_faults"
+SLEEP = 0.6  # seconds the trigger sleeps; the timeouts below fire well before
+TIMEOUT_MS = 150
+
+INSTALL = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE OR REPLACE FUNCTION {SCHEMA}.sleep_if_asked() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF coalesce(current_setting('pggit_model.sleep', true), '') <> '' THEN
+        PERFORM pg_sleep(current_setting('pggit_model.sleep')::float8);
+    END IF;
+END $$;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'zzzz_pggit_model_sleep') THEN
+        CREATE EVENT TRIGGER zzzz_pggit_model_sleep ON ddl_command_end
+            EXECUTE FUNCTION {SCHEMA}.sleep_if_asked();
+    END IF;
+END $$;
+"""
+
+#: fault kind -> the SQLSTATE the interrupted statement must fail with
+SQLSTATES = {"statement_timeout": "57014", "cancel": "57014", "lock_timeout": "55P03"}
+
+
+@frozen
+class Fault(Op):
+    """``op`` run while ``kind`` strikes: its outcome is the model's, or the fault's error with no effect (X4)."""
+
+    kind_of_fault: str = field(validator=one_of(*SQLSTATES))
+    op: Op = field()
+
+    kind: ClassVar[str] = "fault"
+    family: ClassVar[str] = "fault"
+
+    def to_sql(self) -> str:
+        if self.kind_of_fault == "statement_timeout":
+            prefix = f"SET LOCAL statement_timeout = {TIMEOUT_MS}; SET LOCAL pggit_model.sleep = '{SLEEP}'"
+        elif self.kind_of_fault == "cancel":
+            prefix = f"SET LOCAL pggit_model.sleep = '{SLEEP}'"
+        else:
+            prefix = f"SET LOCAL lock_timeout = {TIMEOUT_MS}"
+        # Reset afterwards: inside an explicit transaction SET LOCAL would outlive the statement.
+        return (f"{prefix}; {self.op.to_sql()}; SET LOCAL statement_timeout TO DEFAULT; "
+                "SET LOCAL lock_timeout TO DEFAULT; SET LOCAL pggit_model.sleep = ''")
+
+
+def install(conn: psycopg.Connection) -> None:
+    """The sleeping event trigger, in the example's database (committed: clone isolation only)."""
+    with conn.cursor() as cur:
+        cur.execute(INSTALL.encode())
+
+
+def strike(driver: Driver, fault: Fault, other: psycopg.Connection) -> Completion | None:
+    """Run ``fault.op`` under ``fault``; check the outcome; adopt "no effect" when the fault fired."""
+    if driver.predict(fault.op)[1].is_unspecified:
+        return None
+    pid = driver.client.conn.info.backend_pid
+    timer: threading.Timer | None = None
+    if fault.kind_of_fault == "lock_timeout":
+        other.execute("BEGIN")
+        other.execute("LOCK TABLE pggit.history IN EXCLUSIVE MODE")  # pgGit's next history row must wait
+    elif fault.kind_of_fault == "cancel":
+        timer = threading.Timer(TIMEOUT_MS / 1000, lambda: other.execute("SELECT pg_cancel_backend(%s)", [pid]))
+        timer.start()
+    try:
+        done = driver.run(fault.op, text=fault.to_sql(), tolerate=SQLSTATES[fault.kind_of_fault])
+    finally:
+        if timer is not None:
+            timer.join()
+        if fault.kind_of_fault == "lock_timeout":
+            other.execute("ROLLBACK")
+    if done is not None:
+        driver.ops[-1] = fault  # the reproducer shows the fault, not just the op
+    return done
+
+
+def terminate_and_reconnect(driver: Driver, other: psycopg.Connection, conninfo: str) -> Client:
+    """X5: kill the session (mid-transaction or not), reconnect; nothing of its open transaction remains."""
+    old = driver.client.conn
+    pid = old.info.backend_pid
+    other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    deadline = time.monotonic() + 10
+    while other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"backend {pid} did not exit within 10 s of pg_terminate_backend")
+        time.sleep(0.01)
+    old.close()
+    client = Client(connect(conninfo), driver.schema)
+    s = driver.state
+    if s.txn is not None:
+        s = evolve(s, db=s.txn.frames[0].db, txn=None)
+    # A new session starts on main (B1) with the default settings.
+    s = evolve(s, session=initial_state(schemas=(driver.schema,)).session)
+    driver.session_lost(client, s)
+    return client
+
+
+__all__ = ["SCHEMA", "SQLSTATES", "Fault", "install", "strike", "terminate_and_reconnect"]

@@ -1,0 +1,53 @@
+"""Faults machine: everything the transactions machine does, plus faults injected into the session —
+statement_timeout and pg_cancel_backend striking a DDL after pgGit's triggers ran, lock_timeout while pgGit
+waits for its own table, pg_terminate_backend mid-transaction followed by a reconnect.
+
+Exercises X4 (a cancelled or timed-out statement leaves no partial pgGit state), X5 (nothing of a terminated
+session's open transaction remains, and the new session starts on main, B1/B6), X1–X3 along the way.
+Runs on databases from the clone pool: it really commits and kills sessions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from hypothesis import strategies as st
+from hypothesis.stateful import rule
+
+from pggit_model import faults, strategies
+from pggit_model.cluster import connect
+from pggit_model.machines.transactions import TransactionRules
+
+
+class FaultRules(TransactionRules):
+    """Fault rules; any machine on clone isolation can mix them in."""
+
+    isolation = "clone"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._conninfo = self.harness.template.server.conninfo(self.dbname)
+        faults.install(self.driver.client.conn)
+        self._other = connect(self._conninfo)  # the second session: holds locks, cancels, terminates
+
+    @rule(data=st.data(), kind=st.sampled_from(sorted(faults.SQLSTATES)))
+    def ddl_under_fault(self, data: st.DataObject, kind: str) -> None:
+        """A DDL struck by a timeout, a cancel or a lock wait: all of it or none of it (X4)."""
+        op = data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl")
+        faults.strike(self.driver, faults.Fault(kind, op), self._other)
+
+    @rule()
+    def terminate_session(self) -> None:
+        """pg_terminate_backend, then reconnect: the open transaction is gone, the session is new (X5)."""
+        faults.terminate_and_reconnect(self.driver, self._other, self._conninfo)
+
+    def teardown(self) -> None:
+        with contextlib.suppress(Exception):
+            self._other.close()
+        with contextlib.suppress(Exception):
+            self.driver.client.conn.close()
+        super().teardown()
+
+
+class FaultsMachine(FaultRules):
+    """Faults machine: X4, X5 with in-session faults amid DDL, branches, commits and transactions."""
