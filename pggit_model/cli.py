@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__, profiles
+from . import __version__, known, profiles
 from .cluster import ExternalServer, ThrowawayCluster, find_binaries, mask_dsn, start_server
 from .errors import PggitModelError
 from .install import CONTRACT_FUNCTIONS, check_source
@@ -123,7 +123,7 @@ def triage_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(f"pggit-model: {results} is not a directory; pass the --pggit-results folder (default .pggit-model/)",
               file=sys.stderr)
         return 2
-    registry = rp.load_known(args.known) if args.known else []
+    registry = known.load(args.known)
     runs = rp.find_runs(results)
     lines = rp.triage_lines(runs, registry)
     lines += rp.example_db_lines(Path(args.examples), runs)

@@ -5,6 +5,7 @@ A registry is a small TOML (or JSON) file under the user's version control::
     [[divergence]]
     id = "pggit-function-object-name"      # stable, yours
     rule = "V5"                            # the contract rule it breaks (a family like "V10" matches "V10k")
+    failure = "eb7a2e3779"                 # optional: a recorded failure id (see pggit-model triage)
     op = "create_function"                 # optional: kind of the op at the failing step
     match = "FUNCTION"                     # optional: regex searched in the message, expected and observed
     status = "open"                        # open | fixed | wontfix (fixed entries are reported if seen again)
@@ -39,22 +40,26 @@ class BadRegistry(PggitModelError, ValueError):
 @attrs.frozen
 class Known:
     id: str
-    rule: str
+    rule: str | None = None
     op: str | None = None
     match: str | None = None
+    failure: str | None = None
     status: str = "open"
     note: str = ""
 
+    def covers(self, rule: str | None, rules: Iterable[str], op: str | None, text: str,
+               failure: str | None = None) -> bool:
+        """The one place that decides whether a divergence (live or recorded) is this known one."""
+        if self.failure is not None and self.failure != failure:
+            return False
+        if self.rule is not None and rule_family(self.rule) != rule_family(rule or "") and self.rule not in rules:
+            return False
+        if self.op is not None and op != self.op:
+            return False
+        return self.match is None or re.search(self.match, text) is not None
+
     def matches(self, d: Divergence) -> bool:
-        if rule_family(self.rule) != rule_family(d.rule) and self.rule not in d.rules:
-            return False
-        if self.op is not None and getattr(d.op, "kind", None) != self.op:
-            return False
-        if self.match is not None:
-            text = f"{d.message}\n{d.expected}\n{d.observed}"
-            if not re.search(self.match, text):
-                return False
-        return True
+        return self.covers(d.rule, d.rules, getattr(d.op, "kind", None), f"{d.message}\n{d.expected}\n{d.observed}")
 
 
 @attrs.frozen
@@ -68,6 +73,11 @@ class Registry:
             if k.status != "fixed" and k.matches(d):
                 return k
         return None
+
+    def lookup(self, rule: str | None, rules: Iterable[str], op: str | None, text: str,
+               failure: str | None = None) -> Known | None:
+        """The first entry of any status covering a recorded failure (for triage)."""
+        return next((k for k in self.entries if k.covers(rule, rules, op, text, failure)), None)
 
     def fixed_again(self, d: Divergence) -> Known | None:
         """A 'fixed' entry that matches: a regression worth shouting about."""
@@ -104,11 +114,12 @@ def _entry(p: Path, n: int, item: Any) -> Known:
     unknown = set(item) - {f.name for f in attrs.fields(Known)}
     if unknown:
         raise BadRegistry(f"{where}: unknown field(s) {', '.join(sorted(unknown))}; "
-                          "allowed: id, rule, op, match, status, note")
-    for required in ("id", "rule"):
-        if not isinstance(item.get(required), str) or not item[required]:
-            raise BadRegistry(f"{where}: '{required}' is required (a non-empty string)")
-    if not re.fullmatch(r"[A-Z][0-9]+[a-z]?", item["rule"]):
+                          "allowed: id, rule, op, match, failure, status, note")
+    if not isinstance(item.get("id"), str) or not item["id"]:
+        raise BadRegistry(f"{where}: 'id' is required (a non-empty string)")
+    if not item.get("rule") and not item.get("failure"):
+        raise BadRegistry(f"{where}: give a 'rule' (e.g. V10) or a recorded 'failure' id")
+    if item.get("rule") is not None and not re.fullmatch(r"[A-Z][0-9]+[a-z]?", str(item["rule"])):
         raise BadRegistry(f"{where}: rule {item['rule']!r} is not a contract rule id like V10 or B3")
     if item.get("status", "open") not in STATUSES:
         raise BadRegistry(f"{where}: status must be one of {', '.join(STATUSES)}, not {item['status']!r}")

@@ -28,6 +28,7 @@ import attrs
 import psycopg
 from psycopg import sql
 
+from . import known
 from . import ops as ops_module
 from .client import Client
 from .cluster import ExternalServer, ThrowawayCluster, connect, find_binaries
@@ -610,47 +611,11 @@ def _drive(run: Run, template: Template) -> tuple[Verdict | None, int, str | Non
 
 # -- triage -----------------------------------------------------------------------------------------------
 
-@attrs.frozen
-class KnownEntry:
-    """One registry entry: an exact failure id, or a rule (family or sub-rule) plus a message substring."""
-
-    status: str = "known"
-    id: str | None = None
-    rule: str | None = None
-    match: str | None = None
-    note: str = ""
-
-
-def load_known(path: Path | str) -> list[KnownEntry]:
-    """A registry file: a JSON list of {"id": ..., "status": ...} or {"rule": ..., "match": ..., "status": ...}."""
-    p = Path(path)
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MalformedReplay(f"{p}: no such registry file") from None
-    except json.JSONDecodeError as e:
-        raise MalformedReplay(f"{p}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}") from None
-    if not isinstance(doc, list):
-        raise MalformedReplay(f"{p}: a registry is a JSON list of {{id or rule+match, status}} objects")
-    out = []
-    for i, item in enumerate(doc, 1):
-        if not isinstance(item, dict) or not (item.get("id") or item.get("rule")):
-            raise MalformedReplay(f"{p}: entry #{i} needs an 'id' or a 'rule' (with an optional 'match')")
-        out.append(KnownEntry(status=str(item.get("status", "known")), id=item.get("id"), rule=item.get("rule"),
-                              match=item.get("match"), note=str(item.get("note", ""))))
-    return out
-
-
-def match_known(run: Run, registry: Sequence[KnownEntry]) -> KnownEntry | None:
-    """The registry entry that covers ``run``, if any (the one place that decides "known")."""
-    for entry in registry:
-        if entry.id is not None:
-            if entry.id == run.id:
-                return entry
-            continue
-        if entry.rule in (run.rule, *run.rules) and (not entry.match or entry.match in run.message):
-            return entry
-    return None
+def match_known(run: Run, registry: known.Registry) -> known.Known | None:
+    """The registry entry that covers ``run``, if any (the matching itself is ``known.Known.covers``)."""
+    op = run.failing_op
+    text = f"{run.message}\n{run.expected}\n{run.observed}"
+    return registry.lookup(run.rule, run.rules, op.kind if op else None, text, failure=run.id)
 
 
 def find_runs(results: Path | str) -> list[Run]:
@@ -659,7 +624,7 @@ def find_runs(results: Path | str) -> list[Run]:
     return sorted(runs, key=lambda r: (r.recorded_at or "", r.id))
 
 
-def triage_lines(runs: Sequence[Run], registry: Sequence[KnownEntry] = ()) -> list[str]:
+def triage_lines(runs: Sequence[Run], registry: known.Registry = known.EMPTY) -> list[str]:
     """One line per distinct divergence: id, rule, op kind of the failing step, steps, known/new, details."""
     seen: set[str] = set()
     lines = []
@@ -668,7 +633,7 @@ def triage_lines(runs: Sequence[Run], registry: Sequence[KnownEntry] = ()) -> li
             continue
         seen.add(run.id)
         entry = match_known(run, registry)
-        status = "new" if entry is None else entry.status
+        status = "new" if entry is None else {"open": "known"}.get(entry.status, entry.status)
         op = run.failing_op
         first = run.message.splitlines()[0] if run.message else ""
         lines.append(f"{run.id}  {run.rule or '?':<4} {op.kind if op else '-':<22} {len(run.ops):>3} steps  "
@@ -878,7 +843,6 @@ __all__ = [
     "LOCAL_EXAMPLES",
     "OP_NAMES",
     "SESSION",
-    "KnownEntry",
     "ReplayResult",
     "Run",
     "SessionRecord",
@@ -886,7 +850,6 @@ __all__ = [
     "example_database",
     "failure_id",
     "find_runs",
-    "load_known",
     "load_run",
     "markdown_report",
     "match_known",

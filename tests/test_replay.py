@@ -24,6 +24,7 @@ from pggit_model.driver import RunStats
 from pggit_model.errors import MalformedReplay
 from pggit_model.install import REFERENCE_SOURCE
 from pggit_model.isolation import Template
+from pggit_model.known import Known, Registry
 from pggit_model.machine import Harness
 from pggit_model.machines import VersioningMachine
 from pggit_model.ops import (
@@ -47,7 +48,6 @@ from pggit_model.ops import (
     SetDefault,
 )
 from pggit_model.replay import (
-    KnownEntry,
     Run,
     failure_id,
     load_run,
@@ -187,15 +187,15 @@ def test_triage_prints_one_line_per_distinct_failure_known_or_new(tmp_path: Path
     """triage lists each failure once: id, rule, op kind, steps, then known (per registry) or new."""
     a = _record(tmp_path, step=3)
     b = _record(tmp_path, step=5, ops=OPS[:5])
-    registry = [KnownEntry(status="known", id=a.name), KnownEntry(status="wontfix", rule="V9", match="history")]
+    entries = [Known("k1", failure=a.name), Known("k2", status="wontfix", rule="V9", match="history")]
     runs = [load_run(a / "run.json"), load_run(b / "run.json"), load_run(a / "replay.sql")]
-    lines = triage_lines(runs, registry)
+    lines = triage_lines(runs, Registry(tuple(entries)))
     assert len(lines) == 2
     assert lines[0].split()[:6] == [a.name, "V8", "alter_table", "13", "steps", "known"]
     assert lines[1].split()[:6] == [b.name, "V8", "create_view", "5", "steps", "new"]
-    registry.append(KnownEntry(status="wontfix", rule="V8", match="no history row"))
-    assert triage_lines([runs[1]], registry)[0].split()[5] == "wontfix"
-    (tmp_path / "known.json").write_text(json.dumps([{"id": b.name, "status": "fixed"}]))
+    entries.append(Known("k3", status="wontfix", rule="V8", match="no history row"))
+    assert triage_lines([runs[1]], Registry(tuple(entries)))[0].split()[5] == "wontfix"
+    (tmp_path / "known.json").write_text(json.dumps([{"id": "k4", "failure": b.name, "status": "fixed"}]))
     res = _cli("triage", str(tmp_path), "--known", str(tmp_path / "known.json"), "--examples", str(tmp_path / "none"))
     assert res.returncode == 0, res.stderr
     out = res.stdout.splitlines()
