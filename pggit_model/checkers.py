@@ -22,7 +22,7 @@ DIFF_LINES = 8
 
 
 #: The parts of the state check, as named in Divergence.area.
-AREAS = ("current", "commits", "branches", "objects", "ddl_hashes", "trinity")
+AREAS = ("current", "commits", "branches", "objects", "ddl_hashes", "trinity", "conflicts")
 Ignore = Mapping[str, set[Any]]
 NO_IGNORE: Ignore = {}
 
@@ -272,6 +272,16 @@ def _commit_graph_is_sound(snap: Snapshot, *, op: Any, step: int) -> None:
                         op=op, step=step, area="commits")
 
 
+def merge_conflicts_match_model(state: State, snap: Snapshot, ctx: CheckContext, *, op: Any, step: int) -> None:
+    """M5: one merge_conflicts row per conflict, with its merge's id, S, T and the key's full name."""
+    exp = sorted((ctx.bindings.get(c.merge, f"<{c.merge!r}>"), c.branch_a, c.branch_b, c.conflict_object)
+                 for c in state.db.conflicts)
+    obs = sorted(snap.conflicts)
+    if exp != obs:
+        diverge("M5", "merge_conflicts rows differ from the model (merge_id, branch_a, branch_b, conflict_object)",
+                op=op, step=step, area="conflicts", expected=exp[:DIFF_LINES], observed=obs[:DIFF_LINES])
+
+
 def current_branch_matches_model(state: State, snap: Snapshot, *, op: Any, step: int, hint: str | None) -> None:
     """O5/B6/B7: the session's current branch is the model's."""
     if observe.current_branch(state) != snap.current_branch:
@@ -329,3 +339,5 @@ def state_matches_model(state: State, snap: Snapshot, schema: str, ctx: CheckCon
         ddl_hashes_match_model(state, snap, schema, ctx, op=op, step=step, hint=hint, ignore=ignore)
     if on("trinity"):
         trinity_sequence_never_reused(state, snap, ctx, op=op, step=step)
+    if on("conflicts"):
+        merge_conflicts_match_model(state, snap, ctx, op=op, step=step)

@@ -99,6 +99,7 @@ class Snapshot:
     commits: tuple[CommitRow, ...]  # a tuple, not a map: duplicate hashes must stay visible (C8a)
     current_branch: str
     ddl_hashes: Mapping[RowKey, str | None]
+    conflicts: tuple[tuple[str, str, str, str], ...]  # (merge_id, branch_a, branch_b, conflict_object), M5
     trinity_last_value: int
     trinity_is_called: bool
 
@@ -121,6 +122,8 @@ SELECT json_build_object(
   'commits', (SELECT coalesce(json_agg(json_build_array(c.hash, b.name, c.parent_commit_hash, c.message,
                 c.tree_hash, c.metadata->>'commit_id')), '[]')
               FROM pggit.commits c LEFT JOIN pggit.branches b ON b.id = c.branch_id),
+  'conflicts', (SELECT coalesce(json_agg(json_build_array(merge_id, branch_a, branch_b, conflict_object)), '[]')
+                FROM pggit.merge_conflicts),
   'current', coalesce(nullif(current_setting('pggit.current_branch', true), ''), 'main'),
   'trinity', (SELECT json_build_array(last_value, is_called) FROM pggit.trinity_id_seq))
 """
@@ -289,6 +292,7 @@ class Client:
             branches=branches,
             commits=commits,
             current_branch=doc["current"],
+            conflicts=tuple(tuple(c) for c in doc["conflicts"]),
             ddl_hashes=hashes,
             trinity_last_value=int(last_value),
             trinity_is_called=bool(is_called),

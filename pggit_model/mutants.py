@@ -45,6 +45,9 @@ class Mutant:
 
 
 T = "010_tracking.sql"
+TR = "050_trinity.sql"
+H = "060_hashes.sql"
+MG = "070_merge.sql"
 API = "020_versions_api.sql"
 BR = "030_branches.sql"
 CM = "040_commits.sql"
@@ -127,6 +130,63 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "IF length(v_id) < 10 THEN",
            "IF length(v_id) < 2 THEN",
            machine="BranchesCommitsMachine", why="custom Trinity IDs under 10 characters are accepted"),
+    # -- Trinity IDs (T) --------------------------------------------------------------------------------
+    Mutant("trinity-seq-truncated", "T3", TR,
+           "lpad(v_seq, greatest(6, length(v_seq)), '0')",
+           "lpad(v_seq, 6, '0')",
+           machine="TrinityMachine", why="field 2 is cut to 6 digits: 1000000 becomes 100000"),
+    Mutant("trinity-local-time", "T2", TR,
+           "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS')",
+           "to_char(clock_timestamp(), 'YYYYMMDDHH24MISSUS')",
+           machine="TrinityMachine", why="field 1 is the session's local time, not UTC"),
+    Mutant("trinity-upper-hex", "T4", TR,
+           "left(gen_random_uuid()::text, 8)",
+           "upper(left(gen_random_uuid()::text, 8))",
+           machine="TrinityMachine", why="field 3 is upper-case hex"),
+    # -- schema hashes (H) ------------------------------------------------------------------------------
+    Mutant("hash-ignores-default", "H3", H,
+           "a.attnotnull, pg_get_expr(d.adbin, d.adrelid))",
+           "a.attnotnull, NULL::text)",
+           machine="HashesMachine", why="a table's hash does not see its column defaults"),
+    Mutant("update-skips-stale", "H5", H,
+           "WHERE o.id = h.id AND o.ddl_hash IS DISTINCT FROM h.hash;",
+           "WHERE o.id = h.id AND o.ddl_hash IS NULL;",
+           machine="HashesMachine", why="update_all_hashes leaves stale stored hashes alone"),
+    Mutant("detect-always-changed", "H6", H,
+           "SELECT o.id, o.full_name, o.object_type, o.ddl_hash, x.hash, o.ddl_hash IS DISTINCT FROM x.hash",
+           "SELECT o.id, o.full_name, o.object_type, o.ddl_hash, x.hash, true",
+           machine="HashesMachine", why="detect_changes_by_hash reports every object as changed"),
+    Mutant("export-stored-hash", "H7", H,
+           "SELECT o.object_type::text, o.full_name, pggit.compute_ddl_hash(o.object_type, o.schema_name, "
+           "o.object_name)",
+           "SELECT o.object_type::text, o.full_name, o.ddl_hash",
+           machine="HashesMachine", why="export_schema_hashes gives the stored baseline, not the current hash"),
+    Mutant("unique-not-a-constraint", "H4", H,
+           "WHERE k.conrelid = r.oid AND k.contype IN ('c', 'u', 'p', 'f', 'x'))),",
+           "WHERE k.conrelid = r.oid AND k.contype IN ('c', 'f', 'x'))),",
+           machine="HashesMachine", why="constraints_hash does not move when a UNIQUE or PRIMARY KEY is added"),
+    # -- merge (M) --------------------------------------------------------------------------------------
+    Mutant("merge-overwrites-conflicts", "M3", MG,
+           "IF k.tgt_st IS NOT DISTINCT FROM k.base_st THEN",
+           "IF true THEN",
+           machine="BranchesCommitsMachine", why="a key changed on both sides takes the source's state silently"),
+    Mutant("merge-source-stays-active", "M4", MG,
+           "UPDATE pggit.branches SET status = 'MERGED', merged_at = localtimestamp WHERE id = s.id;",
+           "PERFORM 1;",
+           machine="BranchesCommitsMachine", why="the source stays ACTIVE after MERGE_SUCCESS"),
+    Mutant("merge-result-prefix", "M5", MG,
+           "v_result := 'MERGE_SUCCESS:' || v_merge_id;",
+           "v_result := 'MERGED:' || v_merge_id;",
+           machine="BranchesCommitsMachine", why="the result does not start with MERGE_SUCCESS:"),
+    Mutant("merge-into-itself", "M1", MG,
+           "IF p_source_branch = p_target_branch THEN",
+           "IF false THEN",
+           machine="BranchesCommitsMachine", why="merge_branches(S, S) is not rejected"),
+    # -- transactions (X) -------------------------------------------------------------------------------
+    Mutant("checkout-lost-at-commit", "B6", BR,
+           "PERFORM set_config('pggit.current_branch', p_branch_name, false);",
+           "PERFORM set_config('pggit.current_branch', p_branch_name, true);",
+           machine="FaultsMachine", why="checkout only lasts until the end of the transaction (B6, X1)"),
 )
 
 
