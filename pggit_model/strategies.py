@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -48,12 +49,19 @@ _any_ident = st.text(st.characters(exclude_categories=["Cs"], exclude_characters
                      max_size=20).filter(lambda s: identifier_problem(s) is None)
 
 
+# Strategies are built once and reused: Hypothesis validates a new strategy object (and works out whether
+# it can be empty) on its first draw, which for these nested one_of/filter trees cost more than a
+# database round trip when every draw built them afresh.
+
+
+@cache
 def identifiers() -> st.SearchStrategy[str]:
     """Valid identifiers: plain, needing quotes, reserved words, unicode, 63 bytes long, or anything legal."""
     return st.one_of(_plain, st.sampled_from(RESERVED), st.sampled_from(QUOTED), st.sampled_from(UNICODE),
                      st.sampled_from(LONG), _any_ident)
 
 
+@cache
 def names(pool: tuple[str, ...] = ("t1", "t2", "t3", "Order Items", "select", "é")) -> st.SearchStrategy[str]:
     """Identifiers biased towards a small pool, so names get reused (new lives, clashes)."""
     return st.one_of(st.sampled_from(pool), st.sampled_from(pool), identifiers())
@@ -65,10 +73,12 @@ COLUMN_TYPES = ("integer", "bigint", "smallint", "numeric", "numeric(10,2)", "re
                 "integer[]", "text[]")
 
 
+@cache
 def column_types() -> st.SearchStrategy[str]:
     return st.sampled_from(COLUMN_TYPES)
 
 
+@cache
 def defaults_for(type_: str) -> st.SearchStrategy[Any]:
     """Literal defaults PostgreSQL accepts for a column of `type_` (None: no default)."""
     cat = category(type_)
@@ -82,6 +92,7 @@ def defaults_for(type_: str) -> st.SearchStrategy[Any]:
     return st.one_of(cands).filter(lambda v: default_problem(type_, v) is None)
 
 
+@cache
 def texts(max_size: int = 40) -> st.SearchStrategy[str]:
     """Text PostgreSQL can store (no NUL) with the awkward parts over-represented (C4)."""
     specials = st.sampled_from(["'", "''", "\\", "\\\\", '"', "\n", "\r\n", "\t", " ", "é", "日本", "🙂", "$$",
@@ -90,15 +101,18 @@ def texts(max_size: int = 40) -> st.SearchStrategy[str]:
     return st.one_of(chars, st.lists(st.one_of(specials, chars), max_size=6).map("".join))
 
 
+@cache
 def messages() -> st.SearchStrategy[str]:
     """Commit messages: never empty (C1) and mostly interesting."""
     return texts().filter(lambda s: s != "")
 
 
+@cache
 def sql_texts() -> st.SearchStrategy[str | None]:
     return st.one_of(st.none(), texts(80), st.just("CREATE TABLE a(id int)"))
 
 
+@cache
 def columns(type_strategy: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[ops.Column]:
     @st.composite
     def draw_column(draw: st.DrawFn) -> ops.Column:
@@ -112,6 +126,7 @@ def columns(type_strategy: st.SearchStrategy[str] | None = None) -> st.SearchStr
 BRANCH_ALPHABET = string.ascii_letters + string.digits + "._/#-"
 
 
+@cache
 def branch_names(prefix: str = "", valid: bool = True) -> st.SearchStrategy[str | None]:
     """Branch names allowed by B3 (after `prefix`), or names B3 rejects when valid=False."""
     ok = st.text(BRANCH_ALPHABET, min_size=1, max_size=12).map(lambda s: prefix + s)
@@ -136,9 +151,25 @@ def _rels(state: State, schema: str, kind: type) -> list[str]:
     return sorted(n for (s, n), r in state.db.catalog.relations.items() if s == schema and isinstance(r, kind))
 
 
+_PERMILLE = st.integers(0, 999)
+_NONE = st.none()
+_STATUSES = st.none() | st.sampled_from(ops.BRANCH_STATUSES)
+_CHANGES_MESSAGE = st.none() | texts(30) | st.just(" " * 3 + "x" * 10_000)
+_CUSTOM_ID = st.text(BRANCH_ALPHABET + " ", min_size=8, max_size=14)
+
+
+_COLUMN_LISTS = st.lists(columns(), max_size=4, unique_by=lambda c: c.name)
+_ARG_LISTS = st.lists(st.sampled_from(["integer", "text", "numeric", "boolean", "integer[]"]), max_size=2)
+
+
 def _maybe(draw: st.DrawFn, invalid: float) -> bool:
-    """True when this draw should be deliberately invalid."""
-    return invalid > 0 and draw(st.floats(0, 1)) < invalid
+    """True when this draw should be deliberately invalid (an integer draw: cheaper than a float's)."""
+    return invalid > 0 and draw(_PERMILLE) < invalid * 1000
+
+
+def _either(draw: st.DrawFn, *options: st.SearchStrategy[Any]) -> Any:
+    """Like draw(st.one_of(*options)) without building a new one_of per draw (shrinks towards the first)."""
+    return draw(options[draw(st.integers(0, len(options) - 1))])
 
 
 @st.composite
@@ -155,10 +186,10 @@ def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
         return name if _maybe(draw, invalid) or name not in used else draw(names(pool).filter(lambda n: n not in used))
 
     def create_table() -> ops.Op:
-        cols = draw(st.lists(columns(), max_size=4, unique_by=lambda c: c.name))
+        cols = draw(_COLUMN_LISTS)
         cons: list[Any] = []
         if len(cols) > 0 and draw(st.booleans()):
-            cons.append(ops.PrimaryKey((cols[0].name,), draw(st.none() | names(("pk", "t_pk")))))
+            cons.append(ops.PrimaryKey((cols[0].name,), _either(draw, _NONE, names(("pk", "t_pk")))))
         if len(cols) > 1 and draw(st.booleans()):
             cons.append(ops.Unique(draw(names(("u1", "u2"))), (cols[1].name,)))
         if len(cols) > 0 and draw(st.booleans()):
@@ -226,7 +257,7 @@ def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
                     elif con_kind == "unique":
                         con = ops.Unique(cname, (col_name,))
                     elif con_kind == "pk":
-                        con = ops.PrimaryKey((col_name,), draw(st.none() | st.just(cname)))
+                        con = ops.PrimaryKey((col_name,), cname if draw(st.booleans()) else None)
                     else:
                         ref_name, ref = draw(st.sampled_from(tables))
                         ref_col = pick_col(ref)
@@ -264,7 +295,7 @@ def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
 
         def comment() -> ops.Op:
             name, t = pick_table()
-            txt = draw(st.none() | texts(10))
+            txt = _either(draw, _NONE, texts(10))
             if len(t.columns) > 0 and draw(st.booleans()):
                 return ops.CommentOnColumn(schema, name, pick_col(t), txt)
             return ops.CommentOnTable(schema, name, txt)
@@ -278,8 +309,7 @@ def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
                                             draw(st.booleans())))
 
     def create_function() -> ops.Op:
-        args = tuple(draw(st.lists(st.sampled_from(["integer", "text", "numeric", "boolean", "integer[]"]),
-                                   max_size=2)))
+        args = tuple(draw(_ARG_LISTS))
         return ops.CreateFunction(schema, draw(names(("f", "add tax", "select"))), args, draw(st.integers(0, 3)),
                                   draw(st.booleans()))
 
@@ -307,20 +337,20 @@ def _branch(draw: st.DrawFn, state: State, prefix: str, invalid: float) -> ops.O
     kind = draw(st.sampled_from(["create", "create", "checkout", "delete", "list"]))
     if kind == "create":
         if _maybe(draw, invalid):
-            name = draw(st.one_of(branch_names(prefix, valid=False), st.sampled_from(existing)))
+            name = _either(draw, branch_names(prefix, valid=False), st.sampled_from(existing))
         else:
             name = draw(branch_names(prefix).filter(lambda n: n not in state.db.branches))
-        parent = draw(st.sampled_from(active)) if not _maybe(draw, invalid) else draw(
-            st.one_of(st.none(), st.sampled_from(existing), branch_names(prefix)))
+        parent = draw(st.sampled_from(active)) if not _maybe(draw, invalid) else _either(
+            draw, _NONE, st.sampled_from(existing), branch_names(prefix))
         return ops.CreateBranch(name, parent)
     if kind == "checkout":
-        target = draw(st.sampled_from(active)) if not _maybe(draw, invalid) else draw(
-            st.one_of(st.none(), st.sampled_from(existing), branch_names(prefix)))
+        target = draw(st.sampled_from(active)) if not _maybe(draw, invalid) else _either(
+            draw, _NONE, st.sampled_from(existing), branch_names(prefix))
         return ops.CheckoutBranch(target)
     if kind == "delete":
         target = draw(st.sampled_from(existing)) if existing else "main"
         return ops.DeleteBranch(target, draw(st.booleans()))
-    return ops.ListBranches(draw(st.none() | st.sampled_from(ops.BRANCH_STATUSES)))
+    return ops.ListBranches(draw(_STATUSES))
 
 
 def branch_ops(state: State, prefix: str = "", invalid: float = 0.1) -> st.SearchStrategy[ops.Op]:
@@ -331,18 +361,16 @@ def branch_ops(state: State, prefix: str = "", invalid: float = 0.1) -> st.Searc
 @st.composite
 def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float) -> ops.Op:
     active = sorted(n for n, b in state.db.branches.items() if b.status == "ACTIVE")
-    branch = draw(st.sampled_from(active)) if not _maybe(draw, invalid) else draw(
-        st.one_of(st.none(), st.just(""), st.just("  "), st.sampled_from(sorted(state.db.branches)),
-                  branch_names(prefix)))
+    branch = draw(st.sampled_from(active)) if not _maybe(draw, invalid) else _either(
+        draw, _NONE, st.just(""), st.just("  "), st.sampled_from(sorted(state.db.branches)), branch_names(prefix))
     kind = draw(st.sampled_from(["create", "changes", "trinity"]))
     if kind == "create":
         msg = draw(messages()) if not _maybe(draw, invalid) else draw(st.sampled_from([None, ""]))
         return ops.CreateCommit(branch, msg, draw(sql_texts()))
     if kind == "changes":
-        msg = draw(st.none() | texts(30) | st.just(" " * 3 + "x" * 10_000))
+        msg = draw(_CHANGES_MESSAGE)
         known = [c.hash for c in state.db.commits if c.hash is not None]
-        custom = draw(st.none() | st.none() | st.text(BRANCH_ALPHABET + " ", min_size=8, max_size=14)
-                      | (st.sampled_from(known) if known else st.none()))
+        custom = _either(draw, _NONE, _NONE, _CUSTOM_ID, st.sampled_from(known) if known else _NONE)
         return ops.CommitChanges(branch, msg, custom)
     return ops.GenerateTrinityId()
 
@@ -383,7 +411,7 @@ def txn_ops(state: State) -> st.SearchStrategy[ops.Op]:
 def _call(draw: st.DrawFn, state: State, schema: str) -> ops.Op:
     keys = sorted({k[:3] for k in state.db.rows if k[1] == schema})
     name = draw(st.sampled_from([f"{s}.{n}" for _, s, n in keys])) if len(keys) > 0 and draw(st.booleans()) else \
-        draw(st.one_of(names(), st.just(f"{schema}.t1")))
+        _either(draw, names(), st.just(f"{schema}.t1"))
     kind = draw(st.sampled_from(["version", "history", "tables", "hash", "components", "update", "detect",
                                  "export"]))
     if kind == "version":
@@ -420,8 +448,8 @@ def _merge(draw: st.DrawFn, state: State) -> ops.Op:
         src = draw(st.sampled_from(mergeable))
         return ops.MergeBranches(src, state.db.branches[src].parent, draw(st.sampled_from(["Merge branch", "m"])))
     existing = sorted(state.db.branches)
-    a = draw(st.none() | st.sampled_from(existing) | st.just("no-such-branch"))
-    return ops.MergeBranches(a, draw(st.none() | st.just(a) | st.just("no-such-branch")))
+    a = _either(draw, _NONE, st.sampled_from(existing), st.just("no-such-branch"))
+    return ops.MergeBranches(a, _either(draw, _NONE, st.just(a), st.just("no-such-branch")))
 
 
 def merge_ops(state: State) -> st.SearchStrategy[ops.Op]:
