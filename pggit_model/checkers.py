@@ -222,7 +222,8 @@ def commits_match_model(state: State, snap: Snapshot, ctx: CheckContext, *, op: 
         if c.ref not in found:
             continue
         r = found[c.ref]
-        parent = None if c.parent is None else ctx.bindings.get(("hash", c.parent), f"<{c.parent!r}>")
+        parent = r.parent if isinstance(c.parent, Unspecified) else None if c.parent is None else ctx.bindings.get(
+            ("hash", c.parent), f"<{c.parent!r}>")  # M6: the first commit on a merge target has any parent (C8 holds)
         exp[c.ref] = (c.branch, parent, c.message, c.tree_hash)
         obs[c.ref] = (r.branch, r.parent, r.message, r.tree_hash)
     if exp != obs:
