@@ -196,7 +196,11 @@ class Client:
         if wrap:
             parts = ["SAVEPOINT pggit_model_stmt", *parts, "RELEASE SAVEPOINT pggit_model_stmt"]
             main += 1
-        if observe:
+        # In autocommit, statements sent together share one implicit transaction: then the observation would
+        # still see what the op set for its own transaction only (SET LOCAL, is_local set_config). Batch it
+        # only where each statement's transaction is the same one anyway.
+        batched = observe and (self.nested or self.in_transaction or op.kind == "begin")
+        if batched:
             parts.append(self._observe_sql())
         if not parts:
             now = time.time()
@@ -221,7 +225,7 @@ class Client:
                         value = self._value(op, names, results[-1])
                     if not cur.nextset():
                         break
-                if observe and len(results) == len(parts) and results[-1]:
+                if batched and len(results) == len(parts) and results[-1]:
                     self.last_snapshot = self._absorb(cur, results[-1][0][0])
         except psycopg.Error as e:
             answered = time.time()

@@ -68,6 +68,7 @@ class Driver:
         self.known = known
         # What known divergences made the model give up on, per check area (row keys, names, or "*").
         self.ignore: dict[str, set[Any]] = {}
+        self._checked = -1  # number of ops whose resulting state was last compared
         # T2's lower bound: when the transaction PostgreSQL sees began (the isolation's outer one, if any)
         self._outer_started = txn_started
         self._txn_started: float | None = None
@@ -154,8 +155,9 @@ class Driver:
     # -- whole state -------------------------------------------------------------------------
     def check_state(self) -> None:
         """Observe pgGit (one round trip) and compare every area with the model (skipped while aborted, O9)."""
-        if self.client.in_error:
+        if self.client.in_error or self._checked == len(self.ops):
             return
+        self._checked = len(self.ops)
         snap = self.client.last_snapshot or self.client.observe()
         last = self.ops[-1] if self.ops else None
         hint = {"rollback": "X1", "rollback_to_savepoint": "X2"}.get(getattr(last, "kind", ""))
@@ -175,6 +177,7 @@ class Driver:
         self.client = client
         self.state = state
         self._txn_started = None
+        self._checked = -1
         self.stats.rules.update(("X5",))
 
     def _explore_past(self, d: Divergence) -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import settings
 
 from pggit_model import cluster, machines
-from pggit_model.divergences import Divergence
+from pggit_model.divergences import Divergence, one_failure
 from pggit_model.driver import STATS, RunStats
 from pggit_model.isolation import Template
 from pggit_model.machine import Harness, _divergences
@@ -32,7 +32,7 @@ def test_smoke_profile_catches_planted_fault(mutant: Mutant, pggit_server: Serve
     # No example database: a mutant's saved failure must not leak into other runs (or make this pass).
     smoke = settings(settings.get_profile("smoke"), database=None, print_blob=False)
     try:
-        with pytest.raises((Divergence, ExceptionGroup)) as caught:
+        with pytest.raises((Divergence, ExceptionGroup)) as caught, one_failure():
             harness.run(machine, settings=smoke)
     finally:
         harness.close()

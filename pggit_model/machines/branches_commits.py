@@ -14,7 +14,7 @@ from hypothesis.stateful import rule
 
 from pggit_model import strategies
 from pggit_model.machines.versioning import VersioningRules
-from pggit_model.ops import DeleteBranch
+from pggit_model.ops import CheckoutBranch, CreateBranch, DeleteBranch, MergeBranches
 
 
 class BranchRules(VersioningRules):
@@ -27,6 +27,19 @@ class BranchRules(VersioningRules):
         if isinstance(op, DeleteBranch) and op.name == self.model.c:
             return  # B10: machines never delete the branch this session has checked out
         self.run(op)
+
+    @rule(data=st.data(), name=strategies.branch_names(), conflict=st.booleans())
+    def change_on_a_branch_then_merge(self, data: st.DataObject, name: str, conflict: bool) -> None:
+        """The git workflow: branch off, change things there (and maybe on the parent too), merge back (M2–M5)."""
+        parent = self.model.c
+        self.run(CreateBranch(name, parent))
+        self.run(CheckoutBranch(name))
+        for _ in range(data.draw(st.integers(1, 3), label="changes")):
+            self.run(data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl"))
+        self.run(CheckoutBranch(parent))
+        if conflict:
+            self.run(data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl on parent"))
+        self.run(MergeBranches(name, parent, "Merge branch"))
 
     @rule(data=st.data())
     def commit(self, data: st.DataObject) -> None:

@@ -16,7 +16,15 @@ from hypothesis.stateful import rule
 
 from pggit_model import strategies
 from pggit_model.machines.versioning import VersioningRules
-from pggit_model.ops import SetSearchPath
+from pggit_model.model.catalog import Table
+from pggit_model.ops import (
+    ComputeDdlHash,
+    ComputeTableComponentHashes,
+    DetectChangesByHash,
+    ExportSchemaHashes,
+    SetSearchPath,
+    UpdateAllHashes,
+)
 
 # Quoted identifiers and string literals are kept verbatim; everything between them may be respelled.
 _QUOTED = re.compile(r"(\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*')")
@@ -58,6 +66,28 @@ class HashesMachine(VersioningRules):
     def hash_call(self, data: st.DataObject) -> None:
         """compute_ddl_hash, component hashes, update_all_hashes, detect_changes_by_hash, export (H1–H7)."""
         self.run(data.draw(strategies.call_ops(self.model, self.schema), label="call"))
+
+    @rule(data=st.data())
+    def hashes_around_ddl(self, data: st.DataObject) -> None:
+        """H2/H4: hash every table, change something, hash again: each hash moves with its own component only."""
+        self._hash_tables()
+        self.run(data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl"))
+        self._hash_tables()
+
+    @rule(data=st.data())
+    def baseline_then_ddl(self, data: st.DataObject) -> None:
+        """H5–H7: after update_all_hashes nothing reports changed; after a DDL exactly what it changed does."""
+        self.run(UpdateAllHashes())
+        self.run(DetectChangesByHash())
+        self.run(data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl"))
+        self.run(DetectChangesByHash())
+        self.run(ExportSchemaHashes(self.schema))
+
+    def _hash_tables(self) -> None:
+        for name in sorted(n for (s, n), r in self.model.db.catalog.relations.items()
+                           if s == self.schema and isinstance(r, Table)):
+            self.run(ComputeDdlHash("TABLE", self.schema, name))
+            self.run(ComputeTableComponentHashes(self.schema, name))
 
     @rule(path=st.sampled_from(["own", "own+public", "catalog+own"]))
     def set_search_path(self, path: str) -> None:
