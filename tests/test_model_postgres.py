@@ -127,6 +127,15 @@ CASES: list[tuple[str, list[Op], Op, str, dict[str, list[str]] | None]] = [
                                           CreateView(S, "v1", "t", ("r",))],
      _alter("t", AlterColumnType("r", "text[]")), "42804", None),
     ("type-same-type", [_t("t", "id")], _alter("t", AlterColumnType("id", "integer")), "ok", None),
+    # DROP COLUMN takes a foreign key on that column with it, so the unique index it used can go too
+    ("drop-column-with-self-fk-and-unique-index",
+     [_t("t", "a"), CreateIndex(S, "ui", "t", ("a",), unique=True),
+      _alter("t", AddConstraint(ForeignKey("fk", ("a",), S, "t", ("a",))))],
+     _alter("t", DropColumn("a")), "ok", {"t": []}),
+    ("drop-referenced-column-keeps-fk-from-other-column",
+     [_t("t", "a", "b"), CreateIndex(S, "ui", "t", ("b",), unique=True),
+      _alter("t", AddConstraint(ForeignKey("fk", ("a",), S, "t", ("b",))))],
+     _alter("t", DropColumn("b")), "2BP01", None),
     ("set-not-null-and-drop-column", [_t("t", "a", "b")],
      _alter("t", SetNotNull("a"), DropColumn("b")), "ok", {"t": []}),
     ("set-default-and-add-check", [_t("t", "a", "b")],
@@ -189,3 +198,34 @@ def test_postgresql_agrees_with_every_case(pggit_conn: psycopg.Connection) -> No
             if [r[0] for r in rows] != names:
                 problems.append(f"{case_id}: constraints of {table} are {[r[0] for r in rows]}, expected {names}")
     assert problems == []
+
+
+def _on_branches(*ops: Op) -> Any:
+    state = initial_state(schemas=(S,), search_path=(S,))
+    exp = None
+    for o in ops:
+        state, exp = step(state, o)
+    return state, exp
+
+
+def test_b9_a_column_without_a_row_on_c_cannot_be_commented_or_altered() -> None:
+    """B9: COMMENT ON COLUMN / ALTER COLUMN of a column added on another branch is unspecified, even when
+    it changes nothing in the catalog."""
+    from pggit_model.ops import CheckoutBranch, CommentOnColumn, CreateBranch
+    setup = (_t("t3"), CreateBranch("h0", "main"), CheckoutBranch("h0"),
+             _alter("t3", AddColumn(Column("b", "text"))), CheckoutBranch("main"))
+    for op in (CommentOnColumn(S, "t3", "b", None), _alter("t3", DropNotNull("b")),
+               CommentOnColumn(S, "t3", "b", "x")):
+        assert _on_branches(*setup, op)[1].is_unspecified, op
+
+
+def test_v9a_a_statement_that_changes_nothing_records_nothing_despite_stale_rows() -> None:
+    """V9a/V13/V15: SET NOT NULL on a NOT NULL column records nothing on c, even though an index with an
+    active row on c was dropped on another branch (PostgreSQL drops nothing in this statement)."""
+    from pggit_model.ops import CheckoutBranch, CreateBranch
+    state, exp = _on_branches(_t("t1", "id", cons=(PrimaryKey(("id",)),)), CreateBranch("b1", "main"),
+                              CheckoutBranch("b1"), _alter("t1", DropConstraint("t1_pkey")), CheckoutBranch("main"))
+    after, exp = step(state, _alter("t1", SetNotNull("id")))
+    assert exp.kind == "ok"
+    assert after.db.rows == state.db.rows and after.db.history == state.db.history
+    assert after.db.rows[("INDEX", S, "t1_pkey", "main")].active

@@ -116,6 +116,7 @@ class Applied:
     altered: tuple[tuple[str, str], ...] = ()  # tables whose V9a structure may have changed
     replaced: tuple[ObjKey, ...] = ()  # CREATE OR REPLACE of an existing view or function (V12)
     rule: str = "V10"
+    touched: tuple[ObjKey, ...] = ()  # existing COLUMNs a subcommand or COMMENT targets (B9: need a row on c)
 
 
 @frozen
@@ -214,6 +215,7 @@ class _Work:
         self.dropped: list[ObjKey] = []
         self.altered: list[tuple[str, str]] = []
         self.replaced: list[ObjKey] = []
+        self.touched: list[ObjKey] = []
 
     def rel(self, schema: str, name: str) -> Relation | None:
         key = (schema, name)
@@ -255,7 +257,7 @@ class _Work:
                 [(k, v) for k, v in self.funcs.items() if v is not None])
         cat = evolve(self.base, relations=rels, functions=funcs)
         return Applied(cat, tuple(self.created), tuple(self.dropped), tuple(self.altered), tuple(self.replaced),
-                       rule)
+                       rule, tuple(self.touched))
 
     # dependency walking
 
@@ -591,12 +593,15 @@ def _action(w: _Work, s: str, tname: str, t: Table, a: ddl.Action, pending: list
         # indexes and constraints that involve the column go with it, without CASCADE
         cons = [k for k in t.constraints if col_name in k.columns]
         t = _drop_constraints(w, s, tname, t, cons, a.cascade)
+        w.put(s, tname, t)  # a foreign key dropped with the column no longer holds its unique index
         for i in t.indexes:
             idx = w.rel(s, i)
             if isinstance(idx, Index) and col_name in idx.columns:
                 t = _drop_index(w, s, tname, t, i, a.cascade)
+                w.put(s, tname, t)
         w.dropped.append(("COLUMN", s, f"{tname}.{col_name}"))
         return evolve(t, columns=tuple(c for c in t.columns if c.name != col_name))
+    w.touched.append(("COLUMN", s, f"{tname}.{col_name}"))
     if isinstance(a, ddl.AlterColumnType):
         # PostgreSQL 15: the cast (prep phase), then the default's cast, then the dependants; a TYPE to the
         # same type is not skipped, so a view on the column still refuses it (0A000)
@@ -829,6 +834,7 @@ def _comment_table(w: _Work, op: ddl.CommentOnTable) -> str:
 
 def _comment_column(w: _Work, op: ddl.CommentOnColumn) -> str:
     t = _comment_target(w, op.schema, op.table, op.column)
+    w.touched.append(("COLUMN", op.schema, f"{op.table}.{op.column}"))
     w.put(op.schema, op.table, _set_col(t, op.column, comment=op.text or None))
     w.touch(op.schema, op.table)
     return "V10m"

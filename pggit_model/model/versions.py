@@ -129,6 +129,10 @@ def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
     dropped = [k for k in applied.dropped if _tracked(k)]
     gone_or_new = {(k[1], k[2]) for k in (*created, *dropped) if k[0] == "TABLE"}
     # check every altered object first, so a B9 case leaves nothing half-recorded
+    for key in applied.touched:  # B9: a column a subcommand or COMMENT targets needs an active row on c
+        row = book.row((*key, branch))
+        if _tracked(key) and (row is None or not row.active):
+            raise B9Violation(f"column {key[1]}.{key[2]} is altered or commented but has no active row on {branch!r}")
     altered = []
     for schema, table in applied.altered:
         if (schema, table) in gone_or_new or not tracked_schema(schema):
