@@ -81,7 +81,8 @@ def run(args: argparse.Namespace, extra: Sequence[str]) -> int:
         print(f"PROBLEM: no machines directory at {machines}; run from a pggit-model checkout or pass --machines DIR",
               file=sys.stderr)
         return 2
-    argv = [str(machines), f"--hypothesis-profile={args.profile}", "-p", "pggit_model.pytest_plugin"]
+    # The plugin comes by its entry point; hypothesis is imported already, which pytest would warn about.
+    argv = [str(machines), f"--hypothesis-profile={args.profile}", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     for opt in ("pg_dsn", "pg_bindir", "pggit_source"):
         if getattr(args, opt):
             argv.append(f"--{opt.replace('_', '-')}={getattr(args, opt)}")

@@ -31,7 +31,10 @@ from .known import Registry
 from .ops import Op
 
 #: Rules the whole-state invariant checks after every step (besides the rules of each op's Expected).
-INVARIANT_RULES = ("O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8", "O9", "V6", "V8", "C8", "X3", "B8")
+INVARIANT_RULES = ("O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8", "O9", "V1", "V2", "V5", "V6", "V7", "V8", "V11",
+                   "V13", "V14", "B1", "B7", "B8", "C8", "X3", "I5", "I6")
+#: Rules the install itself exercises: run from sql/ with \i (I1), errors counted, not fatal (I3), I4 lookups.
+INSTALL_RULES = ("I1", "I3", "I4", "I7")
 
 
 class Harness:
@@ -46,6 +49,7 @@ class Harness:
         self.run_id = run_id or uuid.uuid4().hex[:6]  # names the machines' schema; fixed only by tests
         self.missing = frozenset(template.report.missing)
         self.stats.missing_functions.update({sig: CONTRACT_FUNCTIONS[sig] for sig in template.report.missing})
+        self.stats.rules.update(INSTALL_RULES)
         self._rollback: RollbackIsolation | None = None
         self._clones: ClonePool | None = None
         self.last_machine: PgGitMachine | None = None
