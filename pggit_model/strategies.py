@@ -22,7 +22,7 @@ from pggit_model.model import State, step
 from pggit_model.model.catalog import Applied, Index, Table, View, apply_ddl, table_shape
 from pggit_model.ops.base import MAX_IDENTIFIER_BYTES, identifier_problem
 from pggit_model.ops.ddl import default_problem
-from pggit_model.ops.types import category
+from pggit_model.ops.types import assignment_cast, category
 
 # --- identifiers and values --------------------------------------------------------------------------
 
@@ -264,7 +264,13 @@ def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
                 if kind == "drop":
                     acts.append(ops.DropColumn(col_name, draw(st.booleans()), draw(st.booleans())))
                 elif kind == "type":
-                    acts.append(ops.AlterColumnType(col_name, draw(column_types())))
+                    found = t.col(col_name)
+                    castable = [ty for ty in COLUMN_TYPES if found is not None and ty != found.type
+                                and assignment_cast(found.type, ty)]
+                    # mostly a type PostgreSQL can cast to, so V10g changes happen often enough to be checked
+                    use_cast = len(castable) > 0 and draw(st.booleans())
+                    target = draw(st.sampled_from(castable)) if use_cast else draw(column_types())
+                    acts.append(ops.AlterColumnType(col_name, target))
                 elif kind == "setnn":
                     acts.append(ops.SetNotNull(col_name))
                 elif kind == "dropnn":
