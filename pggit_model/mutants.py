@@ -99,7 +99,7 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "                          pggit._resolve_object(p_object_name, false)) AS id) r\n    JOIN pggit.objects o",
            why="get_version answers for a dropped object"),
     Mutant("checkout-ignored", "B6", BR,
-           "PERFORM set_config('pggit.current_branch', p_branch_name, false);",
+           "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, false);",
            "PERFORM 1;",
            machine="BranchesCommitsMachine", why="checkout_branch answers but does not switch"),
     Mutant("branch-name-any-character", "B3", BR,
@@ -184,8 +184,8 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            machine="BranchesCommitsMachine", why="merge_branches(S, S) is not rejected"),
     # -- transactions (X) -------------------------------------------------------------------------------
     Mutant("checkout-lost-at-commit", "B6", BR,
-           "PERFORM set_config('pggit.current_branch', p_branch_name, false);",
-           "PERFORM set_config('pggit.current_branch', p_branch_name, true);",
+           "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, false);",
+           "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, true);",
            machine="FaultsMachine", why="checkout only lasts until the end of the transaction (B6, X1)"),
 )
 

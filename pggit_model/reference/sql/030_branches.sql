@@ -12,7 +12,7 @@ DECLARE
     v_id int;
 BEGIN
     -- B3: name rules
-    IF p_branch_name IS NULL OR p_branch_name = '' THEN
+    IF coalesce(p_branch_name, '') = '' THEN
         PERFORM pggit._reject('22023', 'branch name must not be NULL or empty');
     END IF;
     IF length(p_branch_name) > 255 THEN
@@ -61,7 +61,7 @@ LANGUAGE plpgsql
 AS $$
 BEGIN
     PERFORM pggit._active_branch(p_branch_name, false);
-    PERFORM set_config('pggit.current_branch', p_branch_name, false);
+    PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, false);
     RETURN format('Switched to branch %s', p_branch_name);
 END $$;
 
@@ -74,7 +74,7 @@ AS $$
 DECLARE
     b pggit.branches;
 BEGIN
-    IF p_branch_name IS NULL OR p_branch_name = '' THEN
+    IF coalesce(p_branch_name, '') = '' THEN
         PERFORM pggit._reject('22023', 'branch name must not be NULL or empty');
     END IF;
     IF p_branch_name = 'main' THEN
