@@ -10,6 +10,7 @@ import pytest
 from pggit_model import cluster
 from pggit_model.errors import NotAPggitCheckout
 from pggit_model.install import CONTRACT_FUNCTIONS, check_source, install, parse_log
+from pggit_model.isolation import Template
 
 Server = cluster.ThrowawayCluster | cluster.ExternalServer
 
@@ -124,3 +125,12 @@ def test_parse_log_attributes_statements_to_files() -> None:
     assert (reports["a.sql"].ok, reports["a.sql"].errors, reports["a.sql"].first_error) == (2, 1, "line 3: boom")
     assert (reports["b.sql"].ok, reports["b.sql"].errors) == (1, 0)
     assert reports["c.sql"].errors == 1
+
+
+@pytest.mark.server
+def test_i7_backend_lives_in_a_database_of_its_own(pggit_server: Server, pggit_template: Template) -> None:
+    """I7: the backend is installed into the session's template database only; no other database gets schema pggit."""
+    with cluster.connect(pggit_server.conninfo(pggit_template.dbname)) as conn:
+        assert conn.execute("SELECT to_regnamespace('pggit') IS NOT NULL").fetchone() == (True,)
+    with cluster.connect(pggit_server.conninfo("postgres")) as conn:
+        assert conn.execute("SELECT to_regnamespace('pggit') IS NOT NULL").fetchone() == (False,)
