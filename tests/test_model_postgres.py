@@ -229,3 +229,32 @@ def test_v9a_a_statement_that_changes_nothing_records_nothing_despite_stale_rows
     assert exp.kind == "ok"
     assert after.db.rows == state.db.rows and after.db.history == state.db.history
     assert after.db.rows[("INDEX", S, "t1_pkey", "main")].active
+
+
+def test_h3_set_default_null_is_a_stored_default_only_for_types_with_a_modifier() -> None:
+    """H3/V10: `SET DEFAULT NULL` stores `NULL::character varying` for varchar(3) (pg_get_expr shows it, so
+    the table's hash class changes) but records no change (DEFAULT NULL counts as no default); for integer
+    PostgreSQL stores nothing and the hash class stays."""
+    from pggit_model.ops import ComputeDdlHash
+    state = initial_state(schemas=(S,), search_path=(S,))
+    state, _ = step(state, CreateTable(S, "t1", (Column("a", "character varying(3)"), Column("b", "integer"))))
+    before = step(state, ComputeDdlHash("TABLE", S, "t1"))[1].value
+    for col, same in (("b", True), ("a", False)):
+        after_state, exp = step(state, _alter("t1", SetDefault(col, None)))
+        assert exp.kind == "ok"
+        assert after_state.db.history == state.db.history  # no V10j change
+        assert (step(after_state, ComputeDdlHash("TABLE", S, "t1"))[1].value == before) is same
+
+
+@pytest.mark.server
+def test_postgresql_stores_default_null_only_with_a_type_modifier(pggit_conn: psycopg.Connection) -> None:
+    """The catalog fact behind the test above, on a real PostgreSQL."""
+    pggit_conn.execute(f"DROP SCHEMA IF EXISTS {S} CASCADE")
+    pggit_conn.execute(f"CREATE SCHEMA {S}")
+    pggit_conn.execute(CreateTable(S, "t1", (Column("a", "character varying(3)"), Column("b", "integer"))).to_sql())
+    pggit_conn.execute(_alter("t1", SetDefault("a", None), SetDefault("b", None)).to_sql())
+    rows = pggit_conn.execute(
+        "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
+        "ON a.attrelid = d.adrelid AND a.attnum = d.adnum JOIN pg_class c ON c.oid = d.adrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = 't1'", [S]).fetchall()
+    assert rows == [("a", "NULL::character varying")]

@@ -162,6 +162,13 @@ def default_expr(value: ddl.Default, col_type: str) -> DefaultExpr | None:
     return ("str", value, base_type(col_type))
 
 
+def null_default(col_type: str) -> DefaultExpr | None:
+    """`SET DEFAULT NULL`: PostgreSQL stores `NULL::<type>` for a type with a modifier (varchar(n),
+    numeric(p,s), timestamp(p)), which pg_get_expr shows and H3 hashes; for other types nothing is stored.
+    V10 counts it as no default either way (`table_shape` drops it)."""
+    return ("null", base_type(col_type)) if "(" in col_type else None
+
+
 def _literal_type(d: DefaultExpr) -> str:
     return {"int": "integer", "bool": "boolean"}.get(d[0]) or str(d[-1])
 
@@ -649,7 +656,7 @@ def _action(w: _Work, s: str, tname: str, t: Table, a: ddl.Action, pending: list
         raise _reject("42804", f"column {col_name!r} is of type {col.type} but default expression is boolean")
     if isinstance(v, int) and not isinstance(v, bool) and cat not in ("int", "numeric", "float", "string"):
         raise _reject("42804", f"column {col_name!r} is of type {col.type} but default expression is integer")
-    return _set_col(t, col_name, default=default_expr(v, col.type))
+    return _set_col(t, col_name, default=null_default(col.type) if v is None else default_expr(v, col.type))
 
 
 def _set_col(t: Table, name: str, **changes: Any) -> Table:
@@ -861,7 +868,11 @@ def table_shape(catalog: Catalog, schema: str, name: str) -> tuple[Any, ...] | N
         idx = catalog.rel(schema, i)
         if isinstance(idx, Index) and idx.constraint is None:
             plain.append((i, idx.columns, idx.unique))
-    return (t.columns, frozenset(t.constraints), frozenset(plain), t.comment)
+    cols = t.columns
+    if any(c.default is not None and c.default[0] == "null" for c in cols):  # V10: DEFAULT NULL is no default
+        cols = tuple(evolve(c, default=None) if c.default is not None and c.default[0] == "null" else c
+                     for c in cols)
+    return (cols, frozenset(t.constraints), frozenset(plain), t.comment)
 
 
 def structure(catalog: Catalog, key: ObjKey) -> Any:
