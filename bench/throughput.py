@@ -50,7 +50,8 @@ def main() -> None:
         template = Template(server, args.pggit_source, psql=psql)
         try:
             stats = RunStats()
-            harness = Harness(template, Path(tempfile.mkdtemp(prefix="pggit-model-bench-")), stats=stats)
+            results = tempfile.TemporaryDirectory(prefix="pggit-bench-")  # failures, if any, are not kept
+            harness = Harness(template, Path(results.name), stats=stats)
             run_settings = settings(settings.get_profile("smoke"), max_examples=args.examples,
                                     stateful_step_count=args.steps, database=None, derandomize=True)
             harness.rollback.reset()  # open the isolation before timing
@@ -73,6 +74,7 @@ def main() -> None:
                         bare_steps += 1
             bare_s = time.perf_counter() - t0
             bare.close()
+            results.cleanup()
         finally:
             template.close()
     checked_rate = checked_steps / checked_s
