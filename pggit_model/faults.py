@@ -83,7 +83,13 @@ def strike(driver: Driver, fault: Fault, other: psycopg.Connection) -> Completio
     timer: threading.Timer | None = None
     if fault.kind_of_fault == "lock_timeout":
         other.execute("BEGIN")
-        other.execute("LOCK TABLE pggit.history IN EXCLUSIVE MODE")  # pgGit's next history row must wait
+        try:
+            # pgGit's next history row must wait. NOWAIT: if our own open transaction already wrote history, the
+            # lock is not to be had — then there is nothing to strike with, and the op is not run.
+            other.execute("LOCK TABLE pggit.history IN EXCLUSIVE MODE NOWAIT")
+        except psycopg.errors.LockNotAvailable:
+            other.execute("ROLLBACK")
+            return None
     elif fault.kind_of_fault == "cancel":
         timer = threading.Timer(TIMEOUT_MS / 1000, lambda: other.execute("SELECT pg_cancel_backend(%s)", [pid]))
         timer.start()
