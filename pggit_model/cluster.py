@@ -184,8 +184,11 @@ def sweep_stale(tmp_root: str | None = None) -> list[Path]:
             owner_pid = int(info["pid"])
         except (OSError, ValueError, KeyError):
             # Not ours or half-created: only sweep directories old enough not to be starting now.
-            if time.time() - d.stat().st_mtime < 600:
-                continue
+            try:
+                if time.time() - d.stat().st_mtime < 600:
+                    continue
+            except FileNotFoundError:
+                continue  # another run's sweep got there first
             owner_pid = -1
         if owner_pid > 0 and _pid_alive(owner_pid):
             continue
