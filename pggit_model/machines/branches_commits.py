@@ -41,6 +41,15 @@ class BranchRules(VersioningRules):
             self.run(data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl on parent"))
         self.run(MergeBranches(name, parent, "Merge branch"))
 
+    @rule(name=strategies.branch_names(), force=st.booleans())
+    def delete_main_from_another_branch(self, name: str, force: bool) -> None:
+        """B10: main cannot be deleted, even with force — asked from a session on another branch (B10 scope)."""
+        self.run(CreateBranch(name, self.model.c))
+        self.run(CheckoutBranch(name))
+        if self.model.c != "main":
+            self.run(DeleteBranch("main", force))
+            self.run(CheckoutBranch("main"))
+
     @rule(data=st.data())
     def commit(self, data: st.DataObject) -> None:
         """create_commit / commit_changes with awkward text, custom ids and bad branches (C1–C7)."""
