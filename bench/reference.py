@@ -34,13 +34,12 @@ def main() -> None:
     ap.add_argument("--pg-dsn")
     args = ap.parse_args()
     with cluster.server_session(args.pg_dsn) as server:
-        psql = server.binaries.tool("psql") if isinstance(server, cluster.ThrowawayCluster) else "psql"
         bare, ref = cluster.new_dbname("bare"), cluster.new_dbname("ref")
         cluster.create_database(server, bare)
         cluster.create_database(server, ref)
         try:
             t0 = time.perf_counter()
-            report = install(server.conninfo(ref), psql=psql, env=getattr(server, "psql_env", dict)())
+            report = install(server.conninfo(ref), psql=server.psql, env=getattr(server, "psql_env", dict)())
             install_s = time.perf_counter() - t0
             assert report.error_count == 0 and not report.missing, report.summary()
 

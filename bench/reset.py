@@ -29,8 +29,7 @@ def main() -> None:
     ap.add_argument("--pg-dsn")
     args = ap.parse_args()
     with cluster.server_session(args.pg_dsn) as server:
-        psql = server.binaries.tool("psql") if isinstance(server, cluster.ThrowawayCluster) else "psql"
-        template = Template(server, args.pggit_source, psql=psql)
+        template = Template(server, args.pggit_source)
         try:
             iso = RollbackIsolation(template)
             rollback_ms = []

@@ -46,8 +46,7 @@ def main() -> None:
     args = ap.parse_args()
     profiles.register()
     with cluster.server_session() as server:
-        psql = server.binaries.tool("psql") if isinstance(server, cluster.ThrowawayCluster) else "psql"
-        template = Template(server, args.pggit_source, psql=psql)
+        template = Template(server, args.pggit_source)
         try:
             stats = RunStats()
             results = tempfile.TemporaryDirectory(prefix="pggit-bench-")  # failures, if any, are not kept

@@ -47,8 +47,7 @@ def doctor(args: argparse.Namespace, out: TextIO | None = None) -> int:
         server = start_server(args.pg_dsn, args.pg_bindir)
         where = f"at {server.root}" if isinstance(server, ThrowawayCluster) else "reached"
         say(f"server: PostgreSQL {server.version} {where} in {time.monotonic() - t0:.2f} s")
-        psql = server.binaries.tool("psql") if isinstance(server, ThrowawayCluster) else "psql"
-        template = Template(server, args.pggit_source, psql=psql)
+        template = Template(server, args.pggit_source)
         say("backend: " + template.report.summary())
     except PggitModelError as e:
         say(f"PROBLEM: {e}")

@@ -139,6 +139,9 @@ class Server(Protocol):
 
     version: str
 
+    @property
+    def psql(self) -> str: ...
+
     def conninfo(self, dbname: str) -> str: ...
 
     def close(self) -> None: ...
@@ -369,12 +372,18 @@ class ThrowawayCluster:
     def psql_env(self) -> dict[str, str]:
         return {"PGHOST": str(self.socket_dir), "PGUSER": "postgres"}
 
+    @property
+    def psql(self) -> str:
+        """The psql of the same PostgreSQL as the server (the installer drives it)."""
+        return self.binaries.tool("psql")
+
 
 class ExternalServer:
     """An existing server reached by DSN: the harness only creates/drops databases named DB_PREFIX*."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, bindir: str | None = None) -> None:
         self.dsn = dsn
+        self._bindir = bindir
         try:
             with connect(dsn, timeouts=False) as conn:
                 row = conn.execute("SHOW server_version").fetchone()
@@ -403,6 +412,14 @@ class ExternalServer:
     def psql_env(self) -> dict[str, str]:
         return {}
 
+    @property
+    def psql(self) -> str:
+        """psql from the local PostgreSQL binaries if there are any, else the one on PATH."""
+        try:
+            return find_binaries(self._bindir).tool("psql")
+        except PostgresNotFound:
+            return "psql"
+
     def close(self) -> None:
         pass
 
@@ -411,7 +428,7 @@ def start_server(dsn: str | None = None, bindir: str | None = None) -> Throwaway
     """The server the harness uses: ``dsn`` (or env PGGIT_MODEL_DSN) if given, else a throwaway cluster."""
     dsn = dsn or os.environ.get("PGGIT_MODEL_DSN")
     if dsn:
-        return ExternalServer(dsn)
+        return ExternalServer(dsn, bindir)
     return ThrowawayCluster(find_binaries(bindir)).start()
 
 

@@ -27,13 +27,13 @@ from .install import InstallReport, install
 class Template:
     """The session's template database: created once, the backend installed into it."""
 
-    def __init__(self, server: Server, source: str | Path | None = None, psql: str = "psql") -> None:
+    def __init__(self, server: Server, source: str | Path | None = None, psql: str | None = None) -> None:
         self.server = server
         self.dbname = new_dbname("tpl")
         create_database(server, self.dbname)
         try:
             self.report: InstallReport = install(
-                server.conninfo(self.dbname), source, psql=psql, env=getattr(server, "psql_env", dict)()
+                server.conninfo(self.dbname), source, psql=psql or server.psql, env=getattr(server, "psql_env", dict)()
             )
         except BaseException:
             self.close()

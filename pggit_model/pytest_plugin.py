@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from . import known, profiles, replay
-from .cluster import ExternalServer, ThrowawayCluster, connect, drop_database, find_binaries, start_server
+from .cluster import ExternalServer, ThrowawayCluster, connect, drop_database, start_server
 from .driver import STATS
 from .errors import InvalidProfile, NotAPggitCheckout, PggitModelError
 from .install import check_source
@@ -116,14 +116,6 @@ def pggit_server(pytestconfig: pytest.Config) -> Iterator[ThrowawayCluster | Ext
         server.close()
 
 
-def _psql(server: ThrowawayCluster | ExternalServer, bindir: str | None) -> str:
-    if isinstance(server, ThrowawayCluster):
-        return server.binaries.tool("psql")
-    try:
-        return find_binaries(bindir).tool("psql")
-    except PggitModelError:
-        return "psql"
-
 
 @pytest.fixture(scope="session")
 def pggit_template(
@@ -131,10 +123,7 @@ def pggit_template(
 ) -> Iterator[Template]:
     """The session's template database with the backend (reference, or --pggit-source) installed."""
     try:
-        template = Template(
-            pggit_server, pytestconfig.getoption("--pggit-source"),
-            psql=_psql(pggit_server, pytestconfig.getoption("--pg-bindir")),
-        )
+        template = Template(pggit_server, pytestconfig.getoption("--pggit-source"))
     except PggitModelError as e:
         _fail_session(e)
         raise

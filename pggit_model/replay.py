@@ -31,7 +31,7 @@ from psycopg import sql
 from . import known
 from . import ops as ops_module
 from .client import Client
-from .cluster import ExternalServer, ThrowawayCluster, connect, find_binaries
+from .cluster import ExternalServer, ThrowawayCluster, connect
 from .divergences import Divergence, rule_family
 from .driver import Driver, RunStats
 from .errors import InvalidProfile, MalformedReplay, PggitModelError, UnsupportedStatement
@@ -519,14 +519,6 @@ class ReplayResult:
         return "\n".join(lines)
 
 
-def _psql(server: ThrowawayCluster | ExternalServer) -> str:
-    if isinstance(server, ThrowawayCluster):
-        return server.binaries.tool("psql")
-    try:
-        return find_binaries(None).tool("psql")
-    except PggitModelError:
-        return "psql"
-
 
 def check_backend(run: Run, source: str | Path | None, *, reference: bool = False) -> tuple[str | None, list[str]]:
     """Which backend to install for ``run`` (None = the reference), and warnings about a different one.
@@ -571,7 +563,7 @@ def replay(run: Run, server: ThrowawayCluster | ExternalServer, source: str | Pa
     chosen, warnings = check_backend(run, source, reference=reference)
     if strict and warnings:
         raise MalformedReplay(f"{run.path or 'the run'}: {warnings[0]}")
-    template = Template(server, chosen, psql=_psql(server))
+    template = Template(server, chosen)
     try:
         backend = f"{template.report.backend} {template.report.source} (sha256 {template.report.digest[:12]})"
         got, steps, text, op = _drive(run, template)

@@ -23,10 +23,6 @@ def empty_db(pggit_server: Server) -> Iterator[str]:
     cluster.drop_database(pggit_server, name)
 
 
-def _psql(server: Server) -> str:
-    return server.binaries.tool("psql") if isinstance(server, cluster.ThrowawayCluster) else "psql"
-
-
 PARTS = {
     "000_schema.sql": """
         CREATE SCHEMA pggit;
@@ -52,7 +48,7 @@ def test_i3_module_errors_do_not_abort_and_are_reported(
 ) -> None:
     """I3: an erroring part is counted per file with its first error, and the install goes on past it."""
     root = make_checkout(PARTS)
-    report = install(empty_db, root, psql=_psql(pggit_server), env=pggit_server.psql_env())
+    report = install(empty_db, root, psql=pggit_server.psql, env=pggit_server.psql_env())
     files = {f.path: f for f in report.files}
     assert files["000_schema.sql"].errors == 0 and files["000_schema.sql"].ok == 3
     broken = files["001_broken.sql"]
@@ -70,7 +66,7 @@ def test_i4_missing_contract_functions_are_listed_with_the_rules_they_block(
     pggit_server: Server, empty_db: str, make_checkout: Callable[..., Path]
 ) -> None:
     """I4: each contract signature is looked up; the missing ones are reported with their rule ids."""
-    report = install(empty_db, make_checkout(PARTS), psql=_psql(pggit_server), env=pggit_server.psql_env())
+    report = install(empty_db, make_checkout(PARTS), psql=pggit_server.psql, env=pggit_server.psql_env())
     assert set(report.present) == {"pggit.generate_trinity_id()", "pggit.checkout_branch(text)"}
     assert set(report.present) | set(report.missing) == set(CONTRACT_FUNCTIONS)
     assert "T3" not in report.blocked_rules and "C7" in report.blocked_rules and "B3" in report.blocked_rules
@@ -86,7 +82,7 @@ def test_i1_nested_includes_resolve_like_psql(
         {"a.sql": "CREATE TABLE public.a (i int);\n\\i b.sql\n", "b.sql": "CREATE TABLE public.b (i int);\n"},
         install="\\i a.sql\n",
     )
-    report = install(empty_db, root, psql=_psql(pggit_server), env=pggit_server.psql_env())
+    report = install(empty_db, root, psql=pggit_server.psql, env=pggit_server.psql_env())
     assert report.error_count == 0
     with cluster.connect(empty_db) as conn:
         assert conn.execute("SELECT to_regclass('public.b') IS NOT NULL").fetchone() == (True,)

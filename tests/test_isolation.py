@@ -19,8 +19,7 @@ def small_template(pggit_server: Server, make_checkout: Callable[..., Path]) -> 
     root = make_checkout({"000.sql": "CREATE SCHEMA pggit; CREATE TABLE pggit.marker (v text); "
                                      "INSERT INTO pggit.marker VALUES ('installed'); "
                                      "CREATE SEQUENCE pggit.ids; SELECT nextval('pggit.ids');"})
-    psql = pggit_server.binaries.tool("psql") if isinstance(pggit_server, cluster.ThrowawayCluster) else "psql"
-    t = Template(pggit_server, root, psql=psql)
+    t = Template(pggit_server, root)
     yield t
     t.close()
 

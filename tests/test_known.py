@@ -67,8 +67,7 @@ def test_matching_by_rule_family_op_and_regex() -> None:
 
 
 def _run_versioning(server: Server, source: Path, results: Path, registry: known.Registry) -> RunStats:
-    psql = server.binaries.tool("psql") if isinstance(server, cluster.ThrowawayCluster) else "psql"
-    template = Template(server, source, psql=psql)
+    template = Template(server, source)
     stats = RunStats()
     harness = Harness(template, results, stats=stats, known=registry)
     try:

@@ -18,10 +18,6 @@ pytestmark = pytest.mark.server
 Server = cluster.ThrowawayCluster | cluster.ExternalServer
 
 
-def _psql(server: Server) -> str:
-    return server.binaries.tool("psql") if isinstance(server, cluster.ThrowawayCluster) else "psql"
-
-
 #: Caught in seconds by the derandomized smoke run: these run by default. The rest take minutes each (shrinking
 #: against a database) and run with `-m mutants` (tox -e mutants), e.g. before a release or nightly.
 FAST = {"alter-history-missing", "checkout-ignored", "create-index-unrecorded", "trinity-upper-hex"}
@@ -33,7 +29,7 @@ CASES = [pytest.param(m, id=f"{m.rule}-{m.name}", marks=() if m.name in FAST els
 def test_smoke_profile_catches_planted_fault(mutant: Mutant, pggit_server: Server, tmp_path: Path) -> None:
     """The smoke profile finds a divergence in a reference backend with one rule broken, and shrinks it."""
     source = mutant.apply(tmp_path / "mutant")
-    template = Template(pggit_server, source, psql=_psql(pggit_server))
+    template = Template(pggit_server, source)
     harness = Harness(template, tmp_path / "results", stats=RunStats())
     machine = getattr(machines, mutant.machine)
     # No example database: a mutant's saved failure must not leak into other runs (or make this pass).

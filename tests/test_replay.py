@@ -230,8 +230,7 @@ def mutant(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run_machine(server: Server, source: Path, results: Path, run_id: str) -> list[Path]:
-    psql = server.binaries.tool("psql") if isinstance(server, cluster.ThrowawayCluster) else "psql"
-    template = Template(server, source, psql=psql)
+    template = Template(server, source)
     harness = Harness(template, results, stats=RunStats(), run_id=run_id)
     try:
         with pytest.raises((AssertionError, ExceptionGroup)) as e:
