@@ -273,10 +273,6 @@ class Client:
             self._history = list((full and full[0]) or [])
         return self._snapshot(doc)
 
-    def forget_history(self) -> None:
-        """Drop the history cache (after reconnecting to another database, for instance)."""
-        self._history = []
-
     def _snapshot(self, doc: Mapping[str, Any]) -> Snapshot:
         objects: dict[RowKey, ObjectRow] = {}
         hashes: dict[RowKey, str | None] = {}

@@ -129,16 +129,3 @@ def _entry(p: Path, n: int, item: Any) -> Known:
         except re.error as e:
             raise BadRegistry(f"{where}: match is not a valid regular expression: {e}") from None
     return Known(**item)
-
-
-def dump_toml(entries: Iterable[Known]) -> str:
-    """Entries as TOML (to start a registry from a run's findings)."""
-    out = []
-    for k in entries:
-        out.append("[[divergence]]")
-        for f in attrs.fields(Known):
-            v = getattr(k, f.name)
-            if v is not None and v != "":
-                out.append(f"{f.name} = {json.dumps(v, ensure_ascii=False)}")
-        out.append("")
-    return "\n".join(out)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -149,11 +148,3 @@ class PgGitMachine(RuleBasedStateMachine):
         with contextlib.suppress(psycopg.Error):
             self._exit.close()
 
-
-@contextlib.contextmanager
-def harness_for(template: Template, results: Path) -> Iterator[Harness]:
-    h = Harness(template, results)
-    try:
-        yield h
-    finally:
-        h.close()
