@@ -100,14 +100,17 @@ def replay_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
         say("pggit-model: pass --pggit-source DIR or --reference, not both", err=True)
         return 2
     run = rp.load_run(args.file)
+    registry = known.load(args.known) if args.known else run.registry
     chosen, warnings = rp.check_backend(run, args.pggit_source, reference=args.reference)
     for w in warnings:
         say(f"warning: {w}", err=True)
     say(f"replaying {run.id} ({run.machine}, {len(run.ops)} steps, recorded: {run.verdict or 'no verdict'}) "
         f"against {'the reference backend' if chosen is None else chosen}")
+    if registry.entries:
+        say(f"exploring past {len(registry.entries)} known divergence(s) ({registry.source})")
     server = start_server(args.pg_dsn, args.pg_bindir)
     try:
-        result = rp.replay(run, server, chosen, reference=chosen is None)
+        result = rp.replay(run, server, chosen, reference=chosen is None, registry=registry)
     finally:
         server.close()
     say(result.summary())
@@ -154,10 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="replay against this pgGit checkout (default: the backend the run was recorded against)")
     rp.add_argument("--reference", action="store_true",
                     help="replay against the bundled reference backend (e.g. a run recorded against pgGit)")
+    rp.add_argument("--known", metavar="FILE",
+                    help="explore past these known divergences (TOML or JSON registry) instead of those recorded "
+                    "with the run")
     t = sub.add_parser("triage", help="one line per distinct recorded divergence: id, rule, op kind, steps, known/new")
     t.add_argument("dir", metavar="DIR", help="results folder (--pggit-results, default .pggit-model/)")
-    t.add_argument("--known", metavar="FILE", help="registry of known divergences: a JSON list of "
-                   '{"id": ..., "status": ...} or {"rule": ..., "match": "message substring", "status": ...}')
+    t.add_argument("--known", metavar="FILE", help="registry of known divergences (TOML or JSON, as for "
+                   "--pggit-known): their failures are marked known/fixed/wontfix instead of new")
     t.add_argument("--examples", default=".hypothesis/examples", metavar="DIR",
                    help="Hypothesis example database to look in (default: .hypothesis/examples)")
     args, extra = parser.parse_known_args(argv)

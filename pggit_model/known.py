@@ -104,10 +104,11 @@ def load(path: str | Path | None) -> Registry:
     items = doc.get("divergence", []) if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise BadRegistry(f"{p}: expected a list of [[divergence]] entries")
-    return Registry(tuple(_entry(p, i, item) for i, item in enumerate(items, 1)), source=str(p))
+    return Registry(tuple(entry(p, i, item) for i, item in enumerate(items, 1)), source=str(p))
 
 
-def _entry(p: Path, n: int, item: Any) -> Known:
+def entry(p: Path | str, n: int, item: Any) -> Known:
+    """The n-th entry of registry ``p``, validated; BadRegistry says what is wrong."""
     where = f"{p}: entry {n}"
     if not isinstance(item, dict):
         raise BadRegistry(f"{where}: expected a table with id, rule, status")

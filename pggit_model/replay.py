@@ -28,7 +28,7 @@ import attrs
 import psycopg
 from psycopg import sql
 
-from . import known
+from . import known as kn
 from . import ops as ops_module
 from .client import Client
 from .cluster import ExternalServer, ThrowawayCluster, connect
@@ -113,7 +113,15 @@ class Run:
     #: pgGit's sequence positions when recorded: rollback does not reset sequences, so a session's later
     #: examples run with ids a fresh install would not hand out; replay starts from the same positions.
     sequences: tuple[tuple[str, int], ...] = ()
+    #: the known divergences the run explored past (--pggit-known): the shrunk example is minimal only with
+    #: them in force, so replay uses them too.
+    known: tuple[kn.Known, ...] = ()
     path: Path | None = attrs.field(default=None, eq=False)
+
+    @property
+    def registry(self) -> kn.Registry:
+        return kn.Registry(self.known, source=f"recorded in {self.path or 'the run'}") if self.known \
+            else kn.EMPTY
 
     @property
     def verdict(self) -> Verdict | None:
@@ -145,7 +153,8 @@ def failure_id(machine: str, rule: str, ops: Sequence[Op], schema: str) -> str:
 def run_from_divergence(d: Divergence, *, machine: str, schema: str, isolation: str = "rollback", seed: Any = None,
                         profile: str | None = None, report: InstallReport | None = None,
                         server_version: str | None = None, ops: Sequence[Op] | None = None,
-                        sequences: Mapping[str, int] | None = None) -> Run:
+                        sequences: Mapping[str, int] | None = None,
+                        registry: kn.Registry = kn.EMPTY) -> Run:
     return Run(
         ops=tuple(ops if ops is not None else getattr(d, "ops", ())), schema=schema, machine=machine,
         isolation=isolation, seed=seed,
@@ -156,6 +165,7 @@ def run_from_divergence(d: Divergence, *, machine: str, schema: str, isolation: 
         observed=None if d.observed is None else str(d.observed),
         recorded_at=datetime.now(UTC).isoformat(timespec="seconds"),
         sequences=tuple(sorted((sequences or {}).items())),
+        known=registry.entries,
     )
 
 
@@ -179,8 +189,13 @@ def run_to_json(run: Run) -> dict[str, Any]:
             "verdict": str(run.verdict) if run.verdict else None,
         },
         "sequences": dict(run.sequences),
+        "known": [_known_json(k) for k in run.known],
         "recorded_at": run.recorded_at,
     }
+
+
+def _known_json(k: kn.Known) -> dict[str, str]:
+    return {f: v for f, v in attrs.asdict(k).items() if v not in (None, "")}
 
 
 # -- recording --------------------------------------------------------------------------------------------
@@ -188,7 +203,8 @@ def run_to_json(run: Run) -> dict[str, Any]:
 def record_failure(results_dir: Path | str, *, machine: str, divergence: Divergence, profile: str | None, seed: Any,
                    report: InstallReport | None, server_version: str | None, schema: str | None = None,
                    isolation: str = "rollback", ops: Sequence[Op] | None = None,
-                   sequences: Mapping[str, int] | None = None) -> Path:
+                   sequences: Mapping[str, int] | None = None,
+                   registry: kn.Registry = kn.EMPTY) -> Path:
     """Write run.json, replay.sql and test_replay_<id>.py for one failure; returns its folder.
 
     ``schema`` defaults to the schema the ops name (machines put everything in one schema of their own).
@@ -196,7 +212,8 @@ def record_failure(results_dir: Path | str, *, machine: str, divergence: Diverge
     op_list = tuple(ops if ops is not None else getattr(divergence, "ops", ()))
     run = run_from_divergence(divergence, machine=machine, schema=schema or guess_schema(op_list) or "public",
                               isolation=isolation, seed=seed, profile=profile, report=report,
-                              server_version=server_version, ops=op_list, sequences=sequences)
+                              server_version=server_version, ops=op_list, sequences=sequences,
+                              registry=registry)
     folder = Path(results_dir) / run.id
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "run.json").write_text(json.dumps(run_to_json(run), indent=2, ensure_ascii=False) + "\n",
@@ -265,10 +282,17 @@ def render_sql(run: Run) -> str:
         "",
     ]
     if run.sequences:
-        out.append("-- pgGit's sequences where the recording session had left them (ROLLBACK does not reset them):")
+        out.append("-- pgGit's sequences where the recording session had left them (ROLLBACK does not reset them);")
+        out.append("-- never moved back: CREATE SCHEMA above may have drawn values already, and they must not repeat.")
         for name, value in run.sequences:
             out.append(f"-- @pggit-model sequence {name}={value}")
-            out.append(f"SELECT setval({sql.Literal(name).as_string(None)}, {value});")
+            out.append(_SETVAL.format(seq=sql.Literal(name).as_string(None), value=value) + ";")
+        out.append("")
+    if run.known:
+        out.append("-- The run explored past these known divergences (--pggit-known); `pggit-model replay` does too,")
+        out.append("-- so steps where they show are not the verdict:")
+        for k in run.known:
+            out.append(f"-- @pggit-model known {json.dumps(_known_json(k), ensure_ascii=False)}")
         out.append("")
     out.append("-- @pggit-model ops")
     state = initial_state(schemas=(run.schema,))
@@ -303,6 +327,11 @@ def render_sql(run: Run) -> str:
     return "\n".join(out)
 
 
+#: Put a sequence where the recording had it, but never back: values drawn since the install (by CREATE SCHEMA's
+#: event triggers, say) are in rows already, and handing them out again would fail with 23505.
+_SETVAL = "setval({seq}::regclass, greatest({value}, pg_sequence_last_value({seq}::regclass)))"
+
+
 def _divergence_comments(run: Run) -> list[str]:
     lines = [_comment(f"divergence: {run.message}")]
     if run.expected is not None:
@@ -326,6 +355,7 @@ Generated by pggit-model; the same ops are in run.json and replay.sql next to th
 
 import pytest
 
+from pggit_model.known import Known  # noqa: F401 (in RECORDED when the run explored past known divergences)
 from pggit_model.ops import *  # noqa: F403
 from pggit_model.replay import Run, replay
 
@@ -335,7 +365,7 @@ OPS = [
 ]
 RECORDED = Run(tuple(OPS), SCHEMA, machine={run.machine!r}, isolation={run.isolation!r}, backend={run.backend!r},
                source={run.source!r}, digest={run.digest!r}, rule={run.rule!r}, step={run.step!r},
-               sequences={run.sequences!r})
+               sequences={run.sequences!r}, known={run.known!r})
 
 
 def test_replay_{run.id}(pggit_server, pytestconfig):
@@ -386,7 +416,17 @@ def _load_json(p: Path, text: str) -> Run:
                server_version=doc.get("postgresql"), rule=div.get("rule"), rules=tuple(div.get("rules") or ()),
                step=div.get("step"), message=div.get("message") or "", expected=div.get("expected"),
                observed=div.get("observed"), recorded_at=doc.get("recorded_at"),
-               sequences=_sequences(p, doc.get("sequences")), path=p)
+               sequences=_sequences(p, doc.get("sequences")),
+               known=tuple(_known_entry(p, i, k) for i, k in enumerate(_list(p, doc.get("known"), "known"), 1)),
+               path=p)
+
+
+def _list(p: Path, value: Any, name: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MalformedReplay(f"{p}: '{name}' must be a list")
+    return value
 
 
 def _sequences(p: Path, value: Any) -> tuple[tuple[str, int], ...]:
@@ -418,6 +458,7 @@ def _load_sql(p: Path, text: str) -> Run:
                      for line in lines)
     schema: str | None = None
     sequences: dict[str, int] = {}
+    known_entries: list[kn.Known] = []
     for line in lines:
         m = _META.match(line)
         if m:
@@ -426,6 +467,8 @@ def _load_sql(p: Path, text: str) -> Run:
                 in_ops = True
             elif words == "end":
                 in_ops = False
+            elif words.startswith("known "):
+                known_entries.append(_known_entry(p, len(known_entries) + 1, words.removeprefix("known ")))
             elif words.startswith("sequence "):
                 name, _, value = words.removeprefix("sequence ").strip().partition("=")
                 if value.strip().isdigit():
@@ -453,7 +496,20 @@ def _load_sql(p: Path, text: str) -> Run:
                source=meta.get("source") or None, digest=meta.get("sha256") or None,
                rule=None if rule in (None, "", "None") else rule,
                step=int(step_text) if step_text and step_text.isdigit() else None,
-               sequences=tuple(sorted(sequences.items())), path=p)
+               sequences=tuple(sorted(sequences.items())), known=tuple(known_entries), path=p)
+
+
+def _known_entry(p: Path, n: int, value: Any) -> kn.Known:
+    """One recorded known divergence (a JSON object in run.json or after '@pggit-model known' in replay.sql)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as e:
+            raise MalformedReplay(f"{p}: known divergence #{n} is not valid JSON: {e.msg}") from None
+    try:
+        return kn.entry(p, n, value)
+    except kn.BadRegistry as e:
+        raise MalformedReplay(f"{p}: recorded {e}") from None
 
 
 def _parse_statements(p: Path, body: str) -> list[Op]:
@@ -554,11 +610,11 @@ def check_backend(run: Run, source: str | Path | None, *, reference: bool = Fals
 
 
 def replay(run: Run, server: ThrowawayCluster | ExternalServer, source: str | Path | None = None, *,
-           reference: bool = False, strict: bool = False) -> ReplayResult:
+           reference: bool = False, strict: bool = False, registry: kn.Registry | None = None) -> ReplayResult:
     """Install the backend in a fresh database, run ``run.ops`` through a Driver and compare the verdict.
 
     ``source=None`` and ``reference=False`` means the recorded backend. ``strict`` turns the backend
-    warnings into MalformedReplay.
+    warnings into MalformedReplay. ``registry`` replaces the known divergences recorded with the run.
     """
     chosen, warnings = check_backend(run, source, reference=reference)
     if strict and warnings:
@@ -566,23 +622,23 @@ def replay(run: Run, server: ThrowawayCluster | ExternalServer, source: str | Pa
     template = Template(server, chosen)
     try:
         backend = f"{template.report.backend} {template.report.source} (sha256 {template.report.digest[:12]})"
-        got, steps, text, op = _drive(run, template)
+        got, steps, text, op = _drive(run, template, run.registry if registry is None else registry)
     finally:
         template.close()
     return ReplayResult(run, got, steps, text, op, tuple(warnings), backend)
 
 
-def _drive(run: Run, template: Template) -> tuple[Verdict | None, int, str | None, Op | None]:
+def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict | None, int, str | None, Op | None]:
     """Run the ops on the template database itself (it is thrown away afterwards), as the machine did."""
     nested = run.isolation == "rollback"
     with connect(template.server.conninfo(template.dbname), autocommit=not nested) as conn:
         with conn.cursor() as cur:
             cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(run.schema)))
             for name, value in run.sequences:
-                cur.execute("SELECT setval(to_regclass(%s), %s) WHERE to_regclass(%s) IS NOT NULL",
-                            (name, value, name))
+                cur.execute(sql.SQL("SELECT " + _SETVAL + " WHERE to_regclass({seq}) IS NOT NULL").format(
+                    seq=sql.Literal(name), value=sql.Literal(value)))
         driver = Driver(Client(conn, run.schema, nested=nested), run.schema, missing=frozenset(template.report.missing),
-                        stats=RunStats(), txn_started=time.time() if nested else None)
+                        stats=RunStats(), txn_started=time.time() if nested else None, known=registry)
         done = 0
         try:
             driver.check_state()
@@ -603,8 +659,8 @@ def _drive(run: Run, template: Template) -> tuple[Verdict | None, int, str | Non
 
 # -- triage -----------------------------------------------------------------------------------------------
 
-def match_known(run: Run, registry: known.Registry) -> known.Known | None:
-    """The registry entry that covers ``run``, if any (the matching itself is ``known.Known.covers``)."""
+def match_known(run: Run, registry: kn.Registry) -> kn.Known | None:
+    """The registry entry that covers ``run``, if any (the matching itself is ``kn.Known.covers``)."""
     op = run.failing_op
     text = f"{run.message}\n{run.expected}\n{run.observed}"
     return registry.lookup(run.rule, run.rules, op.kind if op else None, text, failure=run.id)
@@ -616,7 +672,7 @@ def find_runs(results: Path | str) -> list[Run]:
     return sorted(runs, key=lambda r: (r.recorded_at or "", r.id))
 
 
-def triage_lines(runs: Sequence[Run], registry: known.Registry = known.EMPTY) -> list[str]:
+def triage_lines(runs: Sequence[Run], registry: kn.Registry = kn.EMPTY) -> list[str]:
     """One line per distinct divergence: id, rule, op kind of the failing step, steps, known/new, details."""
     seen: set[str] = set()
     lines = []
@@ -744,7 +800,7 @@ def record_divergences(harness: Any, machine: type, divergences: Sequence[Diverg
                                 report=harness.template.report,
                                 server_version=getattr(harness.template.server, "version", None), schema=schema,
                                     isolation=getattr(machine, "isolation", "rollback"), ops=op_list,
-                                    sequences=sequences)
+                                    sequences=sequences, registry=getattr(harness, "known", kn.EMPTY))
         except Exception as e:
             notes.append(f"could not write the replay files under {harness.results}: {type(e).__name__}: {e}")
             continue

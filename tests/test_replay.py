@@ -203,6 +203,57 @@ def test_triage_prints_one_line_per_distinct_failure_known_or_new(tmp_path: Path
     assert {line.split()[5] for line in out} == {"new", "fixed"}
 
 
+KNOWN = Registry((Known("k-history", rule="V8", match="no history row", note="ALTER writes no history"),
+                  Known("k-fixed", rule="B2", op="create_branch", status="fixed")), source="known.toml")
+
+
+def test_a_run_keeps_the_known_divergences_it_explored_past(tmp_path: Path) -> None:
+    """The registry in force is recorded in run.json and replay.sql and loads back (the shrunk example needs it)."""
+    folder = record_failure(tmp_path, machine="VersioningMachine", divergence=_divergence(),  # type: ignore[arg-type]
+                            profile="smoke", seed=None, report=None, server_version="16.4", registry=KNOWN)
+    for name in ("run.json", "replay.sql"):
+        run = load_run(folder / name)
+        assert run.known == KNOWN.entries, name
+        assert run.registry.match(_divergence()) == KNOWN.entries[0]  # type: ignore[arg-type]
+    assert "-- @pggit-model known {" in (folder / "replay.sql").read_text()
+    src = (folder / f"test_replay_{folder.name}.py").read_text()
+    compile(src, "test_replay.py", "exec")
+    assert "known=(Known(id='k-history'" in src
+    assert load_run(_record(tmp_path) / "run.json").known == ()  # none in force, none recorded
+
+
+@pytest.mark.parametrize(("name", "text", "where"), [
+    ("run.json", '{"ops": [], "known": {"id": "x"}}', "'known' must be a list"),
+    ("run.json", '{"ops": [], "known": [{"id": "x", "rule": "V8", "status": "maybe"}]}', "status must be one of"),
+    ("replay.sql", "-- @pggit-model known {not json\nBEGIN;\n", "known divergence #1 is not valid JSON"),
+])
+def test_malformed_recorded_known_divergences_name_the_file(tmp_path: Path, name: str, text: str,
+                                                            where: str) -> None:
+    """A broken recorded registry entry is a MalformedReplay naming the file, not a crash or a silent drop."""
+    p = tmp_path / name
+    p.write_text(text)
+    with pytest.raises(MalformedReplay) as e:
+        load_run(p)
+    assert where in str(e.value) and str(e.value).startswith(str(p))
+
+
+@pytest.mark.server
+def test_recorded_sequence_positions_never_move_a_sequence_back(pggit_conn) -> None:  # type: ignore[no-untyped-def]
+    """Replay puts pgGit's sequences where the recording had them, but values already drawn (e.g. by CREATE
+    SCHEMA's event triggers before the setval) are never handed out again: that would fail with 23505 (X3)."""
+    from psycopg import sql
+
+    from pggit_model.replay import _SETVAL
+
+    pggit_conn.execute("CREATE SEQUENCE seq_replay_probe")
+    pggit_conn.execute("SELECT nextval('seq_replay_probe') FROM generate_series(1, 5)")
+    for recorded, after in [(2, 5), (9, 9)]:
+        pggit_conn.execute(sql.SQL("SELECT " + _SETVAL).format(seq=sql.Literal("seq_replay_probe"),
+                                                                value=sql.Literal(recorded)))
+        got = pggit_conn.execute("SELECT last_value FROM seq_replay_probe").fetchone()
+        assert got is not None and got[0] == after, (recorded, got)
+
+
 # -- a planted fault, found, recorded and replayed ------------------------------------------------------
 
 def _machine_settings() -> settings:
@@ -281,6 +332,21 @@ def test_replay_against_the_correct_reference_is_not_reproduced(recorded: Path, 
     assert "NOT REPRODUCED: no divergence in" in res.stdout
     assert "warning: recorded against pggit" in res.stderr
 
+
+@pytest.mark.server
+def test_replay_explores_past_known_divergences(recorded: Path, pggit_server: Server, tmp_path: Path) -> None:
+    """With a registry that knows the planted fault, replay explores past it: nothing new, NOT REPRODUCED (exit 1).
+    A run recorded under a registry replays under it by default; --known FILE replaces it."""
+    (tmp_path / "known.toml").write_text('[[divergence]]\nid = "planted"\nrule = "V8"\n')
+    res = _cli("replay", str(recorded / "run.json"), "--known", str(tmp_path / "known.toml"),
+               "--pg-dsn", _dsn(pggit_server))
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "exploring past 1 known divergence(s)" in res.stdout and "NOT REPRODUCED: no divergence" in res.stdout
+    doc = json.loads((recorded / "run.json").read_text())
+    doc["known"] = [{"id": "planted", "rule": "V8"}]
+    (tmp_path / "run.json").write_text(json.dumps(doc))
+    res = _cli("replay", str(tmp_path / "run.json"), "--pg-dsn", _dsn(pggit_server))
+    assert res.returncode == 1 and "NOT REPRODUCED: no divergence" in res.stdout, res.stdout + res.stderr
 
 @pytest.mark.server
 def test_generated_pytest_file_reproduces(recorded: Path, pggit_server: Server, mutant: Path) -> None:
