@@ -48,6 +48,19 @@ SPEED_SETTINGS = {
     # A run that dies never leaves a server waiting forever on a half-open client.
     "idle_in_transaction_session_timeout": "10min",
 }
+#: For clusters that get crashed (contract X6): a COMMIT that returned has its WAL written before it
+#: returns (synchronous_commit). The crashes here kill processes, not the kernel: the page cache survives,
+#: so fsync would only guard against power loss, which nothing simulates — and with fsync on, every restart
+#: after a crash first fsyncs the whole data directory (over a second here instead of 0.15 s).
+DURABLE_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "on",
+    "full_page_writes": "on",
+}
+#: How a throwaway cluster can be crashed: ``immediate`` is ``pg_ctl stop -m immediate`` (SIGQUIT to the
+#: postmaster, which SIGQUITs its children and exits without a checkpoint); ``kill`` is SIGKILL to the
+#: postmaster and every one of its children at once (a crash: nobody gets to clean up).
+CRASH_MODES = ("immediate", "kill")
 
 
 @attrs.frozen
@@ -208,6 +221,28 @@ def _postmaster_pid(datadir: Path) -> int | None:
         return None
 
 
+def _children_of(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc; empty where there is no /proc)."""
+    kids = []
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # comm may hold spaces and parentheses: the fields after the last ')' are fixed.
+            fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                kids.append(int(stat.split("/")[2]))
+    return kids
+
+
+def _is_postgres(pid: int) -> bool:
+    """Whether ``pid`` is still a running postgres process: not a zombie waiting for init to reap it
+    (it holds no memory or socket any more), nor a reused pid of something else."""
+    try:
+        comm, rest = Path(f"/proc/{pid}/stat").read_text().split("(", 1)[1].rsplit(")", 1)
+    except (OSError, ValueError, IndexError):
+        return False
+    return comm.startswith("postgres") and rest.split()[0] != "Z"
+
+
 def _stop_postmaster(datadir: Path, timeout: float) -> None:
     """Fast shutdown (SIGINT), then immediate (SIGQUIT), then SIGKILL: never leave a server behind."""
     pid = _postmaster_pid(datadir)
@@ -288,12 +323,11 @@ class ThrowawayCluster:
             self._run_as = _unprivileged_user()
             for p in (self.root, sock):
                 os.chown(p, self._run_as.pw_uid, self._run_as.pw_gid)
-        env = {**os.environ, "LC_ALL": "C", "TZ": "UTC"}
         uid, gid, groups = self._ids()
         init = subprocess.run(
             [self.binaries.tool("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
              "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
-            capture_output=True, text=True, env=env, cwd=self.root, timeout=120,
+            capture_output=True, text=True, env=self._env(), cwd=self.root, timeout=120,
             user=uid, group=gid, extra_groups=groups,
         )
         if init.returncode != 0:
@@ -301,14 +335,25 @@ class ThrowawayCluster:
                 f"initdb failed (exit {init.returncode}) in {data}: {init.stderr.strip()[-800:]}. "
                 "Check that the PostgreSQL binaries work, or use an existing server with --pg-dsn."
             )
+        self._launch("at start")
+
+    @staticmethod
+    def _env() -> dict[str, str]:
+        return {**os.environ, "LC_ALL": "C", "TZ": "UTC"}
+
+    def _launch(self, when: str) -> None:
+        """Start the postmaster on the data directory and wait until it accepts connections."""
+        assert self.root is not None
+        data, sock = self.root / "data", self.root / "sock"
         args = [self.binaries.tool("postgres"), "-D", str(data), "-k", str(sock), "-c", "listen_addresses="]
         for k, v in self.settings.items():
             args += ["-c", f"{k}={v}"]
-        log = open(self.root / "server.log", "wb")  # noqa: SIM115 - kept open for the server's life
+        uid, gid, groups = self._ids()
+        log = open(self.root / "server.log", "ab")  # noqa: SIM115 - kept open for the server's life
         try:
             # Own session: a Ctrl-C in the terminal reaches us, and we shut the server down in order.
             self.process = subprocess.Popen(
-                args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.root,
+                args, stdout=log, stderr=subprocess.STDOUT, env=self._env(), cwd=self.root,
                 start_new_session=True, user=uid, group=gid, extra_groups=groups,
             )
         finally:
@@ -317,7 +362,7 @@ class ThrowawayCluster:
         while True:
             if self.process.poll() is not None:
                 raise ClusterStartFailed(
-                    f"the PostgreSQL server exited at start (code {self.process.returncode}): "
+                    f"the PostgreSQL server exited {when} (code {self.process.returncode}): "
                     f"{self.log_tail()}. Fix the cause above or use --pg-dsn."
                 )
             try:
@@ -327,9 +372,70 @@ class ThrowawayCluster:
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:
                     raise ClusterStartFailed(
-                        f"the PostgreSQL server did not accept connections within 60 s: {self.log_tail()}"
+                        f"the PostgreSQL server did not accept connections within 60 s {when}: {self.log_tail()}"
                     ) from None
                 time.sleep(0.05)
+
+    # -- crash and restart (contract X6) -------------------------------------------------------
+    def server_pids(self) -> list[int]:
+        """The postmaster and its child processes (backends, checkpointer, walwriter…), while it runs."""
+        if self.process is None or self.process.poll() is not None:
+            return []
+        return [self.process.pid, *_children_of(self.process.pid)]
+
+    def crash(self, mode: str = "immediate", timeout: float = 30) -> None:
+        """Stop the server without a shutdown checkpoint, as a crash would; ``mode`` is one of CRASH_MODES.
+
+        Returns once every server process is gone (no leaked process, the shared memory is free), so
+        ``restart()`` can follow. Committed work survives in the WAL; crash recovery replays it at restart."""
+        if mode not in CRASH_MODES:
+            raise ValueError(f"crash mode {mode!r}: choose one of {', '.join(CRASH_MODES)}")
+        if self._closed or self.root is None:
+            raise ClusterStartFailed("cannot crash a throwaway cluster that is closed or was never started")
+        if self.process is None or self.process.poll() is not None:
+            raise ClusterStartFailed(
+                f"cannot crash the PostgreSQL server in {self.root}: it is not running "
+                f"(log: {self.log_tail(300)}). Call restart() first."
+            )
+        pids = self.server_pids()
+        if mode == "immediate":
+            os.kill(self.process.pid, signal.SIGQUIT)  # what pg_ctl stop -m immediate sends
+        else:
+            for pid in pids:  # the postmaster first: it must not restart its children
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        # Children exit when they see the postmaster gone; make sure, so nothing outlives the crash.
+        deadline = time.monotonic() + timeout
+        while (alive := [p for p in pids[1:] if _pid_alive(p) and _is_postgres(p)]):
+            if time.monotonic() > deadline:
+                for p in alive:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(p, signal.SIGKILL)
+                deadline = time.monotonic() + timeout
+            time.sleep(0.01)
+
+    def restart(self) -> None:
+        """Start the server again on the same data directory and socket (crash recovery runs first)."""
+        if self._closed or self.root is None:
+            raise ClusterStartFailed("cannot restart a throwaway cluster that is closed or was never started")
+        if self.process is not None and self.process.poll() is None:
+            raise ClusterStartFailed(f"the PostgreSQL server in {self.root} is still running; crash() it first")
+        try:
+            self._launch("at restart after a crash")
+        except BaseException:
+            if self.process is not None and self.process.poll() is None:
+                _stop_postmaster(self.root / "data", timeout=15)
+            raise
+
+    def crash_and_restart(self, mode: str = "immediate") -> None:
+        """X6: crash the server (``crash(mode)``), then start it again on the same data directory."""
+        self.crash(mode)
+        self.restart()
 
     def log_tail(self, chars: int = 800) -> str:
         try:
