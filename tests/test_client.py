@@ -100,3 +100,37 @@ def test_history_cache_follows_rollbacks(pggit_rollback: RollbackIsolation) -> N
         client.apply(DropTable(schema=SCHEMA, name="Order Items"))
         fresh = Client(conn, SCHEMA, nested=True).observe().history
         assert client.observe().history == fresh
+
+
+def test_a_rejected_statement_carries_the_observation_of_the_state_it_left(pggit_rollback: RollbackIsolation) -> None:
+    """X4 under rollback isolation: the snapshot taken with the undo of a failed statement is a full observation."""
+    with pggit_rollback.example() as conn:
+        conn.execute(f"CREATE SCHEMA {SCHEMA}")
+        client = Client(conn, SCHEMA, nested=True)
+        assert client.apply(_table(), observe=True).ok and client.last_snapshot is not None
+        done = client.apply(_table(), observe=True)
+        assert (done.status, done.sqlstate) == ("error", "42P07")
+        assert client.last_snapshot is not None and not client.in_error
+        assert client.last_snapshot == Client(conn, SCHEMA, nested=True).observe()
+
+
+def test_the_observation_is_prepared_once_per_connection_and_outlives_rollbacks(
+        pggit_rollback: RollbackIsolation) -> None:
+    """O1–O7 in one round trip: the prepared observation serves every example on the connection."""
+    for _ in range(2):
+        with pggit_rollback.example() as conn:
+            conn.execute(f"CREATE SCHEMA {SCHEMA}")
+            client = Client(conn, SCHEMA, nested=True)
+            assert client.apply(_table(), observe=True).ok
+            assert client.last_snapshot is not None and TABLE_KEY in client.last_snapshot.objects
+            prepared = conn.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = 'pggit_model_observe'")
+            assert prepared.fetchone() == (1,)
+
+
+def test_a_backend_the_observation_cannot_read_fails_it_as_before(pggit_conn: psycopg.Connection) -> None:
+    """I4: when PREPARE fails (a table missing), the example's transaction survives and the text is sent."""
+    pggit_conn.execute("BEGIN")
+    pggit_conn.execute("DROP TABLE pggit.merge_conflicts CASCADE")
+    client = Client(pggit_conn, SCHEMA)
+    with pytest.raises(psycopg.errors.UndefinedTable):  # not InFailedSqlTransaction: the PREPARE left no trace
+        client.observe()
