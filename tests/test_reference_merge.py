@@ -82,9 +82,9 @@ def test_m3_only_source_changes_flow_into_target(app):
 def test_m3_same_change_on_both_is_not_a_conflict(app):
     """M3: both branches changed a key to the same state: nothing happens, no conflict (shared catalog, B9)."""
     on(app, "s")
-    app.execute("CREATE INDEX i1 ON app.t (id)")  # t -> 2 1.0.1 on s
+    app.execute("ALTER TABLE app.t ALTER a SET DEFAULT 1")  # t -> 2 1.0.1 on s
     on(app, "main")
-    app.execute("CREATE INDEX i2 ON app.t (a)")  # t -> 2 1.0.1 on main too
+    app.execute("ALTER TABLE app.t ALTER id SET DEFAULT 2")  # t -> 2 1.0.1 on main too (V10j)
     before = rows(app, "main")
     assert before[("TABLE", "t")] == (2, 1, 0, 1, True)
     assert merge(app, "s")[0] == "MERGE_SUCCESS"

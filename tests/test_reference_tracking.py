@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from psycopg import sql
+
+from pggit_model.client import Client
+from pggit_model.driver import Driver, RunStats
+from pggit_model.parse import parse
 
 pytestmark = pytest.mark.server
 
@@ -427,3 +432,88 @@ def test_v9a_statement_that_changes_no_catalog_state_records_nothing_on_any_bran
     assert state(t, "t") == (1, "1.0.0", True)
     # a real change on main is measured against what main recorded: default (PATCH) + NOT NULL (MAJOR)
     assert change(t, "ALTER TABLE app.t ALTER COLUMN a SET NOT NULL") == ("ALTER", "MAJOR", 1, 2)
+
+
+# --- stale rows on c: only what the statement did is recorded (docs/model.md R1, fixed) ---------------
+# All branches share one catalog (B9), so after DDL on another branch the COLUMN/INDEX rows on c can
+# disagree with the catalog. A statement on c records what it changed in the catalog (V9a), drops what
+# PostgreSQL dropped in it (V13) and nothing else (V15): stale rows on c stay as they are.
+
+STALE_PK = [
+    "CREATE TABLE app.t1 (id int PRIMARY KEY)",
+    "SELECT pggit.create_branch('b1')",
+    "SELECT pggit.checkout_branch('b1')",
+    "ALTER TABLE app.t1 DROP CONSTRAINT t1_pkey",
+    "SELECT pggit.checkout_branch('main')",
+]
+
+
+def test_v9a_v15_noop_on_table_with_stale_index_row_records_nothing(app):
+    """V9a/V15/V13: on main, a SET NOT NULL that changes nothing records nothing, though t1_pkey was dropped on b1."""
+    for stmt in STALE_PK:
+        app.execute(stmt)
+    before = history_count(app)
+    app.execute("ALTER TABLE app.t1 ALTER id SET NOT NULL")
+    assert history_count(app) == before
+    assert state(app, "t1") == (1, "1.0.0", True)
+    assert history(app, "t1_pkey", "INDEX") == [("CREATE", "MINOR", None, 1)]
+    assert state(app, "t1_pkey", "INDEX") == (1, "1.0.0", True)
+
+
+def test_v13_drop_table_drops_only_what_postgres_dropped(app):
+    """V13/V10o: DROP TABLE CASCADE on main drops t1 and t1.id, not the t1_pkey row that PostgreSQL no longer had."""
+    for stmt in STALE_PK:
+        app.execute(stmt)
+    app.execute("DROP TABLE app.t1 CASCADE")
+    assert history(app, "t1")[-1] == ("DROP", "MAJOR", 1, None)
+    assert history(app, "t1.id", "COLUMN")[-1] == ("DROP", "MAJOR", 1, None)
+    assert history(app, "t1_pkey", "INDEX") == [("CREATE", "MINOR", None, 1)]
+    assert state(app, "t1_pkey", "INDEX") == (1, "1.0.0", True)
+    assert state(app, "t1_pkey", "INDEX", branch="b1") == (1, "1.0.0", False)  # B8: b1's rows untouched
+
+
+def test_v9a_change_on_stale_table_creates_only_the_new_column(app):
+    """V9a/V10d/V10l: ADD COLUMN on main after b1 dropped the PK: one ALTER MINOR against main's record, x created,
+    t1_pkey left alone (V13)."""
+    for stmt in STALE_PK:
+        app.execute(stmt)
+    app.execute("ALTER TABLE app.t1 ADD COLUMN x int")
+    assert history(app, "t1") == [("CREATE", "MINOR", None, 1), ("ALTER", "MINOR", 1, 2)]
+    assert history(app, "t1.x", "COLUMN") == [("CREATE", "MINOR", None, 1)]
+    assert history(app, "t1_pkey", "INDEX") == [("CREATE", "MINOR", None, 1)]
+    assert state(app, "t1_pkey", "INDEX") == (1, "1.0.0", True)
+
+
+# Each sequence runs through the Driver: every answer and the whole observed pgGit state after every step
+# must match the model, which encodes the contract. SQL as the machines would issue it (parse → ops).
+STALE_SEQUENCES = {
+    "pk-dropped-elsewhere-noop-then-drop-table": [
+        *STALE_PK, "ALTER TABLE s.t1 ALTER id SET NOT NULL", "COMMENT ON TABLE s.t1 IS NULL",
+        "DROP TABLE s.t1 CASCADE"],
+    "pk-dropped-elsewhere-add-column": [*STALE_PK, "ALTER TABLE s.t1 ADD COLUMN x int"],
+    "pk-dropped-elsewhere-unique-added-and-dropped": [
+        *STALE_PK, "ALTER TABLE s.t1 ADD CONSTRAINT u1 UNIQUE (id)", "ALTER TABLE s.t1 DROP CONSTRAINT u1"],
+    "column-dropped-elsewhere-noop-then-drop-table": [
+        "CREATE TABLE s.t1 (id int NOT NULL, a int)", "SELECT pggit.create_branch('b1')",
+        "SELECT pggit.checkout_branch('b1')", "ALTER TABLE s.t1 DROP COLUMN a",
+        "SELECT pggit.checkout_branch('main')", "ALTER TABLE s.t1 ALTER id SET NOT NULL", "DROP TABLE s.t1"],
+    "index-dropped-and-created-elsewhere-noop": [
+        "CREATE TABLE s.t1 (id int NOT NULL, a int)", "CREATE INDEX i1 ON s.t1 (a)",
+        "SELECT pggit.create_branch('b1')", "SELECT pggit.checkout_branch('b1')", "DROP INDEX s.i1",
+        "CREATE INDEX i2 ON s.t1 (id)", "SELECT pggit.checkout_branch('main')",
+        "ALTER TABLE s.t1 ALTER id SET NOT NULL", "COMMENT ON TABLE s.t1 IS NULL",
+        "ALTER TABLE s.t1 ALTER a DROP DEFAULT"],
+}
+
+
+@pytest.mark.parametrize("name", list(STALE_SEQUENCES))
+def test_v9a_v13_v15_stale_rows_on_c_agree_with_the_model(pggit_conn, name):
+    """V9a/V13/V15: after DDL on another branch, DDL on main records what the model predicts, step by step."""
+    schema = "s"
+    pggit_conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    driver = Driver(Client(pggit_conn, schema), schema, stats=RunStats())
+    driver.check_state()
+    for text in STALE_SEQUENCES[name]:
+        for op in parse(text.replace("app.", f"{schema}.")):
+            assert driver.run(op) is not None, f"the model leaves {op!r} unspecified"
+            driver.check_state()

@@ -42,7 +42,13 @@ BEGIN
                               WHERE k.conindid = i.indexrelid AND k.conrelid = p_rel
                                 AND k.contype IN ('p', 'u', 'x'))), '{}'),
         'comment', (SELECT d.description FROM pg_description d
-                    WHERE d.objoid = p_rel AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0));
+                    WHERE d.objoid = p_rel AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0),
+        -- every index of the table, constraint-owned ones too: V9a ignores this key, but comparing it
+        -- before and after a statement tells which INDEX rows the statement created or dropped
+        'index_names', coalesce((
+            SELECT jsonb_agg(ic.relname::text ORDER BY ic.relname)
+            FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+            WHERE i.indrelid = p_rel), '[]'));
 END $$;
 
 -- V10: the change a table makes between two snapshots, or NULLs when nothing changed (V9a, V15).
@@ -174,8 +180,15 @@ BEGIN
     END IF;
 END $$;
 
--- Bring the rows of one table on c in line with the catalog: the table itself (V10a, c-n),
--- then its columns (V11) and indexes (V10a/c/f/k/l/n), each created or dropped as needed.
+-- Record what one statement did to one table on c (V9a, V10, V13, V15). `pggit.catalog_shapes` holds
+-- the table's catalog state as the triggers last saw it, which is the state before this statement:
+-- every statement that changes a tracked table passes through here, on whatever branch. So
+--   * the table's change compares the structure recorded on c with the catalog now (V9a), but only
+--     when the statement changed the catalog at all (a no-op statement records nothing, V15);
+--   * its columns and indexes are created or dropped by comparing the catalog before and after the
+--     statement, never by comparing c's rows with the catalog: rows on c that are stale because
+--     another branch changed the shared catalog (B9) stay as they are, since PostgreSQL neither
+--     created nor dropped those objects in this statement (V13).
 -- Called only from the event triggers below, under their pinned search_path.
 CREATE FUNCTION pggit._sync_table(p_rel oid) RETURNS void
 LANGUAGE plpgsql
@@ -207,8 +220,13 @@ BEGIN
     WHERE object_type = 'TABLE' AND schema_name = v_schema AND object_name = v_table
       AND branch_name = v_branch;
     IF NOT FOUND OR NOT v_row.is_active THEN
+        -- CREATE TABLE (V10a), or DDL on a table c has no active row for (B9, unspecified): a
+        -- creation on c, which brings every column and index along
         PERFORM pggit._record_create('TABLE', v_schema, v_table, NULL, v_new);
-    ELSIF v_seen IS NULL OR v_seen <> v_new THEN
+        v_seen := NULL;
+    ELSIF v_seen = v_new THEN
+        RETURN;  -- the statement left this table as it was: nothing to record (V9a, V15)
+    ELSE
         -- the statement changed the catalog: compare with what c recorded (V9a)
         v_change := pggit._table_change(v_row.structure, v_new);
         IF v_change.change IS NOT NULL THEN
@@ -218,50 +236,48 @@ BEGIN
         END IF;
     END IF;
 
-    -- columns of the catalog without an active row: created (V11, V14). The active children are
-    -- read through the (branch, schema, parent) index so the cost does not grow with the schema.
+    -- columns the statement added (all of them for a creation): created (V10a/d/e, V11, V14)
     FOR v_child IN
         SELECT col.key AS name
         FROM jsonb_each(v_new -> 'columns') col
-        WHERE col.key NOT IN (SELECT substr(o.object_name, length(v_table) + 2) FROM pggit.objects o
-                              WHERE o.branch_name = v_branch AND o.schema_name = v_schema
-                                AND o.parent_name = v_table AND o.object_type = 'COLUMN' AND o.is_active)
+        WHERE v_seen IS NULL OR NOT (v_seen -> 'columns') ? col.key
         ORDER BY (col.value ->> 'pos')::int
     LOOP
         PERFORM pggit._record_create('COLUMN', v_schema, v_table || '.' || v_child.name, v_table, NULL);
     END LOOP;
 
-    -- indexes of the catalog without an active row: created (V10a/c/k)
+    -- indexes the statement built: created (V10a/c/k). A rebuilt index keeps its name: no change.
     FOR v_child IN
         SELECT ic.relname AS name, pg_get_indexdef(i.indexrelid) AS def
         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
         WHERE i.indrelid = p_rel
-          AND ic.relname::text NOT IN (SELECT o.object_name FROM pggit.objects o
-                                       WHERE o.branch_name = v_branch AND o.schema_name = v_schema
-                                         AND o.parent_name = v_table AND o.object_type = 'INDEX'
-                                         AND o.is_active)
+          AND (v_seen IS NULL OR NOT (v_seen -> 'index_names') ? ic.relname::text)
         ORDER BY i.indexrelid
     LOOP
         PERFORM pggit._record_create('INDEX', v_schema, v_child.name, v_table,
                                      jsonb_build_object('definition', v_child.def));
     END LOOP;
 
-    -- active child rows the catalog no longer has: dropped (V10f/l/n, V13)
-    FOR v_child IN
-        SELECT o.id
-        FROM pggit.objects o
-        WHERE o.branch_name = v_branch AND o.schema_name = v_schema AND o.parent_name = v_table
-          AND o.is_active
-          AND CASE o.object_type
-                  WHEN 'COLUMN' THEN NOT (v_new -> 'columns') ? substr(o.object_name, length(v_table) + 2)
-                  WHEN 'INDEX' THEN NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-                                                WHERE i.indrelid = p_rel AND ic.relname::text = o.object_name)
-                  ELSE false
-              END
-        ORDER BY o.id
-    LOOP
-        PERFORM pggit._record_drop(v_child.id);
-    END LOOP;
+    -- columns and indexes the table had before the statement and has no longer: dropped (V10f/l/n,
+    -- V13). The active children on c are read through the (branch, schema, parent) index.
+    IF v_seen IS NOT NULL THEN
+        FOR v_child IN
+            SELECT o.id
+            FROM pggit.objects o
+            WHERE o.branch_name = v_branch AND o.schema_name = v_schema AND o.parent_name = v_table
+              AND o.is_active
+              AND CASE o.object_type
+                      WHEN 'COLUMN' THEN (v_seen -> 'columns') ? substr(o.object_name, length(v_table) + 2)
+                                         AND NOT (v_new -> 'columns') ? substr(o.object_name, length(v_table) + 2)
+                      WHEN 'INDEX' THEN (v_seen -> 'index_names') ? o.object_name
+                                        AND NOT (v_new -> 'index_names') ? o.object_name
+                      ELSE false
+                  END
+            ORDER BY o.id
+        LOOP
+            PERFORM pggit._record_drop(v_child.id);
+        END LOOP;
+    END IF;
 END $$;
 
 -- V10b, V12: a view or function is created, or on CREATE OR REPLACE changed (ALTER MINOR) only
@@ -345,7 +361,8 @@ BEGIN
     END LOOP;
 END $$;
 
--- sql_drop (V13, V10f/l/n/o/p): every tracked object PostgreSQL dropped, named or by CASCADE.
+-- sql_drop (V13, V10f/l/n/o/p): every tracked object PostgreSQL dropped, named or by CASCADE, and
+-- nothing else: rows on c of objects that the statement did not drop (stale, B9) stay as they are.
 -- Tables that lost a column, index or constraint but still exist are re-synced for their ALTER.
 CREATE FUNCTION pggit._on_sql_drop() RETURNS event_trigger
 LANGUAGE plpgsql
@@ -355,8 +372,8 @@ AS $$
 DECLARE
     v_branch text := pggit._current_branch();
     d record;
-    v_parents text[] := '{}';
-    v_parent text;
+    v_shape jsonb;
+    v_tables oid[] := '{}';
     v_rel oid;
 BEGIN
     PERFORM pggit._lock_bookkeeping();
@@ -367,14 +384,17 @@ BEGIN
     LOOP
         CASE d.object_type
         WHEN 'table' THEN
-            -- V10o: the table, its columns and its indexes
-            DELETE FROM pggit.catalog_shapes WHERE relid = d.objid;
+            -- V10o: the table and the columns it had before the statement (its indexes are reported
+            -- one by one below). A table the triggers never saw falls back to its active column rows.
+            DELETE FROM pggit.catalog_shapes WHERE relid = d.objid RETURNING structure INTO v_shape;
             PERFORM pggit._record_drop(o.id) FROM pggit.objects o
             WHERE o.object_type = 'TABLE' AND o.schema_name = d.schema_name
               AND o.object_name = d.address_names[2] AND o.branch_name = v_branch;
             PERFORM pggit._record_drop(o.id) FROM pggit.objects o
             WHERE o.branch_name = v_branch AND o.schema_name = d.schema_name
-              AND o.parent_name = d.address_names[2] AND o.object_type IN ('COLUMN', 'INDEX') AND o.is_active
+              AND o.parent_name = d.address_names[2] AND o.object_type = 'COLUMN' AND o.is_active
+              AND (v_shape IS NULL
+                   OR (v_shape -> 'columns') ? substr(o.object_name, length(d.address_names[2]) + 2))
             ORDER BY o.id;
         WHEN 'view' THEN
             PERFORM pggit._record_drop(o.id) FROM pggit.objects o
@@ -385,26 +405,22 @@ BEGIN
             WHERE o.branch_name = v_branch AND o.object_type = 'FUNCTION' AND o.schema_name = d.schema_name
               AND o.object_name = pggit._function_name_from_address(d.address_names[2], d.address_args);
         WHEN 'index' THEN
-            -- V10n; an index PostgreSQL rebuilds internally is not reported here
-            SELECT o.parent_name INTO v_parent FROM pggit.objects o
-            WHERE o.branch_name = v_branch AND o.object_type = 'INDEX' AND o.schema_name = d.schema_name
-              AND o.object_name = d.address_names[2];
+            -- V10n; an index PostgreSQL rebuilds internally is not reported here. The index is gone
+            -- from pg_index, so its table is the one whose last seen shape lists it and still exists.
             PERFORM pggit._record_drop(o.id) FROM pggit.objects o
             WHERE o.branch_name = v_branch AND o.object_type = 'INDEX' AND o.schema_name = d.schema_name
               AND o.object_name = d.address_names[2];
-            IF v_parent IS NOT NULL THEN
-                v_parents := v_parents || array[d.schema_name, v_parent];
-            END IF;
+            v_tables := v_tables || ARRAY(
+                SELECT s.relid FROM pggit.catalog_shapes s
+                JOIN pg_class c ON c.oid = s.relid JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = d.schema_name AND (s.structure -> 'index_names') ? d.address_names[2]);
         ELSE
             -- 'table column' (V10f) and 'table constraint' (V10l): names are {schema, table, name}
-            v_parents := v_parents || array[d.address_names[1], d.address_names[2]];
+            v_tables := v_tables || pggit._relation_oid(d.address_names[1], d.address_names[2], '{r}');
         END CASE;
     END LOOP;
 
-    FOR i IN 1 .. coalesce(array_length(v_parents, 1), 0) BY 2 LOOP
-        v_rel := pggit._relation_oid(v_parents[i], v_parents[i + 1], '{r}');
-        IF v_rel IS NOT NULL THEN
-            PERFORM pggit._sync_table(v_rel);
-        END IF;
+    FOR v_rel IN SELECT DISTINCT t FROM unnest(v_tables) t WHERE t IS NOT NULL LOOP
+        PERFORM pggit._sync_table(v_rel);
     END LOOP;
 END $$;
