@@ -16,6 +16,7 @@ from typing import Any
 from attrs import evolve, frozen
 
 from pggit_model.model.fmap import EMPTY, FrozenMap
+from pggit_model.model.memo import by_identity
 from pggit_model.ops import ddl
 from pggit_model.ops.types import assignment_cast, base_type, category
 
@@ -325,8 +326,9 @@ def _index_matches(r: Relation | None, columns: tuple[str, ...]) -> bool:
 # --- statements --------------------------------------------------------------------------------------
 
 
+@by_identity()
 def apply_ddl(catalog: Catalog, op: ddl.Op) -> Outcome:
-    """What PostgreSQL does with `op` on `catalog` (pure)."""
+    """What PostgreSQL does with `op` on `catalog` (pure; the same objects are worked out once, see memo)."""
     handler = _HANDLERS[type(op)]
     w = _Work(catalog)
     try:

@@ -13,6 +13,7 @@ from attrs import evolve
 from pggit_model.model import calls as model_calls
 from pggit_model.model.catalog import Applied, Rejected, apply_ddl
 from pggit_model.model.expected import Expected
+from pggit_model.model.memo import by_identity
 from pggit_model.model.state import Frame, State, Txn
 from pggit_model.model.versions import B9Violation, record_ddl
 from pggit_model.ops import Op, txn
@@ -21,8 +22,11 @@ Result = tuple[State, Expected]
 _EXITS = (txn.Commit, txn.Rollback, txn.RollbackToSavepoint)
 
 
+@by_identity()
 def step(state: State, op: Op) -> Result:
-    """Apply one op to the model: the state afterwards and what the database must answer."""
+    """Apply one op to the model: the state afterwards and what the database must answer.
+
+    Pure, so the same (state, op) objects — a drawn op filtered by its strategy, then run — are stepped once."""
     if state.txn is not None and state.txn.aborted and not isinstance(op, _EXITS):
         return state, Expected.error("25P02", rule="X4", why="the transaction is aborted: roll back first")
     family = op.family
