@@ -86,12 +86,17 @@ def _live_branches(state: State) -> list[str]:
     return [b.name for b in state.db.branches.values() if b.status != "DELETED"]
 
 
+def _skipped(key: RowKey, skip: set[Any]) -> bool:
+    """A row key the model gave up on: itself, or its object on every branch (``(type, schema, name, "*")``)."""
+    return key in skip or (*key[:3], "*") in skip
+
+
 def objects_match_model(state: State, snap: Snapshot, schema: str, *, op: Any, step: int, hint: str | None,
                         ignore: Ignore = NO_IGNORE) -> None:
     """O1: every V2 row of the machine's schema on a live branch has the model's version fields and activity."""
     skip = ignore.get("objects", set())
-    exp = {k: v for k, v in observe.objects(state, schema).items() if k not in skip}
-    obs = {k: v for k, v in _observed_objects(snap, _live_branches(state)).items() if k not in skip}
+    exp = {k: v for k, v in observe.objects(state, schema).items() if not _skipped(k, skip)}
+    obs = {k: v for k, v in _observed_objects(snap, _live_branches(state)).items() if not _skipped(k, skip)}
     if exp == obs:
         return
     rule = hint or _object_rule(exp, obs)
@@ -119,10 +124,10 @@ def history_matches_model(state: State, snap: Snapshot, schema: str, *, op: Any,
                           hint: str | None, ignore: Ignore = NO_IGNORE) -> None:
     """O2/V8: each row key's history rows, in order, are the model's (exactly one row per change)."""
     skip = ignore.get("objects", set())
-    exp = {k: v for k, v in observe.history(state, schema).items() if k not in skip}
+    exp = {k: v for k, v in observe.history(state, schema).items() if not _skipped(k, skip)}
     live = set(_live_branches(state))
     obs = {k: tuple((h.change_type, h.severity, h.old_version, h.new_version) for h in v)
-           for k, v in snap.history.items() if k[0] in V2_KINDS and k[3] in live and k not in skip}
+           for k, v in snap.history.items() if k[0] in V2_KINDS and k[3] in live and not _skipped(k, skip)}
     bad = {}
     for k in {*exp, *obs}:
         if not observe.history_matches(exp.get(k, ()), obs.get(k, ())):

@@ -169,8 +169,12 @@ class Driver:
                 return
             except Divergence as d:
                 self._explore_past(d)
-                # The model adopts the database's state for what differs, and only for that.
-                self.ignore.setdefault(d.area, set()).update(d.keys or ("*",))
+                # The model adopts the database's state for what differs, and only for that. An object row
+                # it no longer knows is unknown on every branch: create_branch copies it (B5), merge too (M3).
+                keys = set(d.keys or ("*",))
+                if d.area == "objects":
+                    keys |= {(*k[:3], "*") for k in keys if isinstance(k, tuple) and len(k) == 4}
+                self.ignore.setdefault(d.area, set()).update(keys)
 
     def session_lost(self, client: Client, state: State) -> None:
         """The session died (X5) and ``client`` replaces it; ``state`` is what the model keeps of it."""

@@ -101,3 +101,22 @@ def test_run_passes_when_every_divergence_is_known(pggit_server: Server, tmp_pat
     assert stats.known.get("no-history-row", 0) >= 1
     assert stats.steps > 100  # it kept exploring: whole examples ran, not just the first failing step
     assert stats.examples >= 15
+
+
+@pytest.mark.server
+def test_an_object_adopted_on_one_branch_is_not_compared_on_the_branches_copied_from_it(
+        pggit_server: Server, tmp_path: Path) -> None:
+    """A known wrong row (here: CREATE INDEX does not bump its table: V10c, seen as V7) is adopted for the object,
+    so the copy create_branch makes of it (B5) is not reported as a new divergence; without the registry the
+    first wrong step is the divergence."""
+    from pggit_model.ops import Column, CreateBranch, CreateIndex
+    from pggit_model.replay import Run, replay
+
+    source = by_name("create-index-unrecorded").apply(tmp_path / "mutant")
+    s = "mc_adopt1"
+    run = Run((CreateTable(s, "t1", (Column("id", "int"),)), CreateIndex(s, "i1", "t1", ("id",)),
+               CreateBranch("b1", "main")), s, backend="pggit", source=str(source))
+    registry = known.Registry((known.Known("index-unrecorded", "V7", op="create_index"),))
+    assert replay(run, pggit_server, source, registry=registry).got is None
+    without = replay(run, pggit_server, source, registry=known.EMPTY).got
+    assert without is not None and without.step == 2, without
