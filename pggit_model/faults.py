@@ -19,7 +19,7 @@ from attrs import evolve, field, frozen
 from .client import Client, Completion
 from .cluster import connect
 from .driver import Driver
-from .model import initial_state
+from .model import State, initial_state
 from .ops import Op
 from .ops.base import one_of
 
@@ -67,6 +67,25 @@ class Fault(Op):
         # Reset afterwards: inside an explicit transaction SET LOCAL would outlive the statement.
         return (f"{prefix}; {self.op.to_sql()}; SET LOCAL statement_timeout TO DEFAULT; "
                 "SET LOCAL lock_timeout TO DEFAULT; SET LOCAL pggit_model.sleep = ''")
+
+
+@frozen
+class TerminateSession(Op):
+    """pg_terminate_backend of the machine's session, then a new session (X5). Recorded so a replay does it too;
+    in psql, ``\\connect`` has the same effect on the open transaction."""
+
+    kind: ClassVar[str] = "terminate_session"
+    family: ClassVar[str] = "fault"
+
+    def to_sql(self) -> str:
+        return "SELECT pg_terminate_backend(pg_backend_pid())"
+
+
+def after_terminate(state: State, schema: str) -> State:
+    """What the model keeps when the session dies: nothing of the open transaction; a new session on main (B1)."""
+    if state.txn is not None:
+        state = evolve(state, db=state.txn.frames[0].db, txn=None)
+    return evolve(state, session=initial_state(schemas=(schema,)).session)
 
 
 def install(conn: psycopg.Connection) -> None:
@@ -117,13 +136,10 @@ def terminate_and_reconnect(driver: Driver, other: psycopg.Connection, conninfo:
         time.sleep(0.01)
     old.close()
     client = Client(connect(conninfo), driver.schema)
-    s = driver.state
-    if s.txn is not None:
-        s = evolve(s, db=s.txn.frames[0].db, txn=None)
-    # A new session starts on main (B1) with the default settings.
-    s = evolve(s, session=initial_state(schemas=(driver.schema,)).session)
-    driver.session_lost(client, s)
+    driver.session_lost(client, after_terminate(driver.state, driver.schema))
+    driver.ops.append(TerminateSession())  # the reproducer and the recorded run show it
     return client
 
 
-__all__ = ["SCHEMA", "SQLSTATES", "Fault", "install", "strike", "terminate_and_reconnect"]
+__all__ = ["SCHEMA", "SQLSTATES", "Fault", "TerminateSession", "after_terminate", "install", "strike",
+           "terminate_and_reconnect"]

@@ -28,6 +28,7 @@ import attrs
 import psycopg
 from psycopg import sql
 
+from . import faults
 from . import known as kn
 from . import ops as ops_module
 from .client import Client
@@ -46,9 +47,11 @@ _SCHEMA_MARK = "{schema}"
 
 # -- restricted eval of op reprs --------------------------------------------------------------------------
 
-#: Every class the ops vocabulary exports, and nothing else: a run.json names only these.
+#: Every class the ops vocabulary exports, and the faults machine's session events, and nothing else: a run.json
+#: names only these.
 OP_NAMES: Mapping[str, type] = {
-    n: v for n, v in vars(ops_module).items() if isinstance(v, type) and not n.startswith("_")
+    **{n: v for n, v in vars(ops_module).items() if isinstance(v, type) and not n.startswith("_")},
+    "Fault": faults.Fault, "TerminateSession": faults.TerminateSession,
 }
 _ALLOWED_NODES = (ast.Expression, ast.Call, ast.keyword, ast.Constant, ast.Tuple, ast.List, ast.Name, ast.Load,
                   ast.UnaryOp, ast.USub)
@@ -300,14 +303,31 @@ def render_sql(run: Run) -> str:
         out.append(f"-- !! before any op, pgGit's state already differs from the model [{run.rule}]")
         out += _divergence_comments(run)
     for i, op in enumerate(run.ops, 1):
+        mark = f"  <-- DIVERGES HERE [{run.rule}]" if i == run.step else ""
+        out.append(f"-- step {i}: {op.kind}{mark}")
+        if isinstance(op, faults.TerminateSession):
+            state = faults.after_terminate(state, run.schema)
+            out += ["-- @pggit-model terminate-session",
+                    "-- (pggit-model replay kills the session with pg_terminate_backend and reconnects;",
+                    "--  by hand, a new connection has the same effect on the open transaction)",
+                    "\\connect",
+                    _comment("model expects: nothing of the open transaction remains; the new session is on main (X5)")]
+            if i == run.step:
+                out += _divergence_comments(run)
+            out.append("")
+            continue
+        struck = op.op if isinstance(op, faults.Fault) else op
         try:
-            state, expected = step(state, op)
+            state, expected = step(state, struck)
             prediction = describe_expected(expected)
         except Exception as e:  # a model bug must not lose the script
             prediction = f"(the model raised {type(e).__name__}: {e})"
-        mark = f"  <-- DIVERGES HERE [{run.rule}]" if i == run.step else ""
-        out.append(f"-- step {i}: {op.kind}{mark}")
-        out.append(op.to_sql() + ";")
+        if isinstance(op, faults.Fault):
+            out += [f"-- @pggit-model fault {op.kind_of_fault}",
+                    f"-- (pggit-model replay runs it under {op.kind_of_fault}, striking after pgGit's triggers; "
+                    "by hand it runs unstruck)"]
+            prediction += f", or fails with {faults.SQLSTATES[op.kind_of_fault]} and has no effect at all (X4)"
+        out.append(struck.to_sql() + ";")
         out.append(_comment(f"model expects: {prediction}"))
         if i == run.step:
             out += _divergence_comments(run)
@@ -459,11 +479,17 @@ def _load_sql(p: Path, text: str) -> Run:
     schema: str | None = None
     sequences: dict[str, int] = {}
     known_entries: list[kn.Known] = []
-    for line in lines:
+    events: list[tuple[int, str]] = []  # (line, "fault KIND" | "terminate-session"): session events between statements
+    for number, line in enumerate(lines, 1):
         m = _META.match(line)
         if m:
             words = m.group(1).strip()
-            if words == "ops":
+            if words.startswith("fault ") or words == "terminate-session":
+                if words.startswith("fault ") and words.split()[1:] not in ([k] for k in faults.SQLSTATES):
+                    raise MalformedReplay(f"{p}:{number}: unknown fault {words.removeprefix('fault ')!r}; "
+                                          f"one of: {', '.join(sorted(faults.SQLSTATES))}")
+                events.append((number, words))
+            elif words == "ops":
                 in_ops = True
             elif words == "end":
                 in_ops = False
@@ -487,7 +513,7 @@ def _load_sql(p: Path, text: str) -> Run:
             body.append("")  # psql meta-commands and the observation queries are not ops
         else:
             body.append(line)
-    op_list = _parse_statements(p, "\n".join(body))
+    op_list = _with_session_events(p, _parse_statements(p, "\n".join(body)), events)
     schema = meta.get("schema") or schema or guess_schema(op_list) or "public"
     step_text = meta.get("step")
     rule = meta.get("rule")
@@ -512,8 +538,29 @@ def _known_entry(p: Path, n: int, value: Any) -> kn.Known:
         raise MalformedReplay(f"{p}: recorded {e}") from None
 
 
-def _parse_statements(p: Path, body: str) -> list[Op]:
-    """Parse statement by statement, so an error names the line and column where the statement starts."""
+def _with_session_events(p: Path, statements: list[tuple[int, Op]], events: list[tuple[int, str]]) -> list[Op]:
+    """Put the recorded session events in place: a fault strikes the next statement; a terminate is an op."""
+    out: list[Op] = []
+    pending = sorted(events)
+    for line, op in statements:
+        while pending and pending[0][0] < line:
+            where, what = pending.pop(0)
+            if what == "terminate-session":
+                out.append(faults.TerminateSession())
+            elif pending and pending[0][0] < line:
+                raise MalformedReplay(f"{p}:{where}: '{what}' is not followed by a statement to strike")
+            else:
+                op = faults.Fault(what.split()[1], op)
+        out.append(op)
+    for where, what in pending:
+        if what != "terminate-session":
+            raise MalformedReplay(f"{p}:{where}: '{what}' is not followed by a statement to strike")
+        out.append(faults.TerminateSession())
+    return out
+
+
+def _parse_statements(p: Path, body: str) -> list[tuple[int, Op]]:
+    """Parse statement by statement (with the line each starts on), so an error names the line and column."""
     from sqlglot.dialects.postgres import Postgres
     from sqlglot.tokens import TokenType
 
@@ -521,7 +568,7 @@ def _parse_statements(p: Path, body: str) -> list[Op]:
         tokens = Postgres().tokenizer_class().tokenize(body)
     except Exception as e:  # sqlglot's TokenError carries the line in its message
         raise MalformedReplay(f"{p}: cannot read the SQL: {e}") from None
-    out: list[Op] = []
+    out: list[tuple[int, Op]] = []
     start = None
     for t in [*tokens, None]:
         if t is not None and t.token_type != TokenType.SEMICOLON:
@@ -532,7 +579,7 @@ def _parse_statements(p: Path, body: str) -> list[Op]:
             end = t.start if t is not None else len(body)
             stmt = body[start.start:end]
             try:
-                out.append(parse_one(stmt))
+                out.append((start.line, parse_one(stmt)))
             except UnsupportedStatement as e:
                 col = start.start - body.rfind("\n", 0, start.start)  # sqlglot's col is where the token ends
                 raise MalformedReplay(f"{p}:{start.line}:{col}: {e}") from None
@@ -639,11 +686,22 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
                     seq=sql.Literal(name), value=sql.Literal(value)))
         driver = Driver(Client(conn, run.schema, nested=nested), run.schema, missing=frozenset(template.report.missing),
                         stats=RunStats(), txn_started=time.time() if nested else None, known=registry)
+        conninfo = template.server.conninfo(template.dbname)
+        # The faults machine's session events need the sleeping trigger and a second session, as in the run.
+        other = None
+        if any(isinstance(op, faults.Fault | faults.TerminateSession) for op in run.ops):
+            faults.install(conn)
+            other = connect(conninfo)
         done = 0
         try:
             driver.check_state()
             for op in run.ops:
-                driver.run(op)
+                if isinstance(op, faults.Fault) and other is not None:
+                    faults.strike(driver, op, other)
+                elif isinstance(op, faults.TerminateSession) and other is not None:
+                    faults.terminate_and_reconnect(driver, other, conninfo)
+                else:
+                    driver.run(op)
                 done += 1
                 driver.check_state()
         except Divergence as d:
@@ -654,6 +712,9 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
         finally:
             with contextlib.suppress(psycopg.Error):
                 conn.rollback()
+            for c in {driver.client.conn, other} - {conn, None}:
+                with contextlib.suppress(psycopg.Error):
+                    c.close()  # type: ignore[union-attr]
     return None, len(run.ops), None, None
 
 
