@@ -169,6 +169,10 @@ class Driver:
                 return
             except Divergence as d:
                 self._explore_past(d)
+                if d.area == "current" and isinstance(d.observed, str):
+                    # Where the session really is decides where the next DDL lands: follow it, keep checking.
+                    self.state = evolve(self.state, session=evolve(self.state.session, current_branch=d.observed))
+                    continue
                 # The model adopts the database's state for what differs, and only for that. An object row
                 # it no longer knows is unknown on every branch: create_branch copies it (B5), merge too (M3).
                 keys = set(d.keys or ("*",))

@@ -120,3 +120,21 @@ def test_an_object_adopted_on_one_branch_is_not_compared_on_the_branches_copied_
     assert replay(run, pggit_server, source, registry=registry).got is None
     without = replay(run, pggit_server, source, registry=known.EMPTY).got
     assert without is not None and without.step == 2, without
+
+
+@pytest.mark.server
+def test_a_known_checkout_that_does_not_switch_is_followed_so_ddl_is_checked_where_it_lands(
+        pggit_server: Server, tmp_path: Path) -> None:
+    """A known B6 divergence (checkout_branch leaves the session on main) makes the model follow the session's
+    real current branch: the next CREATE TABLE is checked on main, where it lands, not reported on b1."""
+    from pggit_model.ops import CheckoutBranch, CreateBranch, GetVersion
+    from pggit_model.replay import Run, replay
+
+    source = by_name("checkout-ignored").apply(tmp_path / "mutant")
+    s = "mc_adopt2"
+    run = Run((CreateBranch("b1", "main"), CheckoutBranch("b1"), CreateTable(s, "t1", ()), GetVersion(f"{s}.t1")),
+              s, backend="pggit", source=str(source))
+    registry = known.Registry((known.Known("checkout-ignored", "B6"),))
+    assert replay(run, pggit_server, source, registry=registry).got is None
+    without = replay(run, pggit_server, source, registry=known.EMPTY).got
+    assert without is not None and without.step == 2 and without.rule == "B6", without
