@@ -16,7 +16,7 @@ import json
 import time
 import weakref
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import attrs
 import psycopg
@@ -52,8 +52,9 @@ class Completion:
         return f"unknown ({self.message})"
 
 
-@attrs.frozen
-class ObjectRow:
+# Rows are named tuples: equal to the model's tuples field by field, so a whole area compares in one C-level
+# dict comparison (the checkers' fast path).
+class ObjectRow(NamedTuple):
     version: int
     major: int
     minor: int
@@ -65,8 +66,7 @@ class ObjectRow:
         return f"{self.major}.{self.minor}.{self.patch}"
 
 
-@attrs.frozen
-class HistoryRow:
+class HistoryRow(NamedTuple):
     change_type: str
     severity: str
     old_version: int | None
@@ -157,6 +157,10 @@ class Client:
         self.nested = nested
         self.txns = NestedTransactions()
         self._history: list[list[Any]] = []  # [id, t, s, n, b, ct, cs, old, new], ascending id
+        self._history_by_key: dict[RowKey, tuple[HistoryRow, ...]] = {}  # the same rows, by row key
+        # The last observation's raw areas and what was built from them: unchanged areas are not rebuilt.
+        self._last_doc: dict[str, Any] = {}
+        self._last_built: dict[str, Any] = {}
         self.last_snapshot: Snapshot | None = None  # observed in the same round trip as the last op
         self.statements = 0
         self._schema_literal = sql.Literal(schema).as_string(conn)
@@ -307,36 +311,59 @@ class Client:
         doc = json.loads(doc) if isinstance(doc, str) else doc
         after = self._history[-1][0] if self._history else 0
         hist_max, hist_count = doc["history_max"], doc["history_count"]
+        new = doc["history"]
         if hist_max < after:
             # A rollback removed the newest rows: ids only grow, so drop the cached suffix.
             self._history = [h for h in self._history if h[0] <= hist_max]
-        self._history.extend(doc["history"])
+            self._history_by_key = {}
+        self._history.extend(new)
         if len(self._history) != hist_count:
             cur.execute(_HISTORY_FULL, {"schema": self.schema})
             full = cur.fetchone()
             self._history = list((full and full[0]) or [])
+            self._history_by_key = {}
+        if self._history and not self._history_by_key:
+            new = self._history  # rebuilt from every row
+        by_key = self._history_by_key
+        for _id, t, s, n, b, ct, cs, old, new_version in new:
+            key = (t, s, n, b)
+            by_key[key] = (*by_key.get(key, ()), HistoryRow(ct, cs, old, new_version))
         return self._snapshot(doc)
 
+    def _built(self, doc: Mapping[str, Any], area: str) -> Any:
+        """The rows built for ``area`` from the last observation, if its raw answer is the same again."""
+        raw = doc[area]
+        if area in self._last_doc and self._last_doc[area] == raw:
+            return self._last_built[area]
+        self._last_doc[area] = raw
+        if area == "objects":
+            objects: dict[RowKey, ObjectRow] = {}
+            hashes: dict[RowKey, str | None] = {}
+            for t, s, n, b, v, ma, mi, pa, active, h in raw:
+                key = (t, s, n, b)
+                objects[key] = ObjectRow(v, ma, mi, pa, bool(active))
+                hashes[key] = h
+            built: Any = (objects, hashes)
+        elif area == "branches":
+            built = {name: BranchRow(status, parent, head) for name, status, parent, head in raw}
+        elif area == "commits":
+            built = tuple(CommitRow(h, b, p, m, th, cid) for h, b, p, m, th, cid in raw)
+        else:
+            built = tuple(tuple(c) for c in raw)
+        self._last_built[area] = built
+        return built
+
     def _snapshot(self, doc: Mapping[str, Any]) -> Snapshot:
-        objects: dict[RowKey, ObjectRow] = {}
-        hashes: dict[RowKey, str | None] = {}
-        for t, s, n, b, v, ma, mi, pa, active, h in doc["objects"]:
-            key = (t, s, n, b)
-            objects[key] = ObjectRow(v, ma, mi, pa, bool(active))
-            hashes[key] = h
-        history: dict[RowKey, list[HistoryRow]] = {}
-        for _id, t, s, n, b, ct, cs, old, new in self._history:
-            history.setdefault((t, s, n, b), []).append(HistoryRow(ct, cs, old, new))
-        branches = {name: BranchRow(status, parent, head) for name, status, parent, head in doc["branches"]}
-        commits = tuple(CommitRow(h, b, p, m, th, cid) for h, b, p, m, th, cid in doc["commits"])
+        # Areas that did not change are shared with the previous Snapshot: its mappings are never mutated.
+        objects, hashes = self._built(doc, "objects")
         last_value, is_called = doc["trinity"] or (0, False)
         return Snapshot(
             objects=objects,
-            history={k: tuple(v) for k, v in history.items()},
-            branches=branches,
-            commits=commits,
+            history=dict(self._history_by_key),
+            branches=self._built(doc, "branches"),
+            commits=self._built(doc, "commits"),
             current_branch=doc["current"],
-            conflicts=tuple(tuple(c) for c in doc["conflicts"]),
+            conflicts=self._built(doc, "conflicts"),
             ddl_hashes=hashes,
             trinity_last_value=int(last_value),
             trinity_is_called=bool(is_called),

@@ -134,3 +134,21 @@ def test_a_backend_the_observation_cannot_read_fails_it_as_before(pggit_conn: ps
     client = Client(pggit_conn, SCHEMA)
     with pytest.raises(psycopg.errors.UndefinedTable):  # not InFailedSqlTransaction: the PREPARE left no trace
         client.observe()
+
+
+def test_a_snapshot_is_not_changed_by_later_observations(pggit_rollback: RollbackIsolation) -> None:
+    """O1/O2: areas shared between snapshots (unchanged ones are reused) are never mutated afterwards."""
+    with pggit_rollback.example() as conn:
+        conn.execute(f"CREATE SCHEMA {SCHEMA}")
+        client = Client(conn, SCHEMA, nested=True)
+        empty = client.observe()
+        assert client.observe().objects is empty.objects  # nothing changed: the rows are not rebuilt
+        client.apply(_table())
+        created = client.observe()
+        client.apply(DropTable(schema=SCHEMA, name="Order Items"))
+        dropped = client.observe()
+        assert empty.objects == {} and empty.history == {}
+        assert created.objects[TABLE_KEY].is_active and not dropped.objects[TABLE_KEY].is_active
+        assert [h.change_type for h in created.history[TABLE_KEY]] == ["CREATE"]
+        assert [h.change_type for h in dropped.history[TABLE_KEY]] == ["CREATE", "DROP"]
+        assert dropped.history[TABLE_KEY][0] == ("CREATE", "MINOR", None, 1)  # rows equal the model's tuples

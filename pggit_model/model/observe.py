@@ -16,15 +16,21 @@ def _live(state: State, branch: str) -> bool:
     return b is not None and b.status != "DELETED"
 
 
+def _live_names(state: State) -> set[str]:
+    return {n for n, b in state.db.branches.items() if b.status != "DELETED"}
+
+
 def objects(state: State, schema: str) -> dict[RowKey, tuple[int, int, int, int, bool]]:
     """O1: row key -> (version, version_major, version_minor, version_patch, is_active)."""
+    live = _live_names(state)
     return {k: (r.version, r.major, r.minor, r.patch, r.active)
-            for k, r in state.db.rows.items() if k[1] == schema and _live(state, k[3])}
+            for k, r in state.db.rows.items() if k[1] == schema and k[3] in live}
 
 
 def history(state: State, schema: str) -> dict[RowKey, tuple[Change, ...]]:
     """O2: row key -> its changes in order; HISTORY_GAP stands for any number of unspecified rows (M6)."""
-    return {k: h for k, h in state.db.history.items() if k[1] == schema and _live(state, k[3])}
+    live = _live_names(state)
+    return {k: h for k, h in state.db.history.items() if k[1] == schema and k[3] in live}
 
 
 def history_matches(expected: Sequence[Change], actual: Sequence[tuple[Any, Any, Any, Any]]) -> bool:
@@ -60,7 +66,8 @@ def current_branch(state: State) -> str:
 
 def ddl_hashes(state: State, schema: str) -> dict[RowKey, Any]:
     """O6: row key -> stored ddl_hash (HashOf, or Unspecified where the contract leaves it open)."""
-    return {k: r.ddl_hash for k, r in state.db.rows.items() if k[1] == schema and _live(state, k[3])}
+    live = _live_names(state)
+    return {k: r.ddl_hash for k, r in state.db.rows.items() if k[1] == schema and k[3] in live}
 
 
 def trinity_floor(state: State) -> tuple[int, tuple[Any, ...]]:

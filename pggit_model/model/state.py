@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from attrs import evolve, field, frozen
 
@@ -73,9 +73,11 @@ class Row:
 NEW_ROW = Row(1, 1, 0, 0, True)
 
 
-@frozen
-class Change:
-    """One `pggit.history` row (O2): change_type, change_severity, old_version, new_version."""
+class Change(NamedTuple):
+    """One `pggit.history` row (O2): change_type, change_severity, old_version, new_version.
+
+    A named tuple, so it equals the observed row (`client.HistoryRow`) field by field: the checker compares
+    whole histories in one comparison."""
 
     change_type: str
     severity: str
