@@ -406,14 +406,19 @@ BEGIN
               AND o.object_name = pggit._function_name_from_address(d.address_names[2], d.address_args);
         WHEN 'index' THEN
             -- V10n; an index PostgreSQL rebuilds internally is not reported here. The index is gone
-            -- from pg_index, so its table is the one whose last seen shape lists it and still exists.
+            -- from pg_index, so its table is the one whose last seen shape lists it and still exists
+            -- (or, for a table the triggers never saw, the parent named by the INDEX row on c).
             PERFORM pggit._record_drop(o.id) FROM pggit.objects o
             WHERE o.branch_name = v_branch AND o.object_type = 'INDEX' AND o.schema_name = d.schema_name
               AND o.object_name = d.address_names[2];
             v_tables := v_tables || ARRAY(
                 SELECT s.relid FROM pggit.catalog_shapes s
                 JOIN pg_class c ON c.oid = s.relid JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = d.schema_name AND (s.structure -> 'index_names') ? d.address_names[2]);
+                WHERE n.nspname = d.schema_name AND (s.structure -> 'index_names') ? d.address_names[2]
+                UNION ALL
+                SELECT pggit._relation_oid(d.schema_name, o.parent_name, '{r}') FROM pggit.objects o
+                WHERE o.branch_name = v_branch AND o.object_type = 'INDEX' AND o.schema_name = d.schema_name
+                  AND o.object_name = d.address_names[2]);
         ELSE
             -- 'table column' (V10f) and 'table constraint' (V10l): names are {schema, table, name}
             v_tables := v_tables || pggit._relation_oid(d.address_names[1], d.address_names[2], '{r}');
