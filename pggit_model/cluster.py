@@ -377,6 +377,15 @@ class ThrowawayCluster:
                 time.sleep(0.05)
 
     # -- crash and restart (contract X6) -------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """The server was started (or restarted) and has not exited or been crashed since."""
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def server_pids(self) -> list[int]:
         """The postmaster and its child processes (backends, checkpointer, walwriter…), while it runs."""
         if self.process is None or self.process.poll() is not None:

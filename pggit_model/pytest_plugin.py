@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -247,3 +248,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(replay.markdown_report(replay.SESSION, STATS, path, ALL_RULES, base), encoding="utf-8")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the crash machine's own cluster (started on first use, pggit_model.machines.crash) with the session."""
+    crash = sys.modules.get("pggit_model.machines.crash")
+    if crash is not None:
+        crash.CRASH_SERVERS.close()

@@ -1,6 +1,7 @@
 """The state machines. ``machines/test_*.py`` runs them with pytest; tests/ runs them against mutants."""
 
 from pggit_model.machines.branches_commits import BranchesCommitsMachine
+from pggit_model.machines.crash import CrashMachine as CrashMachine
 from pggit_model.machines.faults import FaultsMachine
 from pggit_model.machines.hashes import HashesMachine
 from pggit_model.machines.transactions import TransactionsMachine
