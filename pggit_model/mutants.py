@@ -187,6 +187,12 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, false);",
            "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, true);",
            machine="FaultsMachine", why="checkout only lasts until the end of the transaction (B6, X1)"),
+    # -- crash and restart (X6) -------------------------------------------------------------------------
+    Mutant("history-unlogged", "X6", "000_schema.sql",
+           "CREATE TABLE pggit.history (",
+           "CREATE UNLOGGED TABLE pggit.history (",
+           machine="CrashMachine", why="history is not WAL-logged, so crash recovery empties it: committed changes "
+           "lose their history rows (V8) after a crash"),
 )
 
 
