@@ -14,7 +14,7 @@ CONTRACT = Path(os.environ.get("PGGIT_CONTRACT", Path(__file__).parents[2] / "sh
 #: rules about installing, observing a live server, crashes and concurrency: the pure model cannot exercise
 #: them, so tests against a server (written alongside the client, installer and machines) cite them.
 SERVER_RULES = {"I1", "I2", "I3", "I4", "I5", "I6", "I7", "O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8", "O9",
-                "X5", "X6", "X7", "X8", "X9", "X10"}
+                "X5", "X7", "X8", "X9", "X10"}
 
 
 def contract_rule_ids(text: str) -> set[str]:
