@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -22,11 +24,11 @@ def _server_processes(root: Path) -> list[int]:
 
 
 @pytest.fixture
-def durable() -> cluster.ThrowawayCluster:
+def durable() -> Iterator[cluster.ThrowawayCluster]:
     """A cluster of this test's own, with the crash machine's settings; stopped and removed afterwards."""
     c = cluster.ThrowawayCluster(cluster.find_binaries(), settings=cluster.DURABLE_SETTINGS).start()
     try:
-        yield c  # type: ignore[misc]
+        yield c
     finally:
         root = c.root
         c.close()
@@ -131,3 +133,127 @@ def test_durable_settings_make_commits_synchronous(durable: cluster.ThrowawayClu
         assert conn.execute("SHOW synchronous_commit").fetchone() == ("on",)
         assert conn.execute("SHOW full_page_writes").fetchone() == ("on",)
 
+
+
+# -- the crash machine's parts ----------------------------------------------------------------------------
+
+def _states(*, txn: bool = False, aborted: bool = False, drawn: int = 0, wrote: bool = False, start: int = 0,
+            ends_txn: bool = False) -> tuple[Any, Any]:
+    """(before, after) model states around one op: ``drawn`` Trinity IDs taken, ``wrote`` changed the rows,
+    ``ends_txn`` the transaction is over afterwards (a COMMIT)."""
+    from attrs import evolve
+
+    from pggit_model.model import initial_state
+    from pggit_model.model.state import Branch, Frame, Txn
+
+    s = initial_state(schemas=("mc_t",))
+    s = evolve(s, counters=evolve(s.counters, trinity=start))
+    if txn:
+        s = evolve(s, txn=Txn((Frame(None, s.db, s.session),), aborted=aborted))
+    db = evolve(s.db, branches=s.db.branches.set("b", Branch("b"))) if wrote else s.db
+    return s, evolve(s, db=db, counters=evolve(s.counters, trinity=start + drawn), txn=None if ends_txn else s.txn)
+
+
+def _ok() -> Any:
+    from pggit_model.client import Completion
+
+    return Completion("ok")
+
+
+def test_x6_ledger_counts_only_committed_ids_and_durability_needs_a_writing_commit() -> None:
+    """X6/T7: IDs of rolled-back transactions are not committed; read-only commits become durable with a later
+    writing commit; strict mode checks every committed ID."""
+    from pggit_model.client import Completion
+    from pggit_model.machines.crash import TrinityLedger
+    from pggit_model.model.expected import TrinityRef
+    from pggit_model.ops import Begin, Commit, CreateBranch, GenerateTrinityId, Rollback
+
+    led = TrinityLedger()
+    led.after_op(GenerateTrinityId(), _ok(), *_states(drawn=1))  # autocommit, read-only: ref 0
+    assert led.checked(strict=True) == [TrinityRef(0)] and led.checked(strict=False) == []
+    led.after_op(Begin(), _ok(), *_states())
+    led.after_op(GenerateTrinityId(), _ok(), *_states(txn=True, drawn=1, start=1))  # ref 1, then rolled back
+    led.after_op(Rollback(), _ok(), *_states(txn=True, start=2))
+    led.after_op(GenerateTrinityId(), Completion("error", sqlstate="XX000"), *_states(drawn=1, start=2))  # failed
+    assert led.checked(strict=True) == [TrinityRef(0)]
+    led.after_op(CreateBranch("b"), _ok(), *_states(wrote=True, start=3))  # a writing commit flushes the WAL
+    assert led.checked(strict=False) == [TrinityRef(0)]
+    led.after_op(Begin(), _ok(), *_states(start=3))
+    led.after_op(GenerateTrinityId(), _ok(), *_states(txn=True, drawn=1, start=3))  # ref 3
+    led.after_op(Commit(), _ok(), *_states(txn=True, wrote=True, start=4, ends_txn=True))
+    assert led.checked(strict=False) == [TrinityRef(0), TrinityRef(3)]
+    led.after_op(Begin(), _ok(), *_states(start=4))
+    led.after_op(GenerateTrinityId(), _ok(), *_states(txn=True, drawn=1, start=4))  # ref 4: open at the crash
+    led.crashed()
+    assert led.checked(strict=True) == [TrinityRef(0), TrinityRef(3)]
+    led.after_op(Begin(), _ok(), *_states(start=5))
+    led.after_op(GenerateTrinityId(), _ok(), *_states(txn=True, drawn=1, start=5))
+    led.after_op(Commit(), _ok(), *_states(txn=True, aborted=True, wrote=True, start=6))  # COMMIT of an aborted txn
+    assert led.checked(strict=True) == [TrinityRef(0), TrinityRef(3)]
+
+
+def test_x6_crash_machine_skips_on_a_server_it_does_not_own() -> None:
+    """X6: with --pg-dsn there is nothing to crash; the machine skips and says how to run it."""
+    import types
+    import unittest
+
+    from pggit_model.machines.crash import CrashServers
+
+    ext = object.__new__(cluster.ExternalServer)  # no connection needed: only its type matters
+    outer = types.SimpleNamespace(template=types.SimpleNamespace(server=ext))
+    servers = CrashServers()
+    with pytest.raises(unittest.SkipTest) as skipped:
+        servers.harness_for(outer)  # type: ignore[arg-type]
+    reason = str(skipped.value)
+    assert "--pg-dsn" in reason and "throwaway cluster" in reason and "machines/test_crash.py" in reason
+    assert servers._cluster is None  # nothing was started
+
+
+def test_x6_id_returned_before_a_writing_commit_is_never_handed_out_again(durable: cluster.ThrowawayCluster) -> None:
+    """X6/T5: a Trinity ID drawn before a writing commit returned is not handed out again after a crash, even when
+    the transaction that drew it never committed (what the crash machine's ledger relies on)."""
+    from pggit_model.isolation import Template
+
+    template = Template(durable)
+    try:
+        info = durable.conninfo(template.dbname)
+        with cluster.connect(info) as c:
+            c.execute("CHECKPOINT")  # the next nextval writes a WAL record
+        open_txn = cluster.connect(info)
+        open_txn.execute("BEGIN")
+        first = open_txn.execute("SELECT pggit.generate_trinity_id()").fetchone()[0]  # type: ignore[index]
+        with cluster.connect(info) as c:
+            returned = c.execute("SELECT pggit.generate_trinity_id()").fetchone()[0]  # type: ignore[index]
+            c.execute("SELECT pggit.create_branch('x6')")  # a writing commit
+        durable.crash("kill")
+        open_txn.close()
+        durable.restart()
+        with cluster.connect(info) as c:
+            after = c.execute("SELECT pggit.generate_trinity_id()").fetchone()[0]  # type: ignore[index]
+        seq = [int(x.split("-")[1]) for x in (first, returned, after)]
+        assert seq[2] > seq[1] > seq[0]
+    finally:
+        template.close()
+
+
+def test_x6_crash_machine_runs_crashes_and_leaves_no_cluster(pggit_harness: Any) -> None:
+    """X6: a short run of the crash machine passes on the reference, really crashes, and CRASH_SERVERS.close()
+    stops and removes its cluster."""
+    from hypothesis import settings
+
+    from pggit_model.driver import RunStats
+    from pggit_model.machines import CrashMachine
+    from pggit_model.machines.crash import CRASH_SERVERS
+
+    stats = RunStats()
+    session, pggit_harness.stats = pggit_harness.stats, stats
+    try:
+        pggit_harness.run(CrashMachine, settings=settings(settings.get_profile("smoke"), max_examples=4,
+                                                          database=None, derandomize=True))
+    finally:
+        pggit_harness.stats = session
+    assert stats.faults_fired > 0 and "X6" in stats.rules
+    root = CRASH_SERVERS.cluster().root
+    assert root is not None and root.exists()
+    CRASH_SERVERS.close()
+    assert not root.exists() and _server_processes(root) == []

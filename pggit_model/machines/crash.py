@@ -181,9 +181,9 @@ class TrinityLedger:
     """Which Trinity IDs committed, and which of those PostgreSQL has made durable.
 
     T5/T7 survive a crash for IDs a committed transaction returned or stored (X6). PostgreSQL covers a value
-    by a sequence WAL record written before it hands the value out, and a commit that wrote anything flushes
-    the WAL up to itself. A transaction that only read (``SELECT generate_trinity_id()`` in autocommit) writes
-    no commit record, so its values are durable only once a later writing commit flushed the WAL — until then
+    by a sequence WAL record written before it hands the value out, and a commit that wrote WAL itself flushes
+    the WAL up to itself. A transaction that only read (``SELECT generate_trinity_id()`` in autocommit) flushes
+    nothing at COMMIT, so its values are durable only once a later writing commit flushed the WAL — until then
     PostgreSQL itself may hand them out again after a crash. ``strict`` checks every committed ID as the
     contract's text says; by default only the durable ones are checked (see docs/crash.md)."""
 
