@@ -238,16 +238,18 @@ class Client:
                                 pass
                             self.last_snapshot = self._absorb(cur, cur.fetchall()[0][0])
                     raise
-                results = []
+                count, rows = 0, None
                 while True:
-                    results.append(cur.fetchall() if cur.description else None)
-                    names = [d.name for d in cur.description or ()]
-                    if len(results) - 1 == main:
-                        value = self._value(op, names, results[-1])
+                    desc = cur.description  # built afresh on each access: read it once per result
+                    rows = cur.fetchall() if desc else None
+                    if count == main:
+                        names = [d.name for d in desc] if desc and op.result == "rows" else []
+                        value = self._value(op, names, rows)
+                    count += 1
                     if not cur.nextset():
                         break
-                if batched and len(results) == len(parts) and results[-1]:
-                    self.last_snapshot = self._absorb(cur, results[-1][0][0])
+                if batched and count == len(parts) and rows:
+                    self.last_snapshot = self._absorb(cur, rows[0][0])
         except psycopg.Error as e:
             answered = time.time()
             if self.conn.broken or e.sqlstate is None:
