@@ -152,6 +152,9 @@ class Client:
     """Runs Ops on one connection and observes pgGit's state for one schema."""
 
     def __init__(self, conn: psycopg.Connection, schema: str, *, nested: bool = False) -> None:
+        # psycopg's automatic prepared statements answer any DROP, ALTER or ROLLBACK with DEALLOCATE ALL,
+        # which also removes the observation we PREPARE ourselves: 26000 on the next step.
+        conn.prepare_threshold = None
         self.conn = conn
         self.schema = schema
         self.nested = nested

@@ -127,6 +127,20 @@ def test_the_observation_is_prepared_once_per_connection_and_outlives_rollbacks(
             assert prepared.fetchone() == (1,)
 
 
+
+def test_a_drop_does_not_take_the_prepared_observation_with_it(pggit_conn: psycopg.Connection) -> None:
+    """O1: psycopg's own prepared statements answer a DROP with DEALLOCATE ALL; the observation must survive it
+    (a ci run against pgGit failed every op after a DROP FUNCTION in a transaction with 26000)."""
+    pggit_conn.execute(f"CREATE SCHEMA {SCHEMA}")
+    client = Client(pggit_conn, SCHEMA)
+    for _ in range(6):  # often enough for psycopg's automatic preparing, were it on
+        pggit_conn.execute("SELECT %s::int", [1])
+    assert client.apply(_table(), observe=True).ok
+    assert client.apply(DropTable(SCHEMA, "Order Items"), observe=True).ok
+    done = client.apply(GenerateTrinityId(), observe=True)
+    assert done.ok, done
+    assert client.observe().objects.get(TABLE_KEY) is not None
+
 def test_a_backend_the_observation_cannot_read_fails_it_as_before(pggit_conn: psycopg.Connection) -> None:
     """I4: when PREPARE fails (a table missing), the example's transaction survives and the text is sent."""
     pggit_conn.execute("BEGIN")
