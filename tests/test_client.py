@@ -133,13 +133,14 @@ def test_a_drop_does_not_take_the_prepared_observation_with_it(pggit_conn: psyco
     (a ci run against pgGit failed every op after a DROP FUNCTION in a transaction with 26000)."""
     pggit_conn.execute(f"CREATE SCHEMA {SCHEMA}")
     client = Client(pggit_conn, SCHEMA)
+    assert client.apply(_table()).ok
+    client.observe()  # prepares the observation
     for _ in range(6):  # often enough for psycopg's automatic preparing, were it on
         pggit_conn.execute("SELECT %s::int", [1])
-    assert client.apply(_table(), observe=True).ok
-    assert client.apply(DropTable(SCHEMA, "Order Items"), observe=True).ok
-    done = client.apply(GenerateTrinityId(), observe=True)
-    assert done.ok, done
-    assert client.observe().objects.get(TABLE_KEY) is not None
+    for op in (Begin(), DropTable(SCHEMA, "Order Items"), GenerateTrinityId()):  # observed in the op's round trip
+        done = client.apply(op, observe=True)
+        assert done.ok, (op, done)
+    assert client.last_snapshot is not None and not client.last_snapshot.objects[TABLE_KEY].is_active
 
 def test_a_backend_the_observation_cannot_read_fails_it_as_before(pggit_conn: psycopg.Connection) -> None:
     """I4: when PREPARE fails (a table missing), the example's transaction survives and the text is sent."""
