@@ -138,3 +138,20 @@ def test_a_known_checkout_that_does_not_switch_is_followed_so_ddl_is_checked_whe
     assert replay(run, pggit_server, source, registry=registry).got is None
     without = replay(run, pggit_server, source, registry=known.EMPTY).got
     assert without is not None and without.step == 2 and without.rule == "B6", without
+
+
+@pytest.mark.server
+def test_a_call_known_to_succeed_where_it_should_fail_does_not_abort_the_models_transaction(
+        pggit_server: Server, tmp_path: Path) -> None:
+    """A known wrong success (a branch name B3 rejects is accepted) inside BEGIN leaves the transaction usable,
+    so the next call is expected to work (not to fail with 25P02 as after a real error, X4/O9)."""
+    from pggit_model.ops import Begin, CreateBranch, GenerateTrinityId
+    from pggit_model.replay import Run, replay
+
+    source = by_name("branch-name-any-character").apply(tmp_path / "mutant")
+    run = Run((Begin(), CreateBranch("has space", "main"), GenerateTrinityId()), "mc_adopt3", backend="pggit",
+              source=str(source))
+    registry = known.Registry((known.Known("any-character", "B3"),))
+    assert replay(run, pggit_server, source, registry=registry).got is None
+    without = replay(run, pggit_server, source, registry=known.EMPTY).got
+    assert without is not None and (without.rule, without.step) == ("B3", 2), without
