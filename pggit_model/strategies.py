@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from pggit_model import ops
 from pggit_model.model import State, step
-from pggit_model.model.catalog import Applied, Index, Table, View, apply_ddl, table_shape
+from pggit_model.model.catalog import Applied, Col, Index, Table, View, apply_ddl, table_shape
 from pggit_model.ops.base import MAX_IDENTIFIER_BYTES, identifier_problem
 from pggit_model.ops.ddl import default_problem
 from pggit_model.ops.types import assignment_cast, category
@@ -168,8 +168,13 @@ def _constraint_indexes(shape: Any) -> set[str]:
     return {k.name for k in shape[1] if k.kind in ("unique", "primary_key")}
 
 
+def _predicted(state: State, op: ops.Op) -> bool:
+    """The model predicts `op` exactly (not unspecified) and it steers clear of reference bug R1."""
+    return not step(state, op)[1].is_unspecified and not _stale_table_ddl(state, op)
+
+
 def _predicted_ddl(state: State, strategy: st.SearchStrategy[ops.Op]) -> st.SearchStrategy[ops.Op]:
-    return strategy.filter(lambda op: not step(state, op)[1].is_unspecified and not _stale_table_ddl(state, op))
+    return strategy.filter(lambda op: _predicted(state, op))
 
 
 def _tables(state: State, schema: str) -> list[tuple[str, Table]]:
@@ -492,6 +497,150 @@ def merge_ops(state: State) -> st.SearchStrategy[ops.Op]:
     return _unspecified_free(state, _merge(state))
 
 
+# --- targeted draws: one contract rule each, for the machines' composite rules ------------------------
+# Random DDL reaches these situations too rarely for the smoke profile; each helper below builds the one
+# statement a rule needs from the model's state, already filtered to what the model predicts exactly.
+
+
+def tracked_tables(state: State, schema: str) -> list[str]:
+    """Tables of `schema` in the catalog that have an active TABLE row on c (B9: DDL may touch them)."""
+    return [n for n, _ in _tables(state, schema) if state.active_row("TABLE", schema, n) is not None]
+
+
+def _split_signature(sig: str) -> tuple[str, tuple[str, ...]]:
+    name, args = sig[:-1].split("(", 1)
+    return name, tuple(a for a in args.split(", ") if a)
+
+
+def same_definition_replacements(state: State, schema: str) -> list[ops.Op]:
+    """`CREATE OR REPLACE` of every view and function of `schema` with an active row on c, written with the
+    definition it already has: V12 says that records nothing."""
+    out: list[ops.Op] = []
+    for (s, n), r in sorted(state.db.catalog.relations.items(), key=lambda kv: kv[0]):
+        if s == schema and isinstance(r, View) and state.active_row("VIEW", s, n) is not None:
+            out.append(ops.CreateView(s, n, r.source, tuple(c for c, _ in r.columns), True))
+    for (s, sig), f in sorted(state.db.catalog.functions.items(), key=lambda kv: kv[0]):
+        if s == schema and state.active_row("FUNCTION", s, sig) is not None:
+            name, args = _split_signature(sig)
+            out.append(ops.CreateFunction(s, name, args, f.body, True))
+    return [op for op in out if _predicted(state, op)]
+
+
+def droppable(state: State, schema: str) -> list[tuple[str, str]]:
+    """(kind, V5 object name) of every table, view, index and function of `schema` in the catalog with an
+    active row on c: what a DROP may name (B9)."""
+    cat = state.db.catalog
+    out = [(kind, n) for kind, cls in (("TABLE", Table), ("VIEW", View), ("INDEX", Index))
+           for n in _rels(state, schema, cls)]
+    out += [("FUNCTION", sig) for (s, sig) in sorted(cat.functions) if s == schema]
+    return [(kind, n) for kind, n in out if state.active_row(kind, schema, n) is not None]
+
+
+_DROPS: dict[str, Callable[..., ops.Op]] = {"TABLE": ops.DropTable, "VIEW": ops.DropView, "INDEX": ops.DropIndex}
+
+
+@st.composite
+def _drop(draw: st.DrawFn, state: State, schema: str) -> ops.Op:
+    kind, name = draw(st.sampled_from(droppable(state, schema)))
+    if_exists, cascade = draw(st.booleans()), draw(st.booleans())
+    if kind == "FUNCTION":
+        fname, args = _split_signature(name)
+        return ops.DropFunction(schema, fname, args, if_exists, cascade)
+    return _DROPS[kind](schema, name, if_exists, cascade)
+
+
+def drop_ops(state: State, schema: str) -> st.SearchStrategy[ops.Op]:
+    """DROP TABLE / VIEW / INDEX / FUNCTION of an object `droppable` lists (V13); some PostgreSQL refuses
+    (dependent views without CASCADE, a constraint's index)."""
+    return _predicted_ddl(state, _drop(state, schema))
+
+
+@cache
+def _set_defaults(type_: str) -> st.SearchStrategy[Any]:
+    return defaults_for(type_).filter(lambda v: v is not None)
+
+
+@st.composite
+def _default_change(draw: st.DrawFn, state: State, schema: str) -> ops.Op:
+    tracked = set(tracked_tables(state, schema))
+    tables = [(n, t) for n, t in _tables(state, schema) if t.columns and n in tracked]
+    name, t = draw(st.sampled_from(tables))
+    col = draw(st.sampled_from(t.columns))
+    if col.default is not None and draw(st.booleans()):
+        return ops.AlterTable(schema, name, (ops.DropDefault(col.name),))
+    return ops.AlterTable(schema, name, (ops.SetDefault(col.name, draw(_set_defaults(col.type))),))
+
+
+def has_default_target(state: State, schema: str) -> bool:
+    """A tracked table with a column exists, so `default_changes` can draw."""
+    tracked = set(tracked_tables(state, schema))
+    return any(t.columns for n, t in _tables(state, schema) if n in tracked)
+
+
+def default_changes(state: State, schema: str) -> st.SearchStrategy[ops.Op]:
+    """`ALTER TABLE … ALTER c SET DEFAULT v | DROP DEFAULT` that really changes the column's default, so the
+    table's H3 structure (and hash) changes; a V10j PATCH."""
+    def changes(op: ops.Op) -> bool:
+        assert isinstance(op, ops.AlterTable)
+        return _predicted(state, op) and \
+            step(state, op)[0].db.catalog.table(schema, op.name) != state.db.catalog.table(schema, op.name)
+    return _default_change(state, schema).filter(changes)
+
+
+def _st(state: State, schema: str, table: str) -> tuple[int, int, int, int] | None:
+    """M2's st_c(k) for the table: None (⊥) or (version, M, m, p)."""
+    row = state.active_row("TABLE", schema, table)
+    return None if row is None else (row.version, row.major, row.minor, row.patch)
+
+
+_TABLE_CHANGES = ("comment", "default", "not_null", "check", "drop")
+
+
+@st.composite
+def _table_change(draw: st.DrawFn, state: State, schema: str, table: str, drop: bool,
+                  unlike: tuple[int, int, int, int] | None) -> ops.Op:
+    t = state.db.catalog.table(schema, table)
+    assert t is not None
+    before = _st(state, schema, table)
+
+    def build(kind: str) -> ops.Op | None:
+        col: Col | None = draw(st.sampled_from(t.columns)) if t.columns else None
+        if kind == "comment":
+            return ops.CommentOnTable(schema, table, draw(texts(10)))
+        if kind == "drop":
+            return ops.DropTable(schema, table, False, True) if drop else None
+        if col is None:
+            return None
+        if kind == "default":
+            act: Any = ops.DropDefault(col.name) if col.default is not None else \
+                ops.SetDefault(col.name, draw(_set_defaults(col.type)))
+        elif kind == "not_null":
+            act = ops.DropNotNull(col.name) if col.not_null else ops.SetNotNull(col.name)
+        else:
+            act = ops.AddConstraint(ops.Check(draw(names(("k1", "k2"))), col.name,
+                                              draw(st.sampled_from(["not_null", "positive"]))))
+        return ops.AlterTable(schema, table, (act,))
+
+    start = draw(st.integers(0, len(_TABLE_CHANGES) - 1))
+    for kind in _TABLE_CHANGES[start:] + _TABLE_CHANGES[:start]:
+        op = build(kind)
+        if op is not None and _predicted(state, op):
+            after = _st(step(state, op)[0], schema, table)
+            if after != before and (unlike is None or after != unlike):
+                return op
+    draw(st.nothing())  # no change of this table fits: Hypothesis drops the example
+    raise AssertionError("unreachable")
+
+
+def table_changes(state: State, schema: str, table: str, *, drop: bool = False,
+                  unlike: tuple[int, int, int, int] | None = None) -> st.SearchStrategy[ops.Op]:
+    """One statement that records a change of `table` on c without touching its COLUMN or INDEX rows (so
+    the catalog the branches share stays within B9 for the other side of a merge): COMMENT ON TABLE, SET /
+    DROP DEFAULT, SET / DROP NOT NULL, ADD CHECK, or (with `drop`) DROP TABLE … CASCADE. With `unlike`, the
+    table's state afterwards (M2's st) differs from it: the other side of an M3 conflict."""
+    return _table_change(state, schema, table, drop, unlike)
+
+
 def session_ops(schema: str) -> st.SearchStrategy[ops.Op]:
     return st.one_of(st.sampled_from(ops.TIME_ZONES).map(ops.SetTimeZone),
                      st.sampled_from([(schema,), (schema, "public"), ("pg_catalog", schema)]).map(ops.SetSearchPath))
@@ -509,6 +658,7 @@ def ops_for(state: State, schema: str, prefix: str = "", invalid: float = 0.1) -
 
 __all__ = [
     "COLUMN_TYPES", "LONG", "QUOTED", "RESERVED", "UNICODE", "branch_names", "branch_ops", "call_ops",
-    "column_types", "columns", "commit_ops", "ddl_ops", "defaults_for", "identifiers", "merge_ops", "messages",
-    "names", "ops_for", "session_ops", "sql_texts", "texts", "trinity_ops", "txn_ops",
+    "column_types", "columns", "commit_ops", "ddl_ops", "default_changes", "defaults_for", "drop_ops", "droppable",
+    "has_default_target", "identifiers", "merge_ops", "messages", "names", "ops_for", "same_definition_replacements",
+    "session_ops", "sql_texts", "table_changes", "texts", "tracked_tables", "trinity_ops", "txn_ops",
 ]

@@ -9,11 +9,11 @@ the version API), O1–O8 after every step, and X4 (rejected DDL leaves no trace
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from hypothesis.stateful import rule
+from hypothesis.stateful import precondition, rule
 
 from pggit_model import strategies
 from pggit_model.machine import PgGitMachine
-from pggit_model.ops import GetHistory, GetVersion, ShowTableVersions
+from pggit_model.ops import DropFunction, GetHistory, GetVersion, SetSearchPath, ShowTableVersions
 
 
 class VersioningRules(PgGitMachine):
@@ -41,6 +41,28 @@ class VersioningRules(PgGitMachine):
         op = {"version": GetVersion(name), "history": GetHistory(name, limit),
               "tables": ShowTableVersions(self.schema)}[kind]
         self.run(op)
+
+    @precondition(lambda self: not self.model.aborted
+                  and len(strategies.same_definition_replacements(self.model, self.schema)) > 0)
+    @rule(data=st.data())
+    def replace_with_the_same_definition(self, data: st.DataObject) -> None:
+        """V12: CREATE OR REPLACE VIEW / FUNCTION with the definition it already has records nothing."""
+        replacements = strategies.same_definition_replacements(self.model, self.schema)
+        self.run(data.draw(st.sampled_from(replacements), label="replace"))
+
+    @precondition(lambda self: not self.model.aborted and len(strategies.droppable(self.model, self.schema)) > 0)
+    @rule(data=st.data())
+    def drop_then_get_version(self, data: st.DataObject) -> None:
+        """V13 then V17: once dropped, an object is not found by get_version (zero rows, no error).
+
+        A name not found on c is looked up again through search_path (V17 step 2), and public holds pgGit's demo
+        objects the model does not know (I5): so the session searches only the machine's own schema first."""
+        op = data.draw(strategies.drop_ops(self.model, self.schema), label="drop")
+        if self.model.session.search_path != (self.schema,):
+            self.run(SetSearchPath((self.schema,)))
+        self.run(op)
+        name = op.signature if isinstance(op, DropFunction) else op.name  # type: ignore[attr-defined]
+        self.run(GetVersion(f"{self.schema}.{name}"))
 
 
 class VersioningMachine(VersioningRules):
