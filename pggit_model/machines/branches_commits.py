@@ -10,7 +10,7 @@ both sides, conflicts, self-merge, unknown names), O3–O5 after every step.
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from hypothesis.stateful import rule
+from hypothesis.stateful import precondition, rule
 
 from pggit_model import strategies
 from pggit_model.machines.versioning import VersioningRules
@@ -58,6 +58,30 @@ class BranchRules(VersioningRules):
 
 class BranchesCommitsMachine(BranchRules):
     """Branches & commits machine: B1–B11, C1–C8, V4, B8 with DDL on the current branch, and merges (M1–M6)."""
+
+    @rule(name=strategies.branch_names(valid=False))
+    def create_branch_with_invalid_name(self, name: str | None) -> None:
+        """B3: NULL, '', a character outside [A-Za-z0-9._/#-], or over 255 characters: rejected, nothing changes."""
+        self.run(CreateBranch(name, self.model.c))
+
+    @precondition(lambda self: len(strategies.tracked_tables(self.model, self.schema)) > 0)
+    @rule(data=st.data())
+    def conflicting_changes_then_merge(self, data: st.DataObject) -> None:
+        """M3: a table changed on a new branch and differently on its parent is a conflict when merged back: it
+        is reported (M5) and the parent's row stays as it is. The changes touch no COLUMN or INDEX row, so the
+        catalog both branches share stays within B9."""
+        parent = self.model.c
+        table = data.draw(st.sampled_from(strategies.tracked_tables(self.model, self.schema)), label="table")
+        name = data.draw(strategies.branch_names().filter(lambda n: n not in self.model.db.branches), label="name")
+        self.run(CreateBranch(name, parent))
+        self.run(CheckoutBranch(name))
+        self.run(data.draw(strategies.table_changes(self.model, self.schema, table), label="change on branch"))
+        theirs = self.model.active_row("TABLE", self.schema, table)
+        assert theirs is not None, "table_changes never drops the table on the branch side"
+        self.run(CheckoutBranch(parent))
+        self.run(data.draw(strategies.table_changes(self.model, self.schema, table, drop=True, unlike=(
+            theirs.version, theirs.major, theirs.minor, theirs.patch)), label="change on parent"))
+        self.run(MergeBranches(name, parent, "Merge branch"))
 
     @rule(data=st.data())
     def merge(self, data: st.DataObject) -> None:
