@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from hypothesis import strategies as st
-from hypothesis.stateful import rule
+from hypothesis.stateful import precondition, rule
 
 from pggit_model import strategies
 from pggit_model.machines.versioning import VersioningRules
@@ -82,6 +82,16 @@ class HashesMachine(VersioningRules):
         self.run(data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl"))
         self.run(DetectChangesByHash())
         self.run(ExportSchemaHashes(self.schema))
+
+    @precondition(lambda self: strategies.has_default_target(self.model, self.schema))
+    @rule(data=st.data())
+    def set_default_between_two_hashes(self, data: st.DataObject) -> None:
+        """H3: a column's default is part of its table's structure, so SET / DROP DEFAULT (V10j) moves the table's
+        hash (H2: different structure, different hash)."""
+        op = data.draw(strategies.default_changes(self.model, self.schema), label="alter")
+        self.run(ComputeDdlHash("TABLE", self.schema, op.name))  # type: ignore[attr-defined]
+        self.run(op)
+        self.run(ComputeDdlHash("TABLE", self.schema, op.name))  # type: ignore[attr-defined]
 
     def _hash_tables(self) -> None:
         for name in sorted(n for (s, n), r in self.model.db.catalog.relations.items()
