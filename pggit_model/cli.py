@@ -180,9 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PggitModelError as e:
         print(f"pggit-model: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         print("pggit-model: interrupted; servers stopped and removed", file=sys.stderr)
-        return 130
+        return 128 + getattr(e, "signum", 2)
 
 
 if __name__ == "__main__":

@@ -270,15 +270,28 @@ def _close_all() -> None:
         c.close()
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised like Ctrl-C: Hypothesis counts a SystemExit as a failing example (and shrinks
+    it), pytest goes on with the next test; an interrupt stops the run, and our clusters are stopped on the way."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"terminated by signal {signum}")
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
 def _install_signal_handlers() -> None:
-    """Turn SIGTERM/SIGHUP into SystemExit so atexit stops our clusters (Ctrl-C already raises)."""
+    """Turn SIGTERM/SIGHUP into an interrupt so the run stops and atexit stops our clusters (Ctrl-C already raises)."""
     global _signals_installed
     with _signal_lock:
         if _signals_installed or threading.current_thread() is not threading.main_thread():
             return
         for sig in (signal.SIGTERM, signal.SIGHUP):
             if signal.getsignal(sig) in (signal.SIG_DFL, None):
-                signal.signal(sig, lambda signum, frame: (_ for _ in ()).throw(SystemExit(128 + signum)))
+                signal.signal(sig, _raise_terminated)
         atexit.register(_close_all)
         _signals_installed = True
 

@@ -103,6 +103,28 @@ def test_interrupted_run_stops_its_cluster(sig: signal.Signals) -> None:
     assert _postgres_pids_under(root) == []
 
 
+
+def test_sigterm_in_the_middle_of_a_hypothesis_run_stops_the_whole_session(tmp_path: Path) -> None:
+    """SIGTERM stops the pytest session like Ctrl-C: no further example, no further test. (As a SystemExit,
+    Hypothesis took it for a failing example and shrank it, and pytest went on with the next machine.)"""
+    (tmp_path / "test_run.py").write_text(
+        "import os, signal\n"
+        "from hypothesis import given, settings, strategies as st\n"
+        "from pggit_model import cluster\n"
+        "cluster._install_signal_handlers()\n"
+        "@settings(max_examples=50, database=None)\n"
+        "@given(st.integers())\n"
+        "def test_a(n):\n"
+        "    open('examples', 'a').write('x')\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "def test_b():\n"
+        "    open('b_ran', 'w').write('yes')\n")
+    res = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "test_run.py"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert res.returncode != 0, res.stdout
+    assert (tmp_path / "examples").read_text() == "x", "Hypothesis ran more examples after SIGTERM"
+    assert not (tmp_path / "b_ran").exists(), "pytest went on with the next test after SIGTERM"
+
 @pytest.mark.server
 def test_stale_cluster_of_a_killed_run_is_swept() -> None:
     """A cluster whose owning process died (SIGKILL) is stopped and removed by the next run's sweep."""
