@@ -57,6 +57,13 @@ _ALLOWED_NODES = (ast.Expression, ast.Call, ast.keyword, ast.Constant, ast.Tuple
                   ast.UnaryOp, ast.USub)
 
 
+def _op_names() -> dict[str, type]:
+    """OP_NAMES and the crash machine's marker (imported late: the machines import this module's users)."""
+    from .machines.crash import CrashRestart
+
+    return {**OP_NAMES, "CrashRestart": CrashRestart}
+
+
 def op_from_repr(text: str) -> Op:
     """Rebuild an op from its repr: only constructor calls of ``pggit_model.ops`` names and literals.
 
@@ -69,11 +76,11 @@ def op_from_repr(text: str) -> Op:
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
             raise ValueError(f"{type(node).__name__} is not allowed in an op (only constructor calls and literals)")
-        if isinstance(node, ast.Name) and node.id not in OP_NAMES:
+        if isinstance(node, ast.Name) and node.id not in _op_names():
             raise ValueError(f"unknown name {node.id!r} (not an op class of pggit_model.ops)")
         if isinstance(node, ast.Call) and not isinstance(node.func, ast.Name):
             raise ValueError("only calls of op classes by their bare name are allowed")
-    value = eval(compile(tree, "<op>", "eval"), {"__builtins__": {}}, dict(OP_NAMES))
+    value = eval(compile(tree, "<op>", "eval"), {"__builtins__": {}}, _op_names())
     if not isinstance(value, Op):
         raise ValueError(f"evaluates to {type(value).__name__}, not an op")
     return value
@@ -663,6 +670,11 @@ def replay(run: Run, server: ThrowawayCluster | ExternalServer, source: str | Pa
     ``source=None`` and ``reference=False`` means the recorded backend. ``strict`` turns the backend
     warnings into MalformedReplay. ``registry`` replaces the known divergences recorded with the run.
     """
+    crash = next((i for i, op in enumerate(run.ops, 1) if op.kind == "crash_restart"), None)
+    if crash is not None:
+        raise MalformedReplay(f"{run.path or 'the run'}: step {crash} crashes and restarts the server, which replay "
+                              "does not do to a server it shares; rerun the crash machine's saved example instead: "
+                              "pytest machines/test_crash.py --hypothesis-profile=replay")
     chosen, warnings = check_backend(run, source, reference=reference)
     if strict and warnings:
         raise MalformedReplay(f"{run.path or 'the run'}: {warnings[0]}")

@@ -443,3 +443,17 @@ def test_example_database_spec_picks_local_redis_or_github(tmp_path: Path) -> No
     except ImportError:
         with pytest.raises(InvalidProfile, match=r"pip install 'pggit-model\[redis\]'"):
             example_database("redis://localhost:6379/0")
+
+
+def test_a_crash_machine_run_loads_and_replay_says_how_to_rerun_it(tmp_path: Path) -> None:
+    """X6 runs record CrashRestart; triage reads them, replay refuses (it would crash a shared server) and says
+    what to run instead."""
+    from pggit_model.machines.crash import CrashRestart
+    from pggit_model.replay import replay
+
+    ops = [CreateTable(S, "t1", ()), CrashRestart("kill"), GetVersion(f"{S}.t1")]
+    folder = _record(tmp_path, step=3, ops=ops)
+    run = load_run(folder / "run.json")
+    assert list(run.ops) == ops
+    with pytest.raises(MalformedReplay, match=r"step 2 crashes and restarts the server.*machines/test_crash\.py"):
+        replay(run, None)  # type: ignore[arg-type]  # refused before any server is touched

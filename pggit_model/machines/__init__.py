@@ -1,7 +1,7 @@
 """The state machines. ``machines/test_*.py`` runs them with pytest; tests/ runs them against mutants."""
 
 from pggit_model.machines.branches_commits import BranchesCommitsMachine
-from pggit_model.machines.crash import CrashMachine as CrashMachine
+from pggit_model.machines.crash import CrashMachine
 from pggit_model.machines.faults import FaultsMachine
 from pggit_model.machines.hashes import HashesMachine
 from pggit_model.machines.transactions import TransactionsMachine
@@ -9,9 +9,9 @@ from pggit_model.machines.trinity import TrinityMachine
 from pggit_model.machines.versioning import VersioningMachine
 
 ALL_MACHINES = (VersioningMachine, BranchesCommitsMachine, TransactionsMachine, TrinityMachine, HashesMachine,
-                FaultsMachine)
+                FaultsMachine, CrashMachine)
 
 __all__ = [
-    "ALL_MACHINES", "BranchesCommitsMachine", "FaultsMachine", "HashesMachine", "TransactionsMachine",
+    "ALL_MACHINES", "BranchesCommitsMachine", "CrashMachine", "FaultsMachine", "HashesMachine", "TransactionsMachine",
     "TrinityMachine", "VersioningMachine",
 ]
