@@ -166,7 +166,7 @@ def create_branch(state: State, op: calls.CreateBranch) -> Result:
         return _reject(state, "B3" if branches[name].status != "DELETED" else "B10",
                        f"a branch named {name!r} already exists ({branches[name].status})")
     if parent is None or parent not in branches or branches[parent].status != "ACTIVE":
-        return _reject(state, "B3", f"the parent {parent!r} is NULL, unknown or not ACTIVE")
+        return _reject(state, "B3", f"the parent {parent!r} is {_status(state, parent)}")
     copied: dict[RowKey, Row] = {}
     base: dict[tuple[str, str, str], tuple[int, int, int, int]] = {}
     for (kind, schema, obj, branch), r in state.db.rows.items():
@@ -179,10 +179,18 @@ def create_branch(state: State, op: calls.CreateBranch) -> Result:
     return evolve(state, db=db), Expected.of(IsInt(), rule=("B2", "B4", "B5"))
 
 
+def _status(state: State, name: str | None) -> str:
+    """Why a branch cannot be used, in words a known-divergence matcher can pick out: NULL, unknown, MERGED…"""
+    if name is None:
+        return "NULL"
+    b = state.db.branches.get(name)
+    return "unknown" if b is None else b.status
+
+
 def checkout_branch(state: State, op: calls.CheckoutBranch) -> Result:
     b = state.db.branches.get(op.name) if op.name is not None else None
     if b is None or b.status != "ACTIVE":
-        return _reject(state, "B6", f"cannot check out {op.name!r}: NULL, unknown or not ACTIVE")
+        return _reject(state, "B6", f"cannot check out {op.name!r}: it is {_status(state, op.name)}")
     return evolve(state, session=evolve(state.session, current_branch=op.name)), Expected.of(ANY, rule="B6")
 
 

@@ -302,7 +302,8 @@ class Expected:
         if self.kind == "unspecified" or self.kind == "ok":
             return None
         if self.kind == "error":
-            return f"{tag}: expected an error ({'|'.join(self.sqlstates) or 'any SQLSTATE'}), but it succeeded"
+            why = f": {self.why}" if self.why else ""
+            return f"{tag}: expected an error ({'|'.join(self.sqlstates) or 'any SQLSTATE'}{why}), but it succeeded"
         if self.kind == "value":
             problem = _check_field(self.value, value, ctx)
             return None if problem is None else f"{tag}: {problem}"
