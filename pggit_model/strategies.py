@@ -526,6 +526,19 @@ def same_definition_replacements(state: State, schema: str) -> list[ops.Op]:
     return [op for op in out if _predicted(state, op)]
 
 
+@st.composite
+def _new_function(draw: st.DrawFn, state: State, schema: str) -> ops.Op:
+    return ops.CreateFunction(schema, draw(names(("f", "add tax", "select"))), tuple(draw(_ARG_LISTS)),
+                              draw(st.integers(0, 3)))
+
+
+def new_functions(state: State, schema: str) -> st.SearchStrategy[ops.Op]:
+    """`CREATE FUNCTION` of a function `schema` does not have yet (V10b)."""
+    def fresh(op: ops.Op) -> bool:
+        return isinstance(op, ops.CreateFunction) and (schema, op.signature) not in state.db.catalog.functions
+    return _predicted_ddl(state, _new_function(state, schema)).filter(fresh)
+
+
 def droppable(state: State, schema: str) -> list[tuple[str, str]]:
     """(kind, V5 object name) of every table, view, index and function of `schema` in the catalog with an
     active row on c: what a DROP may name (B9)."""
@@ -575,6 +588,18 @@ def has_default_target(state: State, schema: str) -> bool:
     """A tracked table with a column exists, so `default_changes` can draw."""
     tracked = set(tracked_tables(state, schema))
     return any(t.columns for n, t in _tables(state, schema) if n in tracked)
+
+
+@st.composite
+def _new_table(draw: st.DrawFn, state: State, schema: str) -> ops.Op:
+    used = {n for (s, n) in state.db.catalog.relations if s == schema}
+    name = draw(names().filter(lambda n: n not in used))
+    return ops.CreateTable(schema, name, (draw(columns()),))
+
+
+def new_tables_with_a_column(state: State, schema: str) -> st.SearchStrategy[ops.Op]:
+    """`CREATE TABLE` of a new table with one column (V10a), for rules that need a table to work on."""
+    return _predicted_ddl(state, _new_table(state, schema))
 
 
 def default_changes(state: State, schema: str) -> st.SearchStrategy[ops.Op]:
@@ -657,8 +682,9 @@ def ops_for(state: State, schema: str, prefix: str = "", invalid: float = 0.1) -
 
 
 __all__ = [
-    "COLUMN_TYPES", "LONG", "QUOTED", "RESERVED", "UNICODE", "branch_names", "branch_ops", "call_ops",
-    "column_types", "columns", "commit_ops", "ddl_ops", "default_changes", "defaults_for", "drop_ops", "droppable",
-    "has_default_target", "identifiers", "merge_ops", "messages", "names", "ops_for", "same_definition_replacements",
-    "session_ops", "sql_texts", "table_changes", "texts", "tracked_tables", "trinity_ops", "txn_ops",
+    "COLUMN_TYPES", "LONG", "QUOTED", "RESERVED", "UNICODE", "branch_names", "branch_ops", "call_ops", "column_types",
+    "columns", "commit_ops", "ddl_ops", "default_changes", "defaults_for", "drop_ops", "droppable",
+    "has_default_target", "identifiers", "merge_ops", "messages", "names", "new_functions",
+    "new_tables_with_a_column", "ops_for", "same_definition_replacements", "session_ops", "sql_texts",
+    "table_changes", "texts", "tracked_tables", "trinity_ops", "txn_ops",
 ]

@@ -42,13 +42,16 @@ class VersioningRules(PgGitMachine):
               "tables": ShowTableVersions(self.schema)}[kind]
         self.run(op)
 
-    @precondition(lambda self: not self.model.aborted
-                  and len(strategies.same_definition_replacements(self.model, self.schema)) > 0)
+    @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data())
     def replace_with_the_same_definition(self, data: st.DataObject) -> None:
-        """V12: CREATE OR REPLACE VIEW / FUNCTION with the definition it already has records nothing."""
+        """V12: CREATE OR REPLACE VIEW / FUNCTION with the definition it already has records nothing. With
+        nothing to replace, a function is created first."""
+        if not strategies.same_definition_replacements(self.model, self.schema):
+            self.run(data.draw(strategies.new_functions(self.model, self.schema), label="function"))
         replacements = strategies.same_definition_replacements(self.model, self.schema)
-        self.run(data.draw(st.sampled_from(replacements), label="replace"))
+        if replacements:  # (unless PostgreSQL refused that CREATE FUNCTION)
+            self.run(data.draw(st.sampled_from(replacements), label="replace"))
 
     @precondition(lambda self: not self.model.aborted and len(strategies.droppable(self.model, self.schema)) > 0)
     @rule(data=st.data())
