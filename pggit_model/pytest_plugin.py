@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import psycopg
 import pytest
 
 from . import known, profiles, replay
 from .cluster import ExternalServer, ThrowawayCluster, connect, drop_database, start_server
-from .driver import STATS
+from .driver import STATS, RunStats
 from .errors import InvalidProfile, NotAPggitCheckout, PggitModelError
 from .install import check_source
 from .isolation import ClonePool, RollbackIsolation, Template
@@ -240,8 +241,30 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         tr.write_line("new divergences: none")
 
 
+def _stats_out(stats: RunStats) -> dict[str, Any]:
+    """RunStats as plain data for pytest-xdist's workeroutput (execnet sends no sets)."""
+    return {f.name: sorted(v) if isinstance(v := getattr(stats, f.name), set) else v for f in attrs.fields(RunStats)}
+
+
+def _stats_in(data: dict[str, Any]) -> RunStats:
+    fields: dict[str, Any] = {k: set(v) if k == "rules" else v for k, v in data.items()}
+    return RunStats(**fields)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Under pytest-xdist: add each worker's counts (steps, rules, shrunk mutant lengths…) to the summary."""
+    data = getattr(node, "workeroutput", {}).get("pggit_model_stats")
+    if data:
+        replay.merge_stats(STATS, _stats_in(data))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """--pggit-report FILE: the markdown summary per machine, written whether the run passed or not."""
+    """--pggit-report FILE: the markdown summary per machine, written whether the run passed or not.
+    In a pytest-xdist worker, also hand this worker's counts to the controller's summary."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["pggit_model_stats"] = _stats_out(STATS)
     target = session.config.getoption("--pggit-report", default=None)
     if not target or not replay.SESSION.machines:
         return

@@ -818,7 +818,7 @@ def merge_stats(into: RunStats, part: RunStats) -> None:
             setattr(into, f.name, mine + theirs)
         elif isinstance(mine, set):
             mine |= theirs
-        elif isinstance(mine, dict) and f.name == "machines":
+        elif isinstance(mine, dict) and f.name in ("machines", "known"):  # counts add up
             for k, v in theirs.items():
                 mine[k] = mine.get(k, 0) + v
         elif isinstance(mine, dict):
