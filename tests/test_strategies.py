@@ -49,3 +49,86 @@ def test_b9_drawn_ops_are_never_unspecified(data):
         op = data.draw(ops_for(state, "app", "r/"))
         state, exp = step(state, op)
         assert not exp.is_unspecified, (op, exp)
+
+
+# --- targeted draws used by the machines' composite rules -------------------------------------------------
+
+_SETTINGS = settings(max_examples=30, deadline=None,
+                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def _run(state, *ops):
+    for op in ops:
+        state, exp = step(state, op)
+        assert not exp.is_unspecified and not exp.is_error, (op, exp)
+    return state
+
+
+def _with_objects():
+    """A table with two columns, a view on it and a function, all on main in schema app."""
+    from pggit_model.ops import Column, CreateFunction, CreateTable, CreateView
+    return _run(initial_state(("app",)),
+                CreateTable("app", "t", (Column("a", "integer"), Column("b", "text", default="x"))),
+                CreateView("app", "v", "t", ("a", "b")),
+                CreateFunction("app", "f", ("integer",), 2))
+
+
+@_SETTINGS
+@given(st.data())
+def test_v12_same_definition_replacements_record_nothing(data):
+    """V12: each drawn CREATE OR REPLACE repeats the definition, so the model records no change at all."""
+    from pggit_model.strategies import new_functions, same_definition_replacements
+    state = _with_objects()
+    state = _run(state, data.draw(new_functions(state, "app")))
+    replacements = same_definition_replacements(state, "app")
+    assert {type(op).__name__ for op in replacements} == {"CreateView", "CreateFunction"}
+    for op in replacements:
+        assert op.or_replace
+        after, exp = step(state, op)
+        assert exp.kind == "ok" and after.db.rows == state.db.rows and after.db.history == state.db.history, op
+
+
+@_SETTINGS
+@given(st.data())
+def test_v17_a_dropped_object_is_not_found(data):
+    """V13/V17: after a drawn drop that succeeds, get_version of that object answers zero rows (own search_path)."""
+    from pggit_model.ops import DropFunction, GetVersion, SetSearchPath
+    from pggit_model.strategies import drop_ops
+    state = _run(_with_objects(), SetSearchPath(("app",)))
+    op = data.draw(drop_ops(state, "app"))
+    state, exp = step(state, op)
+    if exp.is_error:
+        return  # e.g. a dependent view without CASCADE: nothing dropped
+    name = op.signature if isinstance(op, DropFunction) else op.name
+    _, looked_up = step(state, GetVersion(f"app.{name}"))
+    assert looked_up.kind == "rows" and looked_up.rows == (), (op, looked_up)
+
+
+@_SETTINGS
+@given(st.data())
+def test_h3_default_changes_change_the_table_structure(data):
+    """H3: a drawn SET / DROP DEFAULT changes the table in the catalog (so its hash class), as one V10j PATCH."""
+    from pggit_model.strategies import default_changes, has_default_target
+    state = _with_objects()
+    assert has_default_target(state, "app")
+    op = data.draw(default_changes(state, "app"))
+    after, exp = step(state, op)
+    assert exp.kind == "ok"
+    assert after.db.catalog.table("app", "t") != state.db.catalog.table("app", "t")
+    assert after.db.history[("TABLE", "app", "t", "main")][-1].severity == "PATCH"
+
+
+@_SETTINGS
+@given(st.data())
+def test_m3_changes_on_both_sides_conflict(data):
+    """M3: a table change on a new branch and a different one on its parent make the merge report a conflict."""
+    from pggit_model.ops import CheckoutBranch, MergeBranches
+    from pggit_model.strategies import table_changes
+    state = _run(_with_objects(), CreateBranch("b", "main"), CheckoutBranch("b"))
+    state = _run(state, data.draw(table_changes(state, "app", "t")))
+    row = state.active_row("TABLE", "app", "t")
+    theirs = (row.version, row.major, row.minor, row.patch)
+    state = _run(state, CheckoutBranch("main"))
+    state = _run(state, data.draw(table_changes(state, "app", "t", drop=True, unlike=theirs)))
+    _, exp = step(state, MergeBranches("b", "main", "Merge branch"))
+    assert exp.kind == "value" and exp.value.success is False, exp
