@@ -10,7 +10,7 @@ both sides, conflicts, self-merge, unknown names), O3–O5 after every step.
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from hypothesis.stateful import precondition, rule
+from hypothesis.stateful import rule
 
 from pggit_model import strategies
 from pggit_model.machines.versioning import VersioningRules
@@ -64,13 +64,16 @@ class BranchesCommitsMachine(BranchRules):
         """B3: NULL, '', a character outside [A-Za-z0-9._/#-], or over 255 characters: rejected, nothing changes."""
         self.run(CreateBranch(name, self.model.c))
 
-    @precondition(lambda self: len(strategies.tracked_tables(self.model, self.schema)) > 0)
     @rule(data=st.data())
     def conflicting_changes_then_merge(self, data: st.DataObject) -> None:
         """M3: a table changed on a new branch and differently on its parent is a conflict when merged back: it
         is reported (M5) and the parent's row stays as it is. The changes touch no COLUMN or INDEX row, so the
-        catalog both branches share stays within B9."""
+        catalog both branches share stays within B9. With no table on the current branch, one is created first."""
         parent = self.model.c
+        if not strategies.tracked_tables(self.model, self.schema):
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+            if not strategies.tracked_tables(self.model, self.schema):
+                return  # PostgreSQL refused that CREATE TABLE
         table = data.draw(st.sampled_from(strategies.tracked_tables(self.model, self.schema)), label="table")
         name = data.draw(strategies.branch_names().filter(lambda n: n not in self.model.db.branches), label="name")
         self.run(CreateBranch(name, parent))
