@@ -506,14 +506,38 @@ STALE_SEQUENCES = {
 }
 
 
-@pytest.mark.parametrize("name", list(STALE_SEQUENCES))
-def test_v9a_v13_v15_stale_rows_on_c_agree_with_the_model(pggit_conn, name):
-    """V9a/V13/V15: after DDL on another branch, DDL on main records what the model predicts, step by step."""
-    schema = "s"
-    pggit_conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    driver = Driver(Client(pggit_conn, schema), schema, stats=RunStats())
+def agrees_with_model(conn: psycopg.Connection, statements: list[str], schema: str = "s") -> None:
+    """Run the statements (app. becomes schema.) through the Driver, checking every answer and the whole state."""
+    conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    driver = Driver(Client(conn, schema), schema, stats=RunStats())
     driver.check_state()
-    for text in STALE_SEQUENCES[name]:
+    for text in statements:
         for op in parse(text.replace("app.", f"{schema}.")):
             assert driver.run(op) is not None, f"the model leaves {op!r} unspecified"
             driver.check_state()
+
+
+@pytest.mark.parametrize("name", list(STALE_SEQUENCES))
+def test_v9a_v13_v15_stale_rows_on_c_agree_with_the_model(pggit_conn, name):
+    """V9a/V13/V15: after DDL on another branch, DDL on main records what the model predicts, step by step."""
+    agrees_with_model(pggit_conn, STALE_SEQUENCES[name])
+
+
+def test_v13_v14_primary_key_dropped_and_added_in_one_statement_is_a_new_index(app):
+    """V13/V14: DROP CONSTRAINT t_pkey, ADD PRIMARY KEY rebuilds t_pkey: its row gets a DROP and a new life."""
+    app.execute("CREATE TABLE app.t (id int PRIMARY KEY, a int)")
+    app.execute("ALTER TABLE app.t DROP CONSTRAINT t_pkey, ADD PRIMARY KEY (id)")
+    assert history(app, "t_pkey", "INDEX") == [
+        ("CREATE", "MINOR", None, 1), ("DROP", "MAJOR", 1, None), ("CREATE", "MINOR", None, 1)]
+    assert state(app, "t_pkey", "INDEX") == (1, "1.0.0", True)
+    assert history(app, "t") == [("CREATE", "MINOR", None, 1)]  # same constraint definition: no change (V9a)
+    app.execute("ALTER TABLE app.t DROP CONSTRAINT t_pkey, ADD PRIMARY KEY (a)")
+    assert history(app, "t")[-1] == ("ALTER", "MAJOR", 1, 2)
+    assert state(app, "t_pkey", "INDEX") == (1, "1.0.0", True)
+
+
+def test_v13_v14_primary_key_rebuilt_in_one_statement_agrees_with_the_model(pggit_conn):
+    """V13/V14/V10k-l: the same rebuild, checked step by step against the model, next to a stale branch."""
+    agrees_with_model(pggit_conn, [
+        *STALE_PK, "SELECT pggit.checkout_branch('b1')", "ALTER TABLE app.t1 ADD PRIMARY KEY (id)",
+        "ALTER TABLE app.t1 DROP CONSTRAINT t1_pkey, ADD PRIMARY KEY (id)"])

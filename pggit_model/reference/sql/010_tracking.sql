@@ -189,8 +189,12 @@ END $$;
 --     statement, never by comparing c's rows with the catalog: rows on c that are stale because
 --     another branch changed the shared catalog (B9) stay as they are, since PostgreSQL neither
 --     created nor dropped those objects in this statement (V13).
+-- A column re-added under its old name has a new attnum; an index re-built under its old name in the
+-- same statement (DROP CONSTRAINT t_pkey, ADD PRIMARY KEY) is told apart from an internal rebuild
+-- (TYPE change) by sql_drop, which reports only the former: `p_dropped` lists those indexes, as
+-- format('%I.%I', schema, name). Either way the object was dropped and created again (V13, V14).
 -- Called only from the event triggers below, under their pinned search_path.
-CREATE FUNCTION pggit._sync_table(p_rel oid) RETURNS void
+CREATE FUNCTION pggit._sync_table(p_rel oid, p_dropped text[] DEFAULT '{}') RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -224,9 +228,7 @@ BEGIN
         -- creation on c, which brings every column and index along
         PERFORM pggit._record_create('TABLE', v_schema, v_table, NULL, v_new);
         v_seen := NULL;
-    ELSIF v_seen = v_new THEN
-        RETURN;  -- the statement left this table as it was: nothing to record (V9a, V15)
-    ELSE
+    ELSIF v_seen IS DISTINCT FROM v_new THEN
         -- the statement changed the catalog: compare with what c recorded (V9a)
         v_change := pggit._table_change(v_row.structure, v_new);
         IF v_change.change IS NOT NULL THEN
@@ -234,32 +236,13 @@ BEGIN
         ELSIF v_row.structure IS DISTINCT FROM v_new THEN
             UPDATE pggit.objects SET structure = v_new WHERE id = v_row.id;
         END IF;
+    ELSIF cardinality(p_dropped) = 0 THEN
+        RETURN;  -- the statement left this table as it was: nothing to record (V9a, V15)
     END IF;
 
-    -- columns the statement added (all of them for a creation): created (V10a/d/e, V11, V14)
-    FOR v_child IN
-        SELECT col.key AS name
-        FROM jsonb_each(v_new -> 'columns') col
-        WHERE v_seen IS NULL OR NOT (v_seen -> 'columns') ? col.key
-        ORDER BY (col.value ->> 'pos')::int
-    LOOP
-        PERFORM pggit._record_create('COLUMN', v_schema, v_table || '.' || v_child.name, v_table, NULL);
-    END LOOP;
-
-    -- indexes the statement built: created (V10a/c/k). A rebuilt index keeps its name: no change.
-    FOR v_child IN
-        SELECT ic.relname AS name, pg_get_indexdef(i.indexrelid) AS def
-        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-        WHERE i.indrelid = p_rel
-          AND (v_seen IS NULL OR NOT (v_seen -> 'index_names') ? ic.relname::text)
-        ORDER BY i.indexrelid
-    LOOP
-        PERFORM pggit._record_create('INDEX', v_schema, v_child.name, v_table,
-                                     jsonb_build_object('definition', v_child.def));
-    END LOOP;
-
-    -- columns and indexes the table had before the statement and has no longer: dropped (V10f/l/n,
-    -- V13). The active children on c are read through the (branch, schema, parent) index.
+    -- columns and indexes the table had before the statement and has no longer (or has again, as a
+    -- new object): dropped (V10f/l/n, V13). Dropped first, so that an object created again below
+    -- starts a new life. The active children on c are read through the (branch, schema, parent) index.
     IF v_seen IS NOT NULL THEN
         FOR v_child IN
             SELECT o.id
@@ -267,8 +250,10 @@ BEGIN
             WHERE o.branch_name = v_branch AND o.schema_name = v_schema AND o.parent_name = v_table
               AND o.is_active
               AND CASE o.object_type
-                      WHEN 'COLUMN' THEN (v_seen -> 'columns') ? substr(o.object_name, length(v_table) + 2)
-                                         AND NOT (v_new -> 'columns') ? substr(o.object_name, length(v_table) + 2)
+                      WHEN 'COLUMN' THEN (v_seen -> 'columns' -> substr(o.object_name, length(v_table) + 2) -> 'pos')
+                                         IS DISTINCT FROM
+                                         (v_new -> 'columns' -> substr(o.object_name, length(v_table) + 2) -> 'pos')
+                                         AND (v_seen -> 'columns') ? substr(o.object_name, length(v_table) + 2)
                       WHEN 'INDEX' THEN (v_seen -> 'index_names') ? o.object_name
                                         AND NOT (v_new -> 'index_names') ? o.object_name
                       ELSE false
@@ -278,6 +263,30 @@ BEGIN
             PERFORM pggit._record_drop(v_child.id);
         END LOOP;
     END IF;
+
+    -- columns the statement added (all of them for a creation): created (V10a/d/e, V11, V14)
+    FOR v_child IN
+        SELECT col.key AS name
+        FROM jsonb_each(v_new -> 'columns') col
+        WHERE (v_seen -> 'columns' -> col.key -> 'pos') IS DISTINCT FROM (col.value -> 'pos')
+        ORDER BY (col.value ->> 'pos')::int
+    LOOP
+        PERFORM pggit._record_create('COLUMN', v_schema, v_table || '.' || v_child.name, v_table, NULL);
+    END LOOP;
+
+    -- indexes the statement built: created (V10a/c/k). An index rebuilt internally keeps its name and
+    -- is not reported dropped: no change.
+    FOR v_child IN
+        SELECT ic.relname AS name, pg_get_indexdef(i.indexrelid) AS def
+        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        WHERE i.indrelid = p_rel
+          AND (v_seen IS NULL OR NOT (v_seen -> 'index_names') ? ic.relname::text
+               OR format('%I.%I', v_schema, ic.relname) = ANY (p_dropped))
+        ORDER BY i.indexrelid
+    LOOP
+        PERFORM pggit._record_create('INDEX', v_schema, v_child.name, v_table,
+                                     jsonb_build_object('definition', v_child.def));
+    END LOOP;
 END $$;
 
 -- V10b, V12: a view or function is created, or on CREATE OR REPLACE changed (ALTER MINOR) only
@@ -374,6 +383,7 @@ DECLARE
     d record;
     v_shape jsonb;
     v_tables oid[] := '{}';
+    v_indexes text[] := '{}';
     v_rel oid;
 BEGIN
     PERFORM pggit._lock_bookkeeping();
@@ -411,6 +421,7 @@ BEGIN
             PERFORM pggit._record_drop(o.id) FROM pggit.objects o
             WHERE o.branch_name = v_branch AND o.object_type = 'INDEX' AND o.schema_name = d.schema_name
               AND o.object_name = d.address_names[2];
+            v_indexes := v_indexes || format('%I.%I', d.schema_name, d.address_names[2]);
             v_tables := v_tables || ARRAY(
                 SELECT s.relid FROM pggit.catalog_shapes s
                 JOIN pg_class c ON c.oid = s.relid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -426,6 +437,6 @@ BEGIN
     END LOOP;
 
     FOR v_rel IN SELECT DISTINCT t FROM unnest(v_tables) t WHERE t IS NOT NULL LOOP
-        PERFORM pggit._sync_table(v_rel);
+        PERFORM pggit._sync_table(v_rel, v_indexes);
     END LOOP;
 END $$;
