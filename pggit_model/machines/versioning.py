@@ -19,6 +19,14 @@ from pggit_model.ops import DropFunction, GetHistory, GetVersion, SetSearchPath,
 class VersioningRules(PgGitMachine):
     """DDL and version-API rules, shared by the machines that interleave them with other things."""
 
+    @rule()
+    def show_table_versions(self) -> None:
+        """V19: one row per active table on c, with its active columns counted.
+
+        It takes no argument, so Hypothesis orders it first: a step it shrinks to nothing becomes this one-op
+        step, short enough for the shrinker to delete (docs/machines.md)."""
+        self.run(ShowTableVersions(self.schema))
+
     @rule(data=st.data())
     def ddl(self, data: st.DataObject) -> None:
         """Any DDL of the vocabulary that fits the model's catalog (some rejected on purpose)."""
