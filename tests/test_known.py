@@ -155,3 +155,36 @@ def test_a_call_known_to_succeed_where_it_should_fail_does_not_abort_the_models_
     assert replay(run, pggit_server, source, registry=registry).got is None
     without = replay(run, pggit_server, source, registry=known.EMPTY).got
     assert without is not None and (without.rule, without.step) == ("B3", 2), without
+
+
+def _reference_with(tmp_path: Path, extra_sql: str) -> Path:
+    """A copy of the reference backend with ``extra_sql`` run at the end of its install."""
+    import shutil
+
+    from pggit_model.install import REFERENCE_SOURCE
+
+    root = tmp_path / "backend"
+    shutil.copytree(REFERENCE_SOURCE, root, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    with (root / "sql" / "install.sql").open("a", encoding="utf-8") as f:
+        f.write("\n" + extra_sql + "\n")
+    return root
+
+
+@pytest.mark.server
+def test_a_function_missing_inside_a_contract_function_is_a_wrong_answer_not_i4(pggit_server: Server,
+                                                                             tmp_path: Path) -> None:
+    """42883 from a function that a contract function calls (pgGit's digest() under a search_path without public)
+    is a wrong answer of that function's rule (H1), not "function missing" (I4), which would skip its rules."""
+    from pggit_model.ops import ComputeDdlHash
+    from pggit_model.replay import Run, replay
+
+    source = _reference_with(tmp_path, (
+        "DROP FUNCTION pggit.compute_ddl_hash(pggit.object_type, text, text);\n"
+        "CREATE FUNCTION pggit.compute_ddl_hash(t pggit.object_type, s text, n text) RETURNS text "
+        "LANGUAGE plpgsql AS $$ BEGIN RETURN no_such_helper(n); END $$;"))
+    s = "mc_i4"
+    run = Run((CreateTable(s, "t1", ()), ComputeDdlHash("TABLE", s, "t1")), s, backend="pggit", source=str(source))
+    result = replay(run, pggit_server, source)
+    assert result.got is not None and (result.got.rule, result.got.step) == ("H1", 2), result.summary()
+    assert "function missing" not in (result.divergence or ""), result.divergence
+    assert "42883" in (result.divergence or ""), result.divergence
