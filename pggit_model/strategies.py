@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from pggit_model import ops
 from pggit_model.model import State, step
-from pggit_model.model.catalog import Applied, Col, Index, Table, View, apply_ddl, table_shape
+from pggit_model.model.catalog import Col, Index, Table, View
 from pggit_model.ops.base import MAX_IDENTIFIER_BYTES, identifier_problem
 from pggit_model.ops.ddl import default_problem
 from pggit_model.ops.types import assignment_cast, category
@@ -143,34 +143,9 @@ def _unspecified_free(state: State, strategy: st.SearchStrategy[ops.Op]) -> st.S
     return strategy.filter(lambda op: not step(state, op)[1].is_unspecified)
 
 
-def _stale_table_ddl(state: State, op: ops.Op) -> bool:
-    """TEMPORARY, reference bug R1 (docs/model.md): DDL on a table whose COLUMN or INDEX rows on c do not
-    match the catalog (changed on another branch). The model records only what the statement changed (and
-    a statement that changes nothing records nothing, V9a/V13/V15); the reference backend also creates or
-    drops rows to match the catalog. Remove once the reference is fixed."""
-    out = apply_ddl(state.db.catalog, op)
-    if not isinstance(out, Applied):
-        return False
-    dropped = [(k[1], k[2]) for k in out.dropped if k[0] == "TABLE"]
-    for schema, table in (*out.altered, *dropped):
-        row = state.db.rows.get(("TABLE", schema, table, state.c))
-        now = table_shape(state.db.catalog, schema, table)
-        if row is None or not row.active or row.recorded is None or now is None:
-            continue
-        if ({c.name for c in row.recorded[0]} != {c.name for c in now[0]}
-                or {i[0] for i in row.recorded[2]} != {i[0] for i in now[2]}
-                or _constraint_indexes(row.recorded) != _constraint_indexes(now)):
-            return True
-    return False
-
-
-def _constraint_indexes(shape: Any) -> set[str]:
-    return {k.name for k in shape[1] if k.kind in ("unique", "primary_key")}
-
-
 def _predicted(state: State, op: ops.Op) -> bool:
-    """The model predicts `op` exactly (not unspecified) and it steers clear of reference bug R1."""
-    return not step(state, op)[1].is_unspecified and not _stale_table_ddl(state, op)
+    """The model predicts `op` exactly (not unspecified)."""
+    return not step(state, op)[1].is_unspecified
 
 
 def _predicted_ddl(state: State, strategy: st.SearchStrategy[ops.Op]) -> st.SearchStrategy[ops.Op]:

@@ -1,7 +1,7 @@
 """Remember the last few answers of a pure two-argument function, keyed by the arguments' identity.
 
 A drawn op is stepped more than once on the same state object: the strategy's filter asks whether the model
-predicts it (``step``, then ``apply_ddl`` again for reference bug R1), and the driver steps it for real. The
+predicts it (``step``), and the driver steps it for real. The
 model is pure and its values are frozen, so the same objects give the same answer. Identity, not equality:
 equal ops need not be the same statement (``SetDefault('c', True)`` == ``SetDefault('c', 1)`` in Python).
 """
