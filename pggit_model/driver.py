@@ -12,7 +12,7 @@ import contextlib
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 from attrs import evolve
@@ -50,6 +50,20 @@ class RunStats:
 
 
 STATS = RunStats()
+
+
+@attrs.frozen
+class OtherSession(Op):
+    """``op`` as it ran on a second, autocommit session of the same database (``Driver.run(op, session=…)``):
+    recorded so that the reproducer and a replay run it there too. Its error aborts nothing of ours."""
+
+    op: Op
+
+    kind: ClassVar[str] = "other_session"
+    family: ClassVar[str] = "session"
+
+    def to_sql(self) -> str:
+        return self.op.to_sql()
 
 
 class Driver:
@@ -99,7 +113,7 @@ class Driver:
         if expected.is_unspecified:
             self.stats.skipped_unspecified += 1
             return None
-        self.ops.append(op)
+        self.ops.append(op if session is None else OtherSession(op))
         number = len(self.ops)
         now = time.time()
         if op.kind == "begin" and self.state.txn is None:
@@ -129,7 +143,7 @@ class Driver:
                     checkers.check_completion(expected, done, self.ctx, op=op, step=number)
             except Divergence as d:
                 self._explore_past(d)
-                new_state = self._adopt(new_state, expected, done)
+                new_state = self._adopt(new_state, expected, done, other_session=session is not None)
         self.stats.rules.update(expected.rules)
         self.state = self._feed_back(new_state, expected)
         if self.state.txn is None:
@@ -200,8 +214,10 @@ class Driver:
             raise d
         self.stats.known[k.id] = self.stats.known.get(k.id, 0) + 1
 
-    def _adopt(self, predicted: State, expected: Expected, done: Completion) -> State:
+    def _adopt(self, predicted: State, expected: Expected, done: Completion, *, other_session: bool = False) -> State:
         """After a known wrong answer, continue from what the database did, as far as the model can tell."""
+        if done.status == "error" and other_session:
+            return evolve(self.state, counters=predicted.counters)  # that session's statement: ours is untouched
         if done.status == "error":
             # The statement had no effect; inside a transaction it aborted it (X4). Sequences stay drawn.
             s = evolve(self.state, counters=predicted.counters)
@@ -229,4 +245,4 @@ class Driver:
         return "\n".join(f"{i}. {op!r}" for i, op in enumerate(self.ops, 1))
 
 
-__all__ = ["STATS", "Divergence", "Driver", "RunStats"]
+__all__ = ["STATS", "Divergence", "Driver", "OtherSession", "RunStats"]

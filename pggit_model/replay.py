@@ -34,7 +34,7 @@ from . import ops as ops_module
 from .client import Client
 from .cluster import ExternalServer, ThrowawayCluster, connect
 from .divergences import Divergence, rule_family
-from .driver import Driver, RunStats
+from .driver import Driver, OtherSession, RunStats
 from .errors import InvalidProfile, MalformedReplay, PggitModelError, UnsupportedStatement
 from .install import REFERENCE_SOURCE, InstallReport, source_digest
 from .isolation import Template
@@ -51,7 +51,7 @@ _SCHEMA_MARK = "{schema}"
 #: names only these.
 OP_NAMES: Mapping[str, type] = {
     **{n: v for n, v in vars(ops_module).items() if isinstance(v, type) and not n.startswith("_")},
-    "Fault": faults.Fault, "TerminateSession": faults.TerminateSession,
+    "Fault": faults.Fault, "TerminateSession": faults.TerminateSession, "OtherSession": OtherSession,
 }
 _ALLOWED_NODES = (ast.Expression, ast.Call, ast.keyword, ast.Constant, ast.Tuple, ast.List, ast.Name, ast.Load,
                   ast.UnaryOp, ast.USub)
@@ -323,12 +323,15 @@ def render_sql(run: Run) -> str:
                 out += _divergence_comments(run)
             out.append("")
             continue
-        struck = op.op if isinstance(op, faults.Fault) else op
+        struck = op.op if isinstance(op, faults.Fault | OtherSession) else op
         try:
             state, expected = step(state, struck)
             prediction = describe_expected(expected)
         except Exception as e:  # a model bug must not lose the script
             prediction = f"(the model raised {type(e).__name__}: {e})"
+        if isinstance(op, OtherSession):
+            out += ["-- @pggit-model other-session",
+                    "-- (pggit-model replay runs it on a second, autocommit session; by hand, in another psql)"]
         if isinstance(op, faults.Fault):
             out += [f"-- @pggit-model fault {op.kind_of_fault}",
                     f"-- (pggit-model replay runs it under {op.kind_of_fault}, striking after pgGit's triggers; "
@@ -491,7 +494,7 @@ def _load_sql(p: Path, text: str) -> Run:
         m = _META.match(line)
         if m:
             words = m.group(1).strip()
-            if words.startswith("fault ") or words == "terminate-session":
+            if words.startswith("fault ") or words in ("terminate-session", "other-session"):
                 if words.startswith("fault ") and words.split()[1:] not in ([k] for k in faults.SQLSTATES):
                     raise MalformedReplay(f"{p}:{number}: unknown fault {words.removeprefix('fault ')!r}; "
                                           f"one of: {', '.join(sorted(faults.SQLSTATES))}")
@@ -555,13 +558,15 @@ def _with_session_events(p: Path, statements: list[tuple[int, Op]], events: list
             if what == "terminate-session":
                 out.append(faults.TerminateSession())
             elif pending and pending[0][0] < line:
-                raise MalformedReplay(f"{p}:{where}: '{what}' is not followed by a statement to strike")
+                raise MalformedReplay(f"{p}:{where}: '{what}' is not followed by a statement of its own")
+            elif what == "other-session":
+                op = OtherSession(op)
             else:
                 op = faults.Fault(what.split()[1], op)
         out.append(op)
     for where, what in pending:
         if what != "terminate-session":
-            raise MalformedReplay(f"{p}:{where}: '{what}' is not followed by a statement to strike")
+            raise MalformedReplay(f"{p}:{where}: '{what}' is not followed by a statement of its own")
         out.append(faults.TerminateSession())
     return out
 
@@ -701,6 +706,7 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
         conninfo = template.server.conninfo(template.dbname)
         # The faults machine's session events need the sleeping trigger and a second session, as in the run.
         other = None
+        second: Client | None = None  # for OtherSession steps, as the machine's second session
         if any(isinstance(op, faults.Fault | faults.TerminateSession) for op in run.ops):
             faults.install(conn)
             other = connect(conninfo)
@@ -708,7 +714,11 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
         try:
             driver.check_state()
             for op in run.ops:
-                if isinstance(op, faults.Fault) and other is not None:
+                if isinstance(op, OtherSession):
+                    if second is None:
+                        second = Client(connect(conninfo), run.schema)
+                    driver.run(op.op, session=second)
+                elif isinstance(op, faults.Fault) and other is not None:
                     faults.strike(driver, op, other)
                 elif isinstance(op, faults.TerminateSession) and other is not None:
                     faults.terminate_and_reconnect(driver, other, conninfo)
@@ -724,7 +734,7 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
         finally:
             with contextlib.suppress(psycopg.Error):
                 conn.rollback()
-            for c in {driver.client.conn, other} - {conn, None}:
+            for c in {driver.client.conn, other, second and second.conn} - {conn, None}:
                 with contextlib.suppress(psycopg.Error):
                     c.close()  # type: ignore[union-attr]
     return None, len(run.ops), None, None

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from pggit_model import cluster
 from pggit_model.divergences import divergence_type
-from pggit_model.driver import RunStats
+from pggit_model.driver import OtherSession, RunStats
 from pggit_model.errors import MalformedReplay
 from pggit_model.faults import Fault, TerminateSession
 from pggit_model.install import REFERENCE_SOURCE
@@ -43,6 +43,7 @@ from pggit_model.ops import (
     CreateTable,
     CreateView,
     DropTable,
+    GenerateTrinityId,
     GetVersion,
     PrimaryKey,
     Rollback,
@@ -257,31 +258,34 @@ def test_recorded_sequence_positions_never_move_a_sequence_back(pggit_conn) -> N
 
 FAULT_OPS = [CreateTable(S, "t1", (Column("id", "int"),)), Begin(),
              Fault("statement_timeout", AlterTable(S, "t1", (AddColumn(Column("n", "bigint")),))),
-             TerminateSession(), Fault("cancel", CreateIndex(S, "i1", "t1", ("id",))), TerminateSession()]
+             TerminateSession(), Fault("cancel", CreateIndex(S, "i1", "t1", ("id",))), TerminateSession(),
+             Begin(), OtherSession(GenerateTrinityId()), GenerateTrinityId(), Rollback()]
 
 
 def test_faults_and_terminated_sessions_round_trip(tmp_path: Path) -> None:
-    """The faults machine's session events (a fault striking a statement, a killed session) load back from
-    run.json and replay.sql, in place; replay.sql marks them and stays a runnable psql script."""
+    """The machines' session events (a fault striking a statement, a killed session, a call on a second session)
+    load back from run.json and replay.sql, in place; replay.sql marks them and stays a runnable psql script."""
     folder = _record(tmp_path, step=5, ops=FAULT_OPS)
     for name in ("run.json", "replay.sql"):
         assert list(load_run(folder / name).ops) == FAULT_OPS, name
     text = (folder / "replay.sql").read_text()
     assert "-- @pggit-model fault statement_timeout" in text and text.count("-- @pggit-model terminate-session") == 2
     assert "\\connect" in text and "or fails with 57014 and has no effect at all (X4)" in text
+    assert "-- @pggit-model other-session" in text
     bad = tmp_path / "bad.sql"
     bad.write_text("-- @pggit-model fault meteor\nCREATE TABLE m.t (id int);\n")
     with pytest.raises(MalformedReplay, match=r"bad\.sql:1: unknown fault 'meteor'"):
         load_run(bad)
     bad.write_text("CREATE TABLE m.t (id int);\n-- @pggit-model fault cancel\n")
-    with pytest.raises(MalformedReplay, match="not followed by a statement to strike"):
+    with pytest.raises(MalformedReplay, match="not followed by a statement of its own"):
         load_run(bad)
 
 
 @pytest.mark.server
 def test_replay_strikes_faults_and_kills_the_session_as_the_machine_did(pggit_server: Server) -> None:
     """Replaying fault steps against the correct reference runs clean: the struck ALTER leaves nothing (X4),
-    the killed session's open transaction is gone and the new one is on main (X5)."""
+    the killed session's open transaction is gone and the new one is on main (X5), and the Trinity ID drawn on the
+    second session is below ours (T6)."""
     from pggit_model.replay import replay
 
     result = replay(Run(tuple(FAULT_OPS), S, isolation="clone"), pggit_server, reference=True)
