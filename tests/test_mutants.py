@@ -21,7 +21,8 @@ Server = cluster.ThrowawayCluster | cluster.ExternalServer
 #: Caught in seconds by the derandomized smoke run: these run by default. The rest take minutes each (shrinking
 #: against a database) and run with `-m mutants` (tox -e mutants), e.g. before a release or nightly.
 FAST = {"alter-history-missing", "checkout-ignored", "create-index-unrecorded", "trinity-upper-hex",
-        "replace-same-definition-records", "get-version-sees-dropped"}
+        "replace-same-definition-records", "get-version-sees-dropped", "hash-ignores-default",
+        "branch-name-any-character"}
 CASES = [pytest.param(m, id=f"{m.rule}-{m.name}", marks=() if m.name in FAST else pytest.mark.mutants)
          for m in REFERENCE_MUTANTS]
 
