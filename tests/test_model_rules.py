@@ -640,3 +640,18 @@ def test_expected_carries_rule_ids_and_is_cheap_to_compare():
     _, e = step(fresh(), table())
     assert e == Expected.ok(("V10a", "V3", "V9", "V9a", "B8")) and all(e.rules)
     assert hashlib.sha256(b"").hexdigest()  # sanity: hashlib available for C2
+
+
+def test_v10_a_check_on_a_column_named_like_its_table_is_a_whole_row_reference():
+    """`CHECK ("t" IS NOT NULL)` on s."t" without a column "t": PostgreSQL reads a whole-row reference and accepts
+    it; the model leaves it unspecified (§12, as for views: model decision 21) instead of predicting 42703 (V10)."""
+    from pggit_model.model import initial_state as fresh
+    from pggit_model.model import step as model_step
+    from pggit_model.ops import AddConstraint, AlterTable, Check, Column, CreateTable
+
+    s = fresh(schemas=("s",))
+    s, _ = model_step(s, CreateTable("s", "select", (Column("id", "int"),)))
+    _, e = model_step(s, AlterTable("s", "select", (AddConstraint(Check("k1", "select", "not_null")),)))
+    assert e.is_unspecified
+    _, e = model_step(s, AlterTable("s", "select", (AddConstraint(Check("k1", "nope", "not_null")),)))
+    assert e.kind == "error" and e.sqlstates == ("42703",)

@@ -372,6 +372,8 @@ def _check_constraint(w: _Work, schema: str, table: str, t: Table, k: ddl.Constr
     if isinstance(k, ddl.Check):
         col = t.col(k.column)
         if col is None:
+            if k.column == table:  # `CHECK ("t" IS NOT NULL)` on s."t": a whole-row reference, as in views
+                raise _unknown("§12", f"{k.column!r} names the table: a whole-row reference")
             raise _reject("42703", f"column {k.column!r} does not exist in {table!r}")
         token = None
         if k.test == "positive":
