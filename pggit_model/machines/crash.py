@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import unittest
-from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import psycopg
@@ -86,14 +85,6 @@ class FreshDatabases(ClonePool):
     def release(self, name: str) -> None:
         with contextlib.suppress(psycopg.Error):
             drop_database(self.template.server, name)
-
-    @contextlib.contextmanager
-    def example(self) -> Iterator[str]:
-        name = self.acquire()
-        try:
-            yield name
-        finally:
-            self.release(name)
 
     def close(self) -> None:
         pass
