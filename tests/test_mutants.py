@@ -22,7 +22,7 @@ Server = cluster.ThrowawayCluster | cluster.ExternalServer
 #: against a database) and run with `-m mutants` (tox -e mutants), e.g. before a release or nightly.
 FAST = {"alter-history-missing", "checkout-ignored", "create-index-unrecorded", "trinity-upper-hex",
         "replace-same-definition-records", "get-version-sees-dropped", "hash-ignores-default",
-        "branch-name-any-character"}
+        "branch-name-any-character", "not-null-column-minor", "column-count-includes-dropped"}
 CASES = [pytest.param(m, id=f"{m.rule}-{m.name}", marks=() if m.name in FAST else pytest.mark.mutants)
          for m in REFERENCE_MUTANTS]
 

@@ -13,7 +13,17 @@ from hypothesis.stateful import precondition, rule
 
 from pggit_model import strategies
 from pggit_model.machine import PgGitMachine
-from pggit_model.ops import DropFunction, GetHistory, GetVersion, SetSearchPath, ShowTableVersions
+from pggit_model.ops import (
+    AddColumn,
+    AlterTable,
+    Column,
+    DropColumn,
+    DropFunction,
+    GetHistory,
+    GetVersion,
+    SetSearchPath,
+    ShowTableVersions,
+)
 
 
 class VersioningRules(PgGitMachine):
@@ -74,6 +84,36 @@ class VersioningRules(PgGitMachine):
         self.run(op)
         name = op.signature if isinstance(op, DropFunction) else op.name  # type: ignore[attr-defined]
         self.run(GetVersion(f"{self.schema}.{name}"))
+
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), column=st.sampled_from(["n1", "Need Value"]), type_=st.sampled_from(["integer", "text"]))
+    def add_a_required_column(self, data: st.DataObject, column: str, type_: str) -> None:
+        """V10e: ADD COLUMN … NOT NULL without a DEFAULT is the table's ALTER MAJOR and the column's CREATE (the
+        machines' tables are empty, so PostgreSQL accepts it). With no table to alter, one is created first."""
+        if not strategies.tracked_tables(self.model, self.schema):
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+        tables = strategies.tracked_tables(self.model, self.schema)
+        if tables:  # (unless PostgreSQL refused that CREATE TABLE)
+            table = data.draw(st.sampled_from(tables), label="table")
+            self.run(AlterTable(self.schema, table, (AddColumn(Column(column, type_, not_null=True)),)))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def drop_a_column_then_count_them(self, data: st.DataObject) -> None:
+        """V10f then V19: show_table_versions counts a table's active columns, so a dropped one no longer counts.
+        With no table to drop a column from, one with a column is created first."""
+        if not strategies.tracked_tables(self.model, self.schema):
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+        with_columns = [t for t in strategies.tracked_tables(self.model, self.schema)
+                        if (found := self.model.db.catalog.table(self.schema, t)) is not None and found.columns]
+        if with_columns:
+            table = data.draw(st.sampled_from(with_columns), label="table")
+            found = self.model.db.catalog.table(self.schema, table)
+            assert found is not None
+            column = data.draw(st.sampled_from([c.name for c in found.columns]), label="column")
+            self.run(AlterTable(self.schema, table, (DropColumn(column, cascade=True),)))
+            self.run(ShowTableVersions(self.schema))
 
 
 class VersioningMachine(VersioningRules):
