@@ -15,8 +15,10 @@ from pggit_model import strategies
 from pggit_model.machine import PgGitMachine
 from pggit_model.ops import (
     AddColumn,
+    AlterColumnType,
     AlterTable,
     Column,
+    CreateIndex,
     DropColumn,
     DropFunction,
     GetHistory,
@@ -24,6 +26,7 @@ from pggit_model.ops import (
     SetSearchPath,
     ShowTableVersions,
 )
+from pggit_model.ops.types import assignment_cast
 
 
 class VersioningRules(PgGitMachine):
@@ -86,6 +89,10 @@ class VersioningRules(PgGitMachine):
         self.run(GetVersion(f"{self.schema}.{name}"))
 
 
+class VersioningMachine(VersioningRules):
+    """Versioning machine: V1–V19, O1–O8, X4 on the main branch, autocommit."""
+
+    # Rules only this machine has: in VersioningRules they would change every other machine's draws.
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data(), column=st.sampled_from(["n1", "Need Value"]), type_=st.sampled_from(["integer", "text"]))
     def add_a_required_column(self, data: st.DataObject, column: str, type_: str) -> None:
@@ -97,6 +104,44 @@ class VersioningRules(PgGitMachine):
         if tables:  # (unless PostgreSQL refused that CREATE TABLE)
             table = data.draw(st.sampled_from(tables), label="table")
             self.run(AlterTable(self.schema, table, (AddColumn(Column(column, type_, not_null=True)),)))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def change_a_column_type(self, data: st.DataObject) -> None:
+        """V10g: ALTER COLUMN … TYPE to another type PostgreSQL can cast to is the table's ALTER MAJOR and the
+        column's ALTER. With no table to alter, one with a column is created first."""
+        if not strategies.tracked_tables(self.model, self.schema):
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+        changes = [(t, c.name, ty) for t in strategies.tracked_tables(self.model, self.schema)
+                   if (found := self.model.db.catalog.table(self.schema, t)) is not None
+                   for c in found.columns for ty in strategies.COLUMN_TYPES
+                   if ty != c.type and assignment_cast(c.type, ty)]
+        if changes:
+            table, column, type_ = data.draw(st.sampled_from(changes), label="change")
+            self.run(AlterTable(self.schema, table, (AlterColumnType(column, type_),)))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def change_a_default(self, data: st.DataObject) -> None:
+        """V10j: SET / DROP DEFAULT that changes a column's default is the table's ALTER PATCH. With no table to
+        change, one with a column is created first."""
+        if not strategies.has_default_target(self.model, self.schema):
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+        if strategies.has_default_target(self.model, self.schema):
+            self.run(data.draw(strategies.default_changes(self.model, self.schema), label="alter"))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), name=st.sampled_from(["i1", "i2"]))
+    def create_an_index(self, data: st.DataObject, name: str) -> None:
+        """V10c: CREATE INDEX creates the INDEX row and is its table's ALTER PATCH. With no table to index, one
+        with a column is created first."""
+        if not strategies.has_default_target(self.model, self.schema):
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+        targets = [(t, c.name) for t in strategies.tracked_tables(self.model, self.schema)
+                   if (found := self.model.db.catalog.table(self.schema, t)) is not None for c in found.columns]
+        if targets:
+            table, column = data.draw(st.sampled_from(targets), label="column")
+            self.run(CreateIndex(self.schema, name, table, (column,)))
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data())
@@ -114,7 +159,3 @@ class VersioningRules(PgGitMachine):
             column = data.draw(st.sampled_from([c.name for c in found.columns]), label="column")
             self.run(AlterTable(self.schema, table, (DropColumn(column, cascade=True),)))
             self.run(ShowTableVersions(self.schema))
-
-
-class VersioningMachine(VersioningRules):
-    """Versioning machine: V1–V19, O1–O8, X4 on the main branch, autocommit."""
