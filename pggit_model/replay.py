@@ -358,8 +358,9 @@ def render_sql(run: Run) -> str:
 
 
 #: Put a sequence where the recording had it, but never back: values drawn since the install (by CREATE SCHEMA's
-#: event triggers, say) are in rows already, and handing them out again would fail with 23505.
-_SETVAL = "setval({seq}::regclass, greatest({value}, pg_sequence_last_value({seq}::regclass)))"
+#: event triggers, say) are in rows already, and handing them out again would fail with 23505. A sequence the
+#: backend does not have (a pgGit run replayed on the reference) is skipped: to_regclass gives NULL, setval is strict.
+_SETVAL = "SELECT setval(to_regclass({seq}), greatest({value}, pg_sequence_last_value(to_regclass({seq}))))"
 
 
 def _divergence_comments(run: Run) -> list[str]:
@@ -699,7 +700,7 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
         with conn.cursor() as cur:
             cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(run.schema)))
             for name, value in run.sequences:
-                cur.execute(sql.SQL("SELECT " + _SETVAL + " WHERE to_regclass({seq}) IS NOT NULL").format(
+                cur.execute(sql.SQL(_SETVAL).format(
                     seq=sql.Literal(name), value=sql.Literal(value)))
         driver = Driver(Client(conn, run.schema, nested=nested), run.schema, missing=frozenset(template.report.missing),
                         stats=RunStats(), txn_started=time.time() if nested else None, known=registry)
