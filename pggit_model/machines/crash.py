@@ -182,6 +182,7 @@ class TrinityLedger:
         self.committed: list[TrinityRef] = []  # returned or stored by a committed transaction
         self.pending: list[TrinityRef] = []  # drawn inside the open transaction
         self.durable_below = 0  # refs numbered below this were drawn before the last writing commit
+        self.lost: set[int] = set()  # committed refs not yet durable at a crash: they may be handed out again
 
     def after_op(self, op: Op, done: Completion | None, before: Any, after: Any) -> None:
         """Account for one op run by the driver (``before``/``after`` are the model states around it)."""
@@ -209,9 +210,11 @@ class TrinityLedger:
 
     def crashed(self) -> None:
         self.pending = []
+        # A writing commit after the restart cannot make these durable: the crash may already have lost them.
+        self.lost.update(r.n for r in self.committed if r.n >= self.durable_below)
 
     def checked(self, strict: bool) -> list[TrinityRef]:
-        return [r for r in self.committed if strict or r.n < self.durable_below]
+        return [r for r in self.committed if strict or (r.n < self.durable_below and r.n not in self.lost)]
 
 
 def _no_auto_prepare(conn: psycopg.Connection) -> psycopg.Connection:
