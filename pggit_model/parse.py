@@ -43,9 +43,15 @@ def parse(text: str, default_schema: str | None = None) -> list[ops.Op]:
 
 
 def _split_keywords(tokens: list[Token]) -> list[Token]:
-    """sqlglot lexes some keyword pairs (`PRIMARY KEY`, `ORDER BY`) as one token; the parser wants words."""
-    out = []
-    for t in tokens:
+    """sqlglot lexes some keyword pairs (`PRIMARY KEY`, `ORDER BY`) as one token; the parser wants words.
+
+    Statements sqlglot only passes through (a COMMAND token: `SAVEPOINT` in sqlglot 30) keep the rest of the
+    statement as one raw STRING token: that text is lexed again, so `SAVEPOINT "s1"` reads like any other name."""
+    out: list[Token] = []
+    for i, t in enumerate(tokens):
+        if t.token_type == TokenType.STRING and i > 0 and tokens[i - 1].token_type == TokenType.COMMAND:
+            out.extend(_split_keywords(_TOKENIZER.tokenize(t.text)))
+            continue
         if t.token_type in (TokenType.IDENTIFIER, *_STRINGS) or " " not in t.text.strip():
             out.append(t)
             continue

@@ -16,7 +16,9 @@ from pggit_model.ops import (
     Commit,
     CreateTable,
     GetVersion,
+    ReleaseSavepoint,
     RollbackToSavepoint,
+    Savepoint,
     SetNotNull,
     SetSearchPath,
 )
@@ -56,3 +58,9 @@ def test_statements_outside_the_vocabulary_are_refused_by_name(sql):
     """A statement outside the vocabulary raises UnsupportedStatement quoting the statement."""
     with pytest.raises(UnsupportedStatement, match="outside the vocabulary"):
         parse(sql)
+
+
+def test_savepoint_names_quoted_or_not() -> None:
+    """SAVEPOINT, ROLLBACK TO and RELEASE take a name quoted or not (sqlglot 30 lexes SAVEPOINT as a raw command)."""
+    assert parse('SAVEPOINT s1; SAVEPOINT "S 1"; ROLLBACK TO SAVEPOINT "s1"; RELEASE s1') == [
+        Savepoint("s1"), Savepoint("S 1"), RollbackToSavepoint("s1"), ReleaseSavepoint("s1")]
