@@ -50,7 +50,11 @@ def _split_keywords(tokens: list[Token]) -> list[Token]:
     out: list[Token] = []
     for i, t in enumerate(tokens):
         if t.token_type == TokenType.STRING and i > 0 and tokens[i - 1].token_type == TokenType.COMMAND:
-            out.extend(_split_keywords(_TOKENIZER.tokenize(t.text)))
+            # Positions stay those of the whole text (error messages quote the statement from them); the raw
+            # token's own start is unreliable, its (inclusive) end is where its text ends.
+            base = t.end + 1 - len(t.text)
+            out.extend(Token(x.token_type, x.text, t.line, t.col, base + x.start, base + x.end)
+                       for x in _split_keywords(_TOKENIZER.tokenize(t.text)))
             continue
         if t.token_type in (TokenType.IDENTIFIER, *_STRINGS) or " " not in t.text.strip():
             out.append(t)
