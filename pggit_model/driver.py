@@ -18,12 +18,13 @@ import attrs
 from attrs import evolve
 
 from . import checkers
-from .client import Client, Completion
+from .client import Client, Completion, Snapshot
 from .divergences import Divergence, diverge
 from .install import CONTRACT_FUNCTIONS
 from .known import EMPTY as EMPTY_REGISTRY
 from .known import Registry
 from .model import CheckContext, Expected, State, bind, initial_state, step
+from .model.state import Change
 from .ops import Op
 
 #: op kind -> the contract signature it calls (to tell "function missing" from other errors).
@@ -83,6 +84,7 @@ class Driver:
         # What known divergences made the model give up on, per check area (row keys, names, or "*").
         self.ignore: dict[str, set[Any]] = {}
         self._checked = -1  # number of ops whose resulting state was last compared
+        self._seen_objects: dict[Any, tuple] = {}  # pggit.objects as last observed: what each step started from
         # T2's lower bound: when the transaction PostgreSQL sees began (the isolation's outer one, if any)
         self._outer_started = txn_started
         self._txn_started: float | None = None
@@ -177,11 +179,13 @@ class Driver:
         snap = self.client.last_snapshot or self.client.observe()
         last = self.ops[-1] if self.ops else None
         hint = {"rollback": "X1", "rollback_to_savepoint": "X2"}.get(getattr(last, "kind", ""))
-        for _ in range(100):  # each known divergence found here narrows the check; bounded for safety
+        before, self._seen_objects = self._seen_objects, {k: tuple(r) for k, r in snap.objects.items()}
+        adopted: set[Any] = set()
+        for _ in range(1000):  # each known divergence found here narrows the check (one row each); bounded
             try:
                 with self._reproducer_on_divergence():
                     checkers.state_matches_model(self.state, snap, self.schema, self.ctx, op=last,
-                                                 step=len(self.ops), hint=hint, ignore=self.ignore)
+                                                 step=len(self.ops), hint=hint, ignore=self.ignore, before=before)
                 return
             except Divergence as d:
                 self._explore_past(d)
@@ -192,9 +196,35 @@ class Driver:
                 # The model adopts the database's state for what differs, and only for that. An object row
                 # it no longer knows is unknown on every branch: create_branch copies it (B5), merge too (M3).
                 keys = set(d.keys or ("*",))
-                if d.area == "objects":
+                area = d.area
+                if area in ("objects", "history"):
+                    # Version fields (or history rows) are taken from the database, so the next change of the
+                    # same object is checked from there: a known wrong bump does not end its checking.
+                    done = {(area, k) for k in keys}
+                    again = {k for k in keys if (area, k) in adopted}  # taken, and still different: give up
+                    keys = self._adopt_rows(keys - again, snap, history=area == "history") | again
+                    adopted |= done - {(area, k) for k in keys}
                     keys |= {(*k[:3], "*") for k in keys if isinstance(k, tuple) and len(k) == 4}
-                self.ignore.setdefault(d.area, set()).update(keys)
+                    area = "objects"
+                self.ignore.setdefault(area, set()).update(keys)
+
+    def _adopt_rows(self, keys: set[Any], snap: Snapshot, *, history: bool) -> set[Any]:
+        """Take the database's version fields (or, with ``history``, its history rows) for ``keys`` into the
+        model; return the keys it cannot take (a row on one side only, or activity differing): those are left
+        alone for the rest of the example."""
+        db = self.state.db
+        rows, hist, rest = {}, {}, set()
+        for k in keys:
+            r = db.rows.get(k) if isinstance(k, tuple) and len(k) == 4 else None
+            o = snap.objects.get(k) if r is not None else None
+            if r is None or o is None or r.active != o.is_active:
+                rest.add(k)
+            elif history:
+                hist[k] = tuple(Change(*h) for h in snap.history.get(k, ()))
+            else:
+                rows[k] = evolve(r, version=o.version, major=o.major, minor=o.minor, patch=o.patch)
+        self.state = evolve(self.state, db=evolve(db, rows=db.rows.merge(rows), history=db.history.merge(hist)))
+        return rest
 
     def session_lost(self, client: Client, state: State) -> None:
         """The session died (X5) and ``client`` replaces it; ``state`` is what the model keeps of it."""

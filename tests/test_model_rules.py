@@ -655,3 +655,17 @@ def test_v10_a_check_on_a_column_named_like_its_table_is_a_whole_row_reference()
     assert e.is_unspecified
     _, e = model_step(s, AlterTable("s", "select", (AddConstraint(Check("k1", "nope", "not_null")),)))
     assert e.kind == "error" and e.sqlstates == ("42703",)
+
+
+def test_an_ordered_answer_with_only_its_order_wrong_says_so() -> None:
+    """V18 answers newest first: the right rows in another order are reported as that (a registry can name it),
+    and a wrong row in an ordered answer is still a wrong row."""
+    exp = Expected.table(("version", "change_type"), [(3, "ALTER"), (2, "ALTER"), (1, "CREATE")], "V18",
+                         ordered=True)
+    rows = [{"version": v, "change_type": t} for v, t in [(1, "CREATE"), (2, "ALTER"), (3, "ALTER")]]
+    assert exp.check_success(rows=rows) == ("V18: the expected rows in another order: expected "
+                                            "[(3, 'ALTER'), (2, 'ALTER'), (1, 'CREATE')], "
+                                            "got [(1, 'CREATE'), (2, 'ALTER'), (3, 'ALTER')]")
+    assert exp.check_success(rows=rows[::-1]) is None
+    wrong = [{"version": v, "change_type": t} for v, t in [(3, "ALTER"), (2, "ALTER"), (9, "CREATE")]]
+    assert "another order" not in (exp.check_success(rows=wrong) or "another order")

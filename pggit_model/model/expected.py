@@ -317,10 +317,21 @@ class Expected:
             pairs = _pair_unordered(self.rows, actual)
         if pairs is None:
             return f"{tag}: rows differ (order ignored): expected {list(self.rows)!r}, got {actual!r}"
+        problem = self._pairs_problem(pairs, ctx)
+        if problem is not None and self.ordered:
+            # Say so when only the order is wrong: the most common way an ordered answer goes wrong, and one a
+            # known-divergence matcher can then name without matching every wrong row.
+            unordered = _pair_unordered(self.rows, actual)
+            if unordered is not None and self._pairs_problem(unordered, CheckContext()) is None:
+                return f"{tag}: the expected rows in another order: expected {list(self.rows)!r}, got {actual!r}"
+        return None if problem is None else f"{tag}: {problem}"
+
+    def _pairs_problem(self, pairs: Sequence[tuple[tuple[Any, ...], tuple[Any, ...]]],
+                       ctx: CheckContext) -> str | None:
         for exp_row, act_row in pairs:
             for c, e, a in zip(self.columns, exp_row, act_row, strict=True):
                 if (problem := _check_field(e, a, ctx)) is not None:
-                    return f"{tag}: column {c} of row {act_row!r}: {problem}"
+                    return f"column {c} of row {act_row!r}: {problem}"
         return None
 
 
