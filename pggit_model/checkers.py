@@ -23,6 +23,7 @@ DIFF_LINES = 8
 
 #: The parts of the state check, as named in Divergence.area.
 AREAS = ("current", "commits", "branches", "objects", "ddl_hashes", "trinity", "conflicts")
+#: "history" divergences (O2) are part of the "objects" area for what is checked and ignored.
 Ignore = Mapping[str, set[Any]]
 NO_IGNORE: Ignore = {}
 
@@ -91,9 +92,42 @@ def _skipped(key: RowKey, skip: set[Any]) -> bool:
     return key in skip or (*key[:3], "*") in skip
 
 
+def _version(row: tuple | None) -> str:
+    return "(none)" if row is None else f"v{row[0]} {row[1]}.{row[2]}.{row[3]}{'' if row[4] else ' inactive'}"
+
+
+def _step_kind(old: tuple | None, new: tuple | None) -> str:
+    """What one statement did to a row's version, in the contract's words (V7, V9, V13, V14)."""
+    if old is None or new is None:
+        return "new" if old is None and new is not None else "gone" if new is None and old is not None else "none"
+    if old == new:
+        return "unchanged"
+    if old[4] != new[4]:
+        return "dropped" if old[4] else "revived"
+    (v0, a0, b0, c0), (v1, a1, b1, c1) = old[:4], new[:4]
+    bump = ("+MAJOR" if a1 > a0 and b1 == c1 == 0 else "+MINOR" if a1 == a0 and b1 > b0 and c1 == 0
+            else "+PATCH" if (a1, b1) == (a0, b0) and c1 > c0 else "other")
+    return f"{bump} v{'+' if v1 >= v0 else ''}{v1 - v0}"
+
+
+def describe_changes(keys: Iterable[RowKey], before: Mapping[RowKey, tuple], expected: Mapping[RowKey, tuple],
+                     observed: Mapping[RowKey, tuple]) -> str:
+    """One line per differing row: what the statement did to it in the model and in the database, so a registry
+    matcher can name a bug by its shape ("model +PATCH v+1, pgGit +MAJOR v+1") rather than by version ranges."""
+    lines = []
+    for k in sorted(keys, key=repr)[:DIFF_LINES]:
+        old = before.get(k)
+        e, o = expected.get(k), observed.get(k)
+        lines.append(f"{k[0]} {k[2]} on {k[3]}: was {_version(old)}; model {_step_kind(old, e)} -> {_version(e)}; "
+                     f"pgGit {_step_kind(old, o)} -> {_version(o)}")
+    return "\n".join(lines)
+
+
 def objects_match_model(state: State, snap: Snapshot, schema: str, *, op: Any, step: int, hint: str | None,
-                        ignore: Ignore = NO_IGNORE) -> None:
-    """O1: every V2 row of the machine's schema on a live branch has the model's version fields and activity."""
+                        ignore: Ignore = NO_IGNORE, before: Mapping[RowKey, tuple] | None = None) -> None:
+    """O1: every V2 row of the machine's schema on a live branch has the model's version fields and activity.
+
+    ``before``: the rows as last observed (the model had adopted them), to say what this step did to each."""
     skip = ignore.get("objects", set())
     exp = observe.objects(state, schema)
     obs = _observed_objects(snap, _live_branches(state))
@@ -103,25 +137,35 @@ def objects_match_model(state: State, snap: Snapshot, schema: str, *, op: Any, s
     if exp == obs:  # one comparison of the whole area; the rest only runs to explain a difference
         return
     obs = {k: tuple(v) for k, v in obs.items()}  # printed as the model's tuples are
-    rule = hint or _object_rule(exp, obs)
-    e, o = _diff(exp, obs)
-    diverge(rule, "pggit.objects rows differ from the model (row key: version, M, m, p, is_active)",
-            op=op, step=step, expected=e, observed=o, area="objects", keys=_differing(exp, obs))
+    keys = _differing(exp, obs)
+    # One row per divergence: a registry entry then vouches for that row only, and another row differing in the
+    # same step is its own divergence (new or known), not hidden behind the first.
+    k, rule = _first_difference(exp, obs, keys)
+    more = f" (and {len(keys) - 1} more row(s))" if len(keys) > 1 else ""
+    diverge(hint or rule, f"pggit.objects rows differ from the model (row key: version, M, m, p, is_active){more}\n"
+            f"{describe_changes([k], before or {}, exp, obs)}",
+            op=op, step=step, expected=f"{k}: {exp.get(k, '(absent)')}", observed=f"{k}: {obs.get(k, '(absent)')}",
+            area="objects", keys=[k])
 
 
-def _object_rule(exp: Mapping[RowKey, tuple], obs: Mapping[RowKey, tuple]) -> str:
-    missing = [k for k in exp if k not in obs]
-    extra = [k for k in obs if k not in exp]
-    if missing:
-        return "V10" if exp[missing[0]][4] else "V13"
-    if extra:
-        return "V15"
-    k = next(k for k in exp if exp[k] != obs[k])
+def _first_difference(exp: Mapping[RowKey, tuple], obs: Mapping[RowKey, tuple],
+                      keys: Iterable[RowKey]) -> tuple[RowKey, str]:
+    """The differing row to report first, and its rule: a missing row, an extra one, then activity, then versions."""
+    def rank(k: RowKey) -> tuple[int, str]:
+        if k not in obs:
+            return (0, repr(k))
+        if k not in exp:
+            return (1, repr(k))
+        return (2 if exp[k][4] != obs[k][4] else 3, repr(k))
+
+    k = min(keys, key=rank)
+    if k not in obs:
+        return k, "V10" if exp[k][4] else "V13"
+    if k not in exp:
+        return k, "V15"
     if exp[k][4] != obs[k][4]:
-        return "V13" if not exp[k][4] else "V14"
-    if k[0] == "COLUMN":
-        return "V11"
-    return "V7"
+        return k, "V13" if not exp[k][4] else "V14"
+    return k, "V11" if k[0] == "COLUMN" else "V7"
 
 
 def history_matches_model(state: State, snap: Snapshot, schema: str, *, op: Any, step: int,
@@ -149,7 +193,7 @@ def history_matches_model(state: State, snap: Snapshot, schema: str, *, op: Any,
     expected = [(c.change_type, c.severity, c.old_version, c.new_version) for c in exp.get(k, ())]
     diverge(hint or _history_rule(expected, list(obs.get(k, ()))),
             f"history of {k} differs from the model (change_type, severity, old, new)",
-            op=op, step=step, expected=expected, observed=list(obs.get(k, ())), area="objects", keys=list(bad))
+            op=op, step=step, expected=expected, observed=list(obs.get(k, ())), area="history", keys=[k])
 
 
 def _history_rule(exp: list[tuple], obs: list[tuple]) -> str:
@@ -338,7 +382,8 @@ def trinity_sequence_never_reused(state: State, snap: Snapshot, ctx: CheckContex
 
 
 def state_matches_model(state: State, snap: Snapshot, schema: str, ctx: CheckContext, *, op: Any, step: int,
-                        hint: str | None = None, ignore: Ignore = NO_IGNORE) -> None:
+                        hint: str | None = None, ignore: Ignore = NO_IGNORE,
+                        before: Mapping[RowKey, tuple] | None = None) -> None:
     """Every area, in the order that names the most specific rule first; areas in ``ignore`` with "*" are off."""
     def on(area: str) -> bool:
         return "*" not in ignore.get(area, ())
@@ -350,7 +395,7 @@ def state_matches_model(state: State, snap: Snapshot, schema: str, ctx: CheckCon
     if on("branches"):
         branches_match_model(state, snap, ctx, op=op, step=step, hint=hint, ignore=ignore)
     if on("objects"):
-        objects_match_model(state, snap, schema, op=op, step=step, hint=hint, ignore=ignore)
+        objects_match_model(state, snap, schema, op=op, step=step, hint=hint, ignore=ignore, before=before)
         history_matches_model(state, snap, schema, op=op, step=step, hint=hint, ignore=ignore)
     if on("ddl_hashes"):
         ddl_hashes_match_model(state, snap, schema, ctx, op=op, step=step, hint=hint, ignore=ignore)

@@ -251,3 +251,24 @@ def test_example_registry_names_version_bugs_by_their_shape(line: str, op: str, 
     registry = known.load(Path(__file__).parents[1] / "docs" / "known-divergences.example.toml")
     found = registry.match(_v7(line, op))
     assert (found.id if found else None) == entry
+
+
+@pytest.mark.parametrize(("old", "new", "said"), [
+    (None, (1, 1, 0, 0, True), "new -> v1 1.0.0"),
+    ((2, 1, 1, 0, True), (3, 1, 1, 1, True), "+PATCH v+1 -> v3 1.1.1"),
+    ((2, 1, 1, 0, True), (3, 1, 2, 0, True), "+MINOR v+1 -> v3 1.2.0"),
+    ((2, 1, 1, 3, True), (3, 2, 0, 0, True), "+MAJOR v+1 -> v3 2.0.0"),
+    ((2, 1, 1, 0, True), (2, 1, 1, 0, True), "unchanged -> v2 1.1.0"),
+    ((2, 1, 1, 0, True), (4, 1, 1, 2, True), "+PATCH v+2 -> v4 1.1.2"),
+    ((2, 1, 1, 0, True), (3, 1, 0, 1, True), "other v+1 -> v3 1.0.1"),
+    ((2, 1, 1, 0, True), (2, 1, 1, 0, False), "dropped -> v2 1.1.0 inactive"),
+    ((3, 1, 1, 0, False), (1, 1, 0, 0, True), "revived -> v1 1.0.0"),
+    ((2, 1, 1, 0, True), None, "gone -> (none)"),
+])
+def test_a_divergent_row_says_what_the_step_did_to_it(old: tuple | None, new: tuple | None, said: str) -> None:
+    from pggit_model.checkers import describe_changes
+
+    k = ("TABLE", "s", "t1", "main")
+    line = describe_changes([k], {k: old} if old else {}, {k: new} if new else {}, {k: (1, 1, 0, 0, True)})
+    assert line.startswith(f"TABLE t1 on main: was {'(none)' if old is None else ''}")
+    assert f"; model {said}; pgGit " in line, line
