@@ -7,7 +7,7 @@ A registry is a small TOML (or JSON) file under the user's version control::
     rule = "V5"                            # the contract rule it breaks (a family like "V10" matches "V10k")
     failure = "eb7a2e3779"                 # optional: a recorded failure id (see pggit-model triage)
     op = "create_function"                 # optional: kind of the op at the failing step
-    match = "FUNCTION"                     # optional: regex searched in the message, expected and observed
+    match = "FUNCTION"                     # optional: regex searched in the op, message, expected and observed
     status = "open"                        # open | fixed | wontfix (fixed entries are reported if seen again)
     note = "pgGit names functions by oid"
 
@@ -59,7 +59,14 @@ class Known:
         return self.match is None or re.search(self.match, text) is not None
 
     def matches(self, d: Divergence) -> bool:
-        return self.covers(d.rule, d.rules, getattr(d.op, "kind", None), f"{d.message}\n{d.expected}\n{d.observed}")
+        return self.covers(d.rule, d.rules, getattr(d.op, "kind", None),
+                           match_text(d.op, d.message, d.expected, d.observed))
+
+
+def match_text(op: Any, message: str, expected: Any, observed: Any) -> str:
+    """What ``match`` searches: the failing op (its repr, so an entry can name e.g. ``SetDefault(``), then the
+    message, the expected and the observed value, one per line."""
+    return f"op: {op!r}\n{message}\n{expected}\n{observed}"
 
 
 @attrs.frozen
