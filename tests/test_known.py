@@ -311,3 +311,14 @@ def test_version_calls_about_an_object_the_model_gave_up_on_are_not_compared(pgg
     assert replay(run, pggit_server, source, registry=registry).got is None
     without = replay(run, pggit_server, source, registry=known.EMPTY).got
     assert without is not None and without.step == 2, without
+
+
+def test_a_history_with_a_merge_gap_names_a_wrong_severity_v10() -> None:
+    """A gap the contract leaves open (M6) does not make a same-change, other-severity history a V8 (row count)."""
+    from pggit_model.checkers import _history_rule
+
+    gap = ("?", "?", None, None)
+    assert _history_rule([("CREATE", "MINOR", 1, 2), gap, ("ALTER", "MINOR", 2, 3)],
+                         [("CREATE", "MINOR", 1, 2), ("ALTER", "MAJOR", 2, 3)]) == "V10"
+    assert _history_rule([("CREATE", "MINOR", 1, 2), gap, ("ALTER", "MINOR", 2, 3)],
+                         [("CREATE", "MINOR", 1, 2)]) == "V8"
