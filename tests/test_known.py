@@ -322,3 +322,20 @@ def test_a_history_with_a_merge_gap_names_a_wrong_severity_v10() -> None:
                          [("CREATE", "MINOR", 1, 2), ("ALTER", "MAJOR", 2, 3)]) == "V10"
     assert _history_rule([("CREATE", "MINOR", 1, 2), gap, ("ALTER", "MINOR", 2, 3)],
                          [("CREATE", "MINOR", 1, 2)]) == "V8"
+
+
+def test_version_calls_are_not_compared_once_the_model_stopped_comparing_versions() -> None:
+    """After a known wrong success the model stops comparing state ("*"); what version calls answer is then
+    unknown too, while other calls are still compared."""
+    from pggit_model.driver import Driver
+    from pggit_model.model import step
+    from pggit_model.ops import GenerateTrinityId, GetVersion, ShowTableVersions
+
+    d = Driver(None, "mc_000002")  # type: ignore[arg-type]  # no statement is run
+    d.state, _ = step(d.state, CreateTable("mc_000002", "t1", ()))
+    for op in (GetVersion("mc_000002.t1"), ShowTableVersions("mc_000002")):
+        assert d._about_known_objects(op, step(d.state, op)[1]).kind == "rows"
+    d.ignore["objects"] = {"*"}
+    for op in (GetVersion("mc_000002.t1"), ShowTableVersions("mc_000002")):
+        assert d._about_known_objects(op, step(d.state, op)[1]).is_unspecified
+    assert not d._about_known_objects(GenerateTrinityId(), step(d.state, GenerateTrinityId())[1]).is_unspecified
