@@ -12,8 +12,9 @@ A registry is a small TOML (or JSON) file under the user's version control::
     note = "pgGit names functions by oid"
 
 When a divergence matches an open entry, the run records it and goes on: the model adopts what the
-database did for that part of the state only (the keys that differ), and the example continues, so a
-bug that fires in most examples does not hide the others.
+database did for that part of the state only (a version row's fields and history are taken over, other
+differing keys are no longer compared), and the example continues, so a bug that fires in most examples
+does not hide the others.
 """
 
 from __future__ import annotations
