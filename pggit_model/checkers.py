@@ -110,17 +110,13 @@ def _step_kind(old: tuple | None, new: tuple | None) -> str:
     return f"{bump} v{'+' if v1 >= v0 else ''}{v1 - v0}"
 
 
-def describe_changes(keys: Iterable[RowKey], before: Mapping[RowKey, tuple], expected: Mapping[RowKey, tuple],
-                     observed: Mapping[RowKey, tuple]) -> str:
-    """One line per differing row: what the statement did to it in the model and in the database, so a registry
-    matcher can name a bug by its shape ("model +PATCH v+1, pgGit +MAJOR v+1") rather than by version ranges."""
-    lines = []
-    for k in sorted(keys, key=repr)[:DIFF_LINES]:
-        old = before.get(k)
-        e, o = expected.get(k), observed.get(k)
-        lines.append(f"{k[0]} {k[2]} on {k[3]}: was {_version(old)}; model {_step_kind(old, e)} -> {_version(e)}; "
-                     f"pgGit {_step_kind(old, o)} -> {_version(o)}")
-    return "\n".join(lines)
+def describe_change(k: RowKey, before: Mapping[RowKey, tuple], expected: Mapping[RowKey, tuple],
+                    observed: Mapping[RowKey, tuple]) -> str:
+    """What the statement did to row ``k`` in the model and in the database, so a registry matcher can name a
+    bug by its shape ("model +PATCH v+1, pgGit +MAJOR v+1") rather than by version ranges."""
+    old, e, o = before.get(k), expected.get(k), observed.get(k)
+    return (f"{k[0]} {k[2]} on {k[3]}: was {_version(old)}; model {_step_kind(old, e)} -> {_version(e)}; "
+            f"pgGit {_step_kind(old, o)} -> {_version(o)}")
 
 
 def objects_match_model(state: State, snap: Snapshot, schema: str, *, op: Any, step: int, hint: str | None,
@@ -143,7 +139,7 @@ def objects_match_model(state: State, snap: Snapshot, schema: str, *, op: Any, s
     k, rule = _first_difference(exp, obs, keys)
     more = f" (and {len(keys) - 1} more row(s))" if len(keys) > 1 else ""
     diverge(hint or rule, f"pggit.objects rows differ from the model (row key: version, M, m, p, is_active){more}\n"
-            f"{describe_changes([k], before or {}, exp, obs)}",
+            f"{describe_change(k, before or {}, exp, obs)}",
             op=op, step=step, expected=f"{k}: {exp.get(k, '(absent)')}", observed=f"{k}: {obs.get(k, '(absent)')}",
             area="objects", keys=[k])
 
@@ -197,7 +193,7 @@ def history_matches_model(state: State, snap: Snapshot, schema: str, *, op: Any,
 
 
 def _history_rule(exp: list[tuple], obs: list[tuple]) -> str:
-    exp = [e for e in exp if e != tuple(HISTORY_GAP)]  # a gap stands for rows the contract leaves open (M6)
+    exp = [e for e in exp if e != HISTORY_GAP]  # a gap stands for rows the contract leaves open (M6)
     if len(exp) != len(obs):
         return "V8"
     for e, o in zip(exp, obs, strict=True):

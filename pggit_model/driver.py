@@ -84,7 +84,7 @@ class Driver:
         # What known divergences made the model give up on, per check area (row keys, names, or "*").
         self.ignore: dict[str, set[Any]] = {}
         self._checked = -1  # number of ops whose resulting state was last compared
-        self._seen_objects: dict[Any, tuple] = {}  # pggit.objects as last observed: what each step started from
+        self._seen_objects: Mapping[Any, tuple] = {}  # pggit.objects as last observed: what each step started from
         # T2's lower bound: when the transaction PostgreSQL sees began (the isolation's outer one, if any)
         self._outer_started = txn_started
         self._txn_started: float | None = None
@@ -199,7 +199,7 @@ class Driver:
         snap = self.client.last_snapshot or self.client.observe()
         last = self.ops[-1] if self.ops else None
         hint = {"rollback": "X1", "rollback_to_savepoint": "X2"}.get(getattr(last, "kind", ""))
-        before, self._seen_objects = self._seen_objects, {k: tuple(r) for k, r in snap.objects.items()}
+        before, self._seen_objects = self._seen_objects, snap.objects  # rows are tuples already (ObjectRow)
         adopted: set[Any] = set()
         for _ in range(1000):  # each known divergence found here narrows the check (one row each); bounded
             try:
@@ -220,10 +220,10 @@ class Driver:
                 if area in ("objects", "history"):
                     # Version fields (or history rows) are taken from the database, so the next change of the
                     # same object is checked from there: a known wrong bump does not end its checking.
-                    done = {(area, k) for k in keys}
-                    again = {k for k in keys if (area, k) in adopted}  # taken, and still different: give up
-                    keys = self._adopt_rows(keys - again, snap, history=area == "history") | again
-                    adopted |= done - {(area, k) for k in keys}
+                    fresh = {k for k in keys if (area, k) not in adopted}  # taken and still different: give up
+                    taken = fresh - self._adopt_rows(fresh, snap, history=area == "history")
+                    adopted |= {(area, k) for k in taken}
+                    keys -= taken
                     keys |= {(*k[:3], "*") for k in keys if isinstance(k, tuple) and len(k) == 4}
                     area = "objects"
                 self.ignore.setdefault(area, set()).update(keys)

@@ -275,10 +275,10 @@ def test_example_registry_names_version_bugs_by_their_shape(line: str, op: str, 
     ((2, 1, 1, 0, True), None, "gone -> (none)"),
 ])
 def test_a_divergent_row_says_what_the_step_did_to_it(old: tuple | None, new: tuple | None, said: str) -> None:
-    from pggit_model.checkers import describe_changes
+    from pggit_model.checkers import describe_change
 
     k = ("TABLE", "s", "t1", "main")
-    line = describe_changes([k], {k: old} if old else {}, {k: new} if new else {}, {k: (1, 1, 0, 0, True)})
+    line = describe_change(k, {k: old} if old else {}, {k: new} if new else {}, {k: (1, 1, 0, 0, True)})
     assert line.startswith(f"TABLE t1 on main: was {'(none)' if old is None else ''}")
     assert f"; model {said}; pgGit " in line, line
 
