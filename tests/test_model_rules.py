@@ -16,6 +16,7 @@ from pggit_model.model import (
     HashOf,
     MergeResult,
     NewCommitId,
+    NewTrinityId,
     TrinityRef,
     Unspecified,
     bind,
@@ -669,3 +670,18 @@ def test_an_ordered_answer_with_only_its_order_wrong_says_so() -> None:
     assert exp.check_success(rows=rows[::-1]) is None
     wrong = [{"version": v, "change_type": t} for v, t in [(3, "ALTER"), (2, "ALTER"), (9, "CREATE")]]
     assert "another order" not in (exp.check_success(rows=wrong) or "another order")
+
+
+def test_a_row_wrong_in_itself_is_not_called_misplaced() -> None:
+    """T2 (and any rule that needs the checker's memory): a single Trinity ID stamped in local time, one hour after
+    the call returned, is a T2 failure, not "the expected rows in another order" — the order check must use the
+    same time bounds and bindings as the row check (round 14, TrinityMachine under TimeZone Europe/Paris)."""
+    exp = Expected.table(("id",), [(NewTrinityId(TrinityRef(0)),)], ("T9", "T5"), ordered=True)
+    ctx = CheckContext()
+    ctx.earliest = datetime(2026, 12, 5, 10, 30, 19, tzinfo=UTC)
+    ctx.latest = ctx.earliest + timedelta(seconds=1)
+    problem = exp.check_success(rows=[{"id": "20261205113019011003-000001-3554ee15"}], ctx=ctx)
+    assert problem is not None and "T2: field 1" in problem and "another order" not in problem
+    # The same ID inside the bounds is fine, and a fresh context would have let the wrong one through.
+    assert exp.check_success(rows=[{"id": "20261205103019011003-000001-3554ee15"}], ctx=ctx.copy()) is None
+    assert exp.check_success(rows=[{"id": "20261205113019011003-000001-3554ee15"}]) is None

@@ -55,6 +55,14 @@ class CheckContext:
         self.earliest: datetime | None = None
         self.latest: datetime | None = None
 
+    def copy(self) -> CheckContext:
+        other = CheckContext()
+        other.bindings = dict(self.bindings)
+        other.hash_by_key = dict(self.hash_by_key)
+        other.structure_by_hash = dict(self.structure_by_hash)
+        other.earliest, other.latest = self.earliest, self.latest
+        return other
+
     def bind(self, ref: Any, value: str, rule: str) -> str | None:
         old = self.bindings.get(ref)
         if old is None:
@@ -331,12 +339,16 @@ class Expected:
             pairs = _pair_unordered(self.rows, actual)
         if pairs is None:
             return f"{tag}: rows differ (order ignored): expected {list(self.rows)!r}, got {actual!r}"
+        before = ctx.copy() if self.ordered else ctx
         problem = self._pairs_problem(pairs, ctx)
         if problem is not None and self.ordered:
             # Say so when only the order is wrong: the most common way an ordered answer goes wrong, and one a
             # known-divergence matcher can then name without matching every wrong row.
+            # Checked against the memory as it was before this answer (bindings, T2 time bounds), so a row that is
+            # wrong in itself is never reported as merely misplaced.
             unordered = _pair_unordered(self.rows, actual)
-            if unordered is not None and self._pairs_problem(unordered, CheckContext()) is None:
+            moved = unordered is not None and any(p not in pairs for p in unordered)
+            if unordered is not None and moved and self._pairs_problem(unordered, before) is None:
                 return f"{tag}: the expected rows in another order: expected {list(self.rows)!r}, got {actual!r}"
         return None if problem is None else f"{tag}: {problem}"
 
