@@ -26,6 +26,7 @@ from .known import Registry
 from .model import CheckContext, Expected, State, bind, initial_state, step
 from .model.state import Change
 from .ops import Op
+from .ops.calls import MergeBranches
 
 #: op kind -> the contract signature it calls (to tell "function missing" from other errors).
 FUNCTION_OF_KIND: Mapping[str, str] = {
@@ -241,10 +242,23 @@ class Driver:
                 rest.add(k)
             elif history:
                 hist[k] = tuple(Change(*h) for h in snap.history.get(k, ()))
+            elif (src := self._merge_source_row(k, o)) is not None:
+                # A merge gave the target the source's row where M3 says it keeps its own (#42): pgGit now
+                # remembers the source's structure too, and classifies the next change against that.
+                rows[k] = evolve(src, ddl_hash=r.ddl_hash)
             else:
                 rows[k] = evolve(r, version=o.version, major=o.major, minor=o.minor, patch=o.patch)
         self.state = evolve(self.state, db=evolve(db, rows=db.rows.merge(rows), history=db.history.merge(hist)))
         return rest
+
+    def _merge_source_row(self, k: tuple[str, str, str, str], o: Any) -> Any:
+        """The merge source's row for ``k`` when this step merged into ``k``'s branch and pgGit's row is that one."""
+        last = self.ops[-1] if self.ops else None
+        if not isinstance(last, MergeBranches) or last.target != k[3] or last.source is None:
+            return None
+        src = self.state.db.rows.get((*k[:3], last.source))
+        same = src is not None and src.active and src.state == (o.version, o.major, o.minor, o.patch)
+        return src if same else None
 
     def session_lost(self, client: Client, state: State) -> None:
         """The session died (X5) and ``client`` replaces it; ``state`` is what the model keeps of it."""

@@ -183,6 +183,13 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "IF p_source_branch = p_target_branch THEN",
            "IF false THEN",
            machine="BranchesCommitsMachine", why="merge_branches(S, S) is not rejected"),
+    Mutant("merge-reverts-target", "M3", MG,
+           "WHERE src.st IS DISTINCT FROM base.st\n        ORDER BY object_type, schema_name, object_name\n    LOOP\n"
+           "        IF k.tgt_st IS NOT DISTINCT FROM k.base_st THEN",
+           "WHERE src.st IS DISTINCT FROM tgt.st\n        ORDER BY object_type, schema_name, object_name\n    LOOP\n"
+           "        IF k.tgt_st IS NOT DISTINCT FROM k.base_st OR k.src_st IS NOT DISTINCT FROM k.base_st THEN",
+           machine="BranchesCommitsMachine",
+           why="a key only the target changed takes the source's (older) state, undoing the target's change"),
     # -- transactions (X) -------------------------------------------------------------------------------
     Mutant("checkout-lost-at-commit", "B6", BR,
            "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, false);",

@@ -217,6 +217,33 @@ def test_a_known_wrong_bump_is_adopted_so_the_next_change_of_the_same_table_is_s
     assert got.got is not None and (got.got.rule, got.got.step) == ("V7", 4), got
 
 
+@pytest.mark.server
+def test_a_merge_known_to_revert_the_target_is_taken_over_with_the_sources_recorded_structure(
+        pggit_server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A known merge that gives the target the source's row where M3 keeps the target's (#42) leaves the backend
+    remembering the source's structure; the model takes the source's row (M3's "T takes S's state") so the next
+    ALTER is classified against the same structure: ADD COLUMN after an undone TYPE change is MAJOR there.
+    Taking only the version fields would predict MINOR (V10d) and report a divergence the registry already explains."""
+    from pggit_model import driver
+    from pggit_model.ops import AlterTable, CreateBranch, MergeBranches
+    from pggit_model.ops.ddl import AddColumn, AlterColumnType
+    from pggit_model.replay import Run, replay
+
+    source = by_name("merge-reverts-target").apply(tmp_path / "mutant")
+    s = "mc_adopt5"
+    ops = (CreateTable(s, "t1", (Column("id", "int"),)), CreateBranch("b1", "main"),
+           AlterTable(s, "t1", (AlterColumnType("id", "bigint"),)), MergeBranches("b1", "main"),
+           AlterTable(s, "t1", (AddColumn(Column("b", "int")),)))
+    run = Run(ops, s, backend="pggit", source=str(source))
+    registry = known.Registry((known.Known("merge-reverts", "V7", op="merge_branches"),))
+    assert replay(run, pggit_server, source, registry=registry).got is None
+    without = replay(run, pggit_server, source, registry=known.EMPTY).got
+    assert without is not None and without.step == 4, without
+    monkeypatch.setattr(driver.Driver, "_merge_source_row", lambda self, k, o: None)
+    versions_only = replay(run, pggit_server, source, registry=registry).got
+    assert versions_only is not None and (versions_only.rule, versions_only.step) == ("V7", 5), versions_only
+
+
 def _v7(line: str, op: str) -> Divergence:
     """A V7 divergence as objects_match_model words it: the header, then what the step did to the row."""
     from pggit_model.ops import AlterTable, CreateIndex
