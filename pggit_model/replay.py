@@ -281,6 +281,10 @@ def render_sql(run: Run) -> str:
         "-- or rerun it with the model checking every step:",
         "--   pggit-model replay replay.sql" + ("" if run.backend == "reference" else f" --pggit-source {run.source}"),
         "-- Statements run in autocommit unless the script BEGINs; an error does not stop the script.",
+        *(["-- The machine ran them inside one transaction (isolation=rollback), so now() was the same for every",
+           "-- step: for time-dependent answers (created_at order, Trinity timestamps) run the script inside",
+           "-- BEGIN; ... ROLLBACK; with \\set ON_ERROR_ROLLBACK on (pggit-model replay does that itself)."]
+          if run.isolation == "rollback" else []),
         "--",
         f"-- @pggit-model machine={run.machine} schema={run.schema} isolation={run.isolation}",
         f"-- @pggit-model backend={run.backend} sha256={run.digest or ''} source={run.source or ''}",
