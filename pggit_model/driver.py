@@ -23,7 +23,7 @@ from .divergences import Divergence, diverge
 from .install import CONTRACT_FUNCTIONS
 from .known import EMPTY as EMPTY_REGISTRY
 from .known import Registry
-from .model import CheckContext, Expected, State, bind, initial_state, step
+from .model import CheckContext, Expected, State, bind, initial_state, step, table_shape
 from .model.state import Change
 from .ops import Op
 from .ops.calls import MergeBranches
@@ -222,14 +222,15 @@ class Driver:
                     # Version fields (or history rows) are taken from the database, so the next change of the
                     # same object is checked from there: a known wrong bump does not end its checking.
                     fresh = {k for k in keys if (area, k) not in adopted}  # taken and still different: give up
-                    taken = fresh - self._adopt_rows(fresh, snap, history=area == "history")
+                    taken = fresh - self._adopt_rows(fresh, snap, before, history=area == "history")
                     adopted |= {(area, k) for k in taken}
                     keys -= taken
                     keys |= {(*k[:3], "*") for k in keys if isinstance(k, tuple) and len(k) == 4}
                     area = "objects"
                 self.ignore.setdefault(area, set()).update(keys)
 
-    def _adopt_rows(self, keys: set[Any], snap: Snapshot, *, history: bool) -> set[Any]:
+    def _adopt_rows(self, keys: set[Any], snap: Snapshot, before: Mapping[Any, Any] | None, *,
+                    history: bool) -> set[Any]:
         """Take the database's version fields (or, with ``history``, its history rows) for ``keys`` into the
         model; return the keys it cannot take (a row on one side only, or activity differing): those are left
         alone for the rest of the example."""
@@ -248,6 +249,13 @@ class Driver:
                 rows[k] = evolve(src, ddl_hash=r.ddl_hash)
             else:
                 rows[k] = evolve(r, version=o.version, major=o.major, minor=o.minor, patch=o.patch)
+                was = (before or {}).get(k)
+                if k[0] == "TABLE" and was is not None and r.version == was.version < o.version:
+                    # pgGit recorded a change the model did not (a no-op ALTER): it remembers the table as it is
+                    # now, and classifies the next change against that, so the model does too.
+                    shape = table_shape(db.catalog, k[1], k[2])
+                    if shape is not None:
+                        rows[k] = evolve(rows[k], recorded=shape)
         self.state = evolve(self.state, db=evolve(db, rows=db.rows.merge(rows), history=db.history.merge(hist)))
         return rest
 
@@ -257,7 +265,8 @@ class Driver:
         if not isinstance(last, MergeBranches) or last.target != k[3] or last.source is None:
             return None
         src = self.state.db.rows.get((*k[:3], last.source))
-        same = src is not None and src.active and src.state == (o.version, o.major, o.minor, o.patch)
+        # Only an active copy: a merge that left the target's row inactive took the version, not the object.
+        same = src is not None and src.active and o.is_active and src.state == (o.version, o.major, o.minor, o.patch)
         return src if same else None
 
     def session_lost(self, client: Client, state: State) -> None:
