@@ -65,6 +65,11 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "WHEN o.value -> 'default' <> n.value -> 'default' THEN 'PATCH'",
            "WHEN o.value -> 'default' <> n.value -> 'default' THEN 'MINOR'",
            why="SET/DROP DEFAULT recorded as MINOR"),
+    Mutant("noop-alter-recorded", "V9a", T,
+           "    ELSIF cardinality(p_dropped) = 0 THEN\n        RETURN;",
+           "    ELSIF cardinality(p_dropped) = 0 THEN\n"
+           "        PERFORM pggit._record_change(v_row.id, 'ALTER', 'MINOR', v_new);\n        RETURN;",
+           why="an ALTER that leaves the table as it was is recorded as ALTER MINOR"),
     Mutant("create-index-unrecorded", "V10c", T,
            "SELECT 'PATCH' FROM jsonb_each(p_new -> 'indexes') n",
            "SELECT NULL::pggit.change_severity FROM jsonb_each(p_new -> 'indexes') n",

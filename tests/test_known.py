@@ -244,6 +244,33 @@ def test_a_merge_known_to_revert_the_target_is_taken_over_with_the_sources_recor
     assert versions_only is not None and (versions_only.rule, versions_only.step) == ("V7", 5), versions_only
 
 
+@pytest.mark.server
+def test_a_known_recorded_no_op_is_taken_over_with_the_table_as_it_is_now(
+        pggit_server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backend that records a no-op ALTER (V9a) remembers the table as it is at that point: after a known merge
+    revert (#42) left it remembering an older structure, the no-op brings it up to date, and the next ADD COLUMN is
+    MINOR there (V10d). The model follows; keeping the older structure would predict MAJOR (the undone TYPE change)."""
+    from pggit_model import driver
+    from pggit_model.ops import AlterTable, CreateBranch, MergeBranches
+    from pggit_model.ops.ddl import AddColumn, AlterColumnType, DropNotNull
+    from pggit_model.replay import Run, replay
+
+    source = by_name("merge-reverts-target").apply(tmp_path / "one")
+    source = by_name("noop-alter-recorded").apply(tmp_path / "two", source=source)
+    s = "mc_adopt6"
+    ops = (CreateTable(s, "t1", (Column("id", "int"),)), CreateBranch("b1", "main"),
+           AlterTable(s, "t1", (AlterColumnType("id", "bigint"),)), MergeBranches("b1", "main"),
+           AlterTable(s, "t1", (DropNotNull("id"),)), AlterTable(s, "t1", (AddColumn(Column("b", "int")),)))
+    run = Run(ops, s, backend="pggit", source=str(source))
+    registry = known.Registry((known.Known("merge-reverts", "V7", op="merge_branches"),
+                               known.Known("noop", "V7", op="alter_table", match="model unchanged"),
+                               known.Known("noop-history", "V8", op="alter_table")))
+    assert replay(run, pggit_server, source, registry=registry).got is None
+    monkeypatch.setattr(driver, "table_shape", lambda *a: None)
+    stale = replay(run, pggit_server, source, registry=registry).got
+    assert stale is not None and (stale.rule, stale.step) == ("V7", 6), stale
+
+
 def _v7(line: str, op: str) -> Divergence:
     """A V7 divergence as objects_match_model words it: the header, then what the step did to the row."""
     from pggit_model.ops import AlterTable, CreateIndex
@@ -301,8 +328,8 @@ def test_example_registry_names_version_bugs_by_their_shape(line: str, op: str, 
      "('ALTER', 'MAJOR', 3, 4)]", "[('CREATE', 'MINOR', 1, 2), ('ALTER', 'MAJOR', 2, 3), ('ALTER', 'MAJOR', 2, 3)]",
      "pggit-create-index-table-not-bumped-history"),
     # pgGit has the step's row: whatever differs, it is not this bug.
-    ("[('CREATE', 'MINOR', None, 1), ('ALTER', 'PATCH', 2, 3)]", "[('CREATE', 'MINOR', 1, 2), ('ALTER', 'PATCH', 2, 3)]",
-     None),
+    ("[('CREATE', 'MINOR', None, 1), ('ALTER', 'PATCH', 2, 3)]",
+     "[('CREATE', 'MINOR', 1, 2), ('ALTER', 'PATCH', 2, 3)]", None),
 ])
 def test_example_registry_names_a_missing_index_history_row(expected: str, observed: str, entry: str | None) -> None:
     from pggit_model.ops import CreateIndex
