@@ -124,6 +124,34 @@ def test_an_object_adopted_on_one_branch_is_not_compared_on_the_branches_copied_
 
 
 @pytest.mark.server
+def test_a_history_divergence_of_a_known_version_row_at_the_same_step_is_that_divergence(
+        pggit_server: Server, tmp_path: Path) -> None:
+    """The registry names the version row (V7: CREATE INDEX does not bump the table); the table's history at the
+    same step (V8: no ALTER PATCH row) is the same recording seen from the other table, so it needs no entry of
+    its own. A history divergence alone, with the version row right, still needs one."""
+    from pggit_model.ops import CreateIndex
+    from pggit_model.replay import Run, replay
+
+    source = by_name("create-index-unrecorded").apply(tmp_path / "mutant")
+    s = "mc_adopt7"
+    run = Run((CreateTable(s, "t1", (Column("id", "int"),)), CreateIndex(s, "i1", "t1", ("id",))), s,
+              backend="pggit", source=str(source))
+    rows_only = known.Registry((known.Known("index-unrecorded", "V7", op="create_index"),))
+    assert replay(run, pggit_server, source, registry=rows_only).got is None
+    history_only = known.Registry((known.Known("index-unrecorded-history", "V8", op="create_index"),))
+    got = replay(run, pggit_server, source, registry=history_only).got
+    assert got is not None and (got.rule, got.step) == ("V7", 2), got
+
+    missing = by_name("alter-history-missing").apply(tmp_path / "history")
+    from pggit_model.ops import AlterTable
+    from pggit_model.ops.ddl import AddColumn
+    run = Run((CreateTable(s, "t1", (Column("id", "int"),)), AlterTable(s, "t1", (AddColumn(Column("b", "int")),))),
+              s, backend="pggit", source=str(missing))
+    got = replay(run, pggit_server, missing, registry=rows_only).got
+    assert got is not None and (got.rule, got.step) == ("V8", 2), got
+
+
+@pytest.mark.server
 def test_a_known_checkout_that_does_not_switch_is_followed_so_ddl_is_checked_where_it_lands(
         pggit_server: Server, tmp_path: Path) -> None:
     """A known B6 divergence (checkout_branch leaves the session on main) makes the model follow the session's
