@@ -202,7 +202,7 @@ class Driver:
         hint = {"rollback": "X1", "rollback_to_savepoint": "X2"}.get(getattr(last, "kind", ""))
         before, self._seen_objects = self._seen_objects, snap.objects  # rows are tuples already (ObjectRow)
         adopted: set[Any] = set()
-        known_rows: dict[Any, str] = {}  # version rows whose divergence at this step the registry knows
+        known_rows: dict[Any, str] = {}  # version rows whose divergence at this step the registry knows: entry id
         for _ in range(1000):  # each known divergence found here narrows the check (one row each); bounded
             try:
                 with self._reproducer_on_divergence():
@@ -210,16 +210,12 @@ class Driver:
                                                  step=len(self.ops), hint=hint, ignore=self.ignore, before=before)
                 return
             except Divergence as d:
-                if d.area == "history" and d.keys and all(k in known_rows for k in d.keys) \
-                        and self.known.match(d) is None:
-                    # The same step's version row of this object is a known divergence: its history row is the
-                    # same recording seen from the other table, even where numbers after a merge gap (M6) hide it.
-                    kid = f"{known_rows[d.keys[0]]} (its history)"
-                    self.stats.known[kid] = self.stats.known.get(kid, 0) + 1
-                else:
-                    k = self._explore_past(d)
-                    if d.area == "objects" and d.keys:
-                        known_rows.update(dict.fromkeys(d.keys, k.id))
+                # The history of a version row known to diverge at this step is the same recording seen from the
+                # other table, even where numbers after a merge gap (M6) hide it from any history entry.
+                same_row = d.area == "history" and d.keys and all(k in known_rows for k in d.keys)
+                entry = self._explore_past(d, f"{known_rows[d.keys[0]]} (its history)" if same_row else None)
+                if d.area == "objects" and d.keys:
+                    known_rows.update(dict.fromkeys(d.keys, entry))
                 if d.area == "current" and isinstance(d.observed, str):
                     # Where the session really is decides where the next DDL lands: follow it, keep checking.
                     self.state = evolve(self.state, session=evolve(self.state.session, current_branch=d.observed))
@@ -287,16 +283,20 @@ class Driver:
         self._checked = -1
         self.stats.rules.update(("X5",))
 
-    def _explore_past(self, d: Divergence) -> Any:
-        """Swallow a divergence the registry knows (counting it, returning its entry); re-raise anything new."""
+    def _explore_past(self, d: Divergence, explained_by: str | None = None) -> str:
+        """Swallow a divergence the registry knows (counting it, returning the entry's id), or one ``explained_by``
+        names when no entry matches; re-raise anything new."""
         k = self.known.match(d)
+        if k is None and explained_by is not None:
+            self.stats.known[explained_by] = self.stats.known.get(explained_by, 0) + 1
+            return explained_by
         if k is None:
             fixed = self.known.fixed_again(d)
             if fixed is not None:
                 d.add_note(f"this matches known divergence {fixed.id!r}, marked fixed: a regression?")
             raise d
         self.stats.known[k.id] = self.stats.known.get(k.id, 0) + 1
-        return k
+        return k.id
 
     def _adopt(self, predicted: State, expected: Expected, done: Completion, *, other_session: bool = False) -> State:
         """After a known wrong answer, continue from what the database did, as far as the model can tell."""
