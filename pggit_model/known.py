@@ -60,8 +60,16 @@ class Known:
         return self.match is None or re.search(self.match, text) is not None
 
     def matches(self, d: Divergence) -> bool:
-        return self.covers(d.rule, d.rules, getattr(d.op, "kind", None),
-                           match_text(d.op, d.message, d.expected, d.observed))
+        op = struck(d.op)
+        text = match_text(op, d.message, d.expected, d.observed)
+        return self.covers(d.rule, d.rules, getattr(op, "kind", None), text)
+
+
+def struck(op: Any) -> Any:
+    """The statement a wrapper ran (a fault striking it, the second session): entries name statements, and a bug
+    of COMMENT ON is the same bug when a lock_timeout was armed around it."""
+    inner = getattr(op, "op", None)
+    return inner if inner is not None and hasattr(inner, "kind") else op
 
 
 def match_text(op: Any, message: str, expected: Any, observed: Any) -> str:

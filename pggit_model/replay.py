@@ -749,7 +749,7 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
 
 def match_known(run: Run, registry: kn.Registry) -> kn.Known | None:
     """The registry entry that covers ``run``, if any (the matching itself is ``kn.Known.covers``)."""
-    op = run.failing_op
+    op = kn.struck(run.failing_op)
     text = kn.match_text(op, run.message, run.expected, run.observed)
     return registry.lookup(run.rule, run.rules, op.kind if op else None, text, failure=run.id)
 

@@ -299,6 +299,22 @@ def test_a_known_recorded_no_op_is_taken_over_with_the_table_as_it_is_now(
     assert stale is not None and (stale.rule, stale.step) == ("V7", 6), stale
 
 
+def test_an_entry_names_the_statement_a_fault_was_armed_around() -> None:
+    """Round 18: COMMENT ON TABLE under an armed lock_timeout that did not strike records nothing, as without it
+    (#39): the entry's op kind and its statement pattern see the wrapped statement."""
+    from pggit_model.faults import Fault
+    from pggit_model.ops import CommentOnTable
+
+    line = "TABLE t1 on main: was v2 1.1.0; model +PATCH v+1 -> v3 1.1.1; pgGit unchanged -> v2 1.1.0"
+    d = divergence_type("V7")("pggit.objects rows differ from the model (row key: version, M, m, p, is_active)\n"
+                              + line, area="objects",
+                              op=Fault("lock_timeout", CommentOnTable("mc_000001", "t1", "0")))
+    by_kind = known.Known("comment", "V7", op="comment_table")
+    by_text = known.Known("comment", "V7", match=r"(?s)^op: CommentOnTable\(.*pgGit unchanged")
+    assert by_kind.matches(d) and by_text.matches(d)
+    assert not known.Known("comment", "V7", op="fault").matches(d)
+
+
 def _v7(line: str, op: str) -> Divergence:
     """A V7 divergence as objects_match_model words it: the header, then what the step did to the row."""
     from pggit_model.ops import AlterTable, CreateIndex
