@@ -327,7 +327,7 @@ def render_sql(run: Run) -> str:
                 out += _divergence_comments(run)
             out.append("")
             continue
-        struck = op.op if isinstance(op, faults.Fault | OtherSession) else op
+        struck = kn.struck(op)
         try:
             state, expected = step(state, struck)
             prediction = describe_expected(expected)
