@@ -441,6 +441,16 @@ class ThrowawayCluster:
                 deadline = time.monotonic() + timeout
             time.sleep(0.01)
 
+    def flush_wal(self) -> None:
+        """Make every WAL record written so far durable, as a commit that wrote WAL does (synchronous_commit on).
+
+        Records of transactions that aborted or are still open (a sequence advance, above all) otherwise reach
+        the disk when the WAL writer gets to them, within a few hundred ms: whether a crash loses them is a
+        matter of timing. A transactional logical message gives this commit an xid and a WAL record of its own;
+        a commit without WAL (``SELECT txid_current()``) would not flush."""
+        with connect(self.conninfo("postgres")) as conn:
+            conn.execute("SELECT pg_logical_emit_message(true, 'pggit-model', 'flush before a crash')")
+
     def restart(self) -> None:
         """Start the server again on the same data directory and socket (crash recovery runs first)."""
         if self._closed or self.root is None:

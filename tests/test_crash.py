@@ -199,6 +199,41 @@ def test_x6_ledger_counts_only_committed_ids_and_durability_needs_a_writing_comm
     assert led.checked(strict=True) == [TrinityRef(0), TrinityRef(3), TrinityRef(6)]
 
 
+def test_x6_ledger_checks_every_committed_id_after_a_flush() -> None:
+    """T5/T7 after a crash: once the WAL was flushed before it, a read-only commit's ID is durable too."""
+    from pggit_model.machines.crash import TrinityLedger
+    from pggit_model.model.expected import TrinityRef
+    from pggit_model.ops import GenerateTrinityId
+
+    led = TrinityLedger()
+    led.after_op(GenerateTrinityId(), _ok(), *_states(drawn=2))  # autocommit, read-only: refs 0, 1
+    led.flushed()
+    led.crashed()
+    assert led.checked(strict=False) == [TrinityRef(0), TrinityRef(1)]
+    led.after_op(GenerateTrinityId(), _ok(), *_states(drawn=1, start=2))  # after the flush: not covered
+    led.crashed()
+    assert led.checked(strict=False) == [TrinityRef(0), TrinityRef(1)]
+
+
+def test_x6_flush_wal_keeps_an_aborted_sequence_advance_across_a_crash(durable: cluster.ThrowawayCluster) -> None:
+    """What the crash machine relies on to replay an example: after flush_wal a crash keeps the WAL record of a
+    rolled-back nextval, so the sequence does not hand out 1 again (without the flush that depends on the WAL
+    writer's timing; right after the ROLLBACK it is lost)."""
+    with cluster.connect(durable.conninfo("postgres")) as c:
+        c.execute("DROP SEQUENCE IF EXISTS flush_probe")
+        c.execute("CREATE SEQUENCE flush_probe")
+        c.execute("CHECKPOINT")  # the next nextval writes a WAL record
+        c.execute("BEGIN")
+        c.execute("SELECT nextval('flush_probe')")
+        c.execute("ROLLBACK")
+    durable.flush_wal()
+    durable.crash("immediate")
+    durable.restart()
+    with cluster.connect(durable.conninfo("postgres")) as c:
+        after = c.execute("SELECT nextval('flush_probe')").fetchone()[0]  # type: ignore[index]
+    assert after > 1
+
+
 def test_x6_crash_machine_skips_on_a_server_it_does_not_own() -> None:
     """X6: with --pg-dsn there is nothing to crash; the machine skips and says how to run it."""
     import types
