@@ -318,11 +318,12 @@ def test_an_entry_names_the_statement_a_fault_was_armed_around() -> None:
 def _v7(line: str, op: str) -> Divergence:
     """A V7 divergence as objects_match_model words it: the header, then what the step did to the row."""
     from pggit_model.ops import AlterTable, CreateIndex
-    from pggit_model.ops.ddl import AddColumn, AlterColumnType, SetDefault, SetNotNull
+    from pggit_model.ops.ddl import AddColumn, AlterColumnType, DropNotNull, SetDefault, SetNotNull
 
     s = "mc_000001"
     ops = {"set_default": AlterTable(s, "t1", (SetDefault("id", 1),)),
            "set_not_null": AlterTable(s, "t1", (SetNotNull("id"),)),
+           "drop_not_null": AlterTable(s, "t1", (DropNotNull("id"),)),
            "add_column": AlterTable(s, "t1", (AddColumn(Column("b", "date")),)),
            "type": AlterTable(s, "t1", (AlterColumnType("id", "bigint"),)),
            "create_index": CreateIndex(s, "i1", "t1", ("id",))}
@@ -341,6 +342,13 @@ def _v7(line: str, op: str) -> Divergence:
      "pggit-create-index-table-not-bumped"),
     ("TABLE t1 on main: was v2 1.1.0; model +MINOR v+1 -> v3 1.2.0; pgGit +MAJOR v+1 -> v3 2.0.0", "add_column",
      "pggit-add-column-major"),
+    ("TABLE t1 on main: was v2 1.1.0; model +MINOR v+1 -> v3 1.2.0; pgGit +MAJOR v+1 -> v3 2.0.0", "drop_not_null",
+     "pggit-drop-not-null-major"),
+    # Nightly run: after #42's merge took the source's structure (no default), the model calls the step PATCH.
+    ("TABLE t1 on main: was v4 3.0.0; model +PATCH v+1 -> v5 3.0.1; pgGit +MAJOR v+1 -> v5 4.0.0", "drop_not_null",
+     "pggit-drop-not-null-major"),
+    ("TABLE t1 on main: was v4 3.0.0; model +PATCH v+1 -> v5 3.0.1; pgGit +MINOR v+1 -> v5 3.1.0", "drop_not_null",
+     None),
     # Other shapes, or the same shape from another statement, are new, whatever the version numbers (round 11:
     # #37 hid behind an entry matching "[2-9]\.").
     ("TABLE t1 on main: was v3 2.0.0; model +PATCH v+1 -> v4 2.0.1; pgGit unchanged -> v3 2.0.0", "set_default", None),
