@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -14,7 +15,7 @@ from pggit_model.isolation import Template
 from pggit_model.machine import Harness, _divergences
 from pggit_model.machines import VersioningMachine
 from pggit_model.mutants import by_name
-from pggit_model.ops import Column, CreateTable
+from pggit_model.ops import Column, CreateTable, GetHistory, GetVersion
 
 Server = cluster.ThrowawayCluster | cluster.ExternalServer
 
@@ -349,6 +350,8 @@ def _v7(line: str, op: str) -> Divergence:
      "pggit-drop-not-null-major"),
     ("TABLE t1 on main: was v4 3.0.0; model +PATCH v+1 -> v5 3.0.1; pgGit +MINOR v+1 -> v5 3.1.0", "drop_not_null",
      None),
+    ("TABLE t1 on main: was v2 1.1.0; model +MAJOR v+1 -> v3 2.0.0; pgGit +MINOR v+1 -> v3 1.2.0", "drop_not_null",
+     "pggit-add-constraint-minor-behind"),
     # Other shapes, or the same shape from another statement, are new, whatever the version numbers (round 11:
     # #37 hid behind an entry matching "[2-9]\.").
     ("TABLE t1 on main: was v3 2.0.0; model +PATCH v+1 -> v4 2.0.1; pgGit unchanged -> v3 2.0.0", "set_default", None),
@@ -474,3 +477,23 @@ def test_version_calls_are_not_compared_once_the_model_stopped_comparing_version
     for op in (GetVersion("mc_000002.t1"), ShowTableVersions("mc_000002")):
         assert d._about_known_objects(op, step(d.state, op)[1]).is_unspecified
     assert not d._about_known_objects(GenerateTrinityId(), step(d.state, GenerateTrinityId())[1]).is_unspecified
+
+
+@pytest.mark.parametrize(("op", "message", "entry"), [
+    (GetVersion("t1"), "V17: expected 1 rows [('t1', 'mc_000001', 2, '1.1.0')], got 0: []",
+     "pggit-unqualified-name-ignores-search-path"),
+    (GetHistory("u1", 2), "V18: expected 1 rows [(2, 'CREATE')], got 0: []",
+     "pggit-unqualified-name-ignores-search-path-history"),
+    # One row per branch (#43) is "more rows than c has", never fewer.
+    (GetVersion("mc_000001.t1"), "V17: expected 1 rows [('t1', 'mc_000001', 2, '1.1.0')], got 2: [('t1', "
+     "'mc_000001', 2, '1.1.0'), ('t1', 'mc_000001', 3, '1.2.0')]", "pggit-get-version-all-branches"),
+    # A qualified name that finds nothing is another bug (#27 through the API has its own entry).
+    (GetVersion("mc_000001.t1"), "V17: expected 1 rows [('t1', 'mc_000001', 2, '1.1.0')], got 0: []", None),
+    (GetHistory("mc_000001.u1", 2), "V18: expected 1 rows [(2, 'CREATE')], got 0: []", None),
+])
+def test_example_registry_names_unqualified_lookups(op: Any, message: str, entry: str | None) -> None:
+    """Nightly run: get_version / get_history of an unqualified name ignore the search_path (#48, V17/V18)."""
+    registry = known.load(Path(__file__).parents[1] / "docs" / "known-divergences.example.toml")
+    d = divergence_type(message.split(":")[0])(message, op=op, expected="rows", observed="ok ()")
+    found = registry.match(d)
+    assert (found.id if found else None) == entry
