@@ -479,6 +479,26 @@ def test_version_calls_are_not_compared_once_the_model_stopped_comparing_version
     assert not d._about_known_objects(GenerateTrinityId(), step(d.state, GenerateTrinityId())[1]).is_unspecified
 
 
+def test_export_leaves_out_an_object_the_model_gave_up_on() -> None:
+    """Nightly run: a re-created INDEX that pgGit left inactive (#27) while the model has it active is given up on
+    (its activity differs); export_schema_hashes (H7) then says nothing checkable about it, but still about the
+    rest of the schema, on both sides."""
+    from pggit_model.driver import Driver
+    from pggit_model.model import step
+    from pggit_model.ops import CreateIndex, ExportSchemaHashes
+
+    s = "mc_000003"
+    d = Driver(None, s)  # type: ignore[arg-type]  # no statement is run
+    for op in (CreateTable(s, "t1", (Column("id", "integer"),)), CreateIndex(s, "u1", "t1", ("id",))):
+        d.state, _ = step(d.state, op)
+    export = ExportSchemaHashes(s)
+    full = d._about_known_objects(export, step(d.state, export)[1])
+    assert sorted(r[1] for r in full.rows) == [f"{s}.t1", f"{s}.u1"]
+    d.ignore["objects"] = {("INDEX", s, "u1", "main"), ("INDEX", s, "u1", "*")}
+    narrowed = d._about_known_objects(export, step(d.state, export)[1])
+    assert [r[1] for r in narrowed.rows] == [f"{s}.t1"] and f"{s}.u1" in narrowed.exclude
+
+
 @pytest.mark.parametrize(("op", "message", "entry"), [
     (GetVersion("t1"), "V17: expected 1 rows [('t1', 'mc_000001', 2, '1.1.0')], got 0: []",
      "pggit-unqualified-name-ignores-search-path"),
