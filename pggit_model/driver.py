@@ -166,11 +166,10 @@ class Driver:
         if "*" in skip:  # the model stopped comparing versions altogether (a known wrong success)
             return Expected.unspecified(expected.rules[0], "the model gave up on versions after a known divergence")
         gone = {(k[1], k[2]) for k in skip if isinstance(k, tuple) and len(k) == 4}
+        schema = getattr(op, "schema", None)
         if op.kind == "show_table_versions":
-            schema = getattr(op, "schema", None)
             return expected.without("object_name", {n.split(".", 1)[0] for s, n in gone if s == schema})
         if op.kind == "export_schema_hashes":  # it lists active rows (H7): whether that one is, is unknown now
-            schema = getattr(op, "schema", None)
             return expected.without("object_name", {f"{s}.{n}" for s, n in gone if s == schema})
         name = getattr(op, "name", None) or ""
         if any(name in (n, f"{s}.{n}") for s, n in gone):

@@ -504,7 +504,7 @@ def test_export_leaves_out_an_object_the_model_gave_up_on() -> None:
      "pggit-unqualified-name-ignores-search-path"),
     (GetHistory("u1", 2), "V18: expected 1 rows [(2, 'CREATE')], got 0: []",
      "pggit-unqualified-name-ignores-search-path-history"),
-    # One row per branch (#43) is "more rows than c has", never fewer.
+    # One row per branch (#33) is "more rows than c has", never fewer.
     (GetVersion("mc_000001.t1"), "V17: expected 1 rows [('t1', 'mc_000001', 2, '1.1.0')], got 2: [('t1', "
      "'mc_000001', 2, '1.1.0'), ('t1', 'mc_000001', 3, '1.2.0')]", "pggit-get-version-all-branches"),
     # A qualified name that finds nothing is another bug (#27 through the API has its own entry).
