@@ -571,6 +571,8 @@ def _alter_table(w: _Work, op: ddl.AlterTable) -> str:
                 alone = apply_ddl(w.base, evolve(op, actions=(a,)))
                 if isinstance(alone, Rejected):
                     codes.update(alone.sqlstates)
+                elif isinstance(alone, Unknown):  # its own error, which may come first, is not modelled
+                    raise _unknown(alone.rule, f"{f.outcome.why}, unless {alone.why}") from None
             raise _reject(tuple(sorted(codes)), f.outcome.why) from None
         raise
     w.touch(s, name)
