@@ -31,11 +31,11 @@ from hypothesis import settings
 
 from pggit_model import cluster, profiles
 from pggit_model.client import Client
-from pggit_model.driver import RunStats
 from pggit_model.isolation import RollbackIsolation, Template
 from pggit_model.machine import Harness
 from pggit_model.machines import VersioningMachine
 from pggit_model.ops import Op
+from pggit_model.session import RunStats
 
 streams: list[list[Op]] = []
 

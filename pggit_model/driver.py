@@ -12,9 +12,8 @@ import contextlib
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
-import attrs
 from attrs import evolve
 
 from . import checkers
@@ -25,47 +24,14 @@ from .known import EMPTY as EMPTY_REGISTRY
 from .known import Registry
 from .model import CheckContext, Expected, State, bind, initial_state, step, table_shape
 from .model.state import Change
-from .ops import Op
+from .ops import Op, OtherSession
 from .ops.calls import MergeBranches
+from .session import STATS, RunStats
 
 #: op kind -> the contract signature it calls (to tell "function missing" from other errors).
 FUNCTION_OF_KIND: Mapping[str, str] = {
     sig.split("(")[0].split(".")[1]: sig for sig in CONTRACT_FUNCTIONS
 } | {"generate_trinity_ids": "pggit.generate_trinity_id()"}
-
-
-@attrs.define
-class RunStats:
-    """What a pytest session did, for the closing summary."""
-
-    steps: int = 0
-    examples: int = 0
-    skipped_unspecified: int = 0
-    skipped_missing: int = 0
-    rules: set[str] = attrs.Factory(set)
-    divergences: dict[str, str] = attrs.Factory(dict)  # "machine:rule" -> first line
-    missing_functions: dict[str, tuple[str, ...]] = attrs.Factory(dict)
-    machines: dict[str, int] = attrs.Factory(dict)  # machine -> steps
-    mutants: dict[str, tuple[int, list[str]]] = attrs.Factory(dict)  # mutant -> (shrunk steps, rules caught)
-    known: dict[str, int] = attrs.Factory(dict)  # known-divergence id -> times seen (and explored past)
-    faults_fired: int = 0
-
-
-STATS = RunStats()
-
-
-@attrs.frozen
-class OtherSession(Op):
-    """``op`` as it ran on a second, autocommit session of the same database (``Driver.run(op, session=…)``):
-    recorded so that the reproducer and a replay run it there too. Its error aborts nothing of ours."""
-
-    op: Op
-
-    kind: ClassVar[str] = "other_session"
-    family: ClassVar[str] = "session"
-
-    def to_sql(self) -> str:
-        return self.op.to_sql()
 
 
 class Driver:
@@ -100,14 +66,20 @@ class Driver:
     def predict(self, op: Op) -> tuple[State, Expected]:
         return step(self.state, op)
 
+    def record(self, op: Op) -> None:
+        """Put a session event that happened between ops (a kill, a crash) into the reproducer and the recorded
+        run, in its place."""
+        self.ops.append(op)
+
     def run(self, op: Op, *, session: Client | None = None, text: str | None = None,
-            tolerate: str | None = None) -> Completion | None:
+            tolerate: str | None = None, recorded_as: Op | None = None) -> Completion | None:
         """Run one op and check its answer; None if the model cannot predict it (the op is not run).
 
         ``session``: run it on another connection (an autocommit session of the same database) instead —
         for calls whose effect is not transactional (Trinity IDs: T5, T6 across sessions).
         ``text``: send this SQL for ``op`` instead of its own rendering (same statement, other spelling: H2).
-        ``tolerate``: a SQLSTATE an injected fault may cause instead; then the op must have had no effect (X4)."""
+        ``tolerate``: a SQLSTATE an injected fault may cause instead; then the op must have had no effect (X4).
+        ``recorded_as``: what the reproducer shows for this step (the fault that struck ``op``, say)."""
         if not self.supports(op.kind):
             # I4: reported once for the run (summary), then skipped — never a failure per example.
             self.stats.skipped_missing += 1
@@ -117,7 +89,7 @@ class Driver:
         if expected.is_unspecified:
             self.stats.skipped_unspecified += 1
             return None
-        self.ops.append(op if session is None else OtherSession(op))
+        self.ops.append(recorded_as or (op if session is None else OtherSession(op)))
         number = len(self.ops)
         now = time.time()
         if op.kind == "begin" and self.state.txn is None:
@@ -332,4 +304,4 @@ class Driver:
         return "\n".join(f"{i}. {op!r}" for i, op in enumerate(self.ops, 1))
 
 
-__all__ = ["STATS", "Divergence", "Driver", "OtherSession", "RunStats"]
+__all__ = ["STATS", "Divergence", "Driver", "RunStats"]

@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import ClassVar
 
 import psycopg
-from attrs import evolve, field, frozen
 
 from .client import Client, Completion
 from .cluster import connect
 from .driver import Driver
-from .model import State, initial_state
-from .ops import Op
-from .ops.base import one_of
+from .model import session_lost
+from .ops import Fault, TerminateSession
+from .ops.events import FAULT_SQLSTATES, TIMEOUT_MS
 
 SCHEMA = "pggit_model_faults"
-SLEEP = 0.6  # seconds the trigger sleeps; the timeouts below fire well before
-TIMEOUT_MS = 150
+#: fault kind -> the SQLSTATE the interrupted statement must fail with (the op itself lives in ops/events.py)
+SQLSTATES = FAULT_SQLSTATES
 
 INSTALL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
@@ -42,50 +40,6 @@ DO $$ BEGIN
     END IF;
 END $$;
 """
-
-#: fault kind -> the SQLSTATE the interrupted statement must fail with
-SQLSTATES = {"statement_timeout": "57014", "cancel": "57014", "lock_timeout": "55P03"}
-
-
-@frozen
-class Fault(Op):
-    """``op`` run while ``kind`` strikes: its outcome is the model's, or the fault's error with no effect (X4)."""
-
-    kind_of_fault: str = field(validator=one_of(*SQLSTATES))
-    op: Op = field()
-
-    kind: ClassVar[str] = "fault"
-    family: ClassVar[str] = "fault"
-
-    def to_sql(self) -> str:
-        if self.kind_of_fault == "statement_timeout":
-            prefix = f"SET LOCAL statement_timeout = {TIMEOUT_MS}; SET LOCAL pggit_model.sleep = '{SLEEP}'"
-        elif self.kind_of_fault == "cancel":
-            prefix = f"SET LOCAL pggit_model.sleep = '{SLEEP}'"
-        else:
-            prefix = f"SET LOCAL lock_timeout = {TIMEOUT_MS}"
-        # Reset afterwards: inside an explicit transaction SET LOCAL would outlive the statement.
-        return (f"{prefix}; {self.op.to_sql()}; SET LOCAL statement_timeout TO DEFAULT; "
-                "SET LOCAL lock_timeout TO DEFAULT; SET LOCAL pggit_model.sleep = ''")
-
-
-@frozen
-class TerminateSession(Op):
-    """pg_terminate_backend of the machine's session, then a new session (X5). Recorded so a replay does it too;
-    in psql, ``\\connect`` has the same effect on the open transaction."""
-
-    kind: ClassVar[str] = "terminate_session"
-    family: ClassVar[str] = "fault"
-
-    def to_sql(self) -> str:
-        return "SELECT pg_terminate_backend(pg_backend_pid())"
-
-
-def after_terminate(state: State, schema: str) -> State:
-    """What the model keeps when the session dies: nothing of the open transaction; a new session on main (B1)."""
-    if state.txn is not None:
-        state = evolve(state, db=state.txn.frames[0].db, txn=None)
-    return evolve(state, session=initial_state(schemas=(schema,)).session)
 
 
 def install(conn: psycopg.Connection) -> None:
@@ -113,14 +67,12 @@ def strike(driver: Driver, fault: Fault, other: psycopg.Connection) -> Completio
         timer = threading.Timer(TIMEOUT_MS / 1000, lambda: other.execute("SELECT pg_cancel_backend(%s)", [pid]))
         timer.start()
     try:
-        done = driver.run(fault.op, text=fault.to_sql(), tolerate=SQLSTATES[fault.kind_of_fault])
+        done = driver.run(fault.op, text=fault.to_sql(), tolerate=SQLSTATES[fault.kind_of_fault], recorded_as=fault)
     finally:
         if timer is not None:
             timer.join()
         if fault.kind_of_fault == "lock_timeout":
             other.execute("ROLLBACK")
-    if done is not None:
-        driver.ops[-1] = fault  # the reproducer shows the fault, not just the op
     return done
 
 
@@ -136,10 +88,9 @@ def terminate_and_reconnect(driver: Driver, other: psycopg.Connection, conninfo:
         time.sleep(0.01)
     old.close()
     client = Client(connect(conninfo), driver.schema)
-    driver.session_lost(client, after_terminate(driver.state, driver.schema))
-    driver.ops.append(TerminateSession())  # the reproducer and the recorded run show it
+    driver.session_lost(client, session_lost(driver.state, driver.schema))
+    driver.record(TerminateSession())
     return client
 
 
-__all__ = ["SCHEMA", "SQLSTATES", "Fault", "TerminateSession", "after_terminate", "install", "strike",
-           "terminate_and_reconnect"]
+__all__ = ["SCHEMA", "SQLSTATES", "install", "strike", "terminate_and_reconnect"]

@@ -18,16 +18,25 @@ import psycopg
 from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_machine_as_test
 from psycopg import sql
 
-from . import replay
 from .client import Client, Completion
 from .cluster import connect
 from .divergences import Divergence
-from .driver import STATS, Driver, RunStats
+from .driver import Driver
 from .install import CONTRACT_FUNCTIONS
 from .isolation import ClonePool, RollbackIsolation, Template
 from .known import EMPTY as EMPTY_REGISTRY
 from .known import Registry
 from .ops import Op
+from .session import (
+    SESSION,
+    STATS,
+    RunStats,
+    Where,
+    hypothesis_context,
+    merge_stats,
+    pggit_sequences,
+    record_divergences,
+)
 
 #: Rules the whole-state invariant checks after every step (besides the rules of each op's Expected).
 INVARIANT_RULES = ("O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8", "O9", "V1", "V2", "V5", "V6", "V7", "V8", "V11",
@@ -76,15 +85,27 @@ class Harness:
             found = _divergences(e)
             for d in found:
                 self.stats.divergences[f"{machine.__name__}:{d.rule}"] = str(d).split("\n")[0][:160]
-            for d, note in zip(found, replay.record_divergences(self, machine, found, settings), strict=True):
+            for d, note in zip(found, record_divergences(self._where(machine, settings), found), strict=True):
                 d.add_note(note)
             raise
         finally:
             name = machine.__name__
             self.stats.machines[name] = self.stats.steps
-            replay.merge_stats(replay.SESSION.machines.setdefault(name, RunStats()), self.stats)
+            merge_stats(SESSION.machines.setdefault(name, RunStats()), self.stats)
             self.stats, part = session, self.stats
-            replay.merge_stats(session, part)
+            merge_stats(session, part)
+
+    def _where(self, machine: type[PgGitMachine], settings: Any) -> Where:
+        """What recording the divergences of ``machine``'s run needs to know about it."""
+        seed, profile = hypothesis_context(machine, settings)
+        last = self.last_machine
+        # Rollback does not reset sequences: a replay starts them where this session had them.
+        rolled = self._rollback is not None and machine.isolation == "rollback"
+        return Where(results=self.results, machine=machine.__name__, seed=seed, profile=profile,
+                     report=self.template.report, server_version=getattr(self.template.server, "version", None),
+                     schema=last.schema if last is not None else None, isolation=machine.isolation,
+                     sequences=pggit_sequences(self._rollback.conn) if rolled else {},  # type: ignore[union-attr]
+                     registry=self.known, last_ops=tuple(last.driver.ops) if last is not None else ())
 
     def close(self) -> None:
         if self._clones is not None:

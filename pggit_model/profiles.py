@@ -1,6 +1,9 @@
-"""Hypothesis profiles: smoke (minutes), ci (≤ 10 min), nightly (long), replay (saved examples only)."""
+"""Hypothesis settings: the profiles smoke (minutes), ci (≤ 10 min), nightly (long), replay (saved examples only),
+and the example database (local, or shared through Redis or a GitHub Actions artifact)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 
@@ -45,4 +48,40 @@ def check(name: str) -> None:
         ) from None
 
 
-__all__ = ["PROFILES", "check", "register"]
+LOCAL_EXAMPLES = ".hypothesis/examples"
+
+
+def example_database(spec: str, local: str = LOCAL_EXAMPLES) -> Any:
+    """The example database for ``--pggit-examples SPEC``: always the local directory, plus a shared one.
+
+    ``redis://host:6379/0`` shares read-write through Redis (extra ``pggit-model[redis]``);
+    ``github:OWNER/REPO[/ARTIFACT]`` reads what CI uploaded as a GitHub Actions artifact (read-only, needs
+    GITHUB_TOKEN); any other value is a directory path used instead of the local default.
+    """
+    from hypothesis.database import (
+        DirectoryBasedExampleDatabase,
+        GitHubArtifactDatabase,
+        MultiplexedDatabase,
+        ReadOnlyDatabase,
+    )
+
+    mine = DirectoryBasedExampleDatabase(local)
+    if spec.startswith(("redis://", "rediss://", "unix://")):
+        try:
+            import redis
+            from hypothesis.extra.redis import RedisExampleDatabase
+        except ImportError:
+            raise InvalidProfile(f"--pggit-examples {spec!r} needs the redis client: "
+                                 "pip install 'pggit-model[redis]'") from None
+        return MultiplexedDatabase(mine, RedisExampleDatabase(redis.Redis.from_url(spec)))
+    if spec.startswith("github:"):
+        parts = spec.removeprefix("github:").split("/")
+        if len(parts) not in (2, 3) or not all(parts):
+            raise InvalidProfile(f"--pggit-examples {spec!r}: expected github:OWNER/REPO or github:OWNER/REPO/ARTIFACT")
+        artifact = parts[2] if len(parts) == 3 else "hypothesis-example-db"
+        shared = GitHubArtifactDatabase(parts[0], parts[1], artifact_name=artifact)
+        return MultiplexedDatabase(mine, ReadOnlyDatabase(shared))
+    return DirectoryBasedExampleDatabase(spec)
+
+
+__all__ = ["LOCAL_EXAMPLES", "PROFILES", "check", "example_database", "register"]

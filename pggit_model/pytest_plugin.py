@@ -17,14 +17,14 @@ import attrs
 import psycopg
 import pytest
 
-from . import known, profiles, replay
+from . import known, profiles
 from .cluster import ExternalServer, ThrowawayCluster, connect, drop_database, start_server
-from .driver import STATS, RunStats
 from .errors import InvalidProfile, NotAPggitCheckout, PggitModelError
 from .install import check_source
 from .isolation import ClonePool, RollbackIsolation, Template
 from .machine import Harness
 from .rules import ALL_RULES, base
+from .session import SESSION, STATS, RunStats, markdown_report, merge_stats
 
 _KNOWN = pytest.StashKey[known.Registry]()
 
@@ -91,7 +91,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     from hypothesis import settings
 
     try:
-        db = replay.example_database(spec)
+        db = profiles.example_database(spec)
     except InvalidProfile as e:
         pytest.exit(f"pggit-model: {e}", returncode=pytest.ExitCode.USAGE_ERROR)
     name = settings.get_current_profile_name()
@@ -256,7 +256,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     """Under pytest-xdist: add each worker's counts (steps, rules, shrunk mutant lengths…) to the summary."""
     data = getattr(node, "workeroutput", {}).get("pggit_model_stats")
     if data:
-        replay.merge_stats(STATS, _stats_in(data))
+        merge_stats(STATS, _stats_in(data))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -266,11 +266,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if workeroutput is not None:
         workeroutput["pggit_model_stats"] = _stats_out(STATS)
     target = session.config.getoption("--pggit-report", default=None)
-    if not target or not replay.SESSION.machines:
+    if not target or not SESSION.machines:
         return
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(replay.markdown_report(replay.SESSION, STATS, path, ALL_RULES, base), encoding="utf-8")
+    path.write_text(markdown_report(SESSION, STATS, path, ALL_RULES, base), encoding="utf-8")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -283,9 +283,9 @@ def test_x6_crash_machine_runs_crashes_and_leaves_no_cluster(pggit_harness: Any)
     stops and removes its cluster."""
     from hypothesis import settings
 
-    from pggit_model.driver import RunStats
     from pggit_model.machines import CrashMachine
     from pggit_model.machines.crash import CRASH_SERVERS
+    from pggit_model.session import RunStats
 
     stats = RunStats()
     session, pggit_harness.stats = pggit_harness.stats, stats

@@ -10,12 +10,12 @@ from hypothesis import settings
 
 from pggit_model import cluster, known
 from pggit_model.divergences import Divergence, divergence_type, one_failure
-from pggit_model.driver import RunStats
 from pggit_model.isolation import Template
 from pggit_model.machine import Harness, _divergences
 from pggit_model.machines import VersioningMachine
 from pggit_model.mutants import by_name
 from pggit_model.ops import Column, CreateTable, GetHistory, GetVersion
+from pggit_model.session import RunStats
 
 Server = cluster.ThrowawayCluster | cluster.ExternalServer
 
@@ -303,8 +303,7 @@ def test_a_known_recorded_no_op_is_taken_over_with_the_table_as_it_is_now(
 def test_an_entry_names_the_statement_a_fault_was_armed_around() -> None:
     """Round 18: COMMENT ON TABLE under an armed lock_timeout that did not strike records nothing, as without it
     (#39): the entry's op kind and its statement pattern see the wrapped statement."""
-    from pggit_model.faults import Fault
-    from pggit_model.ops import CommentOnTable
+    from pggit_model.ops import CommentOnTable, Fault
 
     line = "TABLE t1 on main: was v2 1.1.0; model +PATCH v+1 -> v3 1.1.1; pgGit unchanged -> v2 1.1.0"
     d = divergence_type("V7")("pggit.objects rows differ from the model (row key: version, M, m, p, is_active)\n"

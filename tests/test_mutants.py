@@ -9,10 +9,10 @@ from hypothesis import settings
 
 from pggit_model import cluster, machines
 from pggit_model.divergences import Divergence, one_failure
-from pggit_model.driver import STATS, RunStats
 from pggit_model.isolation import Template
 from pggit_model.machine import Harness, _divergences
 from pggit_model.mutants import REFERENCE_MUTANTS, Mutant
+from pggit_model.session import STATS, RunStats
 
 pytestmark = pytest.mark.server
 Server = cluster.ThrowawayCluster | cluster.ExternalServer

@@ -49,8 +49,45 @@ def test_every_op_has_kind_family_and_result_shape():
     kinds = [cls.kind for cls in ALL_OPS]
     assert len(set(kinds)) == len(kinds)
     for cls in ALL_OPS:
-        assert cls.family in ("ddl", "call", "txn", "session")
+        assert cls.family in ("ddl", "call", "txn", "session", "fault")
         assert cls.result in ("none", "scalar", "rows")
+
+
+def _every_op_class() -> set[type]:
+    """Every concrete Op subclass defined anywhere in the package (all its modules imported first)."""
+    import importlib
+    import pkgutil
+
+    import pggit_model
+
+    for info in pkgutil.walk_packages(pggit_model.__path__, "pggit_model."):
+        if not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+    from pggit_model.ops import Op
+
+    found, todo = set(), [Op]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if "kind" in vars(sub):  # a concrete op names its kind; bases (Call, TxnOp…) do not
+                found.add(sub)
+    return found
+
+
+def test_every_op_class_lives_in_ops_and_in_all_ops():
+    """No op is defined outside pggit_model.ops, and ALL_OPS lists them all (replay and run.json know them)."""
+    classes = _every_op_class()
+    assert {c for c in classes if not c.__module__.startswith("pggit_model.ops.")} == set()
+    assert classes - set(ALL_OPS) == set()
+    assert len(classes) > 40  # the walk really found the vocabulary
+
+
+def test_crash_modes_are_the_clusters():
+    """CrashRestart accepts exactly the crash modes the throwaway cluster implements."""
+    from pggit_model.cluster import CRASH_MODES as cluster_modes
+    from pggit_model.ops.events import CRASH_MODES
+
+    assert cluster_modes == CRASH_MODES
 
 
 @pytest.mark.parametrize(("make", "field"), [

@@ -7,8 +7,9 @@ import pytest
 from psycopg import sql
 
 from pggit_model.client import Client
-from pggit_model.driver import Driver, RunStats
+from pggit_model.driver import Driver
 from pggit_model.parse import parse
+from pggit_model.session import RunStats
 
 pytestmark = pytest.mark.server
 

@@ -19,10 +19,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from pggit_model import cluster
+from pggit_model.cli.triage import triage_lines
 from pggit_model.divergences import divergence_type
-from pggit_model.driver import OtherSession, RunStats
 from pggit_model.errors import MalformedReplay
-from pggit_model.faults import Fault, TerminateSession
 from pggit_model.install import REFERENCE_SOURCE
 from pggit_model.isolation import Template
 from pggit_model.known import Known, Registry
@@ -43,20 +42,18 @@ from pggit_model.ops import (
     CreateTable,
     CreateView,
     DropTable,
+    Fault,
     GenerateTrinityId,
     GetVersion,
+    OtherSession,
     PrimaryKey,
     Rollback,
     SetDefault,
+    TerminateSession,
 )
-from pggit_model.replay import (
-    Run,
-    failure_id,
-    load_run,
-    op_from_repr,
-    record_failure,
-    triage_lines,
-)
+from pggit_model.runs import Run, failure_id, op_from_repr
+from pggit_model.session import RunStats
+from pggit_model.store import load_run, record_failure
 
 Server = cluster.ThrowawayCluster | cluster.ExternalServer
 S = "mc_abc123"
@@ -245,7 +242,7 @@ def test_recorded_sequence_positions_never_move_a_sequence_back(pggit_conn) -> N
     SCHEMA's event triggers before the setval) are never handed out again: that would fail with 23505 (X3)."""
     from psycopg import sql
 
-    from pggit_model.replay import _SETVAL
+    from pggit_model.script import SETVAL as _SETVAL
 
     pggit_conn.execute("CREATE SEQUENCE seq_replay_probe")
     pggit_conn.execute("SELECT nextval('seq_replay_probe') FROM generate_series(1, 5)")
@@ -421,7 +418,7 @@ def test_load_run_of_a_run_value_keeps_its_fields() -> None:
 
 def test_markdown_report_lists_each_machine_with_links_to_its_replay_files(tmp_path: Path) -> None:
     """The --pggit-report summary has a section per machine and links each divergence's files relative to it."""
-    from pggit_model.replay import Recorded, SessionRecord, markdown_report
+    from pggit_model.session import Recorded, SessionRecord, markdown_report
 
     folder = _record(tmp_path / "results")
     st = RunStats(steps=12, examples=3, rules={"V8", "V10k", "O1"})
@@ -439,7 +436,7 @@ def test_example_database_spec_picks_local_redis_or_github(tmp_path: Path) -> No
     from hypothesis.database import DirectoryBasedExampleDatabase, MultiplexedDatabase
 
     from pggit_model.errors import InvalidProfile
-    from pggit_model.replay import example_database
+    from pggit_model.profiles import example_database
 
     assert isinstance(example_database(str(tmp_path / "db")), DirectoryBasedExampleDatabase)
     assert isinstance(example_database("github:acme/pggit-model/examples"), MultiplexedDatabase)
@@ -455,7 +452,7 @@ def test_example_database_spec_picks_local_redis_or_github(tmp_path: Path) -> No
 def test_a_crash_machine_run_loads_and_replay_says_how_to_rerun_it(tmp_path: Path) -> None:
     """X6 runs record CrashRestart; triage reads them, replay refuses (it would crash a shared server) and says
     what to run instead."""
-    from pggit_model.machines.crash import CrashRestart
+    from pggit_model.ops import CrashRestart
     from pggit_model.replay import replay
 
     ops = [CreateTable(S, "t1", ()), CrashRestart("kill"), GetVersion(f"{S}.t1")]

@@ -19,11 +19,9 @@ import unittest
 from typing import Any, ClassVar
 
 import psycopg
-from attrs import evolve, field, frozen
+from attrs import evolve
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
-from psycopg import sql
-from psycopg.sql import Composable
 
 from pggit_model.client import Client, Completion
 from pggit_model.cluster import (
@@ -39,10 +37,9 @@ from pggit_model.divergences import Divergence, diverge
 from pggit_model.isolation import ClonePool, Template
 from pggit_model.machine import Harness
 from pggit_model.machines.transactions import TransactionRules
-from pggit_model.model import initial_state
+from pggit_model.model import session_lost
 from pggit_model.model.expected import TrinityRef
-from pggit_model.ops import GenerateTrinityId, GenerateTrinityIds, Op
-from pggit_model.ops.base import one_of
+from pggit_model.ops import CrashRestart, GenerateTrinityId, GenerateTrinityIds, Op
 
 #: Crashes are the expensive step (≈0.2 s each with the restart, plus a new session): a few per example.
 MAX_CRASHES_PER_EXAMPLE = 2
@@ -53,23 +50,6 @@ SKIP_REASON = (
     "without --pg-dsn (unset PGGIT_MODEL_DSN), e.g. `pytest machines/test_crash.py`; it then starts a small "
     "throwaway cluster of its own from the local PostgreSQL binaries (--pg-bindir)."
 )
-
-
-@frozen
-class CrashRestart(Op):
-    """The WAL was flushed, then the server crashed here (``pg_ctl stop -m immediate``, or SIGKILL of every server
-    process) and was started again; the session is new. A marker in the reproducer: replaying it needs the crash
-    machine."""
-
-    mode: str = field(default="immediate", validator=one_of(*CRASH_MODES))
-
-    kind: ClassVar[str] = "crash_restart"
-    family: ClassVar[str] = "fault"
-
-    def sql(self) -> Composable:
-        return sql.SQL("-- pggit-model: the WAL was flushed, then the server crashed here ({}) and was restarted "
-                       "(X6)").format(
-            sql.SQL(self.mode))
 
 
 # -- the cluster that gets crashed ------------------------------------------------------------------------
@@ -295,7 +275,7 @@ class CrashMachine(TransactionRules):
         self.cluster.crash(mode)
         self.cluster.restart()
         op = CrashRestart(mode)
-        self.driver.ops.append(op)
+        self.driver.record(op)
         self._ops_at_crash = len(self.driver.ops)
         self.harness.stats.rules.update(("X6", "T5", "T7"))
         with contextlib.suppress(Exception):
@@ -304,15 +284,13 @@ class CrashMachine(TransactionRules):
             with contextlib.suppress(Exception):
                 self._other.close()
             self._other = None
-        s = self.driver.state
-        if s.txn is not None:
-            s = evolve(s, db=s.txn.frames[0].db, txn=None)  # the open transaction never committed (X6, X1)
+        s = session_lost(self.driver.state, self.schema)  # the open transaction never committed (X6, X1)
         self.ledger.crashed()
         ctx = self.driver.ctx
         seqs = [v for v in (ctx.trinity_seq(r) for r in self.ledger.checked(self.strict_trinity)) if v is not None]
         # Values drawn by transactions that did not commit may come back (X6): only committed ones bound the next.
         counters = evolve(s.counters, trinity_floor=max([1, *(v + 1 for v in seqs)]), last_trinity=())
-        s = evolve(s, session=initial_state(schemas=(self.schema,)).session, counters=counters)  # new session (B1)
+        s = evolve(s, counters=counters)
         conn = _no_auto_prepare(connect(self._conninfo))
         self._opened.append(conn)
         self.driver.session_lost(Client(conn, self.schema), s)
@@ -339,4 +317,4 @@ class CrashMachine(TransactionRules):
         super().teardown()
 
 
-__all__ = ["CRASH_SERVERS", "SKIP_REASON", "CrashMachine", "CrashRestart", "CrashServers", "TrinityLedger"]
+__all__ = ["CRASH_SERVERS", "SKIP_REASON", "CrashMachine", "CrashServers", "TrinityLedger"]

@@ -8,7 +8,7 @@
 from pggit_model.model import observe
 from pggit_model.model.calls import btrim, resolve, sha256hex
 from pggit_model.model.catalog import Catalog, structure, table_shape
-from pggit_model.model.engine import run, step
+from pggit_model.model.engine import run, session_lost, step
 from pggit_model.model.expected import (
     ANY,
     CheckContext,
@@ -45,5 +45,5 @@ __all__ = [
     "ANY", "HISTORY_GAP", "Branch", "Catalog", "Change", "CheckContext", "CommitRef", "CommitRow", "Conflict",
     "Counters", "Db", "Expected", "HashOf", "IsInt", "Matches", "MergeRef", "MergeResult", "NewCommitId",
     "NewTrinityId", "Pred", "Row", "Session", "State", "TrinityRef", "Txn", "Unspecified", "bind", "btrim",
-    "initial_state", "observe", "resolve", "run", "sha256hex", "step", "structure", "table_shape",
+    "initial_state", "observe", "resolve", "run", "session_lost", "sha256hex", "step", "structure", "table_shape",
 ]

@@ -14,7 +14,7 @@ from pggit_model.model import calls as model_calls
 from pggit_model.model.catalog import Applied, Rejected, apply_ddl
 from pggit_model.model.expected import Expected
 from pggit_model.model.memo import by_identity
-from pggit_model.model.state import Frame, State, Txn
+from pggit_model.model.state import Frame, State, Txn, initial_state
 from pggit_model.model.versions import B9Violation, record_ddl
 from pggit_model.ops import Op, txn
 
@@ -108,6 +108,14 @@ def _txn(state: State, op: Op) -> Result:
 
 def _restore(state: State, frame: Frame, new_txn: Txn | None) -> State:
     return evolve(state, db=frame.db, session=frame.session, txn=new_txn)
+
+
+def session_lost(state: State, schema: str) -> State:
+    """What the model keeps when the session dies (killed, X5; the server crashed, X6): nothing of its open
+    transaction (as a rollback, X1) and a new session on main (B1); counters are never restored (X3)."""
+    if state.txn is not None:
+        state = evolve(state, db=state.txn.frames[0].db, txn=None)
+    return evolve(state, session=initial_state(schemas=(schema,)).session)
 
 
 def run(state: State, ops: list[Op]) -> tuple[State, list[Expected]]:

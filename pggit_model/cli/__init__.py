@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__, known, profiles
-from .cluster import ExternalServer, ThrowawayCluster, find_binaries, mask_dsn, start_server
-from .errors import PggitModelError
-from .install import CONTRACT_FUNCTIONS, check_source
-from .isolation import Template
+from .. import __version__, known, profiles
+from ..cluster import ExternalServer, ThrowawayCluster, find_binaries, mask_dsn, start_server
+from ..errors import PggitModelError
+from ..install import CONTRACT_FUNCTIONS, check_source
+from ..isolation import Template
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -90,8 +90,8 @@ def run(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
 def replay_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Replay a run.json or replay.sql: 0 when the recorded verdict comes back, 1 when not, 2 on bad input."""
-    from . import replay as rp
-    from .cluster import start_server
+    from .. import replay as rp
+    from ..store import load_run
 
     def say(msg: str, err: bool = False) -> None:
         print(msg, file=(sys.stderr if err else out or sys.stdout), flush=True)
@@ -99,7 +99,7 @@ def replay_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.pggit_source and args.reference:
         say("pggit-model: pass --pggit-source DIR or --reference, not both", err=True)
         return 2
-    run = rp.load_run(args.file)
+    run = load_run(args.file)
     registry = known.load(args.known) if args.known else run.registry
     chosen, warnings = rp.check_backend(run, args.pggit_source, reference=args.reference)
     for w in warnings:
@@ -119,7 +119,8 @@ def replay_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 def triage_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """One line per distinct divergence in a results folder (and saved Hypothesis examples nobody recorded)."""
-    from . import replay as rp
+    from ..store import find_runs
+    from .triage import example_db_lines, triage_lines
 
     results = Path(args.dir)
     if not results.is_dir():
@@ -127,9 +128,9 @@ def triage_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
               file=sys.stderr)
         return 2
     registry = known.load(args.known)
-    runs = rp.find_runs(results)
-    lines = rp.triage_lines(runs, registry)
-    lines += rp.example_db_lines(Path(args.examples), runs)
+    runs = find_runs(results)
+    lines = triage_lines(runs, registry)
+    lines += example_db_lines(Path(args.examples), runs)
     for line in lines:
         print(line, file=out or sys.stdout)
     if not lines:

@@ -1,0 +1,60 @@
+"""``pggit-model triage``: one line per distinct recorded divergence, marked known/new against a registry, and
+the saved Hypothesis examples no recorded run accounts for."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import known as kn
+from ..runs import Run
+
+
+def match_known(run: Run, registry: kn.Registry) -> kn.Known | None:
+    """The registry entry that covers ``run``, if any (the matching itself is ``kn.Known.covers``)."""
+    op = kn.struck(run.failing_op)
+    text = kn.match_text(op, run.message, run.expected, run.observed)
+    return registry.lookup(run.rule, run.rules, op.kind if op else None, text, failure=run.id)
+
+
+def triage_lines(runs: Sequence[Run], registry: kn.Registry = kn.EMPTY) -> list[str]:
+    """One line per distinct divergence: id, rule, op kind of the failing step, steps, known/new, details."""
+    seen: set[str] = set()
+    lines = []
+    for run in runs:
+        if run.id in seen:
+            continue
+        seen.add(run.id)
+        entry = match_known(run, registry)
+        status = "new" if entry is None else {"open": "known"}.get(entry.status, entry.status)
+        op = run.failing_op
+        first = run.message.splitlines()[0] if run.message else ""
+        lines.append(f"{run.id}  {run.rule or '?':<4} {op.kind if op else '-':<22} {len(run.ops):>3} steps  "
+                     f"{status:<6} {run.machine}: {first[:100]}")
+    return lines
+
+
+def example_db_lines(db_path: Path | str, runs: Sequence[Run]) -> list[str]:
+    """Saved Hypothesis examples per machine that no recorded run accounts for (they need a rerun to triage)."""
+    from hypothesis.database import _hash  # the directory name of a database key
+    from hypothesis.internal.reflection import function_digest
+    from hypothesis.stateful import get_state_machine_test
+
+    from ..machines import ALL_MACHINES  # the faces may know the machines; the library never does
+
+    root = Path(db_path)
+    if not root.is_dir():
+        return []
+    recorded = {r.machine for r in runs}
+    lines = []
+    for machine in ALL_MACHINES:
+        key = function_digest(get_state_machine_test(machine).hypothesis.inner_test)
+        folder = root / _hash(key)
+        saved = len(list(folder.iterdir())) if folder.is_dir() else 0
+        if saved and machine.__name__ not in recorded:
+            lines.append(f"db:{_hash(key)}  ?    {'-':<22}   ? steps  new    {machine.__name__}: {saved} saved "
+                         "example(s) not recorded yet; rerun with --hypothesis-profile=replay to record them")
+    return lines
+
+
+__all__ = ["example_db_lines", "match_known", "triage_lines"]

@@ -1,0 +1,308 @@
+"""replay.sql: a recorded run as a plain psql script for a fresh install, and the same script read back.
+
+The script carries what a rerun needs as ``-- @pggit-model`` comments (machine, schema, backend, verdict,
+sequences, known divergences, session events), each statement with the model's prediction beside it and the
+diverging step marked; ``load_sql`` reads it back (or a hand-written script) into a ``Run``. ``render_test``
+writes the same run as a pytest module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from psycopg import sql
+
+from . import known as kn
+from .errors import MalformedReplay, UnsupportedStatement
+from .model import initial_state, session_lost, step
+from .ops import Fault, Op, OtherSession, TerminateSession
+from .ops.events import FAULT_SQLSTATES
+from .parse import parse_one
+from .runs import Run, guess_schema, known_entry, known_json
+
+
+def describe_expected(expected: Any) -> str:
+    """The model's prediction for one op, in words (for the comments of replay.sql)."""
+    kind = getattr(expected, "kind", "?")
+    if kind == "ok":
+        return "succeeds"
+    if kind == "error":
+        states = "/".join(expected.sqlstates) or "any SQLSTATE"
+        return f"fails with {states}" + (f" ({expected.why})" if expected.why else "")
+    if kind == "value":
+        return f"returns {expected.value!r}"
+    if kind == "rows":
+        return f"returns {len(expected.rows)} row(s) {list(expected.columns)}: {list(expected.rows)!r}"
+    if kind == "unspecified":
+        return "not specified by the contract"
+    return str(expected)
+
+
+def _comment(text: str, prefix: str = "--   ") -> str:
+    lines = str(text).splitlines() or [""]
+    return "\n".join(prefix + line[:400] for line in lines)
+
+
+def render_sql(run: Run) -> str:
+    """The run as a psql script: schema, each op's SQL with what the model expects, the divergence marked."""
+    backend = run.backend if run.backend == "reference" else f"pggit at {run.source}"
+    install = ("the bundled reference: cd pggit_model/reference/sql" if run.backend == "reference"
+               else f"cd {run.source}/sql") + " && psql -X -d replay -f install.sql"
+    out = [
+        f"-- pggit-model replay script for failure {run.id}",
+        f"-- {run.machine} found: [{run.rule}] {run.message.splitlines()[0] if run.message else ''}",
+        f"-- at step {run.step} of {len(run.ops)}; backend {backend} (sha256 {(run.digest or '?')[:12]}), "
+        f"PostgreSQL {run.server_version}",
+        "--",
+        "-- Reproduce by hand on a fresh database with the backend installed:",
+        "--   createdb replay",
+        f"--   {install}",
+        "--   psql -X -d replay -f replay.sql",
+        "-- or rerun it with the model checking every step:",
+        "--   pggit-model replay replay.sql" + ("" if run.backend == "reference" else f" --pggit-source {run.source}"),
+        "-- Statements run in autocommit unless the script BEGINs; an error does not stop the script.",
+        *(["-- The machine ran them inside one transaction (isolation=rollback), so now() was the same for every",
+           "-- step: for time-dependent answers (created_at order, Trinity timestamps) run the script inside",
+           "-- BEGIN; ... ROLLBACK; with \\set ON_ERROR_ROLLBACK on (pggit-model replay does that itself)."]
+          if run.isolation == "rollback" else []),
+        "--",
+        f"-- @pggit-model machine={run.machine} schema={run.schema} isolation={run.isolation}",
+        f"-- @pggit-model backend={run.backend} sha256={run.digest or ''} source={run.source or ''}",
+        f"-- @pggit-model verdict rule={run.rule} step={run.step}",
+        "",
+        "\\set ON_ERROR_STOP 0",
+        "\\set ECHO queries",
+        sql.SQL("CREATE SCHEMA {};").format(sql.Identifier(run.schema)).as_string(None),
+        "",
+    ]
+    if run.sequences:
+        out.append("-- pgGit's sequences where the recording session had left them (ROLLBACK does not reset them);")
+        out.append("-- never moved back: CREATE SCHEMA above may have drawn values already, and they must not repeat.")
+        for name, value in run.sequences:
+            out.append(f"-- @pggit-model sequence {name}={value}")
+            out.append(SETVAL.format(seq=sql.Literal(name).as_string(None), value=value) + ";")
+        out.append("")
+    if run.known:
+        out.append("-- The run explored past these known divergences (--pggit-known); `pggit-model replay` does too,")
+        out.append("-- so steps where they show are not the verdict:")
+        for k in run.known:
+            out.append(f"-- @pggit-model known {json.dumps(known_json(k), ensure_ascii=False)}")
+        out.append("")
+    out.append("-- @pggit-model ops")
+    state = initial_state(schemas=(run.schema,))
+    if run.step == 0:
+        out.append(f"-- !! before any op, pgGit's state already differs from the model [{run.rule}]")
+        out += _divergence_comments(run)
+    for i, op in enumerate(run.ops, 1):
+        mark = f"  <-- DIVERGES HERE [{run.rule}]" if i == run.step else ""
+        out.append(f"-- step {i}: {op.kind}{mark}")
+        if isinstance(op, TerminateSession):
+            state = session_lost(state, run.schema)
+            out += ["-- @pggit-model terminate-session",
+                    "-- (pggit-model replay kills the session with pg_terminate_backend and reconnects;",
+                    "--  by hand, a new connection has the same effect on the open transaction)",
+                    "\\connect",
+                    _comment("model expects: nothing of the open transaction remains; the new session is on main (X5)")]
+            if i == run.step:
+                out += _divergence_comments(run)
+            out.append("")
+            continue
+        struck = kn.struck(op)
+        try:
+            state, expected = step(state, struck)
+            prediction = describe_expected(expected)
+        except Exception as e:  # a model bug must not lose the script
+            prediction = f"(the model raised {type(e).__name__}: {e})"
+        if isinstance(op, OtherSession):
+            out += ["-- @pggit-model other-session",
+                    "-- (pggit-model replay runs it on a second, autocommit session; by hand, in another psql)"]
+        if isinstance(op, Fault):
+            out += [f"-- @pggit-model fault {op.kind_of_fault}",
+                    f"-- (pggit-model replay runs it under {op.kind_of_fault}, striking after pgGit's triggers; "
+                    "by hand it runs unstruck)"]
+            prediction += f", or fails with {FAULT_SQLSTATES[op.kind_of_fault]} and has no effect at all (X4)"
+        out.append(struck.to_sql() + ";")
+        out.append(_comment(f"model expects: {prediction}"))
+        if i == run.step:
+            out += _divergence_comments(run)
+        out.append("")
+    out += [
+        "-- @pggit-model end",
+        "",
+        "-- pgGit's state for the schema, as the checker observed it (contract O1-O7):",
+        "SELECT object_type, schema_name, object_name, branch_name, version, version_major, version_minor, "
+        "version_patch, is_active",
+        f"  FROM pggit.objects WHERE schema_name = {sql.Literal(run.schema).as_string(None)} ORDER BY 3, 4;",
+        "SELECT o.object_name, o.branch_name, h.change_type, h.change_severity, h.old_version, h.new_version",
+        "  FROM pggit.history h JOIN pggit.objects o ON o.id = h.object_id",
+        f"  WHERE o.schema_name = {sql.Literal(run.schema).as_string(None)} ORDER BY h.id;",
+        "",
+    ]
+    return "\n".join(out)
+
+
+#: Put a sequence where the recording had it, but never back: values drawn since the install (by CREATE SCHEMA's
+#: event triggers, say) are in rows already, and handing them out again would fail with 23505. A sequence the
+#: backend does not have (a pgGit run replayed on the reference) is skipped: to_regclass gives NULL, setval is strict.
+SETVAL = "SELECT setval(to_regclass({seq}), greatest({value}, pg_sequence_last_value(to_regclass({seq}))))"
+
+
+def _divergence_comments(run: Run) -> list[str]:
+    lines = [_comment(f"divergence: {run.message}")]
+    if run.expected is not None:
+        lines.append(_comment(f"expected: {run.expected}"))
+    if run.observed is not None:
+        lines.append(_comment(f"observed: {run.observed}"))
+    return lines
+
+
+def render_test(run: Run) -> str:
+    """A pytest module that replays the ops against the session's server and backend."""
+    ops_src = "\n".join(f"    {op!r}," for op in run.ops)
+    first = run.message.splitlines()[0] if run.message else ""
+    return f'''"""Replay of failure {run.id}: {run.machine} diverged [{run.rule}] at step {run.step} of {len(run.ops)}.
+
+{first}
+Run with the backend it was recorded against:
+    pytest {{this file}}{"" if run.backend == "reference" else f" --pggit-source {run.source}"}
+Generated by pggit-model; the same ops are in run.json and replay.sql next to this file.
+"""
+
+import pytest
+
+from pggit_model.known import Known  # noqa: F401 (in RECORDED when the run explored past known divergences)
+from pggit_model.ops import *  # noqa: F403
+from pggit_model.replay import Run, replay
+
+SCHEMA = {run.schema!r}
+OPS = [
+{ops_src}
+]
+RECORDED = Run(tuple(OPS), SCHEMA, machine={run.machine!r}, isolation={run.isolation!r}, backend={run.backend!r},
+               source={run.source!r}, digest={run.digest!r}, rule={run.rule!r}, step={run.step!r},
+               sequences={run.sequences!r}, known={run.known!r})
+
+
+def test_replay_{run.id}(pggit_server, pytestconfig):
+    """The recorded divergence [{run.rule}] at step {run.step} still happens when these ops are replayed."""
+    result = replay(RECORDED, pggit_server, pytestconfig.getoption("--pggit-source"))
+    assert result.reproduced, result.summary()
+'''
+
+
+_META = re.compile(r"^--\s*@pggit-model\s+(.*)$")
+
+
+_CREATE_SCHEMA = re.compile(r'^\s*CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|\w+)\s*;\s*$', re.I)
+
+
+def load_sql(p: Path, text: str) -> Run:
+    meta: dict[str, str] = {}
+    lines = text.splitlines()
+    body: list[str] = []  # the statements to parse; other lines blanked so line numbers stay right
+    in_ops = not any(_META.match(line) and _META.match(line).group(1).strip() == "ops"  # type: ignore[union-attr]
+                     for line in lines)
+    schema: str | None = None
+    sequences: dict[str, int] = {}
+    known_entries: list[kn.Known] = []
+    events: list[tuple[int, str]] = []  # (line, "fault KIND" | "terminate-session"): session events between statements
+    for number, line in enumerate(lines, 1):
+        m = _META.match(line)
+        if m:
+            words = m.group(1).strip()
+            if words.startswith("fault ") or words in ("terminate-session", "other-session"):
+                if words.startswith("fault ") and words.split()[1:] not in ([k] for k in FAULT_SQLSTATES):
+                    raise MalformedReplay(f"{p}:{number}: unknown fault {words.removeprefix('fault ')!r}; "
+                                          f"one of: {', '.join(sorted(FAULT_SQLSTATES))}")
+                events.append((number, words))
+            elif words == "ops":
+                in_ops = True
+            elif words == "end":
+                in_ops = False
+            elif words.startswith("known "):
+                known_entries.append(known_entry(p, len(known_entries) + 1, words.removeprefix("known ")))
+            elif words.startswith("sequence "):
+                name, _, value = words.removeprefix("sequence ").strip().partition("=")
+                if value.strip().isdigit():
+                    sequences[name.strip()] = int(value)
+            else:
+                for k, v in re.findall(r"(\w+)=(\S*)", words):
+                    meta[k] = v
+            body.append("")
+            continue
+        s = _CREATE_SCHEMA.match(line)
+        if s:
+            name = s.group(1)
+            schema = name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
+            body.append("")
+        elif not in_ops or line.lstrip().startswith("\\"):
+            body.append("")  # psql meta-commands and the observation queries are not ops
+        else:
+            body.append(line)
+    op_list = _with_session_events(p, _parse_statements(p, "\n".join(body)), events)
+    schema = meta.get("schema") or schema or guess_schema(op_list) or "public"
+    step_text = meta.get("step")
+    rule = meta.get("rule")
+    return Run(ops=tuple(op_list), schema=schema, machine=meta.get("machine", "?"),
+               isolation=meta.get("isolation", "rollback"), backend=meta.get("backend", "reference"),
+               source=meta.get("source") or None, digest=meta.get("sha256") or None,
+               rule=None if rule in (None, "", "None") else rule,
+               step=int(step_text) if step_text and step_text.isdigit() else None,
+               sequences=tuple(sorted(sequences.items())), known=tuple(known_entries), path=p)
+
+
+def _with_session_events(p: Path, statements: list[tuple[int, Op]], events: list[tuple[int, str]]) -> list[Op]:
+    """Put the recorded session events in place: a fault strikes the next statement; a terminate is an op."""
+    out: list[Op] = []
+    pending = sorted(events)
+    for line, op in statements:
+        while pending and pending[0][0] < line:
+            where, what = pending.pop(0)
+            if what == "terminate-session":
+                out.append(TerminateSession())
+            elif pending and pending[0][0] < line:
+                raise MalformedReplay(f"{p}:{where}: '{what}' is not followed by a statement of its own")
+            elif what == "other-session":
+                op = OtherSession(op)
+            else:
+                op = Fault(what.split()[1], op)
+        out.append(op)
+    for where, what in pending:
+        if what != "terminate-session":
+            raise MalformedReplay(f"{p}:{where}: '{what}' is not followed by a statement of its own")
+        out.append(TerminateSession())
+    return out
+
+
+def _parse_statements(p: Path, body: str) -> list[tuple[int, Op]]:
+    """Parse statement by statement (with the line each starts on), so an error names the line and column."""
+    from sqlglot.dialects.postgres import Postgres
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = Postgres().tokenizer_class().tokenize(body)
+    except Exception as e:  # sqlglot's TokenError carries the line in its message
+        raise MalformedReplay(f"{p}: cannot read the SQL: {e}") from None
+    out: list[tuple[int, Op]] = []
+    start = None
+    for t in [*tokens, None]:
+        if t is not None and t.token_type != TokenType.SEMICOLON:
+            if start is None:
+                start = t
+            continue
+        if start is not None:
+            end = t.start if t is not None else len(body)
+            stmt = body[start.start:end]
+            try:
+                out.append((start.line, parse_one(stmt)))
+            except UnsupportedStatement as e:
+                col = start.start - body.rfind("\n", 0, start.start)  # sqlglot's col is where the token ends
+                raise MalformedReplay(f"{p}:{start.line}:{col}: {e}") from None
+        start = None
+    return out
+
+
+__all__ = ["SETVAL", "describe_expected", "load_sql", "render_sql", "render_test"]

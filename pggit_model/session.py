@@ -1,0 +1,186 @@
+"""The session's record: what the runs of this process did (RunStats), which failures they recorded and where,
+and the --pggit-report markdown summary. The loop (driver, machine) depends on this module, never on replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import psycopg
+
+from . import known as kn
+from .divergences import Divergence
+from .install import InstallReport
+from .ops import Op
+from .store import record_failure
+
+
+@attrs.define
+class RunStats:
+    """What a pytest session did, for the closing summary."""
+
+    steps: int = 0
+    examples: int = 0
+    skipped_unspecified: int = 0
+    skipped_missing: int = 0
+    rules: set[str] = attrs.Factory(set)
+    divergences: dict[str, str] = attrs.Factory(dict)  # "machine:rule" -> first line
+    missing_functions: dict[str, tuple[str, ...]] = attrs.Factory(dict)
+    machines: dict[str, int] = attrs.Factory(dict)  # machine -> steps
+    mutants: dict[str, tuple[int, list[str]]] = attrs.Factory(dict)  # mutant -> (shrunk steps, rules caught)
+    known: dict[str, int] = attrs.Factory(dict)  # known-divergence id -> times seen (and explored past)
+    faults_fired: int = 0
+
+
+#: The session's totals (per process; pytest-xdist workers hand theirs to the controller).
+STATS = RunStats()
+
+
+@attrs.define
+class Recorded:
+    """One failure this session recorded, for the --pggit-report summary."""
+
+    machine: str
+    id: str
+    rule: str
+    step: int | None
+    steps: int
+    message: str
+    folder: Path
+
+
+@attrs.define
+class SessionRecord:
+    """Per machine: its own RunStats and the failures it recorded (the session's STATS holds the totals)."""
+
+    machines: dict[str, RunStats] = attrs.Factory(dict)
+    failures: list[Recorded] = attrs.Factory(list)
+
+
+SESSION = SessionRecord()
+
+
+def merge_stats(into: RunStats, part: RunStats) -> None:
+    """Add ``part``'s counts, sets and maps to ``into`` (numbers add up, per-machine step counts too)."""
+    for f in attrs.fields(RunStats):
+        mine, theirs = getattr(into, f.name), getattr(part, f.name)
+        if isinstance(mine, int):
+            setattr(into, f.name, mine + theirs)
+        elif isinstance(mine, set):
+            mine |= theirs
+        elif isinstance(mine, dict) and f.name in ("machines", "known"):  # counts add up
+            for k, v in theirs.items():
+                mine[k] = mine.get(k, 0) + v
+        elif isinstance(mine, dict):
+            mine.update(theirs)
+
+
+def pggit_sequences(conn: psycopg.Connection) -> dict[str, int]:
+    """Positions of pgGit's sequences on a connection ({} if it cannot tell: recording must go on)."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences "
+                        "WHERE schemaname = 'pggit' AND last_value IS NOT NULL")
+            rows = cur.fetchall()
+        conn.rollback()
+    except psycopg.Error:
+        return {}
+    return {name: int(value) for name, value in rows}
+
+
+def hypothesis_context(machine: type, settings: Any = None) -> tuple[Any, str | None]:
+    """The seed and profile a machine ran with, as far as Hypothesis exposes them."""
+    import hypothesis
+    import hypothesis.core
+
+    seed = getattr(machine, "_hypothesis_internal_use_seed", None)
+    if seed is None:
+        seed = hypothesis.core.global_force_seed
+    active = settings if settings is not None else hypothesis.settings.default
+    if seed is None and getattr(active, "derandomize", False):
+        seed = "derandomize"
+    profile = hypothesis.settings.get_current_profile_name()
+    return seed, profile if settings is None else f"{profile} (with settings given in code)"
+
+
+@attrs.frozen
+class Where:
+    """What a recording needs to know about the run that found the divergences (the Harness fills it in)."""
+
+    results: Path
+    machine: str
+    seed: Any
+    profile: str | None
+    report: InstallReport | None
+    server_version: str | None
+    schema: str | None
+    isolation: str = "rollback"
+    sequences: Mapping[str, int] = attrs.Factory(dict)
+    registry: kn.Registry = kn.EMPTY
+    #: the ops of the last example, for a divergence that does not carry its own
+    last_ops: Sequence[Op] = ()
+
+
+def record_divergences(where: Where, divergences: Sequence[Divergence]) -> list[str]:
+    """Record each divergence of a machine run (files under ``where.results``, and this session's record);
+    returns a note per divergence. A failure to write the files becomes the note: it must never hide the
+    divergence itself."""
+    notes = []
+    for d in divergences:
+        op_list = list(getattr(d, "ops", ())) or list(where.last_ops)
+        try:
+            folder = record_failure(where.results, machine=where.machine, divergence=d, profile=where.profile,
+                                    seed=where.seed, report=where.report, server_version=where.server_version,
+                                    schema=where.schema, isolation=where.isolation, ops=op_list,
+                                    sequences=where.sequences, registry=where.registry)
+        except Exception as e:
+            notes.append(f"could not write the replay files under {where.results}: {type(e).__name__}: {e}")
+            continue
+        SESSION.failures.append(Recorded(where.machine, folder.name, d.rule, d.step, len(op_list),
+                                         d.message.splitlines()[0] if d.message else "", folder))
+        notes.append(f"replay files: {folder}/ (replay.sql, run.json, test_replay_{folder.name}.py); "
+                     f"rerun with: pggit-model replay {folder}/run.json")
+    return notes
+
+
+def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path, all_rules: Sequence[str],
+                    base: Any = lambda r: r) -> str:
+    """Per machine: steps, examples, contract rules exercised, divergences with links to their replay files."""
+    import os
+
+    def link(folder: Path, name: str) -> str:
+        target = os.path.relpath((folder / name).resolve(), report_path.resolve().parent)
+        return f"[{name}]({target})"
+
+    lines = ["# pggit-model run", "",
+             f"{totals.steps} steps, {totals.examples} examples, "
+             f"{len({base(r) for r in totals.rules} & set(all_rules))}/{len(all_rules)} contract rules exercised, "
+             f"{len(session.failures)} divergences recorded.", ""]
+    if totals.missing_functions:
+        lines += ["Contract functions missing from the backend (their rules were skipped):", ""]
+        lines += [f"- `{sig}`: {', '.join(rules)}" for sig, rules in sorted(totals.missing_functions.items())]
+        lines.append("")
+    for name, st in sorted(session.machines.items()):
+        exercised = sorted({base(r) for r in st.rules} & set(all_rules), key=list(all_rules).index)
+        lines += [f"## {name}", "",
+                  "| steps | examples | skipped (unspecified) | rules exercised |", "|---|---|---|---|",
+                  f"| {st.steps} | {st.examples} | {st.skipped_unspecified} | {len(exercised)}/{len(all_rules)} |", "",
+                  f"Rules: {' '.join(exercised) or 'none'}", ""]
+        mine = [f for f in session.failures if f.machine == name]
+        if not mine:
+            lines += ["No divergence.", ""]
+            continue
+        lines += ["| id | rule | step | steps | divergence | replay |", "|---|---|---|---|---|---|"]
+        for f in mine:
+            files = ", ".join(link(f.folder, n) for n in ("replay.sql", "run.json", f"test_replay_{f.id}.py"))
+            message = f.message.replace("|", "\\|")
+            lines.append(f"| `{f.id}` | {f.rule} | {f.step} | {f.steps} | {message} | {files} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+__all__ = ["SESSION", "STATS", "Recorded", "RunStats", "SessionRecord", "Where", "hypothesis_context",
+           "markdown_report", "merge_stats", "pggit_sequences", "record_divergences"]
