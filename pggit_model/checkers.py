@@ -15,9 +15,8 @@ from .client import Completion, Snapshot
 from .divergences import diverge, first_rule
 from .model import CheckContext, CommitRef, Expected, HashOf, Pred, State, Unspecified, observe
 from .model.state import HISTORY_GAP, RowKey
+from .model.versions import V2_KINDS
 
-#: V2: the kinds the contract speaks about; rows of other kinds are neither required nor forbidden.
-V2_KINDS = frozenset({"TABLE", "COLUMN", "INDEX", "VIEW", "FUNCTION"})
 DIFF_LINES = 8
 
 

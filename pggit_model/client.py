@@ -23,9 +23,8 @@ import psycopg
 from psycopg import pq, sql
 
 from .isolation import NestedTransactions
+from .model.state import RowKey
 from .ops.base import Op
-
-RowKey = tuple[str, str, str, str]  # (object_type, schema_name, object_name, branch_name)
 
 
 @attrs.frozen

@@ -123,11 +123,27 @@ def _divergences(e: BaseException) -> list[Divergence]:
     return []
 
 
+def _close_quietly(conn: psycopg.Connection) -> None:
+    with contextlib.suppress(Exception):  # a killed or crashed session is closed already
+        conn.close()
+
+
+#: How an example gets a clean pgGit: a rolled-back transaction, or a database of its own from the clone pool.
+ISOLATIONS = ("rollback", "clone")
+
+
 class PgGitMachine(RuleBasedStateMachine):
     """Common plumbing: a clean database per example, a Driver, and the whole-state invariant."""
 
     harness: ClassVar[Harness]
     isolation: ClassVar[str] = "rollback"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A misspelt isolation fails when the machine is defined, not in its first example."""
+        super().__init_subclass__(**kwargs)
+        if cls.isolation not in ISOLATIONS:
+            raise TypeError(f"{cls.__name__}.isolation = {cls.isolation!r}: choose one of {', '.join(ISOLATIONS)} "
+                            "('clone' for machines that really commit)")
 
     def __init__(self) -> None:
         super().__init__()
@@ -152,6 +168,18 @@ class PgGitMachine(RuleBasedStateMachine):
     @property
     def model(self) -> Any:
         return self.driver.state
+
+    @property
+    def conninfo(self) -> str:
+        """How to reach this example's database (a second session, a reconnect)."""
+        return self.harness.template.server.conninfo(self.dbname)
+
+    def connect_other(self) -> psycopg.Connection:
+        """A further autocommit session on this example's database, closed when the example ends (before the
+        database is released: a clone cannot be dropped while a session is on it)."""
+        conn = connect(self.conninfo)
+        self._exit.callback(_close_quietly, conn)
+        return conn
 
     def run(self, op: Op) -> Completion | None:
         """Run one op through model and database, then compare the whole state (also inside composite rules)."""

@@ -195,9 +195,9 @@ class _Parser:
 
     def _cast(self) -> None:
         while self.accept_type(TokenType.DCOLON):
-            self.type_text(stop_at_paren_close=True)
+            self.type_text()
 
-    def type_text(self, stop_at_paren_close: bool = False) -> str:
+    def type_text(self) -> str:
         """The tokens of a type name up to a delimiter, normalised for canonical_type."""
         parts: list[str] = []
         depth = 0

@@ -29,7 +29,6 @@ from pggit_model.cluster import (
     DURABLE_SETTINGS,
     PgBinaries,
     ThrowawayCluster,
-    connect,
     drop_database,
     find_binaries,
 )
@@ -229,9 +228,7 @@ class CrashMachine(TransactionRules):
         _no_auto_prepare(self.driver.client.conn)
         outer.last_machine = self  # where the runner looks for the failing example's schema and ops
         self.cluster = crash.cluster
-        self._conninfo = self.cluster.conninfo(self.dbname)
         self._other: psycopg.Connection | None = None  # a second session holding an uncommitted transaction
-        self._opened: list[psycopg.Connection] = []
         self.ledger = TrinityLedger()
         self.crashes = 0
         self._ops_at_crash = 0
@@ -253,8 +250,7 @@ class CrashMachine(TransactionRules):
         """A second session draws Trinity IDs in a transaction it never commits: after a crash PostgreSQL may
         hand those values out again (X6 note), and nothing else of that transaction may appear."""
         if self._other is None or self._other.closed or self._other.broken:
-            self._other = connect(self._conninfo)
-            self._opened.append(self._other)
+            self._other = self.connect_other()
         if self._other.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             self._other.execute("BEGIN")
         self._other.execute("SELECT pggit.generate_trinity_id() FROM generate_series(1, %s)", [count])
@@ -291,8 +287,7 @@ class CrashMachine(TransactionRules):
         # Values drawn by transactions that did not commit may come back (X6): only committed ones bound the next.
         counters = evolve(s.counters, trinity_floor=max([1, *(v + 1 for v in seqs)]), last_trinity=())
         s = evolve(s, counters=counters)
-        conn = _no_auto_prepare(connect(self._conninfo))
-        self._opened.append(conn)
+        conn = _no_auto_prepare(self.connect_other())
         self.driver.session_lost(Client(conn, self.schema), s)
         try:
             self.driver.check_state()
@@ -309,12 +304,6 @@ class CrashMachine(TransactionRules):
             for note in getattr(d, "__notes__", ()):
                 x6.add_note(note)
             raise x6 from d
-
-    def teardown(self) -> None:
-        for conn in self._opened:
-            with contextlib.suppress(Exception):
-                conn.close()
-        super().teardown()
 
 
 __all__ = ["CRASH_SERVERS", "SKIP_REASON", "CrashMachine", "CrashServers", "TrinityLedger"]

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from pggit_model import faults, strategies
-from pggit_model.cluster import connect
 from pggit_model.machines.transactions import TransactionRules
+from pggit_model.ops import Fault
 
 
 class FaultRules(TransactionRules):
@@ -26,25 +26,22 @@ class FaultRules(TransactionRules):
 
     def __init__(self) -> None:
         super().__init__()
-        self._conninfo = self.harness.template.server.conninfo(self.dbname)
         faults.install(self.driver.client.conn)
-        self._other = connect(self._conninfo)  # the second session: holds locks, cancels, terminates
+        self._other = self.connect_other()  # the second session: holds locks, cancels, terminates
 
     @rule(data=st.data(), kind=st.sampled_from(sorted(faults.SQLSTATES)))
     def ddl_under_fault(self, data: st.DataObject, kind: str) -> None:
         """A DDL struck by a timeout, a cancel or a lock wait: all of it or none of it (X4)."""
         op = data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl")
-        faults.strike(self.driver, faults.Fault(kind, op), self._other)
+        faults.strike(self.driver, Fault(kind, op), self._other)
 
     @rule()
     def terminate_session(self) -> None:
         """pg_terminate_backend, then reconnect: the open transaction is gone, the session is new (X5)."""
-        faults.terminate_and_reconnect(self.driver, self._other, self._conninfo)
+        faults.terminate_and_reconnect(self.driver, self._other, self.conninfo)
 
     def teardown(self) -> None:
-        with contextlib.suppress(Exception):
-            self._other.close()
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception):  # the session a terminate put in place of the machine's own
             self.driver.client.conn.close()
         super().teardown()
 

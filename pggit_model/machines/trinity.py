@@ -9,14 +9,11 @@ T9 (several calls in one statement), C7 (commit_changes uses them), X3 (the sequ
 
 from __future__ import annotations
 
-import contextlib
-
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from pggit_model import strategies
 from pggit_model.client import Client
-from pggit_model.cluster import connect
 from pggit_model.machine import PgGitMachine
 from pggit_model.ops import TIME_ZONES, GenerateTrinityId, SetTimeZone, SetTrinitySequence
 
@@ -30,8 +27,7 @@ class TrinityMachine(PgGitMachine):
     def __init__(self) -> None:
         super().__init__()
         # A second session on the same database: nextval is not transactional, so it sees our draws (T6).
-        self._other_conn = connect(self.harness.template.server.conninfo(self.dbname))
-        self.other = Client(self._other_conn, self.schema)
+        self.other = Client(self.connect_other(), self.schema)
 
     @rule(data=st.data())
     def trinity(self, data: st.DataObject) -> None:
@@ -62,8 +58,3 @@ class TrinityMachine(PgGitMachine):
     def transaction(self, data: st.DataObject) -> None:
         """IDs drawn in rolled-back transactions are not reused (T7)."""
         self.run(data.draw(strategies.txn_ops(self.model), label="txn"))
-
-    def teardown(self) -> None:
-        with contextlib.suppress(Exception):
-            self._other_conn.close()
-        super().teardown()

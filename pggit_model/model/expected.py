@@ -39,9 +39,6 @@ class MergeRef:
     n: int
 
 
-Ref = CommitRef | TrinityRef | MergeRef
-
-
 class CheckContext:
     """The checker's memory of observed values; lives for one database (not reset by rollbacks).
 
@@ -363,10 +360,6 @@ class Expected:
 
 def _in_scope(value: Any, scope: tuple[str, ...]) -> bool:
     return isinstance(value, str) and any(value == s or value.startswith(s + ".") for s in scope)
-
-
-def _concrete(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(None if isinstance(v, Pred) else v for v in row)
 
 
 def _pair_unordered(expected: tuple[tuple[Any, ...], ...], actual: list[tuple[Any, ...]]

@@ -13,6 +13,7 @@ from attrs import evolve
 from pggit_model.model.catalog import Applied, Catalog, ObjKey, structure, table_shape
 from pggit_model.model.state import NEW_ROW, Change, Db, Row, RowKey, Unspecified, tracked_schema
 
+#: V2: the kinds the contract speaks about; rows of other kinds are neither required nor forbidden.
 V2_KINDS = frozenset({"TABLE", "COLUMN", "INDEX", "VIEW", "FUNCTION"})
 _SEV = {3: "MAJOR", 2: "MINOR", 1: "PATCH"}
 

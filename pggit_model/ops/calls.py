@@ -29,11 +29,6 @@ def _opt_int(inst: Any, attr: Attribute, value: Any) -> None:
         _fail(inst, attr, value, "must be an int or None")
 
 
-def _int(inst: Any, attr: Attribute, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        _fail(inst, attr, value, "must be an int")
-
-
 class Call(Op):
     family: ClassVar[str] = "call"
     result: ClassVar[str] = "scalar"

@@ -140,10 +140,6 @@ def assignment_cast(src: str, dst: str) -> bool | None:
     return False
 
 
-#: `format_type(oid, NULL)` spellings allowed as function argument types.
-ARG_TYPES: Final = tuple(sorted(BASE_TYPES))
-
-
 def canonical_arg_type(spelling: str) -> str:
     """Function argument types are stored without modifiers, as in V5's object names."""
     return base_type(canonical_type(spelling))
