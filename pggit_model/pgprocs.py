@@ -1,0 +1,203 @@
+"""The PostgreSQL installed on this machine and the server processes it starts: finding the binaries (highest
+version first), the OS user a root process runs them as, and stopping a postmaster for sure — also one a killed
+run left behind (``sweep_stale``)."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import attrs
+
+from .errors import ClusterStartFailed, PostgresNotFound
+
+#: Every throwaway cluster's temp directory carries this prefix (the sweep looks for it).
+DIR_PREFIX = "pggit-model-"
+#: Where server binaries are looked for after pg_config and PATH; overridable (tests use it).
+DEFAULT_SEARCH = ("/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin", "/usr/pgsql-*/bin")
+REQUIRED = ("initdb", "postgres", "psql")
+
+
+@attrs.frozen
+class PgBinaries:
+    """A directory holding initdb, postgres, psql (and pg_ctl) of one PostgreSQL version."""
+
+    bindir: Path
+    version: str  # e.g. "15.18"
+    searched: tuple[str, ...] = ()
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".")[0])
+
+    def tool(self, name: str) -> str:
+        return str(self.bindir / name)
+
+
+def _version_of(bindir: Path) -> str | None:
+    try:
+        out = subprocess.run(
+            [str(bindir / "postgres"), "--version"], capture_output=True, text=True, timeout=20, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"(\d+(?:\.\d+)?)", out)
+    return m.group(1) if m else None
+
+
+def _version_key(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in v.split("."))
+
+
+def find_binaries(bindir: str | os.PathLike[str] | None = None) -> PgBinaries:
+    """Find PostgreSQL server binaries, highest version first.
+
+    Order: an explicit ``bindir`` (or env PGGIT_MODEL_PG_BINDIR), ``pg_config --bindir``, the directory
+    of ``postgres`` on PATH, then the globs in PGGIT_MODEL_PG_SEARCH (``:``-separated; default
+    DEFAULT_SEARCH). Raises PostgresNotFound listing every place looked in.
+    """
+    explicit = bindir or os.environ.get("PGGIT_MODEL_PG_BINDIR")
+    searched: list[str] = []
+    candidates: list[Path] = []
+    if explicit:
+        candidates.append(Path(explicit))
+        searched.append(f"{explicit} (explicit)")
+    else:
+        searched.append("pg_config --bindir")
+        pg_config = shutil.which("pg_config")
+        if pg_config:
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=20)
+                if out.returncode == 0 and out.stdout.strip():
+                    candidates.append(Path(out.stdout.strip()))
+        searched.append("PATH")
+        on_path = shutil.which("postgres")
+        if on_path:
+            candidates.append(Path(on_path).resolve().parent)
+        patterns = os.environ.get("PGGIT_MODEL_PG_SEARCH", ":".join(DEFAULT_SEARCH)).split(":")
+        for pattern in filter(None, patterns):
+            searched.append(pattern)
+            candidates.extend(Path(p) for p in glob.glob(pattern))
+    found: list[PgBinaries] = []
+    for cand in dict.fromkeys(candidates):  # dedupe, keep order
+        if all((cand / tool).is_file() for tool in REQUIRED):
+            version = _version_of(cand)
+            if version:
+                found.append(PgBinaries(cand, version, tuple(searched)))
+    if not found:
+        raise PostgresNotFound(
+            "no PostgreSQL server binaries (initdb, postgres, psql) found; looked in: "
+            + ", ".join(searched)
+            + ". Install the 'postgresql' package (Debian: apt-get install postgresql), "
+            "pass --pg-bindir DIR, or use an existing server with --pg-dsn / PGGIT_MODEL_DSN."
+        )
+    if explicit:
+        return found[0]
+    return max(found, key=lambda b: _version_key(b.version))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _unprivileged_user() -> pwd.struct_passwd:
+    """initdb/postgres refuse root: pick the OS user to run them as (env PGGIT_MODEL_PG_USER)."""
+    wanted = os.environ.get("PGGIT_MODEL_PG_USER")
+    names = [wanted] if wanted else ["postgres", "nobody"]
+    for name in names:
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(name)
+    raise ClusterStartFailed(
+        f"running as root, and no unprivileged OS user ({', '.join(n for n in names if n)}) exists to run "
+        "the PostgreSQL server as; create one (useradd postgres) or set PGGIT_MODEL_PG_USER."
+    )
+
+
+def sweep_stale(tmp_root: str | None = None) -> list[Path]:
+    """Stop and remove throwaway clusters whose owning process is gone; return what was removed."""
+    removed = []
+    root = Path(tmp_root or tempfile.gettempdir())
+    for d in root.glob(DIR_PREFIX + "*"):
+        owner = d / "owner.json"
+        try:
+            info = json.loads(owner.read_text())
+            owner_pid = int(info["pid"])
+        except (OSError, ValueError, KeyError):
+            # Not ours or half-created: only sweep directories old enough not to be starting now.
+            try:
+                if time.time() - d.stat().st_mtime < 600:
+                    continue
+            except FileNotFoundError:
+                continue  # another run's sweep got there first
+            owner_pid = -1
+        if owner_pid > 0 and _pid_alive(owner_pid):
+            continue
+        _stop_postmaster(d / "data", timeout=10)
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d)
+    return removed
+
+
+def _postmaster_pid(datadir: Path) -> int | None:
+    try:
+        return int((datadir / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return None
+
+
+def _children_of(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc; empty where there is no /proc)."""
+    kids = []
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # comm may hold spaces and parentheses: the fields after the last ')' are fixed.
+            fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                kids.append(int(stat.split("/")[2]))
+    return kids
+
+
+def _is_postgres(pid: int) -> bool:
+    """Whether ``pid`` is still a running postgres process: not a zombie waiting for init to reap it
+    (it holds no memory or socket any more), nor a reused pid of something else."""
+    try:
+        comm, rest = Path(f"/proc/{pid}/stat").read_text().split("(", 1)[1].rsplit(")", 1)
+    except (OSError, ValueError, IndexError):
+        return False
+    return comm.startswith("postgres") and rest.split()[0] != "Z"
+
+
+def _stop_postmaster(datadir: Path, timeout: float) -> None:
+    """Fast shutdown (SIGINT), then immediate (SIGQUIT), then SIGKILL: never leave a server behind."""
+    pid = _postmaster_pid(datadir)
+    if pid is None or not _pid_alive(pid):
+        return
+    for sig, wait in ((signal.SIGINT, timeout), (signal.SIGQUIT, 5.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
+            if not _pid_alive(pid):
+                return
+            time.sleep(0.02)
+
+
+__all__ = ["DEFAULT_SEARCH", "DIR_PREFIX", "REQUIRED", "PgBinaries", "find_binaries", "sweep_stale"]
