@@ -291,11 +291,6 @@ def test_an_area_switched_off_is_not_checked():
     assert _rule(dup, ignore={"branches": {"*"}}).rule == "C8"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checkers._ref_text falls back to create_commit's uuid when commits_match_model did not bind the commit's hash "
-    "(the commits area switched off by a known divergence), so every later create_commit on a backend whose hash "
-    "is not the uuid is a spurious C2 on pggit.branches; bind hashes even with the area off, or leave such a head "
-    "unspecified"))
 def test_with_the_commits_area_off_a_head_is_not_compared_with_the_commits_uuid():
     """A known commits divergence switches that area off for the rest of the example; a branch head moved by a
     later create_commit must not then be reported wrong because its hash was never learnt."""
