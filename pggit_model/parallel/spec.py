@@ -68,10 +68,17 @@ def isolationtester() -> Path:
     return Path(found)
 
 
-def run_spec(spec: str, conninfo: str, timeout: float = 120) -> str:
+def run_spec(spec: str, conninfo: str, timeout: float = 30) -> str:
     """Run a spec with isolationtester against ``conninfo``; its output (what a ``.out`` file holds)."""
-    proc = subprocess.run([str(isolationtester()), conninfo], input=spec, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    try:
+        proc = subprocess.run([str(isolationtester()), conninfo], input=spec, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as e:
+        raise PggitModelError(
+            f"isolationtester did not finish within {timeout:.0f} s: most likely the permutation starts a step in a "
+            "session still waiting for a lock (a permutation recorded on one backend can block differently on "
+            f"another). Output so far:\n{(e.stdout or b'').decode() if isinstance(e.stdout, bytes) else e.stdout}"
+        ) from None
     if proc.returncode != 0:
         raise PggitModelError(f"isolationtester failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout}")
     return proc.stdout
