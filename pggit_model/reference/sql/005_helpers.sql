@@ -21,8 +21,10 @@ AS $$
 $$;
 
 -- X9: one transaction-scoped lock guards all bookkeeping rows. DDL takes it at ddl_command_start,
--- before PostgreSQL takes any relation lock for the statement, and API functions that write
--- `objects` take it first too, so bookkeeping never waits while holding a relation lock.
+-- before PostgreSQL takes any relation lock for the statement, and every API function that writes
+-- pgGit's tables (branches and commits too) takes it before its first row lock or index entry, so
+-- bookkeeping never waits while holding a relation lock, and no two sessions take locks in orders
+-- that cross (a create_branch's new name before a DDL's lock, say).
 CREATE FUNCTION pggit._lock_bookkeeping() RETURNS void
 LANGUAGE sql
 AS $$ SELECT pg_advisory_xact_lock(1885697651, 1) $$;
@@ -48,6 +50,7 @@ BEGIN
         PERFORM pggit._reject('22023', 'branch name must not be NULL or blank');
     END IF;
     IF p_lock THEN
+        PERFORM pggit._lock_bookkeeping();  -- X9: before the row lock, in the order DDL takes them
         SELECT * INTO b FROM pggit.branches WHERE name = p_branch_name FOR UPDATE;
     ELSE
         SELECT * INTO b FROM pggit.branches WHERE name = p_branch_name;

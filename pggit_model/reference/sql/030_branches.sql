@@ -22,6 +22,8 @@ BEGIN
         PERFORM pggit._reject('22023', format('branch name %L has a character outside [A-Za-z0-9._/#-]',
                                               p_branch_name));
     END IF;
+    -- X9: the bookkeeping lock before any row lock or index entry, in the order DDL takes them
+    PERFORM pggit._lock_bookkeeping();
     -- B3, B10: a name is used once, whatever the status (the UNIQUE index settles races, X8)
     IF EXISTS (SELECT 1 FROM pggit.branches WHERE name = p_branch_name) THEN
         PERFORM pggit._reject('23505', format('branch %L already exists', p_branch_name));
@@ -80,6 +82,7 @@ BEGIN
     IF p_branch_name = 'main' THEN
         PERFORM pggit._reject('55000', 'the main branch cannot be deleted');
     END IF;
+    PERFORM pggit._lock_bookkeeping();  -- X9: before the row lock, as DDL takes them
     SELECT * INTO b FROM pggit.branches WHERE name = p_branch_name FOR UPDATE;
     IF NOT FOUND THEN
         PERFORM pggit._reject('P0002', format('branch %L does not exist', p_branch_name));

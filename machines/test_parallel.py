@@ -1,0 +1,27 @@
+"""Run the parallel machine against the backend: drawn programs of 2–4 sessions, checked for X8–X10."""
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given
+
+from pggit_model.machine import Harness
+from pggit_model.parallel import ParallelHarness, Program, programs
+
+
+@pytest.fixture(scope="module")
+def parallel(pggit_harness: Harness) -> Iterator[ParallelHarness]:
+    p = ParallelHarness(pggit_harness)
+    yield p
+    p.close()
+
+
+def test_parallel(parallel: ParallelHarness) -> None:
+    """Some serial order explains every program's answers and final state (X8), ids stay unique (X10), and
+    pgGit adds no deadlock or serialization failure that PostgreSQL alone would not have (X9)."""
+
+    @given(programs())
+    def run(program: Program) -> None:
+        parallel.check(program)
+
+    run()

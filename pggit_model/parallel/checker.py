@@ -1,0 +1,212 @@
+"""Is a parallel history linearizable against the pure model (X8)?
+
+The Wing–Gong search with Lowe's memoisation, as Knossos and Porcupine do it: depth first, take any unit whose
+real-time predecessors (units that completed before it was invoked) are all placed, step it through the model,
+compare every answer with what the database said, and go on; a (placed set, model state) pair already explored
+is not explored again, which makes 4 sessions × 8 statements a matter of milliseconds. When every unit is placed,
+the model's final state must equal pgGit's observed one. A unit PostgreSQL aborted with 40001/40P01 had no effect
+(X8); a unit whose outcome is in doubt (connection lost, still running) is tried both with and without its effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+from attrs import evolve, frozen
+
+from pggit_model import checkers
+from pggit_model.divergences import Divergence, diverge
+from pggit_model.model import CheckContext, Expected, State, bind, step
+from pggit_model.model.state import Counters, Db, Session
+
+from .history import CANCEL_STATES, History, Unit, timeline
+
+
+@frozen
+class World:
+    """The model of several sessions: one shared database, and each session's own settings (its branch)."""
+
+    db: Db
+    counters: Counters
+    sessions: tuple[Session, ...]
+
+    def state(self, session: int) -> State:
+        return State(db=self.db, session=self.sessions[session], txn=None, counters=self.counters)
+
+    def after(self, session: int, state: State) -> World:
+        sessions = (*self.sessions[:session], state.session, *self.sessions[session + 1:])
+        return World(state.db, state.counters, sessions)
+
+
+def start(prefix: State, n: int) -> World:
+    """Every session starts on a new connection: main checked out, the prefix's search_path."""
+    return World(prefix.db, prefix.counters, (Session(search_path=prefix.session.search_path),) * n)
+
+
+def feed_back(state: State, expected: Expected, ctx: CheckContext) -> State:
+    """Values the database invented (commit ids, Trinity IDs), bound by the check, go into the model (C7)."""
+    preds: list[Any] = [expected.value] if expected.kind == "value" else []
+    if expected.kind == "rows":
+        preds = [v for row in expected.rows for v in row]
+    for pred in preds:
+        for attr in ("ref", "commit"):
+            ref = getattr(pred, attr, None)
+            if ref is not None and ref in ctx.bindings and type(ref).__name__ != "MergeRef":
+                state = bind(state, ref, ctx.bindings[ref])
+    return state
+
+
+Outcome = tuple[World, CheckContext] | str
+
+
+def apply_unit(world: World, unit: Unit, ctx: CheckContext) -> list[Outcome]:
+    """The worlds ``unit`` may leave, each with its check context; a string says why it cannot go here."""
+    if unit.aborted:
+        return [(world, ctx)]  # X8: a transaction PostgreSQL aborted to break a cycle had no effect
+    state = world.state(unit.session)
+    if unit.in_doubt:
+        took = state
+        for e in unit.events:
+            took, exp = step(took, e.op)
+            if exp.is_unspecified:
+                return [(world, ctx)]
+        return [(world, ctx), (world.after(unit.session, took), ctx)]
+    ctx = ctx.copy()
+    first = unit.events[0].done
+    assert first is not None
+    ctx.earliest = datetime.fromtimestamp(first.sent_at - 0.001, UTC)  # T2: the clock's resolution
+    for e in unit.events:
+        done = e.done
+        assert done is not None
+        new, exp = step(state, e.op)
+        if exp.is_unspecified:
+            return [f"the model cannot predict {e.op!r} here ({exp.why})"]
+        if done.status == "error" and done.sqlstate in CANCEL_STATES:
+            # cancelled by a timeout: no effect (X4); inside a transaction it aborts it
+            new = evolve(state, counters=new.counters)
+            if new.txn is not None:
+                new = evolve(new, txn=evolve(new.txn, aborted=True))
+        else:
+            try:
+                checkers.check_completion(exp, done, ctx, op=e.op, step=e.index + 1)
+            except Divergence as d:
+                return [f"session {unit.session} statement {e.index + 1} {e.op!r}: {d.message}"]
+            new = feed_back(new, exp, ctx)
+        state = new
+    return [(world.after(unit.session, state), ctx)]
+
+
+@attrs.define
+class Verdict:
+    """The search's answer: an order that explains the history, or the closest one and why it stopped."""
+
+    order: list[int] | None
+    closest: list[int]
+    why: str
+    explored: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.order is not None
+
+
+class SearchBudgetExceeded(RuntimeError):
+    """The search explored more states than allowed without an answer: inconclusive, not a divergence."""
+
+
+Final = Callable[[World, CheckContext], None]
+
+
+def linearize(units: Sequence[Unit], world: World, ctx: CheckContext, final: Final, *,
+              budget: int = 200_000) -> Verdict:
+    """Search for an order of ``units``, consistent with real time, that the model explains (X8)."""
+    import time
+    t0 = time.perf_counter()
+    n = len(units)
+    full = (1 << n) - 1
+    # must[j]: the units that completed before unit j was invoked (in-doubt units complete never)
+    must = [0] * n
+    for j, u in enumerate(units):
+        for i, v in enumerate(units):
+            if i != j and v.completed is not None and v.completed < u.invoked:
+                must[j] |= 1 << i
+    seen: set[tuple[int, World, frozenset[tuple[Any, str]]]] = set()
+    closest: list[int] = []
+    why = "no unit can go first"
+    explored = 0
+
+    def dfs(done: int, w: World, c: CheckContext, order: list[int]) -> list[int] | None:
+        nonlocal closest, why, explored
+        key = (done, w, frozenset(c.bindings.items()))
+        if key in seen:
+            return None
+        seen.add(key)
+        explored += 1
+        if explored > budget:
+            raise SearchBudgetExceeded(f"the linearizability search explored {budget} states without an answer")
+        if done == full:
+            try:
+                final(w, c.copy())
+                return order
+            except Divergence as d:
+                if len(order) >= len(closest):
+                    closest, why = order, f"every unit placed, but the final state differs: {d}"
+                return None
+        for j in range(n):
+            if done >> j & 1 or must[j] & ~done:
+                continue
+            for out in apply_unit(w, units[j], c):
+                if isinstance(out, str):
+                    if len(order) > len(closest) or not closest:
+                        closest, why = order, f"unit {j} cannot come next: {out}"
+                    continue
+                found = dfs(done | 1 << j, out[0], out[1], [*order, j])
+                if found is not None:
+                    return found
+        return None
+
+    order = dfs(0, world, ctx, [])
+    return Verdict(order, closest, why, explored, time.perf_counter() - t0)
+
+
+def final_check(schema: str, snap: Any, search_path: tuple[str, ...]) -> Final:
+    """The final model state must equal pgGit's, observed from a fresh connection (main checked out)."""
+    def check(w: World, ctx: CheckContext) -> None:
+        state = State(db=w.db, session=Session(search_path=search_path), txn=None, counters=w.counters)
+        checkers.state_matches_model(state, snap, schema, ctx, op=None, step=0)
+    return check
+
+
+def ids_unique(history: History, snap: Any) -> None:
+    """X10: the Trinity IDs the sessions got back and the commit hashes pgGit stored are all distinct."""
+    seen: dict[str, str] = {}
+    for e in history.events:
+        if e.op.kind in ("generate_trinity_id", "commit_changes") and e.done is not None and e.done.ok:
+            value = str(e.done.value)
+            where = f"session {e.session} statement {e.index + 1}"
+            if value in seen:
+                diverge("X10", f"{value!r} was returned twice under concurrency: {seen[value]} and {where}",
+                        op=e.op, step=e.index + 1)
+            seen[value] = where
+    hashes = [c.hash for c in snap.commits]
+    twice = sorted({h for h in hashes if hashes.count(h) > 1})
+    if twice:
+        diverge("X10", f"commit hashes stored more than once: {twice}", area="commits")
+
+
+def check_history(history: History, prefix: State, ctx: CheckContext, snap: Any) -> Verdict:
+    """X10, then X8: raise a Divergence (with the timeline and the closest order) if no order explains it."""
+    ids_unique(history, snap)
+    units = history.units()
+    world = start(prefix, len(history.program.sessions))
+    v = linearize(units, world, ctx, final_check(history.program.schema, snap, prefix.session.search_path))
+    if not v.ok:
+        placed = " → ".join(f"s{units[j].session}:{units[j].events[0].index + 1}" for j in v.closest) or "(none)"
+        diverge("X8", "no serial order consistent with real time explains the sessions' answers and the final "
+                f"state.\nClosest order ({len(v.closest)} of {len(units)} units): {placed}\nStopped because: "
+                f"{v.why}\n\n{timeline(history)}", area="parallel")
+    return v

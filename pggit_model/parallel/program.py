@@ -1,0 +1,203 @@
+"""A parallel program: a sequential prefix, then one statement list per session and the order of their starts.
+
+Hypothesis draws the whole program as one value (as PropEr and quickcheck-state-machine do), so shrinking works on
+the program: fewer sessions, fewer statements, a schedule closer to "one session after the other". Every suffix
+statement is drawn against the prefix's model state and the program is kept only if the model predicts every
+statement (no ``Unspecified``) in each order the checker may try that the drawing can afford to enumerate.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+from attrs import evolve, field, frozen
+from hypothesis import strategies as st
+
+from pggit_model import ops, strategies
+from pggit_model.model import State, initial_state, step
+from pggit_model.model.state import Session
+from pggit_model.ops import Op
+
+#: The schema every program works in; each example runs in a database of its own, so one name is enough.
+SCHEMA = "par"
+#: Branch names sessions compete for (X8: of two concurrent create_branch calls with one name, one succeeds).
+SHARED_BRANCHES = ("b1", "b2")
+LEVELS = ("read committed", "repeatable read", "serializable")
+
+
+def _ops(value: Sequence[Op]) -> tuple[Op, ...]:
+    return tuple(value)
+
+
+def _ints(value: Sequence[int]) -> tuple[int, ...]:
+    return tuple(value)
+
+
+def _tuple_of_tuples(value: Sequence[Sequence[Op]]) -> tuple[tuple[Op, ...], ...]:
+    return tuple(tuple(s) for s in value)
+
+
+@frozen
+class Program:
+    """``prefix`` runs first on one session; then ``sessions[i]`` run on session i, statement k of a session
+    being started when its turn comes in ``schedule`` (a list of session numbers: the invocation order)."""
+
+    prefix: tuple[Op, ...] = field(converter=_ops)
+    sessions: tuple[tuple[Op, ...], ...] = field(converter=_tuple_of_tuples)
+    schedule: tuple[int, ...] = field(converter=_ints)
+    schema: str = SCHEMA
+    level: str = "read committed"
+
+    def __attrs_post_init__(self) -> None:
+        counts = [self.schedule.count(i) for i in range(len(self.sessions))]
+        if counts != [len(s) for s in self.sessions] or len(self.schedule) != sum(counts):
+            raise ValueError(f"schedule {self.schedule} does not start each session's statements once: "
+                             f"sessions have {[len(s) for s in self.sessions]} statements")
+        if self.level not in LEVELS:
+            raise ValueError(f"level {self.level!r} is not one of {LEVELS}")
+
+    def steps(self) -> list[tuple[int, int]]:
+        """(session, statement index) in invocation order."""
+        seen = [0] * len(self.sessions)
+        out = []
+        for s in self.schedule:
+            out.append((s, seen[s]))
+            seen[s] += 1
+        return out
+
+    def size(self) -> int:
+        return sum(len(s) for s in self.sessions)
+
+
+def units(statements: Sequence[Op]) -> list[tuple[int, int]]:
+    """The checker's units of one session: [start, end) index ranges, a transaction block (BEGIN … COMMIT or
+    ROLLBACK) being one unit and every autocommit statement its own (X8: a transaction is serializable)."""
+    out, start = [], None
+    for k, op in enumerate(statements):
+        if op.kind == "begin" and start is None:
+            start = k
+        elif op.kind in ("commit", "rollback") and start is not None:
+            out.append((start, k + 1))
+            start = None
+        elif start is None:
+            out.append((k, k + 1))
+    if start is not None:
+        out.append((start, len(statements)))
+    return out
+
+
+def session_state(prefix_state: State) -> State:
+    """What a new connection starts from: the prefix's committed data, main checked out, no transaction."""
+    return evolve(prefix_state, session=Session(search_path=prefix_state.session.search_path), txn=None)
+
+
+def predicted_everywhere(prefix_state: State, sessions: Sequence[Sequence[Op]], limit: int = 24) -> bool:
+    """The model predicts every statement when the sessions' units run whole, one session after another, in
+    each order of the sessions (at most ``limit`` orders): the cheap stand-in for "valid in every
+    interleaving" (the checker treats a statement it cannot predict as an unexplained history)."""
+    blocks = [[list(sess[a:b]) for a, b in units(sess)] for sess in sessions]
+    for order in itertools.islice(itertools.permutations(range(len(sessions))), limit):
+        db, counters = prefix_state.db, prefix_state.counters
+        for i in order:
+            state = evolve(session_state(prefix_state), db=db, counters=counters)
+            for block in blocks[i]:
+                for op in block:
+                    state, exp = step(state, op)
+                    if exp.is_unspecified:
+                        return False
+            db, counters = state.db, state.counters
+    return True
+
+
+# -- drawing ---------------------------------------------------------------------------------------------
+
+@st.composite
+def _prefix(draw: st.DrawFn, schema: str) -> tuple[list[Op], State]:
+    state = initial_state(schemas=(schema,))
+    prefix: list[Op] = []
+    for _ in range(draw(st.integers(1, 2), label="tables")):
+        op = draw(strategies.new_tables_with_a_column(state, schema), label="prefix table")
+        state, _ = step(state, op)
+        prefix.append(op)
+    for _ in range(draw(st.integers(0, 2), label="more prefix")):
+        kind = draw(st.sampled_from(["ddl", "branch"]))
+        op = (draw(strategies.ddl_ops(state, schema, invalid=0.0), label="prefix ddl") if kind == "ddl" else
+              ops.CreateBranch(draw(st.sampled_from(SHARED_BRANCHES)), "main"))
+        state, _ = step(state, op)
+        prefix.append(op)
+    return prefix, state
+
+
+@st.composite
+def _statement(draw: st.DrawFn, state: State, schema: str) -> Op:
+    kind = draw(st.sampled_from(["ddl", "ddl", "ddl", "branch", "commit", "trinity", "lookup", "merge"]))
+    if kind == "ddl":
+        return draw(strategies.ddl_ops(state, schema, invalid=0.0), label="ddl")
+    if kind == "branch":
+        return ops.CreateBranch(draw(st.sampled_from(SHARED_BRANCHES)), "main")
+    if kind == "commit":
+        which = draw(st.sampled_from(["create", "changes"]))
+        return ops.CreateCommit("main", "m", None) if which == "create" else ops.CommitChanges("main", "c")
+    if kind == "trinity":
+        return ops.GenerateTrinityId()
+    if kind == "merge":
+        return draw(strategies.merge_ops(state), label="merge")
+    tables = strategies.tracked_tables(state, schema) or ["t1"]
+    return draw(st.sampled_from([ops.ShowTableVersions(schema), ops.GetVersion(f"{schema}.{tables[0]}")]))
+
+
+@st.composite
+def _session(draw: st.DrawFn, state: State, schema: str, max_ops: int) -> list[Op]:
+    out: list[Op] = []
+    while len(out) < max_ops:
+        room = max_ops - len(out)
+        if room >= 3 and draw(st.booleans(), label="transaction"):
+            body = [draw(_statement(state, schema)) for _ in range(draw(st.integers(1, min(3, room - 2))))]
+            end: Op = draw(st.sampled_from([ops.Commit(), ops.Commit(), ops.Rollback()]), label="end")
+            out += [ops.Begin(), *body, end]
+        else:
+            out.append(draw(_statement(state, schema)))
+        if not draw(st.booleans(), label="more"):
+            break
+    return out
+
+
+@st.composite
+def schedules(draw: st.DrawFn, lengths: Sequence[int]) -> list[int]:
+    """An interleaving, drawn as "which of the sessions with statements left goes next": it shrinks towards 0,
+    the first such session, i.e. towards one session after the other, and stays aligned when a session's
+    statements shrink away (a permutation of owners would reshuffle entirely)."""
+    left = list(lengths)
+    out: list[int] = []
+    while any(left):
+        live = [i for i, n in enumerate(left) if n]
+        i = live[draw(st.integers(0, len(live) - 1))] if len(live) > 1 else live[0]
+        out.append(i)
+        left[i] -= 1
+    return out
+
+
+@st.composite
+def programs(draw: st.DrawFn, *, schema: str = SCHEMA, sessions: tuple[int, int] = (2, 4), max_ops: int = 8,
+             levels: Sequence[str] = ("read committed",)) -> Program:
+    """A program whose every statement the model predicts from the prefix, in each whole-session order."""
+    prefix, state = draw(_prefix(schema))
+    start = session_state(state)
+    n = draw(st.integers(*sessions), label="sessions")
+    suffixes = [draw(_session(start, schema, max_ops), label=f"session {i}") for i in range(n)]
+    draw(st.just(None).filter(lambda _: predicted_everywhere(state, suffixes)))
+    schedule = draw(schedules([len(s) for s in suffixes]), label="schedule")
+    level = draw(st.sampled_from(list(levels)), label="level")
+    if level != "read committed":
+        suffixes = [[ops.Begin(level) if op.kind == "begin" else op for op in s] for s in suffixes]
+    return Program(prefix, suffixes, schedule, schema, level)
+
+
+def describe(program: Program) -> str:
+    """The program as Python, one statement per line (each repr is its constructor)."""
+    lines: list[Any] = [f"prefix: {list(program.prefix)!r}"]
+    lines += [f"session {i}: {list(s)!r}" for i, s in enumerate(program.sessions)]
+    lines.append(f"schedule: {list(program.schedule)!r} ({program.level})")
+    return "\n".join(lines)

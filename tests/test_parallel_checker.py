@@ -1,0 +1,203 @@
+"""The linearizability checker (pggit_model.parallel.checker) on histories built by hand: pure and fast (X8)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pggit_model import ops
+from pggit_model.client import Completion
+from pggit_model.divergences import Divergence
+from pggit_model.model import CheckContext, initial_state
+from pggit_model.ops import Op
+from pggit_model.parallel.checker import World, check_history, linearize, start
+from pggit_model.parallel.history import Event, History, Unit, timeline
+from pggit_model.parallel.program import Program, predicted_everywhere, programs, schedules, units
+
+PREFIX = initial_state(schemas=("par",))
+T0 = 1_700_000_000.0  # wall clock of the hand-built histories (T2 bounds use it)
+
+
+def ok(value: object = None) -> Completion:
+    return Completion("ok", value)
+
+
+def err(sqlstate: str) -> Completion:
+    return Completion("error", sqlstate=sqlstate, message="boom")
+
+
+def ev(session: int, index: int, op: Op, t0: float, t1: float | None, done: Completion | None) -> Event:
+    if done is not None:
+        done = Completion(done.status, done.value, done.sqlstate, done.message, T0 + t0, T0 + (t1 or t0))
+    return Event(session, index, op, t0, t1, done)
+
+
+def group(events: Sequence[Event], statements: dict[int, Sequence[Op]]) -> list[Unit]:
+    """The checker's units of hand-built events (transaction blocks together, as History.units does)."""
+    prog = Program((), [statements[s] for s in sorted(statements)], [e.session for e in events])
+    return History(prog, tuple(events)).units()
+
+
+def no_final(w: World, c: CheckContext) -> None:
+    return None
+
+
+def branch_b1() -> Op:
+    return ops.CreateBranch("b1", "main")
+
+
+def test_one_of_two_concurrent_create_branch_succeeds_is_linearizable() -> None:
+    """X8: two overlapping create_branch calls with one name, one ok and one rejected: an order explains it."""
+    events = [ev(0, 0, branch_b1(), 0.0, 1.0, ok(7)), ev(1, 0, branch_b1(), 0.1, 0.9, err("23505"))]
+    v = linearize(group(events, {0: [branch_b1()], 1: [branch_b1()]}), start(PREFIX, 2), CheckContext(), no_final)
+    assert v.ok and v.order == [0, 1]
+
+
+def test_both_concurrent_create_branch_succeeding_is_not_linearizable() -> None:
+    """X8: both calls succeeding is explained by no order; the verdict names how far the search got."""
+    events = [ev(0, 0, branch_b1(), 0.0, 1.0, ok(7)), ev(1, 0, branch_b1(), 0.1, 0.9, ok(8))]
+    v = linearize(group(events, {0: [branch_b1()], 1: [branch_b1()]}), start(PREFIX, 2), CheckContext(), no_final)
+    assert not v.ok
+    assert len(v.closest) == 1 and "already exists" in v.why
+
+
+def test_real_time_order_is_respected() -> None:
+    """X8: a call that completed before the other was invoked comes first, so "first fails, second succeeds"
+    is not linearizable although the reverse order would explain the answers."""
+    events = [ev(0, 0, branch_b1(), 0.0, 1.0, err("23505")), ev(1, 0, branch_b1(), 2.0, 3.0, ok(8))]
+    v = linearize(group(events, {0: [branch_b1()], 1: [branch_b1()]}), start(PREFIX, 2), CheckContext(), no_final)
+    assert not v.ok
+    overlapping = [ev(0, 0, branch_b1(), 0.0, 2.5, err("23505")), ev(1, 0, branch_b1(), 2.0, 3.0, ok(8))]
+    assert linearize(group(overlapping, {0: [branch_b1()], 1: [branch_b1()]}), start(PREFIX, 2), CheckContext(),
+                     no_final).ok
+
+
+@pytest.mark.parametrize("second", [ok(8), err("23505")])
+def test_an_in_doubt_call_is_tried_with_and_without_its_effect(second: Completion) -> None:
+    """X7/X8: a call whose answer was lost may or may not have taken effect: either later answer is explained."""
+    events = [ev(0, 0, branch_b1(), 0.0, None, None), ev(1, 0, branch_b1(), 1.0, 2.0, second)]
+    v = linearize(group(events, {0: [branch_b1()], 1: [branch_b1()]}), start(PREFIX, 2), CheckContext(), no_final)
+    assert v.ok
+
+
+def test_a_deadlocked_transaction_counts_as_having_no_effect() -> None:
+    """X8: a transaction aborted with 40P01 had no effect, so a later create_branch of its name succeeds; without
+    the abort, that answer is unexplained."""
+    block = [ops.Begin(), branch_b1(), ops.Commit()]
+    aborted = [ev(0, 0, block[0], 0.0, 0.1, ok()), ev(0, 1, block[1], 0.2, 0.5, err("40P01")),
+               ev(0, 2, block[2], 0.6, 0.7, ok())]
+    later = ev(1, 0, branch_b1(), 1.0, 2.0, ok(9))
+    assert linearize(group([*aborted, later], {0: block, 1: [branch_b1()]}), start(PREFIX, 2), CheckContext(),
+                     no_final).ok
+    committed = [*aborted[:1], ev(0, 1, block[1], 0.2, 0.5, ok(3)), aborted[2]]
+    assert not linearize(group([*committed, later], {0: block, 1: [branch_b1()]}), start(PREFIX, 2), CheckContext(),
+                         no_final).ok
+
+
+def test_the_final_state_must_match() -> None:
+    """X8: answers alone are not enough: an order is accepted only if the final check passes for its state."""
+    events = [ev(0, 0, branch_b1(), 0.0, 1.0, ok(7))]
+    seen: list[World] = []
+
+    def final(w: World, c: CheckContext) -> None:
+        seen.append(w)
+        raise Divergence("the database has no branch b1")
+
+    v = linearize(group(events, {0: [branch_b1()]}), start(PREFIX, 1), CheckContext(), final)
+    assert not v.ok and "final state differs" in v.why and "b1" in seen[0].db.branches
+
+
+def _sessions_of_time_zones(n: int, k: int, wrong: bool) -> tuple[list[Unit], int]:
+    """n sessions × k SET TimeZone statements, overlapping across sessions; with ``wrong`` the last statement of
+    session 0 is answered with an error the model does not predict, so no order explains the history."""
+    events, statements = [], {}
+    for s in range(n):
+        statements[s] = [ops.SetTimeZone("UTC")] * k
+        for i in range(k):
+            t = i + s * 0.1
+            bad = wrong and s == 0 and i == k - 1
+            events.append(ev(s, i, statements[s][i], t, t + 0.95, err("22023") if bad else ok()))
+    events.sort(key=lambda e: e.invoked)
+    return group(events, statements), (k + 1) ** n
+
+
+def test_memoisation_bounds_a_4_by_8_search() -> None:
+    """Lowe's memo: an unexplainable history of 4 sessions × 8 statements explores at most one state per
+    combination of session progress (9^4), not the 32!/(8!^4) interleavings, and answers in well under a second."""
+    us, bound = _sessions_of_time_zones(4, 8, wrong=True)
+    t0 = time.perf_counter()
+    v = linearize(us, start(PREFIX, 4), CheckContext(), no_final)
+    took = time.perf_counter() - t0
+    assert not v.ok
+    assert v.explored <= bound
+    assert took < 2.0, f"the search took {took:.2f} s"
+    assert linearize(_sessions_of_time_zones(4, 8, wrong=False)[0], start(PREFIX, 4), CheckContext(), no_final).ok
+
+
+def test_check_history_names_x8_and_prints_a_timeline() -> None:
+    """A non-linearizable history raises a DivergenceX8 whose message carries the closest order and the timeline."""
+    events = (ev(0, 0, branch_b1(), 0.0, 1.0, ok(7)), ev(1, 0, branch_b1(), 0.1, 0.9, ok(8)))
+    history = History(Program((), [[branch_b1()], [branch_b1()]], [0, 1]), events)
+    with pytest.raises(Divergence) as caught:
+        check_history(history, PREFIX, CheckContext(), _snapshot_with_no_commits())
+    assert caught.value.rule == "X8"
+    text = str(caught.value)
+    assert "session 0" in text and "session 1" in text and "Closest order" in text
+
+
+def test_duplicate_trinity_ids_are_x10() -> None:
+    """X10: two sessions given the same Trinity ID is a divergence before any search."""
+    same = f"20240101000000000000-000001-{uuid.uuid4().hex[:8]}"
+    gen = ops.GenerateTrinityId()
+    events = (ev(0, 0, gen, 0.0, 1.0, ok(same)), ev(1, 0, gen, 0.1, 0.9, ok(same)))
+    history = History(Program((), [[gen], [gen]], [0, 1]), events)
+    with pytest.raises(Divergence) as caught:
+        check_history(history, PREFIX, CheckContext(), _snapshot_with_no_commits())
+    assert caught.value.rule == "X10"
+
+
+def _snapshot_with_no_commits() -> object:
+    class Snap:
+        commits: tuple[object, ...] = ()
+    return Snap()
+
+
+def test_timeline_has_one_column_per_session() -> None:
+    """The timeline puts each statement in its session's column, in time order, and marks lock waits."""
+    events = (ev(0, 0, branch_b1(), 0.0, 1.0, ok(7)), ev(1, 0, branch_b1(), 0.5, 2.0, err("23505")))
+    events = (events[0], Event(1, 0, branch_b1(), 0.5, 2.0, events[1].done, blocked=True))
+    text = timeline(History(Program((), [[branch_b1()], [branch_b1()]], [0, 1]), events))
+    lines = text.splitlines()
+    assert "session 0" in lines[0] and "session 1" in lines[0]
+    assert "(waited) error 23505" in text
+    rows = [ln for ln in lines[2:] if "create_branch" in ln]
+    assert rows[0].index("create_branch") < rows[1].index("create_branch")  # column 0, then column 1
+
+
+def test_units_group_transaction_blocks() -> None:
+    """A BEGIN … COMMIT block is one unit; autocommit statements are one each."""
+    stmts = [branch_b1(), ops.Begin(), branch_b1(), ops.Rollback(), ops.GenerateTrinityId()]
+    assert units(stmts) == [(0, 1), (1, 4), (4, 5)]
+
+
+@settings(max_examples=30, database=None, deadline=None)
+@given(st.lists(st.integers(0, 8), min_size=2, max_size=4), st.data())
+def test_schedules_start_each_statement_once(lengths: list[int], data: st.DataObject) -> None:
+    """A drawn schedule names session i exactly len(session i) times."""
+    sched = data.draw(schedules(lengths))
+    assert [sched.count(i) for i in range(len(lengths))] == lengths
+
+
+@settings(max_examples=10, database=None, deadline=None)
+@given(programs())
+def test_drawn_programs_are_predicted_in_every_session_order(p: Program) -> None:
+    """Every drawn program's statements are predicted by the model when sessions run one after another."""
+    from pggit_model.model import run
+    state, _ = run(initial_state(schemas=(p.schema,)), list(p.prefix))
+    assert predicted_everywhere(state, p.sessions)
+    assert 2 <= len(p.sessions) <= 4 and all(1 <= len(s) <= 8 for s in p.sessions)
