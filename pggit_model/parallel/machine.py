@@ -22,8 +22,9 @@ from psycopg import sql
 from pggit_model.client import Client
 from pggit_model.cluster import connect, create_database, drop_database, new_dbname
 from pggit_model.divergences import Divergence, diverge
-from pggit_model.driver import Driver, RunStats
+from pggit_model.driver import Driver
 from pggit_model.machine import Harness
+from pggit_model.session import RunStats
 
 from . import spec
 from .checker import Verdict, check_history
