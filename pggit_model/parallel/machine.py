@@ -88,6 +88,8 @@ class ParallelHarness:
                 verdict = check_history(history, driver.state, driver.ctx, snap)
                 self.last = Timing(history.wall_time, verdict.seconds, verdict.explored)
                 self.stats.rules.update(RULES)
+                if any(op.family == "ddl" for ss in program.sessions for op in ss):
+                    self.stats.rules.add("X9")  # checked: a failure of a DDL program is compared with the control
                 self._x9(program, history)
             except Divergence as d:
                 self._record(history.executed(), d)
