@@ -35,23 +35,15 @@ from pggit_model.model.catalog_values import (
     default_expr,
     null_default,
 )
-from pggit_model.model.catalog_work import Fail, Work, reject, unknown
+from pggit_model.model.catalog_work import Fail, UnhandledOp, Work, handler_for, reject, unknown
 from pggit_model.model.memo import by_identity
 from pggit_model.ops import ddl
-
-
-class UnhandledOp(TypeError):
-    """A DDL op class the model has no handler for: a programming error, not a prediction."""
 
 
 @by_identity()
 def apply_ddl(catalog: Catalog, op: ddl.Op) -> Outcome:
     """What PostgreSQL does with `op` on `catalog` (pure; the same objects are worked out once, see memo)."""
-    handler = STATEMENTS.get(type(op))
-    if handler is None:
-        raise UnhandledOp(f"the model has no handler for {type(op).__name__}: add one to STATEMENTS in "
-                          "pggit_model/model/catalog_statements.py (tests/test_completeness.py lists what else "
-                          "a new DDL op needs)")
+    handler = handler_for(STATEMENTS, op, "STATEMENTS", "catalog_statements")
     w = Work(catalog)
     try:
         schemas = {op.schema, getattr(op, "ref_schema", op.schema)}  # type: ignore[attr-defined]

@@ -26,7 +26,16 @@ from pggit_model.model.catalog_values import (
     literal_type,
     null_default,
 )
-from pggit_model.model.catalog_work import Fail, Work, drop_constraints, drop_index, reject, set_col, unknown
+from pggit_model.model.catalog_work import (
+    Fail,
+    Work,
+    drop_constraints,
+    drop_index,
+    handler_for,
+    reject,
+    set_col,
+    unknown,
+)
 from pggit_model.ops import ddl
 from pggit_model.ops.types import assignment_cast, base_type, category
 
@@ -62,13 +71,18 @@ def alter_table(w: Work, op: ddl.AlterTable) -> str:
             raise _any_rejection(w.base, op, f.outcome) from None
         raise
     w.touch(s, name)
-    return ",".join(sorted({ACTIONS[type(a)].row for a in op.actions}))
+    return ",".join(sorted({_rule(a).row for a in op.actions}))
+
+
+def _rule(a: ddl.Action) -> ActionRule:
+    rule: ActionRule = handler_for(ACTIONS, a, "ACTIONS", "catalog_alter")
+    return rule
 
 
 def _run_passes(w: Work, s: str, name: str, t: Table, actions: tuple[ddl.Action, ...]) -> None:
     """ALTER TABLE runs its subcommands in passes, each pass in statement order: see `ACTIONS`."""
-    early = sorted((a for a in actions if ACTIONS[type(a)].pass_ < 8), key=lambda a: ACTIONS[type(a)].pass_)
-    late = [a for a in actions if ACTIONS[type(a)].pass_ == 9]
+    early = sorted((a for a in actions if _rule(a).pass_ < 8), key=lambda a: _rule(a).pass_)
+    late = [a for a in actions if _rule(a).pass_ == 9]
     taken: set[str] = set()
     pending: list[ddl.Constraint] = []  # inline ones (ADD COLUMN is transformed first), then ADD CONSTRAINT
     for a in early:
@@ -85,7 +99,7 @@ def _run_passes(w: Work, s: str, name: str, t: Table, actions: tuple[ddl.Action,
 
 
 def _apply(w: Work, s: str, name: str, t: Table, a: ddl.Action, pending: list[ddl.Constraint]) -> Table:
-    handler = ACTIONS[type(a)].apply
+    handler = _rule(a).apply
     assert handler is not None  # constraints are added by _run_passes, in their passes
     t = handler(w, s, name, t, a, pending)
     w.put(s, name, t)

@@ -23,14 +23,14 @@ from pggit_model.model.catalog_values import (
     first_free_pkey_name,
     index_matches,
 )
-from pggit_model.model.catalog_work import Work, reject, unknown
+from pggit_model.model.catalog_work import Work, handler_for, reject, unknown
 from pggit_model.ops import ddl
 from pggit_model.ops.types import base_type, category
 
 
 def add_constraint(w: Work, schema: str, table: str, t: Table, k: ddl.Constraint, taken: set[str]) -> Table:
     """`t` with constraint `k` added (and the unique index it owns); `taken`: names this statement used."""
-    con = CONSTRAINT_CHECKS[type(k)](w, schema, table, t, k, taken)
+    con = handler_for(CONSTRAINT_CHECKS, k, "CONSTRAINT_CHECKS", "catalog_constraints")(w, schema, table, t, k, taken)
     taken.add(con.name)
     t = evolve(t, constraints=(*t.constraints, con))
     if con.kind in ("unique", "primary_key"):

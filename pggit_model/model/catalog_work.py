@@ -27,6 +27,23 @@ from pggit_model.model.catalog_values import (
 )
 
 
+class UnhandledOp(TypeError):
+    """An op, ALTER subcommand or constraint class the model has no handler for: a programming error, not a
+    prediction. tests/test_completeness.py lists everything a new class needs."""
+
+    def __init__(self, what: object, table: str, module: str) -> None:
+        super().__init__(f"the model has no handler for {type(what).__name__}: add one to {table} in "
+                         f"pggit_model/model/{module}.py (tests/test_completeness.py lists what else it needs)")
+
+
+def handler_for(table: dict[type, Any], what: object, name: str, module: str) -> Any:
+    """`table[type(what)]`, or UnhandledOp naming the table to add it to."""
+    found = table.get(type(what))
+    if found is None:
+        raise UnhandledOp(what, name, module)
+    return found
+
+
 class Fail(Exception):
     """Raised by a handler: the statement does not apply; `outcome` says what PostgreSQL does instead."""
 
