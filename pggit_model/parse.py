@@ -172,26 +172,25 @@ class _Parser:
             if not re.fullmatch(r"\d+", t.text):
                 raise self.fail("only integer constants are in the vocabulary")
             value = -int(t.text) if neg else int(t.text)
-        elif self.is_word("NULL"):
-            value = None
-        elif self.is_word("TRUE"):
-            value = True
-        elif self.is_word("FALSE"):
-            value = False
-        elif self.is_word("ARRAY"):
-            self.i += 1
-            self.expect_type(TokenType.L_BRACKET, "[")
-            items = [] if self.peek() and self.peek().token_type == TokenType.R_BRACKET else [self.literal()]  # type: ignore[union-attr]
-            while self.accept_type(TokenType.COMMA):
-                items.append(self.literal())
-            self.expect_type(TokenType.R_BRACKET, "]")
-            self._cast()
-            return tuple(items)
+        elif self.accept("ARRAY"):
+            return self._array()
         else:
-            raise self.fail("expected a constant")
+            value = next((v for w, v in _WORD_CONSTANTS.items() if self.is_word(w)), _MISSING)
+            if value is _MISSING:
+                raise self.fail("expected a constant")
         self.i += 1
         self._cast()
         return value
+
+    def _array(self) -> tuple[Any, ...]:
+        """`ARRAY[c, …]` after the ARRAY keyword (with an optional ::cast)."""
+        self.expect_type(TokenType.L_BRACKET, "[")
+        items = [] if self.peek() and self.peek().token_type == TokenType.R_BRACKET else [self.literal()]  # type: ignore[union-attr]
+        while self.accept_type(TokenType.COMMA):
+            items.append(self.literal())
+        self.expect_type(TokenType.R_BRACKET, "]")
+        self._cast()
+        return tuple(items)
 
     def _cast(self) -> None:
         while self.accept_type(TokenType.DCOLON):
@@ -230,93 +229,100 @@ class _Parser:
         return op
 
     def _statement(self) -> ops.Op:
-        if self.accept("CREATE"):
-            return self._create()
-        if self.accept("DROP"):
-            return self._drop()
-        if self.accept("ALTER", "TABLE"):
-            return self._alter_table()
-        if self.accept("COMMENT", "ON"):
-            return self._comment()
-        if self.is_word("SELECT"):
-            return self._select()
-        if self.accept("BEGIN") or self.accept("START", "TRANSACTION"):
-            self.accept("TRANSACTION") or self.accept("WORK")
-            if self.accept("ISOLATION", "LEVEL"):
-                words = []
-                while self.peek() is not None:
-                    words.append(self.ident())
-                return ops.Begin(" ".join(words))
-            return ops.Begin()
-        if self.accept("COMMIT") or self.accept("END"):
-            self.accept("TRANSACTION") or self.accept("WORK")
-            return ops.Commit()
-        if self.accept("ROLLBACK") or self.accept("ABORT"):
-            self.accept("TRANSACTION") or self.accept("WORK")
-            if self.accept("TO"):
-                self.accept("SAVEPOINT")
-                return ops.RollbackToSavepoint(self.ident())
-            return ops.Rollback()
-        if self.accept("SAVEPOINT"):
-            return ops.Savepoint(self.ident())
-        if self.accept("RELEASE"):
-            self.accept("SAVEPOINT")
-            return ops.ReleaseSavepoint(self.ident())
-        if self.accept("SET"):
-            return self._set()
+        for leads, read in _LEADS:
+            if any(self.accept(*words) for words in leads):
+                return read(self)
         raise self.fail("unknown statement")
+
+    def _begin(self) -> ops.Op:
+        self.accept("TRANSACTION") or self.accept("WORK")
+        if self.accept("ISOLATION", "LEVEL"):
+            words = []
+            while self.peek() is not None:
+                words.append(self.ident())
+            return ops.Begin(" ".join(words))
+        return ops.Begin()
+
+    def _commit(self) -> ops.Op:
+        self.accept("TRANSACTION") or self.accept("WORK")
+        return ops.Commit()
+
+    def _rollback(self) -> ops.Op:
+        self.accept("TRANSACTION") or self.accept("WORK")
+        if self.accept("TO"):
+            self.accept("SAVEPOINT")
+            return ops.RollbackToSavepoint(self.ident())
+        return ops.Rollback()
+
+    def _savepoint(self) -> ops.Op:
+        return ops.Savepoint(self.ident())
+
+    def _release(self) -> ops.Op:
+        self.accept("SAVEPOINT")
+        return ops.ReleaseSavepoint(self.ident())
 
     def _create(self) -> ops.Op:
         replace = self.accept("OR", "REPLACE")
         if not replace and self.accept("TABLE"):
             return self._create_table()
         if not replace and (self.is_word("UNIQUE") or self.is_word("INDEX")):
-            unique = self.accept("UNIQUE")
-            self.expect("INDEX")
-            ine = self.accept("IF", "NOT", "EXISTS")
-            name = self.ident()
-            self.expect("ON")
-            schema, table = self.qname()
-            return ops.CreateIndex(schema, name, table, self.ident_list(), unique=unique, if_not_exists=ine)
+            return self._create_index()
         if self.accept("VIEW"):
-            schema, name = self.qname()
-            self.expect("AS", "SELECT")
-            cols = [self.ident()]
-            while self.accept_type(TokenType.COMMA):
-                cols.append(self.ident())
-            self.expect("FROM")
-            src_schema, src = self.qname()
-            if src_schema != schema:
-                raise self.fail("a view reads a table of its own schema")
-            return ops.CreateView(schema, name, src, tuple(cols), or_replace=replace)
+            return self._create_view(replace)
         if self.accept("FUNCTION"):
-            schema, name = self.qname()
-            args = self._arg_types()
-            self.expect("RETURNS")
-            if self.ident() not in ("integer", "int", "int4"):
-                raise self.fail("functions of the vocabulary return integer")
-            body: int | None = None
-            while self.peek() is not None:
-                if self.accept("LANGUAGE"):
-                    if self.ident() != "sql":
-                        raise self.fail("functions of the vocabulary are LANGUAGE sql")
-                elif self.accept("IMMUTABLE"):
-                    pass
-                elif self.accept("AS"):
-                    t = self.peek()
-                    if t is None or t.token_type not in _STRINGS:
-                        raise self.fail("expected the function body as a string")
-                    m = re.fullmatch(r"\s*SELECT\s+(-?\d+)\s*;?\s*", t.text, re.IGNORECASE)
-                    if not m:
-                        raise self.fail("function bodies of the vocabulary are 'SELECT <integer>'")
-                    body = int(m.group(1))
-                    self.i += 1
-                else:
-                    raise self.fail("unexpected function option")
-            if body is None:
-                raise self.fail("the function has no body")
-            return ops.CreateFunction(schema, name, args, body, or_replace=replace)
+            return self._create_function(replace)
         raise self.fail("unknown CREATE statement")
+
+    def _create_index(self) -> ops.CreateIndex:
+        unique = self.accept("UNIQUE")
+        self.expect("INDEX")
+        ine = self.accept("IF", "NOT", "EXISTS")
+        name = self.ident()
+        self.expect("ON")
+        schema, table = self.qname()
+        return ops.CreateIndex(schema, name, table, self.ident_list(), unique=unique, if_not_exists=ine)
+
+    def _create_view(self, replace: bool) -> ops.CreateView:
+        schema, name = self.qname()
+        self.expect("AS", "SELECT")
+        cols = [self.ident()]
+        while self.accept_type(TokenType.COMMA):
+            cols.append(self.ident())
+        self.expect("FROM")
+        src_schema, src = self.qname()
+        if src_schema != schema:
+            raise self.fail("a view reads a table of its own schema")
+        return ops.CreateView(schema, name, src, tuple(cols), or_replace=replace)
+
+    def _create_function(self, replace: bool) -> ops.CreateFunction:
+        schema, name = self.qname()
+        args = self._arg_types()
+        self.expect("RETURNS")
+        if self.ident() not in ("integer", "int", "int4"):
+            raise self.fail("functions of the vocabulary return integer")
+        body: int | None = None
+        while self.peek() is not None:
+            if self.accept("LANGUAGE"):
+                if self.ident() != "sql":
+                    raise self.fail("functions of the vocabulary are LANGUAGE sql")
+            elif self.accept("AS"):
+                body = self._function_body()
+            elif not self.accept("IMMUTABLE"):
+                raise self.fail("unexpected function option")
+        if body is None:
+            raise self.fail("the function has no body")
+        return ops.CreateFunction(schema, name, args, body, or_replace=replace)
+
+    def _function_body(self) -> int:
+        """The n of `AS 'SELECT n'`, after AS."""
+        t = self.peek()
+        if t is None or t.token_type not in _STRINGS:
+            raise self.fail("expected the function body as a string")
+        m = re.fullmatch(r"\s*SELECT\s+(-?\d+)\s*;?\s*", t.text, re.IGNORECASE)
+        if not m:
+            raise self.fail("function bodies of the vocabulary are 'SELECT <integer>'")
+        self.i += 1
+        return int(m.group(1))
 
     def _arg_types(self) -> tuple[str, ...]:
         self.expect_type(TokenType.L_PAREN, "(")
@@ -518,7 +524,7 @@ class _Parser:
         return self.ident()
 
     def _select(self) -> ops.Op:
-        self.expect("SELECT")
+        """After SELECT: setval of the Trinity sequence, a batch of Trinity IDs, or a pggit function call."""
         if self.accept("SETVAL"):
             self.expect_type(TokenType.L_PAREN, "(")
             if self.literal() != "pggit.trinity_id_seq":
@@ -569,6 +575,25 @@ class _Parser:
             args.append(self.literal())
         self.expect_type(TokenType.R_PAREN, ")")
         return args
+
+
+#: how a statement starts (any of these keyword sequences, consumed) -> what reads the rest of it
+_LEADS: tuple[tuple[tuple[tuple[str, ...], ...], Callable[[_Parser], ops.Op]], ...] = (
+    ((("CREATE",),), _Parser._create),
+    ((("DROP",),), _Parser._drop),
+    ((("ALTER", "TABLE"),), _Parser._alter_table),
+    ((("COMMENT", "ON"),), _Parser._comment),
+    ((("SELECT",),), _Parser._select),
+    ((("BEGIN",), ("START", "TRANSACTION")), _Parser._begin),
+    ((("COMMIT",), ("END",)), _Parser._commit),
+    ((("ROLLBACK",), ("ABORT",)), _Parser._rollback),
+    ((("SAVEPOINT",),), _Parser._savepoint),
+    ((("RELEASE",),), _Parser._release),
+    ((("SET",),), _Parser._set),
+)
+
+#: keywords that are constants
+_WORD_CONSTANTS = {"NULL": None, "TRUE": True, "FALSE": False}
 
 
 def _positional(cls: type) -> Callable[[list[Any]], ops.Op]:

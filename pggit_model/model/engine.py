@@ -93,6 +93,11 @@ def _txn(state: State, op: Op) -> Result:
     assert isinstance(op, txn.Savepoint | txn.RollbackToSavepoint | txn.ReleaseSavepoint)
     if t is None:
         return state, Expected.error("25P01", rule="X2", why="savepoints exist only inside a transaction block")
+    return _savepoint(state, t, op)
+
+
+def _savepoint(state: State, t: Txn, op: txn.Savepoint | txn.RollbackToSavepoint | txn.ReleaseSavepoint) -> Result:
+    """SAVEPOINT, ROLLBACK TO and RELEASE inside transaction `t` (X2)."""
     if isinstance(op, txn.Savepoint):
         return evolve(state, txn=evolve(t, frames=(*t.frames, Frame(op.name, state.db, state.session)))), \
             Expected.ok("X2")

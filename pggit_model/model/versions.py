@@ -39,8 +39,23 @@ def classify(recorded: Any, new: Any) -> tuple[str, str] | None:
         return None
     rcols, rcons, ridx, rcomment = recorded
     ncols, ncons, nidx, ncomment = new
+    sev, column_comment = _column_changes(rcols, ncols)
+    comment = rcomment != ncomment or column_comment
+    if ncons - rcons:
+        sev = 3  # V10k
+    if rcons - ncons:
+        sev = max(sev, 2)  # V10l
+    if nidx != ridx:
+        sev = max(sev, 1)  # V10c / V10n
+    if sev == 0:
+        return ("COMMENT", "PATCH") if comment else ("ALTER", "PATCH")
+    return ("ALTER", _SEV[sev])
+
+
+def _column_changes(rcols: Any, ncols: Any) -> tuple[int, bool]:
+    """The highest severity (0–3) of the column changes from `rcols` to `ncols`, and whether a comment changed."""
     sev = 0
-    comment = rcomment != ncomment
+    comment = False
     old = {c.name: c for c in rcols}
     seen = set()
     for c in ncols:
@@ -55,19 +70,10 @@ def classify(recorded: Any, new: Any) -> tuple[str, str] | None:
             sev = max(sev, 3 if c.not_null else 2)  # V10h / V10i
         if o.default != c.default:
             sev = max(sev, 1)  # V10j
-        if o.comment != c.comment:
-            comment = True  # V10m
+        comment = comment or o.comment != c.comment  # V10m
     if any(name not in seen for name in old):
         sev = 3  # V10f
-    if ncons - rcons:
-        sev = 3  # V10k
-    if rcons - ncons:
-        sev = max(sev, 2)  # V10l
-    if nidx != ridx:
-        sev = max(sev, 1)  # V10c / V10n
-    if sev == 0:
-        return ("COMMENT", "PATCH") if comment else ("ALTER", "PATCH")
-    return ("ALTER", _SEV[sev])
+    return sev, comment
 
 
 def _tracked(key: ObjKey) -> bool:
@@ -128,56 +134,57 @@ def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
     book = _Book(db, branch)
     created = [k for k in applied.created if _tracked(k)]
     dropped = [k for k in applied.dropped if _tracked(k)]
-    gone_or_new = {(k[1], k[2]) for k in (*created, *dropped) if k[0] == "TABLE"}
+    replaced = [k for k in applied.replaced if _tracked(k)]
     # check every altered object first, so a B9 case leaves nothing half-recorded
     for key in applied.touched:  # B9: a column a subcommand or COMMENT targets needs an active row on c
-        row = book.row((*key, branch))
-        if _tracked(key) and (row is None or not row.active):
+        if _tracked(key) and not _active(book, key):
             raise B9Violation(f"column {key[1]}.{key[2]} is altered or commented but has no active row on {branch!r}")
-    altered = []
-    for schema, table in applied.altered:
-        if (schema, table) in gone_or_new or not tracked_schema(schema):
-            continue
-        row = book.row(("TABLE", schema, table, branch))
-        if row is None or not row.active:
-            raise B9Violation(f"table {schema}.{table} is altered but has no active row on {branch!r}")
-        old_shape = table_shape(before, schema, table)
-        new_shape = table_shape(after, schema, table)
-        if old_shape == new_shape:
-            continue  # V9a: a statement that changes nothing records nothing
-        rec = row.recorded
-        if rec != old_shape and ({c.name for c in rec[0]} != {c.name for c in old_shape[0]}  # type: ignore[index]
-                                 or {i[0] for i in rec[2]} != {i[0] for i in old_shape[2]}):  # type: ignore[index]
-            raise B9Violation(f"table {schema}.{table} has columns or indexes on {branch!r} that differ from "
-                              "the catalog (changed on another branch)")
-        altered.append((schema, table, rec, new_shape))
-    for key in applied.replaced:
-        if not _tracked(key):
-            continue
-        row = book.row((*key, branch))
-        if row is None or not row.active:
+    altered = _altered_tables(book, before, applied, {(k[1], k[2]) for k in (*created, *dropped) if k[0] == "TABLE"})
+    for key in replaced:
+        if not _active(book, key):
             raise B9Violation(f"{key[0]} {key[1]}.{key[2]} is replaced but has no active row on {branch!r}")
     for key in dropped:
         book.drop(key)
     for key in created:
-        if key[0] == "TABLE":
-            shape: Any = table_shape(after, key[1], key[2])
-        elif key[0] in ("VIEW", "FUNCTION"):
-            shape = structure(after, key)
-        else:
-            shape = None
-        book.create(key, shape)
+        book.create(key, table_shape(after, key[1], key[2]) if key[0] == "TABLE"
+                    else structure(after, key) if key[0] in ("VIEW", "FUNCTION") else None)
     for schema, table, rec, new_shape in altered:
         verdict = classify(rec, new_shape)
-        if verdict is None:
-            continue
-        book.change(("TABLE", schema, table), verdict[0], verdict[1], new_shape)
-    for key in applied.replaced:
-        if not _tracked(key):
-            continue
+        if verdict is not None:
+            book.change(("TABLE", schema, table), verdict[0], verdict[1], new_shape)
+    for key in replaced:
         row = book.row((*key, branch))
         assert row is not None
         new_def = structure(after, key)
         if new_def != row.recorded:
             book.change(key, "ALTER", "MINOR", new_def)  # V12
     return book.freeze()
+
+
+def _active(book: _Book, key: ObjKey) -> bool:
+    row = book.row((*key, book.c))
+    return row is not None and row.active
+
+
+def _altered_tables(book: _Book, before: Catalog, applied: Applied,
+                    gone_or_new: set[tuple[str, str]]) -> list[tuple[str, str, Any, Any]]:
+    """(schema, table, the structure recorded on c, the structure now) of each table the statement changed;
+    B9Violation if one has no active row on c or its row's columns or indexes differ from the catalog."""
+    out = []
+    for schema, table in applied.altered:
+        if (schema, table) in gone_or_new or not tracked_schema(schema):
+            continue
+        row = book.row(("TABLE", schema, table, book.c))
+        if row is None or not row.active:
+            raise B9Violation(f"table {schema}.{table} is altered but has no active row on {book.c!r}")
+        old_shape = table_shape(before, schema, table)
+        new_shape = table_shape(applied.catalog, schema, table)
+        if old_shape == new_shape:
+            continue  # V9a: a statement that changes nothing records nothing
+        rec = row.recorded
+        if rec != old_shape and ({c.name for c in rec[0]} != {c.name for c in old_shape[0]}  # type: ignore[index]
+                                 or {i[0] for i in rec[2]} != {i[0] for i in old_shape[2]}):  # type: ignore[index]
+            raise B9Violation(f"table {schema}.{table} has columns or indexes on {book.c!r} that differ from "
+                              "the catalog (changed on another branch)")
+        out.append((schema, table, rec, new_shape))
+    return out

@@ -1,0 +1,193 @@
+"""The values of the model's catalog — tables, columns, constraints, indexes, views, functions — and how
+PostgreSQL renders the parts a hash or a comparison reads.
+
+Defaults are kept as PostgreSQL renders them (`pg_get_expr`): a literal keeps the type it was written
+with, and an implicit cast added later (ALTER TYPE) is not shown, so a default's rendering never changes
+after it was set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import frozen
+
+from pggit_model.model.fmap import EMPTY, FrozenMap
+from pggit_model.ops import ddl
+from pggit_model.ops.types import base_type, category
+
+ObjKey = tuple[str, str, str]  # (object_type, schema_name, object_name) — the contract's object key
+DefaultExpr = tuple[Any, ...]  # ("int", 5) | ("bool", True) | ("str", "x", "text")
+
+
+@frozen
+class Col:
+    name: str
+    type: str
+    not_null: bool = False
+    default: DefaultExpr | None = None
+    comment: str | None = None
+
+
+@frozen
+class Con:
+    """A table constraint; `token` is how a positive CHECK renders its 0 ('?' once that is unsure)."""
+
+    name: str
+    kind: str
+    columns: tuple[str, ...]
+    test: str | None = None
+    token: str | None = None
+    ref: tuple[str, str, tuple[str, ...]] | None = None
+
+    def definition(self) -> tuple[Any, ...]:
+        """What `pg_get_constraintdef` shows: everything but the name (H4)."""
+        return (self.kind, self.columns, self.test, self.token, self.ref)
+
+
+@frozen
+class Table:
+    columns: tuple[Col, ...] = ()
+    constraints: tuple[Con, ...] = ()
+    indexes: tuple[str, ...] = ()  # names of every index on the table, constraint-owned ones included
+    comment: str | None = None
+
+    def col(self, name: str) -> Col | None:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        return None
+
+    def con(self, name: str) -> Con | None:
+        for k in self.constraints:
+            if k.name == name:
+                return k
+        return None
+
+
+@frozen
+class Index:
+    table: str
+    columns: tuple[str, ...]
+    unique: bool = False
+    constraint: str | None = None  # the UNIQUE/PRIMARY KEY constraint that owns it
+
+
+@frozen
+class View:
+    source: str
+    columns: tuple[tuple[str, str], ...]  # (name, type) in select-list order
+
+
+@frozen
+class Function:
+    body: int
+
+
+Relation = Table | Index | View
+
+
+@frozen
+class Catalog:
+    """`schemas` are the schemas the model owns (it knows all they contain); `foreign` ones exist but
+    hold objects the model does not know (pgGit's demo objects in public, I5)."""
+
+    schemas: frozenset[str]
+    foreign: frozenset[str] = frozenset({"public"})
+    relations: FrozenMap[tuple[str, str], Relation] = EMPTY
+    functions: FrozenMap[tuple[str, str], Function] = EMPTY
+
+    def rel(self, schema: str, name: str) -> Relation | None:
+        return self.relations.get((schema, name))
+
+    def table(self, schema: str, name: str) -> Table | None:
+        r = self.relations.get((schema, name))
+        return r if isinstance(r, Table) else None
+
+
+@frozen
+class Applied:
+    catalog: Catalog
+    created: tuple[ObjKey, ...] = ()
+    dropped: tuple[ObjKey, ...] = ()
+    altered: tuple[tuple[str, str], ...] = ()  # tables whose V9a structure may have changed
+    replaced: tuple[ObjKey, ...] = ()  # CREATE OR REPLACE of an existing view or function (V12)
+    rule: str = "V10"
+    touched: tuple[ObjKey, ...] = ()  # existing COLUMNs a subcommand or COMMENT targets (B9: need a row on c)
+
+
+@frozen
+class Rejected:
+    sqlstates: tuple[str, ...]
+    rule: str
+    why: str
+
+
+@frozen
+class Unknown:
+    rule: str
+    why: str
+
+
+Outcome = Applied | Rejected | Unknown
+
+
+# --- rendering helpers -------------------------------------------------------------------------------
+
+
+def default_expr(value: ddl.Default, col_type: str) -> DefaultExpr | None:
+    """How pg_get_expr renders a literal default written for a column of `col_type` (None: no default)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int):
+        return ("int", value)
+    return ("str", value, base_type(col_type))
+
+
+def null_default(col_type: str) -> DefaultExpr | None:
+    """`SET DEFAULT NULL`: PostgreSQL stores `NULL::<type>` for a type with a modifier (varchar(n),
+    numeric(p,s), timestamp(p)), which pg_get_expr shows and H3 hashes; for other types nothing is stored.
+    V10 counts it as no default either way (`table_shape` drops it)."""
+    return ("null", base_type(col_type)) if "(" in col_type else None
+
+
+def literal_type(d: DefaultExpr) -> str:
+    """The type a literal default was written with."""
+    return {"int": "integer", "bool": "boolean"}.get(d[0]) or str(d[-1])
+
+
+#: how the constant of `col > 0` is stored for each token: `(a > 0)`, `(a > (0)::numeric)`, …
+CHECK_CONSTANT = {"int": "integer", "numeric": "numeric", "float8": "double precision"}
+
+
+def check_token(col_type: str) -> str | None:
+    """How `col > 0` renders for a column of this type; None if PostgreSQL rejects it (42883)."""
+    cat = category(col_type)
+    return {"int": "int", "numeric": "numeric", "float": "float8"}.get(cat)
+
+
+def _clip(name: str, max_bytes: int) -> str:
+    out = name
+    while len(out.encode("utf-8")) > max_bytes:
+        out = out[:-1]
+    return out
+
+
+def first_free_pkey_name(table: str, taken: set[str]) -> str:
+    """PostgreSQL's ChooseRelationName(table, NULL, 'pkey'): `<table>_pkey`, then `_pkey1`, … (63-byte
+    limit), avoiding `taken` (every relation and constraint name of the schema: PostgreSQL 15
+    ConstraintNameExists)."""
+    attempt = 0
+    while True:
+        label = "pkey" if attempt == 0 else f"pkey{attempt}"
+        cand = f"{_clip(table, 63 - len(label) - 1)}_{label}"
+        if cand not in taken:
+            return cand
+        attempt += 1
+
+
+def index_matches(r: Relation | None, columns: tuple[str, ...]) -> bool:
+    """`r` is a unique index on exactly `columns` (in any order): one a foreign key can rely on."""
+    return isinstance(r, Index) and r.unique and set(r.columns) == set(columns) and len(r.columns) == len(columns)

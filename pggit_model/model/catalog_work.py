@@ -1,0 +1,212 @@
+"""The scratch copy of the catalog one DDL statement edits, and how a statement fails.
+
+A handler works on a `Work` (mutable, for one statement) and either returns the V10 rule it followed —
+`Work.freeze` then makes the new frozen catalog — or raises `Fail` with what PostgreSQL does instead:
+`reject(...)` (an error the model predicts) or `unknown(...)` (outside the model, §12).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import evolve
+
+from pggit_model.model.catalog_values import (
+    Applied,
+    Catalog,
+    Con,
+    Function,
+    Index,
+    ObjKey,
+    Rejected,
+    Relation,
+    Table,
+    Unknown,
+    View,
+    index_matches,
+)
+
+
+class UnhandledOp(TypeError):
+    """An op, ALTER subcommand or constraint class the model has no handler for: a programming error, not a
+    prediction. tests/test_completeness.py lists everything a new class needs."""
+
+    def __init__(self, what: object, table: str, module: str) -> None:
+        super().__init__(f"the model has no handler for {type(what).__name__}: add one to {table} in "
+                         f"pggit_model/model/{module}.py (tests/test_completeness.py lists what else it needs)")
+
+
+def handler_for(table: dict[type, Any], what: object, name: str, module: str) -> Any:
+    """`table[type(what)]`, or UnhandledOp naming the table to add it to."""
+    found = table.get(type(what))
+    if found is None:
+        raise UnhandledOp(what, name, module)
+    return found
+
+
+class Fail(Exception):
+    """Raised by a handler: the statement does not apply; `outcome` says what PostgreSQL does instead."""
+
+    def __init__(self, outcome: Rejected | Unknown) -> None:
+        self.outcome = outcome
+
+
+def reject(code: str | tuple[str, ...], why: str, rule: str = "X4") -> Fail:
+    """PostgreSQL rejects the statement with `code` (one SQLSTATE, or any of several)."""
+    return Fail(Rejected((code,) if isinstance(code, str) else code, rule, why))
+
+
+def unknown(rule: str, why: str) -> Fail:
+    """What PostgreSQL does is outside the model (`rule`: usually §12); machines avoid such statements."""
+    return Fail(Unknown(rule, why))
+
+
+# --- the working copy a statement edits --------------------------------------------------------------
+
+
+class Work:
+    """Mutable scratch space for one statement; frozen into an Applied at the end."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.base = catalog
+        self.rels: dict[tuple[str, str], Relation | None] = {}
+        self.funcs: dict[tuple[str, str], Function | None] = {}
+        self.created: list[ObjKey] = []
+        self.dropped: list[ObjKey] = []
+        self.altered: list[tuple[str, str]] = []
+        self.replaced: list[ObjKey] = []
+        self.touched: list[ObjKey] = []
+
+    def rel(self, schema: str, name: str) -> Relation | None:
+        key = (schema, name)
+        return self.rels[key] if key in self.rels else self.base.relations.get(key)
+
+    def put(self, schema: str, name: str, r: Relation | None) -> None:
+        self.rels[(schema, name)] = r
+
+    def relations_in(self, schema: str) -> list[tuple[str, Relation]]:
+        names = {n for (s, n) in self.base.relations if s == schema} | {n for (s, n) in self.rels if s == schema}
+        out = []
+        for n in sorted(names):
+            r = self.rel(schema, n)
+            if r is not None:
+                out.append((n, r))
+        return out
+
+    def names_taken(self, schema: str, table: str, t: Table) -> set[str]:
+        """Relation and constraint names of `schema` as they are now (`t`: the table being changed)."""
+        taken: set[str] = {k.name for k in t.constraints}
+        for n, r in self.relations_in(schema):
+            taken.add(n)
+            if isinstance(r, Table) and n != table:
+                taken.update(k.name for k in r.constraints)
+        return taken
+
+    def touch(self, schema: str, table: str) -> None:
+        if (schema, table) not in self.altered:
+            self.altered.append((schema, table))
+
+    def freeze(self, rule: str) -> Applied:
+        rels = self.base.relations
+        if self.rels:
+            rels = rels.drop(*[k for k, v in self.rels.items() if v is None]).merge(
+                [(k, v) for k, v in self.rels.items() if v is not None])
+        funcs = self.base.functions
+        if self.funcs:
+            funcs = funcs.drop(*[k for k, v in self.funcs.items() if v is None]).merge(
+                [(k, v) for k, v in self.funcs.items() if v is not None])
+        cat = evolve(self.base, relations=rels, functions=funcs)
+        return Applied(cat, tuple(self.created), tuple(self.dropped), tuple(self.altered), tuple(self.replaced),
+                       rule, tuple(self.touched))
+
+    # dependency walking
+
+    def views_on(self, schema: str, source: str, columns: set[str] | None = None) -> list[str]:
+        """Views selecting from `source` (only those using one of `columns`, if given)."""
+        out = []
+        for n, r in self.relations_in(schema):
+            if isinstance(r, View) and r.source == source and (
+                    columns is None or any(c in columns for c, _ in r.columns)):
+                out.append(n)
+        return out
+
+    def drop_view_tree(self, schema: str, names: list[str], cascade: bool, what: str) -> None:
+        if names and not cascade:
+            raise reject("2BP01", f"view {names[0]!r} depends on {what}; PostgreSQL needs CASCADE")
+        for v in names:
+            if self.rel(schema, v) is None:
+                continue
+            self.drop_view_tree(schema, self.views_on(schema, v), cascade, f"view {v!r}")
+            self.put(schema, v, None)
+            self.dropped.append(("VIEW", schema, v))
+
+    def fk_dependents(self, schema: str, table: str, removed: set[str]) -> list[str]:
+        """Foreign keys (on any table) that rely on a unique index of schema.table being removed."""
+        t = self.rel(schema, table)
+        assert isinstance(t, Table)
+        blocked = []
+        for s, n, r in self.all_tables():
+            for k in r.constraints:
+                if k.kind != "foreign_key" or k.ref is None or (k.ref[0], k.ref[1]) != (schema, table):
+                    continue
+                cands = [i for i in t.indexes if index_matches(self.rel(schema, i), k.ref[2])]
+                if any(i in removed for i in cands):
+                    if all(i in removed for i in cands):
+                        blocked.append(f"{s}.{n}.{k.name}")
+                    else:
+                        raise unknown("§12", "a foreign key has several candidate unique indexes; which one "
+                                              "PostgreSQL depends on is not modelled")
+        return blocked
+
+    def all_tables(self) -> list[tuple[str, str, Table]]:
+        out = []
+        for s in sorted(self.base.schemas):
+            for n, r in self.relations_in(s):
+                if isinstance(r, Table):
+                    out.append((s, n, r))
+        return out
+
+    def referencing_fks(self, schema: str, table: str) -> list[str]:
+        return [f"{s}.{n}.{k.name}" for s, n, r in self.all_tables() if (s, n) != (schema, table)
+                for k in r.constraints if k.kind == "foreign_key" and k.ref and (k.ref[0], k.ref[1]) == (schema, table)]
+
+
+
+# --- edits shared by several statements -------------------------------------------------------------
+
+
+def set_col(t: Table, name: str, **changes: Any) -> Table:
+    """`t` with column `name` changed."""
+    return evolve(t, columns=tuple(evolve(c, **changes) if c.name == name else c for c in t.columns))
+
+
+def drop_constraints(w: Work, s: str, tname: str, t: Table, cons: list[Con], cascade: bool) -> Table:
+    """`t` without `cons`, and without the indexes its UNIQUE/PRIMARY KEY constraints own."""
+    owned = {k.name for k in cons if k.kind in ("unique", "primary_key")}
+    if owned and (fks := [f for f in w.fk_dependents(s, tname, owned)
+                          if not any(f == f"{s}.{tname}.{k.name}" for k in cons)]):
+        if not cascade:
+            raise reject("2BP01", f"constraint {fks[0]} depends on index {sorted(owned)[0]!r}")
+        raise unknown("§12", "CASCADE into other tables' constraints is outside the first model")
+    names = {k.name for k in cons}
+    for i in owned:
+        w.put(s, i, None)
+        w.dropped.append(("INDEX", s, i))
+    return evolve(t, constraints=tuple(k for k in t.constraints if k.name not in names),
+                  indexes=tuple(i for i in t.indexes if i not in owned))
+
+
+def drop_index(w: Work, s: str, tname: str, t: Table, iname: str, cascade: bool) -> Table:
+    """`t` without index `iname` (dropped from the catalog too), unless a foreign key relies on it."""
+    if iname not in t.indexes:  # already gone with its constraint
+        return t
+    idx = w.rel(s, iname)
+    assert isinstance(idx, Index)
+    if idx.unique and idx.constraint is None and (fks := w.fk_dependents(s, tname, {iname})):
+        if not cascade:
+            raise reject("2BP01", f"constraint {fks[0]} depends on index {iname!r}")
+        raise unknown("§12", "CASCADE into other tables' constraints is outside the first model")
+    w.put(s, iname, None)
+    w.dropped.append(("INDEX", s, iname))
+    return evolve(t, indexes=tuple(i for i in t.indexes if i != iname))
+

@@ -1,0 +1,35 @@
+"""What the state-aware strategies share: reading the model's catalog, and keeping to what the model predicts."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from pggit_model import ops
+from pggit_model.model import State, step
+from pggit_model.model.catalog import Table
+
+
+def predicted(state: State, op: ops.Op) -> bool:
+    """The model predicts `op` exactly (not unspecified)."""
+    return not step(state, op)[1].is_unspecified
+
+
+def predicted_only(state: State, strategy: st.SearchStrategy[ops.Op]) -> st.SearchStrategy[ops.Op]:
+    """`strategy` without the ops whose Expected is unspecified in `state` (B9 and the §12 exclusions)."""
+    return strategy.filter(lambda op: predicted(state, op))
+
+
+def tables_of(state: State, schema: str) -> list[tuple[str, Table]]:
+    """(name, table) of every table of `schema` in the catalog, by name."""
+    return sorted((n, r) for (s, n), r in state.db.catalog.relations.items() if s == schema and isinstance(r, Table))
+
+
+def relations_of(state: State, schema: str, kind: type) -> list[str]:
+    """Names of the relations of `schema` that are of `kind` (Table, View or Index), sorted."""
+    return sorted(n for (s, n), r in state.db.catalog.relations.items() if s == schema and isinstance(r, kind))
+
+
+def split_signature(sig: str) -> tuple[str, tuple[str, ...]]:
+    """`name(integer, text)` -> ('name', ('integer', 'text'))."""
+    name, args = sig[:-1].split("(", 1)
+    return name, tuple(a for a in args.split(", ") if a)

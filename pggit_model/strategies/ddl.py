@@ -1,0 +1,308 @@
+"""Random DDL on one schema, drawn from tables: `DDL_DRAWERS` (one row per kind of statement), `ALTER_ACTIONS`
+(one row per ALTER TABLE subcommand) and `CONSTRAINT_DRAWERS` (one row per constraint ALTER TABLE adds).
+
+A row says what it makes, so `tests/test_completeness.py` can hold every DDL op class, subcommand and
+constraint kind of the vocabulary to a row that draws it. The order of the rows is the order Hypothesis
+picks from, so appending a row keeps what the existing rows draw (and their shrinking) as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from attrs import frozen
+from hypothesis import strategies as st
+
+from pggit_model import ops
+from pggit_model.model import State
+from pggit_model.model.catalog import Index, Table, View
+from pggit_model.ops.types import assignment_cast
+from pggit_model.strategies.common import predicted_only, relations_of, split_signature, tables_of
+from pggit_model.strategies.values import (
+    COLUMN_TYPES,
+    NONE,
+    column_types,
+    columns,
+    defaults_for,
+    either,
+    maybe,
+    names,
+    texts,
+)
+
+_COLUMN_LISTS = st.lists(columns(), max_size=4, unique_by=lambda c: c.name)
+ARG_LISTS = st.lists(st.sampled_from(["integer", "text", "numeric", "boolean", "integer[]"]), max_size=2)
+_NAME_POOL = ("t1", "t2", "t3", "Order Items", "select", "é")
+
+
+class DdlDraw:
+    """One DDL draw: the draw function, what `schema` holds in the model's state, how often to be invalid."""
+
+    def __init__(self, draw: st.DrawFn, state: State, schema: str, invalid: float) -> None:
+        self.draw, self.state, self.schema, self.invalid = draw, state, schema, invalid
+        self.tables = tables_of(state, schema)
+        self.views = relations_of(state, schema, View)
+        self.indexes = relations_of(state, schema, Index)
+        self.funcs = sorted(sig for (s, sig) in state.db.catalog.functions if s == schema)
+
+    def maybe(self) -> bool:
+        """True when this part of the op should be deliberately invalid."""
+        return maybe(self.draw, self.invalid)
+
+    def fresh(self, pool: tuple[str, ...] = _NAME_POOL) -> str:
+        """A relation name `schema` does not use yet (or, when invalid, perhaps one it does)."""
+        used = {n for (s, n) in self.state.db.catalog.relations if s == self.schema}
+        name = self.draw(names(pool))
+        return name if self.maybe() or name not in used else self.draw(names(pool).filter(lambda n: n not in used))
+
+    def pick_table(self) -> tuple[str, Table]:
+        return self.draw(st.sampled_from(self.tables))
+
+    def pick_col(self, t: Table) -> str:
+        """A column of `t` (or, when invalid or `t` has none, a name that may not be one)."""
+        if not t.columns or self.maybe():
+            return self.draw(names(("a", "zz")))
+        return self.draw(st.sampled_from([c.name for c in t.columns]))
+
+
+# --- one drawer per kind of statement ----------------------------------------------------------------
+
+
+def _create_table(d: DdlDraw) -> ops.Op:
+    cols = d.draw(_COLUMN_LISTS)
+    cons: list[Any] = []
+    if len(cols) > 0 and d.draw(st.booleans()):
+        cons.append(ops.PrimaryKey((cols[0].name,), either(d.draw, NONE, names(("pk", "t_pk")))))
+    if len(cols) > 1 and d.draw(st.booleans()):
+        cons.append(ops.Unique(d.draw(names(("u1", "u2"))), (cols[1].name,)))
+    if len(cols) > 0 and d.draw(st.booleans()):
+        cons.append(ops.Check(d.draw(names(("c1", "c2"))), cols[-1].name,
+                              d.draw(st.sampled_from(["not_null", "positive"]))))
+    return ops.CreateTable(d.schema, d.fresh(), tuple(cols), tuple(cons), d.draw(st.booleans()))
+
+
+def _alter_table(d: DdlDraw) -> ops.Op:
+    name, t = d.pick_table()
+    acts: list[Any] = []
+    used: set[str] = set()  # columns and constraint names already changed: one change of each per statement
+    for _ in range(d.draw(st.integers(1, 3))):
+        act = ALTER_ACTIONS[d.draw(_ALTER_KINDS)].draw(d, name, t, used)
+        if act is not None:
+            acts.append(act)
+    if not acts:
+        acts.append(ops.AddColumn(d.draw(columns()), True))
+    return ops.AlterTable(d.schema, name if not d.maybe() else d.draw(names()), tuple(acts),
+                          d.draw(st.booleans()) if d.maybe() else False)
+
+
+def _drop_table(d: DdlDraw) -> ops.Op:
+    name = d.pick_table()[0] if not d.maybe() else d.draw(names())
+    return ops.DropTable(d.schema, name, d.draw(st.booleans()), d.draw(st.booleans()))
+
+
+def _create_index(d: DdlDraw) -> ops.Op:
+    name, t = d.pick_table()
+    cols = tuple(dict.fromkeys(d.pick_col(t) for _ in range(d.draw(st.integers(1, 2)))))
+    return ops.CreateIndex(d.schema, d.fresh(("i1", "i2", "t1_idx")), name, cols, d.draw(st.booleans()),
+                           d.draw(st.booleans()))
+
+
+def _create_view(d: DdlDraw) -> ops.Op:
+    name, t = d.pick_table()
+    if len(d.views) > 0 and d.draw(st.booleans()):
+        name = d.draw(st.sampled_from(d.views))
+        src = d.state.db.catalog.rel(d.schema, name)
+        avail = [c for c, _ in src.columns] if isinstance(src, View) else []
+    else:
+        avail = [c.name for c in t.columns]
+    if not avail:
+        avail = [d.draw(names(("a",)))]
+    cols = tuple(dict.fromkeys(d.draw(st.lists(st.sampled_from(avail), min_size=1, max_size=3))))
+    replace = len(d.views) > 0 and d.draw(st.booleans())
+    vname = d.draw(st.sampled_from(d.views)) if replace and d.draw(st.booleans()) else d.fresh(("v1", "v2"))
+    return ops.CreateView(d.schema, vname, name, cols, replace)
+
+
+def _comment(d: DdlDraw) -> ops.Op:
+    name, t = d.pick_table()
+    txt = either(d.draw, NONE, texts(10))
+    if len(t.columns) > 0 and d.draw(st.booleans()):
+        return ops.CommentOnColumn(d.schema, name, d.pick_col(t), txt)
+    return ops.CommentOnTable(d.schema, name, txt)
+
+
+def _drop_index(d: DdlDraw) -> ops.Op:
+    return ops.DropIndex(d.schema, d.draw(st.sampled_from(d.indexes)), d.draw(st.booleans()), d.draw(st.booleans()))
+
+
+def _drop_view(d: DdlDraw) -> ops.Op:
+    return ops.DropView(d.schema, d.draw(st.sampled_from(d.views)), d.draw(st.booleans()), d.draw(st.booleans()))
+
+
+def _create_function(d: DdlDraw) -> ops.Op:
+    args = tuple(d.draw(ARG_LISTS))
+    return ops.CreateFunction(d.schema, d.draw(names(("f", "add tax", "select"))), args, d.draw(st.integers(0, 3)),
+                              d.draw(st.booleans()))
+
+
+def _drop_function(d: DdlDraw) -> ops.Op:
+    name, args = split_signature(d.draw(st.sampled_from(d.funcs)))
+    return ops.DropFunction(d.schema, name, args, d.draw(st.booleans()), d.draw(st.booleans()))
+
+
+@frozen
+class DdlDrawer:
+    """A row of `DDL_DRAWERS`: `draw` makes one of `makes`; it is picked `weight` times as often as a
+    weight-1 row, and only when the schema has some `needs` ("tables", "views", "indexes", "funcs")."""
+
+    draw: Callable[[DdlDraw], ops.Op]
+    makes: tuple[type, ...]
+    needs: str | None = None
+    weight: int = 1
+
+
+DDL_DRAWERS: tuple[DdlDrawer, ...] = (
+    DdlDrawer(_create_table, (ops.CreateTable,)),
+    DdlDrawer(_alter_table, (ops.AlterTable,), needs="tables", weight=3),
+    DdlDrawer(_drop_table, (ops.DropTable,), needs="tables"),
+    DdlDrawer(_create_index, (ops.CreateIndex,), needs="tables"),
+    DdlDrawer(_create_view, (ops.CreateView,), needs="tables"),
+    DdlDrawer(_comment, (ops.CommentOnTable, ops.CommentOnColumn), needs="tables"),
+    DdlDrawer(_drop_index, (ops.DropIndex,), needs="indexes"),
+    DdlDrawer(_drop_view, (ops.DropView,), needs="views"),
+    DdlDrawer(_create_function, (ops.CreateFunction,)),
+    DdlDrawer(_drop_function, (ops.DropFunction,), needs="funcs"),
+)
+
+
+@st.composite
+def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
+    d = DdlDraw(draw, state, schema, invalid)
+    choices = [row.draw for row in DDL_DRAWERS for _ in range(row.weight) if row.needs is None or getattr(d, row.needs)]
+    return draw(st.sampled_from(choices))(d)
+
+
+def ddl_ops(state: State, schema: str, invalid: float = 0.1) -> st.SearchStrategy[ops.Op]:
+    """DDL on `schema` whose outcome the model predicts exactly (B9 respected); some are rejected by design."""
+    return predicted_only(state, _ddl(state, schema, invalid))
+
+
+# --- ALTER TABLE subcommands: one drawer each, None when it would repeat a name already changed --------
+
+
+def _add_column(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
+    col = d.draw(columns())
+    if col.name in used:
+        return None
+    used.add(col.name)
+    return ops.AddColumn(col, d.draw(st.booleans()))
+
+
+def _drop_constraint(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
+    if not t.constraints:
+        return None
+    cname = d.draw(st.sampled_from([k.name for k in t.constraints]))
+    if cname in used:
+        return None
+    used.add(cname)
+    return ops.DropConstraint(cname, d.draw(st.booleans()))
+
+
+ColumnAction = Callable[[DdlDraw, str, Table, str, set[str]], Any]
+
+
+def _on_a_column(build: ColumnAction) -> Callable[[DdlDraw, str, Table, set[str]], Any]:
+    """A subcommand on one column of the table, not one this statement already changes."""
+    def draw_action(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
+        col_name = d.pick_col(t)
+        if col_name in used:
+            return None
+        used.add(col_name)
+        return build(d, table, t, col_name, used)
+    return draw_action
+
+
+def _alter_type(d: DdlDraw, table: str, t: Table, col_name: str, used: set[str]) -> Any:
+    found = t.col(col_name)
+    castable = [ty for ty in COLUMN_TYPES if found is not None and ty != found.type
+                and assignment_cast(found.type, ty)]
+    # mostly a type PostgreSQL can cast to, so V10g changes happen often enough to be checked
+    use_cast = len(castable) > 0 and d.draw(st.booleans())
+    target = d.draw(st.sampled_from(castable)) if use_cast else d.draw(column_types())
+    return ops.AlterColumnType(col_name, target)
+
+
+def _set_default(d: DdlDraw, table: str, t: Table, col_name: str, used: set[str]) -> Any:
+    found = t.col(col_name)
+    values = defaults_for(found.type) if found else st.integers(0, 9)
+    return ops.SetDefault(col_name, d.draw(values))
+
+
+def _add_constraint(d: DdlDraw, table: str, t: Table, col_name: str, used: set[str]) -> Any:
+    cname = d.draw(names(("k1", "k2", "k3")))
+    if cname in used:
+        return None
+    used.add(cname)
+    con = CONSTRAINT_DRAWERS[d.draw(_CONSTRAINT_KINDS)].draw(d, table, col_name, cname, used)
+    return None if con is None else ops.AddConstraint(con)
+
+
+@frozen
+class ActionDrawer:
+    """A row of `ALTER_ACTIONS`: `draw(d, table, t, used)` makes one of `makes`, or None."""
+
+    draw: Callable[[DdlDraw, str, Table, set[str]], Any]
+    makes: tuple[type, ...]
+
+
+ALTER_ACTIONS: dict[str, ActionDrawer] = {
+    "add": ActionDrawer(_add_column, (ops.AddColumn,)),
+    "drop": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropColumn(
+        c, d.draw(st.booleans()), d.draw(st.booleans()))), (ops.DropColumn,)),
+    "type": ActionDrawer(_on_a_column(_alter_type), (ops.AlterColumnType,)),
+    "setnn": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.SetNotNull(c)), (ops.SetNotNull,)),
+    "dropnn": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropNotNull(c)), (ops.DropNotNull,)),
+    "setdef": ActionDrawer(_on_a_column(_set_default), (ops.SetDefault,)),
+    "dropdef": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropDefault(c)), (ops.DropDefault,)),
+    "addcon": ActionDrawer(_on_a_column(_add_constraint), (ops.AddConstraint,)),
+    "dropcon": ActionDrawer(_drop_constraint, (ops.DropConstraint,)),
+}
+_ALTER_KINDS = st.sampled_from(list(ALTER_ACTIONS))
+
+
+# --- constraints ALTER TABLE … ADD draws -------------------------------------------------------------
+
+
+def _primary_key(d: DdlDraw, table: str, col_name: str, cname: str, used: set[str]) -> Any:
+    named = d.draw(st.booleans())
+    if not named:
+        # PostgreSQL names it <table>_pkey: dropping and re-creating one name in one statement is outside
+        # the model (§12), so that name counts as used too.
+        if f"{table}_pkey" in used:
+            return None
+        used.add(f"{table}_pkey")
+    return ops.PrimaryKey((col_name,), cname if named else None)
+
+
+def _foreign_key(d: DdlDraw, table: str, col_name: str, cname: str, used: set[str]) -> Any:
+    ref_name, ref = d.draw(st.sampled_from(d.tables))
+    return ops.ForeignKey(cname, (col_name,), d.schema, ref_name, (d.pick_col(ref),))
+
+
+@frozen
+class ConstraintDrawer:
+    """A row of `CONSTRAINT_DRAWERS`: `draw(d, table, column, name, used)` makes a `makes`, or None."""
+
+    draw: Callable[[DdlDraw, str, str, str, set[str]], Any]
+    makes: type
+
+
+CONSTRAINT_DRAWERS: dict[str, ConstraintDrawer] = {
+    "check": ConstraintDrawer(lambda d, table, c, cname, used: ops.Check(
+        cname, c, d.draw(st.sampled_from(["not_null", "positive"]))), ops.Check),
+    "unique": ConstraintDrawer(lambda d, table, c, cname, used: ops.Unique(cname, (c,)), ops.Unique),
+    "pk": ConstraintDrawer(_primary_key, ops.PrimaryKey),
+    "fk": ConstraintDrawer(_foreign_key, ops.ForeignKey),
+}
+_CONSTRAINT_KINDS = st.sampled_from(list(CONSTRAINT_DRAWERS))
