@@ -37,35 +37,46 @@ def default_problem(type_: str, value: Any) -> str | None:
     Only defaults PostgreSQL accepts (ADD COLUMN evaluates its default once, so it must also fit)."""
     if value is None:
         return None
-    cat = category(type_)
-    if isinstance(value, bool):
-        if cat not in ("bool", "string"):
-            return f"a boolean default needs a boolean or string column, not {type_}"
-        if (n := varchar_length(type_)) is not None and len(str(value).lower()) > n:
-            return f"{str(value).lower()} is longer than {type_}"  # ADD COLUMN evaluates it: 22001
-        return None
-    if isinstance(value, int):
-        if cat not in ("int", "numeric", "float", "string"):
-            return f"an integer default needs a numeric or string column, not {type_}"
-        if not INT_RANGES["integer"][0] <= value <= INT_RANGES["integer"][1]:
-            return "integer defaults must fit in integer"
-        lo, hi = INT_RANGES.get(base_type(type_), (None, None))
-        if lo is not None and hi is not None and not lo <= value <= hi:
-            return f"{value} does not fit in {type_}"
-        if (limit := numeric_limit(type_)) is not None and abs(value) >= limit:
-            return f"{value} overflows {type_}"
-        if (n := varchar_length(type_)) is not None and len(str(value)) > n:
-            return f"{value} is longer than {type_}"
-        return None
-    if isinstance(value, str):
-        if "\x00" in value:
-            return "must not contain NUL"
-        if cat != "string":
-            return f"a string default needs a text or character varying column, not {type_}"
-        if (n := varchar_length(type_)) is not None and len(value) > n:
-            return f"{value!r} is longer than {type_}"
-        return None
+    for kind, check in _DEFAULT_CHECKS:  # bool before int: a bool is an int in Python
+        if isinstance(value, kind):
+            return check(type_, value)
     return "must be an int, a bool, a str or None"
+
+
+def _too_long(type_: str, text: str, shown: str) -> str | None:
+    """ADD COLUMN evaluates the default, so text longer than varchar(n) fails there (22001)."""
+    n = varchar_length(type_)
+    return f"{shown} is longer than {type_}" if n is not None and len(text) > n else None
+
+
+def _bool_default(type_: str, value: bool) -> str | None:
+    if category(type_) not in ("bool", "string"):
+        return f"a boolean default needs a boolean or string column, not {type_}"
+    return _too_long(type_, str(value).lower(), str(value).lower())
+
+
+def _int_default(type_: str, value: int) -> str | None:
+    if category(type_) not in ("int", "numeric", "float", "string"):
+        return f"an integer default needs a numeric or string column, not {type_}"
+    if not INT_RANGES["integer"][0] <= value <= INT_RANGES["integer"][1]:
+        return "integer defaults must fit in integer"
+    lo, hi = INT_RANGES.get(base_type(type_), (None, None))
+    if lo is not None and hi is not None and not lo <= value <= hi:
+        return f"{value} does not fit in {type_}"
+    if (limit := numeric_limit(type_)) is not None and abs(value) >= limit:
+        return f"{value} overflows {type_}"
+    return _too_long(type_, str(value), str(value))
+
+
+def _str_default(type_: str, value: str) -> str | None:
+    if "\x00" in value:
+        return "must not contain NUL"
+    if category(type_) != "string":
+        return f"a string default needs a text or character varying column, not {type_}"
+    return _too_long(type_, value, repr(value))
+
+
+_DEFAULT_CHECKS: tuple[tuple[type, Any], ...] = ((bool, _bool_default), (int, _int_default), (str, _str_default))
 
 
 def _default_value(inst: Any, attr: Attribute, value: Any) -> None:
