@@ -149,6 +149,8 @@ def load(path: str | Path | None) -> Registry:
                           "Pass an existing file to --pggit-known, or omit it.") from None
     except UnicodeDecodeError as e:
         raise BadRegistry(f"{p}: not UTF-8 text (byte {e.start}); a registry is a TOML or JSON file") from None
+    except ValueError as e:  # a NUL in the path
+        raise BadRegistry(f"cannot read the known-divergence file {p!r}: {e}") from None
     try:
         doc: Any = json.loads(raw) if p.suffix == ".json" else tomllib.loads(raw)
     except (ValueError, RecursionError) as e:  # TOMLDecodeError and JSONDecodeError are ValueErrors

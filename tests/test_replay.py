@@ -228,8 +228,9 @@ def test_a_run_keeps_the_known_divergences_it_explored_past(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(("name", "text", "where"), [
-    ("run.json", '{"ops": [], "known": {"id": "x"}}', "'known' must be a list"),
-    ("run.json", '{"ops": [], "known": [{"id": "x", "rule": "V8", "status": "maybe"}]}', "status must be one of"),
+    ("run.json", '{"ops": [{"op": "Begin()"}], "known": {"id": "x"}}', "'known' must be a list"),
+    ("run.json", '{"ops": [{"op": "Begin()"}], "known": [{"id": "x", "rule": "V8", "status": "maybe"}]}',
+     "status must be one of"),
     ("replay.sql", "-- @pggit-model known {not json\nBEGIN;\n", "known divergence #1 is not valid JSON"),
 ])
 def test_malformed_recorded_known_divergences_name_the_file(tmp_path: Path, name: str, text: str,

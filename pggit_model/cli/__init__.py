@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import psycopg
+
 from .. import __version__, known, profiles
 from ..cluster import ExternalServer, ThrowawayCluster, find_binaries, mask_dsn, start_server
 from ..errors import PggitModelError
@@ -218,6 +220,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args, extra)
     except PggitModelError as e:
         print(f"pggit-model: {e}", file=sys.stderr)
+        return 2
+    except psycopg.Error as e:  # the server refused something the input asked for: say what, not where in us
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        print(f"pggit-model: the server refused the {args.command}: {first} (SQLSTATE {e.sqlstate}); check the "
+              f"input file{'' if args.command != 'replay' else ' (its schema and statements)'} and the server",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:
         print("pggit-model: interrupted; servers stopped and removed", file=sys.stderr)
