@@ -3,10 +3,12 @@ one clear error naming the file (and line where there is one) and exit 2, never 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import json
 import os
+import shutil
 import string
 import tempfile
 from pathlib import Path
@@ -25,7 +27,8 @@ from pggit_model.store import load_run
 #: 200 cases per file kind by default; PGGIT_FUZZ_EXAMPLES=5000 for a longer hunt.
 FUZZ = settings(max_examples=int(os.environ.get("PGGIT_FUZZ_EXAMPLES", "200")), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow], database=None)
-WORK = Path(tempfile.mkdtemp(prefix="pggit-fuzz-"))
+WORK = Path(tempfile.mkdtemp(prefix="pggit-fuzz-"))  # one folder for every case (no per-example fixture)
+atexit.register(shutil.rmtree, WORK, ignore_errors=True)
 
 OP_REPRS = [repr(CreateTable("mc_aaaaaa", "t1", (Column("id", "int"),))), repr(CreateBranch("b1", "main")),
             repr(GetVersion("mc_aaaaaa.t1")), "Begin()", "Commit()", "CreateTable(", "Nope()", "1", "[]",
