@@ -6,8 +6,8 @@ A registry is a small TOML (or JSON) file under the user's version control::
     id = "pggit-function-object-name"      # stable, yours
     rule = "V5"                            # the contract rule it breaks (a family like "V10" matches "V10k")
     failure = "eb7a2e3779"                 # optional: a recorded failure id (see pggit-model triage)
-    op = "create_function"                 # optional: kind of the op at the failing step
-    match = "FUNCTION"                     # optional: regex searched in the op, message, expected and observed
+    op = "create_function"                 # kind of the op at the failing step (or a list of kinds)
+    match = "FUNCTION"                     # regex searched in the op, message, expected and observed
     status = "open"                        # open | fixed | wontfix (fixed entries are reported if seen again)
     note = "pgGit names functions by oid"
 
@@ -15,6 +15,10 @@ When a divergence matches an open entry, the run records it and goes on: the mod
 database did for that part of the state only (a version row's fields and history are taken over, other
 differing keys are no longer compared), and the example continues, so a bug that fires in most examples
 does not hide the others.
+
+Only ``id`` and a rule (or a failure id) are required, but an entry is a fingerprint only with a rule, an op kind
+and a match: ``pggit-model known lint FILE`` (``known_lint``) flags entries without them, and those that cover
+the same divergences. ``stale`` names the entries a run matched nothing with.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +46,7 @@ class BadRegistry(PggitModelError, ValueError):
 class Known:
     id: str
     rule: str | None = None
-    op: str | None = None
+    op: str | tuple[str, ...] | None = None
     match: str | None = None
     failure: str | None = None
     status: str = "open"
@@ -55,9 +59,24 @@ class Known:
             return False
         if self.rule is not None and rule_family(self.rule) != rule_family(rule or "") and self.rule not in rules:
             return False
-        if self.op is not None and op != self.op:
+        if self.op is not None and op not in self.ops:
             return False
         return self.match is None or re.search(self.match, text) is not None
+
+    @property
+    def ops(self) -> tuple[str, ...]:
+        """The op kinds this entry names (empty: any)."""
+        return () if self.op is None else (self.op,) if isinstance(self.op, str) else self.op
+
+    @property
+    def broad(self) -> bool:
+        """Only a rule: it excuses every divergence of that rule family, including bugs nobody has seen yet."""
+        return self.failure is None and self.op is None and self.match is None
+
+    @property
+    def unspecific(self) -> bool:
+        """Not a fingerprint yet: the rule, the op kind or the match is missing (a failure id pins it instead)."""
+        return self.failure is None and (self.rule is None or self.op is None or self.match is None)
 
     def matches(self, d: Divergence) -> bool:
         op = struck(d.op)
@@ -102,6 +121,21 @@ class Registry:
 
 EMPTY = Registry()
 
+STALE_NOTE = "stale: fixed upstream?"
+
+
+def stale(registry: Registry, seen: Mapping[str, int] | Iterable[str]) -> tuple[Known, ...]:
+    """The entries (open or wontfix) that matched nothing: ``seen`` holds the ids a run counted (RunStats.known;
+    ``"<id> (its history)"`` counts for ``<id>``) or the ids that cover some recorded failure (triage)."""
+    hit = {k.split(" (", 1)[0] for k in seen}
+    return tuple(k for k in registry.entries if k.status != "fixed" and k.id not in hit)
+
+
+def stale_lines(registry: Registry, seen: Mapping[str, int] | Iterable[str]) -> list[str]:
+    """One line per stale entry, for a run's closing summary (pytest_plugin) and triage."""
+    return [f"known divergence {k.id} ({k.rule or k.failure}{', ' + '|'.join(k.ops) if k.ops else ''}): "
+            f"matched nothing ({STALE_NOTE})" for k in stale(registry, seen)]
+
 
 def load(path: str | Path | None) -> Registry:
     """Read a registry file (.toml or .json); BadRegistry says which entry is wrong and how."""
@@ -113,9 +147,13 @@ def load(path: str | Path | None) -> Registry:
     except OSError as e:
         raise BadRegistry(f"cannot read the known-divergence file {p}: {e.strerror}. "
                           "Pass an existing file to --pggit-known, or omit it.") from None
+    except UnicodeDecodeError as e:
+        raise BadRegistry(f"{p}: not UTF-8 text (byte {e.start}); a registry is a TOML or JSON file") from None
+    except ValueError as e:  # a NUL in the path
+        raise BadRegistry(f"cannot read the known-divergence file {p!r}: {e}") from None
     try:
         doc: Any = json.loads(raw) if p.suffix == ".json" else tomllib.loads(raw)
-    except (ValueError, tomllib.TOMLDecodeError) as e:
+    except (ValueError, RecursionError) as e:  # TOMLDecodeError and JSONDecodeError are ValueErrors
         raise BadRegistry(f"{p}: not valid {'JSON' if p.suffix == '.json' else 'TOML'}: {e}") from None
     items = doc.get("divergence", []) if isinstance(doc, dict) else doc
     if not isinstance(items, list):
@@ -134,15 +172,25 @@ def entry(p: Path | str, n: int, item: Any) -> Known:
                           "allowed: id, rule, op, match, failure, status, note")
     if not isinstance(item.get("id"), str) or not item["id"]:
         raise BadRegistry(f"{where}: 'id' is required (a non-empty string)")
+    if item.get("rule") is not None and not isinstance(item["rule"], str):
+        raise BadRegistry(f"{where}: rule must be a string like 'V10', not {item['rule']!r}")
     if not item.get("rule") and not item.get("failure"):
         raise BadRegistry(f"{where}: give a 'rule' (e.g. V10) or a recorded 'failure' id")
     if item.get("rule") is not None and not re.fullmatch(r"[A-Z][0-9]+[a-z]?", str(item["rule"])):
         raise BadRegistry(f"{where}: rule {item['rule']!r} is not a contract rule id like V10 or B3")
+    op = item.get("op")
+    if isinstance(op, list) and op and all(isinstance(o, str) and o for o in op):
+        item = {**item, "op": tuple(op)}
+    elif op is not None and not (isinstance(op, str) and op):
+        raise BadRegistry(f"{where}: op must be an op kind like 'alter_table' or a list of them, not {op!r}")
+    for field in ("match", "failure", "note"):
+        if item.get(field) is not None and not isinstance(item[field], str):
+            raise BadRegistry(f"{where}: {field} must be a string, not {item[field]!r}")
     if item.get("status", "open") not in STATUSES:
         raise BadRegistry(f"{where}: status must be one of {', '.join(STATUSES)}, not {item['status']!r}")
     if item.get("match") is not None:
         try:
             re.compile(item["match"])
-        except re.error as e:
+        except (re.error, OverflowError, RecursionError) as e:
             raise BadRegistry(f"{where}: match is not a valid regular expression: {e}") from None
     return Known(**item)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ import attrs
 
 from . import known as kn
 from . import ops as ops_module
-from .divergences import Divergence
+from .divergences import Divergence, rule_family
 from .errors import MalformedReplay
 from .install import InstallReport
 from .ops import Op
@@ -133,6 +134,25 @@ def failure_id(machine: str, rule: str, ops: Sequence[Op], schema: str) -> str:
     return h.hexdigest()[:10]
 
 
+_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|-?\b\d+(?:\.\d+)?\b")
+
+
+def normalised_ops(ops: Sequence[Op], schema: str) -> list[str]:
+    """The ops with the schema name and every literal (names, values, numbers) blanked out: what is left is the
+    shape of the example, the same whichever machine drew it and whatever it called its tables."""
+    return [_LITERAL.sub("?", _blank_schema(repr(op), schema)) for op in ops]
+
+
+def root_fingerprint(run: Run) -> str:
+    """A machine-independent key of a failure's root: rule family, the (struck) op kind at the failing step and the
+    normalised shrunk example. Runs of several machines that shrank to the same example share it."""
+    op = kn.struck(run.failing_op)
+    h = hashlib.sha256(f"{rule_family(run.rule or '?')}\n{getattr(op, 'kind', '-')}\n".encode())
+    for line in normalised_ops(run.ops, run.schema):
+        h.update(line.encode() + b"\n")
+    return h.hexdigest()[:10]
+
+
 def run_from_divergence(d: Divergence, *, machine: str, schema: str, isolation: str = "rollback", seed: Any = None,
                         profile: str | None = None, report: InstallReport | None = None,
                         server_version: str | None = None, ops: Sequence[Op] | None = None,
@@ -178,4 +198,4 @@ def known_entry(p: Path, n: int, value: Any) -> kn.Known:
 
 
 __all__ = ["FORMAT", "OP_NAMES", "Run", "Verdict", "failure_id", "guess_schema", "known_entry", "known_json",
-           "op_from_repr", "run_from_divergence"]
+           "normalised_ops", "op_from_repr", "root_fingerprint", "run_from_divergence"]

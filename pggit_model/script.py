@@ -193,6 +193,16 @@ def test_replay_{run.id}(pggit_server, pytestconfig):
 '''
 
 
+#: Where a hand-written script's unqualified names run (a replay creates the run's schema on a fresh install).
+DEFAULT_SCHEMA = "replay"
+#: Schemas a fresh install already has (a replay cannot create them) or that pgGit never tracks (V1: its own,
+#: pggit*, and the system's): the model would check nothing there.
+RESERVED_SCHEMAS = frozenset({"public", "pggit", "pg_catalog", "information_schema"})
+
+
+def reserved_schema(name: str) -> bool:
+    return name in RESERVED_SCHEMAS or name.startswith(("pg_", "pggit"))
+
 _META = re.compile(r"^--\s*@pggit-model\s+(.*)$")
 
 
@@ -242,8 +252,18 @@ def load_sql(p: Path, text: str) -> Run:
             body.append("")  # psql meta-commands and the observation queries are not ops
         else:
             body.append(line)
-    op_list = _with_session_events(p, _parse_statements(p, "\n".join(body)), events)
-    schema = meta.get("schema") or schema or guess_schema(op_list) or "public"
+    # A hand-written script may leave names unqualified: they run in the script's schema, or one of their own.
+    default = meta.get("schema") or schema or DEFAULT_SCHEMA
+    op_list = _with_session_events(p, _parse_statements(p, "\n".join(body), default), events)
+    if not op_list:
+        raise MalformedReplay(f"{p}: no statement to replay (the file is empty, or only comments and psql commands);"
+                              " pass a replay.sql or run.json from a results folder, or write the SQL to replay")
+    schema = meta.get("schema") or schema or guess_schema(op_list) or default
+    if reserved_schema(schema):
+        raise MalformedReplay(f"{p}: the statements use schema {schema!r}, which the install owns or pgGit never "
+                              "tracks; a replay "
+                              f"creates a schema of its own: leave the names unqualified (they run in "
+                              f"{DEFAULT_SCHEMA!r}) or qualify them with a new schema")
     step_text = meta.get("step")
     rule = meta.get("rule")
     return Run(ops=tuple(op_list), schema=schema, machine=meta.get("machine", "?"),
@@ -277,15 +297,21 @@ def _with_session_events(p: Path, statements: list[tuple[int, Op]], events: list
     return out
 
 
-def _parse_statements(p: Path, body: str) -> list[tuple[int, Op]]:
+def _parse_statements(p: Path, body: str, default_schema: str | None = None) -> list[tuple[int, Op]]:
     """Parse statement by statement (with the line each starts on), so an error names the line and column."""
     from sqlglot.dialects.postgres import Postgres
     from sqlglot.tokens import TokenType
 
+    def tokenize(text: str) -> list[Any]:
+        return Postgres().tokenizer_class().tokenize(text)
+
     try:
-        tokens = Postgres().tokenizer_class().tokenize(body)
-    except Exception as e:  # sqlglot's TokenError carries the line in its message
-        raise MalformedReplay(f"{p}: cannot read the SQL: {e}") from None
+        tokens = tokenize(body)
+    except Exception:  # sqlglot's TokenError: an open quote, $$ or comment; find the line where it starts
+        lines = body.splitlines()
+        opened = next((k for k in range(len(lines), 0, -1) if _tokenizes(tokenize, "\n".join(lines[:k - 1]))), 1)
+        raise MalformedReplay(f"{p}:{opened}: cannot read the SQL: a quote, $$ or comment opened on this line is "
+                              f"never closed: {lines[opened - 1][:80]!r}") from None
     out: list[tuple[int, Op]] = []
     start = None
     for t in [*tokens, None]:
@@ -297,7 +323,7 @@ def _parse_statements(p: Path, body: str) -> list[tuple[int, Op]]:
             end = t.start if t is not None else len(body)
             stmt = body[start.start:end]
             try:
-                out.append((start.line, parse_one(stmt)))
+                out.append((start.line, parse_one(stmt, default_schema)))
             except UnsupportedStatement as e:
                 col = start.start - body.rfind("\n", 0, start.start)  # sqlglot's col is where the token ends
                 raise MalformedReplay(f"{p}:{start.line}:{col}: {e}") from None
@@ -305,4 +331,13 @@ def _parse_statements(p: Path, body: str) -> list[tuple[int, Op]]:
     return out
 
 
-__all__ = ["SETVAL", "describe_expected", "load_sql", "render_sql", "render_test"]
+def _tokenizes(tokenize: Any, text: str) -> bool:
+    try:
+        tokenize(text)
+    except Exception:
+        return False
+    return True
+
+
+__all__ = ["DEFAULT_SCHEMA", "RESERVED_SCHEMAS", "SETVAL", "describe_expected", "load_sql", "render_sql", "render_test",
+           "reserved_schema"]

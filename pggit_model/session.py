@@ -15,7 +15,8 @@ from . import known as kn
 from .divergences import Divergence
 from .install import InstallReport
 from .ops import Op
-from .store import record_failure
+from .runs import root_fingerprint
+from .store import load_run, record_failure
 
 
 @attrs.define
@@ -50,6 +51,9 @@ class Recorded:
     steps: int
     message: str
     folder: Path
+    #: runs.root_fingerprint: the same shrunk example whichever machine found it ("" = its own root)
+    root: str = ""
+    op: str = "-"
 
 
 @attrs.define
@@ -136,14 +140,38 @@ def record_divergences(where: Where, divergences: Sequence[Divergence]) -> list[
                                     seed=where.seed, report=where.report, server_version=where.server_version,
                                     schema=where.schema, isolation=where.isolation, ops=op_list,
                                     sequences=where.sequences, registry=where.registry)
+            run = load_run(folder / "run.json")
         except Exception as e:
             notes.append(f"could not write the replay files under {where.results}: {type(e).__name__}: {e}")
             continue
+        op = getattr(kn.struck(run.failing_op), "kind", "-")
         SESSION.failures.append(Recorded(where.machine, folder.name, d.rule, d.step, len(op_list),
-                                         d.message.splitlines()[0] if d.message else "", folder))
+                                         d.message.splitlines()[0] if d.message else "", folder,
+                                         root=root_fingerprint(run), op=op))
         notes.append(f"replay files: {folder}/ (replay.sql, run.json, test_replay_{folder.name}.py); "
                      f"rerun with: pggit-model replay {folder}/run.json")
     return notes
+
+
+def roots_table(failures: Sequence[Recorded]) -> list[str]:
+    """One row per root (the same shrunk example from several machines is one bug): the stable id of its shortest
+    example, rule, op kind, and the machines with their example counts."""
+    if not failures:
+        return []
+    groups: dict[str, list[Recorded]] = {}
+    for f in failures:
+        groups.setdefault(f.root or f.id, []).append(f)
+    lines = [f"{len(groups)} distinct root(s):", "", "| id | rule | op | steps | found by (examples) | divergence |",
+             "|---|---|---|---|---|---|"]
+    for group in groups.values():
+        first = min(group, key=lambda f: (f.steps, f.id))
+        counts: dict[str, int] = {}
+        for f in group:
+            counts[f.machine] = counts.get(f.machine, 0) + 1
+        found = ", ".join(f"{m} x{n}" for m, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+        message = first.message.replace("|", "\\|")
+        lines.append(f"| `{first.id}` | {first.rule} | {first.op} | {first.steps} | {found} | {message} |")
+    return [*lines, ""]
 
 
 def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path, all_rules: Sequence[str],
@@ -159,6 +187,7 @@ def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path,
              f"{totals.steps} steps, {totals.examples} examples, "
              f"{len({base(r) for r in totals.rules} & set(all_rules))}/{len(all_rules)} contract rules exercised, "
              f"{len(session.failures)} divergences recorded.", ""]
+    lines += roots_table(session.failures)
     if totals.missing_functions:
         lines += ["Contract functions missing from the backend (their rules were skipped):", ""]
         lines += [f"- `{sig}`: {', '.join(rules)}" for sig, rules in sorted(totals.missing_functions.items())]
@@ -183,4 +212,4 @@ def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path,
 
 
 __all__ = ["SESSION", "STATS", "Recorded", "RunStats", "SessionRecord", "Where", "hypothesis_context",
-           "markdown_report", "merge_stats", "pggit_sequences", "record_divergences"]
+           "markdown_report", "merge_stats", "pggit_sequences", "record_divergences", "roots_table"]

@@ -19,7 +19,7 @@ from .errors import MalformedReplay, PggitModelError
 from .install import InstallReport
 from .ops import Op
 from .runs import FORMAT, Run, guess_schema, known_entry, known_json, op_from_repr, run_from_divergence
-from .script import load_sql, render_sql, render_test
+from .script import DEFAULT_SCHEMA, load_sql, render_sql, render_test, reserved_schema
 
 
 def run_to_json(run: Run) -> dict[str, Any]:
@@ -77,7 +77,7 @@ def load_run(path: Path | str) -> Run:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise MalformedReplay(f"{p}: no such file; pass a run.json or replay.sql from a results folder") from None
-    except (OSError, UnicodeDecodeError) as e:
+    except (OSError, ValueError) as e:  # UnicodeDecodeError, or a NUL in the path
         raise MalformedReplay(f"{p}: cannot read it ({e})") from None
     if p.suffix == ".json" or text.lstrip().startswith("{"):
         return _load_json(p, text)
@@ -100,18 +100,47 @@ def _load_json(p: Path, text: str) -> Run:
             op_list.append(op_from_repr(src))
         except (ValueError, TypeError, PggitModelError) as e:
             raise MalformedReplay(f"{p}: op #{i}{_json_line(text, i)}: {e}: {src[:120]!r}") from None
-    backend = doc.get("backend") or {}
-    div = doc.get("divergence") or {}
-    schema = doc.get("schema") or guess_schema(op_list) or "public"
-    return Run(ops=tuple(op_list), schema=schema, machine=doc.get("machine", "?"),
-               isolation=doc.get("isolation", "rollback"), seed=doc.get("seed"), profile=doc.get("profile"),
-               backend=backend.get("name", "reference"), source=backend.get("source"), digest=backend.get("sha256"),
-               server_version=doc.get("postgresql"), rule=div.get("rule"), rules=tuple(div.get("rules") or ()),
-               step=div.get("step"), message=div.get("message") or "", expected=div.get("expected"),
-               observed=div.get("observed"), recorded_at=doc.get("recorded_at"),
+    if not op_list:
+        raise MalformedReplay(f"{p}: 'ops' is empty: nothing to replay; pass a run.json a failing run recorded")
+    backend = _typed(p, doc, "backend", dict) or {}
+    div = _typed(p, doc, "divergence", dict) or {}
+    schema = _typed(p, doc, "schema", str) or guess_schema(op_list) or DEFAULT_SCHEMA
+    if reserved_schema(schema):
+        raise MalformedReplay(f"{p}: 'schema' is {schema!r}, which the install owns or pgGit never tracks; a "
+                              "replay creates the run's schema on a fresh install: name a new one")
+    rules = _typed(p, div, "rules", list, "divergence.rules") or []
+    if not all(isinstance(r, str) for r in rules):
+        raise MalformedReplay(f"{p}: 'divergence.rules' must be a list of rule ids like \"V8\"")
+    seed = doc.get("seed")
+    return Run(ops=tuple(op_list), schema=schema, machine=_typed(p, doc, "machine", str) or "?",
+               isolation=_typed(p, doc, "isolation", str) or "rollback",
+               seed=seed if isinstance(seed, int | str | None) else repr(seed), profile=_typed(p, doc, "profile", str),
+               backend=_typed(p, backend, "name", str, "backend.name") or "reference",
+               source=_typed(p, backend, "source", str, "backend.source"),
+               digest=_typed(p, backend, "sha256", str, "backend.sha256"),
+               server_version=_typed(p, doc, "postgresql", str), rule=_typed(p, div, "rule", str, "divergence.rule"),
+               rules=tuple(rules), step=_typed(p, div, "step", int, "divergence.step"),
+               message=_typed(p, div, "message", str, "divergence.message") or "",
+               expected=_text(div.get("expected")), observed=_text(div.get("observed")),
+               recorded_at=_typed(p, doc, "recorded_at", str),
                sequences=_sequences(p, doc.get("sequences")),
                known=tuple(known_entry(p, i, k) for i, k in enumerate(_list(p, doc.get("known"), "known"), 1)),
                path=p)
+
+
+def _typed(p: Path, doc: dict[str, Any], key: str, kind: type, name: str | None = None) -> Any:
+    """``doc[key]`` if it is absent, null or a ``kind``; else MalformedReplay saying what it must be."""
+    value = doc.get(key)
+    if value is None or (isinstance(value, kind) and not (kind is int and isinstance(value, bool))):
+        return value
+    raise MalformedReplay(f"{p}: '{name or key}' must be {_KIND_NAMES[kind]} or null, not {value!r:.60}")
+
+
+_KIND_NAMES = {str: "a string", int: "an integer", dict: "an object", list: "a list"}
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
 def _list(p: Path, value: Any, name: str) -> list[Any]:

@@ -194,10 +194,16 @@ def test_triage_prints_one_line_per_distinct_failure_known_or_new(tmp_path: Path
     assert lines[1].split()[:6] == [b.name, "V8", "create_view", "5", "steps", "new"]
     entries.append(Known("k3", status="wontfix", rule="V8", match="no history row"))
     assert triage_lines([runs[1]], Registry(tuple(entries)))[0].split()[5] == "wontfix"
-    (tmp_path / "known.json").write_text(json.dumps([{"id": "k4", "failure": b.name, "status": "fixed"}]))
+    (tmp_path / "known.json").write_text(json.dumps([{"id": "k4", "failure": b.name, "status": "fixed"},
+                                                     {"id": "k5", "rule": "H6", "op": "detect_changes_by_hash",
+                                                      "match": "x"}]))
     res = _cli("triage", str(tmp_path), "--known", str(tmp_path / "known.json"), "--examples", str(tmp_path / "none"))
     assert res.returncode == 0, res.stderr
     out = res.stdout.splitlines()
+    stale = [line for line in out if line.startswith("known divergence")]
+    assert stale == [f"known divergence k5 (H6, detect_changes_by_hash): covers no failure recorded under {tmp_path} "
+                     "(stale: fixed upstream?)"]
+    out = [line for line in out if line not in stale]
     assert sorted(line.split()[0] for line in out) == sorted([a.name, b.name])
     assert {line.split()[5] for line in out} == {"new", "fixed"}
 
@@ -222,8 +228,9 @@ def test_a_run_keeps_the_known_divergences_it_explored_past(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(("name", "text", "where"), [
-    ("run.json", '{"ops": [], "known": {"id": "x"}}', "'known' must be a list"),
-    ("run.json", '{"ops": [], "known": [{"id": "x", "rule": "V8", "status": "maybe"}]}', "status must be one of"),
+    ("run.json", '{"ops": [{"op": "Begin()"}], "known": {"id": "x"}}', "'known' must be a list"),
+    ("run.json", '{"ops": [{"op": "Begin()"}], "known": [{"id": "x", "rule": "V8", "status": "maybe"}]}',
+     "status must be one of"),
     ("replay.sql", "-- @pggit-model known {not json\nBEGIN;\n", "known divergence #1 is not valid JSON"),
 ])
 def test_malformed_recorded_known_divergences_name_the_file(tmp_path: Path, name: str, text: str,

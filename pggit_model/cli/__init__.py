@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import psycopg
+
 from .. import __version__, known, profiles
 from ..cluster import ExternalServer, ThrowawayCluster, find_binaries, mask_dsn, start_server
 from ..errors import PggitModelError
@@ -120,7 +122,7 @@ def replay_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def triage_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """One line per distinct divergence in a results folder (and saved Hypothesis examples nobody recorded)."""
     from ..store import find_runs
-    from .triage import example_db_lines, triage_lines
+    from .triage import example_db_lines, match_known, triage_lines
 
     results = Path(args.dir)
     if not results.is_dir():
@@ -135,7 +137,34 @@ def triage_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(line, file=out or sys.stdout)
     if not lines:
         print(f"no recorded divergences under {results}", file=out or sys.stdout)
+    if registry.entries:  # entries no recorded failure is an instance of: fixed upstream, or too narrow now?
+        covering = {e.id for e in (match_known(r, registry) for r in runs) if e is not None}
+        for line in known.stale_lines(registry, covering):
+            print(line.replace("matched nothing", f"covers no failure recorded under {results}"),
+                  file=out or sys.stdout)
     return 0
+
+
+def known_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """``known lint FILE``: 0 when every entry is a fingerprint, 1 with one line per problem (file:line)."""
+    from ..known_lint import lint_file
+    from ..store import find_runs
+
+    runs = []
+    for folder in args.runs or ():
+        if not Path(folder).is_dir():
+            print(f"pggit-model: {folder} is not a directory; pass a results folder (--pggit-results) to --runs",
+                  file=sys.stderr)
+            return 2
+        runs += find_runs(folder)
+    registry, findings = lint_file(args.file, runs)
+    failing = [f for f in findings if args.strict or f.kind != "unspecific"]
+    for f in findings:
+        print(f.render(args.file), file=out or sys.stdout)
+    counts = {k: sum(f.kind == k for f in findings) for k in ("broad", "unspecific", "overlap", "unknown-op")}
+    print(f"{len(registry.entries)} entries; " + ", ".join(f"{n} {k}" for k, n in counts.items())
+          + (f"; checked against {len(runs)} recorded failure(s)" if runs else ""), file=out or sys.stdout)
+    return 1 if failing else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -167,8 +196,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "--pggit-known): their failures are marked known/fixed/wontfix instead of new")
     t.add_argument("--examples", default=".hypothesis/examples", metavar="DIR",
                    help="Hypothesis example database to look in (default: .hypothesis/examples)")
+    k = sub.add_parser("known", help="check a known-divergence registry")
+    ksub = k.add_subparsers(dest="known_command", required=True)
+    kl = ksub.add_parser("lint", help="flag broad entries (a rule only), unspecific ones and overlapping ones")
+    kl.add_argument("file", metavar="FILE", help="registry (TOML or JSON, as for --pggit-known)")
+    kl.add_argument("--runs", metavar="DIR", action="append",
+                    help="results folder whose recorded failures two entries must not both cover (repeatable)")
+    kl.add_argument("--strict", action="store_true", help="also fail on entries without an op kind or a match")
     args, extra = parser.parse_known_args(argv)
     try:
+        if args.command == "known":
+            if extra:
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            return known_cmd(args)
         if args.command in ("replay", "triage"):
             if extra:
                 parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -180,6 +220,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args, extra)
     except PggitModelError as e:
         print(f"pggit-model: {e}", file=sys.stderr)
+        return 2
+    except psycopg.Error as e:  # the server refused something the input asked for: say what, not where in us
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        print(f"pggit-model: the server refused the {args.command}: {first} (SQLSTATE {e.sqlstate}); check the "
+              f"input file{'' if args.command != 'replay' else ' (its schema and statements)'} and the server",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:
         print("pggit-model: interrupted; servers stopped and removed", file=sys.stderr)

@@ -3,11 +3,12 @@ the saved Hypothesis examples no recorded run accounts for."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from .. import known as kn
-from ..runs import Run
+from ..runs import Run, root_fingerprint
 
 
 def match_known(run: Run, registry: kn.Registry) -> kn.Known | None:
@@ -17,20 +18,38 @@ def match_known(run: Run, registry: kn.Registry) -> kn.Known | None:
     return registry.lookup(run.rule, run.rules, op.kind if op else None, text, failure=run.id)
 
 
-def triage_lines(runs: Sequence[Run], registry: kn.Registry = kn.EMPTY) -> list[str]:
-    """One line per distinct divergence: id, rule, op kind of the failing step, steps, known/new, details."""
+def group_by_root(runs: Sequence[Run]) -> list[list[Run]]:
+    """The distinct runs (by id) grouped by ``root_fingerprint``, each group shortest example first, groups in the
+    order their first run was recorded."""
+    groups: dict[str, list[Run]] = {}
     seen: set[str] = set()
-    lines = []
     for run in runs:
-        if run.id in seen:
-            continue
-        seen.add(run.id)
+        if run.id not in seen:
+            seen.add(run.id)
+            groups.setdefault(root_fingerprint(run), []).append(run)
+    return [sorted(g, key=lambda r: (len(r.ops), r.recorded_at or "", r.id)) for g in groups.values()]
+
+
+def machines_count(runs: Sequence[Run]) -> str:
+    """'VersioningMachine x2, HashesMachine x1': where a root was found and how many recorded examples each."""
+    counts = Counter(r.machine for r in runs)
+    return ", ".join(f"{m} x{n}" for m, n in counts.most_common())
+
+
+def triage_lines(runs: Sequence[Run], registry: kn.Registry = kn.EMPTY) -> list[str]:
+    """One line per root (``root_fingerprint``: the same shrunk example, whichever machine found it): the stable id of
+    its shortest run, rule, op kind of the failing step, steps, known/new, the machines with their example counts,
+    the other runs' ids, and the message."""
+    lines = []
+    for group in group_by_root(runs):
+        run = group[0]
         entry = match_known(run, registry)
         status = "new" if entry is None else {"open": "known"}.get(entry.status, entry.status)
         op = run.failing_op
         first = run.message.splitlines()[0] if run.message else ""
+        also = f" (also {' '.join(r.id for r in group[1:])})" if len(group) > 1 else ""
         lines.append(f"{run.id}  {run.rule or '?':<4} {op.kind if op else '-':<22} {len(run.ops):>3} steps  "
-                     f"{status:<6} {run.machine}: {first[:100]}")
+                     f"{status:<6} {machines_count(group)}{also}: {first[:100]}")
     return lines
 
 
@@ -57,4 +76,4 @@ def example_db_lines(db_path: Path | str, runs: Sequence[Run]) -> list[str]:
     return lines
 
 
-__all__ = ["example_db_lines", "match_known", "triage_lines"]
+__all__ = ["example_db_lines", "group_by_root", "machines_count", "match_known", "triage_lines"]
