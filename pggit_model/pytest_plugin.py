@@ -233,6 +233,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
                       f"({stats.skipped_missing} calls skipped)")
     for kid, times in sorted(stats.known.items()):
         tr.write_line(f"known divergence {kid}: seen {times} times, explored past")
+    registry = config.stash.get(_KNOWN, known.EMPTY)
+    for line in known.stale_lines(registry, stats.known):  # only meaningful for a run of every machine
+        tr.write_line(line)
     if stats.divergences:
         tr.write_line(f"new divergences: {len(stats.divergences)}")
         for key, line in sorted(stats.divergences.items()):
