@@ -22,6 +22,7 @@ import attrs
 import psycopg
 from psycopg import pq, sql
 
+from . import backend
 from .isolation import NestedTransactions
 from .model.state import RowKey
 from .ops.base import Op
@@ -102,46 +103,27 @@ class Snapshot:
     conflicts: tuple[tuple[str, str, str, str], ...]  # (merge_id, branch_a, branch_b, conflict_object), M5
     trinity_last_value: int
     trinity_is_called: bool
+    #: areas the backend cannot show (a contract table, column or sequence is missing): not compared (I4)
+    unobserved: frozenset[str] = frozenset()
 
 
-# One round trip (O1–O7). History comes as a tail after the last id seen; the client keeps the rest.
-_OBSERVE = """
-WITH o AS (SELECT * FROM pggit.objects WHERE schema_name = %(schema)s),
-     h AS (SELECT h.id, o.object_type::text AS t, o.schema_name AS s, o.object_name AS n, o.branch_name AS b,
-                  h.change_type::text AS ct, h.change_severity::text AS cs, h.old_version, h.new_version
-           FROM pggit.history h JOIN o ON o.id = h.object_id)
-SELECT json_build_object(
-  'objects', (SELECT coalesce(json_agg(json_build_array(object_type::text, schema_name, object_name, branch_name,
-                version, version_major, version_minor, version_patch, is_active, ddl_hash)), '[]') FROM o),
-  'history', (SELECT coalesce(json_agg(json_build_array(id, t, s, n, b, ct, cs, old_version, new_version)
-                ORDER BY id), '[]') FROM h WHERE id > %(after)s),
-  'history_max', (SELECT coalesce(max(id), 0) FROM h),
-  'history_count', (SELECT count(*) FROM h),
-  'branches', (SELECT coalesce(json_agg(json_build_array(b.name, b.status::text, p.name, b.head_commit_hash)), '[]')
-               FROM pggit.branches b LEFT JOIN pggit.branches p ON p.id = b.parent_branch_id),
-  'commits', (SELECT coalesce(json_agg(json_build_array(c.hash, b.name, c.parent_commit_hash, c.message,
-                c.tree_hash, c.metadata->>'commit_id')), '[]')
-              FROM pggit.commits c LEFT JOIN pggit.branches b ON b.id = c.branch_id),
-  'conflicts', (SELECT coalesce(json_agg(json_build_array(merge_id, branch_a, branch_b, conflict_object)), '[]')
-                FROM pggit.merge_conflicts),
-  'current', coalesce(nullif(current_setting('pggit.current_branch', true), ''), 'main'),
-  'trinity', (SELECT json_build_array(last_value, is_called) FROM pggit.trinity_id_seq))
-"""
-
-#: The observation, prepared once per connection (PREPARE outlives rollbacks: it is session state, not
+#: The observation is prepared once per connection (PREPARE outlives rollbacks: it is session state, not
 #: transactional). Parsing and planning the query text took about 0.3 ms of server time per step, more than
 #: executing it; EXECUTE skips both.
 _OBSERVE_NAME = "pggit_model_observe"
-_PREPARE_OBSERVE = (f"PREPARE {_OBSERVE_NAME}(text, bigint) AS "
-                    + _OBSERVE.replace("%(schema)s", "$1").replace("%(after)s", "$2")).encode()
-#: connection -> whether the observation is prepared on it (False: PREPARE failed, send the text each time)
-_PREPARED: weakref.WeakKeyDictionary[psycopg.Connection, bool] = weakref.WeakKeyDictionary()
 
-_HISTORY_FULL = """
-SELECT json_agg(json_build_array(h.id, o.object_type::text, o.schema_name, o.object_name, o.branch_name,
-         h.change_type::text, h.change_severity::text, h.old_version, h.new_version) ORDER BY h.id)
-FROM pggit.history h JOIN pggit.objects o ON o.id = h.object_id WHERE o.schema_name = %(schema)s
-"""
+
+@attrs.frozen
+class _Prepared:
+    """The observation built for one connection's backend, and whether it is prepared there (False: PREPARE
+    failed, the text is sent each time)."""
+
+    observation: backend.Observation
+    prepared: bool
+
+
+#: connection -> its observation (built from a probe of its database on first use)
+_PREPARED: weakref.WeakKeyDictionary[psycopg.Connection, _Prepared] = weakref.WeakKeyDictionary()
 
 _TXN_KINDS = {"begin", "commit", "rollback"}
 _SAVEPOINT_KINDS = {"savepoint", "rollback_to_savepoint", "release_savepoint"}
@@ -150,7 +132,8 @@ _SAVEPOINT_KINDS = {"savepoint", "rollback_to_savepoint", "release_savepoint"}
 class Client:
     """Runs Ops on one connection and observes pgGit's state for one schema."""
 
-    def __init__(self, conn: psycopg.Connection, schema: str, *, nested: bool = False) -> None:
+    def __init__(self, conn: psycopg.Connection, schema: str, *, nested: bool = False,
+                 probe: backend.Probe | None = None) -> None:
         # psycopg's automatic prepared statements answer any DROP, ALTER or ROLLBACK with DEALLOCATE ALL,
         # which also removes the observation we PREPARE ourselves: 26000 on the next step.
         conn.prepare_threshold = None
@@ -165,6 +148,7 @@ class Client:
         self._last_built: dict[str, Any] = {}
         self.last_snapshot: Snapshot | None = None  # observed in the same round trip as the last op
         self.statements = 0
+        self._probe = probe  # what the backend lacks; None: probed on this connection when first observed
         self._schema_literal = sql.Literal(schema).as_string(conn)
 
     # -- apply -------------------------------------------------------------------------------
@@ -274,34 +258,38 @@ class Client:
     # -- observe -----------------------------------------------------------------------------
     def _observe_sql(self) -> str:
         after = int(self._history[-1][0]) if self._history else 0
-        if self._prepared():
+        built = self._observation()
+        if built.prepared:
             return f"EXECUTE {_OBSERVE_NAME}({self._schema_literal}, {after})"
-        return psycopg.ClientCursor(self.conn).mogrify(_OBSERVE, {"schema": self.schema, "after": after})
+        return psycopg.ClientCursor(self.conn).mogrify(built.observation.text, {"schema": self.schema, "after": after})
 
-    def _prepared(self) -> bool:
-        """Whether the observation is prepared on this connection; prepares it on first use.
+    def _observation(self) -> _Prepared:
+        """The observation for this connection's backend; built (probe, then PREPARE) on first use.
 
-        Inside a transaction block the PREPARE runs in a savepoint of its own, so that a failure (a backend
-        without one of the observed tables) cannot abort the example's transaction; then every observation
-        sends the text instead, and fails as it always did. Never attempted in an aborted transaction."""
+        Inside a transaction block the PREPARE runs in a savepoint of its own, so that a failure cannot abort the
+        example's transaction; then every observation sends the text instead. Never attempted in an aborted
+        transaction: there the contract's full observation is sent (and the backend is probed next time)."""
         done = _PREPARED.get(self.conn)
         if done is not None:
             return done
         status = self.conn.info.transaction_status
         if status == pq.TransactionStatus.INERROR:
-            return False
+            return _Prepared(backend.observation(self._probe or backend.Probe()), False)
+        built = backend.observation(self._probe if self._probe is not None else backend.probe(self.conn))
+        prepare = (f"PREPARE {_OBSERVE_NAME}(text, bigint) AS "
+                   + built.text.replace("%(schema)s", "$1").replace("%(after)s", "$2")).encode()
         guard = status != pq.TransactionStatus.IDLE
         with self.conn.cursor() as cur:
             try:
-                cur.execute(b"SAVEPOINT pggit_model_prepare; " + _PREPARE_OBSERVE + b"; RELEASE SAVEPOINT "
-                            b"pggit_model_prepare" if guard else _PREPARE_OBSERVE)
+                cur.execute(b"SAVEPOINT pggit_model_prepare; " + prepare + b"; RELEASE SAVEPOINT "
+                            b"pggit_model_prepare" if guard else prepare)
                 ok = True
             except psycopg.Error:
                 if guard and not self.conn.broken:
                     cur.execute(b"ROLLBACK TO SAVEPOINT pggit_model_prepare; RELEASE SAVEPOINT pggit_model_prepare")
                 ok = False
-        _PREPARED[self.conn] = ok
-        return ok
+        done = _PREPARED[self.conn] = _Prepared(built, ok)
+        return done
 
     def observe(self) -> Snapshot:
         """pgGit's whole state for this schema, in one round trip (history tail merged into the cache)."""
@@ -322,7 +310,7 @@ class Client:
             self._history_by_key = {}
         self._history.extend(new)
         if len(self._history) != hist_count:
-            cur.execute(_HISTORY_FULL, {"schema": self.schema})
+            cur.execute(backend.HISTORY_FULL, {"schema": self.schema})
             full = cur.fetchone()
             self._history = list((full and full[0]) or [])
             self._history_by_key = {}
@@ -371,4 +359,5 @@ class Client:
             ddl_hashes=hashes,
             trinity_last_value=int(last_value),
             trinity_is_called=bool(is_called),
+            unobserved=self._observation().observation.unobserved,
         )

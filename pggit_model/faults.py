@@ -14,6 +14,7 @@ import time
 
 import psycopg
 
+from . import backend
 from .client import Client, Completion
 from .cluster import connect
 from .driver import Driver
@@ -59,8 +60,8 @@ def strike(driver: Driver, fault: Fault, other: psycopg.Connection) -> Completio
         try:
             # pgGit's next history row must wait. NOWAIT: if our own open transaction already wrote history, the
             # lock is not to be had — then there is nothing to strike with, and the op is not run.
-            other.execute("LOCK TABLE pggit.history IN EXCLUSIVE MODE NOWAIT")
-        except psycopg.errors.LockNotAvailable:
+            other.execute(backend.lock_statement("EXCLUSIVE"))
+        except (psycopg.errors.LockNotAvailable, psycopg.errors.UndefinedTable):  # or a backend without the table
             other.execute("ROLLBACK")
             return None
     elif fault.kind_of_fault == "cancel":

@@ -3,7 +3,8 @@
 Both backends are installed the same way pgGit's own docs say (contract I1): ``cd sql && psql -X -d DB
 -f install.sql``, so ``\\i`` includes resolve exactly as psql resolves them. Module errors do not abort
 (I3): every ``psql:<file>:<line>: ERROR:`` is counted per file, and afterwards each contract function
-is looked up with ``to_regprocedure`` (I4). A missing function is a finding, not a crash.
+is looked up with ``to_regprocedure`` (I4), and the contract's tables, columns and sequences are probed. A
+missing part is a finding, not a crash. The report also says which version was installed.
 """
 
 from __future__ import annotations
@@ -18,32 +19,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
-import psycopg
 
+from . import backend
+from .backend import UNKNOWN, Probe, Version
 from .cluster import connect
 from .errors import InstallFailed, NotAPggitCheckout
 
 REFERENCE_SOURCE = Path(__file__).parent / "reference"
 
-#: Contract §4 signatures (as to_regprocedure reads them) -> the rule ids a missing one blocks.
-CONTRACT_FUNCTIONS: Mapping[str, tuple[str, ...]] = {
-    "pggit.get_version(text)": ("V17",),
-    "pggit.get_history(text, integer)": ("V18",),
-    "pggit.show_table_versions(text)": ("V19",),
-    "pggit.create_branch(text, text, boolean)": ("B2", "B3", "B4", "B5"),
-    "pggit.checkout_branch(text)": ("B6", "B7", "B8"),
-    "pggit.delete_branch(text, boolean)": ("B10",),
-    "pggit.list_branches(pggit.branch_status, integer)": ("B11",),
-    "pggit.create_commit(text, text, text, uuid[])": ("C1", "C2", "C3", "C4", "C6"),
-    "pggit.commit_changes(text, text, text)": ("C7",),
-    "pggit.generate_trinity_id()": ("T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9"),
-    "pggit.compute_ddl_hash(pggit.object_type, text, text)": ("H1", "H2", "H3"),
-    "pggit.compute_table_component_hashes(text, text)": ("H4",),
-    "pggit.update_all_hashes()": ("H5",),
-    "pggit.detect_changes_by_hash()": ("H6",),
-    "pggit.export_schema_hashes(text)": ("H7",),
-    "pggit.merge_branches(text, text, text)": ("M1", "M2", "M3", "M4", "M5", "M6"),
-}
+#: Contract §4 signatures -> the rules a missing one blocks (lives in ``backend``; importable from here too).
+CONTRACT_FUNCTIONS = backend.CONTRACT_FUNCTIONS
 
 _ERROR_LINE = re.compile(r"^psql:(?P<file>[^:]+):(?P<line>\d+): (?P<level>ERROR|FATAL):\s+(?P<msg>.*)$")
 _FILE_MARK = re.compile(r"^@@pggit-model-file (?P<file>.+)$")
@@ -74,14 +59,27 @@ class InstallReport:
     seconds: float
     psql_exit: int
     log: str = attrs.field(repr=False, default="")
+    #: contract tables, ``table.column``s and sequences the backend lacks (functions are in ``missing``)
+    missing_parts: tuple[str, ...] = ()
+    version: Version = UNKNOWN
 
     @property
     def error_count(self) -> int:
         return sum(f.errors for f in self.files)
 
     @property
+    def blocked(self) -> dict[str, tuple[str, ...]]:
+        """Every missing contract part (function, table, column, sequence) -> the rules it blocks (I4)."""
+        return {p: backend.blocks(p) for p in (*self.missing, *self.missing_parts)}
+
+    @property
     def blocked_rules(self) -> tuple[str, ...]:
-        return tuple(sorted({r for f in self.missing for r in CONTRACT_FUNCTIONS[f]}))
+        return tuple(sorted({r for rules in self.blocked.values() for r in rules}))
+
+    @property
+    def probe(self) -> Probe:
+        """What the installed database lacks besides functions, as the client's observation needs it."""
+        return Probe(self.missing_parts)
 
     def summary(self) -> str:
         errored = [f for f in self.files if f.errors]
@@ -89,9 +87,14 @@ class InstallReport:
             f"{self.backend} backend from {self.source} (sha256 {self.digest[:12]}): "
             f"{len(self.files)} files, {sum(f.ok for f in self.files)} statements ok, "
             f"{self.error_count} errors in {len(errored)} files, {self.seconds:.2f} s",
+            f"version: {self.version}",
             f"contract functions: {len(self.present)}/{len(CONTRACT_FUNCTIONS)} present",
         ]
         lines += [f"  missing {m} (blocks {', '.join(CONTRACT_FUNCTIONS[m])})" for m in self.missing]
+        if self.missing_parts:
+            lines.append(f"contract tables/columns/sequences: {len(self.missing_parts)} missing")
+            lines += [f"  missing {backend.kind_of(m)} {m} (blocks {', '.join(backend.blocks(m))})"
+                      for m in self.missing_parts]
         lines += [f"  {f.path}: {f.errors} errors, first: {f.first_error}" for f in errored[:20]]
         if len(errored) > 20:
             lines.append(f"  … and {len(errored) - 20} more files with errors")
@@ -172,7 +175,7 @@ def install(
     timeout: float = 600,
 ) -> InstallReport:
     """Install ``source`` (a pgGit checkout; default: the bundled reference) into the database at conninfo."""
-    backend = "pggit" if source is not None else "reference"
+    kind = "pggit" if source is not None else "reference"
     root = Path(source).expanduser().resolve() if source is not None else REFERENCE_SOURCE
     install_sql = check_source(root)
     started = time.monotonic()
@@ -200,9 +203,13 @@ def install(
     log = proc.stdout.replace(wrapper, "install.sql")
     if proc.returncode not in (0, 3) or "could not connect" in log[:2000]:
         raise InstallFailed(f"psql could not install {root} (exit {proc.returncode}): {log.strip()[-600:]}")
-    present, missing = check_functions(conninfo)
+    with connect(conninfo) as conn:
+        present, missing = backend.check_functions(conn)
+        found = backend.probe(conn)
+        version = (backend.reference_version() if source is None else
+                   backend.source_version(root) or backend.installed_version(conn) or backend.UNKNOWN)
     return InstallReport(
-        backend=backend,
+        backend=kind,
         source=str(root),
         digest=source_digest(root),
         files=tuple(parse_log(log)),
@@ -211,28 +218,12 @@ def install(
         seconds=time.monotonic() - started,
         psql_exit=proc.returncode,
         log=log,
+        missing_parts=found.missing,
+        version=version,
     )
 
 
 def check_functions(conninfo: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Which contract §4 functions exist in the database (I4)."""
-    sigs = list(CONTRACT_FUNCTIONS)
+    """Which contract §4 functions exist in the database at ``conninfo`` (I4): (present, missing)."""
     with connect(conninfo) as conn:
-        has_schema = conn.execute("SELECT to_regnamespace('pggit') IS NOT NULL").fetchone()
-        if not (has_schema and has_schema[0]):
-            return (), tuple(sigs)
-        try:
-            rows = conn.execute(
-                "SELECT s, to_regprocedure(s) IS NOT NULL FROM unnest(%s::text[]) AS s", [sigs]
-            ).fetchall()
-        except psycopg.Error:
-            # A missing enum type makes to_regprocedure itself raise for signatures that name it.
-            rows = []
-            for s in sigs:
-                try:
-                    r = conn.execute("SELECT to_regprocedure(%s) IS NOT NULL", [s]).fetchone()
-                    rows.append((s, bool(r and r[0])))
-                except psycopg.Error:
-                    rows.append((s, False))
-    present = tuple(s for s, ok in rows if ok)
-    return present, tuple(s for s in sigs if s not in present)
+        return backend.check_functions(conn)

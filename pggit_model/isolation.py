@@ -19,6 +19,7 @@ from pathlib import Path
 import psycopg
 import psycopg.sql
 
+from . import backend
 from .cluster import Server, connect, create_database, drop_database, new_dbname
 from .errors import PggitModelError
 from .install import InstallReport, install
@@ -88,10 +89,7 @@ class RollbackIsolation:
         self.resets = 0
         # ROLLBACK does not reset sequences: put pgGit's back where a fresh install has them, so that every
         # example sees ids a fresh install would give (a bug that only the first call shows stays visible).
-        rows = self.conn.execute(
-            "SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value, start_value), "
-            "last_value IS NOT NULL FROM pg_sequences WHERE schemaname LIKE 'pggit%'"
-        ).fetchall()
+        rows = backend.sequence_positions(self.conn)
         self.conn.rollback()
         self._restore_sequences = (
             "SELECT " + ", ".join(f"setval({psycopg.sql.Literal(n).as_string(None)}, {v}, {c})" for n, v, c in rows)

@@ -17,8 +17,8 @@ import attrs
 import psycopg
 import pytest
 
-from . import known, profiles
-from .cluster import ExternalServer, ThrowawayCluster, connect, drop_database, start_server
+from . import backend, known, profiles
+from .cluster import ExternalServer, ThrowawayCluster, connect, drop_database, find_binaries, mask_dsn, start_server
 from .errors import InvalidProfile, NotAPggitCheckout, PggitModelError
 from .install import check_source
 from .isolation import ClonePool, RollbackIsolation, Template
@@ -81,6 +81,23 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_KNOWN] = known.load(config.getoption("--pggit-known"))
     except (InvalidProfile, NotAPggitCheckout, known.BadRegistry) as e:
         raise pytest.UsageError(str(e)) from None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The server and the backend under test, with their versions (as psycopg's suite prints its server)."""
+    dsn = config.getoption("--pg-dsn", default=None)
+    try:
+        if dsn:
+            with connect(dsn, timeouts=False) as conn:
+                server = f"PostgreSQL {conn.info.parameter_status('server_version')} at {mask_dsn(dsn)}"
+        else:
+            bins = find_binaries(config.getoption("--pg-bindir", default=None))
+            server = f"PostgreSQL {bins.version} (throwaway cluster from {bins.bindir})"
+    except (PggitModelError, psycopg.Error) as e:
+        server = f"PostgreSQL unavailable ({str(e).strip().splitlines()[0][:120]})"
+    source = config.getoption("--pggit-source", default=None)
+    which = f"pggit from {source}" if source else "reference (bundled)"
+    return [f"pggit-model: server {server}; backend {which}, version {backend.version_before_install(source)}"]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -199,6 +216,11 @@ def pggit_results(pytestconfig: pytest.Config) -> Path:
 def pggit_harness(pytestconfig: pytest.Config, pggit_template: Template, pggit_results: Path) -> Iterator[Harness]:
     """Runs state machines: ``pggit_harness.run(MachineClass)`` with the active Hypothesis profile."""
     h = Harness(pggit_template, pggit_results, known=pytestconfig.stash.get(_KNOWN, known.EMPTY))
+    # Contract tables, columns and sequences the backend lacks are reported like its missing functions (I4): their
+    # rules once in the summary, and the ops that need them (backend.NEEDS) are the Driver's to skip.
+    parts = pggit_template.report.missing_parts
+    h.missing = h.missing | frozenset(parts)
+    h.stats.missing_functions.update({p: backend.blocks(p) for p in parts})
     try:
         yield h
     finally:
@@ -229,7 +251,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if unexercised:
         tr.write_line(f"  not exercised: {' '.join(unexercised)}")
     for sig, rules in sorted(stats.missing_functions.items()):
-        tr.write_line(f"divergence (I4, function missing): {sig} -> rules skipped: {', '.join(rules)} "
+        tr.write_line(f"divergence (I4, {backend.kind_of(sig)} missing): {sig} -> rules skipped: {', '.join(rules)} "
                       f"({stats.skipped_missing} calls skipped)")
     for kid, times in sorted(stats.known.items()):
         tr.write_line(f"known divergence {kid}: seen {times} times, explored past")

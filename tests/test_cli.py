@@ -28,7 +28,7 @@ def test_doctor_reports_binaries_cluster_and_backend() -> None:
     assert "PostgreSQL binaries: " in out and "(version " in out
     assert "server: PostgreSQL" in out and "removed" in out
     assert "reference backend" in out and "contract functions: 16/16 present" in out
-    assert out.rstrip().endswith("ready: 16/16 contract functions present")
+    assert out.rstrip().endswith("ready: 16/16 contract functions present; reference version 0.1.0 (from pggit-model)")
     # The cluster it started (named in its output) is gone; others (pytest-xdist workers) are not its business.
     root = Path(re.search(r"server: stopped; (\S+) removed", out).group(1))  # type: ignore[union-attr]
     assert root.name.startswith("pggit-model-") and not root.exists()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
+from pggit_model import backend
 from pggit_model.client import Client
 from pggit_model.isolation import RollbackIsolation
 from pggit_model.ops import (
@@ -143,10 +144,11 @@ def test_a_drop_does_not_take_the_prepared_observation_with_it(pggit_conn: psyco
     assert client.last_snapshot is not None and not client.last_snapshot.objects[TABLE_KEY].is_active
 
 def test_a_backend_the_observation_cannot_read_fails_it_as_before(pggit_conn: psycopg.Connection) -> None:
-    """I4: when PREPARE fails (a table missing), the example's transaction survives and the text is sent."""
+    """I4: when PREPARE fails (a table missing that the client was told exists), the example's transaction
+    survives and the text is sent. (Probed, a missing table is left unobserved instead: tests/test_backend.py.)"""
     pggit_conn.execute("BEGIN")
     pggit_conn.execute("DROP TABLE pggit.merge_conflicts CASCADE")
-    client = Client(pggit_conn, SCHEMA)
+    client = Client(pggit_conn, SCHEMA, probe=backend.Probe())
     with pytest.raises(psycopg.errors.UndefinedTable):  # not InFailedSqlTransaction: the PREPARE left no trace
         client.observe()
 

@@ -69,8 +69,13 @@ def test_i4_missing_contract_functions_are_listed_with_the_rules_they_block(
     report = install(empty_db, make_checkout(PARTS), psql=pggit_server.psql, env=pggit_server.psql_env())
     assert set(report.present) == {"pggit.generate_trinity_id()", "pggit.checkout_branch(text)"}
     assert set(report.present) | set(report.missing) == set(CONTRACT_FUNCTIONS)
-    assert "T3" not in report.blocked_rules and "C7" in report.blocked_rules and "B3" in report.blocked_rules
+    by_functions = {r for f in report.missing for r in report.blocked[f]}
+    assert "T3" not in by_functions and "C7" in by_functions and "B3" in by_functions
     assert "missing pggit.commit_changes(text, text, text) (blocks C7)" in report.summary()
+    # Its tables lack the observed columns, and there is no trinity_id_seq: reported with their rules too.
+    assert "pggit.trinity_id_seq" in report.missing_parts and "pggit.branches.status" in report.missing_parts
+    assert "T3" in report.blocked_rules and "O3" in report.blocked_rules
+    assert "missing sequence pggit.trinity_id_seq (blocks O7, T3, T7, T8, X3)" in report.summary()
 
 
 @pytest.mark.server

@@ -66,9 +66,15 @@ def doctor(args: argparse.Namespace, out: TextIO | None = None) -> int:
         say("PROBLEM: no contract function of pgGit exists after the install; fix: check the install log above, "
             "or that --pggit-source points at pgGit")
         return 1
-    if report.missing:
-        say(f"note: {len(report.missing)} contract functions missing — findings; machines skip the rules they block")
-    say(f"ready: {len(report.present)}/{len(CONTRACT_FUNCTIONS)} contract functions present")
+    if report.missing or report.missing_parts:
+        parts = len(report.missing_parts)
+        what = [f"{len(report.missing)} contract functions missing"] if report.missing else []
+        what += [f"{parts} contract tables/columns/sequences missing"] if parts else []
+        say(f"note: {', '.join(what)} — findings; machines skip the rules they block: "
+            f"{' '.join(report.blocked_rules)}")
+    say(f"ready: {len(report.present)}/{len(CONTRACT_FUNCTIONS)} contract functions present"
+        + (f", {len(report.missing_parts)} tables/columns/sequences missing" if report.missing_parts else "")
+        + f"; {report.backend} version {report.version}")
     return 0
 
 

@@ -1,0 +1,126 @@
+"""SQL that reads pgGit's own tables: the one-round-trip observation (O1–O7), pgGit's sequences, and the table
+the faults lock.
+
+The observation is built from what the backend has (``Probe``): an area whose table, column or sequence is
+missing is observed as empty and listed in ``Observation.unobserved``, so that its checks are skipped (the rules
+it blocks are reported once, as for a missing function) while every other area is still compared.
+"""
+
+from __future__ import annotations
+
+import attrs
+import psycopg
+from psycopg import sql
+
+from .parts import Probe
+
+# Each area's expression, and the parts it reads. With nothing missing, the query is the one the contract gives
+# (O1–O7); history comes as a tail after the last id seen (the client keeps the rest).
+_CTE_O = "o AS (SELECT * FROM pggit.objects WHERE schema_name = %(schema)s)"
+_CTE_H = """h AS (SELECT h.id, o.object_type::text AS t, o.schema_name AS s, o.object_name AS n, o.branch_name AS b,
+                  h.change_type::text AS ct, h.change_severity::text AS cs, h.old_version, h.new_version
+           FROM pggit.history h JOIN o ON o.id = h.object_id)"""
+_OBJECTS = """(SELECT coalesce(json_agg(json_build_array(object_type::text, schema_name, object_name, branch_name,
+                version, version_major, version_minor, version_patch, is_active, {ddl_hash})), '[]') FROM o)"""
+_HISTORY = """(SELECT coalesce(json_agg(json_build_array(id, t, s, n, b, ct, cs, old_version, new_version)
+                ORDER BY id), '[]') FROM h WHERE id > %(after)s)"""
+_BRANCHES = """(SELECT coalesce(json_agg(json_build_array(b.name, b.status::text, p.name, b.head_commit_hash)), '[]')
+               FROM pggit.branches b LEFT JOIN pggit.branches p ON p.id = b.parent_branch_id)"""
+_COMMITS = """(SELECT coalesce(json_agg(json_build_array(c.hash, b.name, c.parent_commit_hash, c.message,
+                c.tree_hash, c.metadata->>'commit_id')), '[]')
+              FROM pggit.commits c LEFT JOIN pggit.branches b ON b.id = c.branch_id)"""
+_CONFLICTS = """(SELECT coalesce(json_agg(json_build_array(merge_id, branch_a, branch_b, conflict_object)), '[]')
+                FROM pggit.merge_conflicts)"""
+_TRINITY = "(SELECT json_build_array(last_value, is_called) FROM pggit.trinity_id_seq)"
+
+_KEY_COLUMNS = [f"pggit.objects.{c}" for c in ("object_type", "schema_name", "object_name", "branch_name")]
+_VERSION_COLUMNS = [f"pggit.objects.{c}" for c in ("version", "version_major", "version_minor", "version_patch",
+                                                   "is_active")]
+_HISTORY_PARTS = ["pggit.objects.id", *_KEY_COLUMNS, *(f"pggit.history.{c}" for c in (
+    "id", "object_id", "change_type", "change_severity", "old_version", "new_version"))]
+_BRANCH_PARTS = [f"pggit.branches.{c}" for c in ("id", "name", "status", "parent_branch_id", "head_commit_hash")]
+_COMMIT_PARTS = ["pggit.branches.id", "pggit.branches.name", *(f"pggit.commits.{c}" for c in (
+    "hash", "branch_id", "parent_commit_hash", "message", "tree_hash", "metadata"))]
+_CONFLICT_PARTS = [f"pggit.merge_conflicts.{c}" for c in ("merge_id", "branch_a", "branch_b", "conflict_object")]
+
+#: The whole history of the schema's rows, when the cached tail no longer adds up (after a rollback).
+HISTORY_FULL = """
+SELECT json_agg(json_build_array(h.id, o.object_type::text, o.schema_name, o.object_name, o.branch_name,
+         h.change_type::text, h.change_severity::text, h.old_version, h.new_version) ORDER BY h.id)
+FROM pggit.history h JOIN pggit.objects o ON o.id = h.object_id WHERE o.schema_name = %(schema)s
+"""
+
+
+@attrs.frozen
+class Observation:
+    """The observation query for one backend (placeholders ``%(schema)s``, ``%(after)s``), and the areas it
+    cannot see because a part they read is missing."""
+
+    text: str
+    unobserved: frozenset[str] = frozenset()
+
+
+NOTHING_MISSING = Probe()
+
+
+def observation(found: Probe = NOTHING_MISSING) -> Observation:
+    """The observation (O1–O7) for a backend lacking ``found.missing``; with nothing missing, the contract's."""
+    lacks = found.lacks
+    keys = not lacks(*_KEY_COLUMNS)
+    objects = keys and not lacks(*_VERSION_COLUMNS)
+    history = keys and not lacks(*_HISTORY_PARTS)
+    ctes = ([_CTE_O] if keys else []) + ([_CTE_H] if history else [])
+    areas = {
+        "objects": _OBJECTS.format(ddl_hash="NULL" if lacks("pggit.objects.ddl_hash") else "ddl_hash")
+        if objects else "'[]'::json",
+        "history": _HISTORY if history else "'[]'::json",
+        "history_max": "(SELECT coalesce(max(id), 0) FROM h)" if history else "0",
+        "history_count": "(SELECT count(*) FROM h)" if history else "0",
+        "branches": "'[]'::json" if lacks(*_BRANCH_PARTS) else _BRANCHES,
+        "commits": "'[]'::json" if lacks(*_COMMIT_PARTS) else _COMMITS,
+        "conflicts": "'[]'::json" if lacks(*_CONFLICT_PARTS) else _CONFLICTS,
+        "current": "coalesce(nullif(current_setting('pggit.current_branch', true), ''), 'main')",
+        "trinity": "NULL::json" if lacks("pggit.trinity_id_seq") else _TRINITY,
+    }
+    body = ",\n  ".join(f"'{name}', {expr}" for name, expr in areas.items())
+    with_ = "\nWITH " + ",\n     ".join(ctes) + "\n" if ctes else "\n"
+    text = with_ + f"SELECT json_build_object(\n  {body})\n"
+    unobserved = set(found.unobserved)
+    if not objects:
+        unobserved |= {"objects", "ddl_hashes"}  # hashes come with the version rows
+    if not history:
+        unobserved.add("history")
+    return Observation(text, frozenset(unobserved))
+
+
+#: The table whose lock makes pgGit's next bookkeeping write wait (lock_timeout faults, X4): every tracked DDL
+#: appends a history row.
+LOCK_TARGET = ("pggit", "history")
+
+
+def lock_statement(mode: str = "EXCLUSIVE") -> sql.Composed:
+    """``LOCK TABLE pggit.history IN <mode> MODE NOWAIT`` (identifiers quoted)."""
+    return sql.SQL("LOCK TABLE {} IN {} MODE NOWAIT").format(sql.Identifier(*LOCK_TARGET), sql.SQL(mode))
+
+
+def sequences(conn: psycopg.Connection) -> dict[str, int]:
+    """Positions of pgGit's sequences on a connection (name -> last_value; never-used ones left out), or {} if it
+    cannot tell: a recording must go on. Leaves no transaction open."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences "
+                        "WHERE schemaname = 'pggit' AND last_value IS NOT NULL")
+            rows = cur.fetchall()
+        conn.rollback()
+    except psycopg.Error:
+        return {}
+    return {name: int(value) for name, value in rows}
+
+
+def sequence_positions(conn: psycopg.Connection) -> list[tuple[str, int, bool]]:
+    """Every sequence of pgGit's schemas as (quoted name, value, is_called): what ``setval`` puts back after a
+    rollback (sequences are not transactional, X3). A never-used sequence reads as (start_value, false)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value, start_value), "
+                    "last_value IS NOT NULL FROM pg_sequences WHERE schemaname LIKE 'pggit%'")
+        return [(n, int(v), bool(c)) for n, v, c in cur.fetchall()]
