@@ -16,10 +16,9 @@ from typing import Any
 
 from attrs import evolve
 
-from . import checkers
+from . import backend, checkers
 from .client import Client, Completion, Snapshot
 from .divergences import Divergence, diverge
-from .install import CONTRACT_FUNCTIONS
 from .known import EMPTY as EMPTY_REGISTRY
 from .known import Registry
 from .model import CheckContext, Expected, State, bind, initial_state, step, table_shape
@@ -29,9 +28,8 @@ from .ops.calls import MergeBranches
 from .session import STATS, RunStats
 
 #: op kind -> the contract signature it calls (to tell "function missing" from other errors).
-FUNCTION_OF_KIND: Mapping[str, str] = {
-    sig.split("(")[0].split(".")[1]: sig for sig in CONTRACT_FUNCTIONS
-} | {"generate_trinity_ids": "pggit.generate_trinity_id()"}
+#: op kind -> the contract part it needs (a §4 function, or a sequence such as pggit.trinity_id_seq for setval).
+FUNCTION_OF_KIND: Mapping[str, str] = backend.NEEDS
 
 
 class Driver:
@@ -149,7 +147,7 @@ class Driver:
         return expected
 
     def _function_missing(self, sig: str, op: Op, number: int) -> None:
-        rules = CONTRACT_FUNCTIONS[sig]
+        rules = backend.blocks(sig)
         self.stats.missing_functions[sig] = rules
         diverge(rules[0], f"function missing: {sig} does not exist, so rules {', '.join(rules)} cannot be checked",
                 op=op, step=number)

@@ -18,11 +18,11 @@ import psycopg
 from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_machine_as_test
 from psycopg import sql
 
+from .backend import sequences
 from .client import Client, Completion
 from .cluster import connect
 from .divergences import Divergence
 from .driver import Driver
-from .install import CONTRACT_FUNCTIONS
 from .isolation import ClonePool, RollbackIsolation, Template
 from .known import EMPTY as EMPTY_REGISTRY
 from .known import Registry
@@ -34,7 +34,6 @@ from .session import (
     Where,
     hypothesis_context,
     merge_stats,
-    pggit_sequences,
     record_divergences,
 )
 
@@ -55,8 +54,11 @@ class Harness:
         self.results = results
         self.stats = stats if stats is not None else STATS
         self.run_id = run_id or uuid.uuid4().hex[:6]  # names the machines' schema; fixed only by tests
-        self.missing = frozenset(template.report.missing)
-        self.stats.missing_functions.update({sig: CONTRACT_FUNCTIONS[sig] for sig in template.report.missing})
+        # Missing contract functions, tables, columns and sequences (I4): their rules once in the summary; the ops
+        # that need them (backend.NEEDS) are the Driver's to skip.
+        blocked = template.report.blocked
+        self.missing = frozenset(blocked)
+        self.stats.missing_functions.update(blocked)
         self.stats.rules.update(INSTALL_RULES)
         self._rollback: RollbackIsolation | None = None
         self._clones: ClonePool | None = None
@@ -104,7 +106,7 @@ class Harness:
         return Where(results=self.results, machine=machine.__name__, seed=seed, profile=profile,
                      report=self.template.report, server_version=getattr(self.template.server, "version", None),
                      schema=last.schema if last is not None else None, isolation=machine.isolation,
-                     sequences=pggit_sequences(self._rollback.conn) if rolled else {},  # type: ignore[union-attr]
+                     sequences=sequences(self._rollback.conn) if rolled else {},  # type: ignore[union-attr]
                      registry=self.known, last_ops=tuple(last.driver.ops) if last is not None else ())
 
     def close(self) -> None:
@@ -162,7 +164,8 @@ class PgGitMachine(RuleBasedStateMachine):
         self.dbname = conn.info.dbname
         with conn.cursor() as cur:
             cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
-        self.driver = Driver(Client(conn, self.schema, nested=nested), self.schema, missing=h.missing,
+        client = Client(conn, self.schema, nested=nested, probe=h.template.report.probe)
+        self.driver = Driver(client, self.schema, missing=h.missing,
                              stats=h.stats, txn_started=started, known=h.known)
 
     @property

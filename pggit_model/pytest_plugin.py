@@ -216,11 +216,6 @@ def pggit_results(pytestconfig: pytest.Config) -> Path:
 def pggit_harness(pytestconfig: pytest.Config, pggit_template: Template, pggit_results: Path) -> Iterator[Harness]:
     """Runs state machines: ``pggit_harness.run(MachineClass)`` with the active Hypothesis profile."""
     h = Harness(pggit_template, pggit_results, known=pytestconfig.stash.get(_KNOWN, known.EMPTY))
-    # Contract tables, columns and sequences the backend lacks are reported like its missing functions (I4): their
-    # rules once in the summary, and the ops that need them (backend.NEEDS) are the Driver's to skip.
-    parts = pggit_template.report.missing_parts
-    h.missing = h.missing | frozenset(parts)
-    h.stats.missing_functions.update({p: backend.blocks(p) for p in parts})
     try:
         yield h
     finally:

@@ -129,7 +129,8 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
             for name, value in run.sequences:
                 cur.execute(sql.SQL(SETVAL).format(
                     seq=sql.Literal(name), value=sql.Literal(value)))
-        driver = Driver(Client(conn, run.schema, nested=nested), run.schema, missing=frozenset(template.report.missing),
+        client = Client(conn, run.schema, nested=nested, probe=template.report.probe)
+        driver = Driver(client, run.schema, missing=frozenset(template.report.blocked),
                         stats=RunStats(), txn_started=time.time() if nested else None, known=registry)
         conninfo = template.server.conninfo(template.dbname)
         # The faults machine's session events need the sleeping trigger and a second session, as in the run.

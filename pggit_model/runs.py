@@ -86,6 +86,10 @@ class Run:
     backend: str = "reference"
     source: str | None = None
     digest: str | None = None
+    #: the backend's version as the install report read it ("0.5.1 (from CHANGELOG.md)")
+    backend_version: str | None = None
+    #: contract parts (functions, tables, columns, sequences) the backend lacked, whose rules were skipped (I4)
+    missing: tuple[str, ...] = ()
     server_version: str | None = None
     rule: str | None = None  # the verdict; None for a hand-written replay.sql without one
     rules: tuple[str, ...] = ()
@@ -162,7 +166,9 @@ def run_from_divergence(d: Divergence, *, machine: str, schema: str, isolation: 
         ops=tuple(ops if ops is not None else getattr(d, "ops", ())), schema=schema, machine=machine,
         isolation=isolation, seed=seed,
         profile=profile, backend=report.backend if report else "reference", source=report.source if report else None,
-        digest=report.digest if report else None, server_version=server_version, rule=d.rule, rules=tuple(d.rules),
+        digest=report.digest if report else None, server_version=server_version,
+        backend_version=str(report.version) if report else None, missing=tuple(report.blocked) if report else (),
+        rule=d.rule, rules=tuple(d.rules),
         step=d.step if d.step is not None else len(d.ops), message=d.message,
         expected=None if d.expected is None else str(d.expected),
         observed=None if d.observed is None else str(d.observed),

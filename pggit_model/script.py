@@ -56,6 +56,8 @@ def render_sql(run: Run) -> str:
         f"-- {run.machine} found: [{run.rule}] {run.message.splitlines()[0] if run.message else ''}",
         f"-- at step {run.step} of {len(run.ops)}; backend {backend} (sha256 {(run.digest or '?')[:12]}), "
         f"PostgreSQL {run.server_version}",
+        *([f"-- backend version {run.backend_version}"] if run.backend_version else []),
+        *([f"-- missing from the backend (their rules skipped, I4): {', '.join(run.missing)}"] if run.missing else []),
         "--",
         "-- Reproduce by hand on a fresh database with the backend installed:",
         "--   createdb replay",

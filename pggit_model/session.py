@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import psycopg
 
 from . import known as kn
 from .divergences import Divergence
@@ -80,19 +79,6 @@ def merge_stats(into: RunStats, part: RunStats) -> None:
                 mine[k] = mine.get(k, 0) + v
         elif isinstance(mine, dict):
             mine.update(theirs)
-
-
-def pggit_sequences(conn: psycopg.Connection) -> dict[str, int]:
-    """Positions of pgGit's sequences on a connection ({} if it cannot tell: recording must go on)."""
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences "
-                        "WHERE schemaname = 'pggit' AND last_value IS NOT NULL")
-            rows = cur.fetchall()
-        conn.rollback()
-    except psycopg.Error:
-        return {}
-    return {name: int(value) for name, value in rows}
 
 
 def hypothesis_context(machine: type, settings: Any = None) -> tuple[Any, str | None]:
@@ -189,7 +175,8 @@ def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path,
              f"{len(session.failures)} divergences recorded.", ""]
     lines += roots_table(session.failures)
     if totals.missing_functions:
-        lines += ["Contract functions missing from the backend (their rules were skipped):", ""]
+        lines += ["Contract parts missing from the backend (functions, tables, columns, sequences; their rules "
+                  "were skipped):", ""]
         lines += [f"- `{sig}`: {', '.join(rules)}" for sig, rules in sorted(totals.missing_functions.items())]
         lines.append("")
     for name, st in sorted(session.machines.items()):
@@ -212,4 +199,4 @@ def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path,
 
 
 __all__ = ["SESSION", "STATS", "Recorded", "RunStats", "SessionRecord", "Where", "hypothesis_context",
-           "markdown_report", "merge_stats", "pggit_sequences", "record_divergences", "roots_table"]
+           "markdown_report", "merge_stats", "record_divergences", "roots_table"]

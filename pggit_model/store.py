@@ -32,7 +32,8 @@ def run_to_json(run: Run) -> dict[str, Any]:
         "schema": run.schema,
         "seed": run.seed if isinstance(run.seed, int | str | None) else repr(run.seed),
         "profile": run.profile,
-        "backend": {"name": run.backend, "source": run.source, "sha256": run.digest},
+        "backend": {"name": run.backend, "source": run.source, "sha256": run.digest, "version": run.backend_version,
+                    "missing": list(run.missing)},
         "postgresql": run.server_version,
         "ops": [{"kind": op.kind, "op": repr(op)} for op in run.ops],
         "divergence": {
@@ -118,6 +119,8 @@ def _load_json(p: Path, text: str) -> Run:
                backend=_typed(p, backend, "name", str, "backend.name") or "reference",
                source=_typed(p, backend, "source", str, "backend.source"),
                digest=_typed(p, backend, "sha256", str, "backend.sha256"),
+               backend_version=_typed(p, backend, "version", str, "backend.version"),
+               missing=tuple(str(m) for m in (_typed(p, backend, "missing", list, "backend.missing") or ())),
                server_version=_typed(p, doc, "postgresql", str), rule=_typed(p, div, "rule", str, "divergence.rule"),
                rules=tuple(rules), step=_typed(p, div, "step", int, "divergence.step"),
                message=_typed(p, div, "message", str, "divergence.message") or "",

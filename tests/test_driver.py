@@ -67,7 +67,7 @@ def honest(state: State) -> Snapshot:
 class FakeClient:
     """Answers every op ok (create_branch with an id) unless ``answers`` says otherwise; records what it was sent."""
 
-    def __init__(self, answers: dict[Any, Completion] | None = None) -> None:
+    def __init__(self, answers: dict[Any, Any] | None = None) -> None:
         self.answers = dict(answers or {})
         self.sent: list[tuple[Any, bool, str | None]] = []
         self.snapshot: Snapshot | None = None  # what observe() returns; set by the test
@@ -77,7 +77,8 @@ class FakeClient:
 
     def apply(self, op: Any, *, observe: bool = True, text: str | None = None) -> Completion:
         self.sent.append((op, observe, text))
-        return self.answers.get(op, _ok(7 if op.kind == "create_branch" else None))
+        answer = self.answers.get(op, _ok(7 if op.kind == "create_branch" else None))
+        return answer() if callable(answer) else answer  # a callable answers at call time (T2 stamps)
 
     def observe(self) -> Snapshot:
         self.observed += 1
@@ -240,8 +241,8 @@ def test_an_op_on_another_session_makes_the_next_check_observe_afresh():
     """T5/T6: running on a second session leaves the main session's last snapshot stale, so it is dropped."""
     d, client = _driver()
     client.last_snapshot = honest(d.state)
-    fresh = f"{datetime.now(UTC):%Y%m%d%H%M%S%f}-000001-9f3c01ab"  # T2: stamped during the call
-    other = FakeClient({GenerateTrinityId(): _ok(fresh)})
+    other = FakeClient({GenerateTrinityId(): lambda: _ok(  # T2: stamped during the call, however slow the machine
+        f"{datetime.now(UTC):%Y%m%d%H%M%S%f}-000001-9f3c01ab")})
     d.run(GenerateTrinityId(), session=other)  # type: ignore[arg-type]
     assert client.last_snapshot is None and client.sent == [] and len(other.sent) == 1
 
