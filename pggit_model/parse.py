@@ -334,9 +334,11 @@ class _Parser:
             self.expect_type(TokenType.R_PAREN, ")")
         return tuple(args)
 
-    def _create_table(self) -> ops.CreateTable:
+    def _create_table(self) -> ops.CreateTable | ops.CreateTableAs:
         ine = self.accept("IF", "NOT", "EXISTS")
         schema, name = self.qname()
+        if self.accept("AS"):
+            return self._create_table_as(schema, name, ine)
         self.expect_type(TokenType.L_PAREN, "(")
         cols: list[ops.Column] = []
         cons: list[Any] = []
@@ -354,6 +356,17 @@ class _Parser:
                 self.expect_type(TokenType.R_PAREN, ")")
                 break
         return ops.CreateTable(schema, name, tuple(cols), tuple(cons), if_not_exists=ine)
+
+    def _create_table_as(self, schema: str, name: str, ine: bool) -> ops.CreateTableAs:
+        self.expect("SELECT")
+        cols = [self.ident()]
+        while self.accept_type(TokenType.COMMA):
+            cols.append(self.ident())
+        self.expect("FROM")
+        src_schema, src = self.qname()
+        if src_schema != schema:
+            raise self.fail("CREATE TABLE AS reads a relation of its own schema")
+        return ops.CreateTableAs(schema, name, src, tuple(cols), if_not_exists=ine)
 
     def _column(self) -> tuple[ops.Column, Any]:
         name = self.ident()

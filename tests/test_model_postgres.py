@@ -21,6 +21,7 @@ from pggit_model.ops import (
     Column,
     CreateIndex,
     CreateTable,
+    CreateTableAs,
     CreateView,
     DropColumn,
     DropConstraint,
@@ -148,6 +149,20 @@ CASES: list[tuple[str, list[Op], Op, str, dict[str, list[str]] | None]] = [
      _alter("t", SetNotNull("a"), DropColumn("b")), "ok", {"t": []}),
     ("set-default-and-add-check", [_t("t", "a", "b")],
      _alter("t", SetDefault("a", 1), AddConstraint(Check("c", "b", "positive"))), "ok", {"t": ["c"]}),
+    # CREATE TABLE AS (V10a) analyses its SELECT before it looks at the target, even with IF NOT EXISTS
+    ("ctas-copies-no-constraint", [_t("t", "a", "b", cons=(PrimaryKey(("a",)),), nn=("b",))],
+     CreateTableAs(S, "u", "t", ("b", "a")), "ok", {"t": ["t_pkey"], "u": []}),
+    ("ctas-missing-column-before-existing-target", [_t("t", "a")],
+     CreateTableAs(S, "t", "t", ("zz",), if_not_exists=True), "42703", None),
+    ("ctas-missing-source-before-existing-target", [_t("t", "a")],
+     CreateTableAs(S, "t", "nope", ("a",), if_not_exists=True), "42P01", None),
+    ("ctas-existing-target", [_t("t", "a")], CreateTableAs(S, "t", "t", ("a",)), "42P07", None),
+    ("ctas-existing-target-if-not-exists", [_t("t", "a")],
+     CreateTableAs(S, "t", "t", ("a",), if_not_exists=True), "ok", None),
+    ("ctas-from-an-index", [_t("t", "a"), CreateIndex(S, "i", "t", ("a",))],
+     CreateTableAs(S, "u", "i", ("a",)), "42809", None),
+    ("ctas-from-a-view", [_t("t", "a", "b"), CreateView(S, "v", "t", ("b",))],
+     CreateTableAs(S, "u", "v", ("b",)), "ok", {"u": []}),
 ]
 
 
@@ -242,6 +257,33 @@ def test_postgresql_agrees_with_every_case(pggit_conn: psycopg.Connection) -> No
             if [r[0] for r in rows] != names:
                 problems.append(f"{case_id}: constraints of {table} are {[r[0] for r in rows]}, expected {names}")
     assert problems == []
+
+
+def test_v10a_create_table_as_takes_types_but_not_null_or_defaults() -> None:
+    """The model's CREATE TABLE AS table: the selected columns' names and types (typmods kept), nullable, no
+    default, in select-list order, recorded as created with its columns (V10a, V7)."""
+    setup = CreateTable(S, "t", (Column("a", "character varying(5)", True, "x"), Column("b", "numeric(6,2)")))
+    state, _ = step(initial_state(schemas=(S,)), setup)
+    state, exp = step(state, CreateTableAs(S, "u", "t", ("b", "a")))
+    assert exp.kind == "ok" and "V10a" in exp.rules
+    u = state.db.catalog.table(S, "u")
+    assert [(c.name, c.type, c.not_null, c.default) for c in u.columns] == [
+        ("b", "numeric(6,2)", False, None), ("a", "character varying(5)", False, None)]
+    assert {k[2] for k in state.db.rows if k[2].startswith("u")} == {"u", "u.a", "u.b"}
+
+
+@pytest.mark.server
+def test_postgresql_create_table_as_takes_types_but_not_null_or_defaults(pggit_conn: psycopg.Connection) -> None:
+    """PostgreSQL 15 agrees: CREATE TABLE AS keeps typmods and drops NOT NULL and defaults."""
+    pggit_conn.execute(f"DROP SCHEMA IF EXISTS {S} CASCADE")
+    pggit_conn.execute(f"CREATE SCHEMA {S}")
+    pggit_conn.execute(CreateTable(S, "t", (Column("a", "character varying(5)", True, "x"),
+                                            Column("b", "numeric(6,2)"))).to_sql())
+    pggit_conn.execute(CreateTableAs(S, "u", "t", ("b", "a")).to_sql())
+    rows = pggit_conn.execute(
+        "SELECT attname, format_type(atttypid, atttypmod), attnotnull, atthasdef FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attnum > 0 ORDER BY attnum", [f"{S}.u"]).fetchall()
+    assert rows == [("b", "numeric(6,2)", False, False), ("a", "character varying(5)", False, False)]
 
 
 def _on_branches(*ops: Op) -> Any:

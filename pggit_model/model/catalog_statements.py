@@ -48,6 +48,35 @@ def _create_table(w: Work, op: ddl.CreateTable) -> str:
     return "V10a"
 
 
+def _create_table_as(w: Work, op: ddl.CreateTableAs) -> str:
+    s, name = op.schema, op.name
+    # The SELECT is analysed first (42P01, 42809, 42703), then the target is looked up (42P07, or V15).
+    available = _select_list(w, s, op.source, op.columns)
+    if w.rel(s, name) is not None:
+        if op.if_not_exists:
+            return "V15"
+        raise reject("42P07", f"relation {name!r} already exists")
+    w.put(s, name, Table(columns=tuple(Col(c, available[c]) for c in op.columns)))
+    w.created[:0] = [("TABLE", s, name), *[("COLUMN", s, f"{name}.{c}") for c in op.columns]]
+    return "V10a"
+
+
+def _select_list(w: Work, s: str, source: str, columns: tuple[str, ...]) -> dict[str, str]:
+    """`SELECT columns FROM s.source` as PostgreSQL analyses it: the source's column types by name."""
+    src = w.rel(s, source)
+    if src is None:
+        raise reject("42P01", f"relation {source!r} does not exist")
+    if isinstance(src, Index):
+        raise reject("42809", f"{source!r} is an index")
+    available = {c.name: c.type for c in src.columns} if isinstance(src, Table) else dict(src.columns)
+    for c in columns:
+        if c not in available:
+            if c == source:  # `SELECT "t" FROM s."t"` is a whole-row reference, not a column
+                raise unknown("§12", f"{c!r} names the source relation: a whole-row reference")
+            raise reject("42703", f"column {c!r} does not exist")
+    return available
+
+
 def _drop_table(w: Work, op: ddl.DropTable) -> str:
     s, name = op.schema, op.name
     t = w.rel(s, name)
@@ -117,17 +146,7 @@ def _drop_index_op(w: Work, op: ddl.DropIndex) -> str:
 
 def _create_view(w: Work, op: ddl.CreateView) -> str:
     s = op.schema
-    src = w.rel(s, op.source)
-    if src is None:
-        raise reject("42P01", f"relation {op.source!r} does not exist")
-    if isinstance(src, Index):
-        raise reject("42809", f"{op.source!r} is an index")
-    available = {c.name: c.type for c in src.columns} if isinstance(src, Table) else dict(src.columns)
-    for c in op.columns:
-        if c not in available:
-            if c == op.source:  # `SELECT "t" FROM s."t"` is a whole-row reference, not a column
-                raise unknown("§12", f"{c!r} names the source relation: a whole-row reference")
-            raise reject("42703", f"column {c!r} does not exist")
+    available = _select_list(w, s, op.source, op.columns)
     new = View(op.source, tuple((c, available[c]) for c in op.columns))
     old = w.rel(s, op.name)
     if old is not None:
@@ -229,5 +248,5 @@ STATEMENTS: dict[type, Callable[[Work, Any], str]] = {
     ddl.CreateTable: _create_table, ddl.DropTable: _drop_table, ddl.AlterTable: alter_table,
     ddl.CreateIndex: _create_index, ddl.DropIndex: _drop_index_op, ddl.CreateView: _create_view,
     ddl.DropView: _drop_view, ddl.CreateFunction: _create_function, ddl.DropFunction: _drop_function,
-    ddl.CommentOnTable: _comment_table, ddl.CommentOnColumn: _comment_column,
+    ddl.CommentOnTable: _comment_table, ddl.CommentOnColumn: _comment_column, ddl.CreateTableAs: _create_table_as,
 }

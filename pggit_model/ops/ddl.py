@@ -79,6 +79,29 @@ class CreateTable(Op):
 
 
 @frozen
+class CreateTableAs(Op):
+    """`CREATE TABLE [IF NOT EXISTS] schema.name AS SELECT columns FROM schema.source` — V10a: the new table's
+    columns take the selected columns' names and types (typmods kept), without NOT NULL, defaults or constraints."""
+
+    schema: str = field(validator=ident)
+    name: str = field(validator=ident)
+    source: str = field(validator=ident)
+    columns: tuple[str, ...] = field(converter=as_tuple, validator=nonempty_idents)
+    if_not_exists: bool = field(default=False, validator=boolean)
+
+    kind: ClassVar[str] = "create_table_as"
+    family: ClassVar[str] = "ddl"
+
+    def sql(self) -> Composable:
+        return sql.SQL("CREATE TABLE {}{} AS SELECT {} FROM {}").format(
+            sql.SQL("IF NOT EXISTS ") if self.if_not_exists else sql.SQL(""),
+            qname(self.schema, self.name),
+            comma(sql.Identifier(c) for c in self.columns),
+            qname(self.schema, self.source),
+        )
+
+
+@frozen
 class DropTable(Op):
     """`DROP TABLE [IF EXISTS] schema.name [CASCADE]` — V10o."""
 
@@ -316,12 +339,12 @@ class CommentOnColumn(Op):
 
 
 DDL_OPS = (CreateTable, DropTable, AlterTable, CreateIndex, DropIndex, CreateView, DropView, CreateFunction,
-           DropFunction, CommentOnTable, CommentOnColumn)
+           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs)
 
 __all__ = [
     "ACTION_TYPES", "CONSTRAINT_TYPES", "DDL_OPS", "Action", "AddColumn", "AddConstraint", "AlterColumnType",
     "AlterTable", "Check", "Column", "CommentOnColumn", "CommentOnTable", "Constraint", "CreateFunction",
-    "CreateIndex", "CreateTable", "CreateView", "Default", "DropColumn", "DropConstraint", "DropDefault",
-    "DropFunction", "DropIndex", "DropNotNull", "DropTable", "DropView", "ForeignKey", "InvalidOp",
+    "CreateIndex", "CreateTable", "CreateTableAs", "CreateView", "Default", "DropColumn", "DropConstraint",
+    "DropDefault",     "DropFunction", "DropIndex", "DropNotNull", "DropTable", "DropView", "ForeignKey", "InvalidOp",
     "PrimaryKey", "SetDefault", "SetNotNull", "Unique", "default_problem",
 ]

@@ -124,6 +124,13 @@ def _create_view(d: DdlDraw) -> ops.Op:
     return ops.CreateView(d.schema, vname, name, cols, replace)
 
 
+def _create_table_as(d: DdlDraw) -> ops.Op:
+    name, t = d.pick_table()
+    avail = [c.name for c in t.columns] or [d.draw(names(("a",)))]
+    cols = dict.fromkeys(d.draw(st.lists(st.sampled_from(avail), min_size=1, max_size=3)))
+    return ops.CreateTableAs(d.schema, d.fresh(("t2", "t3")), name, tuple(cols), d.draw(st.booleans()))
+
+
 def _comment(d: DdlDraw) -> ops.Op:
     name, t = d.pick_table()
     txt = either(d.draw, NONE, texts(10))
@@ -173,6 +180,7 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
     DdlDrawer(_drop_view, (ops.DropView,), needs="views"),
     DdlDrawer(_create_function, (ops.CreateFunction,)),
     DdlDrawer(_drop_function, (ops.DropFunction,), needs="funcs"),
+    DdlDrawer(_create_table_as, (ops.CreateTableAs,), needs="tables"),
 )
 
 
