@@ -191,18 +191,7 @@ class Client:
             now = time.time()
             return Completion("error", sqlstate="25P01", message=f"{op.kind} can only be used in transaction blocks",
                               sent_at=now, answered_at=now)
-        wrap = self.nested and not self.in_transaction and op.kind not in _TXN_KINDS
-        parts = [t for t in self._statements(op) if t] if text is None else [text]
-        main = len(parts) - 1  # the op's own result (its last statement)
-        if wrap:
-            parts = ["SAVEPOINT pggit_model_stmt", *parts, "RELEASE SAVEPOINT pggit_model_stmt"]
-            main += 1
-        # In autocommit, statements sent together share one implicit transaction: then the observation would
-        # still see what the op set for its own transaction only (SET LOCAL, is_local set_config). Batch it
-        # only where each statement's transaction is the same one anyway.
-        batched = observe and (self.nested or self.in_transaction or op.kind == "begin")
-        if batched:
-            parts.append(self._observe_sql())
+        parts, main, wrap, batched = self._plan(op, observe, text)
         if not parts:
             now = time.time()
             return Completion("ok", None, sent_at=now, answered_at=now)  # e.g. COMMIT with no transaction
@@ -216,26 +205,9 @@ class Client:
                     cur.execute(";\n".join(parts).encode())
                 except psycopg.Error:
                     if wrap and not self.conn.broken:
-                        # Undo just this statement; the observation (of the state before it) rides along.
-                        undo = "ROLLBACK TO SAVEPOINT pggit_model_stmt; RELEASE SAVEPOINT pggit_model_stmt"
-                        cur.execute((f"{undo};\n{parts[-1]}" if batched else undo).encode())
-                        if batched:
-                            while cur.nextset():
-                                pass
-                            self.last_snapshot = self._absorb(cur, cur.fetchall()[0][0])
+                        self._undo(cur, parts[-1] if batched else None)
                     raise
-                count, rows = 0, None
-                while True:
-                    desc = cur.description  # built afresh on each access: read it once per result
-                    rows = cur.fetchall() if desc else None
-                    if count == main:
-                        names = [d.name for d in desc] if desc and op.result == "rows" else []
-                        value = self._value(op, names, rows)
-                    count += 1
-                    if not cur.nextset():
-                        break
-                if batched and count == len(parts) and rows:
-                    self.last_snapshot = self._absorb(cur, rows[0][0])
+                value = self._results(cur, op, main, len(parts) if batched else None)
         except psycopg.Error as e:
             answered = time.time()
             if self.conn.broken or e.sqlstate is None:
@@ -245,6 +217,49 @@ class Client:
         finally:
             self.statements += 1
         return Completion("ok", value, sent_at=sent, answered_at=time.time())
+
+    def _plan(self, op: Op, observe: bool, text: str | None) -> tuple[list[str], int, bool, bool]:
+        """The statements to send for ``op``: (texts, index of the op's own result, wrapped in a savepoint,
+        observation batched at the end)."""
+        wrap = self.nested and not self.in_transaction and op.kind not in _TXN_KINDS
+        parts = [t for t in self._statements(op) if t] if text is None else [text]
+        main = len(parts) - 1  # the op's own result (its last statement)
+        if wrap:
+            parts = ["SAVEPOINT pggit_model_stmt", *parts, "RELEASE SAVEPOINT pggit_model_stmt"]
+            main += 1
+        # In autocommit, statements sent together share one implicit transaction: then the observation would
+        # still see what the op set for its own transaction only (SET LOCAL, is_local set_config). Batch it
+        # only where each statement's transaction is the same one anyway.
+        batched = observe and (self.nested or self.in_transaction or op.kind == "begin")
+        if batched:
+            parts.append(self._observe_sql())
+        return parts, main, wrap, batched
+
+    def _undo(self, cur: psycopg.Cursor[Any], observation: str | None) -> None:
+        """Undo just the failed statement; the observation (of the state before it) rides along."""
+        undo = "ROLLBACK TO SAVEPOINT pggit_model_stmt; RELEASE SAVEPOINT pggit_model_stmt"
+        cur.execute((f"{undo};\n{observation}" if observation else undo).encode())
+        if observation:
+            while cur.nextset():
+                pass
+            self.last_snapshot = self._absorb(cur, cur.fetchall()[0][0])
+
+    def _results(self, cur: psycopg.Cursor[Any], op: Op, main: int, observed_at: int | None) -> Any:
+        """Read every result of the batch: the op's own value, and the observation when it was batched (it is
+        the ``observed_at``-th and last)."""
+        value, count, rows = None, 0, None
+        while True:
+            desc = cur.description  # built afresh on each access: read it once per result
+            rows = cur.fetchall() if desc else None
+            if count == main:
+                names = [d.name for d in desc] if desc and op.result == "rows" else []
+                value = self._value(op, names, rows)
+            count += 1
+            if not cur.nextset():
+                break
+        if observed_at is not None and count == observed_at and rows:
+            self.last_snapshot = self._absorb(cur, rows[0][0])
+        return value
 
     @staticmethod
     def _value(op: Op, names: list[str], rows: list[tuple[Any, ...]] | None) -> Any:
