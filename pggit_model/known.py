@@ -172,12 +172,7 @@ def entry(p: Path | str, n: int, item: Any) -> Known:
                           "allowed: id, rule, op, match, failure, status, note")
     if not isinstance(item.get("id"), str) or not item["id"]:
         raise BadRegistry(f"{where}: 'id' is required (a non-empty string)")
-    if item.get("rule") is not None and not isinstance(item["rule"], str):
-        raise BadRegistry(f"{where}: rule must be a string like 'V10', not {item['rule']!r}")
-    if not item.get("rule") and not item.get("failure"):
-        raise BadRegistry(f"{where}: give a 'rule' (e.g. V10) or a recorded 'failure' id")
-    if item.get("rule") is not None and not re.fullmatch(r"[A-Z][0-9]+[a-z]?", str(item["rule"])):
-        raise BadRegistry(f"{where}: rule {item['rule']!r} is not a contract rule id like V10 or B3")
+    _check_rule(where, item)
     op = item.get("op")
     if isinstance(op, list) and op and all(isinstance(o, str) and o for o in op):
         item = {**item, "op": tuple(op)}
@@ -194,3 +189,13 @@ def entry(p: Path | str, n: int, item: Any) -> Known:
         except (re.error, OverflowError, RecursionError) as e:
             raise BadRegistry(f"{where}: match is not a valid regular expression: {e}") from None
     return Known(**item)
+
+
+def _check_rule(where: str, item: Mapping[str, Any]) -> None:
+    rule = item.get("rule")
+    if rule is not None and not isinstance(rule, str):
+        raise BadRegistry(f"{where}: rule must be a string like 'V10', not {rule!r}")
+    if not rule and not item.get("failure"):
+        raise BadRegistry(f"{where}: give a 'rule' (e.g. V10) or a recorded 'failure' id")
+    if rule is not None and not re.fullmatch(r"[A-Z][0-9]+[a-z]?", rule):
+        raise BadRegistry(f"{where}: rule {rule!r} is not a contract rule id like V10 or B3")

@@ -70,21 +70,29 @@ def _subsumes(a: kn.Known, b: kn.Known) -> bool:
 def lint(registry: kn.Registry, text: str = "", samples: Iterable[Sample] = ()) -> list[Finding]:
     """What is wrong with ``registry`` (``text``: its file, for line numbers; ``samples``: recorded divergences)."""
     lines = entry_lines(text)
-    found: list[Finding] = []
     live = [k for k in registry.entries if k.status != "fixed"]
-    for k in registry.entries:
-        at = lines.get(k.id)
-        if k.broad:
-            found.append(Finding("broad", k.id, at, f"only rule {k.rule}: it excuses every {k.rule} divergence, "
-                                 "a new bug too; add op = \"<kind>\" and a match on what differs"))
-        elif k.unspecific:
-            missing = [f for f in ("rule", "op", "match") if getattr(k, f) is None]
-            found.append(Finding("unspecific", k.id, at, f"no {' and no '.join(missing)}: name the op kind and "
-                                 "match the differing row or message, so the entry is one bug's fingerprint"))
-        for kind in k.ops:
-            if kind not in OP_KINDS:
-                found.append(Finding("unknown-op", k.id, at, f"op {kind!r} is no op kind, so the entry never "
-                                     f"matches; kinds: {', '.join(sorted(OP_KINDS))}"))
+    found = [f for k in registry.entries for f in _entry_findings(k, lines.get(k.id))]
+    return found + _overlaps(live, lines) + _shared_samples(live, lines, samples)
+
+
+def _entry_findings(k: kn.Known, at: int | None) -> list[Finding]:
+    """Broad, unspecific or naming no op kind: what one entry says wrongly on its own."""
+    found = []
+    if k.broad:
+        found.append(Finding("broad", k.id, at, f"only rule {k.rule}: it excuses every {k.rule} divergence, "
+                             "a new bug too; add op = \"<kind>\" and a match on what differs"))
+    elif k.unspecific:
+        missing = [f for f in ("rule", "op", "match") if getattr(k, f) is None]
+        found.append(Finding("unspecific", k.id, at, f"no {' and no '.join(missing)}: name the op kind and "
+                             "match the differing row or message, so the entry is one bug's fingerprint"))
+    found += [Finding("unknown-op", k.id, at, f"op {kind!r} is no op kind, so the entry never matches; kinds: "
+                      f"{', '.join(sorted(OP_KINDS))}") for kind in k.ops if kind not in OP_KINDS]
+    return found
+
+
+def _overlaps(live: Sequence[kn.Known], lines: dict[str, int]) -> list[Finding]:
+    """Entries another entry covers entirely."""
+    found = []
     for i, a in enumerate(live):
         for b in live[i + 1:]:
             for wide, narrow in ((a, b), (b, a)):
@@ -92,16 +100,19 @@ def lint(registry: kn.Registry, text: str = "", samples: Iterable[Sample] = ()) 
                     found.append(Finding("overlap", narrow.id, lines.get(narrow.id),
                                          f"{wide.id} (line {lines.get(wide.id, '?')}) covers everything it does"))
                     break
+    return found
+
+
+def _shared_samples(live: Sequence[kn.Known], lines: dict[str, int], samples: Iterable[Sample]) -> list[Finding]:
+    """Pairs of entries that both cover one recorded divergence."""
     pairs: dict[tuple[str, str], str] = {}
     for s in samples:
         hits = [k.id for k in live if k.covers(s.rule, s.rules, s.op, s.text, s.failure)]
         for i, x in enumerate(hits):
             for y in hits[i + 1:]:
                 pairs.setdefault((x, y), s.where)
-    for (x, y), where in pairs.items():
-        found.append(Finding("overlap", y, lines.get(y), f"it and {x} (line {lines.get(x, '?')}) both cover "
-                             f"the divergence recorded in {where}"))
-    return found
+    return [Finding("overlap", y, lines.get(y), f"it and {x} (line {lines.get(x, '?')}) both cover the divergence "
+                    f"recorded in {where}") for (x, y), where in pairs.items()]
 
 
 def samples_from_runs(runs: Sequence[object]) -> list[Sample]:
