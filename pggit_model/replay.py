@@ -17,6 +17,7 @@ from psycopg import sql
 
 from . import faults
 from . import known as kn
+from .backend import SETVAL
 from .client import Client
 from .cluster import ExternalServer, ThrowawayCluster, connect
 from .divergences import Divergence, rule_family
@@ -26,7 +27,6 @@ from .install import REFERENCE_SOURCE, source_digest
 from .isolation import Template
 from .ops import Fault, Op, OtherSession, TerminateSession
 from .runs import Run, Verdict
-from .script import SETVAL
 from .session import RunStats
 
 

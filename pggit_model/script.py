@@ -16,8 +16,9 @@ from typing import Any
 from psycopg import sql
 
 from . import known as kn
+from .backend import SETVAL, final_state_queries
 from .errors import MalformedReplay, UnsupportedStatement
-from .model import initial_state, session_lost, step
+from .model import State, initial_state, session_lost, step
 from .ops import Fault, Op, OtherSession, TerminateSession
 from .ops.events import FAULT_SQLSTATES
 from .parse import parse_one
@@ -48,10 +49,30 @@ def _comment(text: str, prefix: str = "--   ") -> str:
 
 def render_sql(run: Run) -> str:
     """The run as a psql script: schema, each op's SQL with what the model expects, the divergence marked."""
+    out = [*_header(run), *_setup(run), "-- @pggit-model ops"]
+    state = initial_state(schemas=(run.schema,))
+    if run.step == 0:
+        out.append(f"-- !! before any op, pgGit's state already differs from the model [{run.rule}]")
+        out += _divergence_comments(run)
+    for i, op in enumerate(run.ops, 1):
+        mark = f"  <-- DIVERGES HERE [{run.rule}]" if i == run.step else ""
+        out.append(f"-- step {i}: {op.kind}{mark}")
+        state, lines = _step_lines(state, op, run.schema)
+        out += lines
+        if i == run.step:
+            out += _divergence_comments(run)
+        out.append("")
+    out += ["-- @pggit-model end", "", "-- pgGit's state for the schema, as the checker observed it (contract O1-O7):",
+            *final_state_queries(run.schema), ""]
+    return "\n".join(out)
+
+
+def _header(run: Run) -> list[str]:
+    """What the script reproduces, how to run it, and the metadata a replay reads back."""
     backend = run.backend if run.backend == "reference" else f"pggit at {run.source}"
     install = ("the bundled reference: cd pggit_model/reference/sql" if run.backend == "reference"
                else f"cd {run.source}/sql") + " && psql -X -d replay -f install.sql"
-    out = [
+    return [
         f"-- pggit-model replay script for failure {run.id}",
         f"-- {run.machine} found: [{run.rule}] {run.message.splitlines()[0] if run.message else ''}",
         f"-- at step {run.step} of {len(run.ops)}; backend {backend} (sha256 {(run.digest or '?')[:12]}), "
@@ -80,6 +101,11 @@ def render_sql(run: Run) -> str:
         sql.SQL("CREATE SCHEMA {};").format(sql.Identifier(run.schema)).as_string(None),
         "",
     ]
+
+
+def _setup(run: Run) -> list[str]:
+    """pgGit's sequences as the recording left them, and the known divergences the run explored past."""
+    out = []
     if run.sequences:
         out.append("-- pgGit's sequences where the recording session had left them (ROLLBACK does not reset them);")
         out.append("-- never moved back: CREATE SCHEMA above may have drawn values already, and they must not repeat.")
@@ -93,63 +119,36 @@ def render_sql(run: Run) -> str:
         for k in run.known:
             out.append(f"-- @pggit-model known {json.dumps(known_json(k), ensure_ascii=False)}")
         out.append("")
-    out.append("-- @pggit-model ops")
-    state = initial_state(schemas=(run.schema,))
-    if run.step == 0:
-        out.append(f"-- !! before any op, pgGit's state already differs from the model [{run.rule}]")
-        out += _divergence_comments(run)
-    for i, op in enumerate(run.ops, 1):
-        mark = f"  <-- DIVERGES HERE [{run.rule}]" if i == run.step else ""
-        out.append(f"-- step {i}: {op.kind}{mark}")
-        if isinstance(op, TerminateSession):
-            state = session_lost(state, run.schema)
-            out += ["-- @pggit-model terminate-session",
-                    "-- (pggit-model replay kills the session with pg_terminate_backend and reconnects;",
-                    "--  by hand, a new connection has the same effect on the open transaction)",
-                    "\\connect",
-                    _comment("model expects: nothing of the open transaction remains; the new session is on main (X5)")]
-            if i == run.step:
-                out += _divergence_comments(run)
-            out.append("")
-            continue
-        struck = kn.struck(op)
-        try:
-            state, expected = step(state, struck)
-            prediction = describe_expected(expected)
-        except Exception as e:  # a model bug must not lose the script
-            prediction = f"(the model raised {type(e).__name__}: {e})"
-        if isinstance(op, OtherSession):
-            out += ["-- @pggit-model other-session",
-                    "-- (pggit-model replay runs it on a second, autocommit session; by hand, in another psql)"]
-        if isinstance(op, Fault):
-            out += [f"-- @pggit-model fault {op.kind_of_fault}",
-                    f"-- (pggit-model replay runs it under {op.kind_of_fault}, striking after pgGit's triggers; "
-                    "by hand it runs unstruck)"]
-            prediction += f", or fails with {FAULT_SQLSTATES[op.kind_of_fault]} and has no effect at all (X4)"
-        out.append(struck.to_sql() + ";")
-        out.append(_comment(f"model expects: {prediction}"))
-        if i == run.step:
-            out += _divergence_comments(run)
-        out.append("")
-    out += [
-        "-- @pggit-model end",
-        "",
-        "-- pgGit's state for the schema, as the checker observed it (contract O1-O7):",
-        "SELECT object_type, schema_name, object_name, branch_name, version, version_major, version_minor, "
-        "version_patch, is_active",
-        f"  FROM pggit.objects WHERE schema_name = {sql.Literal(run.schema).as_string(None)} ORDER BY 3, 4;",
-        "SELECT o.object_name, o.branch_name, h.change_type, h.change_severity, h.old_version, h.new_version",
-        "  FROM pggit.history h JOIN pggit.objects o ON o.id = h.object_id",
-        f"  WHERE o.schema_name = {sql.Literal(run.schema).as_string(None)} ORDER BY h.id;",
-        "",
-    ]
-    return "\n".join(out)
+    return out
 
 
-#: Put a sequence where the recording had it, but never back: values drawn since the install (by CREATE SCHEMA's
-#: event triggers, say) are in rows already, and handing them out again would fail with 23505. A sequence the
-#: backend does not have (a pgGit run replayed on the reference) is skipped: to_regclass gives NULL, setval is strict.
-SETVAL = "SELECT setval(to_regclass({seq}), greatest({value}, pg_sequence_last_value(to_regclass({seq}))))"
+def _step_lines(state: State, op: Op, schema: str) -> tuple[State, list[str]]:
+    """One op as script lines with the model's prediction; the model state after it."""
+    if isinstance(op, TerminateSession):
+        return session_lost(state, schema), [
+            "-- @pggit-model terminate-session",
+            "-- (pggit-model replay kills the session with pg_terminate_backend and reconnects;",
+            "--  by hand, a new connection has the same effect on the open transaction)",
+            "\\connect",
+            _comment("model expects: nothing of the open transaction remains; the new session is on main (X5)")]
+    struck = kn.struck(op)
+    try:
+        state, expected = step(state, struck)
+        prediction = describe_expected(expected)
+    except Exception as e:  # a model bug must not lose the script
+        prediction = f"(the model raised {type(e).__name__}: {e})"
+    out = []
+    if isinstance(op, OtherSession):
+        out += ["-- @pggit-model other-session",
+                "-- (pggit-model replay runs it on a second, autocommit session; by hand, in another psql)"]
+    if isinstance(op, Fault):
+        out += [f"-- @pggit-model fault {op.kind_of_fault}",
+                f"-- (pggit-model replay runs it under {op.kind_of_fault}, striking after pgGit's triggers; "
+                "by hand it runs unstruck)"]
+        prediction += f", or fails with {FAULT_SQLSTATES[op.kind_of_fault]} and has no effect at all (X4)"
+    return state, [*out, struck.to_sql() + ";", _comment(f"model expects: {prediction}")]
+
+
 
 
 def _divergence_comments(run: Run) -> list[str]:

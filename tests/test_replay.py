@@ -249,7 +249,7 @@ def test_recorded_sequence_positions_never_move_a_sequence_back(pggit_conn) -> N
     SCHEMA's event triggers before the setval) are never handed out again: that would fail with 23505 (X3)."""
     from psycopg import sql
 
-    from pggit_model.script import SETVAL as _SETVAL
+    from pggit_model.backend import SETVAL as _SETVAL
 
     pggit_conn.execute("CREATE SEQUENCE seq_replay_probe")
     pggit_conn.execute("SELECT nextval('seq_replay_probe') FROM generate_series(1, 5)")

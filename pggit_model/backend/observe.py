@@ -124,3 +124,22 @@ def sequence_positions(conn: psycopg.Connection) -> list[tuple[str, int, bool]]:
         cur.execute("SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value, start_value), "
                     "last_value IS NOT NULL FROM pg_sequences WHERE schemaname LIKE 'pggit%'")
         return [(n, int(v), bool(c)) for n, v, c in cur.fetchall()]
+
+
+#: Put a sequence where the recording had it, but never back: values drawn since the install (by CREATE SCHEMA's
+#: event triggers, say) are in rows already, and handing them out again would fail with 23505. A sequence the
+#: backend does not have (a pgGit run replayed on the reference) is skipped: to_regclass gives NULL, setval is strict.
+SETVAL = "SELECT setval(to_regclass({seq}), greatest({value}, pg_sequence_last_value(to_regclass({seq}))))"
+
+
+def final_state_queries(schema: str) -> list[str]:
+    """What a replay script shows at its end: pgGit's rows and history for ``schema`` (O1, O2), as plain SQL."""
+    lit = sql.Literal(schema).as_string(None)
+    return [
+        "SELECT object_type, schema_name, object_name, branch_name, version, version_major, version_minor, "
+        "version_patch, is_active",
+        f"  FROM pggit.objects WHERE schema_name = {lit} ORDER BY 3, 4;",
+        "SELECT o.object_name, o.branch_name, h.change_type, h.change_severity, h.old_version, h.new_version",
+        "  FROM pggit.history h JOIN pggit.objects o ON o.id = h.object_id",
+        f"  WHERE o.schema_name = {lit} ORDER BY h.id;",
+    ]
