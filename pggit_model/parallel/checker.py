@@ -108,6 +108,9 @@ class Verdict:
     why: str
     explored: int
     seconds: float
+    #: the model after the order that explains the history, and the values it bound (ids, hashes): where a
+    #: replay goes on from (None when no order explains it)
+    final: tuple[World, CheckContext] | None = None
 
     @property
     def ok(self) -> bool:
@@ -136,11 +139,12 @@ def linearize(units: Sequence[Unit], world: World, ctx: CheckContext, final: Fin
                 must[j] |= 1 << i
     seen: set[tuple[int, World, frozenset[tuple[Any, str]]]] = set()
     closest: list[int] = []
+    final_world: tuple[World, CheckContext] | None = None
     why = "no unit can go first"
     explored = 0
 
     def dfs(done: int, w: World, c: CheckContext, order: list[int]) -> list[int] | None:
-        nonlocal closest, why, explored
+        nonlocal closest, why, explored, final_world
         key = (done, w, frozenset(c.bindings.items()))
         if key in seen:
             return None
@@ -151,6 +155,7 @@ def linearize(units: Sequence[Unit], world: World, ctx: CheckContext, final: Fin
         if done == full:
             try:
                 final(w, c.copy())
+                final_world = (w, c)
                 return order
             except Divergence as d:
                 if len(order) >= len(closest):
@@ -170,7 +175,7 @@ def linearize(units: Sequence[Unit], world: World, ctx: CheckContext, final: Fin
         return None
 
     order = dfs(0, world, ctx, [])
-    return Verdict(order, closest, why, explored, time.perf_counter() - t0)
+    return Verdict(order, closest, why, explored, time.perf_counter() - t0, final_world)
 
 
 def final_check(schema: str, snap: Any, search_path: tuple[str, ...]) -> Final:
