@@ -17,12 +17,12 @@ from pggit_model.divergences import Divergence
 from pggit_model.errors import PggitModelError
 from pggit_model.isolation import Template
 from pggit_model.machine import Harness
-from pggit_model.runs import failure_id
+from pggit_model.runs import failure_id, guess_schema
 from pggit_model.session import Where, hypothesis_context, record_divergences
 
 from . import spec
 from .machine import program_of
-from .program import Program, describe
+from .program import SCHEMA, Program, describe
 
 MACHINE = "ParallelMachine"
 
@@ -56,21 +56,23 @@ def save_spec(program: Program, folder: Path, d: Divergence, server: Server | No
 
 
 def record(harness: Harness, d: Divergence, test: Any = None) -> Path | None:
-    """Record ``d`` (a parallel divergence) under the harness's results folder; returns the failure's folder."""
+    """Record ``d`` under the harness's results folder; returns the failure's folder. A divergence of the prefix
+    (a sequential one, found by the Driver before any session ran) is recorded as a plain run."""
     program = program_of(d)
-    if program is None:
-        return None
+    schema = program.schema if program is not None else guess_schema(d.ops) or SCHEMA
     seed, profile = hypothesis_context(test) if test is not None else (None, None)
     where = Where(results=harness.results, machine=MACHINE, seed=seed, profile=profile,
                   report=harness.template.report, server_version=getattr(harness.template.server, "version", None),
-                  schema=program.schema, isolation="clone", registry=harness.known)
+                  schema=schema, isolation="clone", registry=harness.known)
     for note in record_divergences(where, [d]):
         d.add_note(note)
-    folder = harness.results / failure_id(MACHINE, d.rule, d.ops, program.schema)
+    folder = harness.results / failure_id(MACHINE, d.rule, d.ops, schema)
+    harness.stats.divergences[f"{MACHINE}:{d.rule}"] = str(d).split("\n")[0][:160]
+    if program is None:
+        return folder
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "program.txt").write_text(describe(program) + "\n")
     d.add_note(save_spec(program, folder, d, harness.template.server))
     d.add_note(f"program:\n{describe(program)}")
-    harness.stats.divergences[f"{MACHINE}:{d.rule}"] = str(d).split("\n")[0][:160]
     return folder
