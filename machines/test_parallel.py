@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 
 from pggit_model.machine import Harness
 from pggit_model.parallel import ParallelHarness, Program, programs
@@ -24,8 +24,9 @@ def test_parallel(parallel: ParallelHarness) -> None:
     # The machines' schema name, so that the known divergences' patterns (which name it) apply here too.
     @given(programs(schema=f"mc_{parallel.harness.run_id}"))
     def run(program: Program) -> None:
+        assume(parallel.supported(program))  # calls of a function the backend lacks are skipped (I4)
         parallel.check(program)
 
     parallel.run(run)
-    print(f"\nparallel machine: {parallel.skipped_known} programs met a known sequential divergence run in "
-          "sequence: X9 and X10 checked, X8 not judged")
+    print(f"\nparallel machine: {parallel.skipped_known} X8 failures explained by a known sequential divergence "
+          "of the sessions run one after another")

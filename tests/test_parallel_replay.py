@@ -39,7 +39,7 @@ def test_parallel_op_repr_round_trips_and_rejects_a_bad_schedule() -> None:
     op = FORK.op
     assert op_from_repr(repr(op)) == op
     assert Program.from_op(FORK.prefix, op, S) == FORK
-    with pytest.raises(InvalidOp, match="Parallel.schedule"):
+    with pytest.raises(InvalidOp, match=r"Parallel\.schedule"):
         Parallel(FORK.sessions, (0, 1, 1, 0))
     assert "s2: SELECT * FROM pggit.create_commit('main'" in op.to_sql()
     assert all(line.startswith("--") for line in op.to_sql().splitlines())  # a comment in replay.sql
