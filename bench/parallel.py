@@ -38,7 +38,7 @@ def throughput(ph: ParallelHarness, n: int, sessions: int, max_ops: int) -> None
     def one(program: Program) -> None:
         nonlocal failures
         try:
-            ph.check(program)
+            ph.check(program, repeats=1)
         except Divergence:
             failures += 1
             return
@@ -70,7 +70,7 @@ def find_x9(ph: ParallelHarness) -> None:
     def run(data: st.DataObject) -> None:
         program = data.draw(programs())
         try:
-            ph.check(program)
+            ph.check(program, repeats=1)
         except Divergence as d:
             if not first:
                 first.append(time.perf_counter() - t0)

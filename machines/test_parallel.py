@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 
 from pggit_model.machine import Harness
 from pggit_model.parallel import ParallelHarness, Program, programs
@@ -18,10 +18,15 @@ def parallel(pggit_harness: Harness) -> Iterator[ParallelHarness]:
 
 def test_parallel(parallel: ParallelHarness) -> None:
     """Some serial order explains every program's answers and final state (X8), ids stay unique (X10), and
-    pgGit adds no deadlock or serialization failure that PostgreSQL alone would not have (X9)."""
+    pgGit adds no deadlock or serialization failure that PostgreSQL alone would not have (X9); each program is
+    run three times before it counts as green, and a failure is recorded for `pggit-model replay`."""
 
-    @given(programs())
+    # The machines' schema name, so that the known divergences' patterns (which name it) apply here too.
+    @given(programs(schema=f"mc_{parallel.harness.run_id}"))
     def run(program: Program) -> None:
+        assume(parallel.supported(program))  # calls of a function the backend lacks are skipped (I4)
         parallel.check(program)
 
-    run()
+    parallel.run(run)
+    print(f"\nparallel machine: {parallel.skipped_known} X8 failures explained by a known sequential divergence "
+          "of the sessions run one after another")

@@ -25,7 +25,7 @@ from .driver import Driver
 from .errors import MalformedReplay
 from .install import REFERENCE_SOURCE, source_digest
 from .isolation import Template
-from .ops import Fault, Op, OtherSession, TerminateSession
+from .ops import Fault, Op, OtherSession, Parallel, TerminateSession
 from .runs import Run, Verdict
 from .session import RunStats
 
@@ -140,6 +140,7 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
             faults.install(conn)
             other = connect(conninfo)
         done = 0
+        control = None  # X9's database without pgGit, for a Parallel step
         try:
             driver.check_state()
             for op in run.ops:
@@ -151,6 +152,10 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
                     faults.strike(driver, op, other)
                 elif isinstance(op, TerminateSession) and other is not None:
                     faults.terminate_and_reconnect(driver, other, conninfo)
+                elif isinstance(op, Parallel):  # the sessions again in the recorded permutation, checked (X8-X10)
+                    from .parallel.machine import Control, run_parallel
+                    control = control or Control(template.server)
+                    run_parallel(driver, op, conninfo, control)
                 else:
                     driver.run(op)
                 done += 1
@@ -166,6 +171,8 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
             for c in {driver.client.conn, other, second and second.conn} - {conn, None}:
                 with contextlib.suppress(psycopg.Error):
                     c.close()  # type: ignore[union-attr]
+            if control is not None:
+                control.close()
     return None, len(run.ops), None, None
 
 

@@ -77,7 +77,7 @@ def test_drawn_programs_find_planted_fault(mutant: Mutant, pggit_server: Server,
     """The machine's own drawn programs (fixed seed, no shrinking) hit the planted fault within 150 examples, with its
     rule (or one it also breaks)."""
     template, harness, ph = _harness(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path)
-    found: list[str] = []
+    found: list[Divergence] = []
 
     @seed(0)
     @settings(max_examples=150, database=None, deadline=None, phases=[Phase.generate],
@@ -85,9 +85,9 @@ def test_drawn_programs_find_planted_fault(mutant: Mutant, pggit_server: Server,
     @given(programs())
     def run(program: Program) -> None:
         try:
-            ph.check(program)
+            ph.check(program, repeats=1)
         except Divergence as d:
-            found.append(d.rule)
+            found.append(d)
             raise
 
     try:
@@ -97,22 +97,23 @@ def test_drawn_programs_find_planted_fault(mutant: Mutant, pggit_server: Server,
         ph.close()
         harness.close()
         template.close()
-    assert found and found[0] in {mutant.rule, *ALSO.get(mutant.name, ())}, found
+    assert found and found[0].rule in {mutant.rule, *ALSO.get(mutant.name, ())}, "\n\n".join(map(str, found))
 
 
 def test_isolationtester_reproduces_the_x9_deadlock_from_the_written_spec(pggit_server: Server, tmp_path: Path) -> None:
     """Acceptance (X9): the .spec the machine leaves for the deadlock makes isolationtester report the deadlock on
     the faulty backend, in the permutation the runner ran."""
+    from pggit_model.parallel.record import record
     from pggit_model.parallel.spec import run_spec
     mutant = next(m for m in PARALLEL_MUTANTS if m.name == "create-branch-lock-late")
     template, harness, ph = _harness(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path)
     try:
-        with pytest.raises(Divergence):
+        with pytest.raises(Divergence) as caught:
             ph.check(PROGRAMS[mutant.name])
-        specs = sorted((tmp_path / "results").glob("parallel-X9-*/replay.spec"))
-        assert len(specs) == 1
+        folder = record(harness, caught.value)
+        assert folder is not None
         with harness.clones.example() as db:
-            out = run_spec(specs[0].read_text(), template.server.conninfo(db))
+            out = run_spec((folder / "replay.spec").read_text(), template.server.conninfo(db))
     finally:
         ph.close()
         harness.close()

@@ -5,18 +5,21 @@ in ``faults.py`` (in-session faults) and ``machines/crash.py`` (crashes)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from attrs import field, frozen
 from psycopg import sql
 from psycopg.sql import Composable
 
+from pggit_model.errors import InvalidOp
 from pggit_model.ops.base import Op, one_of
 
 #: fault kind -> the SQLSTATE the interrupted statement must fail with (X4)
 FAULT_SQLSTATES = {"statement_timeout": "57014", "cancel": "57014", "lock_timeout": "55P03"}
 SLEEP = 0.6  # seconds the faults' helper trigger sleeps; the timeouts below fire well before
 TIMEOUT_MS = 150
+#: isolation levels a parallel program's transaction blocks may run at (X11, X12)
+PARALLEL_LEVELS = ("read committed", "repeatable read", "serializable")
 #: how the crash machine stops its server (cluster.ThrowawayCluster.crash takes the same names)
 CRASH_MODES = ("immediate", "kill")
 
@@ -85,7 +88,57 @@ class CrashRestart(Op):
                        "(X6)").format(sql.SQL(self.mode))
 
 
-EVENT_OPS = (OtherSession, Fault, TerminateSession, CrashRestart)
+def _sessions(value: Any) -> Any:
+    return tuple(tuple(s) if isinstance(s, list | tuple) else s for s in value) \
+        if isinstance(value, list | tuple) else value
 
-__all__ = ["CRASH_MODES", "EVENT_OPS", "FAULT_SQLSTATES", "CrashRestart", "Fault", "OtherSession",
-           "TerminateSession"]
+
+def _check_parallel(inst: Parallel, attr: Any, value: Any) -> None:
+    if not isinstance(inst.sessions, tuple) or not inst.sessions or not all(
+            isinstance(s, tuple) and all(isinstance(o, Op) for o in s) for s in inst.sessions):
+        raise InvalidOp(f"Parallel.sessions: must be a non-empty tuple of tuples of ops; got {inst.sessions!r}")
+    counts = [inst.schedule.count(i) for i in range(len(inst.sessions))] if isinstance(inst.schedule, tuple) else []
+    if counts != [len(s) for s in inst.sessions] or len(inst.schedule) != sum(counts):
+        raise InvalidOp(f"Parallel.schedule: must start each session's statements once (sessions have "
+                        f"{[len(s) for s in inst.sessions]} statements); got {inst.schedule!r}")
+
+
+@frozen
+class Parallel(Op):
+    """The sessions' statements run concurrently, one connection each, started in ``schedule`` order (session
+    numbers) as isolationtester runs a permutation; checked for X8–X10 (``pggit_model.parallel``). Recorded so
+    ``pggit-model replay`` forces the same permutation; in replay.sql it is a comment (psql runs one session:
+    by hand, use the isolation spec next to it)."""
+
+    sessions: tuple[tuple[Op, ...], ...] = field(converter=_sessions)
+    schedule: tuple[int, ...] = field(converter=lambda v: tuple(v) if isinstance(v, list | tuple) else v,
+                                      validator=_check_parallel)
+    level: str = field(default="read committed", validator=one_of(*PARALLEL_LEVELS))
+
+    kind: ClassVar[str] = "parallel"
+    family: ClassVar[str] = "fault"
+
+    def steps(self) -> list[tuple[int, int]]:
+        """(session, statement index) in the order they start."""
+        seen = [0] * len(self.sessions)
+        out = []
+        for s in self.schedule:
+            out.append((s, seen[s]))
+            seen[s] += 1
+        return out
+
+    def to_sql(self) -> str:
+        lines = [f"-- pggit-model: {len(self.sessions)} sessions ran these concurrently ({self.level.upper()}), "
+                 "started in this order; psql runs one session, so replay with `pggit-model replay run.json` or "
+                 "isolationtester < replay.spec"]
+        lines += [f"--   s{s + 1}: {' '.join(self.sessions[s][k].to_sql().split())}" for s, k in self.steps()]
+        return "\n".join(lines)
+
+    def sql(self) -> Composable:
+        return sql.SQL(self.to_sql())
+
+
+EVENT_OPS = (OtherSession, Fault, TerminateSession, CrashRestart, Parallel)
+
+__all__ = ["CRASH_MODES", "EVENT_OPS", "FAULT_SQLSTATES", "PARALLEL_LEVELS", "CrashRestart", "Fault",
+           "OtherSession", "Parallel", "TerminateSession"]

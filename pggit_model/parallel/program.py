@@ -18,13 +18,14 @@ from hypothesis import strategies as st
 from pggit_model import ops, strategies
 from pggit_model.model import State, initial_state, step
 from pggit_model.model.state import Session
-from pggit_model.ops import Op
+from pggit_model.ops import Op, Parallel
+from pggit_model.ops.events import PARALLEL_LEVELS
 
 #: The schema every program works in; each example runs in a database of its own, so one name is enough.
 SCHEMA = "par"
 #: Branch names sessions compete for (X8: of two concurrent create_branch calls with one name, one succeeds).
 SHARED_BRANCHES = ("b1", "b2")
-LEVELS = ("read committed", "repeatable read", "serializable")
+LEVELS = PARALLEL_LEVELS
 
 
 def _ops(value: Sequence[Op]) -> tuple[Op, ...]:
@@ -69,6 +70,15 @@ class Program:
 
     def size(self) -> int:
         return sum(len(s) for s in self.sessions)
+
+    @property
+    def op(self) -> Parallel:
+        """The sessions and schedule as one op of the vocabulary: what a recorded run holds after the prefix."""
+        return Parallel(self.sessions, self.schedule, self.level)
+
+    @classmethod
+    def from_op(cls, prefix: Sequence[Op], op: Parallel, schema: str) -> Program:
+        return cls(prefix, op.sessions, op.schedule, schema, op.level)
 
 
 def units(statements: Sequence[Op]) -> list[tuple[int, int]]:

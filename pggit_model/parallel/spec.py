@@ -15,6 +15,7 @@ from pathlib import Path
 from psycopg import sql
 
 from pggit_model.errors import PggitModelError
+from pggit_model.ops import Op
 
 from .program import Program
 from .runner import DEADLOCK_TIMEOUT_MS
@@ -29,6 +30,44 @@ def _block(text: str) -> str:
         # isolationtester's scanner ends a block at the first '}', whatever quotes surround it
         raise ValueError(f"a statement contains '}}', which an isolation spec cannot hold: {text!r}")
     return "{ " + text + " }"
+
+
+#: columns of a rows call the output shows: the contract's answer, without timestamps the clock decides
+_STABLE_COLUMNS = {"get_version": "object_name, schema_name, version, version_string",
+                   "show_table_versions": "object_name, schema_name, version_string, column_count"}
+
+
+def step_sql(op: Op) -> str:
+    """A statement as a spec step whose output is the same on every run of a correct backend (so a ``.out`` can
+    be expected): a value the database invents (commit ids and hashes, Trinity IDs, branch ids) shows as whether
+    one came back; a rows call shows its contract columns (or its row count). The call itself is unchanged."""
+    text = op.to_sql().rstrip(";")
+    if op.family != "call":
+        return text
+    if op.result == "scalar":
+        return f"SELECT x IS NOT NULL AS returned FROM ({text}) AS r(x)"
+    columns = _STABLE_COLUMNS.get(op.kind)
+    if columns is None:
+        return f"SELECT count(*) AS rows FROM ({text}) AS r"
+    return f"SELECT {columns} FROM ({text}) AS r ORDER BY 1, 2"
+
+
+def observer(schema: str) -> list[str]:
+    """A last session whose steps print pgGit's state after the permutation (what X8's final check compares, in
+    the contract's terms): the schema's version rows, the branches, and per branch its commits and how many share
+    a parent with another (a fork where a chain was due, C8)."""
+    lit = sql.Literal(schema).as_string(None)
+    return [
+        "session observer",
+        "step objects " + _block(
+            "SELECT object_type, object_name, branch_name, version, is_active FROM pggit.objects "
+            f"WHERE schema_name = {lit} ORDER BY object_name, branch_name, object_type;"),
+        "step commits " + _block(
+            "SELECT b.name AS branch, b.status, count(c.hash) AS commits, "
+            "count(c.hash) - count(DISTINCT coalesce(c.parent_commit_hash, '')) AS forks "
+            "FROM pggit.branches b LEFT JOIN pggit.commits c ON c.branch_id = b.id GROUP BY b.name, b.status "
+            "ORDER BY b.name;"),
+        ""]
 
 
 def step_name(session: int, index: int) -> str:
@@ -46,24 +85,26 @@ def write_spec(program: Program, *, title: str = "") -> str:
         out.append(f"session s{i + 1}")
         out.append("setup " + _block(f"SET deadlock_timeout = '{DEADLOCK_TIMEOUT_MS}ms';"))
         for k, op in enumerate(statements):
-            out.append(f"step {step_name(i, k)} " + _block(op.to_sql().rstrip(";") + ";"))
+            out.append(f"step {step_name(i, k)} " + _block(step_sql(op) + ";"))
         out.append("")
-    out.append("permutation " + " ".join(step_name(s, k) for s, k in program.steps()))
+    out += observer(program.schema)
+    out.append("permutation " + " ".join(step_name(s, k) for s, k in program.steps()) + " objects commits")
     return "\n".join(out) + "\n"
 
 
-def isolationtester() -> Path:
-    """The isolationtester binary of the PostgreSQL whose pg_config is on PATH (Debian: postgresql-client)."""
+def isolationtester(name: str = "isolationtester") -> Path:
+    """The isolationtester binary (or ``pg_isolation_regress``) of the PostgreSQL whose pg_config is on PATH
+    (Debian: postgresql-server-dev)."""
     pg_config = shutil.which("pg_config")
     if pg_config is not None:
         lib = subprocess.run([pg_config, "--pkglibdir"], capture_output=True, text=True, check=False).stdout.strip()
-        path = Path(lib) / "pgxs" / "src" / "test" / "isolation" / "isolationtester"
+        path = Path(lib) / "pgxs" / "src" / "test" / "isolation" / name
         if path.exists():
             return path
-    found = shutil.which("isolationtester")
+    found = shutil.which(name)
     if found is None:
         raise IsolationTesterNotFound(
-            "isolationtester not found (looked in $(pg_config --pkglibdir)/pgxs/src/test/isolation/ and PATH); "
+            f"{name} not found (looked in $(pg_config --pkglibdir)/pgxs/src/test/isolation/ and PATH); "
             "install PostgreSQL's server development package (Debian: postgresql-server-dev-15)")
     return Path(found)
 
@@ -93,3 +134,27 @@ def save(program: Program, folder: Path, name: str, *, title: str = "", conninfo
     if conninfo is not None:
         (folder / f"{name}.out").write_text(run_spec(spec, conninfo))
     return path
+
+
+def regress(spec_text: str, expected: str, conninfo: str, name: str = "replay") -> tuple[bool, str]:
+    """Run the pair through ``pg_isolation_regress`` on ``conninfo``'s existing database, as pgGit's suite would:
+    (passed, the diff it printed if not)."""
+    import os
+    import tempfile
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(conninfo)
+    with tempfile.TemporaryDirectory(prefix="pggit-model-isolation-") as tmp:
+        root = Path(tmp)
+        (root / "specs").mkdir()
+        (root / "expected").mkdir()
+        (root / "specs" / f"{name}.spec").write_text(spec_text)
+        (root / "expected" / f"{name}.out").write_text(expected)
+        args = [str(isolationtester("pg_isolation_regress")), "--use-existing", f"--dbname={params['dbname']}",
+                f"--inputdir={root}", f"--outputdir={root / 'out'}"]
+        args += [f"--{k}={params[k]}" for k in ("host", "port", "user") if params.get(k)]
+        env = {**os.environ, **({"PGPASSWORD": str(params["password"])} if params.get("password") else {})}
+        proc = subprocess.run([*args, name], capture_output=True, text=True, env=env, check=False, timeout=120)
+        diffs = root / "out" / "regression.diffs"
+        return proc.returncode == 0, diffs.read_text() if diffs.exists() else proc.stdout + proc.stderr

@@ -1,0 +1,102 @@
+"""A parallel failure is recorded like any machine's: run.json that `pggit-model replay` reruns (forcing the same
+permutation), a race/logic verdict in the message, and an isolation spec with the expected .out that
+pg_isolation_regress passes on the reference and fails on the faulty backend (issue 21, part 4)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pggit_model import cluster, ops
+from pggit_model.divergences import Divergence
+from pggit_model.driver import RunStats
+from pggit_model.errors import InvalidOp
+from pggit_model.isolation import Template
+from pggit_model.machine import Harness
+from pggit_model.ops import Column, Parallel
+from pggit_model.parallel import ParallelHarness, Program
+from pggit_model.parallel.machine import settle
+from pggit_model.parallel.mutants import PARALLEL_MUTANTS
+from pggit_model.parallel.record import record
+from pggit_model.parallel.spec import regress
+from pggit_model.replay import replay
+from pggit_model.runs import op_from_repr
+from pggit_model.store import load_run
+
+Server = cluster.ThrowawayCluster | cluster.ExternalServer
+S = "par"
+T1 = ops.CreateTable(S, "t1", (Column("a", "integer"),))
+#: Two commits on main, the first inside a transaction: with the branch lock they chain, without it they fork.
+FORK = Program([T1], [[ops.Begin(), ops.CreateCommit("main", "m", None), ops.Commit()],
+                      [ops.CreateCommit("main", "n", None)]], [0, 0, 1, 0])
+
+
+def test_parallel_op_repr_round_trips_and_rejects_a_bad_schedule() -> None:
+    """The Parallel op's repr is its constructor (as run.json stores it), and a schedule that does not start each
+    statement once is refused with the field named."""
+    op = FORK.op
+    assert op_from_repr(repr(op)) == op
+    assert Program.from_op(FORK.prefix, op, S) == FORK
+    with pytest.raises(InvalidOp, match=r"Parallel\.schedule"):
+        Parallel(FORK.sessions, (0, 1, 1, 0))
+    assert "s2: SELECT * FROM pggit.create_commit('main'" in op.to_sql()
+    assert all(line.startswith("--") for line in op.to_sql().splitlines())  # a comment in replay.sql
+
+
+def test_settle_says_race_or_logic() -> None:
+    """A failure on every rerun is called a logic bug, on some reruns a race."""
+    d = Divergence("x")
+    settle(d, 3, 3)
+    assert "a logic bug" in str(d)
+    d = Divergence("x")
+    settle(d, 1, 3)
+    assert "1 of 3 runs failed, a race" in str(d)
+
+
+@pytest.fixture
+def faulty(pggit_server: Server, tmp_path: Path):  # type: ignore[no-untyped-def]
+    mutant = next(m for m in PARALLEL_MUTANTS if m.name == "commit-branch-unlocked")
+    source = mutant.apply(tmp_path / "mutant")
+    template = Template(pggit_server, source)
+    harness = Harness(template, tmp_path / "results", stats=RunStats())
+    ph = ParallelHarness(harness)
+    yield source, harness, ph
+    ph.close()
+    harness.close()
+    template.close()
+
+
+@pytest.mark.server
+def test_recorded_parallel_failure_replays_and_its_spec_is_a_regression_test(faulty, pggit_server: Server) -> None:  # type: ignore[no-untyped-def]
+    """The X8 fork of the unlocked-commit fault: confirmed as a logic bug, recorded as run.json whose replay forces
+    the permutation and reproduces it on the faulty backend and not on the reference; the spec and the .out
+    written from the reference pass pg_isolation_regress on the reference and fail on the faulty backend."""
+    source, harness, ph = faulty
+    with pytest.raises(Divergence) as caught:
+        ph.check(FORK, repeats=1)
+    d = caught.value
+    ph.confirm(d)
+    assert d.rule == "X8" and "always: 3 of 3 runs failed" in str(d)
+    folder = record(harness, d)
+    assert folder is not None
+    doc = json.loads((folder / "run.json").read_text())
+    assert doc["machine"] == "ParallelMachine" and doc["divergence"]["step"] == 2
+    assert doc["ops"][-1]["kind"] == "parallel"
+    run = load_run(folder / "run.json")
+    assert replay(run, pggit_server, source).reproduced
+    again = replay(run, pggit_server, reference=True)
+    assert again.got is None and again.steps_run == 2, again.summary()
+
+    spec, out = (folder / "replay.spec").read_text(), (folder / "replay.out").read_text()
+    assert "forks" in out and "|    0" in out
+    for src, passes in ((None, True), (source, False)):
+        db = Template(pggit_server, src)
+        try:
+            ok, diff = regress(spec, out, pggit_server.conninfo(db.dbname))
+        finally:
+            db.close()
+        assert ok == passes, diff
+        if not passes:
+            assert "+main  |ACTIVE|      2|    1" in diff  # the fork shows in the diff
