@@ -201,3 +201,40 @@ def test_drawn_programs_are_predicted_in_every_session_order(p: Program) -> None
     state, _ = run(initial_state(schemas=(p.schema,)), list(p.prefix))
     assert predicted_everywhere(state, p.sessions)
     assert 2 <= len(p.sessions) <= 4 and all(1 <= len(s) <= 8 for s in p.sessions)
+
+
+def _tid(seq: int, at: float) -> str:
+    """A Trinity ID stamped at ``at`` seconds into the hand-built history (T1, T2)."""
+    from datetime import UTC, datetime
+
+    return f"{datetime.fromtimestamp(T0 + at, UTC):%Y%m%d%H%M%S%f}-{seq:06d}-9f3c01ab"
+
+
+def _two_transactions(first_seq: int, second_seq: int) -> History:
+    """Session 0 draws a Trinity ID, then waits on session 1's new branch b1 and fails on it (23505), so the serial
+    order must put session 1's transaction first, although session 1 drew its ID later."""
+    gen, begin, commit, b1 = ops.GenerateTrinityId(), ops.Begin(), ops.Commit(), branch_b1()
+    events = (ev(0, 0, begin, 0.0, 0.1, ok()), ev(0, 1, gen, 0.2, 0.3, ok(_tid(first_seq, 0.25))),
+              ev(1, 0, begin, 0.4, 0.5, ok()), ev(1, 1, gen, 0.6, 0.7, ok(_tid(second_seq, 0.65))),
+              ev(1, 2, b1, 0.75, 0.8, ok(7)), ev(0, 2, b1, 0.85, 1.0, err("23505")),
+              ev(1, 3, commit, 0.9, 0.95, ok()), ev(0, 3, commit, 1.05, 1.1, ok()))
+    prog = Program((), [[begin, gen, b1, commit], [begin, gen, b1, commit]], [e.session for e in events])
+    return History(prog, events)
+
+
+def test_trinity_ids_are_ordered_by_when_the_calls_ran_not_by_commit_order() -> None:
+    """T6/X8: sequences are not transactional, so an ID drawn earlier in a transaction that commits later is
+    smaller, and some serial order still explains the history (the checker must not demand commit order)."""
+    h = _two_transactions(1, 2)
+    v = linearize(h.units(), start(PREFIX, 2), CheckContext(), no_final)
+    assert v.ok, v.why
+
+
+def test_a_trinity_id_smaller_than_one_returned_before_the_call_began_is_t6() -> None:
+    """T6: the second call began after the first returned 2, so its 1 is a divergence (real time, not order)."""
+    from pggit_model.parallel.checker import trinity_in_real_time
+
+    with pytest.raises(Divergence) as caught:
+        trinity_in_real_time(_two_transactions(2, 1), PREFIX, CheckContext())
+    assert caught.value.rule == "T6"
+    trinity_in_real_time(_two_transactions(1, 2), PREFIX, CheckContext())  # in real-time order: fine

@@ -21,7 +21,8 @@ from pggit_model import checkers
 from pggit_model.checkers import NO_IGNORE, Ignore
 from pggit_model.divergences import Divergence, diverge
 from pggit_model.known import EMPTY, Registry
-from pggit_model.model import CheckContext, Expected, State, bind, step
+from pggit_model.model import CheckContext, Expected, NewTrinityId, State, bind, step
+from pggit_model.model.expected import TRINITY_RE
 from pggit_model.model.state import Counters, Db, Session
 from pggit_model.ops import Op
 
@@ -96,6 +97,7 @@ def apply_unit(world: World, unit: Unit, ctx: CheckContext, known: Registry = EM
         new, exp = step(state, e.op)
         if exp.is_unspecified:
             return [f"the model cannot predict {e.op!r} here ({exp.why})"]
+        exp = _trinity_in_real_time(exp)
         if done.status == "error" and done.sqlstate in CANCEL_STATES:
             new = _no_effect(state, new)  # cancelled by a timeout (X4)
         else:
@@ -109,6 +111,20 @@ def apply_unit(world: World, unit: Unit, ctx: CheckContext, known: Registry = EM
                 new = _no_effect(state, new) if done.status == "error" else new
         state = new
     return [(world.after(unit.session, state), ctx)]
+
+
+def _trinity_in_real_time(exp: Expected) -> Expected:
+    """Trinity IDs come from a sequence, which no transaction rolls back: their order follows when the calls ran
+    (T6), not the serial order the search tries, so the order the model's counters give is dropped here and
+    ``trinity_in_real_time`` checks T6 against the history's times instead. Format, T2 and uniqueness still hold."""
+    def loose(v: Any) -> Any:
+        return evolve(v, after=(), floor=1) if isinstance(v, NewTrinityId) else v
+
+    if exp.kind == "value" and isinstance(exp.value, NewTrinityId):
+        return evolve(exp, value=loose(exp.value))
+    if exp.kind == "rows" and any(isinstance(v, NewTrinityId) for row in exp.rows for v in row):
+        return evolve(exp, rows=tuple(tuple(loose(v) for v in row) for row in exp.rows))
+    return exp
 
 
 @attrs.define
@@ -241,12 +257,34 @@ def ids_unique(history: History, snap: Any) -> None:
         diverge("X10", f"commit hashes stored more than once: {twice}", area="commits")
 
 
+def trinity_in_real_time(history: History, prefix: State, ctx: CheckContext) -> None:
+    """T6 across sessions: a Trinity ID returned by a call that ended before another began has the smaller field 2,
+    and every one is above what the prefix was handed and at least the sequence's floor (T3, T7)."""
+    got = [(e, int(m.group(2))) for e in history.events
+           if e.op.kind in ("generate_trinity_id", "commit_changes") and e.done is not None and e.done.ok
+           and (m := TRINITY_RE.match(str(e.done.value)))]
+    before = max((v for r in prefix.counters.last_trinity if (v := ctx.trinity_seq(r)) is not None), default=0)
+    floor = max(prefix.counters.trinity_floor, before + 1)
+    for e, seq in got:
+        if seq < floor:
+            diverge("T6", f"session {e.session} statement {e.index + 1} got field 2 = {seq}, but IDs from {floor} "
+                    f"on were still to come (the prefix had {before})\n\n{timeline(history)}", op=e.op,
+                    step=e.index + 1, area="parallel")
+    for a, sa in got:
+        for b, sb in got:
+            if a.completed is not None and a.completed < b.invoked and sa >= sb:
+                diverge("T6", f"session {a.session} statement {a.index + 1} returned field 2 = {sa} before session "
+                        f"{b.session} statement {b.index + 1} began, which got {sb}: not smaller\n\n"
+                        f"{timeline(history)}", op=b.op, step=b.index + 1, area="parallel")
+
+
 def check_history(history: History, prefix: State, ctx: CheckContext, snap: Any, known: Registry = EMPTY,
                   ignore: Ignore = NO_IGNORE, before: Any = None) -> Verdict:
-    """X10, then X8: raise a Divergence (with the timeline and the closest order) if no order explains it.
+    """X10, T6, then X8: raise a Divergence (with the timeline and the closest order) if no order explains it.
     ``known`` and ``ignore``: the registry and what the prefix's Driver gave up on (known divergences);
     ``before``: pggit.objects after the prefix (a difference is described from there, as the Driver does)."""
     ids_unique(history, snap)
+    trinity_in_real_time(history, prefix, ctx)
     units = history.units()
     world = start(prefix, len(history.program.sessions))
     ran = [*history.program.prefix, *(e.op for e in history.events)]
