@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import attrs
 from psycopg import sql
 
 from . import known as kn
@@ -210,49 +211,60 @@ _META = re.compile(r"^--\s*@pggit-model\s+(.*)$")
 _CREATE_SCHEMA = re.compile(r'^\s*CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|\w+)\s*;\s*$', re.I)
 
 
-def load_sql(p: Path, text: str) -> Run:
-    meta: dict[str, str] = {}
-    lines = text.splitlines()
-    body: list[str] = []  # the statements to parse; other lines blanked so line numbers stay right
-    in_ops = not any(_META.match(line) and _META.match(line).group(1).strip() == "ops"  # type: ignore[union-attr]
-                     for line in lines)
+@attrs.define
+class _Reading:
+    """What reading a replay.sql has found so far: its metadata, session events and the statements to parse."""
+
+    p: Path
+    in_ops: bool
+    meta: dict[str, str] = attrs.Factory(dict)
     schema: str | None = None
-    sequences: dict[str, int] = {}
-    known_entries: list[kn.Known] = []
-    events: list[tuple[int, str]] = []  # (line, "fault KIND" | "terminate-session"): session events between statements
-    for number, line in enumerate(lines, 1):
-        m = _META.match(line)
-        if m:
-            words = m.group(1).strip()
-            if words.startswith("fault ") or words in ("terminate-session", "other-session"):
-                if words.startswith("fault ") and words.split()[1:] not in ([k] for k in FAULT_SQLSTATES):
-                    raise MalformedReplay(f"{p}:{number}: unknown fault {words.removeprefix('fault ')!r}; "
-                                          f"one of: {', '.join(sorted(FAULT_SQLSTATES))}")
-                events.append((number, words))
-            elif words == "ops":
-                in_ops = True
-            elif words == "end":
-                in_ops = False
-            elif words.startswith("known "):
-                known_entries.append(known_entry(p, len(known_entries) + 1, words.removeprefix("known ")))
-            elif words.startswith("sequence "):
-                name, _, value = words.removeprefix("sequence ").strip().partition("=")
-                if value.strip().isdigit():
-                    sequences[name.strip()] = int(value)
-            else:
-                for k, v in re.findall(r"(\w+)=(\S*)", words):
-                    meta[k] = v
-            body.append("")
-            continue
+    sequences: dict[str, int] = attrs.Factory(dict)
+    known: list[kn.Known] = attrs.Factory(list)
+    #: (line, "fault KIND" | "terminate-session" | "other-session"): session events between statements
+    events: list[tuple[int, str]] = attrs.Factory(list)
+    body: list[str] = attrs.Factory(list)  # other lines blanked, so line numbers stay right
+
+    def meta_line(self, number: int, words: str) -> None:
+        if words.startswith("fault ") or words in ("terminate-session", "other-session"):
+            if words.startswith("fault ") and words.split()[1:] not in ([k] for k in FAULT_SQLSTATES):
+                raise MalformedReplay(f"{self.p}:{number}: unknown fault {words.removeprefix('fault ')!r}; "
+                                      f"one of: {', '.join(sorted(FAULT_SQLSTATES))}")
+            self.events.append((number, words))
+        elif words in ("ops", "end"):
+            self.in_ops = words == "ops"
+        elif words.startswith("known "):
+            self.known.append(known_entry(self.p, len(self.known) + 1, words.removeprefix("known ")))
+        elif words.startswith("sequence "):
+            name, _, value = words.removeprefix("sequence ").strip().partition("=")
+            if value.strip().isdigit():
+                self.sequences[name.strip()] = int(value)
+        else:
+            self.meta.update(re.findall(r"(\w+)=(\S*)", words))
+        self.body.append("")
+
+    def sql_line(self, line: str) -> None:
         s = _CREATE_SCHEMA.match(line)
         if s:
             name = s.group(1)
-            schema = name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
-            body.append("")
-        elif not in_ops or line.lstrip().startswith("\\"):
-            body.append("")  # psql meta-commands and the observation queries are not ops
+            self.schema = name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
+            self.body.append("")
+        elif not self.in_ops or line.lstrip().startswith("\\"):
+            self.body.append("")  # psql meta-commands and the observation queries are not ops
         else:
-            body.append(line)
+            self.body.append(line)
+
+
+def load_sql(p: Path, text: str) -> Run:
+    lines = text.splitlines()
+    r = _Reading(p, in_ops=not any((m := _META.match(line)) and m.group(1).strip() == "ops" for line in lines))
+    for number, line in enumerate(lines, 1):
+        m = _META.match(line)
+        if m:
+            r.meta_line(number, m.group(1).strip())
+        else:
+            r.sql_line(line)
+    meta, schema, sequences, known_entries, events, body = r.meta, r.schema, r.sequences, r.known, r.events, r.body
     # A hand-written script may leave names unqualified: they run in the script's schema, or one of their own.
     default = meta.get("schema") or schema or DEFAULT_SCHEMA
     op_list = _with_session_events(p, _parse_statements(p, "\n".join(body), default), events)
