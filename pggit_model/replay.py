@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
+from typing import Any
 
 import attrs
 import psycopg
@@ -120,6 +121,46 @@ def replay(run: Run, server: ThrowawayCluster | ExternalServer, source: str | Pa
     return ReplayResult(run, got, steps, text, op, tuple(warnings), backend)
 
 
+class _Sessions:
+    """The other sessions a recorded run's events need, made on first use: the faults' second session (with the
+    sleeping trigger installed), an autocommit session for OtherSession steps, X9's control database."""
+
+    def __init__(self, template: Template, conn: psycopg.Connection, run: Run) -> None:
+        self.conninfo = template.server.conninfo(template.dbname)
+        self.template, self.conn, self.schema = template, conn, run.schema
+        self.other: psycopg.Connection | None = None
+        if any(isinstance(op, Fault | TerminateSession) for op in run.ops):
+            faults.install(conn)
+            self.other = connect(self.conninfo)
+        self.second: Client | None = None
+        self.control: Any = None
+
+    def step(self, driver: Driver, op: Op) -> None:
+        """Run one recorded op as the machine did."""
+        if isinstance(op, OtherSession):
+            if self.second is None:
+                self.second = Client(connect(self.conninfo), self.schema)
+            driver.run(op.op, session=self.second)
+        elif isinstance(op, Fault) and self.other is not None:
+            faults.strike(driver, op, self.other)
+        elif isinstance(op, TerminateSession) and self.other is not None:
+            faults.terminate_and_reconnect(driver, self.other, self.conninfo)
+        elif isinstance(op, Parallel):  # the sessions again in the recorded permutation, checked (X8-X10)
+            from .parallel.machine import Control, run_parallel
+            self.control = self.control or Control(self.template.server)
+            run_parallel(driver, op, self.conninfo, self.control)
+        else:
+            driver.run(op)
+
+    def close(self, current: psycopg.Connection) -> None:
+        """Close every session but the run's own (``current``: the driver's, a new one after a terminate)."""
+        for c in {current, self.other, self.second and self.second.conn} - {self.conn, None}:
+            with contextlib.suppress(psycopg.Error):
+                c.close()  # type: ignore[union-attr]
+        if self.control is not None:
+            self.control.close()
+
+
 def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict | None, int, str | None, Op | None]:
     """Run the ops on the template database itself (it is thrown away afterwards), as the machine did."""
     nested = run.isolation == "rollback"
@@ -132,32 +173,12 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
         client = Client(conn, run.schema, nested=nested, probe=template.report.probe)
         driver = Driver(client, run.schema, missing=frozenset(template.report.blocked),
                         stats=RunStats(), txn_started=time.time() if nested else None, known=registry)
-        conninfo = template.server.conninfo(template.dbname)
-        # The faults machine's session events need the sleeping trigger and a second session, as in the run.
-        other = None
-        second: Client | None = None  # for OtherSession steps, as the machine's second session
-        if any(isinstance(op, Fault | TerminateSession) for op in run.ops):
-            faults.install(conn)
-            other = connect(conninfo)
+        sessions = _Sessions(template, conn, run)
         done = 0
-        control = None  # X9's database without pgGit, for a Parallel step
         try:
             driver.check_state()
             for op in run.ops:
-                if isinstance(op, OtherSession):
-                    if second is None:
-                        second = Client(connect(conninfo), run.schema)
-                    driver.run(op.op, session=second)
-                elif isinstance(op, Fault) and other is not None:
-                    faults.strike(driver, op, other)
-                elif isinstance(op, TerminateSession) and other is not None:
-                    faults.terminate_and_reconnect(driver, other, conninfo)
-                elif isinstance(op, Parallel):  # the sessions again in the recorded permutation, checked (X8-X10)
-                    from .parallel.machine import Control, run_parallel
-                    control = control or Control(template.server)
-                    run_parallel(driver, op, conninfo, control)
-                else:
-                    driver.run(op)
+                sessions.step(driver, op)
                 done += 1
                 driver.check_state()
         except Divergence as d:
@@ -168,11 +189,7 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
         finally:
             with contextlib.suppress(psycopg.Error):
                 conn.rollback()
-            for c in {driver.client.conn, other, second and second.conn} - {conn, None}:
-                with contextlib.suppress(psycopg.Error):
-                    c.close()  # type: ignore[union-attr]
-            if control is not None:
-                control.close()
+            sessions.close(driver.client.conn)
     return None, len(run.ops), None, None
 
 

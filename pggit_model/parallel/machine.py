@@ -32,7 +32,7 @@ from pggit_model.session import RunStats
 
 from .checker import Verdict, check_history
 from .history import ABORT_STATES, History, timeline
-from .program import Program
+from .program import Program, program_of
 from .runner import control_rendering, prepare_control, run_schedule
 
 RULES = ("X8", "X10")
@@ -117,15 +117,6 @@ def _x9(program: Program, history: History, control: Control) -> None:
             f"has no deadlock or serialization failure: pgGit's bookkeeping caused it.\n\nwith pgGit:\n"
             f"{timeline(history)}\n\nwithout pgGit:\n{timeline(ctl)}", op=first.op, step=first.index + 1,
             area="parallel")
-
-
-def program_of(d: Divergence) -> Program | None:
-    """The program a parallel divergence came from (its ops: the prefix, then the Parallel op), else None."""
-    ops = list(getattr(d, "ops", ()))
-    if not ops or not isinstance(ops[-1], Parallel):
-        return None
-    schema = next((s for o in ops[:-1] if isinstance(s := getattr(o, "schema", None), str)), "par")
-    return Program.from_op(ops[:-1], ops[-1], schema)
 
 
 def settle(d: Divergence, failed: int, runs: int) -> None:

@@ -220,6 +220,15 @@ def programs(draw: st.DrawFn, *, schema: str = SCHEMA, sessions: tuple[int, int]
     return Program(prefix, suffixes, schedule, schema, level)
 
 
+def program_of(d: Any) -> Program | None:
+    """The program a parallel divergence came from (its ops: the prefix, then the Parallel op), else None."""
+    ops = list(getattr(d, "ops", ()))
+    if not ops or not isinstance(ops[-1], Parallel):
+        return None
+    schema = next((s for o in ops[:-1] if isinstance(s := getattr(o, "schema", None), str)), "par")
+    return Program.from_op(ops[:-1], ops[-1], schema)
+
+
 def describe(program: Program) -> str:
     """The program as Python, one statement per line (each repr is its constructor)."""
     lines: list[Any] = [f"prefix: {list(program.prefix)!r}"]

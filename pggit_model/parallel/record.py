@@ -21,8 +21,7 @@ from pggit_model.runs import failure_id, guess_schema
 from pggit_model.session import Where, hypothesis_context, record_divergences
 
 from . import spec
-from .machine import program_of
-from .program import SCHEMA, Program, describe
+from .program import SCHEMA, Program, describe, program_of
 
 MACHINE = "ParallelMachine"
 
