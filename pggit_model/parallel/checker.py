@@ -157,53 +157,72 @@ def linearize(units: Sequence[Unit], world: World, ctx: CheckContext, final: Fin
     """Search for an order of ``units``, consistent with real time, that the model explains (X8)."""
     import time
     t0 = time.perf_counter()
-    n = len(units)
-    full = (1 << n) - 1
-    # must[j]: the units that completed before unit j was invoked (in-doubt units complete never)
-    must = [0] * n
+    search = _Search(units, final, budget, known, _predecessors(units))
+    order = search.dfs(0, world, ctx, [])
+    return Verdict(order, search.closest, search.why, search.explored, time.perf_counter() - t0, search.final_world)
+
+
+def _predecessors(units: Sequence[Unit]) -> list[int]:
+    """Per unit, a bit set of the units that completed before it was invoked (in-doubt units complete never)."""
+    must = [0] * len(units)
     for j, u in enumerate(units):
         for i, v in enumerate(units):
             if i != j and v.completed is not None and v.completed < u.invoked:
                 must[j] |= 1 << i
-    seen: set[tuple[int, World, frozenset[tuple[Any, str]]]] = set()
-    closest: list[int] = []
-    final_world: tuple[World, CheckContext] | None = None
-    why = "no unit can go first"
-    explored = 0
+    return must
 
-    def dfs(done: int, w: World, c: CheckContext, order: list[int]) -> list[int] | None:
-        nonlocal closest, why, explored, final_world
+
+@attrs.define
+class _Search:
+    """The depth-first search's state: what it has seen, and the closest it got (for the divergence message)."""
+
+    units: Sequence[Unit]
+    final: Final
+    budget: int
+    known: Registry
+    must: list[int]
+    seen: set[tuple[int, World, frozenset[tuple[Any, str]]]] = attrs.Factory(set)
+    closest: list[int] = attrs.Factory(list)
+    why: str = "no unit can go first"
+    explored: int = 0
+    final_world: tuple[World, CheckContext] | None = None
+
+    def dfs(self, done: int, w: World, c: CheckContext, order: list[int]) -> list[int] | None:
         key = (done, w, frozenset(c.bindings.items()))
-        if key in seen:
+        if key in self.seen:
             return None
-        seen.add(key)
-        explored += 1
-        if explored > budget:
-            raise SearchBudgetExceeded(f"the linearizability search explored {budget} states without an answer")
-        if done == full:
-            try:
-                final(w, c.copy())
-                final_world = (w, c)
-                return order
-            except Divergence as d:
-                if len(order) >= len(closest):
-                    closest, why = order, f"every unit placed, but the final state differs: {d}"
-                return None
-        for j in range(n):
-            if done >> j & 1 or must[j] & ~done:
+        self.seen.add(key)
+        self.explored += 1
+        if self.explored > self.budget:
+            raise SearchBudgetExceeded(f"the linearizability search explored {self.budget} states without an answer")
+        if done == (1 << len(self.units)) - 1:
+            return self._finish(w, c, order)
+        for j in range(len(self.units)):
+            if done >> j & 1 or self.must[j] & ~done:
                 continue
-            for out in apply_unit(w, units[j], c, known):
+            for out in apply_unit(w, self.units[j], c, self.known):
                 if isinstance(out, str):
-                    if len(order) > len(closest) or not closest:
-                        closest, why = order, f"unit {j} cannot come next: {out}"
+                    self._note(order, f"unit {j} cannot come next: {out}", strictly=True)
                     continue
-                found = dfs(done | 1 << j, out[0], out[1], [*order, j])
+                found = self.dfs(done | 1 << j, out[0], out[1], [*order, j])
                 if found is not None:
                     return found
         return None
 
-    order = dfs(0, world, ctx, [])
-    return Verdict(order, closest, why, explored, time.perf_counter() - t0, final_world)
+    def _finish(self, w: World, c: CheckContext, order: list[int]) -> list[int] | None:
+        """Every unit is placed: the final state must be pgGit's."""
+        try:
+            self.final(w, c.copy())
+        except Divergence as d:
+            self._note(order, f"every unit placed, but the final state differs: {d}", strictly=False)
+            return None
+        self.final_world = (w, c)
+        return order
+
+    def _note(self, order: list[int], why: str, *, strictly: bool) -> None:
+        """Remember the longest order tried and why it stopped."""
+        if len(order) > len(self.closest) or not self.closest or (not strictly and len(order) >= len(self.closest)):
+            self.closest, self.why = order, why
 
 
 def final_check(schema: str, snap: Any, search_path: tuple[str, ...], known: Registry = EMPTY,
