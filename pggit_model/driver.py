@@ -21,8 +21,8 @@ from .client import Client, Completion, Snapshot
 from .divergences import Divergence, diverge
 from .known import EMPTY as EMPTY_REGISTRY
 from .known import Registry
-from .model import CheckContext, Expected, State, bind, initial_state, step, table_shape
-from .model.state import Change
+from .model import CheckContext, Expected, State, initial_state, step, table_shape
+from .model.state import Change, bind_invented
 from .ops import Op, OtherSession
 from .ops.calls import MergeBranches
 from .session import STATS, RunStats
@@ -153,16 +153,7 @@ class Driver:
                 op=op, step=number)
 
     def _feed_back(self, state: State, expected: Expected) -> State:
-        """Values the database invented, bound by the checks, go back into the model (C7 needs them)."""
-        preds: list[Any] = [expected.value] if expected.kind == "value" else []
-        if expected.kind == "rows":
-            preds = [v for row in expected.rows for v in row]
-        for pred in preds:
-            for attr in ("ref", "commit"):
-                ref = getattr(pred, attr, None)
-                if ref is not None and ref in self.ctx.bindings and type(ref).__name__ != "MergeRef":
-                    state = bind(state, ref, self.ctx.bindings[ref])
-        return state
+        return bind_invented(state, expected, self.ctx)
 
     # -- whole state -------------------------------------------------------------------------
     def check_state(self) -> None:

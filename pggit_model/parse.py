@@ -284,15 +284,21 @@ class _Parser:
 
     def _create_view(self, replace: bool) -> ops.CreateView:
         schema, name = self.qname()
-        self.expect("AS", "SELECT")
+        self.expect("AS")
+        src, cols = self._select_list(schema, "a view")
+        return ops.CreateView(schema, name, src, cols, or_replace=replace)
+
+    def _select_list(self, schema: str, what: str) -> tuple[str, tuple[str, ...]]:
+        """`SELECT a, b FROM schema.src`: the source and the columns (of ``schema``: the vocabulary stays in one)."""
+        self.expect("SELECT")
         cols = [self.ident()]
         while self.accept_type(TokenType.COMMA):
             cols.append(self.ident())
         self.expect("FROM")
         src_schema, src = self.qname()
         if src_schema != schema:
-            raise self.fail("a view reads a table of its own schema")
-        return ops.CreateView(schema, name, src, tuple(cols), or_replace=replace)
+            raise self.fail(f"{what} reads a relation of its own schema")
+        return src, tuple(cols)
 
     def _create_function(self, replace: bool) -> ops.CreateFunction:
         schema, name = self.qname()
@@ -358,15 +364,8 @@ class _Parser:
         return ops.CreateTable(schema, name, tuple(cols), tuple(cons), if_not_exists=ine)
 
     def _create_table_as(self, schema: str, name: str, ine: bool) -> ops.CreateTableAs:
-        self.expect("SELECT")
-        cols = [self.ident()]
-        while self.accept_type(TokenType.COMMA):
-            cols.append(self.ident())
-        self.expect("FROM")
-        src_schema, src = self.qname()
-        if src_schema != schema:
-            raise self.fail("CREATE TABLE AS reads a relation of its own schema")
-        return ops.CreateTableAs(schema, name, src, tuple(cols), if_not_exists=ine)
+        src, cols = self._select_list(schema, "CREATE TABLE AS")
+        return ops.CreateTableAs(schema, name, src, cols, if_not_exists=ine)
 
     def _column(self) -> tuple[ops.Column, Any]:
         name = self.ident()

@@ -219,6 +219,20 @@ def bind(state: State, ref: CommitRef | TrinityRef, value: str) -> State:
     return evolve(state, counters=evolve(c, bound=c.bound.set(ref, value)))
 
 
+def bind_invented(state: State, expected: Any, ctx: Any) -> State:
+    """Values the database invented (commit ids, Trinity IDs), bound in ``ctx`` by the checks of ``expected``, go
+    into the model (C7 needs them)."""
+    preds: list[Any] = [expected.value] if expected.kind == "value" else []
+    if expected.kind == "rows":
+        preds = [v for row in expected.rows for v in row]
+    for pred in preds:
+        for attr in ("ref", "commit"):
+            ref = getattr(pred, attr, None)
+            if ref is not None and ref in ctx.bindings and type(ref).__name__ != "MergeRef":
+                state = bind(state, ref, ctx.bindings[ref])
+    return state
+
+
 def hash_of(key: ObjKey, structure: Any) -> HashOf | None:
     return None if structure is None else HashOf(key, structure)
 

@@ -120,12 +120,7 @@ class Parallel(Op):
 
     def steps(self) -> list[tuple[int, int]]:
         """(session, statement index) in the order they start."""
-        seen = [0] * len(self.sessions)
-        out = []
-        for s in self.schedule:
-            out.append((s, seen[s]))
-            seen[s] += 1
-        return out
+        return schedule_steps(self.schedule, len(self.sessions))
 
     def to_sql(self) -> str:
         lines = [f"-- pggit-model: {len(self.sessions)} sessions ran these concurrently ({self.level.upper()}), "
@@ -136,6 +131,16 @@ class Parallel(Op):
 
     def sql(self) -> Composable:
         return sql.SQL(self.to_sql())
+
+
+def schedule_steps(schedule: tuple[int, ...] | list[int], sessions: int) -> list[tuple[int, int]]:
+    """A schedule (the session of each step, in order) as (session, statement index) pairs."""
+    seen = [0] * sessions
+    out = []
+    for s in schedule:
+        out.append((s, seen[s]))
+        seen[s] += 1
+    return out
 
 
 EVENT_OPS = (OtherSession, Fault, TerminateSession, CrashRestart, Parallel)

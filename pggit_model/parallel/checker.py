@@ -21,9 +21,9 @@ from pggit_model import checkers
 from pggit_model.checkers import NO_IGNORE, Ignore
 from pggit_model.divergences import Divergence, diverge
 from pggit_model.known import EMPTY, Registry
-from pggit_model.model import CheckContext, Expected, NewTrinityId, State, bind, step
+from pggit_model.model import CheckContext, Expected, NewTrinityId, State, step
 from pggit_model.model.expected import TRINITY_RE
-from pggit_model.model.state import Counters, Db, Session
+from pggit_model.model.state import Counters, Db, Session, bind_invented
 from pggit_model.ops import Op
 
 from .history import CANCEL_STATES, History, Unit, timeline
@@ -52,15 +52,7 @@ def start(prefix: State, n: int) -> World:
 
 def feed_back(state: State, expected: Expected, ctx: CheckContext) -> State:
     """Values the database invented (commit ids, Trinity IDs), bound by the check, go into the model (C7)."""
-    preds: list[Any] = [expected.value] if expected.kind == "value" else []
-    if expected.kind == "rows":
-        preds = [v for row in expected.rows for v in row]
-    for pred in preds:
-        for attr in ("ref", "commit"):
-            ref = getattr(pred, attr, None)
-            if ref is not None and ref in ctx.bindings and type(ref).__name__ != "MergeRef":
-                state = bind(state, ref, ctx.bindings[ref])
-    return state
+    return bind_invented(state, expected, ctx)
 
 
 Outcome = tuple[World, CheckContext] | str

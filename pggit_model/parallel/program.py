@@ -19,7 +19,7 @@ from pggit_model import ops, strategies
 from pggit_model.model import State, initial_state, step
 from pggit_model.model.state import Session
 from pggit_model.ops import Op, Parallel
-from pggit_model.ops.events import PARALLEL_LEVELS
+from pggit_model.ops.events import PARALLEL_LEVELS, schedule_steps
 
 #: The schema every program works in; each example runs in a database of its own, so one name is enough.
 SCHEMA = "par"
@@ -61,12 +61,7 @@ class Program:
 
     def steps(self) -> list[tuple[int, int]]:
         """(session, statement index) in invocation order."""
-        seen = [0] * len(self.sessions)
-        out = []
-        for s in self.schedule:
-            out.append((s, seen[s]))
-            seen[s] += 1
-        return out
+        return schedule_steps(self.schedule, len(self.sessions))
 
     def size(self) -> int:
         return sum(len(s) for s in self.sessions)
