@@ -1,13 +1,13 @@
 -- §3 catalogue: schema, enums (labels in contract order), tables and the Trinity sequence.
 -- B1: after install there is exactly one branch, main, with id 1.
 
-CREATE SCHEMA IF NOT EXISTS pggit;
+CREATE SCHEMA IF NOT EXISTS pggit AUTHORIZATION CURRENT_USER;
 
-CREATE TYPE pggit.object_type AS ENUM (
-    'SCHEMA', 'TABLE', 'COLUMN', 'INDEX', 'CONSTRAINT', 'VIEW', 'MATERIALIZED_VIEW', 'FUNCTION',
+CREATE TYPE pggit.object_type AS ENUM
+    ('SCHEMA', 'TABLE', 'COLUMN', 'INDEX', 'CONSTRAINT', 'VIEW', 'MATERIALIZED_VIEW', 'FUNCTION',
     'PROCEDURE', 'TRIGGER', 'TYPE', 'SEQUENCE', 'PARTITION', 'BRANCH', 'COMMIT', 'TAG');
-CREATE TYPE pggit.change_type AS ENUM (
-    'CREATE', 'ALTER', 'DROP', 'RENAME', 'COMMENT', 'BRANCH', 'MERGE', 'CONFLICT_RESOLVED');
+CREATE TYPE pggit.change_type AS ENUM
+    ('CREATE', 'ALTER', 'DROP', 'RENAME', 'COMMENT', 'BRANCH', 'MERGE', 'CONFLICT_RESOLVED');
 -- Enum order makes min() the highest severity (V9).
 CREATE TYPE pggit.change_severity AS ENUM ('MAJOR', 'MINOR', 'PATCH');
 CREATE TYPE pggit.branch_status AS ENUM ('ACTIVE', 'MERGED', 'DELETED', 'CONFLICTED');

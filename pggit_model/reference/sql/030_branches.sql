@@ -51,8 +51,8 @@ BEGIN
     INSERT INTO pggit.branch_base
         (branch_id, object_type, schema_name, object_name, version, version_major, version_minor, version_patch)
     SELECT v_id, object_type, schema_name, object_name, version, version_major, version_minor, version_patch
-    FROM pggit.objects
-    WHERE branch_name = p_branch_name;
+    FROM pggit.objects o
+    WHERE o.branch_name = p_branch_name;
 
     RETURN v_id;
 END $$;

@@ -16,7 +16,7 @@ DECLARE
     v_hash text;
 BEGIN
     b := pggit._active_branch(p_branch_name, true);
-    IF p_message IS NULL OR p_message = '' THEN
+    IF coalesce(p_message, '') = '' THEN  -- C1: NULL and '' alike
         PERFORM pggit._reject('22023', 'commit message must not be NULL or empty');
     END IF;
     v_hash := pggit._sha256hex(concat_ws(E'\n', 'commit', v_id::text, b.name, b.head_commit_hash, v_tree,
@@ -40,10 +40,10 @@ DECLARE
     v_id text;
 BEGIN
     b := pggit._active_branch(p_branch_name, true);
-    IF length(v_message) > 10000 THEN
+    IF char_length(v_message) > 10000 THEN
         PERFORM pggit._reject('22023', 'commit message is longer than 10000 characters');
     END IF;
-    IF p_custom_trinity_id IS NOT NULL THEN
+    IF p_custom_trinity_id IS DISTINCT FROM NULL THEN
         v_id := btrim(p_custom_trinity_id);
         IF length(v_id) < 10 THEN
             PERFORM pggit._reject('22023', 'custom Trinity ID is shorter than 10 characters');
