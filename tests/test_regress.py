@@ -79,7 +79,7 @@ def test_a_killed_session_reconnects_and_restores_the_settings() -> None:
 
 def test_a_crash_or_parallel_run_has_no_pair() -> None:
     """A single psql session cannot crash the server: MalformedReplay says so and what to use instead."""
-    with pytest.raises(MalformedReplay, match="step 2 is crash_restart.*pggit-model replay"):
+    with pytest.raises(MalformedReplay, match=r"step 2 is crash_restart.*pggit-model replay"):
         regress.render_regress(_run(CreateTable(S, "t", ()), CrashRestart()))
 
 
