@@ -23,15 +23,18 @@ from .client import Client, Completion
 from .cluster import connect
 from .divergences import Divergence
 from .driver import Driver
+from .errors import CoverageGap
 from .isolation import ClonePool, RollbackIsolation, Template
 from .known import EMPTY as EMPTY_REGISTRY
 from .known import Registry
 from .ops import Op
 from .session import (
+    COVERAGE_PROFILES,
     SESSION,
     STATS,
     RunStats,
     Where,
+    coverage_gaps,
     hypothesis_context,
     merge_stats,
     record_divergences,
@@ -83,6 +86,7 @@ class Harness:
         session, self.stats = self.stats, RunStats(missing_functions=dict(self.stats.missing_functions))
         try:
             run_state_machine_as_test(machine, settings=settings)
+            self._check_coverage(machine, settings)
         except (Divergence, ExceptionGroup) as e:
             found = _divergences(e)
             for d in found:
@@ -96,6 +100,20 @@ class Harness:
             merge_stats(SESSION.machines.setdefault(name, RunStats()), self.stats)
             self.stats, part = session, self.stats
             merge_stats(session, part)
+
+    def _check_coverage(self, machine: type[PgGitMachine], settings: Any) -> None:
+        """Under a long profile (not settings given in code), every rule of the machine's RULES list must have been
+        checked: a rule never exercised is a hole in the generators, not a pass."""
+        import hypothesis
+
+        if settings is not None or hypothesis.settings.get_current_profile_name() not in COVERAGE_PROFILES:
+            return
+        gaps = coverage_gaps(machine.RULES, self.stats.rules)
+        if gaps:
+            self.stats.gaps[machine.__name__] = gaps
+            raise CoverageGap(f"{machine.__name__} never exercised {', '.join(gaps)} of its RULES list in this "
+                              f"{hypothesis.settings.get_current_profile_name()} run: make its rules draw ops those "
+                              "rules check (or take them off the list if another machine covers them)")
 
     def _where(self, machine: type[PgGitMachine], settings: Any) -> Where:
         """What recording the divergences of ``machine``'s run needs to know about it."""
@@ -139,6 +157,8 @@ class PgGitMachine(RuleBasedStateMachine):
 
     harness: ClassVar[Harness]
     isolation: ClassVar[str] = "rollback"
+    #: The contract rules this machine is for: a ``ci`` (or longer) run that never checks one of them fails.
+    RULES: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A misspelt isolation fails when the machine is defined, not in its first example."""

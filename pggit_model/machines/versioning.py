@@ -27,6 +27,7 @@ from pggit_model.ops import (
     ShowTableVersions,
 )
 from pggit_model.ops.types import assignment_cast
+from pggit_model.rules import span
 
 
 class VersioningRules(PgGitMachine):
@@ -91,6 +92,8 @@ class VersioningRules(PgGitMachine):
 
 class VersioningMachine(VersioningRules):
     """Versioning machine: V1–V19, O1–O8, X4 on the main branch, autocommit."""
+
+    RULES = (*span("V1", "V19"), *span("O1", "O8"), "X4")
 
     # Rules only this machine has: in VersioningRules they would change every other machine's draws.
     @precondition(lambda self: not self.model.aborted)
