@@ -29,7 +29,7 @@ class RunStats:
     skipped_unspecified: int = 0
     skipped_missing: int = 0
     #: rule id -> checks made of it (a step's Expected cites its rules; the state check cites INVARIANT_RULES)
-    rules: Counter[str] = attrs.Factory(Counter)
+    rules: Counter[str] = attrs.field(factory=Counter, converter=Counter)  # a set or list of ids counts each once
     divergences: dict[str, str] = attrs.Factory(dict)  # "machine:rule" -> first line
     missing_functions: dict[str, tuple[str, ...]] = attrs.Factory(dict)
     machines: dict[str, int] = attrs.Factory(dict)  # machine -> steps
@@ -114,8 +114,8 @@ def rule_count_lines(checked: Mapping[str, int], all_rules: Sequence[str]) -> li
     return lines
 
 
-def _checks(checked: Mapping[str, int], rule: str) -> int:
-    return sum(n for r, n in checked.items() if base(r) == rule)
+def _checks(checked: Mapping[str, int], rule: str, family_of: Any = base) -> int:
+    return sum(n for r, n in checked.items() if family_of(r) == rule)
 
 
 def hypothesis_context(machine: type, settings: Any = None) -> tuple[Any, str | None]:
@@ -226,7 +226,7 @@ def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path,
         lines += [f"## {name}", "",
                   "| steps | examples | skipped (unspecified) | rules exercised |", "|---|---|---|---|",
                   f"| {st.steps} | {st.examples} | {st.skipped_unspecified} | {len(exercised)}/{len(all_rules)} |", "",
-                  f"Rules (checks): {', '.join(f'{r} {_checks(st.rules, r)}' for r in exercised) or 'none'}", "",
+                  f"Rules (checks): {', '.join(f'{r} {_checks(st.rules, r, base)}' for r in exercised) or 'none'}", "",
                   *([f"Never exercised from its RULES list: {' '.join(st.gaps[name])}", ""] if name in st.gaps
                     else [])]
         mine = [f for f in session.failures if f.machine == name]
