@@ -121,7 +121,7 @@ class Driver:
                 new_state = self._adopt(new_state, expected, done, other_session=session is not None)
         self.stats.rules.update(expected.rules)
         before, self.state = self.state, self._feed_back(new_state, expected)
-        goals.note(self.stats, goals.reached(op, expected, done.status, before, self.state, struck), self.ops)
+        goals.note(self.stats.goals, goals.reached(op, expected, done.status, before, self.state, struck), self.ops)
         if self.state.txn is None:
             self._txn_started = None
         return done

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .model import Expected, State
     from .ops import Op
-    from .session import RunStats
 
 MERGE_CONFLICT = "a merge with conflicts"
 STRUCK_AFTER_TRIGGER = "DDL struck after the trigger ran"
@@ -48,13 +47,14 @@ def reached(op: Op, expected: Expected, status: str, before: State, after: State
     return out
 
 
-def note(stats: RunStats, goals: list[str], ops: list[Op]) -> None:
-    """Count each goal, keep the shortest example (the ops up to this step) and tell Hypothesis."""
+def note(table: dict[str, tuple[int, int, str]], goals: list[str], ops: list[Op]) -> None:
+    """Count each goal in ``table`` (RunStats.goals), keep the shortest example (the ops up to this step) and tell
+    Hypothesis."""
     for goal in goals:
-        count, steps, text = stats.goals.get(goal, (0, 0, ""))
+        count, steps, text = table.get(goal, (0, 0, ""))
         if not count or len(ops) < steps:
             steps, text = len(ops), "; ".join(repr(o) for o in ops)[:_MAX_TEXT]
-        stats.goals[goal] = (count + 1, steps, text)
+        table[goal] = (count + 1, steps, text)
         _event(goal)
 
 

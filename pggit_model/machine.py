@@ -51,9 +51,10 @@ class Harness:
     """Per pytest session: the template, the isolation helpers and where failures are recorded."""
 
     def __init__(self, template: Template, results: Path, stats: RunStats | None = None,
-                 run_id: str | None = None, known: Registry = EMPTY_REGISTRY) -> None:
+                 run_id: str | None = None, known: Registry = EMPTY_REGISTRY, regress: bool = False) -> None:
         self.template = template
         self.known = known
+        self.regress = regress  # also write each failure's pg_regress pair (on the template's server)
         self.results = results
         self.stats = stats if stats is not None else STATS
         self.run_id = run_id or uuid.uuid4().hex[:6]  # names the machines' schema; fixed only by tests
@@ -125,7 +126,8 @@ class Harness:
                      report=self.template.report, server_version=getattr(self.template.server, "version", None),
                      schema=last.schema if last is not None else None, isolation=machine.isolation,
                      sequences=sequences(self._rollback.conn) if rolled else {},  # type: ignore[union-attr]
-                     registry=self.known, last_ops=tuple(last.driver.ops) if last is not None else ())
+                     registry=self.known, last_ops=tuple(last.driver.ops) if last is not None else (),
+                     regress_server=self.template.server if self.regress else None)
 
     def close(self) -> None:
         if self._clones is not None:

@@ -58,6 +58,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="where runs record their failures (default: .pggit-model/)",
     )
     group.addoption(
+        "--pggit-regress", action="store_true",
+        help="also write each failure's pg_regress pair (sql/<id>.sql, expected/<id>.out from a fresh reference "
+        "install) into its folder, for pgGit's make installcheck; see docs/replay.md",
+    )
+    group.addoption(
         "--pggit-report", default=None, metavar="FILE",
         help="write a markdown summary per machine (steps, examples, rules exercised, divergences with links "
         "to their replay files) to FILE",
@@ -217,7 +222,8 @@ def pggit_results(pytestconfig: pytest.Config) -> Path:
 @pytest.fixture(scope="session")
 def pggit_harness(pytestconfig: pytest.Config, pggit_template: Template, pggit_results: Path) -> Iterator[Harness]:
     """Runs state machines: ``pggit_harness.run(MachineClass)`` with the active Hypothesis profile."""
-    h = Harness(pggit_template, pggit_results, known=pytestconfig.stash.get(_KNOWN, known.EMPTY))
+    h = Harness(pggit_template, pggit_results, known=pytestconfig.stash.get(_KNOWN, known.EMPTY),
+                regress=bool(pytestconfig.getoption("--pggit-regress")))
     try:
         yield h
     finally:

@@ -149,6 +149,8 @@ class Where:
     registry: kn.Registry = kn.EMPTY
     #: the ops of the last example, for a divergence that does not carry its own
     last_ops: Sequence[Op] = ()
+    #: a server to write each failure's pg_regress pair with (--pggit-regress); None: not written
+    regress_server: Any = None
 
 
 def record_divergences(where: Where, divergences: Sequence[Divergence]) -> list[str]:
@@ -173,7 +175,21 @@ def record_divergences(where: Where, divergences: Sequence[Divergence]) -> list[
                                          root=root_fingerprint(run), op=op))
         notes.append(f"replay files: {folder}/ (replay.sql, run.json, test_replay_{folder.name}.py); "
                      f"rerun with: pggit-model replay {folder}/run.json")
+        if where.regress_server is not None:  # one note per divergence: the pair goes on the same one
+            notes[-1] += "\n" + _regress_pair(run, where.regress_server, folder)
     return notes
+
+
+def _regress_pair(run: Any, server: Any, folder: Path) -> str:
+    """Write the run's pg_regress pair into its folder; the note says where, or why not (never raises: the
+    divergence itself must not be hidden)."""
+    from .regress import make_pair
+
+    try:
+        sql_file, expected = make_pair(run, server, folder)
+    except Exception as e:
+        return f"no pg_regress pair: {type(e).__name__}: {e}"
+    return f"pg_regress pair: {sql_file.relative_to(folder)}, {expected.relative_to(folder)} under {folder}/"
 
 
 def roots_table(failures: Sequence[Recorded]) -> list[str]:

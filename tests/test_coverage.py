@@ -81,9 +81,9 @@ def test_the_shortest_example_of_a_goal_is_kept() -> None:
     """note counts every time a goal is reached and keeps the example with the fewest steps."""
     stats = RunStats()
     long = [CreateTable(S, "a", ()), Begin(), Rollback()]
-    goals.note(stats, [goals.ROLLBACK_UNDID_TRACKING], long)
-    goals.note(stats, [goals.ROLLBACK_UNDID_TRACKING], long[1:])
-    goals.note(stats, [goals.ROLLBACK_UNDID_TRACKING], long)
+    goals.note(stats.goals, [goals.ROLLBACK_UNDID_TRACKING], long)
+    goals.note(stats.goals, [goals.ROLLBACK_UNDID_TRACKING], long[1:])
+    goals.note(stats.goals, [goals.ROLLBACK_UNDID_TRACKING], long)
     count, steps, text = stats.goals[goals.ROLLBACK_UNDID_TRACKING]
     assert (count, steps) == (3, 2) and text.startswith("Begin(")
     other = RunStats(goals={goals.ROLLBACK_UNDID_TRACKING: (1, 1, "Rollback()")})

@@ -101,7 +101,7 @@ def recorded(pggit_server: Server, mutant: Path, tmp_path_factory: pytest.TempPa
 
     results = tmp_path_factory.mktemp("results")
     template = Template(pggit_server, mutant)
-    harness = Harness(template, results, stats=RunStats(), run_id="rg0001")
+    harness = Harness(template, results, stats=RunStats(), run_id="rg0001", regress=True)
     try:
         with pytest.raises((AssertionError, ExceptionGroup)):
             harness.run(VersioningMachine, settings=settings(
@@ -126,6 +126,15 @@ def test_pair_of_a_planted_fault_fails_on_it_and_passes_on_the_reference(recorde
     broken = regress.check_pair(pggit_server, tmp_path, run.id, mutant)
     assert not broken.passed
     assert re.search(r"^-.*MAJOR", broken.diff, re.M) and re.search(r"^\+.*MINOR", broken.diff, re.M), broken.diff
+
+
+@pytest.mark.server
+def test_recording_with_regress_on_writes_the_pair_next_to_run_json(recorded: Path, mutant: Path,
+                                                                   pggit_server: Server) -> None:
+    """With --pggit-regress (Harness(regress=True)) the failure's folder holds the pair, and it fails on the fault."""
+    folder, test = recorded.parent, load_run(recorded).id
+    assert (folder / "sql" / f"{test}.sql").is_file() and (folder / "expected" / f"{test}.out").stat().st_size > 0
+    assert not regress.check_pair(pggit_server, folder, test, mutant).passed
 
 
 @pytest.mark.server
