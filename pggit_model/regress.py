@@ -29,7 +29,20 @@ from .backend import SETVAL, regress_state_queries
 from .cluster import Server, drop_database
 from .errors import MalformedReplay, PggitModelError
 from .isolation import Template
-from .model import Pred, initial_state, session_lost, step
+from .model import (
+    CommitRef,
+    HashOf,
+    IsInt,
+    MergeRef,
+    MergeResult,
+    NewCommitId,
+    NewTrinityId,
+    Pred,
+    TrinityRef,
+    initial_state,
+    session_lost,
+    step,
+)
 from .ops import Fault, Op, OtherSession, SessionOp, TerminateSession, TxnOp
 from .runs import Run
 
@@ -127,18 +140,50 @@ def _answer_query(op: Op, text: str, expected: Any) -> str | None:
     """A query printing the part of ``op``'s answer the contract fixes, or None when only success counts."""
     kind = getattr(expected, "kind", None)
     if kind == "value" and getattr(op, "result", None) == "scalar":
-        shown = ("CASE WHEN x IS NULL THEN 'NULL' ELSE 'a value' END" if isinstance(expected.value, Pred)
-                 else "coalesce(x::text, 'NULL')")
-        return f"SELECT {shown} FROM ({text}) AS q(x)"
+        return f"SELECT {_cell(expected.value, 'x')} FROM ({text}) AS q(x)"
     if kind == "rows" and expected.columns:
-        fixed = [c for i, c in enumerate(expected.columns)
-                 if not any(isinstance(r[i], Pred) for r in expected.rows)]
-        cells = sql.SQL(", ").join(sql.SQL("coalesce({}::text, 'NULL')").format(sql.Identifier(c))
-                                   for c in fixed).as_string(None) if fixed else "''"
+        cells = ", ".join(_cell(next((r[i] for r in expected.rows if _varies(r[i])), None),
+                                sql.Identifier(c).as_string(None)) for i, c in enumerate(expected.columns))
         order = "" if expected.ordered else " ORDER BY r"
         return (f"SELECT count(*) || ' row(s)' || coalesce(E'\\n' || string_agg(r, E'\\n'{order}), '') "
                 f"FROM (SELECT concat_ws(' | ', {cells}) AS r FROM ({text}) AS q) AS a")
     return None
+
+
+def _varies(value: Any) -> bool:
+    """A value the model describes rather than knows (a Pred) or one the database invents (a commit, Trinity ID or
+    merge the model refers to by number): it differs between installs."""
+    return isinstance(value, Pred | CommitRef | TrinityRef | MergeRef)
+
+
+#: What a generated value prints as: its contract-fixed shape. A Trinity ID keeps field 2 (the sequence value,
+#: T3); uuids, 64-hex hashes, integers the database numbers (O8) and merge ids become placeholders. A value of
+#: another form prints as itself, so a backend that breaks the form shows in the diff.
+_TRINITY = (r"^[0-9]{20}-([0-9]{6,})-[0-9a-f]{8}$", r"<time>-\1-<hex8>")
+_UUID = (r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", "<uuid>")
+_SHA256 = (r"^[0-9a-f]{64}$", "<sha256>")
+_MERGE = (r"^(MERGE_SUCCESS|CONFLICTS_DETECTED):.+$", r"\1:<id>")
+_SHAPES: list[tuple[type | tuple[type, ...], tuple[tuple[str, str], ...]]] = [
+    ((NewTrinityId, TrinityRef), (_TRINITY,)),
+    (NewCommitId, (_UUID,)),
+    (CommitRef, (_UUID, _SHA256, _TRINITY)),  # a commit is named by its uuid, its hash or (C7) a Trinity ID
+    (HashOf, (_SHA256,)),
+    ((MergeResult, MergeRef), (_MERGE,)),
+    (IsInt, ((r"^-?[0-9]+$", "<integer>"),)),
+]
+
+
+def _cell(value: Any, expr: str) -> str:
+    """SQL printing one answer field: as it is when the contract fixes it, else by its shape (see _SHAPES)."""
+    if not _varies(value):
+        return f"coalesce({expr}::text, 'NULL')"
+    shapes = next((found for kinds, found in _SHAPES if isinstance(value, kinds)), None)
+    if shapes is None:
+        return f"CASE WHEN {expr} IS NULL THEN 'NULL' ELSE 'a value' END"  # ANY, Matches: any value will do
+    shaped = f"{expr}::text"
+    for pattern, placeholder in shapes:
+        shaped = f"regexp_replace({shaped}, '{pattern}', '{placeholder}')"
+    return f"coalesce({shaped}, 'NULL')"
 
 
 def _quote(text: str) -> str:

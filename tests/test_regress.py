@@ -29,7 +29,9 @@ from pggit_model.ops import (
     CreateCommit,
     CreateTable,
     DropColumn,
+    GenerateTrinityId,
     GetVersion,
+    SetTrinitySequence,
     TerminateSession,
 )
 from pggit_model.runs import Run
@@ -53,10 +55,16 @@ def test_every_statement_runs_in_a_do_block_that_prints_only_what_the_contract_f
                                        CreateCommit("main", "m", None), GetVersion(f"{S}.t")))
     steps = re.findall(r"^DO \$step\$", text, re.M)
     assert len(steps) == 4
-    assert "'a value'" in text and "CASE WHEN x IS NULL" in text  # create_branch's id, create_commit's uuid
+    assert "'<integer>'" in text and "'<uuid>'" in text  # create_branch's id (O8), create_commit's uuid (C3)
     assert "fails as the contract says (any SQLSTATE)" in text  # the second create_branch of 'f' (B2)
     assert "step 4: not specified by the contract" in text  # get_version of an unknown name
     assert "pggit-model" not in text.split("\n", 5)[-1].replace("pggit-model regression", "")  # plain psql
+
+
+def test_a_trinity_id_prints_its_sequence_field_and_nothing_that_varies() -> None:
+    """A Trinity ID's time and random parts become placeholders; field 2 (T3, the sequence value) stays."""
+    text = regress.render_regress(_run(SetTrinitySequence(999999), GenerateTrinityId()))
+    assert r"'^[0-9]{20}-([0-9]{6,})-[0-9a-f]{8}$', '<time>-\1-<hex8>'" in text
 
 
 def test_the_state_at_the_end_leaves_out_ids_hashes_and_times() -> None:
@@ -167,4 +175,17 @@ def test_first_branch_collision_of_pggit_fails_its_pair(pggit_server: Server, tm
     regress.make_pair(run, pggit_server, tmp_path)
     result = regress.check_pair(pggit_server, tmp_path, run.id, PGGIT)
     assert not result.passed
-    assert "-INFO:  step 1: a value" in result.diff and "+ERROR:  step 1 fails with SQLSTATE 23505" in result.diff
+    assert "-INFO:  step 1: <integer>" in result.diff and "+ERROR:  step 1 fails with SQLSTATE 23505" in result.diff
+
+
+@pytest.mark.server
+@pytest.mark.skipif(not (PGGIT / "sql" / "install.sql").exists(), reason=f"pgGit v0.2.1 is not unpacked at {PGGIT}")
+def test_truncated_trinity_sequence_of_pggit_fails_its_pair(pggit_server: Server, tmp_path: Path) -> None:
+    """findings #8 (T3): past 999 999 pgGit cuts field 2 to 6 characters; the pair's shape of the ID shows it."""
+    script = tmp_path / "trinity.sql"
+    script.write_text("SELECT setval('pggit.trinity_id_seq', 999999);\nSELECT * FROM pggit.generate_trinity_id();\n")
+    run = load_run(script)
+    regress.make_pair(run, pggit_server, tmp_path)
+    result = regress.check_pair(pggit_server, tmp_path, run.id, PGGIT)
+    assert "-INFO:  step 2: <time>-1000000-<hex8>" in result.diff
+    assert "+INFO:  step 2: <time>-100000-<hex8>" in result.diff
