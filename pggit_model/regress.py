@@ -16,7 +16,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -284,10 +283,5 @@ def make_pair(run: Run, server: Server, outdir: Path) -> tuple[Path, Path]:
     return sql_file, expected
 
 
-def summarise(result: RegressResult, lines: int = 40) -> Sequence[str]:
-    """The diff's first lines, for a terminal."""
-    return result.diff.splitlines()[:lines]
-
-
 __all__ = ["RegressResult", "check_pair", "find_pg_regress", "make_pair", "render_regress",
-           "run_pg_regress", "summarise"]
+           "run_pg_regress"]
