@@ -16,7 +16,7 @@ from typing import Any
 
 from attrs import evolve
 
-from . import backend, checkers
+from . import backend, checkers, goals
 from .client import Client, Completion, Snapshot
 from .divergences import Divergence, diverge
 from .known import EMPTY as EMPTY_REGISTRY
@@ -106,7 +106,8 @@ class Driver:
             # digest() under a search_path without public), and that is an answer to check, not I4.
             if sig is not None and f"function {sig.split('(')[0]}(" in (done.message or ""):
                 self._function_missing(sig, op, number)
-        if tolerate is not None and done.status == "error" and done.sqlstate == tolerate:
+        struck = tolerate is not None and done.status == "error" and done.sqlstate == tolerate
+        if struck:
             # The fault struck: the statement failed as a whole, so the model keeps the state before it.
             self.stats.faults_fired += 1
             self.stats.rules.update(("X4",))
@@ -119,7 +120,8 @@ class Driver:
                 self._explore_past(d)
                 new_state = self._adopt(new_state, expected, done, other_session=session is not None)
         self.stats.rules.update(expected.rules)
-        self.state = self._feed_back(new_state, expected)
+        before, self.state = self.state, self._feed_back(new_state, expected)
+        goals.note(self.stats.goals, goals.reached(op, expected, done.status, before, self.state, struck), self.ops)
         if self.state.txn is None:
             self._txn_started = None
         return done

@@ -44,3 +44,7 @@ class InvalidProfile(PggitModelError, ValueError):
 
 class MalformedReplay(PggitModelError, ValueError):
     """A run.json or replay.sql that cannot be read; the message names the file and position."""
+
+
+class CoverageGap(PggitModelError, AssertionError):
+    """A ``ci`` run of a machine never exercised rules of its RULES list; the message names them."""

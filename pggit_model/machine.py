@@ -23,15 +23,18 @@ from .client import Client, Completion
 from .cluster import connect
 from .divergences import Divergence
 from .driver import Driver
+from .errors import CoverageGap
 from .isolation import ClonePool, RollbackIsolation, Template
 from .known import EMPTY as EMPTY_REGISTRY
 from .known import Registry
 from .ops import Op
 from .session import (
+    COVERAGE_PROFILES,
     SESSION,
     STATS,
     RunStats,
     Where,
+    coverage_gaps,
     hypothesis_context,
     merge_stats,
     record_divergences,
@@ -48,9 +51,10 @@ class Harness:
     """Per pytest session: the template, the isolation helpers and where failures are recorded."""
 
     def __init__(self, template: Template, results: Path, stats: RunStats | None = None,
-                 run_id: str | None = None, known: Registry = EMPTY_REGISTRY) -> None:
+                 run_id: str | None = None, known: Registry = EMPTY_REGISTRY, regress: bool = False) -> None:
         self.template = template
         self.known = known
+        self.regress = regress  # also write each failure's pg_regress pair (on the template's server)
         self.results = results
         self.stats = stats if stats is not None else STATS
         self.run_id = run_id or uuid.uuid4().hex[:6]  # names the machines' schema; fixed only by tests
@@ -83,6 +87,7 @@ class Harness:
         session, self.stats = self.stats, RunStats(missing_functions=dict(self.stats.missing_functions))
         try:
             run_state_machine_as_test(machine, settings=settings)
+            self._check_coverage(machine, settings)
         except (Divergence, ExceptionGroup) as e:
             found = _divergences(e)
             for d in found:
@@ -97,6 +102,20 @@ class Harness:
             self.stats, part = session, self.stats
             merge_stats(session, part)
 
+    def _check_coverage(self, machine: type[PgGitMachine], settings: Any) -> None:
+        """Under a long profile (not settings given in code), every rule of the machine's RULES list must have been
+        checked: a rule never exercised is a hole in the generators, not a pass."""
+        import hypothesis
+
+        if settings is not None or hypothesis.settings.get_current_profile_name() not in COVERAGE_PROFILES:
+            return
+        gaps = coverage_gaps(machine.RULES, self.stats.rules)
+        if gaps:
+            self.stats.gaps[machine.__name__] = gaps
+            raise CoverageGap(f"{machine.__name__} never exercised {', '.join(gaps)} of its RULES list in this "
+                              f"{hypothesis.settings.get_current_profile_name()} run: make its rules draw ops those "
+                              "rules check (or take them off the list if another machine covers them)")
+
     def _where(self, machine: type[PgGitMachine], settings: Any) -> Where:
         """What recording the divergences of ``machine``'s run needs to know about it."""
         seed, profile = hypothesis_context(machine, settings)
@@ -107,7 +126,8 @@ class Harness:
                      report=self.template.report, server_version=getattr(self.template.server, "version", None),
                      schema=last.schema if last is not None else None, isolation=machine.isolation,
                      sequences=sequences(self._rollback.conn) if rolled else {},  # type: ignore[union-attr]
-                     registry=self.known, last_ops=tuple(last.driver.ops) if last is not None else ())
+                     registry=self.known, last_ops=tuple(last.driver.ops) if last is not None else (),
+                     regress_server=self.template.server if self.regress else None)
 
     def close(self) -> None:
         if self._clones is not None:
@@ -139,6 +159,8 @@ class PgGitMachine(RuleBasedStateMachine):
 
     harness: ClassVar[Harness]
     isolation: ClassVar[str] = "rollback"
+    #: The contract rules this machine is for: a ``ci`` (or longer) run that never checks one of them fails.
+    RULES: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A misspelt isolation fails when the machine is defined, not in its first example."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,12 @@ import pytest
 from . import backend, known, profiles
 from .cluster import ExternalServer, ThrowawayCluster, connect, drop_database, find_binaries, mask_dsn, start_server
 from .errors import InvalidProfile, NotAPggitCheckout, PggitModelError
+from .goals import goal_lines
 from .install import check_source
 from .isolation import ClonePool, RollbackIsolation, Template
 from .machine import Harness
 from .rules import ALL_RULES, base
-from .session import SESSION, STATS, RunStats, markdown_report, merge_stats
+from .session import SESSION, STATS, RunStats, markdown_report, merge_stats, rule_count_lines
 
 _KNOWN = pytest.StashKey[known.Registry]()
 
@@ -54,6 +56,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--pggit-results", default=".pggit-model", metavar="DIR",
         help="where runs record their failures (default: .pggit-model/)",
+    )
+    group.addoption(
+        "--pggit-regress", action="store_true",
+        help="also write each failure's pg_regress pair (sql/<id>.sql, expected/<id>.out from a fresh reference "
+        "install) into its folder, for pgGit's make installcheck; see docs/replay.md",
     )
     group.addoption(
         "--pggit-report", default=None, metavar="FILE",
@@ -215,7 +222,8 @@ def pggit_results(pytestconfig: pytest.Config) -> Path:
 @pytest.fixture(scope="session")
 def pggit_harness(pytestconfig: pytest.Config, pggit_template: Template, pggit_results: Path) -> Iterator[Harness]:
     """Runs state machines: ``pggit_harness.run(MachineClass)`` with the active Hypothesis profile."""
-    h = Harness(pggit_template, pggit_results, known=pytestconfig.stash.get(_KNOWN, known.EMPTY))
+    h = Harness(pggit_template, pggit_results, known=pytestconfig.stash.get(_KNOWN, known.EMPTY),
+                regress=bool(pytestconfig.getoption("--pggit-regress")))
     try:
         yield h
     finally:
@@ -242,9 +250,17 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for name, steps in sorted(stats.machines.items()):
         tr.write_line(f"  {name}: {steps} steps")
     tr.write_line(f"contract rules exercised: {len(exercised)}/{len(ALL_RULES)}")
+    for line in rule_count_lines(stats.rules, ALL_RULES):
+        tr.write_line(f"  {line}")
     unexercised = [r for r in ALL_RULES if r not in exercised]
     if unexercised:
         tr.write_line(f"  not exercised: {' '.join(unexercised)}")
+    for machine, gaps in sorted(stats.gaps.items()):
+        tr.write_line(f"  {machine}: rules of its RULES list never exercised: {' '.join(gaps)}")
+    if stats.goals:
+        tr.write_line("goals (labelled situations; the shortest example that reached each):")
+        for line in goal_lines(stats.goals):
+            tr.write_line(f"  {line}")
     for sig, rules in sorted(stats.missing_functions.items()):
         tr.write_line(f"divergence (I4, {backend.kind_of(sig)} missing): {sig} -> rules skipped: {', '.join(rules)} "
                       f"({stats.skipped_missing} calls skipped)")
@@ -262,12 +278,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def _stats_out(stats: RunStats) -> dict[str, Any]:
-    """RunStats as plain data for pytest-xdist's workeroutput (execnet sends no sets)."""
-    return {f.name: sorted(v) if isinstance(v := getattr(stats, f.name), set) else v for f in attrs.fields(RunStats)}
+    """RunStats as plain data for pytest-xdist's workeroutput (execnet sends dicts, not Counters)."""
+    return {f.name: dict(v) if isinstance(v := getattr(stats, f.name), Counter) else v
+            for f in attrs.fields(RunStats)}
 
 
 def _stats_in(data: dict[str, Any]) -> RunStats:
-    fields: dict[str, Any] = {k: set(v) if k == "rules" else v for k, v in data.items()}
+    fields: dict[str, Any] = {k: Counter(v) if k == "rules" else v for k, v in data.items()}
+    fields["goals"] = {g: tuple(v) for g, v in fields.get("goals", {}).items()}
     return RunStats(**fields)
 
 

@@ -10,3 +10,10 @@ ALL_RULES: tuple[str, ...] = tuple(f"{f}{i}" for f, n in _FAMILIES.items() for i
 def base(rule: str) -> str:
     """``V10k`` -> ``V10``."""
     return rule.rstrip("abcdefghijklmnopqrstuvwxyz")
+
+
+def span(first: str, last: str) -> tuple[str, ...]:
+    """``span("V1", "V4")`` -> ``("V1", "V2", "V3", "V4")``: a range of one family, as the contract writes it."""
+    if first[0] != last[0]:
+        raise ValueError(f"span({first!r}, {last!r}): a range stays within one family")
+    return tuple(f"{first[0]}{i}" for i in range(int(first[1:]), int(last[1:]) + 1))

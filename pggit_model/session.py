@@ -4,6 +4,7 @@ and the --pggit-report markdown summary. The loop (driver, machine) depends on t
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from . import known as kn
 from .divergences import Divergence
 from .install import InstallReport
 from .ops import Op
+from .rules import base
 from .runs import root_fingerprint
 from .store import load_run, record_failure
 
@@ -26,13 +28,18 @@ class RunStats:
     examples: int = 0
     skipped_unspecified: int = 0
     skipped_missing: int = 0
-    rules: set[str] = attrs.Factory(set)
+    #: rule id -> checks made of it (a step's Expected cites its rules; the state check cites INVARIANT_RULES)
+    rules: Counter[str] = attrs.field(factory=Counter, converter=Counter)  # a set or list of ids counts each once
     divergences: dict[str, str] = attrs.Factory(dict)  # "machine:rule" -> first line
     missing_functions: dict[str, tuple[str, ...]] = attrs.Factory(dict)
     machines: dict[str, int] = attrs.Factory(dict)  # machine -> steps
     mutants: dict[str, tuple[int, list[str]]] = attrs.Factory(dict)  # mutant -> (shrunk steps, rules caught)
     known: dict[str, int] = attrs.Factory(dict)  # known-divergence id -> times seen (and explored past)
     faults_fired: int = 0
+    #: machine -> rules of its RULES list a coverage-checked run never exercised
+    gaps: dict[str, list[str]] = attrs.Factory(dict)
+    #: labelled goal -> (times reached, steps of the shortest example, that example's ops); pggit_model.goals
+    goals: dict[str, tuple[int, int, str]] = attrs.Factory(dict)
 
 
 #: The session's totals (per process; pytest-xdist workers hand theirs to the controller).
@@ -72,13 +79,43 @@ def merge_stats(into: RunStats, part: RunStats) -> None:
         mine, theirs = getattr(into, f.name), getattr(part, f.name)
         if isinstance(mine, int):
             setattr(into, f.name, mine + theirs)
-        elif isinstance(mine, set):
-            mine |= theirs
+        elif isinstance(mine, Counter):
+            mine.update(theirs)
+        elif f.name == "goals":  # times add up; the shorter example stays
+            for goal, (count, steps, text) in theirs.items():
+                had = mine.get(goal, (0, 0, ""))
+                shorter = (steps, text) if not had[0] or steps < had[1] else had[1:]
+                mine[goal] = (had[0] + count, *shorter)
         elif isinstance(mine, dict) and f.name in ("machines", "known"):  # counts add up
             for k, v in theirs.items():
                 mine[k] = mine.get(k, 0) + v
         elif isinstance(mine, dict):
             mine.update(theirs)
+
+
+#: Profiles long enough that a machine must exercise every rule of its RULES list (else CoverageGap).
+COVERAGE_PROFILES = ("ci", "nightly", "weekly")
+
+
+def coverage_gaps(listed: Sequence[str], checked: Mapping[str, int]) -> list[str]:
+    """The rules of a machine's list (ids like ``V10``) that no check cited, by itself or by a sub-rule (``V10k``)."""
+    seen = {base(r) for r, n in checked.items() if n}
+    return [r for r in listed if base(r) not in seen]
+
+
+def rule_count_lines(checked: Mapping[str, int], all_rules: Sequence[str]) -> list[str]:
+    """Checks per contract rule (sub-rules add to their rule), one line per family: ``V: V1 812, V2 812, …``."""
+    counts: Counter[str] = Counter()
+    for rule, n in checked.items():
+        counts[base(rule)] += n
+    lines = []
+    for family in dict.fromkeys(r[0] for r in all_rules):
+        lines.append(f"{family}: " + ", ".join(f"{r} {counts[r]}" for r in all_rules if r[0] == family))
+    return lines
+
+
+def _checks(checked: Mapping[str, int], rule: str, family_of: Any = base) -> int:
+    return sum(n for r, n in checked.items() if family_of(r) == rule)
 
 
 def hypothesis_context(machine: type, settings: Any = None) -> tuple[Any, str | None]:
@@ -112,6 +149,8 @@ class Where:
     registry: kn.Registry = kn.EMPTY
     #: the ops of the last example, for a divergence that does not carry its own
     last_ops: Sequence[Op] = ()
+    #: a server to write each failure's pg_regress pair with (--pggit-regress); None: not written
+    regress_server: Any = None
 
 
 def record_divergences(where: Where, divergences: Sequence[Divergence]) -> list[str]:
@@ -136,7 +175,21 @@ def record_divergences(where: Where, divergences: Sequence[Divergence]) -> list[
                                          root=root_fingerprint(run), op=op))
         notes.append(f"replay files: {folder}/ (replay.sql, run.json, test_replay_{folder.name}.py); "
                      f"rerun with: pggit-model replay {folder}/run.json")
+        if where.regress_server is not None:  # one note per divergence: the pair goes on the same one
+            notes[-1] += "\n" + _regress_pair(run, where.regress_server, folder)
     return notes
+
+
+def _regress_pair(run: Any, server: Any, folder: Path) -> str:
+    """Write the run's pg_regress pair into its folder; the note says where, or why not (never raises: the
+    divergence itself must not be hidden)."""
+    from .regress import make_pair
+
+    try:
+        sql_file, expected = make_pair(run, server, folder)
+    except Exception as e:
+        return f"no pg_regress pair: {type(e).__name__}: {e}"
+    return f"pg_regress pair: {sql_file.relative_to(folder)}, {expected.relative_to(folder)} under {folder}/"
 
 
 def roots_table(failures: Sequence[Recorded]) -> list[str]:
@@ -174,6 +227,11 @@ def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path,
              f"{len({base(r) for r in totals.rules} & set(all_rules))}/{len(all_rules)} contract rules exercised, "
              f"{len(session.failures)} divergences recorded.", ""]
     lines += roots_table(session.failures)
+    if totals.goals:
+        from .goals import goal_lines
+
+        lines += ["Goals (labelled situations; the shortest example that reached each):", "",
+                  *(f"- {line}" for line in goal_lines(totals.goals)), ""]
     if totals.missing_functions:
         lines += ["Contract parts missing from the backend (functions, tables, columns, sequences; their rules "
                   "were skipped):", ""]
@@ -184,7 +242,9 @@ def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path,
         lines += [f"## {name}", "",
                   "| steps | examples | skipped (unspecified) | rules exercised |", "|---|---|---|---|",
                   f"| {st.steps} | {st.examples} | {st.skipped_unspecified} | {len(exercised)}/{len(all_rules)} |", "",
-                  f"Rules: {' '.join(exercised) or 'none'}", ""]
+                  f"Rules (checks): {', '.join(f'{r} {_checks(st.rules, r, base)}' for r in exercised) or 'none'}", "",
+                  *([f"Never exercised from its RULES list: {' '.join(st.gaps[name])}", ""] if name in st.gaps
+                    else [])]
         mine = [f for f in session.failures if f.machine == name]
         if not mine:
             lines += ["No divergence.", ""]
@@ -198,5 +258,6 @@ def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path,
     return "\n".join(lines)
 
 
-__all__ = ["SESSION", "STATS", "Recorded", "RunStats", "SessionRecord", "Where", "hypothesis_context",
-           "markdown_report", "merge_stats", "record_divergences", "roots_table"]
+__all__ = ["COVERAGE_PROFILES", "SESSION", "STATS", "Recorded", "RunStats", "SessionRecord", "Where", "coverage_gaps",
+           "hypothesis_context", "markdown_report", "merge_stats", "record_divergences", "roots_table",
+           "rule_count_lines"]

@@ -434,7 +434,7 @@ def test_markdown_report_lists_each_machine_with_links_to_its_replay_files(tmp_p
     text = markdown_report(session, st, tmp_path / "report.md", ("O1", "V8", "V10", "T1"),
                            lambda r: r.rstrip("abcdefghijk"))
     assert "## VersioningMachine" in text and "## TrinityMachine" in text and "No divergence." in text
-    assert "| 12 | 3 | 0 | 3/4 |" in text and "Rules: O1 V8 V10" in text
+    assert "| 12 | 3 | 0 | 3/4 |" in text and "Rules (checks): O1 1, V8 1, V10 1" in text
     assert f"[replay.sql](results/{folder.name}/replay.sql)" in text and "no \\| history" in text
 
 

@@ -17,6 +17,7 @@ from .observe import (
     final_state_queries,
     lock_statement,
     observation,
+    regress_state_queries,
     sequence_positions,
     sequences,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "observation",
     "probe",
     "reference_version",
+    "regress_state_queries",
     "sequence_positions",
     "sequences",
     "source_version",

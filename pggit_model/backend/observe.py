@@ -143,3 +143,24 @@ def final_state_queries(schema: str) -> list[str]:
         "  FROM pggit.history h JOIN pggit.objects o ON o.id = h.object_id",
         f"  WHERE o.schema_name = {lit} ORDER BY h.id;",
     ]
+
+
+def regress_state_queries(schema: str) -> list[str]:
+    """The end of a pg_regress test: what the observation compares (O1-O7), without what varies between
+    installs (ids, hashes, times): rows and history of ``schema``, branches, commits (hashes by their length), and
+    the current branch. Plain SQL, each row set fully ordered."""
+    lit = sql.Literal(schema).as_string(None)
+    return [
+        "SELECT object_type, object_name, branch_name, version, version_major, version_minor, version_patch, "
+        "is_active",
+        f"  FROM pggit.objects WHERE schema_name = {lit} ORDER BY 2, 3, 1, 4;",
+        "SELECT o.object_type, o.object_name, o.branch_name, h.change_type, h.change_severity, h.old_version, "
+        "h.new_version",
+        f"  FROM pggit.history h JOIN pggit.objects o ON o.id = h.object_id WHERE o.schema_name = {lit} ORDER BY h.id;",
+        "SELECT b.name, b.status, p.name AS parent, length(b.head_commit_hash) AS head_hash_length",
+        "  FROM pggit.branches b LEFT JOIN pggit.branches p ON p.id = b.parent_branch_id ORDER BY 1;",
+        "SELECT b.name AS branch, c.message, length(c.hash) AS hash_length, c.parent_commit_hash IS NOT NULL AS "
+        "has_parent",
+        "  FROM pggit.commits c LEFT JOIN pggit.branches b ON b.id = c.branch_id ORDER BY 1, 2, 3, 4;",
+        "SELECT coalesce(nullif(current_setting('pggit.current_branch', true), ''), 'main') AS current_branch;",
+    ]

@@ -1,4 +1,5 @@
-"""``pggit-model``: doctor (is this machine ready?), run (the machines, with a profile), replay and triage."""
+"""``pggit-model``: doctor (is this machine ready?), run (the machines, with a profile), replay, regress (a pg_regress
+pair) and triage."""
 
 from __future__ import annotations
 
@@ -125,6 +126,38 @@ def replay_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 0 if result.reproduced else 1
 
 
+def regress_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Write a run's pg_regress pair (expected output from a fresh reference install) and, with --check or for a
+    run recorded against pgGit, run it there: 0 when it fails there as it should, 1 when it passes, 2 bad input."""
+    from .. import regress
+    from ..store import load_run
+
+    def say(msg: str) -> None:
+        print(msg, file=out or sys.stdout, flush=True)
+
+    run = load_run(args.file)
+    outdir = Path(args.out) if args.out else Path(args.file).resolve().parent
+    against = args.check or (run.source if run.backend != "reference" and not args.no_check else None)
+    if against and not Path(against).is_dir():
+        raise PggitModelError(f"{against} is not a directory; pass --check DIR (a pgGit checkout) or --no-check")
+    server = start_server(args.pg_dsn, args.pg_bindir)
+    try:
+        sql_file, expected = regress.make_pair(run, server, outdir)
+        say(f"wrote {sql_file} and {expected} (passes on two fresh installs of the reference backend)")
+        if not against:
+            return 0
+        result = regress.check_pair(server, outdir, run.id, against)
+    finally:
+        server.close()
+    if result.passed:
+        say(f"PASSES on {against}: the pair does not show the failure there")
+        return 1
+    say(f"FAILS on {against}, as it should; the diff (what the contract expects: -, what it did: +):")
+    for line in result.diff.splitlines()[:args.lines]:
+        say("  " + line)
+    return 0
+
+
 def triage_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """One line per distinct divergence in a results folder (and saved Hypothesis examples nobody recorded)."""
     from ..store import find_runs
@@ -202,6 +235,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "--pggit-known): their failures are marked known/fixed/wontfix instead of new")
     t.add_argument("--examples", default=".hypothesis/examples", metavar="DIR",
                    help="Hypothesis example database to look in (default: .hypothesis/examples)")
+    rg = sub.add_parser("regress", help="write a run's pg_regress pair (sql/<id>.sql, expected/<id>.out) for "
+                        "pgGit's make installcheck, and check that it fails on pgGit")
+    rg.add_argument("file", metavar="FILE", help="run.json or replay.sql (hand-written scripts too)")
+    rg.add_argument("--out", metavar="DIR", help="where sql/ and expected/ go (default: the file's folder)")
+    rg.add_argument("--check", metavar="DIR", help="also run the pair against this pgGit checkout (default: the "
+                    "checkout a pgGit run was recorded against)")
+    rg.add_argument("--no-check", action="store_true", help="only write the pair")
+    rg.add_argument("--lines", type=int, default=40, help="diff lines to print (default 40)")
+    rg.add_argument("--pg-dsn", default=os.environ.get("PGGIT_MODEL_DSN"), metavar="DSN",
+                    help="existing PostgreSQL server (superuser) instead of a throwaway cluster [env PGGIT_MODEL_DSN]")
+    rg.add_argument("--pg-bindir", default=os.environ.get("PGGIT_MODEL_PG_BINDIR"), metavar="DIR",
+                    help="PostgreSQL server binaries for the throwaway cluster [env PGGIT_MODEL_PG_BINDIR]")
     k = sub.add_parser("known", help="check a known-divergence registry")
     ksub = k.add_subparsers(dest="known_command", required=True)
     kl = ksub.add_parser("lint", help="flag broad entries (a rule only), unspecific ones and overlapping ones")
@@ -215,10 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if extra:
                 parser.error(f"unrecognized arguments: {' '.join(extra)}")
             return known_cmd(args)
-        if args.command in ("replay", "triage"):
+        if args.command in ("replay", "triage", "regress"):
             if extra:
                 parser.error(f"unrecognized arguments: {' '.join(extra)}")
-            return replay_cmd(args) if args.command == "replay" else triage_cmd(args)
+            return {"replay": replay_cmd, "triage": triage_cmd, "regress": regress_cmd}[args.command](args)
         if args.command == "doctor":
             if extra:
                 parser.error(f"unrecognized arguments: {' '.join(extra)}")

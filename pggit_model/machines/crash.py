@@ -216,6 +216,8 @@ class CrashMachine(TransactionRules):
     """Crash machine: X6 (and T5/T7 across crashes) amid DDL, branches, commits, Trinity IDs and open
     transactions, on a throwaway cluster of its own."""
 
+    RULES = ("X6", "T5", "T7", "X1")
+
     isolation = "clone"
     #: check T5/T7 after a crash for every committed ID, also those only read-only transactions returned
     strict_trinity: ClassVar[bool] = False

@@ -17,6 +17,7 @@ from hypothesis.stateful import rule
 from pggit_model import faults, strategies
 from pggit_model.machines.transactions import TransactionRules
 from pggit_model.ops import Fault
+from pggit_model.rules import span
 
 
 class FaultRules(TransactionRules):
@@ -48,3 +49,5 @@ class FaultRules(TransactionRules):
 
 class FaultsMachine(FaultRules):
     """Faults machine: X4, X5 with in-session faults amid DDL, branches, commits and transactions."""
+
+    RULES = span("X1", "X5")

@@ -25,6 +25,7 @@ from pggit_model.ops import (
     SetSearchPath,
     UpdateAllHashes,
 )
+from pggit_model.rules import span
 
 # Quoted identifiers and string literals are kept verbatim; everything between them may be respelled.
 _QUOTED = re.compile(r"(\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*')")
@@ -54,6 +55,8 @@ def respell(sql: str, *, upper: bool, spacing: str, aliases: bool) -> str:
 
 class HashesMachine(VersioningRules):
     """Schema-hash machine: H1–H7 as metamorphic properties, with V rules along the way."""
+
+    RULES = span("H1", "H7")
 
     @rule(data=st.data(), upper=st.booleans(), spacing=st.sampled_from(["  ", "\n\t", " \n "]),
           aliases=st.booleans())

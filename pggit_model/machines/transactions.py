@@ -13,6 +13,7 @@ from hypothesis.stateful import rule
 
 from pggit_model import strategies
 from pggit_model.machines.branches_commits import BranchRules
+from pggit_model.rules import span
 
 
 class TransactionRules(BranchRules):
@@ -24,3 +25,5 @@ class TransactionRules(BranchRules):
 
 class TransactionsMachine(TransactionRules):
     """Transactions machine: X1–X4, V3, B6 interleaved with all DDL, branch and commit rules."""
+
+    RULES = (*span("X1", "X4"), "V3", "B6")

@@ -16,6 +16,7 @@ from pggit_model import strategies
 from pggit_model.client import Client
 from pggit_model.machine import PgGitMachine
 from pggit_model.ops import TIME_ZONES, GenerateTrinityId, SetTimeZone, SetTrinitySequence
+from pggit_model.rules import span
 
 #: Just below and above the 6-digit padding and the int4 range (T3, T8).
 EDGES = st.sampled_from([999_997, 999_998, 999_999, 2**31 - 3, 2**31 - 1, 2**31, 10**12])
@@ -23,6 +24,8 @@ EDGES = st.sampled_from([999_997, 999_998, 999_999, 2**31 - 3, 2**31 - 1, 2**31,
 
 class TrinityMachine(PgGitMachine):
     """Trinity machine: T1–T9, X3 across transactions, time zones and a second session."""
+
+    RULES = (*span("T1", "T9"), "C7", "X3")
 
     def __init__(self) -> None:
         super().__init__()

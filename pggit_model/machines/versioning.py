@@ -27,6 +27,7 @@ from pggit_model.ops import (
     ShowTableVersions,
 )
 from pggit_model.ops.types import assignment_cast
+from pggit_model.rules import span
 
 
 class VersioningRules(PgGitMachine):
@@ -91,6 +92,9 @@ class VersioningRules(PgGitMachine):
 
 class VersioningMachine(VersioningRules):
     """Versioning machine: V1–V19, O1–O8, X4 on the main branch, autocommit."""
+
+    # Not V4 (carried out by B8's check), nor V16 (renames: outside the model).
+    RULES = (*span("V1", "V3"), *span("V5", "V15"), *span("V17", "V19"), *span("O1", "O8"), "X4")
 
     # Rules only this machine has: in VersioningRules they would change every other machine's draws.
     @precondition(lambda self: not self.model.aborted)

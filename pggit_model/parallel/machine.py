@@ -86,7 +86,7 @@ def run_parallel(driver: Driver, op: Parallel, conninfo: str, control: Control |
         verdict = check_history(history, driver.state, driver.ctx, snap, driver.known, driver.ignore, before)
         driver.stats.rules.update(RULES)
         if any(o.family == "ddl" for ss in program.sessions for o in ss):
-            driver.stats.rules.add("X9")  # checked: a failure of a DDL program is compared with the control
+            driver.stats.rules.update(("X9",))  # checked: a failure of a DDL program is compared with the control
         if control is not None:
             _x9(program, history, control)
     except Divergence as d:
