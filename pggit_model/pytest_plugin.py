@@ -236,45 +236,52 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     tr = terminalreporter
     if stats.mutants:
         tr.section("pggit-model: planted faults")
-        for name, (steps, caught) in sorted(stats.mutants.items()):
-            flag = "" if steps <= 6 else "   (above the 6-step target)"
-            tr.write_line(f"caught {name}: shrunk to {steps} steps, divergence {', '.join(caught)}{flag}")
-        tr.write_line(f"{len(stats.mutants)} planted faults caught; median shrunk length "
-                      f"{sorted(s for s, _ in stats.mutants.values())[len(stats.mutants) // 2]} steps")
+        for line in _mutant_lines(stats):
+            tr.write_line(line)
     if not stats.steps and not stats.missing_functions:
         return
     tr.section("pggit-model")
+    for line in [*_coverage_lines(stats), *_finding_lines(stats, config.stash.get(_KNOWN, known.EMPTY))]:
+        tr.write_line(line)
+
+
+def _mutant_lines(stats: RunStats) -> list[str]:
+    out = [f"caught {name}: shrunk to {steps} steps, divergence {', '.join(caught)}"
+           f"{'' if steps <= 6 else '   (above the 6-step target)'}"
+           for name, (steps, caught) in sorted(stats.mutants.items())]
+    median = sorted(s for s, _ in stats.mutants.values())[len(stats.mutants) // 2]
+    return [*out, f"{len(stats.mutants)} planted faults caught; median shrunk length {median} steps"]
+
+
+def _coverage_lines(stats: RunStats) -> list[str]:
+    """Steps, machines, rules exercised (with checks per rule), RULES-list gaps and labelled goals."""
     exercised = sorted({base(r) for r in stats.rules} & set(ALL_RULES), key=ALL_RULES.index)
-    tr.write_line(f"steps executed: {stats.steps}   examples: {stats.examples}   "
-                  f"ops the model could not predict (skipped): {stats.skipped_unspecified}")
-    for name, steps in sorted(stats.machines.items()):
-        tr.write_line(f"  {name}: {steps} steps")
-    tr.write_line(f"contract rules exercised: {len(exercised)}/{len(ALL_RULES)}")
-    for line in rule_count_lines(stats.rules, ALL_RULES):
-        tr.write_line(f"  {line}")
+    out = [f"steps executed: {stats.steps}   examples: {stats.examples}   "
+           f"ops the model could not predict (skipped): {stats.skipped_unspecified}",
+           *(f"  {name}: {steps} steps" for name, steps in sorted(stats.machines.items())),
+           f"contract rules exercised: {len(exercised)}/{len(ALL_RULES)}",
+           *(f"  {line}" for line in rule_count_lines(stats.rules, ALL_RULES))]
     unexercised = [r for r in ALL_RULES if r not in exercised]
     if unexercised:
-        tr.write_line(f"  not exercised: {' '.join(unexercised)}")
-    for machine, gaps in sorted(stats.gaps.items()):
-        tr.write_line(f"  {machine}: rules of its RULES list never exercised: {' '.join(gaps)}")
+        out.append(f"  not exercised: {' '.join(unexercised)}")
+    out += [f"  {machine}: rules of its RULES list never exercised: {' '.join(gaps)}"
+            for machine, gaps in sorted(stats.gaps.items())]
     if stats.goals:
-        tr.write_line("goals (labelled situations; the shortest example that reached each):")
-        for line in goal_lines(stats.goals):
-            tr.write_line(f"  {line}")
-    for sig, rules in sorted(stats.missing_functions.items()):
-        tr.write_line(f"divergence (I4, {backend.kind_of(sig)} missing): {sig} -> rules skipped: {', '.join(rules)} "
-                      f"({stats.skipped_missing} calls skipped)")
-    for kid, times in sorted(stats.known.items()):
-        tr.write_line(f"known divergence {kid}: seen {times} times, explored past")
-    registry = config.stash.get(_KNOWN, known.EMPTY)
-    for line in known.stale_lines(registry, stats.known):  # only meaningful for a run of every machine
-        tr.write_line(line)
-    if stats.divergences:
-        tr.write_line(f"new divergences: {len(stats.divergences)}")
-        for key, line in sorted(stats.divergences.items()):
-            tr.write_line(f"  {key}: {line}")
-    else:
-        tr.write_line("new divergences: none")
+        out.append("goals (labelled situations; the shortest example that reached each):")
+        out += [f"  {line}" for line in goal_lines(stats.goals)]
+    return out
+
+
+def _finding_lines(stats: RunStats, registry: known.Registry) -> list[str]:
+    """Missing contract parts (I4), known divergences explored past, stale registry entries, new divergences."""
+    out = [f"divergence (I4, {backend.kind_of(sig)} missing): {sig} -> rules skipped: {', '.join(rules)} "
+           f"({stats.skipped_missing} calls skipped)" for sig, rules in sorted(stats.missing_functions.items())]
+    out += [f"known divergence {kid}: seen {times} times, explored past" for kid, times in sorted(stats.known.items())]
+    out += known.stale_lines(registry, stats.known)  # only meaningful for a run of every machine
+    if not stats.divergences:
+        return [*out, "new divergences: none"]
+    return [*out, f"new divergences: {len(stats.divergences)}",
+            *(f"  {key}: {line}" for key, line in sorted(stats.divergences.items()))]
 
 
 def _stats_out(stats: RunStats) -> dict[str, Any]:
