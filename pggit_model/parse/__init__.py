@@ -12,16 +12,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sqlglot.dialects.postgres import Postgres
 from sqlglot.tokens import Token, TokenType
 
 from pggit_model import ops
 from pggit_model.errors import InvalidOp, UnsupportedStatement
-
-_TOKENIZER = Postgres().tokenizer_class()
-_WORD = re.compile(r"^[^\W\d]\w*$")
-_STRINGS = {TokenType.STRING, TokenType.BYTE_STRING, TokenType.HEREDOC_STRING, TokenType.NATIONAL_STRING}
-_MISSING = object()
+from pggit_model.parse.reader import _STRINGS, _TOKENIZER, Reader
 
 
 def parse(text: str, default_schema: str | None = None) -> list[ops.Op]:
@@ -72,153 +67,8 @@ def parse_one(text: str, default_schema: str | None = None) -> ops.Op:
     return found[0]
 
 
-class _Parser:
-    def __init__(self, tokens: list[Token], text: str, default_schema: str | None) -> None:
-        self.toks = tokens
-        self.i = 0
-        self.text = text
-        self.default_schema = default_schema
-
-    # -- token helpers --
-
-    def _snippet(self) -> str:
-        start, end = self.toks[0].start, self.toks[-1].end
-        return " ".join(self.text[start:end + 1].split())[:120]
-
-    def fail(self, why: str) -> UnsupportedStatement:
-        near = self.toks[self.i].text if self.i < len(self.toks) else "end of statement"
-        return UnsupportedStatement(f"statement {self._snippet()!r} is outside the vocabulary: {why} (near {near!r})")
-
-    def peek(self, k: int = 0) -> Token | None:
-        j = self.i + k
-        return self.toks[j] if j < len(self.toks) else None
-
-    def is_word(self, *words: str, k: int = 0) -> bool:
-        t = self.peek(k)
-        return t is not None and t.token_type not in (TokenType.IDENTIFIER, *_STRINGS) \
-            and t.text.upper() in words
-
-    def accept(self, *words: str) -> bool:
-        """Consume a sequence of keywords if they all come next."""
-        for k, w in enumerate(words):
-            if not self.is_word(w, k=k):
-                return False
-        self.i += len(words)
-        return True
-
-    def expect(self, *words: str) -> None:
-        if not self.accept(*words):
-            raise self.fail(f"expected {' '.join(words)}")
-
-    def accept_type(self, tt: TokenType) -> bool:
-        t = self.peek()
-        if t is not None and t.token_type == tt:
-            self.i += 1
-            return True
-        return False
-
-    def expect_type(self, tt: TokenType, what: str) -> None:
-        if not self.accept_type(tt):
-            raise self.fail(f"expected {what}")
-
-    def done(self) -> None:
-        if self.i != len(self.toks):
-            raise self.fail("unexpected text at the end")
-
-    def ident(self) -> str:
-        t = self.peek()
-        if t is None:
-            raise self.fail("expected a name")
-        if t.token_type == TokenType.IDENTIFIER:
-            self.i += 1
-            return t.text
-        if t.token_type not in _STRINGS and _WORD.match(t.text):
-            self.i += 1
-            return t.text.lower()
-        raise self.fail("expected a name")
-
-    def qname(self) -> tuple[str, str]:
-        first = self.ident()
-        if self.accept_type(TokenType.DOT):
-            return first, self.ident()
-        if self.default_schema is None:
-            raise self.fail(f"{first!r} needs a schema (or pass default_schema)")
-        return self.default_schema, first
-
-    def ident_list(self) -> tuple[str, ...]:
-        self.expect_type(TokenType.L_PAREN, "(")
-        names = [self.ident()]
-        while self.accept_type(TokenType.COMMA):
-            names.append(self.ident())
-        self.expect_type(TokenType.R_PAREN, ")")
-        return tuple(names)
-
-    def literal(self) -> Any:
-        """A constant, with an optional ::cast (ignored); NULL gives None."""
-        t = self.peek()
-        if t is None:
-            raise self.fail("expected a constant")
-        neg = False
-        if t.token_type == TokenType.DASH:
-            neg = True
-            self.i += 1
-            t = self.peek()
-            if t is None or t.token_type != TokenType.NUMBER:
-                raise self.fail("expected a number after '-'")
-        value: Any
-        if t.token_type in _STRINGS:
-            value = t.text
-        elif t.token_type == TokenType.NUMBER:
-            if not re.fullmatch(r"\d+", t.text):
-                raise self.fail("only integer constants are in the vocabulary")
-            value = -int(t.text) if neg else int(t.text)
-        elif self.accept("ARRAY"):
-            return self._array()
-        else:
-            value = next((v for w, v in _WORD_CONSTANTS.items() if self.is_word(w)), _MISSING)
-            if value is _MISSING:
-                raise self.fail("expected a constant")
-        self.i += 1
-        self._cast()
-        return value
-
-    def _array(self) -> tuple[Any, ...]:
-        """`ARRAY[c, …]` after the ARRAY keyword (with an optional ::cast)."""
-        self.expect_type(TokenType.L_BRACKET, "[")
-        items = [] if self.peek() and self.peek().token_type == TokenType.R_BRACKET else [self.literal()]  # type: ignore[union-attr]
-        while self.accept_type(TokenType.COMMA):
-            items.append(self.literal())
-        self.expect_type(TokenType.R_BRACKET, "]")
-        self._cast()
-        return tuple(items)
-
-    def _cast(self) -> None:
-        while self.accept_type(TokenType.DCOLON):
-            self.type_text()
-
-    def type_text(self) -> str:
-        """The tokens of a type name up to a delimiter, normalised for canonical_type."""
-        parts: list[str] = []
-        depth = 0
-        stops = {"NOT", "NULL", "DEFAULT", "CONSTRAINT", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "COLLATE",
-                 "USING", "RETURNS"}
-        while (t := self.peek()) is not None:
-            tt = t.token_type
-            if depth == 0 and (tt in (TokenType.COMMA, TokenType.R_PAREN, TokenType.DCOLON)
-                               or (t.text.upper() in stops and tt not in (TokenType.IDENTIFIER, *_STRINGS))):
-                break
-            if tt == TokenType.L_PAREN:
-                depth += 1
-            elif tt == TokenType.R_PAREN:
-                depth -= 1
-            parts.append(t.text)
-            self.i += 1
-        if not parts:
-            raise self.fail("expected a type")
-        text = " ".join(parts)
-        return re.sub(r"\s*\[\s*\]", "[]", text).replace(" (", "(")
-
-    # -- statements --
+class _Parser(Reader):
+    """The statements of the vocabulary, one method each (a table of leading keywords picks one)."""
 
     def statement(self) -> ops.Op:
         try:
@@ -603,10 +453,6 @@ _LEADS: tuple[tuple[tuple[tuple[str, ...], ...], Callable[[_Parser], ops.Op]], .
     ((("RELEASE",),), _Parser._release),
     ((("SET",),), _Parser._set),
 )
-
-#: keywords that are constants
-_WORD_CONSTANTS = {"NULL": None, "TRUE": True, "FALSE": False}
-
 
 def _positional(cls: type) -> Callable[[list[Any]], ops.Op]:
     def make(args: list[Any]) -> ops.Op:
