@@ -26,6 +26,23 @@ SCHEMA = "par"
 #: Branch names sessions compete for (X8: of two concurrent create_branch calls with one name, one succeeds).
 SHARED_BRANCHES = ("b1", "b2")
 LEVELS = PARALLEL_LEVELS
+#: How a struck COMMIT loses its connection (X7), each recorded as an outcome in doubt: ``close`` shuts the
+#: client's socket right after the COMMIT is sent (the server still reads it: it commits); ``terminate`` has a
+#: second session terminate the backend right after the COMMIT is sent (a race: either outcome); ``early``
+#: terminates the backend just before the COMMIT reaches it (it never commits). The client cannot tell them apart.
+STRIKES = ("close", "terminate", "early")
+
+
+@frozen
+class Strike:
+    """X7: the last statement of ``session`` (a COMMIT) loses its connection, in the way ``how`` names."""
+
+    session: int
+    how: str = "close"
+
+    def __attrs_post_init__(self) -> None:
+        if self.how not in STRIKES:
+            raise ValueError(f"strike {self.how!r} is not one of {STRIKES}")
 
 
 def _ops(value: Sequence[Op]) -> tuple[Op, ...]:
@@ -50,6 +67,8 @@ class Program:
     schedule: tuple[int, ...] = field(converter=_ints)
     schema: str = SCHEMA
     level: str = "read committed"
+    #: X7: one session's closing COMMIT loses its connection (None: every connection stays up)
+    strike: Strike | None = None
 
     def __attrs_post_init__(self) -> None:
         counts = [self.schedule.count(i) for i in range(len(self.sessions))]
@@ -58,6 +77,15 @@ class Program:
                              f"sessions have {[len(s) for s in self.sessions]} statements")
         if self.level not in LEVELS:
             raise ValueError(f"level {self.level!r} is not one of {LEVELS}")
+        if self.strike is not None:
+            ss = self.sessions[self.strike.session] if self.strike.session < len(self.sessions) else ()
+            if not ss or ss[-1].kind != "commit":
+                raise ValueError(f"strike {self.strike}: that session does not end with a COMMIT to strike (X7)")
+
+    def struck(self, session: int, index: int) -> str | None:
+        """How statement ``index`` of ``session`` loses its connection, if it is the struck COMMIT (X7)."""
+        s = self.strike
+        return s.how if s is not None and s.session == session and index == len(self.sessions[session]) - 1 else None
 
     def steps(self) -> list[tuple[int, int]]:
         """(session, statement index) in invocation order."""
@@ -205,8 +233,9 @@ def schedules(draw: st.DrawFn, lengths: Sequence[int]) -> list[int]:
 
 @st.composite
 def programs(draw: st.DrawFn, *, schema: str = SCHEMA, sessions: tuple[int, int] = (2, 4), max_ops: int = 8,
-             levels: Sequence[str] = ("read committed",)) -> Program:
-    """A program whose every statement the model predicts from the prefix, in each whole-session order."""
+             levels: Sequence[str] = ("read committed",), strike: int = 4) -> Program:
+    """A program whose every statement the model predicts from the prefix, in each whole-session order; one in
+    ``strike`` loses a COMMIT's connection (X7; 0: never)."""
     prefix, state = draw(_prefix(schema))
     start = session_state(state)
     n = draw(st.integers(*sessions), label="sessions")
@@ -217,7 +246,17 @@ def programs(draw: st.DrawFn, *, schema: str = SCHEMA, sessions: tuple[int, int]
     level = draw(st.sampled_from(list(levels)), label="level")
     if level != "read committed":
         suffixes = [[ops.Begin(level) if op.kind == "begin" else op for op in s] for s in suffixes]
-    return Program(prefix, suffixes, schedule, schema, level)
+    return Program(prefix, suffixes, schedule, schema, level, draw(strikes(suffixes, strike), label="strike"))
+
+
+@st.composite
+def strikes(draw: st.DrawFn, suffixes: Sequence[Sequence[Op]], chance: int = 4) -> Strike | None:
+    """X7: one program in ``chance`` (0: none) loses the connection of one session's closing COMMIT; shrinks to
+    no strike at all."""
+    ends = [i for i, s in enumerate(suffixes) if s and s[-1].kind == "commit"]
+    if not ends or not chance or draw(st.integers(0, chance - 1)) != chance - 1:
+        return None
+    return Strike(draw(st.sampled_from(ends)), draw(st.sampled_from(STRIKES)))
 
 
 def program_of(d: Any) -> Program | None:
@@ -234,4 +273,6 @@ def describe(program: Program) -> str:
     lines: list[Any] = [f"prefix: {list(program.prefix)!r}"]
     lines += [f"session {i}: {list(s)!r}" for i, s in enumerate(program.sessions)]
     lines.append(f"schedule: {list(program.schedule)!r} ({program.level})")
+    if program.strike is not None:
+        lines.append(f"strike: {program.strike!r} (X7: that session's closing COMMIT loses its connection)")
     return "\n".join(lines)
