@@ -66,6 +66,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(pip install 'pggit-model[redis]') or github:OWNER/REPO[/ARTIFACT] (read-only, needs GITHUB_TOKEN); "
         "see docs/replay.md [env PGGIT_MODEL_EXAMPLES]",
     )
+    group.addoption(
+        "--pggit-sessions", default=None, type=int, metavar="N",
+        help="load mode (machines/test_load.py, skipped without it): N sessions (2-100) run drawn units against "
+        "one database, then pgGit's history is checked (X10, V7, V8, X8); see docs/parallel.md",
+    )
+    group.addoption(
+        "--pggit-load-seconds", default=10.0, type=float, metavar="S",
+        help="how long the load mode's sessions run (default 10)",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -79,7 +88,11 @@ def pytest_configure(config: pytest.Config) -> None:
         if source:
             check_source(source)
         config.stash[_KNOWN] = known.load(config.getoption("--pggit-known"))
-    except (InvalidProfile, NotAPggitCheckout, known.BadRegistry) as e:
+        sessions = config.getoption("--pggit-sessions", default=None)
+        if sessions is not None:
+            from .parallel.load import check_sessions
+            check_sessions(sessions)
+    except (InvalidProfile, NotAPggitCheckout, known.BadRegistry, ValueError) as e:
         raise pytest.UsageError(str(e)) from None
 
 
@@ -125,7 +138,11 @@ def _fail_session(e: BaseException) -> None:
 def pggit_server(pytestconfig: pytest.Config) -> Iterator[ThrowawayCluster | ExternalServer]:
     """The PostgreSQL server of this session: a throwaway cluster, or --pg-dsn."""
     try:
-        server = start_server(pytestconfig.getoption("--pg-dsn"), pytestconfig.getoption("--pg-bindir"))
+        sessions = pytestconfig.getoption("--pggit-sessions", default=None) or 0
+        # load mode: the throwaway cluster gets room for N sessions (its default max_connections is 100)
+        settings = {"max_connections": str(sessions + 20)} if sessions + 20 > 100 else None
+        server = start_server(pytestconfig.getoption("--pg-dsn"), pytestconfig.getoption("--pg-bindir"),
+                              settings=settings)
     except PggitModelError as e:
         _fail_session(e)
         raise

@@ -1,4 +1,4 @@
-"""``pggit-model``: doctor (is this machine ready?), run (the machines, with a profile), replay and triage."""
+"""``pggit-model``: doctor (is this machine ready?), run (the machines, with a profile), replay, triage and load."""
 
 from __future__ import annotations
 
@@ -202,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "--pggit-known): their failures are marked known/fixed/wontfix instead of new")
     t.add_argument("--examples", default=".hypothesis/examples", metavar="DIR",
                    help="Hypothesis example database to look in (default: .hypothesis/examples)")
+    from .load import add_parser as add_load
+    add_load(sub, _common)
     k = sub.add_parser("known", help="check a known-divergence registry")
     ksub = k.add_subparsers(dest="known_command", required=True)
     kl = ksub.add_parser("lint", help="flag broad entries (a rule only), unspecific ones and overlapping ones")
@@ -219,6 +221,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if extra:
                 parser.error(f"unrecognized arguments: {' '.join(extra)}")
             return replay_cmd(args) if args.command == "replay" else triage_cmd(args)
+        if args.command == "load":
+            if extra:
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            from .load import load_cmd
+            return load_cmd(args)
         if args.command == "doctor":
             if extra:
                 parser.error(f"unrecognized arguments: {' '.join(extra)}")
