@@ -150,6 +150,8 @@ class LoadReport:
     seed: int
     units: list[UnitRun]
     checks: list[str] = attrs.Factory(list)
+    #: the final observation and the checks, after the sessions stopped
+    check_seconds: float = 0.0
 
     @property
     def statements(self) -> int:
@@ -162,7 +164,8 @@ class LoadReport:
         return (f"{self.sessions} sessions, {self.seconds:.1f} s, seed {self.seed}: {self.statements} statements "
                 f"({self.statements / self.seconds:.0f}/s), {len(self.units)} units ("
                 + ", ".join(f"{n} {k}" for k, n in sorted(fate.items())) + f"); {aborted} deadlocks/serialization "
-                f"failures; errors by SQLSTATE: {dict(states.most_common(6))}\nchecks passed: {', '.join(self.checks)}")
+                f"failures; errors by SQLSTATE: {dict(states.most_common(6))}\nchecks passed in "
+                f"{self.check_seconds:.2f} s (observation included): {', '.join(self.checks)}")
 
 
 def expectations(units: Sequence[UnitRun]) -> tuple[dict[RowKey, lc.Range], dict[str, lc.Range],
@@ -236,5 +239,7 @@ def run_load(conninfo: str, sessions: int, seconds: float, *, seed: int | None =
         futures = [pool.submit(_session, conninfo, s, seed, deadline) for s in range(sessions)]
         units = [u for f in futures for u in f.result()]
     report = LoadReport(sessions, time.monotonic() - t0, seed, units)
+    t1 = time.monotonic()
     report.checks = check_load(units, observe(conninfo), before)
+    report.check_seconds = time.monotonic() - t1
     return report
