@@ -139,6 +139,7 @@ class ParallelHarness:
         self.control = Control(harness.template.server)
         self.last: Timing = Timing()
         self.skipped_known = 0  # X8 failures the sessions in sequence explain by a known divergence
+        self._struck: dict[int, Strike] = {}  # id of a divergence -> the strike its program had (not in its ops)
 
     @property
     def stats(self) -> RunStats:
@@ -159,7 +160,13 @@ class ParallelHarness:
                 for op in program.prefix:
                     driver.run(op)
                     driver.check_state()
-                history, verdict = run_parallel(driver, program.op, conninfo, self.control, program.strike)
+                try:
+                    history, verdict = run_parallel(driver, program.op, conninfo, self.control, program.strike)
+                except Divergence as d:
+                    if program.strike is not None:  # X7: say so, and confirm the failure with the same strike
+                        d.add_note(f"with {program.strike!r}: that session's closing COMMIT lost its connection (X7)")
+                        self._struck[id(d)] = program.strike
+                    raise
         self.last = Timing(history.wall_time, verdict.seconds, verdict.explored)
         return verdict
 
@@ -214,6 +221,8 @@ class ParallelHarness:
         program = program_of(d)
         if program is None:
             return
+        if id(d) in self._struck:
+            program = evolve(program, strike=self._struck[id(d)])
         failed = 1
         for _ in range(runs - 1):
             try:
