@@ -88,11 +88,19 @@ def pytest_configure(config: pytest.Config) -> None:
         if source:
             check_source(source)
         config.stash[_KNOWN] = known.load(config.getoption("--pggit-known"))
-        sessions = config.getoption("--pggit-sessions", default=None)
-        if sessions is not None:
-            from .parallel.load import check_sessions
-            check_sessions(sessions)
-    except (InvalidProfile, NotAPggitCheckout, known.BadRegistry, ValueError) as e:
+        _check_sessions(config.getoption("--pggit-sessions", default=None))
+    except (InvalidProfile, NotAPggitCheckout, known.BadRegistry) as e:
+        raise pytest.UsageError(str(e)) from None
+
+
+def _check_sessions(n: int | None) -> None:
+    """--pggit-sessions N: outside 2-100 is a usage error before anything runs (the load mode, issue 21 part 6)."""
+    if n is None:
+        return
+    from .parallel.load import LoadInputError, check_sessions
+    try:
+        check_sessions(n)
+    except LoadInputError as e:
         raise pytest.UsageError(str(e)) from None
 
 
