@@ -73,10 +73,12 @@ def test_history_rows_counted_allows_a_change_in_doubt_either_way() -> None:
     (CREATE, HistoryRow("ALTER", "MINOR", 2, 3)),  # a gap: version 2 skipped
     (CREATE, ALTER, ALTER),                         # 1 → 2 twice: not increasing
     (HistoryRow("ALTER", "MINOR", None, 1),),       # an ALTER before any CREATE
-    (CREATE, HistoryRow("CREATE", "MINOR", 1, 2)),  # a CREATE that does not start at 1
+    (CREATE, ALTER, HistoryRow("ALTER", "MINOR", 2, 2)),  # not up
+    (CREATE, HistoryRow("CREATE", "MINOR", 2, 1)),  # a new life going down
 ])
 def test_versions_increase_catches_rows_out_of_step(rows: tuple[HistoryRow, ...]) -> None:
-    """V7: per object, in id order, versions go 1, 2, 3 …; a gap, a repeat or a bad start is a DivergenceV7."""
+    """V7: per object, in id order, each row continues the last and goes up; a row lost (a gap), doubled (a
+    repeat), before any CREATE or going down is a DivergenceV7."""
     lc.versions_increase({KEY: (CREATE, ALTER, HistoryRow("ALTER", "MAJOR", 2, 3))}, {KEY: ObjectRow(3, 2, 0, 0, True)})
     with pytest.raises(Divergence, match="do not increase") as caught:
         lc.versions_increase({KEY: rows}, {})
@@ -91,9 +93,11 @@ def test_versions_increase_catches_an_object_behind_its_history() -> None:
 
 
 def test_versions_increase_follows_a_drop_and_a_new_life() -> None:
-    """V7/V14: a DROP keeps the version, a later CREATE starts a new life at 1: in step."""
+    """V7/V14: a DROP keeps the version, a later CREATE starts a new life: in step; so is pgGit's start at 2
+    (a sequential V7 finding, left to the sequential machines)."""
     rows = (CREATE, ALTER, HistoryRow("DROP", "MAJOR", 2, None), CREATE)
     lc.versions_increase({KEY: rows}, {KEY: ObjectRow(1, 1, 0, 0, True)})
+    lc.versions_increase({KEY: (HistoryRow("CREATE", "MINOR", 1, 2), HistoryRow("ALTER", "MINOR", 2, 3))}, {})
 
 
 MAIN = {"main": BranchRow("ACTIVE", None, "c3")}
