@@ -256,3 +256,11 @@ def test_the_pytest_option_runs_the_load_machine() -> None:
     assert skipped.returncode == 0 and "1 skipped" in skipped.stdout and "--pggit-sessions" in skipped.stdout
     bad = run("--pggit-sessions", "101")
     assert bad.returncode == 4 and "from 2 to 100" in bad.stderr, bad.stdout + bad.stderr
+
+
+def test_chains_leave_a_commitless_branch_head_to_the_sequential_machines() -> None:
+    """A branch with no commits of its own is not walked (its head is B4/C8d's, e.g. pgGit's finding #5), but a
+    branch that lost every commit the sessions made on it is still caught (X8)."""
+    lc.chains(CHAIN, {**MAIN, "lb0": BranchRow("ACTIVE", "main", "elsewhere")}, {}, {})
+    with pytest.raises(Divergence, match="commits lost"):
+        lc.chains((), {"main": BranchRow("ACTIVE", None, None)}, {"main": lc.Range(1, 1)}, {})
