@@ -264,3 +264,12 @@ def test_chains_leave_a_commitless_branch_head_to_the_sequential_machines() -> N
     lc.chains(CHAIN, {**MAIN, "lb0": BranchRow("ACTIVE", "main", "elsewhere")}, {}, {})
     with pytest.raises(Divergence, match="commits lost"):
         lc.chains((), {"main": BranchRow("ACTIVE", None, None)}, {"main": lc.Range(1, 1)}, {})
+
+
+def test_chains_name_a_head_that_never_moves_as_c2_not_a_fork() -> None:
+    """Commits whose branch head stays NULL all have a NULL parent: that is C2 (sequential), said as such rather
+    than as a concurrent fork."""
+    roots = (commit("c1", None), commit("c2", None))
+    with pytest.raises(Divergence, match="no head") as caught:
+        lc.chains(roots, {"main": BranchRow("ACTIVE", None, None)}, {}, {})
+    assert caught.value.rule == "C2"

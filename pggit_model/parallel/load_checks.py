@@ -100,6 +100,10 @@ def chains(commits: Sequence[Any], branches: Mapping[str, Any], expected: Mappin
     by_hash = {c.hash: c for c in commits}
     for name, b in sorted(branches.items()):
         own = [c for c in commits if c.branch == name]
+        if own and b.head is None:
+            diverge("C2", f"branch {name!r} has {len(own)} commits but no head: commits do not move the head (C2, a "
+                    "sequential bug; pgGit's finding #12), so whether concurrent commits chain cannot be judged",
+                    area="load")
         parents = Counter(c.parent for c in own)
         forked = sorted(str(p) for p, n in parents.items() if n > 1)
         if forked:
