@@ -205,9 +205,11 @@ def load_db(pggit_template: Template) -> Iterator[str]:
 
 @pytest.mark.server
 def test_four_sessions_for_two_seconds_are_green_on_the_reference(load_db: str) -> None:
-    """Four sessions for two seconds on the reference: every check passes, many units commit, some conflict."""
-    report = run_load(load_db, 4, 2.0, seed=1)
+    """Four sessions for two seconds on the reference, some COMMITs losing their connection (X7): every check
+    passes with those units in doubt, many units commit, some conflict."""
+    report = run_load(load_db, 4, 2.0, seed=1, strike=10)
     assert len(report.checks) == 5
+    assert any(u.committed is None for u in report.units), "one COMMIT in ten lost its connection (X7): in doubt"
     assert report.statements > 100 and sum(u.committed is True for u in report.units) > 50
     assert any(u.committed is False for u in report.units), "contested branch names make some units fail"
     assert "statements" in report.summary()

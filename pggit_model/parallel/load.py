@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -32,11 +33,14 @@ from pggit_model.ops import Column, Op
 
 from . import load_checks as lc
 from .history import ABORT_STATES
-from .runner import DEADLOCK_TIMEOUT_MS, STATEMENT_TIMEOUT_MS
+from .program import STRIKES
+from .runner import DEADLOCK_TIMEOUT_MS, STATEMENT_TIMEOUT_MS, lose_commit
 
 MIN_SESSIONS, MAX_SESSIONS = 2, 100
-#: connections a load run opens besides its N sessions: setup and observation
-EXTRA_CONNECTIONS = 1
+#: connections a load run opens besides its N sessions: setup and observation, and the one that strikes COMMITs
+EXTRA_CONNECTIONS = 2
+#: one COMMIT-ending unit in this many loses its COMMIT's connection (X7), in one of runner.lose_commit's ways
+STRIKE_ONE_IN = 40
 SCHEMA = "load"
 SHARED_TABLES = tuple(f"t{i}" for i in range(8))
 CONTESTED = tuple(f"lb{i}" for i in range(20))
@@ -115,23 +119,43 @@ def outcome(unit: Sequence[Op], done: Sequence[Completion]) -> bool | None:
     return unit[-1].kind != "rollback"
 
 
-def _session(conninfo: str, session: int, seed: int, deadline: float) -> list[UnitRun]:
-    """One session's loop: draw a unit, run it, record it, until the deadline; a lost connection is replaced."""
+@attrs.define
+class Striker:
+    """The one connection that strikes COMMITs (X7) for every session, one strike at a time."""
+
+    conn: psycopg.Connection
+    one_in: int
+    lock: threading.Lock = attrs.Factory(threading.Lock)
+    struck: int = 0
+
+    def strike(self, conn: psycopg.Connection, how: str) -> Completion:
+        with self.lock:
+            self.struck += 1
+            return lose_commit(conn, conn.info.backend_pid, how, self.conn)
+
+
+def _session(conninfo: str, session: int, seed: int, deadline: float, striker: Striker | None) -> list[UnitRun]:
+    """One session's loop: draw a unit, run it, record it, until the deadline; a lost connection is replaced. With
+    ``striker``, now and then a unit's COMMIT loses its connection (X7) and the unit is in doubt."""
     rng = random.Random(f"{seed}:{session}")
     out: list[UnitRun] = []
     conn: psycopg.Connection | None = None
     try:
         while time.monotonic() < deadline:
-            if conn is None or conn.broken:
+            if conn is None or conn.closed or conn.broken:
                 conn = connect(conninfo, timeouts=False)
                 conn.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}".encode())
                 with contextlib.suppress(psycopg.Error):
                     conn.execute(f"SET deadlock_timeout = {DEADLOCK_TIMEOUT_MS}".encode())
                 client = Client(conn, SCHEMA)
             unit = draw_unit(rng, session, len(out))
+            strike = (striker is not None and unit[-1].kind == "commit" and rng.randrange(striker.one_in) == 0)
             done: list[Completion] = []
-            for op in unit:
-                done.append(client.apply(op))
+            for k, op in enumerate(unit):
+                if strike and k == len(unit) - 1 and striker is not None and not client.in_error:
+                    done.append(striker.strike(conn, rng.choice(STRIKES)))
+                else:
+                    done.append(client.apply(op))
                 if done[-1].status == "unknown":
                     break
             out.append(UnitRun(session, tuple(unit), tuple(done), outcome(unit, done)))
@@ -222,10 +246,11 @@ def observe(conninfo: str) -> Snapshot:
         return Client(conn, SCHEMA).observe()
 
 
-def run_load(conninfo: str, sessions: int, seconds: float, *, seed: int | None = None,
+def run_load(conninfo: str, sessions: int, seconds: float, *, seed: int | None = None, strike: int = STRIKE_ONE_IN,
              progress: Callable[[str], None] | None = None) -> LoadReport:
     """Run ``sessions`` sessions for ``seconds`` on ``conninfo``'s database (a fresh one with pgGit installed)
-    and check pgGit's history afterwards; raises a Divergence on the first failed check."""
+    and check pgGit's history afterwards; raises a Divergence on the first failed check. One COMMIT-ending unit
+    in ``strike`` loses its COMMIT's connection (X7; 0: none)."""
     check_sessions(sessions)
     check_capacity(conninfo, sessions)
     seed = random.randrange(2**32) if seed is None else seed
@@ -235,8 +260,10 @@ def run_load(conninfo: str, sessions: int, seconds: float, *, seed: int | None =
         progress(f"load: {sessions} sessions for {seconds:g} s (seed {seed})")
     t0 = time.monotonic()
     deadline = t0 + seconds
-    with ThreadPoolExecutor(max_workers=sessions, thread_name_prefix="pggit-model-load") as pool:
-        futures = [pool.submit(_session, conninfo, s, seed, deadline) for s in range(sessions)]
+    with connect(conninfo) as killer, \
+            ThreadPoolExecutor(max_workers=sessions, thread_name_prefix="pggit-model-load") as pool:
+        striker = Striker(killer, strike) if strike else None
+        futures = [pool.submit(_session, conninfo, s, seed, deadline, striker) for s in range(sessions)]
         units = [u for f in futures for u in f.result()]
     report = LoadReport(sessions, time.monotonic() - t0, seed, units)
     t1 = time.monotonic()
