@@ -395,12 +395,14 @@ class ExternalServer:
         pass
 
 
-def start_server(dsn: str | None = None, bindir: str | None = None) -> ThrowawayCluster | ExternalServer:
-    """The server the harness uses: ``dsn`` (or env PGGIT_MODEL_DSN) if given, else a throwaway cluster."""
+def start_server(dsn: str | None = None, bindir: str | None = None, *,
+                 settings: dict[str, str] | None = None) -> ThrowawayCluster | ExternalServer:
+    """The server the harness uses: ``dsn`` (or env PGGIT_MODEL_DSN) if given, else a throwaway cluster (with
+    ``settings`` over SPEED_SETTINGS, e.g. a higher max_connections for the load mode)."""
     dsn = dsn or os.environ.get("PGGIT_MODEL_DSN")
     if dsn:
         return ExternalServer(dsn, bindir)
-    return ThrowawayCluster(find_binaries(bindir)).start()
+    return ThrowawayCluster(find_binaries(bindir), settings=settings).start()
 
 
 def new_dbname(tag: str) -> str:

@@ -73,6 +73,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(pip install 'pggit-model[redis]') or github:OWNER/REPO[/ARTIFACT] (read-only, needs GITHUB_TOKEN); "
         "see docs/replay.md [env PGGIT_MODEL_EXAMPLES]",
     )
+    group.addoption(
+        "--pggit-sessions", default=None, type=int, metavar="N",
+        help="load mode (machines/test_load.py, skipped without it): N sessions (2-100) run drawn units against "
+        "one database, then pgGit's history is checked (X10, V7, V8, X8); see docs/parallel.md",
+    )
+    group.addoption(
+        "--pggit-load-seconds", default=10.0, type=float, metavar="S",
+        help="how long the load mode's sessions run (default 10)",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -86,7 +95,19 @@ def pytest_configure(config: pytest.Config) -> None:
         if source:
             check_source(source)
         config.stash[_KNOWN] = known.load(config.getoption("--pggit-known"))
+        _check_sessions(config.getoption("--pggit-sessions", default=None))
     except (InvalidProfile, NotAPggitCheckout, known.BadRegistry) as e:
+        raise pytest.UsageError(str(e)) from None
+
+
+def _check_sessions(n: int | None) -> None:
+    """--pggit-sessions N: outside 2-100 is a usage error before anything runs (the load mode, issue 21 part 6)."""
+    if n is None:
+        return
+    from .parallel.load import LoadInputError, check_sessions
+    try:
+        check_sessions(n)
+    except LoadInputError as e:
         raise pytest.UsageError(str(e)) from None
 
 
@@ -132,7 +153,11 @@ def _fail_session(e: BaseException) -> None:
 def pggit_server(pytestconfig: pytest.Config) -> Iterator[ThrowawayCluster | ExternalServer]:
     """The PostgreSQL server of this session: a throwaway cluster, or --pg-dsn."""
     try:
-        server = start_server(pytestconfig.getoption("--pg-dsn"), pytestconfig.getoption("--pg-bindir"))
+        sessions = pytestconfig.getoption("--pggit-sessions", default=None) or 0
+        # load mode: the throwaway cluster gets room for N sessions (its default max_connections is 100)
+        settings = {"max_connections": str(sessions + 20)} if sessions + 20 > 100 else None
+        server = start_server(pytestconfig.getoption("--pg-dsn"), pytestconfig.getoption("--pg-bindir"),
+                              settings=settings)
     except PggitModelError as e:
         _fail_session(e)
         raise

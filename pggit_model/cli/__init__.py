@@ -1,5 +1,5 @@
 """``pggit-model``: doctor (is this machine ready?), run (the machines, with a profile), replay, regress (a pg_regress
-pair) and triage."""
+pair), triage, known lint and load (many sessions at once)."""
 
 from __future__ import annotations
 
@@ -247,6 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="existing PostgreSQL server (superuser) instead of a throwaway cluster [env PGGIT_MODEL_DSN]")
     rg.add_argument("--pg-bindir", default=os.environ.get("PGGIT_MODEL_PG_BINDIR"), metavar="DIR",
                     help="PostgreSQL server binaries for the throwaway cluster [env PGGIT_MODEL_PG_BINDIR]")
+    from .load import add_parser as add_load
+    add_load(sub, _common)
     k = sub.add_parser("known", help="check a known-divergence registry")
     ksub = k.add_subparsers(dest="known_command", required=True)
     kl = ksub.add_parser("lint", help="flag broad entries (a rule only), unspecific ones and overlapping ones")
@@ -264,6 +266,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if extra:
                 parser.error(f"unrecognized arguments: {' '.join(extra)}")
             return {"replay": replay_cmd, "triage": triage_cmd, "regress": regress_cmd}[args.command](args)
+        if args.command == "load":
+            if extra:
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            from .load import load_cmd
+            return load_cmd(args)
         if args.command == "doctor":
             if extra:
                 parser.error(f"unrecognized arguments: {' '.join(extra)}")

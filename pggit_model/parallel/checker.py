@@ -5,7 +5,8 @@ real-time predecessors (units that completed before it was invoked) are all plac
 compare every answer with what the database said, and go on; a (placed set, model state) pair already explored
 is not explored again, which makes 4 sessions × 8 statements a matter of milliseconds. When every unit is placed,
 the model's final state must equal pgGit's observed one. A unit PostgreSQL aborted with 40001/40P01 had no effect
-(X8); a unit whose outcome is in doubt (connection lost, still running) is tried both with and without its effect.
+(X8); a unit whose outcome is in doubt (connection lost during COMMIT, still running) is tried both with and
+without its effect (X7), the answers it did get being checked as any.
 """
 
 from __future__ import annotations
@@ -68,24 +69,18 @@ def apply_unit(world: World, unit: Unit, ctx: CheckContext, known: Registry = EM
     """The worlds ``unit`` may leave, each with its check context; a string says why it cannot go here. A wrong
     answer ``known`` lists is explored past as the Driver does: an error the model did not predict had no
     effect (X4), a wrong value leaves the model's effect; a success where it predicted an error is never
-    explained (its effect is unknown)."""
+    explained (its effect is unknown). The answers a unit got before one was lost are checked as any (X7)."""
     if unit.aborted:
         return [(world, ctx)]  # X8: a transaction PostgreSQL aborted to break a cycle had no effect
     state = world.state(unit.session)
-    if unit.in_doubt:
-        took = state
-        for e in unit.events:
-            took, exp = step(took, e.op)
-            if exp.is_unspecified:
-                return [(world, ctx)]
-        return [(world, ctx), (world.after(unit.session, took), ctx)]
     ctx = ctx.copy()
     first = unit.events[0].done
-    assert first is not None
-    ctx.earliest = datetime.fromtimestamp(first.sent_at - 0.001, UTC)  # T2: the clock's resolution
-    for e in unit.events:
+    if first is not None:
+        ctx.earliest = datetime.fromtimestamp(first.sent_at - 0.001, UTC)  # T2: the clock's resolution
+    for k, e in enumerate(unit.events):
         done = e.done
-        assert done is not None
+        if done is None or not e.settled:
+            return in_doubt(world, unit.session, state, unit.events[k:], ctx)
         new, exp = step(state, e.op)
         if exp.is_unspecified:
             return [f"the model cannot predict {e.op!r} here ({exp.why})"]
@@ -103,6 +98,19 @@ def apply_unit(world: World, unit: Unit, ctx: CheckContext, known: Registry = EM
                 new = _no_effect(state, new) if done.status == "error" else new
         state = new
     return [(world.after(unit.session, state), ctx)]
+
+
+def in_doubt(world: World, session: int, state: State, rest: Sequence[Any], ctx: CheckContext) -> list[Outcome]:
+    """X7: the answer of ``rest[0]`` was lost (connection lost during COMMIT, or still running): either all of
+    the unit took effect or none of it, as Jepsen keeps an indeterminate operation; the final observation (or a
+    later answer) settles which. "None" keeps the sequence values the unit drew (X3)."""
+    none = World(world.db, state.counters, world.sessions)
+    took = state
+    for e in rest:
+        took, exp = step(took, e.op)
+        if exp.is_unspecified:
+            return [(none, ctx)]
+    return [(none, ctx), (world.after(session, took), ctx)]
 
 
 def _trinity_in_real_time(exp: Expected) -> Expected:

@@ -32,7 +32,7 @@ from pggit_model.session import RunStats
 
 from .checker import Verdict, check_history
 from .history import ABORT_STATES, History, timeline
-from .program import Program, program_of
+from .program import Program, Strike, program_of
 from .runner import control_rendering, prepare_control, run_schedule
 
 RULES = ("X8", "X10")
@@ -72,11 +72,13 @@ class Control:
             self._name = None
 
 
-def run_parallel(driver: Driver, op: Parallel, conninfo: str, control: Control | None) -> tuple[History, Verdict]:
+def run_parallel(driver: Driver, op: Parallel, conninfo: str, control: Control | None,
+                 strike: Strike | None = None) -> tuple[History, Verdict]:
     """Run ``op`` after the prefix ``driver`` ran (on ``conninfo``'s database) and check it; the driver goes on from
-    the order that explains it. A Divergence carries the ops (prefix, then ``op`` with the schedule that really
-    ran) and the step of ``op``, as a machine's does: ``pggit-model replay`` reruns it."""
-    program = Program.from_op(driver.ops, op, driver.schema)
+    the order that explains it (with ``strike``, one COMMIT loses its connection: X7). A Divergence carries the
+    ops (prefix, then ``op`` with the schedule that really ran) and the step of ``op``, as a machine's does:
+    ``pggit-model replay`` reruns it (without the strike: the Parallel op does not hold it)."""
+    program = evolve(Program.from_op(driver.ops, op, driver.schema), strike=strike)
     driver.record(op)
     before = (driver.client.last_snapshot or driver.client.observe()).objects
     history = run_schedule(program, conninfo)
@@ -85,6 +87,8 @@ def run_parallel(driver: Driver, op: Parallel, conninfo: str, control: Control |
     try:
         verdict = check_history(history, driver.state, driver.ctx, snap, driver.known, driver.ignore, before)
         driver.stats.rules.update(RULES)
+        if any(not e.settled for e in history.events if program.struck(e.session, e.index)):
+            driver.stats.rules.update(("X7",))  # a COMMIT really lost its connection and the check kept both outcomes
         if any(o.family == "ddl" for ss in program.sessions for o in ss):
             driver.stats.rules.update(("X9",))  # checked: a failure of a DDL program is compared with the control
         if control is not None:
@@ -135,6 +139,7 @@ class ParallelHarness:
         self.control = Control(harness.template.server)
         self.last: Timing = Timing()
         self.skipped_known = 0  # X8 failures the sessions in sequence explain by a known divergence
+        self._struck: dict[int, Strike] = {}  # id of a divergence -> the strike its program had (not in its ops)
 
     @property
     def stats(self) -> RunStats:
@@ -155,7 +160,13 @@ class ParallelHarness:
                 for op in program.prefix:
                     driver.run(op)
                     driver.check_state()
-                history, verdict = run_parallel(driver, program.op, conninfo, self.control)
+                try:
+                    history, verdict = run_parallel(driver, program.op, conninfo, self.control, program.strike)
+                except Divergence as d:
+                    if program.strike is not None:  # X7: say so, and confirm the failure with the same strike
+                        d.add_note(f"with {program.strike!r}: that session's closing COMMIT lost its connection (X7)")
+                        self._struck[id(d)] = program.strike
+                    raise
         self.last = Timing(history.wall_time, verdict.seconds, verdict.explored)
         return verdict
 
@@ -210,6 +221,8 @@ class ParallelHarness:
         program = program_of(d)
         if program is None:
             return
+        if id(d) in self._struck:
+            program = evolve(program, strike=self._struck[id(d)])
         failed = 1
         for _ in range(runs - 1):
             try:

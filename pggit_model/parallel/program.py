@@ -8,7 +8,6 @@ statement (no ``Unspecified``) in each order the checker may try that the drawin
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +25,23 @@ SCHEMA = "par"
 #: Branch names sessions compete for (X8: of two concurrent create_branch calls with one name, one succeeds).
 SHARED_BRANCHES = ("b1", "b2")
 LEVELS = PARALLEL_LEVELS
+#: How a struck COMMIT loses its connection (X7), each recorded as an outcome in doubt: ``close`` shuts the
+#: client's socket right after the COMMIT is sent (the server still reads it: it commits); ``terminate`` has a
+#: second session terminate the backend right after the COMMIT is sent (a race: either outcome); ``early``
+#: terminates the backend just before the COMMIT reaches it (it never commits). The client cannot tell them apart.
+STRIKES = ("close", "terminate", "early")
+
+
+@frozen
+class Strike:
+    """X7: the last statement of ``session`` (a COMMIT) loses its connection, in the way ``how`` names."""
+
+    session: int
+    how: str = "close"
+
+    def __attrs_post_init__(self) -> None:
+        if self.how not in STRIKES:
+            raise ValueError(f"strike {self.how!r} is not one of {STRIKES}")
 
 
 def _ops(value: Sequence[Op]) -> tuple[Op, ...]:
@@ -50,6 +66,8 @@ class Program:
     schedule: tuple[int, ...] = field(converter=_ints)
     schema: str = SCHEMA
     level: str = "read committed"
+    #: X7: one session's closing COMMIT loses its connection (None: every connection stays up)
+    strike: Strike | None = None
 
     def __attrs_post_init__(self) -> None:
         counts = [self.schedule.count(i) for i in range(len(self.sessions))]
@@ -58,6 +76,15 @@ class Program:
                              f"sessions have {[len(s) for s in self.sessions]} statements")
         if self.level not in LEVELS:
             raise ValueError(f"level {self.level!r} is not one of {LEVELS}")
+        if self.strike is not None:
+            ss = self.sessions[self.strike.session] if self.strike.session < len(self.sessions) else ()
+            if not ss or ss[-1].kind != "commit":
+                raise ValueError(f"strike {self.strike}: that session does not end with a COMMIT to strike (X7)")
+
+    def struck(self, session: int, index: int) -> str | None:
+        """How statement ``index`` of ``session`` loses its connection, if it is the struck COMMIT (X7)."""
+        s = self.strike
+        return s.how if s is not None and s.session == session and index == len(self.sessions[session]) - 1 else None
 
     def steps(self) -> list[tuple[int, int]]:
         """(session, statement index) in invocation order."""
@@ -98,22 +125,35 @@ def session_state(prefix_state: State) -> State:
     return evolve(prefix_state, session=Session(search_path=prefix_state.session.search_path), txn=None)
 
 
-def predicted_everywhere(prefix_state: State, sessions: Sequence[Sequence[Op]], limit: int = 24) -> bool:
-    """The model predicts every statement when the sessions' units run whole, one session after another, in
-    each order of the sessions (at most ``limit`` orders): the cheap stand-in for "valid in every
-    interleaving" (the checker treats a statement it cannot predict as an unexplained history)."""
+def predicted_everywhere(prefix_state: State, sessions: Sequence[Sequence[Op]], limit: int = 5000) -> bool:
+    """The model predicts every statement in every serial order of the sessions' units (a transaction block or an
+    autocommit statement, each session's in its own order): the orders the checker may try. A statement the
+    model cannot predict there would make a correct history unexplained. Depth first with a memo on (progress,
+    model state), so the units' interleavings cost what their distinct states do; past ``limit`` states it
+    stops looking and accepts (the checker then names an unpredicted statement as such)."""
     blocks = [[list(sess[a:b]) for a, b in units(sess)] for sess in sessions]
-    for order in itertools.islice(itertools.permutations(range(len(sessions))), limit):
-        db, counters = prefix_state.db, prefix_state.counters
-        for i in order:
-            state = evolve(session_state(prefix_state), db=db, counters=counters)
-            for block in blocks[i]:
-                for op in block:
-                    state, exp = step(state, op)
-                    if exp.is_unspecified:
-                        return False
-            db, counters = state.db, state.counters
-    return True
+    start = session_state(prefix_state)
+    seen: set[Any] = set()
+
+    def dfs(progress: tuple[int, ...], db: Any, counters: Any, own: tuple[Session, ...]) -> bool:
+        key = (progress, db, own)
+        if key in seen or len(seen) > limit:
+            return True
+        seen.add(key)
+        for i, k in enumerate(progress):
+            if k == len(blocks[i]):
+                continue
+            state = evolve(start, db=db, counters=counters, session=own[i])
+            for op in blocks[i][k]:
+                state, exp = step(state, op)
+                if exp.is_unspecified:
+                    return False
+            after = (*progress[:i], k + 1, *progress[i + 1:])
+            if not dfs(after, state.db, state.counters, (*own[:i], state.session, *own[i + 1:])):
+                return False
+        return True
+
+    return dfs((0,) * len(sessions), prefix_state.db, prefix_state.counters, (start.session,) * len(sessions))
 
 
 # -- drawing ---------------------------------------------------------------------------------------------
@@ -200,8 +240,9 @@ def schedules(draw: st.DrawFn, lengths: Sequence[int]) -> list[int]:
 
 @st.composite
 def programs(draw: st.DrawFn, *, schema: str = SCHEMA, sessions: tuple[int, int] = (2, 4), max_ops: int = 8,
-             levels: Sequence[str] = ("read committed",)) -> Program:
-    """A program whose every statement the model predicts from the prefix, in each whole-session order."""
+             levels: Sequence[str] = ("read committed",), strike: int = 4) -> Program:
+    """A program whose every statement the model predicts from the prefix, in each whole-session order; one in
+    ``strike`` loses a COMMIT's connection (X7; 0: never)."""
     prefix, state = draw(_prefix(schema))
     start = session_state(state)
     n = draw(st.integers(*sessions), label="sessions")
@@ -212,7 +253,17 @@ def programs(draw: st.DrawFn, *, schema: str = SCHEMA, sessions: tuple[int, int]
     level = draw(st.sampled_from(list(levels)), label="level")
     if level != "read committed":
         suffixes = [[ops.Begin(level) if op.kind == "begin" else op for op in s] for s in suffixes]
-    return Program(prefix, suffixes, schedule, schema, level)
+    return Program(prefix, suffixes, schedule, schema, level, draw(strikes(suffixes, strike), label="strike"))
+
+
+@st.composite
+def strikes(draw: st.DrawFn, suffixes: Sequence[Sequence[Op]], chance: int = 4) -> Strike | None:
+    """X7: one program in ``chance`` (0: none) loses the connection of one session's closing COMMIT; shrinks to
+    no strike at all."""
+    ends = [i for i, s in enumerate(suffixes) if s and s[-1].kind == "commit"]
+    if not ends or not chance or draw(st.integers(0, chance - 1)) != chance - 1:
+        return None
+    return Strike(draw(st.sampled_from(ends)), draw(st.sampled_from(STRIKES)))
 
 
 def program_of(d: Any) -> Program | None:
@@ -229,4 +280,6 @@ def describe(program: Program) -> str:
     lines: list[Any] = [f"prefix: {list(program.prefix)!r}"]
     lines += [f"session {i}: {list(s)!r}" for i, s in enumerate(program.sessions)]
     lines.append(f"schedule: {list(program.schedule)!r} ({program.level})")
+    if program.strike is not None:
+        lines.append(f"strike: {program.strike!r} (X7: that session's closing COMMIT loses its connection)")
     return "\n".join(lines)

@@ -6,11 +6,18 @@ session (``pg_isolation_test_session_is_blocked``), and only then starts the nex
 still waiting is deferred behind the first later step of a free session; the events keep the order that ran.
 So a schedule forces the interleaving where it matters (who holds which lock first) and a failing schedule
 replays the same way. Each statement's monotonic start and end, outcome and SQLSTATE are recorded.
+
+A program may strike one session's closing COMMIT (X7, ``program.strike``): the COMMIT is sent and its
+connection lost before the answer is read (``lose_commit``), so the client cannot know whether it committed; the
+event is recorded with outcome ``unknown`` and the checker keeps both outcomes until the final observation
+settles which.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -90,15 +97,55 @@ def _idle(fut: Future[tuple[float, float, Completion]] | None) -> bool:
 Rendering = Callable[[Op], str | None]
 
 
+def _gone(killer: psycopg.Connection, pid: int, timeout: float = 5.0) -> None:
+    """Wait until backend ``pid`` has exited: its COMMIT (if it ran) is done before anyone observes (X7)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if not killer.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
+            return
+        time.sleep(0.002)
+    raise TimeoutError(f"backend {pid} still runs {timeout} s after its connection was lost during COMMIT")
+
+
+def lose_commit(conn: psycopg.Connection, pid: int, how: str, killer: psycopg.Connection) -> Completion:
+    """X7: send COMMIT on ``conn`` and lose the connection before its answer is read, the way ``how`` says
+    (program.STRIKES); the outcome is ``unknown`` to the client whatever the server did. Returns once the
+    backend has exited, so that a later observation sees the transaction's fate."""
+    pg = conn.pgconn
+    sent = time.time()
+    if how == "early":  # terminated and gone before the COMMIT is sent: it never reaches the backend
+        killer.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+    with contextlib.suppress(psycopg.Error):  # the socket may already be closed (early)
+        pg.send_query(b"COMMIT")
+        while pg.flush():
+            time.sleep(0.0005)
+    if how == "terminate":  # the termination races the COMMIT the backend is reading
+        killer.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    elif how == "close":  # shut the socket under libpq: the server reads COMMIT, its answer goes nowhere
+        with contextlib.suppress(OSError), socket.socket(fileno=os.dup(pg.socket)) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(Exception):
+        conn.close()
+    _gone(killer, pid)
+    return Completion("unknown", message=f"connection lost during COMMIT ({how}, X7)", sent_at=sent,
+                      answered_at=time.time())
+
+
 def run_schedule(program: Program, conninfo: str, *, render: Rendering | None = None) -> History:
     """Run the program's sessions (not its prefix) on fresh connections; ``render`` may replace a statement's SQL
     (the control run replaces pgGit calls)."""
     n = len(program.sessions)
     started = time.monotonic()
-    with open_sessions(conninfo, n, program.schema) as ss:
-        def one(s: int, op: Op) -> tuple[float, float, Completion]:
+    strike = program.strike is not None and render is None  # the control run (X9) loses no connection
+    with open_sessions(conninfo, n, program.schema) as ss, \
+            (connect(conninfo) if strike else contextlib.nullcontext()) as killer:
+        def one(s: int, k: int, op: Op) -> tuple[float, float, Completion]:
             t0 = time.monotonic()
-            done = ss.clients[s].apply(op, text=render(op) if render is not None else None)
+            how = program.struck(s, k) if killer is not None else None
+            if how is not None and killer is not None:
+                done = lose_commit(ss.conns[s], ss.pids[s], how, killer)
+            else:
+                done = ss.clients[s].apply(op, text=render(op) if render is not None else None)
             return t0, time.monotonic(), done
 
         last: list[Future[tuple[float, float, Completion]] | None] = [None] * n
@@ -117,7 +164,7 @@ def run_schedule(program: Program, conninfo: str, *, render: Rendering | None = 
             s, k = todo.pop(free)
             op = program.sessions[s][k]
             invoked = time.monotonic()
-            fut = ss.pools[s].submit(one, s, op)
+            fut = ss.pools[s].submit(one, s, k, op)
             last[s] = fut
             others = [p for i, p in enumerate(ss.pids) if i != s]
             blocked = False
