@@ -258,24 +258,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     kl.add_argument("--strict", action="store_true", help="also fail on entries without an op kind or a match")
     args, extra = parser.parse_known_args(argv)
     try:
-        if args.command == "known":
-            if extra:
-                parser.error(f"unrecognized arguments: {' '.join(extra)}")
-            return known_cmd(args)
-        if args.command in ("replay", "triage", "regress"):
-            if extra:
-                parser.error(f"unrecognized arguments: {' '.join(extra)}")
-            return {"replay": replay_cmd, "triage": triage_cmd, "regress": regress_cmd}[args.command](args)
+        if args.command == "run":
+            return run(args, extra)  # the rest goes to pytest
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
         if args.command == "load":
-            if extra:
-                parser.error(f"unrecognized arguments: {' '.join(extra)}")
             from .load import load_cmd
             return load_cmd(args)
-        if args.command == "doctor":
-            if extra:
-                parser.error(f"unrecognized arguments: {' '.join(extra)}")
-            return doctor(args)
-        return run(args, extra)
+        commands = {"known": known_cmd, "replay": replay_cmd, "triage": triage_cmd, "regress": regress_cmd,
+                    "doctor": doctor}
+        return commands[args.command](args)
     except PggitModelError as e:
         print(f"pggit-model: {e}", file=sys.stderr)
         return 2

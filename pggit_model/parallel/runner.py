@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_all
+from typing import Any
 
 import attrs
 import psycopg
@@ -131,6 +132,25 @@ def lose_commit(conn: psycopg.Connection, pid: int, how: str, killer: psycopg.Co
                       answered_at=time.time())
 
 
+def _settle(fut: Future[Any], ss: Any, s: int, invoked: float) -> bool:
+    """Wait until the step answers or is seen waiting for another session's lock (SETTLE_S at most): blocked?"""
+    others = [p for i, p in enumerate(ss.pids) if i != s]
+    while not fut.done() and time.monotonic() - invoked < SETTLE_S:
+        if _blocked(ss.monitor, ss.pids[s], others):
+            return True
+        time.sleep(0.001)
+    return False
+
+
+def _event(s: int, k: int, op: Op, invoked: float, fut: Future[tuple[float, float, Completion]],
+           blocked: bool) -> Event:
+    """One step as it ran: its own send and answer times, or still running (no end, no outcome)."""
+    if fut.done() and fut.exception() is None:
+        t0, t1, done = fut.result()  # t0: when the session's thread sent it
+        return Event(s, k, op, t0, t1, done, blocked)
+    return Event(s, k, op, invoked, None, None, blocked)
+
+
 def run_schedule(program: Program, conninfo: str, *, render: Rendering | None = None) -> History:
     """Run the program's sessions (not its prefix) on fresh connections; ``render`` may replace a statement's SQL
     (the control run replaces pgGit calls)."""
@@ -166,23 +186,11 @@ def run_schedule(program: Program, conninfo: str, *, render: Rendering | None = 
             invoked = time.monotonic()
             fut = ss.pools[s].submit(one, s, k, op)
             last[s] = fut
-            others = [p for i, p in enumerate(ss.pids) if i != s]
-            blocked = False
-            while not fut.done() and time.monotonic() - invoked < SETTLE_S:
-                if _blocked(ss.monitor, ss.pids[s], others):
-                    blocked = True
-                    break
-                time.sleep(0.001)
+            blocked = _settle(fut, ss, s, invoked)
             pending.append((s, k, op, invoked, fut, blocked))
             deadline = time.monotonic() + STATEMENT_TIMEOUT_MS / 1000 + 2
         wait_all([p[4] for p in pending], timeout=STATEMENT_TIMEOUT_MS / 1000 + 2)
-        events = []
-        for s, k, op, invoked, fut, blocked in pending:
-            if fut.done() and fut.exception() is None:
-                t0, t1, done = fut.result()  # t0: when the session's thread sent it
-                events.append(Event(s, k, op, t0, t1, done, blocked))
-            else:
-                events.append(Event(s, k, op, invoked, None, None, blocked))
+        events = [_event(*p) for p in pending]
         if not all(p[4].done() for p in pending):
             for pid in ss.pids:  # never leave a statement running behind us
                 ss.monitor.execute("SELECT pg_cancel_backend(%s)", (pid,))
