@@ -34,6 +34,7 @@ PROGRAMS = {
                 ops.AlterTable(S, "t1", (ops.AddColumn(Column("b", "integer")),)), ops.Commit()],
                [ops.CreateIndex(S, "i2", "t1", ("a",))]],
         [0, 0, 1, 0, 0]),
+    "trinity-from-a-count": Program([T1], [[ops.GenerateTrinityId()], [ops.GenerateTrinityId()]], [0, 1]),
     "commit-branch-unlocked": Program(
         [T1], [[ops.Begin(), ops.CreateCommit("main", "m", None), ops.Commit()],
                [ops.CreateCommit("main", "n", None)]],
@@ -45,7 +46,8 @@ PROGRAMS = {
 # A missing or late lock breaks serializability (X8) as well as adding deadlocks (X9): which the drawn programs hit
 # first depends on the draws (Hypothesis mixes the package's own literals into them), so either rule is a catch.
 SEEDS = (0, 1, 2)
-ALSO = {"commit-branch-unlocked": ("X9",), "ddl-lock-at-end": ("X8",)}
+ALSO = {"commit-branch-unlocked": ("X9",), "ddl-lock-at-end": ("X8",),
+        "trinity-from-a-count": ("X8",)}  # the sequence never moves, which the final state shows (T7)
 
 
 def _harness(server: Server, source: Path | None, tmp: Path) -> tuple[Template, Harness, ParallelHarness]:

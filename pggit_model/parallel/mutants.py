@@ -1,4 +1,4 @@
-"""Planted concurrency faults (X8, X9): the reference with one lock taken late or not at all.
+"""Planted concurrency faults (X8, X9, and T6 across sessions): the reference with one lock taken late or not at all.
 
 Each must be caught by the parallel machine; ``tests/test_parallel_mutants.py`` proves it. Same form as
 ``pggit_model.mutants`` (one textual edit of one SQL file), kept apart because their machine is not a state machine.
@@ -11,6 +11,7 @@ from pggit_model.mutants import Mutant
 H = "005_helpers.sql"
 T = "010_tracking.sql"
 BR = "030_branches.sql"
+TR = "050_trinity.sql"
 
 PARALLEL_MUTANTS: tuple[Mutant, ...] = (
     Mutant("create-branch-lock-late", "X9", BR,
@@ -32,4 +33,11 @@ PARALLEL_MUTANTS: tuple[Mutant, ...] = (
            machine="ParallelMachine",
            why="commits read the branch head without locking the branch: concurrent commits fork instead of "
                "forming a chain (X8, C8)"),
+    Mutant("trinity-from-a-count", "T6", TR,
+           "    v_seq text := nextval('pggit.trinity_id_seq')::text;",
+           "    v_seq text := (SELECT count(*) + 1 FROM pggit.commits)::text;",
+           machine="ParallelMachine",
+           why="field 2 of a Trinity ID counts commits instead of drawing from the sequence: a call in one "
+               "session after another session's call returned gets the same field 2, not a larger one (T6, "
+               "checked by real time across sessions); a sequential bug too"),
 )
