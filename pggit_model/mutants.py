@@ -26,21 +26,24 @@ class Mutant:
     new: str
     machine: str = "VersioningMachine"
     why: str = ""
+    #: further (file, old, new) edits, for a fault that needs two guards gone (X10 under concurrency)
+    also: tuple[tuple[str, str, str], ...] = ()
 
     def apply(self, dest: Path, source: Path = REFERENCE_SOURCE) -> Path:
         """Copy the reference to ``dest`` with this fault planted; returns ``dest`` (a checkout root)."""
         if dest.exists():
             shutil.rmtree(dest)
         shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-        target = dest / "sql" / self.file
-        text = target.read_text()
-        count = text.count(self.old)
-        if count != 1:
-            raise ValueError(
-                f"mutant {self.name}: the text to replace occurs {count} times in {self.file} (needs exactly 1); "
-                "the reference changed — update the mutant in pggit_model/mutants.py"
-            )
-        target.write_text(text.replace(self.old, self.new))
+        for file, old, new in ((self.file, self.old, self.new), *self.also):
+            target = dest / "sql" / file
+            text = target.read_text()
+            count = text.count(old)
+            if count != 1:
+                raise ValueError(
+                    f"mutant {self.name}: the text to replace occurs {count} times in {file} (needs exactly 1); "
+                    "the reference changed — update the mutant in pggit_model/mutants.py"
+                )
+            target.write_text(text.replace(old, new))
         return dest
 
 

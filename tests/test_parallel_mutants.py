@@ -34,6 +34,10 @@ PROGRAMS = {
                 ops.AlterTable(S, "t1", (ops.AddColumn(Column("b", "integer")),)), ops.Commit()],
                [ops.CreateIndex(S, "i2", "t1", ("a",))]],
         [0, 0, 1, 0, 0]),
+    "commit-hash-of-content-unlocked": Program(
+        [T1], [[ops.Begin(), ops.CreateCommit("main", "m", None), ops.Commit()],
+               [ops.Begin(), ops.CreateCommit("main", "m", None), ops.Commit()]],
+        [0, 1, 0, 1, 0, 1]),
     "trinity-from-a-count": Program([T1], [[ops.GenerateTrinityId()], [ops.GenerateTrinityId()]], [0, 1]),
     "commit-branch-unlocked": Program(
         [T1], [[ops.Begin(), ops.CreateCommit("main", "m", None), ops.Commit()],

@@ -1,4 +1,5 @@
-"""Planted concurrency faults (X8, X9, and T6 across sessions): the reference with one lock taken late or not at all.
+"""Planted concurrency faults (X8, X9, X10, and T6 across sessions): the reference with a lock taken late or not
+at all.
 
 Each must be caught by the parallel machine; ``tests/test_parallel_mutants.py`` proves it. Same form as
 ``pggit_model.mutants`` (one textual edit of one SQL file), kept apart because their machine is not a state machine.
@@ -12,6 +13,8 @@ H = "005_helpers.sql"
 T = "010_tracking.sql"
 BR = "030_branches.sql"
 TR = "050_trinity.sql"
+SC = "000_schema.sql"
+CM = "040_commits.sql"
 
 PARALLEL_MUTANTS: tuple[Mutant, ...] = (
     Mutant("create-branch-lock-late", "X9", BR,
@@ -33,6 +36,18 @@ PARALLEL_MUTANTS: tuple[Mutant, ...] = (
            machine="ParallelMachine",
            why="commits read the branch head without locking the branch: concurrent commits fork instead of "
                "forming a chain (X8, C8)"),
+    Mutant("commit-hash-of-content-unlocked", "X10", CM,
+           "    b := pggit._active_branch(p_branch_name, true);\n    IF coalesce(p_message, '') = ''",
+           "    b := pggit._active_branch(p_branch_name, false);\n    IF coalesce(p_message, '') = ''",
+           machine="ParallelMachine",
+           also=((CM, "concat_ws(E'\\n', 'commit', v_id::text, b.name,", "concat_ws(E'\\n', 'commit', b.name,"),
+                 (SC, "    hash               text NOT NULL UNIQUE,            -- C8a\n",
+                  "    hash               text NOT NULL,\n"),
+                 (SC, "    parent_commit_hash text REFERENCES pggit.commits (hash),  -- C8b\n",
+                  "    parent_commit_hash text,\n")),
+           why="create_commit reads the branch head without locking it, hashes only the commit's content and "
+               "parent, and nothing keeps hashes unique: two sessions committing the same message on one branch "
+               "store one hash twice (X10). Sequentially the parents differ, so only concurrency shows it"),
     Mutant("trinity-from-a-count", "T6", TR,
            "    v_seq text := nextval('pggit.trinity_id_seq')::text;",
            "    v_seq text := (SELECT count(*) + 1 FROM pggit.commits)::text;",
