@@ -253,3 +253,17 @@ def test_a_statement_unpredictable_in_one_unit_order_rejects_the_program() -> No
     s1 = [ops.MergeBranches("b1", "main", "Merge branch"), ops.CreateBranch("b2", "main")]
     assert not predicted_everywhere(state, [s0, s1])
     assert predicted_everywhere(state, [s0, [ops.CreateBranch("b2", "main")]])
+
+
+@settings(max_examples=60, deadline=None)
+@given(programs())
+def test_no_lookup_inside_a_read_committed_transaction_block(program: Program) -> None:
+    """X8 claims serializability for multi-statement transactions only at SERIALIZABLE: at READ COMMITTED a lookup
+    inside a block may see another session's commit between two statements (a correct history the search cannot
+    place as one unit), so programs put lookups in autocommit only."""
+    for session in program.sessions:
+        depth = 0
+        for op in session:
+            depth += op.kind == "begin"
+            depth -= op.kind in ("commit", "rollback")
+            assert not (depth and op.kind in ("show_table_versions", "get_version", "get_history")), session

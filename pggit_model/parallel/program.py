@@ -213,7 +213,10 @@ def _session(draw: st.DrawFn, state: State, schema: str, max_ops: int, kinds: tu
     while len(out) < max_ops:
         room = max_ops - len(out)
         if room >= 3 and draw(st.booleans(), label="transaction"):
-            body = [draw(_statement(state, schema, kinds)) for _ in range(draw(st.integers(1, min(3, room - 2))))]
+            # X8 claims serializability for transaction blocks only at SERIALIZABLE: at READ COMMITTED a lookup
+            # inside a block sees what other sessions committed meanwhile, so lookups go in autocommit only.
+            in_block = tuple(k for k in kinds if k != "lookup") or ("ddl",)
+            body = [draw(_statement(state, schema, in_block)) for _ in range(draw(st.integers(1, min(3, room - 2))))]
             end: Op = draw(st.sampled_from([ops.Commit(), ops.Commit(), ops.Rollback()]), label="end")
             out += [ops.Begin(), *body, end]
         else:
