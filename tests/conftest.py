@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from pggit_model.isolation import Template
+from pggit_model.machine import Harness
+from pggit_model.parallel import ParallelHarness
+from pggit_model.session import RunStats
 
 
 @pytest.fixture
@@ -24,3 +29,13 @@ def make_checkout(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
         return root
 
     return make
+
+
+@pytest.fixture
+def parallel(pggit_template: Template, tmp_path: Path) -> Iterator[ParallelHarness]:
+    """The parallel machine on the session's template, recording under the test's own folder."""
+    harness = Harness(pggit_template, tmp_path / "results", stats=RunStats())
+    p = ParallelHarness(harness)
+    yield p
+    p.close()
+    harness.close()

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from pggit_model import ops
 from pggit_model.client import Client
 from pggit_model.cluster import connect
-from pggit_model.driver import RunStats
-from pggit_model.isolation import Template
-from pggit_model.machine import Harness
 from pggit_model.ops import Column
 from pggit_model.parallel import History, ParallelHarness, Program
 from pggit_model.parallel.runner import prepare_control, run_schedule
@@ -40,15 +34,6 @@ def green_program() -> Program:
     s1 = [ops.CreateBranch("b1", "main"), ops.CreateCommit("main", "m", None)]
     s2 = [ops.CreateBranch("b1", "main"), ops.GenerateTrinityId(), ops.CommitChanges("main", "c")]
     return Program(PREFIX, [s1, s2], [0, 1, 1, 0, 1])
-
-
-@pytest.fixture
-def parallel(pggit_template: Template, tmp_path: Path) -> Iterator[ParallelHarness]:
-    harness = Harness(pggit_template, tmp_path / "results", stats=RunStats())
-    p = ParallelHarness(harness)
-    yield p
-    p.close()
-    harness.close()
 
 
 def test_a_correct_program_is_explained(parallel: ParallelHarness) -> None:

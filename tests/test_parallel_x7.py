@@ -5,9 +5,6 @@ The pure tests build histories by hand; the server tests really lose a COMMIT (p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,8 +13,6 @@ from pggit_model import ops
 from pggit_model.client import Completion
 from pggit_model.divergences import Divergence
 from pggit_model.driver import RunStats
-from pggit_model.isolation import Template
-from pggit_model.machine import Harness
 from pggit_model.model import CheckContext, initial_state
 from pggit_model.ops import Column
 from pggit_model.parallel import History, ParallelHarness, Program
@@ -144,15 +139,6 @@ def struck_program(how: str) -> Program:
           ops.AlterTable(S, "t1", (ops.AddColumn(Column("b", "integer")),)), ops.Commit()]
     s1 = [ops.GenerateTrinityId(), ops.CreateBranch("b2", "main")]
     return Program(PREFIX_OPS, [s0, s1], [0, 0, 1, 0, 0, 1, 0], strike=Strike(0, how))
-
-
-@pytest.fixture
-def parallel(pggit_template: Template, tmp_path: Path) -> Iterator[ParallelHarness]:
-    harness = Harness(pggit_template, tmp_path / "results", stats=RunStats())
-    p = ParallelHarness(harness)
-    yield p
-    p.close()
-    harness.close()
 
 
 @pytest.mark.server
