@@ -12,7 +12,7 @@ import contextlib
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import evolve
 
@@ -26,6 +26,9 @@ from .model.state import Change, bind_invented
 from .ops import Op, OtherSession
 from .ops.calls import MergeBranches
 from .session import STATS, RunStats
+
+if TYPE_CHECKING:
+    from .twin import Twin
 
 #: op kind -> the contract signature it calls (to tell "function missing" from other errors).
 #: op kind -> the contract part it needs (a §4 function, or a sequence such as pggit.trinity_id_seq for setval).
@@ -53,6 +56,9 @@ class Driver:
         # T2's lower bound: when the transaction PostgreSQL sees began (the isolation's outer one, if any)
         self._outer_started = txn_started
         self._txn_started: float | None = None
+        #: V21: the same statements on a database without pgGit (twin.py); None when off, or once a known V21
+        #: divergence parted the two databases for the rest of the example
+        self.twin: Twin | None = None
 
     # -- capability --------------------------------------------------------------------------
     def supports(self, kind: str) -> bool:
@@ -107,6 +113,12 @@ class Driver:
             if sig is not None and f"function {sig.split('(')[0]}(" in (done.message or ""):
                 self._function_missing(sig, op, number)
         struck = tolerate is not None and done.status == "error" and done.sqlstate == tolerate
+        if self.twin is not None and session is None:
+            if self.twin.mirrors(op):
+                # A fault's own text (recorded_as) is the pgGit side's machinery: the twin runs the statement itself.
+                self._twin_step(op, done, number, text if recorded_as is None else None, struck)
+            elif done.status == "error":
+                self.twin.failed(op)  # a pgGit call that failed aborted an open transaction: the twin's too
         if struck:
             # The fault struck: the statement failed as a whole, so the model keeps the state before it.
             self.stats.faults_fired += 1
@@ -125,6 +137,35 @@ class Driver:
         if self.state.txn is None:
             self._txn_started = None
         return done
+
+    def _twin_step(self, op: Op, done: Completion, number: int, text: str | None, struck: bool) -> None:
+        """V21: the twin (PostgreSQL without pgGit) answers ``op`` as pgGit's database did. Checked before the model's
+        answer: where both disagree with pgGit, PostgreSQL's own verdict is the stronger evidence."""
+        assert self.twin is not None
+        problem = self.twin.mirror(op, done, text=text, struck=struck)
+        self.stats.rules.update(("V21",))
+        if problem is not None:
+            self._twin_parted(lambda: diverge("V21", problem, op=op, step=number, area="twin",
+                                              expected="the outcome without pgGit", observed=str(done)))
+
+    def check_twin_catalog(self) -> None:
+        """V21 at the end of an example: the machine's schemas have the same catalog with and without pgGit."""
+        if self.twin is None:
+            return
+        problem = self.twin.compare_catalog(self.client)
+        if problem is not None:
+            self._twin_parted(lambda: diverge("V21", problem, op=self.ops[-1] if self.ops else None,
+                                              step=len(self.ops), area="twin"))
+
+    def _twin_parted(self, raise_it: Any) -> None:
+        """Raise the V21 divergence with the reproducer; if the registry knows it, stop comparing with the twin
+        for the rest of the example (the two databases have parted ways)."""
+        try:
+            with self._reproducer_on_divergence():
+                raise_it()
+        except Divergence as d:
+            self._explore_past(d)
+            self.twin = None
 
     def _about_known_objects(self, op: Op, expected: Expected) -> Expected:
         """Leave out what a version call (or export_schema_hashes) says about objects the model gave up on (a row
@@ -248,6 +289,8 @@ class Driver:
         self._txn_started = None
         self._checked = -1
         self.stats.rules.update(("X5",))
+        if self.twin is not None:
+            self.twin.session_lost()
 
     def _explore_past(self, d: Divergence, explained_by: str | None = None) -> str:
         """Swallow a divergence the registry knows (counting it, returning the entry's id), or one ``explained_by``
