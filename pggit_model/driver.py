@@ -145,17 +145,43 @@ class Driver:
         problem = self.twin.mirror(op, done, text=text, struck=struck)
         self.stats.rules.update(("V21",))
         if problem is not None:
-            self._twin_parted(lambda: diverge("V21", problem, op=op, step=number, area="twin",
+            rule = self.twin.rule
+            self._twin_parted(lambda: diverge(rule, problem, op=op, step=number, area="twin",
                                               expected="the outcome without pgGit", observed=str(done)))
 
     def check_twin_catalog(self) -> None:
         """V21 at the end of an example: the machine's schemas have the same catalog with and without pgGit."""
         if self.twin is None:
             return
-        problem = self.twin.compare_catalog(self.client)
+        problem, rule = self.twin.compare_catalog(self.client), self.twin.rule
         if problem is not None:
-            self._twin_parted(lambda: diverge("V21", problem, op=self.ops[-1] if self.ops else None,
+            self._twin_parted(lambda: diverge(rule, problem, op=self.ops[-1] if self.ops else None,
                                               step=len(self.ops), area="twin"))
+
+    def run_unchecked(self, op: Op, given_up: Mapping[str, set[Any]] | None = None) -> Completion:
+        """Run an op the model does not predict — damage to pgGit's own tables, a pgGit call after damage (U4) —
+        whose every answer is allowed but a hang (the op's statement timeout, 57014) or a lost session. The model
+        then gives up on ``given_up`` (check area -> keys, as after a known divergence) and the twin's
+        differences are U4's from here on."""
+        self.ops.append(op)
+        number = len(self.ops)
+        done = self.client.apply(op)
+        self.stats.steps += 1
+        self.stats.rules.update(("U4",))
+        for area, keys in (given_up or {}).items():
+            self.ignore.setdefault(area, set()).update(keys)
+        if self.twin is not None and op.kind != "unchecked":
+            self.twin.rule = "U4/V21"
+        if done.status == "unknown" or done.sqlstate == "57014":
+            what = "ended the session (a crash?)" if done.status == "unknown" else "did not answer in time (a hang)"
+            with self._reproducer_on_divergence():
+                diverge("U4", f"after damage to pgGit's own tables, {op.to_sql()!r} {what}: {done.message}",
+                        op=op, step=number, expected="an answer, success or error", observed=str(done))
+        if done.status == "error" and self.state.txn is not None:
+            self.state = evolve(self.state, txn=evolve(self.state.txn, aborted=True))
+            if self.twin is not None:
+                self.twin.failed(op)
+        return done
 
     def _twin_parted(self, raise_it: Any) -> None:
         """Raise the V21 divergence with the reproducer; if the registry knows it, stop comparing with the twin

@@ -193,6 +193,8 @@ class Twin:
         self.schema = schema
         self.nested = nested
         self.statements = 0
+        #: the rule a difference breaks: V21, or U4 once the machine damaged pgGit's tables (U4 says V21 holds then)
+        self.rule = "V21"
         self.client = self._start()
 
     def _start(self) -> Client:
@@ -213,10 +215,8 @@ class Twin:
             self.failed(op)
             return None
         twin = self.client.apply(op, text=text)
-        if done.status == "unknown" or twin.status == "unknown":
-            # The pgGit side lost its session (X5/X6 take it from here); a twin that lost its own is reconnected.
-            if twin.status == "unknown":
-                self.session_lost()
+        if twin.status == "unknown":
+            self.session_lost()  # the twin's own session died (a crash of the shared cluster): nothing to compare
             return None
         if (done.status, done.sqlstate) == (twin.status, twin.sqlstate):
             return None
