@@ -110,6 +110,11 @@ class DamageMachine(VersioningRules):
         """U4: with the current branch's row deleted or DELETED, or the setting naming no branch, DDL still
         answers as PostgreSQL alone does, and pgGit's calls answer."""
         self.damage(SetCurrentBranchSetting("no such branch") if how == "setting" else DamageCurrentBranch(how))
+        tables = strategies.tracked_tables(self.model, self.schema)
+        if tables:  # an object recorded before the damage, changed after it
+            self._columns += 1
+            table = data.draw(st.sampled_from(tables), label="table")
+            self.run(AlterTable(self.schema, table, (AddColumn(Column(f"u4_{self._columns}", "integer")),)))
         self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
         self.call(ListBranches())
 
