@@ -104,6 +104,9 @@ class Driver:
         self.ctx.latest = None
         if session is not None:
             self.client.last_snapshot = None  # stale now: the next check observes afresh
+        # V21: the twin runs the same statement meanwhile (not one a fault may strike: it must not run those)
+        ahead = (self.twin.start(op, text) if self.twin is not None and session is None and tolerate is None
+                 and self.twin.mirrors(op) else None)
         done = (session or self.client).apply(op, observe=session is None, text=text)
         self.stats.steps += 1
         if done.status == "error" and done.sqlstate == "42883":
@@ -116,7 +119,7 @@ class Driver:
         if self.twin is not None and session is None:
             if self.twin.mirrors(op):
                 # A fault's own text (recorded_as) is the pgGit side's machinery: the twin runs the statement itself.
-                self._twin_step(op, done, number, text if recorded_as is None else None, struck)
+                self._twin_step(op, done, number, text if recorded_as is None else None, struck, ahead)
             elif done.status == "error":
                 self.twin.failed(op)  # a pgGit call that failed aborted an open transaction: the twin's too
         if struck:
@@ -138,11 +141,12 @@ class Driver:
             self._txn_started = None
         return done
 
-    def _twin_step(self, op: Op, done: Completion, number: int, text: str | None, struck: bool) -> None:
+    def _twin_step(self, op: Op, done: Completion, number: int, text: str | None, struck: bool,
+                   ahead: Any = None) -> None:
         """V21: the twin (PostgreSQL without pgGit) answers ``op`` as pgGit's database did. Checked before the model's
         answer: where both disagree with pgGit, PostgreSQL's own verdict is the stronger evidence."""
         assert self.twin is not None
-        problem = self.twin.mirror(op, done, text=text, struck=struck)
+        problem = self.twin.mirror(op, done, text=text, struck=struck, started=ahead)
         self.stats.rules.update(("V21",))
         if problem is not None:
             rule = self.twin.rule

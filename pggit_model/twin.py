@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import psycopg
 from psycopg import pq, sql
@@ -145,6 +146,8 @@ class TwinDatabase:
 
     def __init__(self, server: Server) -> None:
         self.server = server
+        #: the twin's statements run here, alongside the pgGit side's (Twin.start)
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pggit-model-twin")
         self.dbname = new_dbname("twin")
         create_database(server, self.dbname)
         self._nested: psycopg.Connection | None = None  # the rollback-isolated examples' connection, kept
@@ -177,6 +180,7 @@ class TwinDatabase:
         return Twin(self, schema, nested=nested)
 
     def close(self) -> None:
+        self.worker.shutdown(wait=True)
         for conn in (self._nested, self._real):
             if conn is not None:
                 with contextlib.suppress(psycopg.Error):
@@ -208,13 +212,21 @@ class Twin:
     def mirrors(op: Op) -> bool:
         return op.family in MIRRORED
 
-    def mirror(self, op: Op, done: Completion, *, text: str | None = None, struck: bool = False) -> str | None:
-        """Run ``op`` (as ``text``) on the twin; why its outcome differs from ``done`` (the pgGit side's), or None."""
+    def start(self, op: Op, text: str | None = None) -> Future[Completion]:
+        """Send ``op`` to the twin now, on the twin's own thread, so that PostgreSQL runs it while the pgGit side
+        runs its own (the twin then costs little more than a thread hand-off); ``mirror`` collects the answer.
+        Not for statements a fault may strike: the twin must not run those (``mirror(struck=True)``)."""
+        return self.db.worker.submit(self.client.apply, op, text=text)
+
+    def mirror(self, op: Op, done: Completion, *, text: str | None = None, struck: bool = False,
+               started: Future[Completion] | None = None) -> str | None:
+        """Run ``op`` (as ``text``) on the twin, or collect it if ``started``; why its outcome differs from ``done``
+        (the pgGit side's), or None."""
         self.statements += 1
         if struck:
             self.failed(op)
             return None
-        twin = self.client.apply(op, text=text)
+        twin = started.result() if started is not None else self.client.apply(op, text=text)
         if twin.status == "unknown":
             self.session_lost()  # the twin's own session died (a crash of the shared cluster): nothing to compare
             return None
@@ -257,7 +269,8 @@ class Twin:
             if client.in_error:
                 client.apply(_ROLLBACK)
         base = sorted(self.db.baseline | (self.db.pggit_baseline or set()))
-        ours, theirs = catalog(pggit.conn, base), catalog(self.client.conn, base)
+        pending = self.db.worker.submit(catalog, self.client.conn, base)  # both sides at once
+        ours, theirs = catalog(pggit.conn, base), pending.result()
         if ours == theirs:
             return None
         only_pggit, only_twin = catalog_difference(ours, theirs)
