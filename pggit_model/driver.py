@@ -116,10 +116,11 @@ class Driver:
             if sig is not None and f"function {sig.split('(')[0]}(" in (done.message or ""):
                 self._function_missing(sig, op, number)
         struck = tolerate is not None and done.status == "error" and done.sqlstate == tolerate
+        known_twin = None  # a known V21/U4 divergence at this statement: the model's check of it is the same root
         if self.twin is not None and session is None:
             if self.twin.mirrors(op):
                 # A fault's own text (recorded_as) is the pgGit side's machinery: the twin runs the statement itself.
-                self._twin_step(op, done, number, text if recorded_as is None else None, struck, ahead)
+                known_twin = self._twin_step(op, done, number, text if recorded_as is None else None, struck, ahead)
             elif done.status == "error":
                 self.twin.failed(op)  # a pgGit call that failed aborted an open transaction: the twin's too
         if struck:
@@ -132,7 +133,7 @@ class Driver:
                 with self._reproducer_on_divergence():
                     checkers.check_completion(expected, done, self.ctx, op=op, step=number)
             except Divergence as d:
-                self._explore_past(d)
+                self._explore_past(d, known_twin)
                 new_state = self._adopt(new_state, expected, done, other_session=session is not None)
         self.stats.rules.update(expected.rules)
         before, self.state = self.state, self._feed_back(new_state, expected)
@@ -142,16 +143,18 @@ class Driver:
         return done
 
     def _twin_step(self, op: Op, done: Completion, number: int, text: str | None, struck: bool,
-                   ahead: Any = None) -> None:
+                   ahead: Any = None) -> str | None:
         """V21: the twin (PostgreSQL without pgGit) answers ``op`` as pgGit's database did. Checked before the model's
-        answer: where both disagree with pgGit, PostgreSQL's own verdict is the stronger evidence."""
+        answer: where both disagree with pgGit, PostgreSQL's own verdict is the stronger evidence. Returns the
+        registry entry of a known difference (the model's check of the same answer is then explained by it)."""
         assert self.twin is not None
         problem = self.twin.mirror(op, done, text=text, struck=struck, started=ahead)
         self.stats.rules.update(("V21",))
         if problem is not None:
             rule = self.twin.rule
-            self._twin_parted(lambda: diverge(rule, problem, op=op, step=number, area="twin",
-                                              expected="the outcome without pgGit", observed=str(done)))
+            return self._twin_parted(lambda: diverge(rule, problem, op=op, step=number, area="twin",
+                                                     expected="the outcome without pgGit", observed=str(done)))
+        return None
 
     def check_twin_catalog(self) -> None:
         """V21 at the end of an example: the machine's schemas have the same catalog with and without pgGit."""
@@ -187,15 +190,17 @@ class Driver:
                 self.twin.failed(op)
         return done
 
-    def _twin_parted(self, raise_it: Any) -> None:
+    def _twin_parted(self, raise_it: Any) -> str:
         """Raise the V21 divergence with the reproducer; if the registry knows it, stop comparing with the twin
-        for the rest of the example (the two databases have parted ways)."""
+        for the rest of the example (the two databases have parted ways) and return the entry's id."""
         try:
             with self._reproducer_on_divergence():
                 raise_it()
         except Divergence as d:
-            self._explore_past(d)
+            entry = self._explore_past(d)
             self.twin = None
+            return entry
+        raise AssertionError("raise_it did not raise")
 
     def _about_known_objects(self, op: Op, expected: Expected) -> Expected:
         """Leave out what a version call (or export_schema_hashes) says about objects the model gave up on (a row

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pggit_model import known
 from pggit_model.client import Client, Completion
 from pggit_model.cluster import connect
 from pggit_model.divergences import Divergence
@@ -174,3 +175,23 @@ def test_a_call_that_hangs_after_damage_is_u4(pair: tuple[Driver, Twin]) -> None
     with pytest.raises(Divergence, match="a hang") as caught:
         driver.run_unchecked(Unchecked(GetVersion(f"{SCHEMA}.t")))
     assert caught.value.rule == "U4"
+
+
+@pytest.mark.server
+def test_a_known_twin_divergence_explains_the_models_check_of_the_same_answer(
+        pair: tuple[Driver, Twin], tmp_path: Path) -> None:
+    """V21 with the registry: once a known entry explains pgGit's answer against the twin, the model's own check of
+    that answer (expected success) is the same root — counted under that entry, not a new divergence — and the twin
+    is off for the rest of the example."""
+    driver, _ = pair
+    registry = tmp_path / "known.toml"
+    registry.write_text('[[divergence]]\nid = "no-views"\nrule = "V21"\nop = "create_view"\nmatch = "0A000"\n'
+                        'note = "views rejected"\n')
+    driver.known = known.load(str(registry))
+    driver.client.conn.execute("""
+        CREATE FUNCTION pggit_model_faults_reject() RETURNS event_trigger LANGUAGE plpgsql AS $$
+        BEGIN IF tg_tag = 'CREATE VIEW' THEN RAISE EXCEPTION 'no views' USING ERRCODE = '0A000'; END IF; END $$;
+        CREATE EVENT TRIGGER zz_reject ON ddl_command_end EXECUTE FUNCTION pggit_model_faults_reject();""")
+    driver.run(CreateTable(SCHEMA, "t", (Column("a", "integer"),)))
+    driver.run(CreateView(SCHEMA, "v", "t", ("a",)))
+    assert driver.stats.known == {"no-views": 2} and driver.twin is None
