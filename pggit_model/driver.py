@@ -12,7 +12,7 @@ import contextlib
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import evolve
 
@@ -26,6 +26,9 @@ from .model.state import Change, bind_invented
 from .ops import Op, OtherSession
 from .ops.calls import MergeBranches
 from .session import STATS, RunStats
+
+if TYPE_CHECKING:
+    from .twin import Twin
 
 #: op kind -> the contract signature it calls (to tell "function missing" from other errors).
 #: op kind -> the contract part it needs (a §4 function, or a sequence such as pggit.trinity_id_seq for setval).
@@ -53,6 +56,9 @@ class Driver:
         # T2's lower bound: when the transaction PostgreSQL sees began (the isolation's outer one, if any)
         self._outer_started = txn_started
         self._txn_started: float | None = None
+        #: V21: the same statements on a database without pgGit (twin.py); None when off, or once a known V21
+        #: divergence parted the two databases for the rest of the example
+        self.twin: Twin | None = None
 
     # -- capability --------------------------------------------------------------------------
     def supports(self, kind: str) -> bool:
@@ -98,6 +104,9 @@ class Driver:
         self.ctx.latest = None
         if session is not None:
             self.client.last_snapshot = None  # stale now: the next check observes afresh
+        # V21: the twin runs the same statement meanwhile (not one a fault may strike: it must not run those)
+        ahead = (self.twin.start(op, text) if self.twin is not None and session is None and tolerate is None
+                 and self.twin.mirrors(op) else None)
         done = (session or self.client).apply(op, observe=session is None, text=text)
         self.stats.steps += 1
         if done.status == "error" and done.sqlstate == "42883":
@@ -107,6 +116,13 @@ class Driver:
             if sig is not None and f"function {sig.split('(')[0]}(" in (done.message or ""):
                 self._function_missing(sig, op, number)
         struck = tolerate is not None and done.status == "error" and done.sqlstate == tolerate
+        known_twin = None  # a known V21/U4 divergence at this statement: the model's check of it is the same root
+        if self.twin is not None and session is None:
+            if self.twin.mirrors(op):
+                # A fault's own text (recorded_as) is the pgGit side's machinery: the twin runs the statement itself.
+                known_twin = self._twin_step(op, done, number, text if recorded_as is None else None, struck, ahead)
+            elif done.status == "error":
+                self.twin.failed(op)  # a pgGit call that failed aborted an open transaction: the twin's too
         if struck:
             # The fault struck: the statement failed as a whole, so the model keeps the state before it.
             self.stats.faults_fired += 1
@@ -117,7 +133,7 @@ class Driver:
                 with self._reproducer_on_divergence():
                     checkers.check_completion(expected, done, self.ctx, op=op, step=number)
             except Divergence as d:
-                self._explore_past(d)
+                self._explore_past(d, known_twin)
                 new_state = self._adopt(new_state, expected, done, other_session=session is not None)
         self.stats.rules.update(expected.rules)
         before, self.state = self.state, self._feed_back(new_state, expected)
@@ -125,6 +141,66 @@ class Driver:
         if self.state.txn is None:
             self._txn_started = None
         return done
+
+    def _twin_step(self, op: Op, done: Completion, number: int, text: str | None, struck: bool,
+                   ahead: Any = None) -> str | None:
+        """V21: the twin (PostgreSQL without pgGit) answers ``op`` as pgGit's database did. Checked before the model's
+        answer: where both disagree with pgGit, PostgreSQL's own verdict is the stronger evidence. Returns the
+        registry entry of a known difference (the model's check of the same answer is then explained by it)."""
+        assert self.twin is not None
+        problem = self.twin.mirror(op, done, text=text, struck=struck, started=ahead)
+        self.stats.rules.update(("V21",))
+        if problem is not None:
+            rule = self.twin.rule
+            return self._twin_parted(lambda: diverge(rule, problem, op=op, step=number, area="twin",
+                                                     expected="the outcome without pgGit", observed=str(done)))
+        return None
+
+    def check_twin_catalog(self) -> None:
+        """V21 at the end of an example: the machine's schemas have the same catalog with and without pgGit."""
+        if self.twin is None:
+            return
+        problem, rule = self.twin.compare_catalog(self.client), self.twin.rule
+        if problem is not None:
+            self._twin_parted(lambda: diverge(rule, problem, op=self.ops[-1] if self.ops else None,
+                                              step=len(self.ops), area="twin"))
+
+    def run_unchecked(self, op: Op, given_up: Mapping[str, set[Any]] | None = None) -> Completion:
+        """Run an op the model does not predict — damage to pgGit's own tables, a pgGit call after damage (U4) —
+        whose every answer is allowed but a hang (the op's statement timeout, 57014) or a lost session. The model
+        then gives up on ``given_up`` (check area -> keys, as after a known divergence) and the twin's
+        differences are U4's from here on."""
+        self.ops.append(op)
+        number = len(self.ops)
+        done = self.client.apply(op)
+        self.stats.steps += 1
+        self.stats.rules.update(("U4",))
+        for area, keys in (given_up or {}).items():
+            self.ignore.setdefault(area, set()).update(keys)
+        if self.twin is not None and op.kind != "unchecked":
+            self.twin.rule = "U4/V21"
+        if done.status == "unknown" or done.sqlstate == "57014":
+            what = "ended the session (a crash?)" if done.status == "unknown" else "did not answer in time (a hang)"
+            with self._reproducer_on_divergence():
+                diverge("U4", f"after damage to pgGit's own tables, {op.to_sql()!r} {what}: {done.message}",
+                        op=op, step=number, expected="an answer, success or error", observed=str(done))
+        if done.status == "error" and self.state.txn is not None:
+            self.state = evolve(self.state, txn=evolve(self.state.txn, aborted=True))
+            if self.twin is not None:
+                self.twin.failed(op)
+        return done
+
+    def _twin_parted(self, raise_it: Any) -> str:
+        """Raise the V21 divergence with the reproducer; if the registry knows it, stop comparing with the twin
+        for the rest of the example (the two databases have parted ways) and return the entry's id."""
+        try:
+            with self._reproducer_on_divergence():
+                raise_it()
+        except Divergence as d:
+            entry = self._explore_past(d)
+            self.twin = None
+            return entry
+        raise AssertionError("raise_it did not raise")
 
     def _about_known_objects(self, op: Op, expected: Expected) -> Expected:
         """Leave out what a version call (or export_schema_hashes) says about objects the model gave up on (a row
@@ -248,6 +324,8 @@ class Driver:
         self._txn_started = None
         self._checked = -1
         self.stats.rules.update(("X5",))
+        if self.twin is not None:
+            self.twin.session_lost()
 
     def _explore_past(self, d: Divergence, explained_by: str | None = None) -> str:
         """Swallow a divergence the registry knows (counting it, returning the entry's id), or one ``explained_by``

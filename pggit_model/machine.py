@@ -9,6 +9,7 @@ database from the clone pool (``isolation = "clone"``, for machines that really 
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -39,6 +40,7 @@ from .session import (
     merge_stats,
     record_divergences,
 )
+from .twin import TwinDatabase
 
 #: Rules the whole-state invariant checks after every step (besides the rules of each op's Expected).
 INVARIANT_RULES = ("O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8", "O9", "V1", "V2", "V5", "V6", "V7", "V8", "V11",
@@ -51,7 +53,8 @@ class Harness:
     """Per pytest session: the template, the isolation helpers and where failures are recorded."""
 
     def __init__(self, template: Template, results: Path, stats: RunStats | None = None,
-                 run_id: str | None = None, known: Registry = EMPTY_REGISTRY, regress: bool = False) -> None:
+                 run_id: str | None = None, known: Registry = EMPTY_REGISTRY, regress: bool = False,
+                 twin: bool = True) -> None:
         self.template = template
         self.known = known
         self.regress = regress  # also write each failure's pg_regress pair (on the template's server)
@@ -66,6 +69,8 @@ class Harness:
         self.stats.rules.update(INSTALL_RULES)
         self._rollback: RollbackIsolation | None = None
         self._clones: ClonePool | None = None
+        self.twin = twin  # V21: replay every example's statements on a database without pgGit (--pggit-no-twin)
+        self._twin_db: TwinDatabase | None = None
         self.last_machine: PgGitMachine | None = None
 
     @property
@@ -79,6 +84,13 @@ class Harness:
         if self._clones is None:
             self._clones = ClonePool(self.template)
         return self._clones
+
+    @property
+    def twin_db(self) -> TwinDatabase | None:
+        """The twin database (made on first need), or None when the twin is off."""
+        if self.twin and self._twin_db is None:
+            self._twin_db = TwinDatabase(self.template.server)
+        return self._twin_db if self.twin else None
 
     def run(self, machine: type[PgGitMachine], settings: Any = None) -> None:
         """Run ``machine`` with the active Hypothesis profile (or ``settings``)."""
@@ -137,6 +149,9 @@ class Harness:
             self._clones.close()
         if self._rollback is not None:
             self._rollback.close()
+        if self._twin_db is not None:
+            self._twin_db.close()
+            self._twin_db = None
 
 
 def _divergences(e: BaseException) -> list[Divergence]:
@@ -187,11 +202,16 @@ class PgGitMachine(RuleBasedStateMachine):
             conn = self._exit.enter_context(connect(h.template.server.conninfo(dbname)))
             started = None
         self.dbname = conn.info.dbname
+        twin_db = h.twin_db
+        twin = twin_db.example(self.schema, nested=nested, pggit=conn) if twin_db is not None else None
+        if twin is not None:
+            self._exit.callback(twin.close)
         with conn.cursor() as cur:
             cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
         client = Client(conn, self.schema, nested=nested, probe=h.template.report.probe)
         self.driver = Driver(client, self.schema, missing=h.missing,
                              stats=h.stats, txn_started=started, known=h.known)
+        self.driver.twin = twin
 
     @property
     def model(self) -> Any:
@@ -222,6 +242,12 @@ class PgGitMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.harness.stats.examples += 1
-        with contextlib.suppress(psycopg.Error):
-            self._exit.close()
+        try:
+            # V21's catalog check ends every example that did not fail already (Hypothesis calls teardown in a
+            # finally: a failure in flight must not be replaced by this one).
+            if sys.exception() is None:
+                self.driver.check_twin_catalog()
+        finally:
+            with contextlib.suppress(psycopg.Error):
+                self._exit.close()
 

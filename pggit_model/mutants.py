@@ -209,6 +209,30 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "CREATE UNLOGGED TABLE pggit.history (",
            machine="CrashMachine", why="history is not WAL-logged, so crash recovery empties it: committed changes "
            "lose their history rows (V8) after a crash"),
+    # -- transparency (V21) and damage (U4): caught by the twin database without pgGit ----------------------
+    Mutant("event-trigger-rejects-views", "V21", T,
+           "        ELSIF v_kind = 'view' THEN\n            PERFORM pggit._sync_definition('VIEW'",
+           "        ELSIF v_kind = 'view' THEN\n"
+           "            RAISE EXCEPTION 'pgGit: views are not supported' USING ERRCODE = '0A000';\n"
+           "            PERFORM pggit._sync_definition('VIEW'",
+           why="the event trigger rejects CREATE VIEW, which PostgreSQL accepts"),
+    Mutant("tracking-sets-fillfactor", "V21", T,
+           "                format('%s %s.%s created', p_type, p_schema, p_name), current_query());\n    END IF;",
+           "                format('%s %s.%s created', p_type, p_schema, p_name), current_query());\n"
+           "        IF p_type = 'TABLE' THEN\n"
+           "            EXECUTE format('ALTER TABLE %I.%I SET (fillfactor = 90)', p_schema, p_name);\n"
+           "        END IF;\n    END IF;",
+           why="tracking a new table changes its storage parameters: a catalog difference no version shows"),
+    Mutant("damaged-branch-raises", "U4", T,
+           "    v_text text;\nBEGIN\n    UPDATE pggit.objects\n",
+           "    v_text text;\nBEGIN\n"
+           "    IF NOT EXISTS (SELECT 1 FROM pggit.objects o JOIN pggit.branches b ON b.id = o.branch_id\n"
+           "                   WHERE o.id = p_id) THEN\n"
+           "        RAISE EXCEPTION 'pgGit: object % belongs to no branch', p_id;\n"
+           "    END IF;\n    UPDATE pggit.objects\n",
+           machine="DamageMachine",
+           why="the trigger raises on a row whose branch is gone: after the current branch's row is deleted, "
+           "ALTER of a tracked table fails"),
 )
 
 

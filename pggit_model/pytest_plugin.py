@@ -79,6 +79,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "one database, then pgGit's history is checked (X10, V7, V8, X8); see docs/parallel.md",
     )
     group.addoption(
+        "--pggit-no-twin", action="store_true",
+        help="do not replay each example's statements on a twin database without pgGit (contract V21: same "
+        "outcomes, same catalog); on by default, see docs/machines.md",
+    )
+    group.addoption(
         "--pggit-load-seconds", default=10.0, type=float, metavar="S",
         help="how long the load mode's sessions run (default 10)",
     )
@@ -248,7 +253,8 @@ def pggit_results(pytestconfig: pytest.Config) -> Path:
 def pggit_harness(pytestconfig: pytest.Config, pggit_template: Template, pggit_results: Path) -> Iterator[Harness]:
     """Runs state machines: ``pggit_harness.run(MachineClass)`` with the active Hypothesis profile."""
     h = Harness(pggit_template, pggit_results, known=pytestconfig.stash.get(_KNOWN, known.EMPTY),
-                regress=bool(pytestconfig.getoption("--pggit-regress")))
+                regress=bool(pytestconfig.getoption("--pggit-regress")),
+                twin=not pytestconfig.getoption("--pggit-no-twin"))
     try:
         yield h
     finally:

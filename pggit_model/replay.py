@@ -26,9 +26,11 @@ from .driver import Driver
 from .errors import MalformedReplay
 from .install import REFERENCE_SOURCE, source_digest
 from .isolation import Template
+from .model.damage import given_up
 from .ops import Fault, Op, OtherSession, Parallel, TerminateSession
 from .runs import Run, Verdict
 from .session import RunStats
+from .twin import TwinDatabase
 
 
 @attrs.frozen
@@ -145,6 +147,8 @@ class _Sessions:
             faults.strike(driver, op, self.other)
         elif isinstance(op, TerminateSession) and self.other is not None:
             faults.terminate_and_reconnect(driver, self.other, self.conninfo)
+        elif op.family == "damage":  # U4: run as the damage machine did, the model giving up on what it damaged
+            driver.run_unchecked(op, given_up(driver.state, op))
         elif isinstance(op, Parallel):  # the sessions again in the recorded permutation, checked (X8-X10)
             from .parallel.machine import Control, run_parallel
             self.control = self.control or Control(self.template.server)
@@ -164,7 +168,9 @@ class _Sessions:
 def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict | None, int, str | None, Op | None]:
     """Run the ops on the template database itself (it is thrown away afterwards), as the machine did."""
     nested = run.isolation == "rollback"
+    twin_db = TwinDatabase(template.server)  # V21/U4: the same statements without pgGit, as the machine had
     with connect(template.server.conninfo(template.dbname), autocommit=not nested) as conn:
+        twin = twin_db.example(run.schema, nested=nested, pggit=conn)
         with conn.cursor() as cur:
             cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(run.schema)))
             for name, value in run.sequences:
@@ -173,6 +179,7 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
         client = Client(conn, run.schema, nested=nested, probe=template.report.probe)
         driver = Driver(client, run.schema, missing=frozenset(template.report.blocked),
                         stats=RunStats(), txn_started=time.time() if nested else None, known=registry)
+        driver.twin = twin
         sessions = _Sessions(template, conn, run)
         done = 0
         try:
@@ -181,6 +188,7 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
                 sessions.step(driver, op)
                 done += 1
                 driver.check_state()
+            driver.check_twin_catalog()  # as the machine's example ended
         except Divergence as d:
             number = done + 1 if len(driver.ops) > done else done  # the op whose answer diverged, else the last run
             step_no = d.step if d.step is not None else number
@@ -190,6 +198,8 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
             with contextlib.suppress(psycopg.Error):
                 conn.rollback()
             sessions.close(driver.client.conn)
+            twin.close()
+            twin_db.close()
     return None, len(run.ops), None, None
 
 

@@ -86,7 +86,14 @@ def _header(run: Run) -> list[str]:
         f"--   {install}",
         "--   psql -X -d replay -f replay.sql",
         "-- or rerun it with the model checking every step:",
-        "--   pggit-model replay replay.sql" + ("" if run.backend == "reference" else f" --pggit-source {run.source}"),
+        # damage to pgGit's own tables (U4) is not in the SQL parser's vocabulary: run.json holds those ops
+        f"--   pggit-model replay {'run.json' if any(op.family == 'damage' for op in run.ops) else 'replay.sql'}"
+        + ("" if run.backend == "reference" else f" --pggit-source {run.source}"),
+        *([f"-- {run.rule} is judged against a twin: a database made from template1 in the same cluster, without",
+           "-- pgGit (createdb twin), on which the same DDL, transaction and session statements ran (not pgGit's",
+           "-- calls nor the writes to pggit.*). Each statement must answer there as it does here (success, or the",
+           f"-- same SQLSTATE), and at the end `pg_dump --schema-only --schema={run.schema}` of both must agree."]
+          if run.rule in ("V21", "U4") else []),
         "-- Statements run in autocommit unless the script BEGINs; an error does not stop the script.",
         *(["-- The machine ran them inside one transaction (isolation=rollback), so now() was the same for every",
            "-- step: for time-dependent answers (created_at order, Trinity timestamps) run the script inside",

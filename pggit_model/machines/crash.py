@@ -125,6 +125,7 @@ class CrashServers:
             h = CrashHarness(Template(crash, source), outer.results, stats=outer.stats, known=outer.known)
             self._harnesses[report.digest] = h
         h.stats, h.known, h.results, h.run_id = outer.stats, outer.known, outer.results, outer.run_id
+        h.twin = outer.twin  # the twin (V21) lives on the crash cluster too, and crashes with it
         return h
 
     @staticmethod

@@ -42,9 +42,11 @@ class FaultRules(TransactionRules):
         faults.terminate_and_reconnect(self.driver, self._other, self.conninfo)
 
     def teardown(self) -> None:
-        with contextlib.suppress(Exception):  # the session a terminate put in place of the machine's own
-            self.driver.client.conn.close()
-        super().teardown()
+        try:
+            super().teardown()  # first: it compares the catalog on this session (V21)
+        finally:
+            with contextlib.suppress(Exception):  # the session a terminate put in place of the machine's own
+                self.driver.client.conn.close()
 
 
 class FaultsMachine(FaultRules):

@@ -7,6 +7,8 @@ is the constructor call (evaluable with `from pggit_model.ops import *`), `op.sq
 from pggit_model.ops.base import MAX_IDENTIFIER_BYTES, Op, identifier_problem
 from pggit_model.ops.calls import *  # noqa: F403
 from pggit_model.ops.calls import __all__ as _calls_all
+from pggit_model.ops.damage import *  # noqa: F403
+from pggit_model.ops.damage import __all__ as _damage_all
 from pggit_model.ops.ddl import *  # noqa: F403
 from pggit_model.ops.ddl import __all__ as _ddl_all
 from pggit_model.ops.events import *  # noqa: F403
@@ -15,7 +17,7 @@ from pggit_model.ops.txn import *  # noqa: F403
 from pggit_model.ops.txn import __all__ as _txn_all
 from pggit_model.ops.types import canonical_type
 
-ALL_OPS = (*DDL_OPS, *CALL_OPS, *TXN_OPS, *SESSION_OPS, *EVENT_OPS)  # noqa: F405
+ALL_OPS = (*DDL_OPS, *CALL_OPS, *TXN_OPS, *SESSION_OPS, *EVENT_OPS, *DAMAGE_OPS)  # noqa: F405
 
 __all__ = ["ALL_OPS", "MAX_IDENTIFIER_BYTES", "Op", "canonical_type", "identifier_problem",
-           *_calls_all, *_ddl_all, *_events_all, *_txn_all]
+           *_calls_all, *_damage_all, *_ddl_all, *_events_all, *_txn_all]

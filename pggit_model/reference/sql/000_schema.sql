@@ -36,7 +36,8 @@ CREATE TABLE pggit.objects (
     full_name     text GENERATED ALWAYS AS (schema_name || '.' || object_name) STORED,
     parent_name   text,
     branch_name   text NOT NULL DEFAULT 'main',
-    branch_id     int REFERENCES pggit.branches (id),
+    -- informational (O8), and no foreign key: a branch row deleted by hand must not make DDL fail (U4)
+    branch_id     int,
     version       int NOT NULL DEFAULT 1,
     version_major int NOT NULL DEFAULT 1,
     version_minor int NOT NULL DEFAULT 0,

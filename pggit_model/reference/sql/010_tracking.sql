@@ -134,7 +134,8 @@ BEGIN
     END IF;
 END $$;
 
--- V7/V8: one ALTER or COMMENT change: counter +1 and the triple bumped by severity.
+-- V7/V8: one ALTER or COMMENT change: counter +1 and the triple bumped by severity. A number already at
+-- int's maximum stays there (only damage by hand puts it there, U4): the DDL must not fail on an overflow.
 CREATE FUNCTION pggit._record_change(
     p_id int, p_change pggit.change_type, p_severity pggit.change_severity, p_structure jsonb)
 RETURNS void
@@ -145,11 +146,13 @@ DECLARE
     v_text text;
 BEGIN
     UPDATE pggit.objects
-    SET version = version + 1,
-        version_major = version_major + (p_severity = 'MAJOR')::int,
-        version_minor = CASE p_severity WHEN 'MAJOR' THEN 0 WHEN 'MINOR' THEN version_minor + 1
+    SET version = version + (version < 2147483647)::int,
+        version_major = version_major + (p_severity = 'MAJOR' AND version_major < 2147483647)::int,
+        version_minor = CASE p_severity WHEN 'MAJOR' THEN 0
+                                        WHEN 'MINOR' THEN version_minor + (version_minor < 2147483647)::int
                                         ELSE version_minor END,
-        version_patch = CASE p_severity WHEN 'PATCH' THEN version_patch + 1 ELSE 0 END,
+        version_patch = CASE p_severity WHEN 'PATCH' THEN version_patch + (version_patch < 2147483647)::int
+                                        ELSE 0 END,
         structure = p_structure,
         updated_at = localtimestamp
     WHERE id = p_id
