@@ -139,13 +139,18 @@ def andor(text: str, masked: str) -> Iterator[list[Edit]]:
         yield [(m.start(), m.end(), new if word.isupper() else new.lower())]
 
 
-_NOT = re.compile(r"\bNOT\s+(?!NULL\s+DEFAULT|NULL\s*[,)\n]|NULL\s*$)", re.IGNORECASE | re.MULTILINE)
+_NOT = re.compile(r"\bNOT\s+", re.IGNORECASE)
 
 
 def negate(text: str, masked: str) -> Iterator[list[Edit]]:
     """Drop one ``NOT`` of a condition (``NOT FOUND``, ``IS NOT NULL``, ``NOT EXISTS``, ``NOT IN`` …); a column's
-    ``NOT NULL`` constraint is left alone."""
+    ``NOT NULL`` constraint and ``IF NOT EXISTS`` are left alone."""
     for m in _NOT.finditer(masked):
+        before = masked[max(0, m.start() - 10):m.start()]
+        if re.search(r"\bIF\s*$", before, re.I) and re.match(r"EXISTS\s+[^\s(]", masked[m.end():], re.I):
+            continue  # DDL's IF NOT EXISTS, not a condition
+        if re.match(r"NULL\b", masked[m.end():m.end() + 5], re.I) and not re.search(r"\bIS\s*$", before, re.I):
+            continue
         yield [(m.start(), m.end(), "")]
 
 
@@ -207,8 +212,11 @@ _INT = re.compile(r"(?<![\w$.])(\d+)(?![\w.])")
 
 
 def integer(text: str, masked: str) -> Iterator[list[Edit]]:
-    """An integer literal +1 and -1."""
+    """An integer literal +1 and -1 (not the 1 of ``SELECT 1 FROM``, whose value nothing reads)."""
     for m in _INT.finditer(masked):
+        if (re.search(r"\b(?:SELECT|PERFORM)\s+$", masked[max(0, m.start() - 10):m.start()], re.I)
+                and re.match(r"\s+FROM\b", masked[m.end():], re.I)):
+            continue
         v = int(m.group(1))
         yield [(m.start(), m.end(), str(v + 1))]
         yield [(m.start(), m.end(), str(v - 1))]
