@@ -13,7 +13,7 @@ import attrs
 
 from ..errors import PggitModelError
 from .operators import Mutant
-from .runner import CAUGHT, Result
+from .runner import CAUGHT, VERDICTS, Result
 
 EQUIVALENTS = Path(__file__).with_name("equivalent.toml")
 
@@ -66,8 +66,7 @@ class Score:
 def score(results: Sequence[Result]) -> Score:
     """killed + error + install-broken over every run mutant (equivalents are not run, so not counted)."""
     by = Counter(r.verdict for r in results)
-    order = ("killed", "install-broken", "error", "survived", "timeout")
-    return Score(len(results), sum(by[v] for v in CAUGHT), {v: by[v] for v in order})
+    return Score(len(results), sum(by[v] for v in CAUGHT), {v: by[v] for v in VERDICTS})
 
 
 def summary(results: Sequence[Result], mutants: dict[str, Mutant], skipped_equivalent: int) -> list[str]:
@@ -84,7 +83,7 @@ def summary(results: Sequence[Result], mutants: dict[str, Mutant], skipped_equiv
     if by_machine:
         lines.append("  first catch by machine: " + ", ".join(f"{m} {n}" for m, n in by_machine.most_common()))
     for r in results:
-        if r.verdict in ("survived", "timeout"):
+        if r.verdict in ("survived", "timeout", "crashed"):
             m = mutants[r.id]
             lines.append(f"{r.verdict.upper()} {r.id} ({m.file}:{m.line})" + (f": {r.detail}" if r.detail else ""))
             lines += ["    " + x for x in m.diff().splitlines()[2:]]

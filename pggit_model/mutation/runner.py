@@ -1,5 +1,6 @@
 """Run the machines against each mutant, one worker process per mutant (pggit_model.mutation.worker), with a time
-cap, and classify: killed, install-broken, error, survived, timeout."""
+cap, and classify: killed, install-broken, error (a machine failed without a divergence), survived, timeout,
+crashed (the worker gave no verdict)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from .worker import DEFAULT_MACHINES
 
 #: Verdicts that count as the mutant caught (the score's numerator); install-broken is reported apart too.
 CAUGHT = ("killed", "error", "install-broken")
-VERDICTS = ("killed", "install-broken", "error", "survived", "timeout")
+VERDICTS = ("killed", "install-broken", "error", "survived", "timeout", "crashed")
 
 #: The machine most likely to catch a mutant of each file runs first (a verdict sooner; the set run is the same).
 FIRST_MACHINE = {"030_branches.sql": "BranchesCommitsMachine", "040_commits.sql": "BranchesCommitsMachine",
@@ -94,7 +95,8 @@ def run_one(mutant: Mutant, config: RunConfig, workdir: Path) -> Result:
     lines = [x for x in out.splitlines() if x.startswith("{")]
     if proc.returncode != 0 or not lines:
         tail = (err.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
-        return Result(mutant.id, "error", detail=f"worker failed: {tail}"[:300], seconds=seconds)
+        # the worker itself failed (no verdict): not the machines' catch, so not counted as one
+        return Result(mutant.id, "crashed", detail=f"worker failed: {tail}"[:300], seconds=seconds)
     v = json.loads(lines[-1])
     return Result(mutant.id, v["verdict"], v.get("machine", ""), v.get("rule", ""), v.get("detail", ""), seconds)
 
