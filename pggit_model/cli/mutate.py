@@ -8,6 +8,7 @@ import random
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -19,6 +20,7 @@ from ..mutation.report import (
     MutationInputError,
     compare,
     load_equivalents,
+    load_result_list,
     load_results,
     summary,
     to_json,
@@ -50,6 +52,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
                    help="TOML [equivalent] id = why; those mutants are skipped (default: the bundled list)")
     p.add_argument("--json", default=".pggit-model/mutation.json", metavar="FILE", help="where the results go")
     p.add_argument("--compare", metavar="FILE", help="an earlier --json file: print the verdicts that changed")
+    p.add_argument("--show", metavar="FILE", help="run nothing: the summary of an earlier --json file, less the "
+                   "mutants the equivalents file now lists (for triage)")
     p.add_argument("--pg-dsn", metavar="DSN", help="existing PostgreSQL server (superuser) instead of a throwaway "
                    "cluster")
     p.add_argument("--pg-bindir", metavar="DIR", help="PostgreSQL server binaries for the throwaway cluster")
@@ -90,6 +94,8 @@ def mutate_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
         for m in mutants:
             say(f"{m.id}{'  (equivalent)' if m.id in equivalent else ''}\n{m.diff()}")
         return 0
+    if args.show:
+        return _show(Path(args.show), mutants, equivalent, say)
     profiles.check(args.profile)
     if args.jobs < 1 or args.timeout <= 0:
         raise MutationInputError("--jobs must be at least 1 and --timeout positive")
@@ -124,3 +130,16 @@ def mutate_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
     say(f"results written to {args.json} ({time.monotonic() - t0:.0f} s)")
     return 0 if all(r.caught for r in results) else 1
 
+
+
+def _show(path: Path, mutants: tuple[Mutant, ...], equivalent: dict[str, str], say: Callable[[str], None]) -> int:
+    by_id = {m.id: m for m in mutants}
+    earlier = load_result_list(path)
+    gone = [r.id for r in earlier if r.id not in by_id]
+    if gone:
+        raise MutationInputError(f"{path}: {len(gone)} mutant(s) no longer generated ({', '.join(gone[:3])}…): the "
+                                 "reference or the operators changed since that run; run the mutants again")
+    results = [r for r in earlier if r.id not in equivalent]
+    for line in summary(results, by_id, len(earlier) - len(results)):
+        say(line)
+    return 0 if all(r.caught for r in results) else 1

@@ -79,6 +79,10 @@ def summary(results: Sequence[Result], mutants: dict[str, Mutant], skipped_equiv
                      f"{(s.caught - installs) / max(1, s.total - installs):.1%}")
     if skipped_equivalent:
         lines.append(f"  {skipped_equivalent} mutants skipped as equivalent (equivalents file)")
+    ops: dict[str, list[int]] = {}
+    for r in results:
+        ops.setdefault(mutants[r.id].operator, [0, 0])[r.caught] += 1
+    lines.append("  caught per operator: " + ", ".join(f"{op} {c}/{s + c}" for op, (s, c) in sorted(ops.items())))
     by_machine = Counter(r.machine.split(",")[0] for r in results if r.verdict == "killed")
     if by_machine:
         lines.append("  first catch by machine: " + ", ".join(f"{m} {n}" for m, n in by_machine.most_common()))
@@ -104,9 +108,15 @@ def write_json(path: Path, doc: dict[str, Any]) -> None:
 
 def load_results(path: Path) -> dict[str, str]:
     """id -> verdict of an earlier results JSON."""
+    return {r.id: r.verdict for r in load_result_list(path)}
+
+
+def load_result_list(path: Path) -> list[Result]:
+    """The Results of an earlier results JSON, in its order."""
+    fields = {f.name for f in attrs.fields(Result)}
     try:
         doc = json.loads(Path(path).read_text())
-        return {r["id"]: r["verdict"] for r in doc["results"]}
+        return [Result(**{k: v for k, v in r.items() if k in fields}) for r in doc["results"]]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise MutationInputError(f"{path}: not a results file of pggit-model mutate ({type(e).__name__}: {e}); "
                                  "pass the --json file an earlier run wrote") from None
