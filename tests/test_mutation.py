@@ -244,3 +244,19 @@ def test_runner_kills_a_planted_like_fault_and_not_an_equivalent_mutant(pggit_se
     assert (killed.verdict, killed.machine, killed.rule) == ("killed", "TrinityMachine", "T1"), killed
     assert "T3: field 2 must be zero-padded to 6 digits" in killed.detail, killed
     assert equivalent.verdict == "survived", equivalent
+
+
+def test_results_json_round_trips_for_compare_and_show(tmp_path: Path) -> None:
+    """The results JSON a run writes loads back into the same Results (what --compare and --show read); a file
+    of another shape is one clear error."""
+    from pggit_model.mutation.report import load_result_list, to_json, write_json
+
+    ms = {m.id: m for m in generate()[:2]}
+    a, b = ms
+    results = [Result(a, "killed", "HashesMachine", "H2", "diff", 1.5), Result(b, "survived", seconds=3.0)]
+    p = tmp_path / "r" / "mutation.json"
+    write_json(p, to_json(results, ms, {"seed": 1}))
+    assert load_result_list(p) == results
+    (tmp_path / "bad.json").write_text('{"results": [{"verdict": "killed"}]}')
+    with pytest.raises(MutationInputError, match="not a results file"):
+        load_result_list(tmp_path / "bad.json")
