@@ -152,8 +152,9 @@ def test_nothing_inside_comments_or_strings_is_mutated() -> None:
 # -- every generated mutant ---------------------------------------------------------------------------------------
 
 def test_every_generated_mutant_applies_to_exactly_one_place() -> None:
-    """Each reference mutant has a unique id, changes the file, and only inside the lines it names; applied to
-    a file where those lines changed it refuses (the reference moved on) instead of mutating something else."""
+    """Each reference mutant has a unique id, changes the file, and only inside the lines it names; applied to a
+    file where lines were inserted above it, it still mutates the same text (ids go by content, not line numbers);
+    where its own lines changed it refuses (the reference moved on) instead of mutating something else."""
     mutants = generate()
     assert len(mutants) >= 300 and {m.operator for m in mutants} == set(OPERATORS)
     assert len({m.id for m in mutants}) == len(mutants)
@@ -166,8 +167,10 @@ def test_every_generated_mutant_applies_to_exactly_one_place() -> None:
         span = range(m.line - 1, m.line - 1 + len(m.old.splitlines()))
         assert all(i1 in span and (i2 - 1 in span or i1 == i2) for _, i1, i2, _, _ in changed), m.id
     m = mutants[0]
+    shifted = "-- a line above\n" + texts[m.file]
+    assert m.apply_to(shifted) == "-- a line above\n" + m.apply_to(texts[m.file])
     with pytest.raises(ValueError, match="no longer has the mutated text"):
-        m.apply_to(texts[m.file].replace(m.old, "-- moved\n" + m.old, 1))
+        m.apply_to(texts[m.file].replace(m.old, m.old.replace("\n", " -- edited\n", 1), 1))
 
 
 def test_mutant_apply_copies_the_reference_with_one_file_changed(tmp_path: Path) -> None:
@@ -193,7 +196,7 @@ def test_an_equivalent_id_no_longer_generated_is_a_clear_error(tmp_path: Path) -
     p.write_text('[equivalent]\n"005_helpers.sql:9999:int:1" = "gone long ago, nothing reads it anyway"\n')
     with pytest.raises(MutationInputError, match=re.escape("no longer generated: 005_helpers.sql:9999:int:1")):
         load_equivalents(p, generate())
-    p.write_text('[equivalent]\n"005_helpers.sql:30:int:1" = ""\n')
+    p.write_text(f'[equivalent]\n"{generate()[0].id}" = ""\n')
     with pytest.raises(MutationInputError, match="without a reason"):
         load_equivalents(p, generate())
 
@@ -228,9 +231,9 @@ def test_score_counts_install_kills_and_errors_as_caught_and_lists_survivors() -
 # -- one real run -------------------------------------------------------------------------------------------------
 
 #: T3: field 2 of a Trinity ID padded to 7 digits instead of 6 (like the planted trinity-seq-truncated fault).
-KILLED = "050_trinity.sql:12:int:1"
+KILLED = "050_trinity.sql:int:aca56af4c5:1"
 #: The bookkeeping lock's advisory key + 1: the key is used nowhere else, so nothing can tell (equivalent).
-EQUIVALENT = "005_helpers.sql:30:int:1"
+EQUIVALENT = "005_helpers.sql:int:f5ceb4004f:1"
 
 
 @pytest.mark.server

@@ -67,7 +67,7 @@ def select(mutants: tuple[Mutant, ...], args: argparse.Namespace, equivalent: di
         unknown = [i for i in args.only if i not in by_id]
         if unknown:
             raise MutationInputError(f"no mutant with id {', '.join(unknown)}; list them with `pggit-model mutate "
-                                     "--list` (ids are file:line:operator:n)")
+                                     "--list` (ids are file:operator:anchor:n)")
         return [by_id[i] for i in args.only]
     bad = [o for o in args.operator or () if o not in OPERATORS]
     if bad:

@@ -4,8 +4,10 @@ integer ±1, drop an INSERT column (with its value) or a SET assignment, ``IS DI
 statement of a PL/pgSQL body, drop a row lock or a lock call, negate (drop a NOT), swap true/false.
 
 Every operator reads the masked text (sqltext.mask), so nothing inside a comment or a string literal is mutated.
-A mutant is one edit of one place; its id ``file:line:operator:n`` is stable while the file is unchanged (n counts
-that operator's mutants on that line, in order), so results of two runs can be compared.
+A mutant is one edit of one place; its id ``file:operator:anchor:n`` names the place by content, not by line number
+(anchor: a digest of the mutated lines and which occurrence of those lines in the file they are; n counts that
+operator's mutants there, in order), so an edit elsewhere in the file keeps every other id, and results of two runs
+and the equivalents file stay comparable while the reference evolves.
 """
 
 from __future__ import annotations
@@ -33,22 +35,28 @@ class Mutant:
     """``old`` (whole lines of ``file`` from ``line`` on) becomes ``new`` under ``operator``."""
 
     file: str
-    line: int
+    line: int  # where it was generated, for people; the id and apply_to go by content
     operator: str
     n: int
     old: str
     new: str
+    occurrence: int = 0  # how many identical ``old`` blocks start at a line before this one
+
+    @property
+    def anchor(self) -> str:
+        return hashlib.sha256(f"{self.old}\0{self.occurrence}".encode()).hexdigest()[:10]
 
     @property
     def id(self) -> str:
-        return f"{self.file}:{self.line}:{self.operator}:{self.n}"
+        return f"{self.file}:{self.operator}:{self.anchor}:{self.n}"
 
     def apply_to(self, text: str) -> str:
         """``text`` (the file) with this mutant applied; ValueError if the lines are no longer there."""
-        start = _line_offset(text, self.line)
-        if start < 0 or text[start:start + len(self.old)] != self.old:
-            raise ValueError(f"mutant {self.id}: {self.file} no longer has the mutated text at line {self.line}; the "
-                             "reference changed — generate the mutants again (pggit-model mutate --list)")
+        starts = _block_starts(text, self.old)
+        if len(starts) <= self.occurrence:
+            raise ValueError(f"mutant {self.id}: {self.file} no longer has the mutated text (line {self.line} when "
+                             "generated); the reference changed: regenerate them (pggit-model mutate --list)")
+        start = starts[self.occurrence]
         return text[:start] + self.new + text[start + len(self.old):]
 
     def apply(self, dest: Path, source: Path = REFERENCE_SOURCE) -> Path:
@@ -65,6 +73,16 @@ class Mutant:
         lines = difflib.unified_diff(self.old.splitlines(keepends=True), self.new.splitlines(keepends=True),
                                      f"a/{self.file}", f"b/{self.file}", n=0, lineterm="")
         return "".join(x if x.endswith("\n") else x + "\n" for x in lines)
+
+
+def _block_starts(text: str, block: str) -> list[int]:
+    """Offsets of every line start where ``block`` (whole lines) begins, in order."""
+    out, p = [], text.find(block)
+    while p >= 0:
+        if p == 0 or text[p - 1] == "\n":
+            out.append(p)
+        p = text.find(block, p + 1)
+    return out
 
 
 def _line_offset(text: str, line: int) -> int:
@@ -360,7 +378,8 @@ def _mutant(file: str, text: str, operator: str, edits: list[Edit], counts: dict
     new.append(text[pos:le])
     line = sqltext.line_of(text, ls)
     n = counts[(line, operator)] = counts.get((line, operator), 0) + 1
-    return Mutant(file, line, operator, n, old, "".join(new))
+    occurrence = _block_starts(text, old).index(ls)
+    return Mutant(file, line, operator, n, old, "".join(new), occurrence)
 
 
 def generate(source: Path = REFERENCE_SOURCE, operators: dict[str, Operator] = OPERATORS) -> tuple[Mutant, ...]:

@@ -32,7 +32,7 @@ def load_equivalents(path: Path, mutants: Iterable[Mutant]) -> dict[str, str]:
         raise MutationInputError(f"{path}: not valid TOML ({e}); fix the file") from None
     table = data.get("equivalent", {})
     if not isinstance(table, dict) or set(data) - {"equivalent"}:
-        raise MutationInputError(f"{path}: expected one table [equivalent] of \"file:line:operator:n\" = \"why\"")
+        raise MutationInputError(f"{path}: expected one table [equivalent] of \"file:operator:anchor:n\" = \"why\"")
     known = {m.id for m in mutants}
     gone = sorted(i for i in table if i not in known)
     if gone:
