@@ -269,6 +269,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         tr.section("pggit-model: planted faults")
         for line in _mutant_lines(stats):
             tr.write_line(line)
+    if stats.detections:
+        tr.section("pggit-model: planted faults x seeds")
+        for line in _detection_lines(stats, Path(config.getoption("--pggit-results"))):
+            tr.write_line(line)
     if not stats.steps and not stats.missing_functions:
         return
     tr.section("pggit-model")
@@ -282,6 +286,19 @@ def _mutant_lines(stats: RunStats) -> list[str]:
            for name, (steps, caught) in sorted(stats.mutants.items())]
     median = sorted(s for s, _ in stats.mutants.values())[len(stats.mutants) // 2]
     return [*out, f"{len(stats.mutants)} planted faults caught; median shrunk length {median} steps"]
+
+
+def _detection_lines(stats: RunStats, results: Path) -> list[str]:
+    """The fault x seed table, the median / worst per fault, and where its JSON went."""
+    import json
+
+    from .detection import from_dict, summary_lines, table_lines, to_json
+
+    rows = [from_dict(d) for d in stats.detections.values()]
+    results.mkdir(parents=True, exist_ok=True)
+    out = results / "detect-mutants.json"
+    out.write_text(json.dumps(to_json(rows), indent=1), encoding="utf-8")
+    return [*table_lines(rows), "", *summary_lines(rows), f"written: {out}"]
 
 
 def _coverage_lines(stats: RunStats) -> list[str]:

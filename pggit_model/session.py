@@ -34,6 +34,8 @@ class RunStats:
     missing_functions: dict[str, tuple[str, ...]] = attrs.Factory(dict)
     machines: dict[str, int] = attrs.Factory(dict)  # machine -> steps
     mutants: dict[str, tuple[int, list[str]]] = attrs.Factory(dict)  # mutant -> (shrunk steps, rules caught)
+    #: "fault seed" -> detection.Detection.as_dict(): the fault x seed table of tox -e mutants
+    detections: dict[str, dict[str, Any]] = attrs.Factory(dict)
     known: dict[str, int] = attrs.Factory(dict)  # known-divergence id -> times seen (and explored past)
     faults_fired: int = 0
     #: machine -> rules of its RULES list a coverage-checked run never exercised

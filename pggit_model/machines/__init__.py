@@ -5,14 +5,16 @@ from pggit_model.machines.crash import CrashMachine
 from pggit_model.machines.damage import DamageMachine
 from pggit_model.machines.faults import FaultsMachine
 from pggit_model.machines.hashes import HashesMachine
+from pggit_model.machines.mixed import MixedMachine
 from pggit_model.machines.transactions import TransactionsMachine
 from pggit_model.machines.trinity import TrinityMachine
 from pggit_model.machines.versioning import VersioningMachine
 
 ALL_MACHINES = (VersioningMachine, BranchesCommitsMachine, TransactionsMachine, TrinityMachine, HashesMachine,
-                FaultsMachine, CrashMachine, DamageMachine)
+                FaultsMachine, CrashMachine, DamageMachine, MixedMachine)
 
 __all__ = [
     "ALL_MACHINES", "BranchesCommitsMachine", "CrashMachine", "DamageMachine", "FaultsMachine", "HashesMachine",
+    "MixedMachine",
     "TransactionsMachine", "TrinityMachine", "VersioningMachine",
 ]

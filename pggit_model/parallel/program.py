@@ -19,6 +19,7 @@ from pggit_model.model import State, initial_state, step
 from pggit_model.model.state import Session
 from pggit_model.ops import Op, Parallel
 from pggit_model.ops.events import PARALLEL_LEVELS, schedule_steps
+from pggit_model.swarm import swarm as swarm_of
 
 #: The schema every program works in; each example runs in a database of its own, so one name is enough.
 SCHEMA = "par"
@@ -179,14 +180,11 @@ def _prefix(draw: st.DrawFn, schema: str) -> tuple[list[Op], State]:
 KINDS = ("ddl", "ddl", "ddl", "branch", "commit", "trinity", "lookup", "merge")
 
 
-@st.composite
-def swarm(draw: st.DrawFn) -> tuple[str, ...]:
+def swarm() -> st.SearchStrategy[tuple[str, ...]]:
     """Swarm testing (Groce et al.): each program leaves some kinds of statement out altogether, so the kinds it
     keeps meet each other more often — a race between two kinds needs both, in several sessions, at once. Each
     kind is switched off by a coin that shrinks to "on", so a shrunk program draws from every kind again."""
-    off = {k for k in dict.fromkeys(KINDS) if draw(st.booleans(), label=f"leave out {k}")}
-    kept = tuple(k for k in KINDS if k not in off)
-    return kept or KINDS
+    return swarm_of(KINDS)
 
 
 @st.composite
