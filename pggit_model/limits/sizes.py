@@ -33,7 +33,7 @@ class Sizes:
 SIZES: dict[str, Sizes] = {
     # the default tests: seconds, not minutes, on 2 shared cores
     "short": Sizes(objects=(100, 1000), branches=(1, 100), repeats=25, warmup=5, inputs_objects=1000,
-                   columns=1600, text_bytes=1 << 20, sessions=10, seconds=2.0, cycles=1000, baseline=100),
+                   columns=1600, text_bytes=1 << 20, sessions=10, seconds=2.0, cycles=400, baseline=100),
     # the contract's sizes (weekly tier: `tox -e limits`)
     "full": Sizes(objects=(100, 1000, 10000), branches=(1, 100, 1000), repeats=41, warmup=8,
                   inputs_objects=10000, columns=1600, text_bytes=1 << 20, sessions=100, seconds=20.0,
@@ -57,20 +57,23 @@ def _check(option: str, value: int) -> int:
     return value
 
 
+def _points(option: str, points: tuple[int, ...]) -> tuple[int, ...]:
+    if len(points) < 2 or list(points) != sorted(set(points)):
+        raise LimitsInputError(f"--{option} needs at least two increasing sizes (a growth is measured between the "
+                               f"first and the last), got {','.join(map(str, points))}")
+    return tuple(_check(option, p) for p in points)
+
+
 def check_sizes(size: str, *, objects: tuple[int, ...] | None = None, branches: tuple[int, ...] | None = None,
                 sessions: int | None = None, cycles: int | None = None, repeats: int | None = None) -> Sizes:
     """The sizes of ``size`` (short|full) with the given overrides, each checked: one clear error otherwise."""
     if size not in SIZES:
         raise LimitsInputError(f"--size must be one of {', '.join(SIZES)}, got {size!r}")
     s = SIZES[size]
-    for option, points in (("objects", objects), ("branches", branches)):
-        if points is not None:
-            if len(points) < 2 or list(points) != sorted(set(points)):
-                raise LimitsInputError(f"--{option} needs at least two increasing sizes (a growth is measured "
-                                       f"between the first and the last), got {','.join(map(str, points))}")
-            for p in points:
-                _check(option, p)
-            s = evolve(s, **{option: tuple(points)})
+    if objects is not None:
+        s = evolve(s, objects=_points("objects", objects))
+    if branches is not None:
+        s = evolve(s, branches=_points("branches", branches))
     if sessions is not None:
         s = evolve(s, sessions=_check("sessions", sessions))
     if cycles is not None:
