@@ -183,7 +183,7 @@ def run_scale(server: Server, template: Template, sizes: Sizes, say: Progress = 
     verdicts = [growth("L1 objects", "tracked objects", objects)]
     branches = _branch_costs(server, template, sizes, say)
     if isinstance(branches, str):
-        verdicts.append(Verdict("L1 branches", False, float("nan"), 2.0, f"not measured: {branches}"))
+        verdicts.append(Verdict("L1 branches", None, float("nan"), 2.0, branches))
         branches = []
     else:
         verdicts.append(growth("L1 branches", "branches", branches))

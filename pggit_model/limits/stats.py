@@ -47,16 +47,18 @@ def cost_of(size: int, with_pggit: Sequence[float], control: Sequence[float]) ->
 
 @frozen
 class Verdict:
-    """One rule's verdict: ``ok`` true when ``value`` stays within ``bound``; ``text`` says what was measured."""
+    """One rule's verdict: ``ok`` true when ``value`` stays within ``bound``, None when it could not be measured
+    (the backend lacks a function, the server is elsewhere); ``text`` says what was measured."""
 
     rule: str
-    ok: bool
+    ok: bool | None
     value: float
     bound: float
     text: str
 
     def line(self) -> str:
-        return f"{self.rule}: {'PASS' if self.ok else 'FAIL'} — {self.text}"
+        status = {True: "PASS", False: "FAIL", None: "NOT MEASURED"}[self.ok]
+        return f"{self.rule}: {status} — {self.text}"
 
 
 def growth(rule: str, what: str, costs: Sequence[Cost], bound: float = MAX_GROWTH) -> Verdict:
