@@ -13,6 +13,7 @@ from typing import TextIO
 
 import psycopg
 
+from .. import known
 from ..cluster import drop_database, start_server
 from ..isolation import Template
 from ..limits import LimitsInputError, Sizes, Verdict, check_sizes
@@ -49,6 +50,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     p.add_argument("--sessions", type=int, metavar="N", help="L3's sessions (2–100)")
     p.add_argument("--cycles", type=int, metavar="N", help="L4's cycles (the baseline is a tenth of them)")
     p.add_argument("--repeats", type=int, metavar="N", help="L1's measured repetitions per size")
+    p.add_argument("--known", metavar="FILE", help="known-divergence registry (as --pggit-known): L2 explores past "
+                   "the divergences it lists, as a machine run does")
     return p
 
 
@@ -71,6 +74,7 @@ def limits_cmd(args: argparse.Namespace, out: TextIO | None = None, argv: Sequen
         print(msg, file=out or sys.stdout, flush=True)
 
     sizes, parts = _sizes(args), parts_of(args.only)
+    registry = known.load(args.known)
     say("$ pggit-model " + shlex.join(list(argv) if argv is not None else sys.argv[1:]))
     say(f"sizes ({args.size}): objects {sizes.objects}, branches {sizes.branches}, {sizes.repeats} repetitions "
         f"after {sizes.warmup} warm-up; L2 {sizes.columns} columns, {sizes.text_bytes // 1024} kB texts, "
@@ -85,7 +89,7 @@ def limits_cmd(args: argparse.Namespace, out: TextIO | None = None, argv: Sequen
         say(f"backend: {template.report.backend} {template.report.version}; PostgreSQL {server.version}")
         for part in parts:
             t0 = time.monotonic()
-            lines, got = _run_part(part, template, sizes)
+            lines, got = _run_part(part, template, sizes, registry)
             verdicts += got
             for line in lines:
                 say(line)
@@ -102,13 +106,14 @@ def limits_cmd(args: argparse.Namespace, out: TextIO | None = None, argv: Sequen
     return 1 if failed else 0
 
 
-def _run_part(part: str, template: Template, sizes: Sizes) -> tuple[list[str], list[Verdict]]:
+def _run_part(part: str, template: Template, sizes: Sizes,
+              registry: known.Registry) -> tuple[list[str], list[Verdict]]:
     srv = template.server
     if part == "L1":
         r1 = run_scale(srv, template, sizes)
         return r1.lines(), list(r1.verdicts)
     if part == "L2":
-        r2 = run_inputs(srv, template, sizes)
+        r2 = run_inputs(srv, template, sizes, known=registry)
         return r2.lines(), [r2.verdict]
     if part == "L3":
         db = template.clone("l3")

@@ -25,6 +25,7 @@ from pggit_model.cluster import Server, connect, drop_database
 from pggit_model.divergences import Divergence
 from pggit_model.driver import Driver
 from pggit_model.isolation import Template
+from pggit_model.known import EMPTY, Registry
 from pggit_model.ops import MAX_IDENTIFIER_BYTES, Column, Op
 from pggit_model.session import RunStats
 
@@ -117,16 +118,17 @@ def _database(server: Server, template: Template) -> Iterator[str]:
             drop_database(server, db)
 
 
-def run_inputs(server: Server, template: Template, sizes: Sizes,
-               say: Callable[[str], None] = lambda _m: None) -> InputsReport:
-    """L2: the program above through a Driver; the first divergence ends it and is the verdict."""
+def run_inputs(server: Server, template: Template, sizes: Sizes, say: Callable[[str], None] = lambda _m: None,
+               *, known: Registry = EMPTY) -> InputsReport:
+    """L2: the program above through a Driver; the first divergence ends it and is the verdict. Divergences
+    ``known`` lists (a registry of a pgGit version's findings) are explored past, as in a machine run."""
     schema = name63("s")
     steps: dict[str, list[float]] = {}
     with _database(server, template) as db, connect(server.conninfo(db), timeouts=False) as conn:
         conn.execute("SET statement_timeout = '300s'")
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
         client = Client(conn, schema, probe=template.report.probe)
-        driver = Driver(client, schema, missing=frozenset(template.report.missing), stats=RunStats())
+        driver = Driver(client, schema, missing=frozenset(template.report.blocked), stats=RunStats(), known=known)
         try:
             for part, op, text in _program(sizes, schema):
                 if part not in steps:
@@ -140,9 +142,11 @@ def run_inputs(server: Server, template: Template, sizes: Sizes,
                               f"({_short(driver.ops[-1]) if driver.ops else '-'}): {d.message[:600]}")
         else:
             skipped = driver.stats.skipped_missing + driver.stats.skipped_unspecified
+            seen = driver.stats.known
             verdict = Verdict("L2", True, 0.0, 0.0, f"every V, C and H check held over {len(driver.ops)} ops"
                               + (f" ({skipped} ops the backend lacks or the model leaves open: not run)"
-                                 if skipped else ""))
+                                 if skipped else "")
+                              + (f"; known divergences explored past: {', '.join(sorted(seen))}" if seen else ""))
     return InputsReport(tuple(Step(p, len(ts), sum(ts)) for p, ts in steps.items()), verdict)
 
 

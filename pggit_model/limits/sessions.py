@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from attrs import frozen
+from attrs import evolve, frozen
 from psycopg import sql
 
 from pggit_model import ops
@@ -125,9 +125,13 @@ def check_sessions_run(ran: Sequence[Ran], conninfo: str) -> list[Verdict]:
             commits[r.op.branch] = commits.get(r.op.branch, lc.Range()).add(r.done.ok)
     ids = [(str(r.done.value), f"session {r.session}") for r in ran
            if r.op.kind == "generate_trinity_id" and r.done.ok and r.done.value is not None]
-    out.append(_judge("V8", lambda: lc.history_rows_counted(rows, snap.history),
-                      f"each of {len(rows)} tables has one history row per DDL statement on it, on its session's "
-                      "branch"))
+    v8 = _judge("V8", lambda: lc.history_rows_counted(rows, snap.history),
+                f"each of {len(rows)} tables has one history row per DDL statement on it, on its session's branch")
+    if not v8.ok:  # say where the rows went: another branch is B6's (checkout), not concurrency's
+        where = Counter(k[3] for k in snap.history if k[0] == "TABLE" and k[1] == SCHEMA)
+        v8 = evolve(v8, text=f"{v8.text} (the sessions' tables have history rows on: "
+                    f"{', '.join(f'{b} ({n} tables)' for b, n in where.most_common(3)) or 'no branch'})")
+    out.append(v8)
     out.append(_judge("X10", lambda: lc.ids_unique(ids, [c.hash for c in snap.commits]),
                       f"{len(ids)} Trinity IDs and {len(snap.commits)} commit hashes, all distinct"))
     out.append(_judge("V7", lambda: lc.versions_increase(snap.history, snap.objects),
