@@ -9,6 +9,7 @@ database without pgGit are measured alongside, so PostgreSQL's own caches are se
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -42,6 +43,8 @@ class Sample:
     anon_kb: int
     file_kb: int
     shmem_kb: int
+    #: seconds since the first cycle began (wall clock): how the cost of a cycle moves over a long session
+    at: float = 0.0
 
     @property
     def owned_kb(self) -> int:
@@ -63,9 +66,9 @@ def read_status(pid: int) -> dict[str, int]:
     return out
 
 
-def sample(pid: int, cycle: int) -> Sample:
+def sample(pid: int, cycle: int, at: float = 0.0) -> Sample:
     s = read_status(pid)
-    return Sample(cycle, s.get("VmRSS", 0), s.get("RssAnon", 0), s.get("RssFile", 0), s.get("RssShmem", 0))
+    return Sample(cycle, s.get("VmRSS", 0), s.get("RssAnon", 0), s.get("RssFile", 0), s.get("RssShmem", 0), at)
 
 
 def leak_verdict(samples: Sequence[Sample], baseline: int, bound_mb: float = MAX_GROWTH_MB) -> Verdict:
@@ -84,6 +87,7 @@ def _cycles(conn: psycopg.Connection, cycles: int, baseline: int) -> list[Sample
     """Run ``cycles`` CREATE/ALTER/DROP cycles on the same four tables, sampling memory along the way."""
     pid = conn.info.backend_pid
     at = sorted({0, baseline, cycles, *range(0, cycles + 1, max(1, cycles // SAMPLES))})
+    t0 = time.monotonic()
     samples = [sample(pid, 0)]
     for i in range(1, cycles + 1):
         t = sql.Identifier(SCHEMA, TABLES[i % len(TABLES)])
@@ -91,8 +95,12 @@ def _cycles(conn: psycopg.Connection, cycles: int, baseline: int) -> list[Sample
         conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN note text DEFAULT 'x'").format(t))
         conn.execute(sql.SQL("DROP TABLE {}").format(t))
         if i in at:
-            samples.append(sample(pid, i))
+            samples.append(sample(pid, i, time.monotonic() - t0))
     return samples
+
+
+def _per_cycle(a: Sample, b: Sample) -> float:
+    return (b.at - a.at) * 1000 / max(1, b.cycle - a.cycle)
 
 
 @frozen
@@ -107,7 +115,8 @@ class MemoryReport:
     def lines(self) -> list[str]:
         def row(name: str, ss: Sequence[Sample]) -> str:
             return (f"  {name}: owned MB " + " ".join(f"{s.owned_kb / 1024:.1f}" for s in ss)
-                    + f"; VmRSS {ss[0].rss_kb / 1024:.1f} → {ss[-1].rss_kb / 1024:.1f} MB")
+                    + f"; VmRSS {ss[0].rss_kb / 1024:.1f} → {ss[-1].rss_kb / 1024:.1f} MB; wall ms per cycle "
+                    f"{_per_cycle(ss[0], ss[1]):.1f} first, {_per_cycle(ss[-2], ss[-1]):.1f} last")
         cycles = " ".join(str(s.cycle) for s in self.with_pggit)
         return [f"L4 backend memory over {self.cycles} CREATE/ALTER/DROP cycles on {len(TABLES)} tables "
                 f"(after cycles {cycles}):", row("with pgGit", self.with_pggit), row("control   ", self.control),
