@@ -23,7 +23,7 @@ from pggit_model.isolation import Template
 from pggit_model.limits import SIZES, LimitsInputError, check_sizes
 from pggit_model.limits.inputs import run_inputs
 from pggit_model.limits.memory import Sample, leak_verdict, read_status, run_memory
-from pggit_model.limits.scale import run_scale
+from pggit_model.limits.scale import ScaleReport, run_scale
 from pggit_model.limits.sessions import run_sessions
 from pggit_model.limits.stats import cost_of, growth
 from pggit_model.mutants import LIMITS_MUTANTS, by_name
@@ -32,7 +32,7 @@ from pggit_model.session import RunStats, SessionRecord, markdown_report, rss_kb
 ROOT = Path(__file__).resolve().parent.parent
 Server = cluster.ThrowawayCluster | cluster.ExternalServer
 #: the default tests' sizes: smaller than `--size short` where a part's claim does not need more
-TINY = evolve(SIZES["short"], repeats=15, warmup=3, inputs_objects=400, cycles=200, baseline=50, sessions=4,
+TINY = evolve(SIZES["short"], repeats=21, warmup=5, inputs_objects=400, cycles=200, baseline=50, sessions=4,
               seconds=1.0)
 
 
@@ -106,13 +106,21 @@ def test_cli_non_numbers_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -
 
 
 # -- short runs on the reference ----------------------------------------------------------------------------
+def _reference_l1(server: Server, template: Template) -> ScaleReport:
+    """L1 on the reference, asserted to pass. Two cores shared with other test runs: a verdict that fails is
+    measured once more before it counts (a real regression fails both; the planted full scan fails by 3× and more)."""
+    first = run_scale(server, template, TINY)
+    report = first if all(v.ok for v in first.verdicts) else run_scale(server, template, TINY)
+    assert all(v.ok for v in report.verdicts), "\n".join([*first.lines(), "then:", *report.lines()])
+    return report
+
+
 @pytest.mark.server
 def test_l1_reference_cost_stays_flat(pggit_server: Server, pggit_template: Template) -> None:
     """L1 on the reference: pgGit's added cost per DDL cycle grows at most 2× from 100 to 1 000 objects and from
     1 to 100 branches (the planted full scan below fails the same check)."""
-    report = run_scale(pggit_server, pggit_template, TINY)
+    report = _reference_l1(pggit_server, pggit_template)
     assert [v.rule for v in report.verdicts] == ["L1 objects", "L1 branches"]
-    assert all(v.ok for v in report.verdicts), "\n".join(report.lines())
     assert report.tracked[-1] >= 1000  # the objects really were tracked
 
 
@@ -127,8 +135,7 @@ def test_l1_catches_the_planted_full_scan(pggit_server: Server, pggit_template: 
         planted = run_scale(pggit_server, template, TINY)
     finally:
         template.close()
-    reference = run_scale(pggit_server, pggit_template, TINY)
-    assert all(v.ok for v in reference.verdicts), "\n".join(reference.lines())
+    _reference_l1(pggit_server, pggit_template)
     assert [v.ok for v in planted.verdicts] == [False, False], "\n".join(planted.lines())
 
 
