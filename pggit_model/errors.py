@@ -18,6 +18,10 @@ class ClusterStartFailed(PggitModelError, RuntimeError):
     """initdb or the postgres server of the throwaway cluster failed."""
 
 
+class DiskFull(PggitModelError, OSError):
+    """The throwaway cluster's disk filled up: initdb or the server could not write (the cluster is removed)."""
+
+
 class ServerUnreachable(PggitModelError, ConnectionError):
     """A DSN was given but no server answers there (password masked in the message)."""
 

@@ -236,6 +236,23 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
 )
 
 
+#: Planted faults that no state machine can see, only ``pggit-model limits`` (pggit_model.limits): kept apart from
+#: REFERENCE_MUTANTS, whose every entry a machine must catch (tests/test_mutants.py); tests/test_limits.py shows
+#: the limits verdict flip on them.
+LIMITS_MUTANTS: tuple[Mutant, ...] = (
+    Mutant("ddl-rehashes-all-objects", "L1", T,
+           "    PERFORM pggit._lock_bookkeeping();\n    FOR cmd IN SELECT classid, objid FROM "
+           "pg_event_trigger_ddl_commands()",
+           "    PERFORM count(*) FROM pggit.objects o\n"
+           "    WHERE md5(coalesce(o.structure::text, o.full_name)) IS NOT NULL;\n"
+           "    PERFORM pggit._lock_bookkeeping();\n    FOR cmd IN SELECT classid, objid FROM "
+           "pg_event_trigger_ddl_commands()",
+           machine="limits", why="every tracked DDL re-hashes every row of pggit.objects: a full scan per statement, "
+           "so pgGit's cost per DDL grows with the objects tracked (L1: caught by `pggit-model limits`, not by a "
+           "machine)"),
+)
+
+
 def by_name(name: str) -> Mutant:
     for m in REFERENCE_MUTANTS:
         if m.name == name:

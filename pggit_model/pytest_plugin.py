@@ -26,7 +26,7 @@ from .install import check_source
 from .isolation import ClonePool, RollbackIsolation, Template
 from .machine import Harness
 from .rules import ALL_RULES, base
-from .session import SESSION, STATS, RunStats, markdown_report, merge_stats, rule_count_lines
+from .session import SESSION, STATS, RunStats, markdown_report, merge_stats, rss_kb, rss_line, rule_count_lines
 
 _KNOWN = pytest.StashKey[known.Registry]()
 
@@ -276,7 +276,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if not stats.steps and not stats.missing_functions:
         return
     tr.section("pggit-model")
-    for line in [*_coverage_lines(stats), *_finding_lines(stats, config.stash.get(_KNOWN, known.EMPTY))]:
+    for line in [*_coverage_lines(stats), *_finding_lines(stats, config.stash.get(_KNOWN, known.EMPTY)),
+                 rss_line(stats)]:
         tr.write_line(line)
 
 
@@ -355,6 +356,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """--pggit-report FILE: the markdown summary per machine, written whether the run passed or not.
     In a pytest-xdist worker, also hand this worker's counts to the controller's summary."""
+    STATS.rss_end_kb = rss_kb()
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["pggit_model_stats"] = _stats_out(STATS)

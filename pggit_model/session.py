@@ -42,10 +42,32 @@ class RunStats:
     gaps: dict[str, list[str]] = attrs.Factory(dict)
     #: labelled goal -> (times reached, steps of the shortest example, that example's ops); pggit_model.goals
     goals: dict[str, tuple[int, int, str]] = attrs.Factory(dict)
+    #: the harness's resident memory (kB) when it started and when the run ended; summed over pytest-xdist's
+    #: processes like every number here, so it is the whole harness's
+    rss_start_kb: int = 0
+    rss_end_kb: int = 0
 
 
-#: The session's totals (per process; pytest-xdist workers hand theirs to the controller).
-STATS = RunStats()
+def rss_kb() -> int:
+    """This process's resident memory in kB (VmRSS of /proc/self/status); 0 where there is no /proc."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def rss_line(stats: RunStats) -> str:
+    """The harness's memory at start and at end (issue 20: it must stay flat over a long run)."""
+    start, end = stats.rss_start_kb / 1024, stats.rss_end_kb / 1024
+    return f"harness memory (RSS): {start:.0f} MB at start, {end:.0f} MB at end ({end - start:+.0f} MB)"
+
+
+#: The session's totals (per process; pytest-xdist workers hand theirs to the controller). Created when the
+#: harness is imported, which is when it starts.
+STATS = RunStats(rss_start_kb=rss_kb())
 
 
 @attrs.define
@@ -228,6 +250,7 @@ def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path,
              f"{totals.steps} steps, {totals.examples} examples, "
              f"{len({base(r) for r in totals.rules} & set(all_rules))}/{len(all_rules)} contract rules exercised, "
              f"{len(session.failures)} divergences recorded.", ""]
+    lines += [rss_line(totals) + ".", ""] if totals.rss_end_kb else []
     lines += roots_table(session.failures)
     if totals.goals:
         from .goals import goal_lines
@@ -261,5 +284,5 @@ def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path,
 
 
 __all__ = ["COVERAGE_PROFILES", "SESSION", "STATS", "Recorded", "RunStats", "SessionRecord", "Where", "coverage_gaps",
-           "hypothesis_context", "markdown_report", "merge_stats", "record_divergences", "roots_table",
-           "rule_count_lines"]
+           "hypothesis_context", "markdown_report", "merge_stats", "record_divergences", "roots_table", "rss_kb",
+           "rss_line", "rule_count_lines"]

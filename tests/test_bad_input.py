@@ -139,8 +139,8 @@ ARGS = ["replay", "triage", "known", "lint", "--known", "--runs", "--strict", "-
 @given(st.lists(st.sampled_from(ARGS) | st.text(max_size=6), max_size=5))
 def test_fuzzed_cli_arguments_exit_cleanly(argv: list[str]) -> None:
     """Random arguments to replay, triage and known end in a message and an exit code, never a traceback (the
-    run, doctor and load commands start pytest or a server and are left out)."""
-    if argv and argv[0] in ("run", "doctor", "load"):
+    run, doctor, load and limits commands start pytest or a server and are left out)."""
+    if argv and argv[0] in ("run", "doctor", "load", "limits"):
         argv = ["triage", *argv[1:]]
     if "replay" in argv[:1] and any(Path(a).is_file() for a in argv[1:] if a and "\x00" not in a):
         return  # a real file would start a server: the server cases are below

@@ -1,5 +1,6 @@
 """``pggit-model``: doctor (is this machine ready?), run (the machines, with a profile), replay, regress (a pg_regress
-pair), triage, known lint, load (many sessions at once) and mutate (mutation analysis of the reference)."""
+pair), triage, known lint, load (many sessions at once), mutate (mutation analysis of the reference) and
+limits (contract §15 L1–L4)."""
 
 from __future__ import annotations
 
@@ -251,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_load(sub, _common)
     from .mutate import add_parser as add_mutate
     add_mutate(sub)
+    from .limits import add_parser as add_limits
+    add_limits(sub, _common)
     k = sub.add_parser("known", help="check a known-divergence registry")
     ksub = k.add_subparsers(dest="known_command", required=True)
     kl = ksub.add_parser("lint", help="flag broad entries (a rule only), unspecific ones and overlapping ones")
@@ -270,6 +273,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "mutate":
             from .mutate import mutate_cmd
             return mutate_cmd(args)
+        if args.command == "limits":
+            from .limits import limits_cmd
+            return limits_cmd(args, argv=argv)
         commands = {"known": known_cmd, "replay": replay_cmd, "triage": triage_cmd, "regress": regress_cmd,
                     "doctor": doctor}
         return commands[args.command](args)
