@@ -97,17 +97,21 @@ def test_drawn_programs_find_planted_fault(mutant: Mutant, pggit_server: Server,
             found.append(d)
             raise
 
+    expected = {mutant.rule, *ALSO.get(mutant.name, ())}
     try:
         for s in SEEDS:
             with contextlib.suppress(Divergence, ExceptionGroup):  # several distinct failures come as a group
                 seed(s)(run)()
-            if found:
+            if any(d.rule in expected for d in found):
                 break
     finally:
         ph.close()
         harness.close()
         template.close()
-    assert found and found[0].rule in {mutant.rule, *ALSO.get(mutant.name, ())}, "\n\n".join(map(str, found))
+    # A seed may stop first at the reference's documented gap R2 (an X9 deadlock of CREATE TABLE AS, see
+    # docs/reference-backend.md): the next seed goes on; anything else unexpected fails the test.
+    assert any(d.rule in expected for d in found), "\n\n".join(map(str, found))
+    assert all(d.rule in expected or d.rule == "X9" for d in found), "\n\n".join(map(str, found))
 
 
 def test_isolationtester_reproduces_the_x9_deadlock_from_the_written_spec(pggit_server: Server, tmp_path: Path) -> None:
