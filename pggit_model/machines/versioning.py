@@ -42,8 +42,22 @@ class VersioningRules(ReuseRules):
 
     @rule(data=st.data())
     def more_ddl(self, data: st.DataObject) -> None:
-        """DDL again: it is what the other rules observe, so it gets twice the weight."""
-        self.run(data.draw(strategies.ddl_ops(self.model, self.schema), label="ddl"))
+        """DDL again, one statement of a kind drawn uniformly (see one_change_of_any_kind): DDL is what the other
+        rules observe, so it gets more weight."""
+        self.run(data.draw(strategies.single_changes(self.model, self.schema, invalid=0.1), label="ddl"))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def one_change_of_any_kind(self, data: st.DataObject) -> None:
+        """One to four statements, each of a kind drawn uniformly over the DDL kinds and ALTER TABLE subcommands
+        (and their V10 variants), alone in its statement, so each V10 row is checked as often as any other. With
+        no tracked table to change, one with a column is created first."""
+        if not strategies.tracked_tables(self.model, self.schema):
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+        for _ in range(data.draw(st.integers(1, 4), label="changes")):
+            if self.model.aborted:
+                break
+            self.run(data.draw(strategies.single_changes(self.model, self.schema), label="change"))
 
     @rule(data=st.data())
     def version_api(self, data: st.DataObject) -> None:

@@ -30,7 +30,13 @@ from pggit_model.strategies.calls import (
     trinity_ops,
     txn_ops,
 )
-from pggit_model.strategies.ddl import ALTER_ACTIONS, CONSTRAINT_DRAWERS, DDL_DRAWERS, ddl_ops
+from pggit_model.strategies.ddl import (
+    ALTER_ACTIONS,
+    CONSTRAINT_DRAWERS,
+    DDL_DRAWERS,
+    ddl_ops,
+    single_changes,
+)
 from pggit_model.strategies.hostile import hostile_kind, hostile_text
 from pggit_model.strategies.limits import LIMITS, near, near_value
 from pggit_model.strategies.reuse import Recent, repeats
@@ -78,6 +84,6 @@ __all__ = [
     "UNICODE", "Recent", "branch_names", "branch_ops", "call_ops", "column_types", "columns", "commit_ops",
     "ddl_ops", "default_changes", "defaults_for", "drop_ops", "droppable", "has_default_target", "hostile_kind",
     "hostile_text", "identifiers", "merge_ops", "messages", "names", "near", "near_value", "new_functions",
-    "new_tables_with_a_column", "ops_for", "repeats", "same_definition_replacements", "session_ops", "sql_texts",
-    "table_changes", "texts", "tracked_tables", "trinity_ops", "txn_ops",
+    "new_tables_with_a_column", "ops_for", "repeats", "same_definition_replacements", "session_ops",
+    "single_changes", "sql_texts", "table_changes", "texts", "tracked_tables", "trinity_ops", "txn_ops",
 ]

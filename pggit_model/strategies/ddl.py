@@ -201,6 +201,24 @@ def ddl_ops(state: State, schema: str, invalid: float = 0.1) -> st.SearchStrateg
     return predicted_only(state, _ddl(state, schema, invalid))
 
 
+@st.composite
+def _single_change(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
+    d = DdlDraw(draw, state, schema, invalid)
+    rows = [row for row in DDL_DRAWERS if row.needs is None or getattr(d, row.needs)]
+    # Two thirds ALTER TABLE: most V10 rows (d–l of a–p) are its subcommands.
+    if not d.tables or draw(_THIRD) == 0:
+        return draw(st.sampled_from(rows)).draw(d)
+    name, t = d.pick_table()
+    act = ALTER_ACTIONS[draw(_ALTER_KINDS)].draw(d, name, t, set())
+    return ops.AlterTable(schema, name, (act if act is not None else ops.AddColumn(d.draw(columns()), False),))
+
+
+def single_changes(state: State, schema: str, invalid: float = 0.0) -> st.SearchStrategy[ops.Op]:
+    """One DDL statement whose kind — a row of DDL_DRAWERS or, as a one-subcommand ALTER TABLE, of ALTER_ACTIONS —
+    is drawn uniformly: every V10 row as often as every other, none hidden behind a higher severity (V9)."""
+    return predicted_only(state, _single_change(state, schema, invalid))
+
+
 # --- ALTER TABLE subcommands: one drawer each, None when it would repeat a name already changed --------
 
 
@@ -208,6 +226,8 @@ def ddl_ops(state: State, schema: str, invalid: float = 0.1) -> st.SearchStrateg
 # every row is drawn as often as every other instead of as often as the values happen to make it (ADD COLUMN
 # NOT NULL without a DEFAULT, V10e, was one draw in six; an identical SET DEFAULT, V9a, one in hundreds).
 _VARIANT = st.integers(0, 3)
+_THIRD = st.integers(0, 2)
+_ADD_VARIANT = st.sampled_from([0, 1, 2, 0, 1, 3])  # rows e, d, k inline, and a column as drawn
 
 
 def _add_column(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
@@ -215,7 +235,7 @@ def _add_column(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
     if col.name in used:
         return None
     used.add(col.name)
-    variant = d.draw(_VARIANT)
+    variant = d.draw(_ADD_VARIANT)
     if variant == 0:  # V10e: NOT NULL without a DEFAULT (or DEFAULT NULL, which counts as none)
         col = evolve(col, not_null=True, default=None)
     elif variant == 1:  # V10d: nullable

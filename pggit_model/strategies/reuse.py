@@ -37,6 +37,8 @@ def _texts(op: ops.Op) -> list[str]:
             out.append(v)
         elif isinstance(v, ops.Column):
             out.append(v.name)
+        elif isinstance(v, tuple):
+            out += [c.name for c in v if isinstance(c, ops.Column)]
     return out
 
 
