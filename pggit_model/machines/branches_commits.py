@@ -23,16 +23,18 @@ class BranchRules(VersioningRules):
 
     @rule(data=st.data())
     def branch(self, data: st.DataObject) -> None:
-        """create / checkout / delete / list a branch, valid or rejected by B3/B6/B10. A delete of the branch this
-        session is on (main, most often) is asked from another branch (B10's scope), stepping off first."""
-        op = data.draw(strategies.branch_ops(self.model, recent=self.recent), label="branch")
-        if isinstance(op, DeleteBranch) and op.name == self.model.c:
-            if not self._step_off(data):
-                return
-            self.run(op)
-            self.run(CheckoutBranch(op.name if self.model.db.branches[op.name].status == "ACTIVE" else "main"))
-            return
-        self.run(op)
+        """One to three create / checkout / delete / list calls, valid or rejected by B3/B6/B10. A delete of the
+        branch this session is on (main, most often) is asked from another branch (B10's scope), stepping off
+        first."""
+        for _ in range(data.draw(st.integers(1, 3), label="branch calls")):
+            op = data.draw(strategies.branch_ops(self.model, recent=self.recent), label="branch")
+            if isinstance(op, DeleteBranch) and op.name == self.model.c:
+                if not self._step_off(data):
+                    continue
+                self.run(op)
+                self.run(CheckoutBranch(op.name if self.model.db.branches[op.name].status == "ACTIVE" else "main"))
+            else:
+                self.run(op)
 
     def _step_off(self, data: st.DataObject) -> bool:
         """Check out another active branch (a new one if there is none); False if that did not happen."""
@@ -63,8 +65,11 @@ class BranchRules(VersioningRules):
 
     @rule(data=st.data())
     def commit(self, data: st.DataObject) -> None:
-        """create_commit / commit_changes with awkward text, custom ids and bad branches (C1–C7)."""
-        self.run(data.draw(strategies.commit_ops(self.model, recent=self.recent), label="commit"))
+        """One to three create_commit / commit_changes calls with hostile text, custom ids and messages at C1/C7's
+        length limits and bad branches (C1–C7); calls that follow each other mostly name the same branch, so
+        parents and heads chain (C2, C8)."""
+        for _ in range(data.draw(st.integers(1, 3), label="commits")):
+            self.run(data.draw(strategies.commit_ops(self.model, recent=self.recent), label="commit"))
 
 
 class BranchesCommitsMachine(BranchRules):

@@ -21,7 +21,7 @@ from pggit_model.ops import (
     ShowTableVersions,
 )
 from pggit_model.rules import span
-from pggit_model.strategies.calls import history_limits
+from pggit_model.strategies.calls import history_limits, looked_up_names
 
 
 class VersioningRules(ReuseRules):
@@ -42,9 +42,8 @@ class VersioningRules(ReuseRules):
 
     @rule(data=st.data())
     def more_ddl(self, data: st.DataObject) -> None:
-        """DDL again, one statement of a kind drawn uniformly (see one_change_of_any_kind): DDL is what the other
-        rules observe, so it gets more weight."""
-        self.run(data.draw(strategies.single_changes(self.model, self.schema, invalid=0.1), label="ddl"))
+        """DDL again: it is what the other rules observe, so it gets twice the weight."""
+        self.run(data.draw(strategies.ddl_ops(self.model, self.schema), label="ddl"))
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data())
@@ -67,10 +66,10 @@ class VersioningRules(ReuseRules):
         # Qualified names: unqualified ones would resolve through search_path into public, which holds pgGit's
         # demo objects the model does not know (I5), and the model would call the answer unspecified.
         keys = tuple(sorted({f"{k[1]}.{k[2]}" for k in self.model.db.rows if k[1] == self.schema}))
-        how = data.draw(st.integers(0, 3), label="how")
-        if keys and how <= 1:
-            name = data.draw(st.sampled_from(keys), label="name")
-        elif how == 2:
+        how = data.draw(st.integers(0, 4), label="how")
+        if keys and how <= 2:
+            name = data.draw(looked_up_names(self.model, self.schema), label="name")
+        elif how == 3:
             name = data.draw(strategies.names().map(f"{self.schema}.{{}}".format), label="name")
         else:
             name = data.draw(strategies.hostile_text(keys + self.recent.texts), label="name")

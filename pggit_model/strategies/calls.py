@@ -21,6 +21,7 @@ from pggit_model.strategies.values import (
     maybe,
     messages,
     names,
+    schema_variants,
     sql_texts,
     texts,
 )
@@ -75,9 +76,25 @@ def _branch(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
             _text(draw, related, recent)
         return ops.CheckoutBranch(target)
     if kind == "delete":
-        target = draw(st.sampled_from(existing)) if not maybe(draw, invalid) else _text(draw, related, recent)
+        target = draw(special_branches(state)) if not maybe(draw, invalid) else _text(draw, related, recent)
         return ops.DeleteBranch(target, draw(st.booleans()))
     return ops.ListBranches(draw(_STATUSES))
+
+
+def special_branches(state: State) -> st.SearchStrategy[str]:
+    """An existing branch, the ones the contract treats specially twice as likely as all the others together: main
+    (B1, B10), the one checked out (B6, B10), and those no longer ACTIVE (B3, B10: names never reused)."""
+    existing = sorted(state.db.branches)
+    special = sorted({"main", state.c} | {n for n, b in state.db.branches.items() if b.status != "ACTIVE"}
+                     & set(existing))
+    return st.one_of(st.sampled_from(special), st.sampled_from(special), st.sampled_from(existing)) if special \
+        else st.sampled_from(existing)
+
+
+def _active_branch(draw: st.DrawFn, state: State, active: list[str], recent: Recent) -> str:
+    """An ACTIVE branch; half the time one a recent op named, so calls on one branch follow each other (C2)."""
+    used = [t for t in recent.texts if t in active]
+    return used[-1] if len(used) > 0 and draw(st.booleans()) else draw(st.sampled_from(active))
 
 
 def branch_ops(state: State, prefix: str = "", invalid: float = 0.1,
@@ -91,10 +108,11 @@ def branch_ops(state: State, prefix: str = "", invalid: float = 0.1,
 def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: Recent) -> ops.Op:
     active = sorted(n for n, b in state.db.branches.items() if b.status == "ACTIVE")
     related = tuple(sorted(state.db.branches))
-    branch = draw(st.sampled_from(active)) if not maybe(draw, invalid) else either(
+    branch = _active_branch(draw, state, active, recent) if not maybe(draw, invalid) else either(
         draw, NONE, st.just(""), st.just("  "), st.sampled_from(sorted(state.db.branches)),
         branch_names(prefix)) if draw(st.booleans()) else _text(draw, related, recent)
-    kind = draw(st.sampled_from(["create", "changes", "trinity"]))
+    # generate_trinity_id is trinity_ops' (T1–T9); here, the two functions that write commits, half each
+    kind = draw(st.sampled_from(["create", "changes"]))
     if kind == "create":
         how = draw(_QUARTER)
         if maybe(draw, invalid):
@@ -107,22 +125,20 @@ def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
             msg = _text(draw, related, recent)
         sql_text = draw(sql_texts()) if draw(st.booleans()) else _text(draw, (), recent)
         return ops.CreateCommit(branch, msg, sql_text)
-    if kind == "changes":
-        how = draw(_QUARTER)
-        msg = draw(_CHANGES_MESSAGE) if how == 0 else _sized(draw, "changes_message_chars") if how == 1 else \
-            _text(draw, related, recent)
-        known = [c.hash for c in state.db.commits if c.hash is not None]
-        how = draw(st.integers(0, 4))
-        custom = None if how == 0 else _sized(draw, "custom_id_chars", "c") if how == 1 else \
-            draw(_CUSTOM_ID) if how == 2 else draw(st.sampled_from(known)) if how == 3 and known else \
-            _text(draw, tuple(known), recent)
-        return ops.CommitChanges(branch, msg, custom)
-    return ops.GenerateTrinityId()
+    how = draw(_QUARTER)
+    msg = draw(_CHANGES_MESSAGE) if how == 0 else _sized(draw, "changes_message_chars") if how == 1 else \
+        _text(draw, related, recent)
+    known = [c.hash for c in state.db.commits if c.hash is not None]
+    how = draw(st.integers(0, 4))
+    custom = None if how == 0 else _sized(draw, "custom_id_chars", "c") if how == 1 else \
+        draw(_CUSTOM_ID) if how == 2 else draw(st.sampled_from(known)) if how == 3 and known else \
+        _text(draw, tuple(known), recent)
+    return ops.CommitChanges(branch, msg, custom)
 
 
 def commit_ops(state: State, prefix: str = "", invalid: float = 0.1,
                recent: Recent = NOTHING) -> st.SearchStrategy[ops.Op]:
-    """create_commit / commit_changes / generate_trinity_id, with hostile text (C4), lengths at the C1/C7 limits,
+    """create_commit / commit_changes, with hostile text (C4), lengths at the C1/C7 limits,
     values `recent` ops used, and bad branches."""
     return predicted_only(state, _commit(state, prefix, invalid, recent))
 
@@ -162,11 +178,6 @@ def txn_ops(state: State) -> st.SearchStrategy[ops.Op]:
 SPECIAL_SCHEMAS = ("pggit", "pg_catalog", "information_schema", "public", "pg_toast", "pg_temp", "pggit_audit")
 
 
-def schema_variants(schema: str) -> tuple[str, ...]:
-    """Names that are not `schema` but look like it: case (V17: no folding), quoting, spaces, one more character."""
-    return (schema.upper(), schema.capitalize(), f'"{schema}"', f"{schema} ", f"{schema}_", schema[:-1])
-
-
 def _schema(draw: st.DrawFn, schema: str, recent: Recent, system: bool) -> str:
     """The machine's schema mostly; else a special one (`system`: also pgGit's and PostgreSQL's own), a near miss of
     it, or hostile text."""
@@ -188,7 +199,7 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
     qualified = tuple(f"{s}.{n}" for _, s, n in keys)
     how = draw(st.integers(0, 4))
     if qualified and how <= 1:
-        name = draw(st.sampled_from(qualified))
+        name = draw(looked_up_names(state, schema))
     elif how == 2:
         name = either(draw, names(), st.just(f"{schema}.t1"))
     elif how == 3:  # near misses of real names (case, spaces, one character off), hostile text
@@ -219,6 +230,15 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
     if kind == "detect":
         return ops.DetectChangesByHash()
     return ops.ExportSchemaHashes(_schema(draw, schema, recent, system=True))
+
+
+def looked_up_names(state: State, schema: str) -> st.SearchStrategy[str]:
+    """Qualified names of `schema`'s objects, those with several changes on c half the time: they are the ones
+    whose history has an order and a window to get wrong (V18), and whose version moved (V17)."""
+    keys = sorted({f"{s}.{n}" for (_k, s, n, _b) in state.db.rows if s == schema})
+    changed = sorted({f"{s}.{n}" for (_k, s, n, b), h in state.db.history.items()
+                      if s == schema and b == state.c and len(h) > 1})
+    return st.one_of(st.sampled_from(changed), st.sampled_from(keys)) if changed else st.sampled_from(keys)
 
 
 def history_limits(state: State, name: str) -> st.SearchStrategy[int]:

@@ -29,6 +29,7 @@ from pggit_model.strategies.values import (
     either,
     maybe,
     names,
+    schema_variants,
     texts,
 )
 
@@ -193,7 +194,13 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
 def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
     d = DdlDraw(draw, state, schema, invalid)
     choices = [row.draw for row in DDL_DRAWERS for _ in range(row.weight) if row.needs is None or getattr(d, row.needs)]
-    return draw(st.sampled_from(choices))(d)
+    op = draw(st.sampled_from(choices))(d)
+    if d.maybe() and not isinstance(op, ops.CreateView | ops.CreateTableAs):
+        # a schema that looks like the machine's but is not (case, quotes, a space, a character off): rejected
+        # with 3F000, or skipped with IF EXISTS (V15), and never recorded. Not for statements with a SELECT:
+        # PostgreSQL analyses it first (42P01), and the model does not know that order yet (it says 3F000).
+        op = evolve(op, schema=draw(st.sampled_from(schema_variants(schema))))  # type: ignore[call-arg]
+    return op
 
 
 def ddl_ops(state: State, schema: str, invalid: float = 0.1) -> st.SearchStrategy[ops.Op]:

@@ -130,6 +130,11 @@ def branch_names(prefix: str = "", valid: bool = True) -> st.SearchStrategy[str 
     return st.one_of(st.none(), st.just(""), bad_char, st.just(prefix + "x" * (256 - len(prefix))))
 
 
+def schema_variants(schema: str) -> tuple[str, ...]:
+    """Names that are not `schema` but look like it: case (V17: no folding), quoting, spaces, one more character."""
+    return (schema.upper(), schema.capitalize(), f'"{schema}"', f"{schema} ", f"{schema}_", schema[:-1])
+
+
 # --- draw helpers ------------------------------------------------------------------------------------
 
 _PERMILLE = st.integers(0, 999)
