@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from pggit_model import ops
 from pggit_model.model import btrim, initial_state, step
-from pggit_model.strategies import LIMITS, branch_ops, call_ops, commit_ops, ddl_ops, trinity_ops
+from pggit_model.strategies import LIMITS, branch_ops, call_ops, commit_ops, names, trinity_ops
 from pggit_model.strategies.limits import NOT_DRAWN
 
 #: Seeded draws, generation only (no shrinking: a hit is not a failure to minimise).
@@ -53,7 +53,9 @@ SOURCES: dict[str, tuple[st.SearchStrategy[Any], Callable[[Any], int | None]]] =
                         if isinstance(op, ops.CommitChanges) else None),
     "commit_message_chars": (commit_ops(STATE), lambda op: len(op.message)
                              if isinstance(op, ops.CreateCommit) and op.message is not None else None),
-    "identifier_bytes": (st.one_of(ddl_ops(STATE, SCHEMA), call_ops(STATE, SCHEMA)), _ident_bytes),
+    # DDL names come from names() (62 and 63 bytes; 64 would be truncated), lookups as text (all three)
+    "identifier_bytes": (st.one_of(names().map(lambda n: ops.CreateTable(SCHEMA, n, ())), call_ops(STATE, SCHEMA)),
+                         _ident_bytes),
     "history_limit": (call_ops(STATE, SCHEMA), lambda op: op.limit if isinstance(op, ops.GetHistory) else None),
     "trinity_six_digits": (trinity_ops(), lambda op: op.value + 1 if isinstance(op, ops.SetTrinitySequence)
                            else None),

@@ -49,14 +49,31 @@ class VersioningRules(ReuseRules):
     @rule(data=st.data())
     def one_change_of_any_kind(self, data: st.DataObject) -> None:
         """One to four statements, each of a kind drawn uniformly over the DDL kinds and ALTER TABLE subcommands
-        (and their V10 variants), alone in its statement, so each V10 row is checked as often as any other. With
-        no tracked table to change, one with a column is created first."""
+        (and their V10 variants), alone in its statement, so each V10 row is checked as often as any other; then
+        a read of what the last one changed. With no tracked table to change, one with a column is created first."""
         if not strategies.tracked_tables(self.model, self.schema):
             self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+        changed = None
         for _ in range(data.draw(st.integers(1, 4), label="changes")):
             if self.model.aborted:
                 break
-            self.run(data.draw(strategies.single_changes(self.model, self.schema), label="change"))
+            op = data.draw(strategies.single_changes(self.model, self.schema), label="change")
+            self.run(op)
+            changed = getattr(op, "table", None) or getattr(op, "name", None)
+        if changed is not None and not self.model.aborted:
+            self._read_back(data, str(changed))
+
+    def _read_back(self, data: st.DataObject, name: str) -> None:
+        """Read what a change wrote: the schema's table versions and column counts (V19), or the changed
+        object's version (V17) or history (V18)."""
+        qualified = f"{self.schema}.{name}"
+        read = data.draw(st.sampled_from(["tables", "version", "history"]), label="read back")
+        if read == "tables":
+            self.run(ShowTableVersions(self.schema))
+        elif read == "version":
+            self.run(GetVersion(qualified))
+        else:
+            self.run(GetHistory(qualified, data.draw(history_limits(self.model, qualified), label="limit")))
 
     @rule(data=st.data())
     def version_api(self, data: st.DataObject) -> None:

@@ -32,7 +32,8 @@ _CUSTOM_ID = st.text(BRANCH_ALPHABET + " ", min_size=8, max_size=14)
 _B3 = re.compile(r"[A-Za-z0-9._/#-]{1,255}")
 _QUARTER = st.integers(0, 3)
 _FILL = st.sampled_from(["a", "é", "日"])
-_PADDING = st.sampled_from(["", "", " ", "  ", "\t"])
+#: C7 trims spaces only: padding with spaces (trimmed) or a tab (kept) most of the time
+_PADDING = st.sampled_from(["", " ", "  ", "\t"])
 
 
 def _text(draw: st.DrawFn, related: tuple[str, ...], recent: Recent) -> str:
@@ -264,10 +265,13 @@ def _merge(draw: st.DrawFn, state: State, recent: Recent) -> ops.Op:
         src = draw(st.sampled_from(mergeable))
         msg = draw(st.sampled_from(["Merge branch", "m"])) if draw(st.booleans()) else _text(draw, (src,), recent)
         return ops.MergeBranches(src, state.db.branches[src].parent, msg)
-    a = either(draw, NONE, st.sampled_from(existing), st.just("no-such-branch")) if draw(st.booleans()) else \
-        _text(draw, tuple(existing), recent)
-    b = either(draw, NONE, st.just(a), st.just("no-such-branch")) if draw(st.booleans()) else \
-        _text(draw, tuple(existing), recent)
+    how = draw(_QUARTER)
+    a = draw(st.sampled_from(existing)) if how <= 1 else either(draw, NONE, st.just("no-such-branch")) \
+        if how == 2 else _text(draw, tuple(existing), recent)
+    # the same value in both arguments half the time (M1: S = T), else a near miss of it or an unknown name
+    how = draw(_QUARTER)
+    b = a if how <= 1 or a is None else draw_hostile(draw, (a,)) if how == 2 else \
+        either(draw, NONE, st.just("no-such-branch"))
     return ops.MergeBranches(a, b)
 
 

@@ -52,9 +52,19 @@ class DdlDraw:
         """True when this part of the op should be deliberately invalid."""
         return maybe(self.draw, self.invalid)
 
+    def past_lives(self, kinds: tuple[str, ...] = ("TABLE", "VIEW", "INDEX")) -> list[str]:
+        """Names of `kinds` whose row on c is inactive: dropped objects a CREATE can give a new life (V14)."""
+        c = self.state.c
+        return sorted({n for (k, s, n, b), r in self.state.db.rows.items()
+                       if b == c and s == self.schema and k in kinds and not r.active})
+
     def fresh(self, pool: tuple[str, ...] = _NAME_POOL) -> str:
-        """A relation name `schema` does not use yet (or, when invalid, perhaps one it does)."""
+        """A relation name `schema` does not use yet (or, when invalid, perhaps one it does); a third of the time
+        the name of a dropped object, when there is one, so it starts a new life (V14)."""
         used = {n for (s, n) in self.state.db.catalog.relations if s == self.schema}
+        lives = [n for n in self.past_lives() if n not in used]
+        if lives and self.draw(_THIRD) == 0:
+            return self.draw(st.sampled_from(lives))
         name = self.draw(names(pool))
         return name if self.maybe() or name not in used else self.draw(names(pool).filter(lambda n: n not in used))
 
@@ -239,6 +249,10 @@ _ADD_VARIANT = st.sampled_from([0, 1, 2, 0, 1, 3])  # rows e, d, k inline, and a
 
 def _add_column(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
     col = d.draw(columns())
+    prefix = f"{table}."
+    dropped = [n[len(prefix):] for n in d.past_lives(("COLUMN",)) if n.startswith(prefix)]
+    if dropped and d.draw(_THIRD) == 0:  # a dropped column added again: a new life of its row (V14)
+        col = evolve(col, name=d.draw(st.sampled_from(dropped)))
     if col.name in used:
         return None
     used.add(col.name)
