@@ -36,6 +36,11 @@ class BranchRules(VersioningRules):
             else:
                 self.run(op)
 
+    @rule(data=st.data())
+    def more_branch_calls(self, data: st.DataObject) -> None:
+        """Branch calls again: this machine's own area (B), so it weighs as much as the DDL rules it inherits."""
+        self.branch(data)
+
     def _step_off(self, data: st.DataObject) -> bool:
         """Check out another active branch (a new one if there is none); False if that did not happen."""
         here = self.model.c
@@ -70,6 +75,11 @@ class BranchRules(VersioningRules):
         parents and heads chain (C2, C8)."""
         for _ in range(data.draw(st.integers(1, 3), label="commits")):
             self.run(data.draw(strategies.commit_ops(self.model, recent=self.recent), label="commit"))
+
+    @rule(data=st.data())
+    def more_commits(self, data: st.DataObject) -> None:
+        """Commits again: this machine's own area (C), so it weighs as much as the DDL rules it inherits."""
+        self.commit(data)
 
 
 class BranchesCommitsMachine(BranchRules):

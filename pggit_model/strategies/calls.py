@@ -261,7 +261,8 @@ def _merge(draw: st.DrawFn, state: State, recent: Recent) -> ops.Op:
                        if b.status == "ACTIVE" and not b.merged and b.parent is not None
                        and state.db.branches[b.parent].status == "ACTIVE")
     existing = sorted(state.db.branches)
-    if mergeable and draw(st.integers(0, 4)) > 0:
+    # half valid merges (M2–M5), half calls M1 rejects: the composite merge rules of the machines merge too
+    if len(mergeable) > 0 and draw(st.booleans()):
         src = draw(st.sampled_from(mergeable))
         msg = draw(st.sampled_from(["Merge branch", "m"])) if draw(st.booleans()) else _text(draw, (src,), recent)
         return ops.MergeBranches(src, state.db.branches[src].parent, msg)
