@@ -23,11 +23,37 @@ class BranchRules(VersioningRules):
 
     @rule(data=st.data())
     def branch(self, data: st.DataObject) -> None:
-        """create / checkout / delete / list a branch, valid or rejected by B3/B6/B10."""
-        op = data.draw(strategies.branch_ops(self.model), label="branch")
-        if isinstance(op, DeleteBranch) and op.name == self.model.c:
-            return  # B10: machines never delete the branch this session has checked out
-        self.run(op)
+        """One to three create / checkout / delete / list calls, valid or rejected by B3/B6/B10. A delete of the
+        branch this session is on (main, most often) is asked from another branch (B10's scope), stepping off
+        first."""
+        for _ in range(data.draw(st.integers(1, 3), label="branch calls")):
+            op = data.draw(strategies.branch_ops(self.model, recent=self.recent), label="branch")
+            if isinstance(op, DeleteBranch) and op.name == self.model.c:
+                if not self._step_off(data):
+                    continue
+                self.run(op)
+                self.run(CheckoutBranch(op.name if self.model.db.branches[op.name].status == "ACTIVE" else "main"))
+            else:
+                self.run(op)
+
+    @rule(data=st.data())
+    def more_branch_calls(self, data: st.DataObject) -> None:
+        """Branch calls again: this machine's own area (B), so it weighs as much as the DDL rules it inherits."""
+        self.branch(data)
+
+    def _step_off(self, data: st.DataObject) -> bool:
+        """Check out another active branch (a new one if there is none); False if that did not happen."""
+        here = self.model.c
+        others = sorted(n for n, b in self.model.db.branches.items() if b.status == "ACTIVE" and n != here)
+        if not others:
+            name = data.draw(strategies.branch_names().filter(lambda n: n not in self.model.db.branches),
+                             label="other branch")
+            self.run(CreateBranch(name, here))
+            others = [name] if name in self.model.db.branches else []
+        if not others:
+            return False
+        self.run(CheckoutBranch(data.draw(st.sampled_from(others), label="step off to")))
+        return self.model.c != here
 
     @rule(data=st.data(), name=strategies.branch_names(), conflict=st.booleans())
     def change_on_a_branch_then_merge(self, data: st.DataObject, name: str, conflict: bool) -> None:
@@ -42,19 +68,18 @@ class BranchRules(VersioningRules):
             self.run(data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl on parent"))
         self.run(MergeBranches(name, parent, "Merge branch"))
 
-    @rule(name=strategies.branch_names(), force=st.booleans())
-    def delete_main_from_another_branch(self, name: str, force: bool) -> None:
-        """B10: main cannot be deleted, even with force — asked from a session on another branch (B10 scope)."""
-        self.run(CreateBranch(name, self.model.c))
-        self.run(CheckoutBranch(name))
-        if self.model.c != "main":
-            self.run(DeleteBranch("main", force))
-            self.run(CheckoutBranch("main"))
-
     @rule(data=st.data())
     def commit(self, data: st.DataObject) -> None:
-        """create_commit / commit_changes with awkward text, custom ids and bad branches (C1–C7)."""
-        self.run(data.draw(strategies.commit_ops(self.model), label="commit"))
+        """One to three create_commit / commit_changes calls with hostile text, custom ids and messages at C1/C7's
+        length limits and bad branches (C1–C7); calls that follow each other mostly name the same branch, so
+        parents and heads chain (C2, C8)."""
+        for _ in range(data.draw(st.integers(1, 3), label="commits")):
+            self.run(data.draw(strategies.commit_ops(self.model, recent=self.recent), label="commit"))
+
+    @rule(data=st.data())
+    def more_commits(self, data: st.DataObject) -> None:
+        """Commits again: this machine's own area (C), so it weighs as much as the DDL rules it inherits."""
+        self.commit(data)
 
 
 class BranchesCommitsMachine(BranchRules):
@@ -95,4 +120,4 @@ class BranchesCommitsMachine(BranchRules):
     def merge(self, data: st.DataObject) -> None:
         """merge_branches of a branch into its parent with changes on one side, both, or in conflict; or into
         itself, or with unknown names (M1–M6)."""
-        self.run(data.draw(strategies.merge_ops(self.model), label="merge"))
+        self.run(data.draw(strategies.merge_ops(self.model, recent=self.recent), label="merge"))

@@ -68,13 +68,14 @@ class HashesMachine(VersioningRules):
     @rule(data=st.data())
     def hash_call(self, data: st.DataObject) -> None:
         """compute_ddl_hash, component hashes, update_all_hashes, detect_changes_by_hash, export (H1–H7)."""
-        self.run(data.draw(strategies.call_ops(self.model, self.schema), label="call"))
+        self.run(data.draw(strategies.call_ops(self.model, self.schema, recent=self.recent), label="call"))
 
     @rule(data=st.data())
     def hashes_around_ddl(self, data: st.DataObject) -> None:
-        """H2/H4: hash every table, change something, hash again: each hash moves with its own component only."""
+        """H2/H4: hash every table, change one thing, hash again: each hash moves with its own component only. The
+        change is one statement of a kind drawn uniformly, one subcommand alone, so components are told apart."""
         self._hash_tables()
-        self.run(data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl"))
+        self.run(data.draw(strategies.single_changes(self.model, self.schema), label="ddl"))
         self._hash_tables()
 
     @rule(data=st.data())
@@ -87,30 +88,11 @@ class HashesMachine(VersioningRules):
         self.run(ExportSchemaHashes(self.schema))
 
     @rule(data=st.data())
-    def set_default_between_two_hashes(self, data: st.DataObject) -> None:
-        """H3: a column's default is part of its table's structure, so SET / DROP DEFAULT (V10j) moves the table's
-        hash (H2: different structure, different hash). With no table to change, one is created first."""
-        if not strategies.has_default_target(self.model, self.schema):
-            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
-        if not strategies.has_default_target(self.model, self.schema):
-            return  # that CREATE TABLE failed (an aborted transaction, when another machine mixes these rules in)
-        op = data.draw(strategies.default_changes(self.model, self.schema), label="alter")
-        self.run(ComputeDdlHash("TABLE", self.schema, op.name))  # type: ignore[attr-defined]
-        self.run(op)
-        self.run(ComputeDdlHash("TABLE", self.schema, op.name))  # type: ignore[attr-defined]
-
-    @rule(data=st.data())
-    def update_hashes_around_a_change(self, data: st.DataObject) -> None:
+    def update_hashes_around_ddl(self, data: st.DataObject) -> None:
         """H5: update_all_hashes writes the current hash of every object, so after a change it replaces the
-        stale stored one (O6 compares the stored hashes after every step). With no table to change, one is
-        created first."""
-        if not strategies.has_default_target(self.model, self.schema):
-            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
-        if not strategies.has_default_target(self.model, self.schema):
-            return  # that CREATE TABLE failed (an aborted transaction, when another machine mixes these rules in)
-        op = data.draw(strategies.default_changes(self.model, self.schema), label="alter")
+        stale stored one (O6 compares the stored hashes after every step)."""
         self.run(UpdateAllHashes())
-        self.run(op)
+        self.run(data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl"))
         self.run(UpdateAllHashes())
 
     def _hash_tables(self) -> None:

@@ -37,18 +37,18 @@ from pggit_model.swarm import gate, swarm
 #: The areas a swarm draw keeps or leaves out, each a set of rules below.
 AREAS = ("versioning", "branches", "commits", "merge", "hashes", "trinity", "transactions", "faults")
 
-#: Always on: DDL is what every area observes, and the argument-less lookup is what shrinking reduces steps to.
-ALWAYS = ("ddl", "more_ddl", "show_table_versions")
+#: Always on: DDL is what every area observes, the argument-less lookup is what shrinking reduces steps to, and
+#: a repeat of a recent op (of whichever area) is reuse across areas by design.
+ALWAYS = ("ddl", "more_ddl", "show_table_versions", "repeat_a_recent_op")
 
 AREA_OF = {
     **dict.fromkeys(("version_api", "replace_with_the_same_definition", "drop_then_get_version",
-                     "add_a_required_column", "change_a_column_type", "change_a_default", "create_an_index",
-                     "drop_a_column_then_count_them"), "versioning"),
-    **dict.fromkeys(("branch", "delete_main_from_another_branch", "create_branch_with_invalid_name"), "branches"),
+                     "one_change_of_any_kind"), "versioning"),
+    **dict.fromkeys(("branch", "more_branch_calls", "create_branch_with_invalid_name"), "branches"),
     **dict.fromkeys(("commit", "more_commits"), "commits"),
     **dict.fromkeys(("change_on_a_branch_then_merge", "conflicting_changes_then_merge", "merge"), "merge"),
     **dict.fromkeys(("respelled_ddl", "hash_call", "hashes_around_ddl", "baseline_then_ddl",
-                     "set_default_between_two_hashes", "update_hashes_around_a_change", "set_search_path"), "hashes"),
+                     "update_hashes_around_ddl", "set_search_path"), "hashes"),
     **dict.fromkeys(("trinity", "move_sequence_to_an_edge", "generate_on_other_session", "set_time_zone"), "trinity"),
     **dict.fromkeys(("transaction", "more_transactions"), "transactions"),
     **dict.fromkeys(("ddl_under_fault", "terminate_session"), "faults"),

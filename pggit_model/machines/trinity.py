@@ -14,7 +14,7 @@ from hypothesis.stateful import rule
 
 from pggit_model import strategies
 from pggit_model.client import Client
-from pggit_model.machine import PgGitMachine
+from pggit_model.machines.reuse import ReuseRules
 from pggit_model.ops import TIME_ZONES, GenerateTrinityId, SetTimeZone, SetTrinitySequence
 from pggit_model.rules import span
 
@@ -22,7 +22,7 @@ from pggit_model.rules import span
 EDGES = st.sampled_from([999_997, 999_998, 999_999, 2**31 - 3, 2**31 - 1, 2**31, 10**12])
 
 
-class TrinityMachine(PgGitMachine):
+class TrinityMachine(ReuseRules):
     """Trinity machine: T1–T9, X3 across transactions, time zones and a second session."""
 
     RULES = (*span("T1", "T9"), "C7", "X3")
@@ -55,7 +55,7 @@ class TrinityMachine(PgGitMachine):
     @rule(data=st.data())
     def commit(self, data: st.DataObject) -> None:
         """commit_changes without a custom id returns a Trinity ID (C7)."""
-        self.run(data.draw(strategies.commit_ops(self.model), label="commit"))
+        self.run(data.draw(strategies.commit_ops(self.model, recent=self.recent), label="commit"))
 
     @rule(data=st.data())
     def transaction(self, data: st.DataObject) -> None:

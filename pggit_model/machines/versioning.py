@@ -12,25 +12,19 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
 from pggit_model import strategies
-from pggit_model.machine import PgGitMachine
+from pggit_model.machines.reuse import ReuseRules
 from pggit_model.ops import (
-    AddColumn,
-    AlterColumnType,
-    AlterTable,
-    Column,
-    CreateIndex,
-    DropColumn,
     DropFunction,
     GetHistory,
     GetVersion,
     SetSearchPath,
     ShowTableVersions,
 )
-from pggit_model.ops.types import assignment_cast
 from pggit_model.rules import span
+from pggit_model.strategies.calls import history_limits, looked_up_names
 
 
-class VersioningRules(PgGitMachine):
+class VersioningRules(ReuseRules):
     """DDL and version-API rules, shared by the machines that interleave them with other things."""
 
     @rule()
@@ -51,18 +45,59 @@ class VersioningRules(PgGitMachine):
         """DDL again: it is what the other rules observe, so it gets twice the weight."""
         self.run(data.draw(strategies.ddl_ops(self.model, self.schema), label="ddl"))
 
-    @rule(data=st.data(), limit=st.integers(1, 12))
-    def version_api(self, data: st.DataObject, limit: int) -> None:
-        """get_version / get_history / show_table_versions on a known or unknown name (V17–V19)."""
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def one_change_of_any_kind(self, data: st.DataObject) -> None:
+        """One to four statements, each of a kind drawn uniformly over the DDL kinds and ALTER TABLE subcommands
+        (and their V10 variants), alone in its statement, so each V10 row is checked as often as any other; then
+        a read of what the last one changed. With no tracked table to change, one with a column is created first."""
+        if not strategies.tracked_tables(self.model, self.schema):
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+        changed = None
+        for _ in range(data.draw(st.integers(1, 4), label="changes")):
+            if self.model.aborted:
+                break
+            op = data.draw(strategies.single_changes(self.model, self.schema), label="change")
+            self.run(op)
+            changed = getattr(op, "table", None) or getattr(op, "name", None)
+        if changed is not None and not self.model.aborted:
+            self._read_back(data, str(changed))
+
+    def _read_back(self, data: st.DataObject, name: str) -> None:
+        """Read what a change wrote: the schema's table versions and column counts (V19), or the changed
+        object's version (V17) or history (V18)."""
+        qualified = f"{self.schema}.{name}"
+        read = data.draw(st.sampled_from(["tables", "version", "history"]), label="read back")
+        if read == "tables":
+            self.run(ShowTableVersions(self.schema))
+        elif read == "version":
+            self.run(GetVersion(qualified))
+        else:
+            self.run(GetHistory(qualified, data.draw(history_limits(self.model, qualified), label="limit")))
+
+    @rule(data=st.data())
+    def version_api(self, data: st.DataObject) -> None:
+        """get_version / get_history / show_table_versions on a known name, an unknown one, or hostile text that
+        nearly names a known one (case, spaces, a character more or less); the history limit near its edges
+        (V17–V19)."""
         # Qualified names: unqualified ones would resolve through search_path into public, which holds pgGit's
         # demo objects the model does not know (I5), and the model would call the answer unspecified.
-        keys = sorted({f"{k[1]}.{k[2]}" for k in self.model.db.rows if k[1] == self.schema})
-        name = data.draw(st.sampled_from(keys) if keys else strategies.names().map(f"{self.schema}.{{}}".format),
-                         label="name")
+        keys = tuple(sorted({f"{k[1]}.{k[2]}" for k in self.model.db.rows if k[1] == self.schema}))
+        how = data.draw(st.integers(0, 4), label="how")
+        if keys and how <= 2:
+            name = data.draw(looked_up_names(self.model, self.schema), label="name")
+        elif how == 3:
+            name = data.draw(strategies.names().map(f"{self.schema}.{{}}".format), label="name")
+        else:
+            name = data.draw(strategies.hostile_text(keys + self.recent.texts), label="name")
+            if self.model.session.search_path != (self.schema,) and not self.model.aborted:
+                # a name not found is looked up through search_path (V17 step 2): keep public's demo objects out (I5)
+                self.run(SetSearchPath((self.schema,)))
         kind = data.draw(st.sampled_from(["version", "history", "tables"]), label="call")
-        op = {"version": GetVersion(name), "history": GetHistory(name, limit),
-              "tables": ShowTableVersions(self.schema)}[kind]
-        self.run(op)
+        if kind == "history":
+            self.run(GetHistory(name, data.draw(history_limits(self.model, name), label="limit")))
+        else:
+            self.run(GetVersion(name) if kind == "version" else ShowTableVersions(self.schema))
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data())
@@ -95,71 +130,3 @@ class VersioningMachine(VersioningRules):
 
     # Not V4 (carried out by B8's check), nor V16 (renames: outside the model).
     RULES = (*span("V1", "V3"), *span("V5", "V15"), *span("V17", "V19"), *span("O1", "O8"), "X4")
-
-    # Rules only this machine has: in VersioningRules they would change every other machine's draws.
-    @precondition(lambda self: not self.model.aborted)
-    @rule(data=st.data(), column=st.sampled_from(["n1", "Need Value"]), type_=st.sampled_from(["integer", "text"]))
-    def add_a_required_column(self, data: st.DataObject, column: str, type_: str) -> None:
-        """V10e: ADD COLUMN … NOT NULL without a DEFAULT is the table's ALTER MAJOR and the column's CREATE (the
-        machines' tables are empty, so PostgreSQL accepts it). With no table to alter, one is created first."""
-        if not strategies.tracked_tables(self.model, self.schema):
-            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
-        tables = strategies.tracked_tables(self.model, self.schema)
-        if tables:  # (unless PostgreSQL refused that CREATE TABLE)
-            table = data.draw(st.sampled_from(tables), label="table")
-            self.run(AlterTable(self.schema, table, (AddColumn(Column(column, type_, not_null=True)),)))
-
-    @precondition(lambda self: not self.model.aborted)
-    @rule(data=st.data())
-    def change_a_column_type(self, data: st.DataObject) -> None:
-        """V10g: ALTER COLUMN … TYPE to another type PostgreSQL can cast to is the table's ALTER MAJOR and the
-        column's ALTER. With no table to alter, one with a column is created first."""
-        if not strategies.tracked_tables(self.model, self.schema):
-            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
-        changes = [(t, c.name, ty) for t in strategies.tracked_tables(self.model, self.schema)
-                   if (found := self.model.db.catalog.table(self.schema, t)) is not None
-                   for c in found.columns for ty in strategies.COLUMN_TYPES
-                   if ty != c.type and assignment_cast(c.type, ty)]
-        if changes:
-            table, column, type_ = data.draw(st.sampled_from(changes), label="change")
-            self.run(AlterTable(self.schema, table, (AlterColumnType(column, type_),)))
-
-    @precondition(lambda self: not self.model.aborted)
-    @rule(data=st.data())
-    def change_a_default(self, data: st.DataObject) -> None:
-        """V10j: SET / DROP DEFAULT that changes a column's default is the table's ALTER PATCH. With no table to
-        change, one with a column is created first."""
-        if not strategies.has_default_target(self.model, self.schema):
-            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
-        if strategies.has_default_target(self.model, self.schema):
-            self.run(data.draw(strategies.default_changes(self.model, self.schema), label="alter"))
-
-    @precondition(lambda self: not self.model.aborted)
-    @rule(data=st.data(), name=st.sampled_from(["i1", "i2"]))
-    def create_an_index(self, data: st.DataObject, name: str) -> None:
-        """V10c: CREATE INDEX creates the INDEX row and is its table's ALTER PATCH. With no table to index, one
-        with a column is created first."""
-        if not strategies.has_default_target(self.model, self.schema):
-            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
-        targets = [(t, c.name) for t in strategies.tracked_tables(self.model, self.schema)
-                   if (found := self.model.db.catalog.table(self.schema, t)) is not None for c in found.columns]
-        if targets:
-            table, column = data.draw(st.sampled_from(targets), label="column")
-            self.run(CreateIndex(self.schema, name, table, (column,)))
-
-    @precondition(lambda self: not self.model.aborted)
-    @rule(data=st.data())
-    def drop_a_column_then_count_them(self, data: st.DataObject) -> None:
-        """V10f then V19: show_table_versions counts a table's active columns, so a dropped one no longer counts.
-        With no table to drop a column from, one with a column is created first."""
-        if not strategies.tracked_tables(self.model, self.schema):
-            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
-        with_columns = [t for t in strategies.tracked_tables(self.model, self.schema)
-                        if (found := self.model.db.catalog.table(self.schema, t)) is not None and found.columns]
-        if with_columns:
-            table = data.draw(st.sampled_from(with_columns), label="table")
-            found = self.model.db.catalog.table(self.schema, table)
-            assert found is not None
-            column = data.draw(st.sampled_from([c.name for c in found.columns]), label="column")
-            self.run(AlterTable(self.schema, table, (DropColumn(column, cascade=True),)))
-            self.run(ShowTableVersions(self.schema))

@@ -7,6 +7,9 @@
 Every state-aware strategy avoids ops whose Expected is `unspecified` (B9 and the §12 exclusions), so
 whatever it draws the model predicts exactly. Pass `invalid=0.0` for only valid ops.
 
+Across areas: `limits` (every limit the contract states, and `near(limit)` drawing its edges), `hostile`
+(hostile text for every text argument), `reuse` (identical repeats and values reused across functions).
+
 By area: `values` (identifiers, types, defaults, text, branch names), `ddl` (random DDL, drawn from the
 tables `DDL_DRAWERS`, `ALTER_ACTIONS` and `CONSTRAINT_DRAWERS`), `calls` (branches, commits, transactions,
 lookups, merges, Trinity IDs, session settings) and `targeted` (one contract rule each).
@@ -27,7 +30,16 @@ from pggit_model.strategies.calls import (
     trinity_ops,
     txn_ops,
 )
-from pggit_model.strategies.ddl import ALTER_ACTIONS, CONSTRAINT_DRAWERS, DDL_DRAWERS, ddl_ops
+from pggit_model.strategies.ddl import (
+    ALTER_ACTIONS,
+    CONSTRAINT_DRAWERS,
+    DDL_DRAWERS,
+    ddl_ops,
+    single_changes,
+)
+from pggit_model.strategies.hostile import hostile_kind, hostile_text
+from pggit_model.strategies.limits import LIMITS, near, near_value
+from pggit_model.strategies.reuse import Recent, repeats
 from pggit_model.strategies.targeted import (
     default_changes,
     drop_ops,
@@ -68,9 +80,10 @@ def ops_for(state: State, schema: str, prefix: str = "", invalid: float = 0.1) -
 
 
 __all__ = [
-    "ALTER_ACTIONS", "COLUMN_TYPES", "CONSTRAINT_DRAWERS", "DDL_DRAWERS", "LONG", "QUOTED", "RESERVED", "UNICODE",
-    "branch_names", "branch_ops", "call_ops", "column_types", "columns", "commit_ops", "ddl_ops", "default_changes",
-    "defaults_for", "drop_ops", "droppable", "has_default_target", "identifiers", "merge_ops", "messages", "names",
-    "new_functions", "new_tables_with_a_column", "ops_for", "same_definition_replacements", "session_ops",
-    "sql_texts", "table_changes", "texts", "tracked_tables", "trinity_ops", "txn_ops",
+    "ALTER_ACTIONS", "COLUMN_TYPES", "CONSTRAINT_DRAWERS", "DDL_DRAWERS", "LIMITS", "LONG", "QUOTED", "RESERVED",
+    "UNICODE", "Recent", "branch_names", "branch_ops", "call_ops", "column_types", "columns", "commit_ops",
+    "ddl_ops", "default_changes", "defaults_for", "drop_ops", "droppable", "has_default_target", "hostile_kind",
+    "hostile_text", "identifiers", "merge_ops", "messages", "names", "near", "near_value", "new_functions",
+    "new_tables_with_a_column", "ops_for", "repeats", "same_definition_replacements", "session_ops",
+    "single_changes", "sql_texts", "table_changes", "texts", "tracked_tables", "trinity_ops", "txn_ops",
 ]

@@ -3,11 +3,16 @@ Trinity IDs and session settings. Each fits the model's state and keeps to what 
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import strategies as st
 
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.strategies.common import predicted_only, tables_of
+from pggit_model.strategies.hostile import draw_hostile, sized_name
+from pggit_model.strategies.limits import near, near_value
+from pggit_model.strategies.reuse import NOTHING, Recent, draw_reused
 from pggit_model.strategies.values import (
     BRANCH_ALPHABET,
     NONE,
@@ -16,6 +21,7 @@ from pggit_model.strategies.values import (
     maybe,
     messages,
     names,
+    schema_variants,
     sql_texts,
     texts,
 )
@@ -23,62 +29,129 @@ from pggit_model.strategies.values import (
 _STATUSES = st.none() | st.sampled_from(ops.BRANCH_STATUSES)
 _CHANGES_MESSAGE = st.none() | texts(30) | st.just(" " * 3 + "x" * 10_000)
 _CUSTOM_ID = st.text(BRANCH_ALPHABET + " ", min_size=8, max_size=14)
+_B3 = re.compile(r"[A-Za-z0-9._/#-]{1,255}")
+_QUARTER = st.integers(0, 3)
+_FILL = st.sampled_from(["a", "é", "日"])
+#: C7 trims spaces only: padding with spaces (trimmed) or a tab (kept) most of the time
+_PADDING = st.sampled_from(["", " ", "  ", "\t"])
+
+
+def _text(draw: st.DrawFn, related: tuple[str, ...], recent: Recent) -> str:
+    """A text argument: a value another op used, in whatever role (cross-id reuse), a quarter of the time; else
+    hostile text, often a near miss of `related` (what the argument would legitimately be)."""
+    if recent.texts and draw(_QUARTER) == 0:
+        reused = draw_reused(draw, recent)
+        assert reused is not None
+        return reused
+    return draw_hostile(draw, related)
+
+
+def _sized(draw: st.DrawFn, limit: str, fill: str = "m") -> str:
+    """Text whose length, after btrim (C7), is near `limit`; sometimes padded with spaces (trimmed) or a tab (not)."""
+    pad = draw(_PADDING)
+    return pad + fill * draw(near(limit)) + pad
 
 
 @st.composite
-def _branch(draw: st.DrawFn, state: State, prefix: str, invalid: float) -> ops.Op:
+def _branch(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: Recent) -> ops.Op:
     existing = sorted(state.db.branches)
     active = sorted(n for n, b in state.db.branches.items() if b.status == "ACTIVE")
+    related = tuple(existing)
     kind = draw(st.sampled_from(["create", "create", "checkout", "delete", "list"]))
     if kind == "create":
         if maybe(draw, invalid):
-            name = either(draw, branch_names(prefix, valid=False), st.sampled_from(existing))
+            name = either(draw, branch_names(prefix, valid=False), st.sampled_from(existing)) \
+                if draw(st.booleans()) else _text(draw, related, recent)
         else:
-            name = draw(branch_names(prefix).filter(lambda n: n not in state.db.branches))
+            # a value another op used, where B3 allows it as a name (cross-id reuse), else a fresh B3 name
+            reusable = [t for t in recent.texts if _B3.fullmatch(t) and t not in state.db.branches]
+            name = draw(st.sampled_from(reusable)) if reusable and draw(_QUARTER) == 0 else \
+                draw(branch_names(prefix).filter(lambda n: n not in state.db.branches))
         parent = draw(st.sampled_from(active)) if not maybe(draw, invalid) else either(
-            draw, NONE, st.sampled_from(existing), branch_names(prefix))
+            draw, NONE, st.sampled_from(existing), branch_names(prefix)) if draw(st.booleans()) else \
+            _text(draw, related, recent)
         return ops.CreateBranch(name, parent)
     if kind == "checkout":
         target = draw(st.sampled_from(active)) if not maybe(draw, invalid) else either(
-            draw, NONE, st.sampled_from(existing), branch_names(prefix))
+            draw, NONE, st.sampled_from(existing), branch_names(prefix)) if draw(st.booleans()) else \
+            _text(draw, related, recent)
         return ops.CheckoutBranch(target)
     if kind == "delete":
-        target = draw(st.sampled_from(existing)) if existing else "main"
+        target = draw(special_branches(state)) if not maybe(draw, invalid) else _text(draw, related, recent)
         return ops.DeleteBranch(target, draw(st.booleans()))
     return ops.ListBranches(draw(_STATUSES))
 
 
-def branch_ops(state: State, prefix: str = "", invalid: float = 0.1) -> st.SearchStrategy[ops.Op]:
-    """create/checkout/delete/list branches; new names start with `prefix` (I5: the run id)."""
-    return predicted_only(state, _branch(state, prefix, invalid))
+def special_branches(state: State) -> st.SearchStrategy[str]:
+    """An existing branch, the ones the contract treats specially twice as likely as all the others together: main
+    (B1, B10), the one checked out (B6, B10), and those no longer ACTIVE (B3, B10: names never reused)."""
+    existing = sorted(state.db.branches)
+    special = sorted({"main", state.c} | {n for n, b in state.db.branches.items() if b.status != "ACTIVE"}
+                     & set(existing))
+    return st.one_of(st.sampled_from(special), st.sampled_from(special), st.sampled_from(existing)) if special \
+        else st.sampled_from(existing)
+
+
+def _active_branch(draw: st.DrawFn, state: State, active: list[str], recent: Recent) -> str:
+    """An ACTIVE branch; half the time one a recent op named, so calls on one branch follow each other (C2)."""
+    used = [t for t in recent.texts if t in active]
+    return used[-1] if len(used) > 0 and draw(st.booleans()) else draw(st.sampled_from(active))
+
+
+def branch_ops(state: State, prefix: str = "", invalid: float = 0.1,
+               recent: Recent = NOTHING) -> st.SearchStrategy[ops.Op]:
+    """create/checkout/delete/list branches; new names start with `prefix` (I5: the run id); invalid names are
+    hostile text (near misses of existing names) or values `recent` ops used."""
+    return predicted_only(state, _branch(state, prefix, invalid, recent))
 
 
 @st.composite
-def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float) -> ops.Op:
+def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: Recent) -> ops.Op:
     active = sorted(n for n, b in state.db.branches.items() if b.status == "ACTIVE")
-    branch = draw(st.sampled_from(active)) if not maybe(draw, invalid) else either(
-        draw, NONE, st.just(""), st.just("  "), st.sampled_from(sorted(state.db.branches)), branch_names(prefix))
-    kind = draw(st.sampled_from(["create", "changes", "trinity"]))
+    related = tuple(sorted(state.db.branches))
+    branch = _active_branch(draw, state, active, recent) if not maybe(draw, invalid) else either(
+        draw, NONE, st.just(""), st.just("  "), st.sampled_from(sorted(state.db.branches)),
+        branch_names(prefix)) if draw(st.booleans()) else _text(draw, related, recent)
+    # generate_trinity_id is trinity_ops' (T1–T9); here, the two functions that write commits, half each
+    kind = draw(st.sampled_from(["create", "changes"]))
     if kind == "create":
-        msg = draw(messages()) if not maybe(draw, invalid) else draw(st.sampled_from([None, ""]))
-        return ops.CreateCommit(branch, msg, draw(sql_texts()))
-    if kind == "changes":
-        msg = draw(_CHANGES_MESSAGE)
-        known = [c.hash for c in state.db.commits if c.hash is not None]
-        custom = either(draw, NONE, NONE, _CUSTOM_ID, st.sampled_from(known) if known else NONE)
-        return ops.CommitChanges(branch, msg, custom)
-    return ops.GenerateTrinityId()
+        how = draw(_QUARTER)
+        if maybe(draw, invalid):
+            msg = draw(st.sampled_from([None, ""]))
+        elif how == 0:
+            msg = draw(messages())
+        elif how == 1:
+            msg = _sized(draw, "commit_message_chars")
+        else:
+            msg = _text(draw, related, recent)
+        sql_text = draw(sql_texts()) if draw(st.booleans()) else _text(draw, (), recent)
+        return ops.CreateCommit(branch, msg, sql_text)
+    how = draw(_QUARTER)
+    msg = draw(_CHANGES_MESSAGE) if how == 0 else _sized(draw, "changes_message_chars") if how == 1 else \
+        _text(draw, related, recent)
+    known = [c.hash for c in state.db.commits if c.hash is not None]
+    how = draw(st.integers(0, 4))
+    custom = None if how == 0 else _sized(draw, "custom_id_chars", "c") if how == 1 else \
+        draw(_CUSTOM_ID) if how == 2 else draw(st.sampled_from(known)) if how == 3 and known else \
+        _text(draw, tuple(known), recent)
+    return ops.CommitChanges(branch, msg, custom)
 
 
-def commit_ops(state: State, prefix: str = "", invalid: float = 0.1) -> st.SearchStrategy[ops.Op]:
-    """create_commit / commit_changes / generate_trinity_id, with awkward text (C4) and bad branches."""
-    return predicted_only(state, _commit(state, prefix, invalid))
+def commit_ops(state: State, prefix: str = "", invalid: float = 0.1,
+               recent: Recent = NOTHING) -> st.SearchStrategy[ops.Op]:
+    """create_commit / commit_changes, with hostile text (C4), lengths at the C1/C7 limits,
+    values `recent` ops used, and bad branches."""
+    return predicted_only(state, _commit(state, prefix, invalid, recent))
+
+
+#: setval's value for a next ID near the 6-digit padding (T3) or the int4 edge (T8): the next ID uses value + 1.
+_SEQUENCE_EDGES = st.one_of(near("trinity_six_digits"), near("trinity_int4")).map(lambda nxt: nxt - 1)
 
 
 def trinity_ops() -> st.SearchStrategy[ops.Op]:
-    """Trinity ID draws, batches in one statement (T9) and jumps of the sequence (T8)."""
+    """Trinity ID draws, batches in one statement (T9) and jumps of the sequence to its edges (T3, T8)."""
     return st.one_of(st.just(ops.GenerateTrinityId()), st.builds(ops.GenerateTrinityIds, st.integers(1, 5)),
-                     st.sampled_from([999_998, 999_999, 2_147_483_647, 10**12]).map(ops.SetTrinitySequence))
+                     st.one_of(_SEQUENCE_EDGES, st.just(10**12)).map(ops.SetTrinitySequence))
 
 
 @st.composite
@@ -102,23 +175,54 @@ def txn_ops(state: State) -> st.SearchStrategy[ops.Op]:
     return _txn(state)
 
 
+#: Schemas the contract treats specially (V1: never tracked; I5: public holds pgGit's demo objects).
+SPECIAL_SCHEMAS = ("pggit", "pg_catalog", "information_schema", "public", "pg_toast", "pg_temp", "pggit_audit")
+
+
+def _schema(draw: st.DrawFn, schema: str, recent: Recent, system: bool) -> str:
+    """The machine's schema mostly; else a special one (`system`: also pgGit's and PostgreSQL's own), a near miss of
+    it, or hostile text."""
+    how = draw(st.integers(0, 5))
+    if how <= 2:
+        return schema
+    if how == 3 and system:
+        return draw(st.sampled_from(SPECIAL_SCHEMAS))
+    if how == 4:
+        return draw(st.sampled_from(schema_variants(schema)))
+    text = _text(draw, (schema,), recent)
+    # hashes of objects in PostgreSQL's or pgGit's schemas are not modelled (compute_ddl_hash finds real ones)
+    return text if system or not (text.startswith("pg") or text == "information_schema") else schema
+
+
 @st.composite
-def _call(draw: st.DrawFn, state: State, schema: str) -> ops.Op:
+def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
     keys = sorted({k[:3] for k in state.db.rows if k[1] == schema})
-    name = draw(st.sampled_from([f"{s}.{n}" for _, s, n in keys])) if len(keys) > 0 and draw(st.booleans()) else \
-        either(draw, names(), st.just(f"{schema}.t1"))
+    qualified = tuple(f"{s}.{n}" for _, s, n in keys)
+    how = draw(st.integers(0, 4))
+    if qualified and how <= 1:
+        name = draw(looked_up_names(state, schema))
+    elif how == 2:
+        name = either(draw, names(), st.just(f"{schema}.t1"))
+    elif how == 3:  # near misses of real names (case, spaces, one character off), hostile text
+        name = _text(draw, qualified, recent) if draw(st.booleans()) else \
+            f"{schema}.{_text(draw, tuple(n for _, _, n in keys), recent)}"
+    else:  # names at the identifier limit (as text, 64 bytes can be asked for), names in special schemas
+        name = f"{schema}.{sized_name(draw(near('identifier_bytes')), draw(_FILL))}" if draw(st.booleans()) \
+            else f"{draw(st.sampled_from(SPECIAL_SCHEMAS))}.{draw(names())}"
     kind = draw(st.sampled_from(["version", "history", "tables", "hash", "components", "update", "detect",
                                  "export"]))
     if kind == "version":
         return ops.GetVersion(name)
     if kind == "history":
-        return ops.GetHistory(name, draw(st.integers(1, 12)))
+        return ops.GetHistory(name, draw(history_limits(state, name)))
     if kind == "tables":
-        return ops.ShowTableVersions(schema)
+        return ops.ShowTableVersions(_schema(draw, schema, recent, system=True))
     if kind == "hash":
         typ = draw(st.sampled_from(["TABLE", "VIEW", "INDEX", "FUNCTION", "COLUMN"]))
-        obj = draw(st.sampled_from([n for _, _, n in keys])) if keys else "t1"
-        return ops.ComputeDdlHash(typ, schema, obj)
+        objects = tuple(n for _, _, n in keys)
+        obj = draw(st.sampled_from(objects)) if len(objects) > 0 and draw(st.booleans()) else \
+            _text(draw, objects, recent)
+        return ops.ComputeDdlHash(typ, _schema(draw, schema, recent, system=False), obj)
     if kind == "components":
         tables = [n for n, _ in tables_of(state, schema)] or ["t1"]
         return ops.ComputeTableComponentHashes(schema, draw(st.sampled_from(tables)))
@@ -126,33 +230,59 @@ def _call(draw: st.DrawFn, state: State, schema: str) -> ops.Op:
         return ops.UpdateAllHashes()
     if kind == "detect":
         return ops.DetectChangesByHash()
-    return ops.ExportSchemaHashes(schema)
+    return ops.ExportSchemaHashes(_schema(draw, schema, recent, system=True))
 
 
-def call_ops(state: State, schema: str) -> st.SearchStrategy[ops.Op]:
-    """Lookups (V17–V19) and hash calls (H1–H7) on `schema`."""
-    return predicted_only(state, _call(state, schema))
+def looked_up_names(state: State, schema: str) -> st.SearchStrategy[str]:
+    """Qualified names of `schema`'s objects, those with several changes on c half the time: they are the ones
+    whose history has an order and a window to get wrong (V18), and whose version moved (V17)."""
+    keys = sorted({f"{s}.{n}" for (_k, s, n, _b) in state.db.rows if s == schema})
+    changed = sorted({f"{s}.{n}" for (_k, s, n, b), h in state.db.history.items()
+                      if s == schema and b == state.c and len(h) > 1})
+    return st.one_of(st.sampled_from(changed), st.sampled_from(keys)) if changed else st.sampled_from(keys)
+
+
+def history_limits(state: State, name: str) -> st.SearchStrategy[int]:
+    """get_history's limit: near 1 (V18's smallest), or near the number of history rows `name` has on c."""
+    schema, _, obj = name.partition(".")
+    lengths = [len(h) for (_k, s, n, b), h in state.db.history.items() if (s, n) == (schema, obj) and b == state.c]
+    return near_value(lengths[0]) if lengths else near("history_limit")
+
+
+def call_ops(state: State, schema: str, recent: Recent = NOTHING) -> st.SearchStrategy[ops.Op]:
+    """Lookups (V17–V19) and hash calls (H1–H7) on `schema`, also on names and schemas that are near misses of
+    real ones, special schemas (V1, I5) and hostile text."""
+    return predicted_only(state, _call(state, schema, recent))
 
 
 @st.composite
-def _merge(draw: st.DrawFn, state: State) -> ops.Op:
+def _merge(draw: st.DrawFn, state: State, recent: Recent) -> ops.Op:
     mergeable = sorted(n for n, b in state.db.branches.items()
                        if b.status == "ACTIVE" and not b.merged and b.parent is not None
                        and state.db.branches[b.parent].status == "ACTIVE")
-    if mergeable and draw(st.integers(0, 4)) > 0:
-        src = draw(st.sampled_from(mergeable))
-        return ops.MergeBranches(src, state.db.branches[src].parent, draw(st.sampled_from(["Merge branch", "m"])))
     existing = sorted(state.db.branches)
-    a = either(draw, NONE, st.sampled_from(existing), st.just("no-such-branch"))
-    return ops.MergeBranches(a, either(draw, NONE, st.just(a), st.just("no-such-branch")))
+    # half valid merges (M2–M5), half calls M1 rejects: the composite merge rules of the machines merge too
+    if len(mergeable) > 0 and draw(st.booleans()):
+        src = draw(st.sampled_from(mergeable))
+        msg = draw(st.sampled_from(["Merge branch", "m"])) if draw(st.booleans()) else _text(draw, (src,), recent)
+        return ops.MergeBranches(src, state.db.branches[src].parent, msg)
+    how = draw(_QUARTER)
+    a = draw(st.sampled_from(existing)) if how <= 1 else either(draw, NONE, st.just("no-such-branch")) \
+        if how == 2 else _text(draw, tuple(existing), recent)
+    # the same value in both arguments half the time (M1: S = T), else a near miss of it or an unknown name
+    how = draw(_QUARTER)
+    b = a if how <= 1 or a is None else draw_hostile(draw, (a,)) if how == 2 else \
+        either(draw, NONE, st.just("no-such-branch"))
+    return ops.MergeBranches(a, b)
 
 
-def merge_ops(state: State) -> st.SearchStrategy[ops.Op]:
-    """merge_branches of a branch into its parent (M2's scope) or rejected calls (M1)."""
-    return predicted_only(state, _merge(state))
-
+def merge_ops(state: State, recent: Recent = NOTHING) -> st.SearchStrategy[ops.Op]:
+    """merge_branches of a branch into its parent (M2's scope) or rejected calls (M1), with hostile names."""
+    return predicted_only(state, _merge(state, recent))
 
 
 def session_ops(schema: str) -> st.SearchStrategy[ops.Op]:
+    """TimeZone and search_path changes (T2, H2, V17), also with pgGit's and PostgreSQL's schemas first."""
     return st.one_of(st.sampled_from(ops.TIME_ZONES).map(ops.SetTimeZone),
-                     st.sampled_from([(schema,), (schema, "public"), ("pg_catalog", schema)]).map(ops.SetSearchPath))
+                     st.sampled_from([(schema,), (schema, "public"), ("pg_catalog", schema), ("pggit", schema),
+                                      ("information_schema", schema)]).map(ops.SetSearchPath))

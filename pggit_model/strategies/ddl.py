@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 from hypothesis import strategies as st
 
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
+from pggit_model.model.catalog_values import default_expr
 from pggit_model.ops.types import assignment_cast
 from pggit_model.strategies.common import predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.values import (
@@ -28,6 +29,7 @@ from pggit_model.strategies.values import (
     either,
     maybe,
     names,
+    schema_variants,
     texts,
 )
 
@@ -50,9 +52,19 @@ class DdlDraw:
         """True when this part of the op should be deliberately invalid."""
         return maybe(self.draw, self.invalid)
 
+    def past_lives(self, kinds: tuple[str, ...] = ("TABLE", "VIEW", "INDEX")) -> list[str]:
+        """Names of `kinds` whose row on c is inactive: dropped objects a CREATE can give a new life (V14)."""
+        c = self.state.c
+        return sorted({n for (k, s, n, b), r in self.state.db.rows.items()
+                       if b == c and s == self.schema and k in kinds and not r.active})
+
     def fresh(self, pool: tuple[str, ...] = _NAME_POOL) -> str:
-        """A relation name `schema` does not use yet (or, when invalid, perhaps one it does)."""
+        """A relation name `schema` does not use yet (or, when invalid, perhaps one it does); a third of the time
+        the name of a dropped object, when there is one, so it starts a new life (V14)."""
         used = {n for (s, n) in self.state.db.catalog.relations if s == self.schema}
+        lives = [n for n in self.past_lives() if n not in used]
+        if lives and self.draw(_THIRD) == 0:
+            return self.draw(st.sampled_from(lives))
         name = self.draw(names(pool))
         return name if self.maybe() or name not in used else self.draw(names(pool).filter(lambda n: n not in used))
 
@@ -82,11 +94,15 @@ def _create_table(d: DdlDraw) -> ops.Op:
     return ops.CreateTable(d.schema, d.fresh(), tuple(cols), tuple(cons), d.draw(st.booleans()))
 
 
+#: One subcommand half the time: in a statement of several, the highest severity hides the others' (V9).
+_SUBCOMMANDS = st.sampled_from([1, 1, 2, 3])
+
+
 def _alter_table(d: DdlDraw) -> ops.Op:
     name, t = d.pick_table()
     acts: list[Any] = []
     used: set[str] = set()  # columns and constraint names already changed: one change of each per statement
-    for _ in range(d.draw(st.integers(1, 3))):
+    for _ in range(d.draw(_SUBCOMMANDS)):
         act = ALTER_ACTIONS[d.draw(_ALTER_KINDS)].draw(d, name, t, used)
         if act is not None:
             acts.append(act)
@@ -188,7 +204,13 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
 def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
     d = DdlDraw(draw, state, schema, invalid)
     choices = [row.draw for row in DDL_DRAWERS for _ in range(row.weight) if row.needs is None or getattr(d, row.needs)]
-    return draw(st.sampled_from(choices))(d)
+    op = draw(st.sampled_from(choices))(d)
+    if d.maybe() and not isinstance(op, ops.CreateView | ops.CreateTableAs):
+        # a schema that looks like the machine's but is not (case, quotes, a space, a character off): rejected
+        # with 3F000, or skipped with IF EXISTS (V15), and never recorded. Not for statements with a SELECT:
+        # PostgreSQL analyses it first (42P01), and the model does not know that order yet (it says 3F000).
+        op = evolve(op, schema=draw(st.sampled_from(schema_variants(schema))))  # type: ignore[call-arg]
+    return op
 
 
 def ddl_ops(state: State, schema: str, invalid: float = 0.1) -> st.SearchStrategy[ops.Op]:
@@ -196,14 +218,56 @@ def ddl_ops(state: State, schema: str, invalid: float = 0.1) -> st.SearchStrateg
     return predicted_only(state, _ddl(state, schema, invalid))
 
 
+@st.composite
+def _single_change(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
+    d = DdlDraw(draw, state, schema, invalid)
+    rows = [row for row in DDL_DRAWERS if row.needs is None or getattr(d, row.needs)]
+    # Two thirds ALTER TABLE: most V10 rows (d–l of a–p) are its subcommands.
+    if not d.tables or draw(_THIRD) == 0:
+        return draw(st.sampled_from(rows)).draw(d)
+    name, t = d.pick_table()
+    act = ALTER_ACTIONS[draw(_ALTER_KINDS)].draw(d, name, t, set())
+    return ops.AlterTable(schema, name, (act if act is not None else ops.AddColumn(d.draw(columns()), False),))
+
+
+def single_changes(state: State, schema: str, invalid: float = 0.0) -> st.SearchStrategy[ops.Op]:
+    """One DDL statement whose kind — a row of DDL_DRAWERS or, as a one-subcommand ALTER TABLE, of ALTER_ACTIONS —
+    is drawn uniformly: every V10 row as often as every other, none hidden behind a higher severity (V9)."""
+    return predicted_only(state, _single_change(state, schema, invalid))
+
+
 # --- ALTER TABLE subcommands: one drawer each, None when it would repeat a name already changed --------
+
+
+# Variant weights: each subcommand drawer picks uniformly among the V10 rows and V9a no-ops it can show, so
+# every row is drawn as often as every other instead of as often as the values happen to make it (ADD COLUMN
+# NOT NULL without a DEFAULT, V10e, was one draw in six; an identical SET DEFAULT, V9a, one in hundreds).
+_VARIANT = st.integers(0, 3)
+_THIRD = st.integers(0, 2)
+_ADD_VARIANT = st.sampled_from([0, 1, 2, 0, 1, 3])  # rows e, d, k inline, and a column as drawn
 
 
 def _add_column(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
     col = d.draw(columns())
+    prefix = f"{table}."
+    dropped = [n[len(prefix):] for n in d.past_lives(("COLUMN",)) if n.startswith(prefix)]
+    if dropped and d.draw(_THIRD) == 0:  # a dropped column added again: a new life of its row (V14)
+        col = evolve(col, name=d.draw(st.sampled_from(dropped)))
     if col.name in used:
         return None
     used.add(col.name)
+    variant = d.draw(_ADD_VARIANT)
+    if variant == 0:  # V10e: NOT NULL without a DEFAULT (or DEFAULT NULL, which counts as none)
+        col = evolve(col, not_null=True, default=None)
+    elif variant == 1:  # V10d: nullable
+        col = evolve(col, not_null=False)
+    elif variant == 2:  # V10k inline: the column's own row and the constraint's, the higher severity wins (V9)
+        cname = d.draw(names(("k1", "k2", "k3")))
+        if cname not in used:
+            used.add(cname)
+            con = ops.Check(cname, col.name, d.draw(st.sampled_from(["not_null", "positive"]))) \
+                if d.draw(st.booleans()) else ops.Unique(cname, (col.name,))
+            return ops.AddColumn(col, d.draw(st.booleans()), con)
     return ops.AddColumn(col, d.draw(st.booleans()))
 
 
@@ -236,15 +300,27 @@ def _alter_type(d: DdlDraw, table: str, t: Table, col_name: str, used: set[str])
     castable = [ty for ty in COLUMN_TYPES if found is not None and ty != found.type
                 and assignment_cast(found.type, ty)]
     # mostly a type PostgreSQL can cast to, so V10g changes happen often enough to be checked
-    use_cast = len(castable) > 0 and d.draw(st.booleans())
-    target = d.draw(st.sampled_from(castable)) if use_cast else d.draw(column_types())
-    return ops.AlterColumnType(col_name, target)
+    variant = d.draw(_VARIANT)
+    if variant <= 1 and castable:  # V10g: a type PostgreSQL can cast to (MAJOR)
+        return ops.AlterColumnType(col_name, d.draw(st.sampled_from(castable)))
+    if variant == 2 and found is not None:  # V9a: TYPE to the same type records nothing
+        return ops.AlterColumnType(col_name, found.type)
+    return ops.AlterColumnType(col_name, d.draw(column_types()))
 
 
 def _set_default(d: DdlDraw, table: str, t: Table, col_name: str, used: set[str]) -> Any:
     found = t.col(col_name)
     values = defaults_for(found.type) if found else st.integers(0, 9)
-    return ops.SetDefault(col_name, d.draw(values))
+    variant = d.draw(_VARIANT)
+    if variant == 0 and found is not None and found.default is not None:  # V9a: an identical SET DEFAULT
+        return ops.SetDefault(col_name, found.default[1])
+    value = d.draw(values)
+    if variant >= 2:  # V10j: a default that differs from the one it has (two tries: some types have few)
+        for _ in range(2):
+            if value is not None and (found is None or default_expr(value, found.type) != found.default):
+                break
+            value = d.draw(values)
+    return ops.SetDefault(col_name, value)
 
 
 def _add_constraint(d: DdlDraw, table: str, t: Table, col_name: str, used: set[str]) -> Any:

@@ -12,6 +12,7 @@ from pggit_model import ops
 from pggit_model.ops.base import MAX_IDENTIFIER_BYTES, identifier_problem
 from pggit_model.ops.ddl import default_problem
 from pggit_model.ops.types import category
+from pggit_model.strategies.limits import near
 
 # --- identifiers and values --------------------------------------------------------------------------
 
@@ -20,17 +21,19 @@ QUOTED = ("Order Items", "CamelCase", "with space", 'dq"uote', "semi;colon", "da
 UNICODE = ("é", "naïve_col", "日本語", "Straße", "Ωmega", "emoji_🙂")
 
 
-def _max_len_name(seed: str) -> str:
-    """A name of exactly 63 UTF-8 bytes (PostgreSQL's limit), ending in multi-byte characters if seed has."""
+def _max_len_name(seed: str, n_bytes: int = MAX_IDENTIFIER_BYTES) -> str:
+    """A name of exactly `n_bytes` UTF-8 bytes (63: PostgreSQL's limit), ending in multi-byte characters if seed has."""
     out = ""
     while True:
         for ch in seed:
-            if len((out + ch).encode()) > MAX_IDENTIFIER_BYTES:
-                return out + "x" * (MAX_IDENTIFIER_BYTES - len(out.encode()))
+            if len((out + ch).encode()) > n_bytes:
+                return out + "x" * (n_bytes - len(out.encode()))
             out += ch
 
 
-LONG = (_max_len_name("abcdefgh"), _max_len_name("é"), _max_len_name("t_日本"))
+# Names at the identifier limit and one byte under it (limits.LIMITS["identifier_bytes"]); one over would be
+# truncated by PostgreSQL, which is outside the model, so lookups draw that one as text (calls.py).
+LONG = tuple(_max_len_name(seed, MAX_IDENTIFIER_BYTES + d) for d in (0, -1) for seed in ("abcdefgh", "é", "t_日本"))
 
 _plain = st.text(alphabet=string.ascii_lowercase + string.digits + "_", min_size=1, max_size=12).filter(
     lambda s: not s[0].isdigit())
@@ -117,12 +120,19 @@ BRANCH_ALPHABET = string.ascii_letters + string.digits + "._/#-"
 
 @cache
 def branch_names(prefix: str = "", valid: bool = True) -> st.SearchStrategy[str | None]:
-    """Branch names allowed by B3 (after `prefix`), or names B3 rejects when valid=False."""
+    """Branch names allowed by B3 (after `prefix`), or names B3 rejects when valid=False; lengths near B3's 255."""
     ok = st.text(BRANCH_ALPHABET, min_size=1, max_size=12).map(lambda s: prefix + s)
+    sized = st.tuples(near("branch_name_chars"), st.sampled_from(BRANCH_ALPHABET)).map(
+        lambda nc: (prefix + nc[1] * nc[0])[:nc[0]] if nc[0] >= len(prefix) else prefix + nc[1])
     if valid:
-        return ok.filter(lambda s: 0 < len(s) <= 255)
+        return st.one_of(ok, ok, ok, sized).filter(lambda s: 0 < len(s) <= 255)
     bad_char = st.tuples(ok, st.sampled_from([" ", "!", "é", "\\", "'", "\n", "*", "@"]), ok).map("".join)
     return st.one_of(st.none(), st.just(""), bad_char, st.just(prefix + "x" * (256 - len(prefix))))
+
+
+def schema_variants(schema: str) -> tuple[str, ...]:
+    """Names that are not `schema` but look like it: case (V17: no folding), quoting, spaces, one more character."""
+    return (schema.upper(), schema.capitalize(), f'"{schema}"', f"{schema} ", f"{schema}_", schema[:-1])
 
 
 # --- draw helpers ------------------------------------------------------------------------------------
