@@ -41,6 +41,9 @@ from pggit_model.ops.base import (
     opt_text,
     qname,
 )
+from pggit_model.ops.renames import *  # noqa: F403  (the §14 key changes are DDL ops too)
+from pggit_model.ops.renames import RENAME_OPS
+from pggit_model.ops.renames import __all__ as _renames_all
 from pggit_model.ops.columns import (
     CONSTRAINT_TYPES,
     Check,
@@ -339,12 +342,12 @@ class CommentOnColumn(Op):
 
 
 DDL_OPS = (CreateTable, DropTable, AlterTable, CreateIndex, DropIndex, CreateView, DropView, CreateFunction,
-           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs)
+           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS)
 
 __all__ = [
     "ACTION_TYPES", "CONSTRAINT_TYPES", "DDL_OPS", "Action", "AddColumn", "AddConstraint", "AlterColumnType",
     "AlterTable", "Check", "Column", "CommentOnColumn", "CommentOnTable", "Constraint", "CreateFunction",
     "CreateIndex", "CreateTable", "CreateTableAs", "CreateView", "Default", "DropColumn", "DropConstraint",
     "DropDefault",     "DropFunction", "DropIndex", "DropNotNull", "DropTable", "DropView", "ForeignKey", "InvalidOp",
-    "PrimaryKey", "SetDefault", "SetNotNull", "Unique", "default_problem",
+    "PrimaryKey", "SetDefault", "SetNotNull", "Unique", "default_problem", *_renames_all,
 ]
