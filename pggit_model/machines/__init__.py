@@ -4,14 +4,16 @@ from pggit_model.machines.branches_commits import BranchesCommitsMachine
 from pggit_model.machines.crash import CrashMachine
 from pggit_model.machines.faults import FaultsMachine
 from pggit_model.machines.hashes import HashesMachine
+from pggit_model.machines.renames import RenamesMachine
 from pggit_model.machines.transactions import TransactionsMachine
 from pggit_model.machines.trinity import TrinityMachine
 from pggit_model.machines.versioning import VersioningMachine
 
 ALL_MACHINES = (VersioningMachine, BranchesCommitsMachine, TransactionsMachine, TrinityMachine, HashesMachine,
-                FaultsMachine, CrashMachine)
+                FaultsMachine, CrashMachine, RenamesMachine)
 
 __all__ = [
-    "ALL_MACHINES", "BranchesCommitsMachine", "CrashMachine", "FaultsMachine", "HashesMachine", "TransactionsMachine",
+    "ALL_MACHINES", "BranchesCommitsMachine", "CrashMachine", "FaultsMachine", "HashesMachine", "RenamesMachine",
+    "TransactionsMachine",
     "TrinityMachine", "VersioningMachine",
 ]

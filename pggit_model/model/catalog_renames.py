@@ -28,7 +28,7 @@ def _relation(w: Work, op: renames.RenameRelation) -> str:
     if op.keyword == "VIEW" and not isinstance(r, View):
         raise reject("42809", f"{old!r} is not a view")  # ALTER TABLE / ALTER INDEX accept any relation (A16)
     if w.rel(s, new) is not None:
-        raise reject("42P07", f"relation {new!r} already exists")  # also a rename to its own name (R4)
+        raise reject("42P07", f"relation {new!r} already exists", "R4" if new == old else "X4")
     if isinstance(r, Index):
         return _index(w, s, old, new, r)
     w.put(s, old, None)
@@ -37,9 +37,9 @@ def _relation(w: Work, op: renames.RenameRelation) -> str:
     if isinstance(r, Table):
         w.renamed.append((("TABLE", s, old), ("TABLE", s, new)))
         w.renamed.extend((("COLUMN", s, f"{old}.{c.name}"), ("COLUMN", s, f"{new}.{c.name}")) for c in r.columns)
-        return "R3a"
+        return "R3a,R1,V20"
     w.renamed.append((("VIEW", s, old), ("VIEW", s, new)))
-    return "R3e"
+    return "R3e,R1,V20"
 
 
 def _index(w: Work, s: str, old: str, new: str, idx: Index) -> str:
@@ -50,7 +50,7 @@ def _index(w: Work, s: str, old: str, new: str, idx: Index) -> str:
         raise reject("42710", f"constraint {new!r} for relation {idx.table!r} already exists")
     _move_index(w, s, idx.table, t, old, new, idx)
     w.forced.append((s, idx.table, "ALTER", "PATCH"))
-    return "R3c"
+    return "R3c,R1,V20"
 
 
 def _move_index(w: Work, s: str, tname: str, t: Table, old: str, new: str, idx: Index) -> None:
@@ -79,7 +79,7 @@ def _column(w: Work, op: renames.RenameColumn) -> str:
     if r.col(old) is None:
         raise reject("42703", f"column {old!r} does not exist")
     if r.col(new) is not None:
-        raise reject("42701", f"column {new!r} of relation {tname!r} already exists")  # also its own name (R4)
+        raise reject("42701", f"column {new!r} of relation {tname!r} already exists", "R4" if new == old else "X4")
     if w.views_on(s, tname, {old}):
         # PostgreSQL keeps the view's output name (A20) while its source column changes: the model's views
         # name their columns after their source columns, so such a view is outside it
@@ -98,7 +98,7 @@ def _column(w: Work, op: renames.RenameColumn) -> str:
                                                        for k in t2.constraints)))
     w.renamed.append((("COLUMN", s, f"{tname}.{old}"), ("COLUMN", s, f"{tname}.{new}")))
     w.touch(s, tname)
-    return "R3b"
+    return "R3b,R1,V20"
 
 
 def _rename_in_con(k: Con, s: str, tname: str, old: str, new: str, *, own: bool) -> Con:
@@ -137,7 +137,7 @@ def _constraint(w: Work, op: renames.RenameConstraint) -> str:
                                                     for k in t.constraints)))
         w.touch(s, tname)
     w.forced.append((s, tname, "ALTER", "PATCH"))
-    return "R3d"
+    return "R3d,R1,V20"
 
 
 def _function(w: Work, op: renames.RenameFunction) -> str:
@@ -147,11 +147,12 @@ def _function(w: Work, op: renames.RenameFunction) -> str:
         raise reject("42883", f"function {op.signature} does not exist")
     new_sig = f"{op.new_name}({', '.join(op.arg_types)})"
     if (s, new_sig) in w.base.functions:
-        raise reject("42723", f"function {new_sig} already exists in schema {s!r}")  # also its own name (R4)
+        raise reject("42723", f"function {new_sig} already exists in schema {s!r}",
+                     "R4" if new_sig == op.signature else "X4")
     w.funcs[(s, op.signature)] = None
     w.funcs[(s, new_sig)] = f
     w.renamed.append((("FUNCTION", s, op.signature), ("FUNCTION", s, new_sig)))
-    return "R3g"
+    return "R3g,R1,V20"
 
 
 # --- references follow the object (R6) --------------------------------------------------------------

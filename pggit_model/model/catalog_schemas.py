@@ -45,7 +45,7 @@ def _set_schema(w: Work, op: renames.SetSchema) -> str:
         raise reject("42809", f"{name!r} cannot be moved by ALTER {op.keyword}")
     _target_schema(w, s2)
     if s2 == s:
-        return "N5e"  # accepted and reported by PostgreSQL (B4); nothing to record (V27)
+        return "N5e,V27"  # accepted and reported by PostgreSQL (B4); nothing to record (V27)
     if isinstance(r, View):
         raise unknown("§12", "a view whose source is in another schema is outside the model")
     moving = [name, *r.indexes]
@@ -59,7 +59,7 @@ def _set_schema(w: Work, op: renames.SetSchema) -> str:
     w.renamed.append((("TABLE", s, name), ("TABLE", s2, name)))
     w.renamed.extend((("COLUMN", s, f"{name}.{c.name}"), ("COLUMN", s2, f"{name}.{c.name}")) for c in r.columns)
     w.renamed.extend((("INDEX", s, i), ("INDEX", s2, i)) for i in r.indexes)
-    return "N5a"
+    return "N5a,R1,V20"
 
 
 def _move_function(w: Work, op: renames.SetSchema) -> str:
@@ -69,27 +69,27 @@ def _move_function(w: Work, op: renames.SetSchema) -> str:
         raise reject("42883", f"function {op.signature} does not exist")
     _target_schema(w, s2)
     if s2 == s:
-        return "N5e"
+        return "N5e,V27"
     if (s2, op.signature) in w.base.functions:
         raise reject("42723", f"function {op.signature} already exists in schema {s2!r}")
     w.funcs[(s, op.signature)] = None
     w.funcs[(s2, op.signature)] = f
     w.renamed.append((("FUNCTION", s, op.signature), ("FUNCTION", s2, op.signature)))
-    return "N5d"
+    return "N5d,R1,V20"
 
 
 def _create_schema(w: Work, op: renames.CreateSchema) -> str:
     s = op.schema
     if s in w.base.schemas or s in w.base.foreign:
         if op.if_not_exists:
-            return "N3"
+            return "N3,V27"
         raise reject("42P06", f"schema {s!r} already exists")
     if s.startswith("pg_"):
         raise reject("42939", f"unacceptable schema name {s!r}")
     if not tracked_schema(s):
         raise unknown("V1", f"schema {s!r} is excluded from tracking; the model does not own it")
     w.schemas = w.base.schemas | {s}
-    return "N3"
+    return "N3,V27"
 
 
 def _members(w: Work, s: str) -> tuple[list[tuple[str, Any]], list[str]]:
@@ -153,7 +153,7 @@ def _rename_schema(w: Work, op: renames.RenameSchema) -> str:
         keys.append((("FUNCTION", s, sig), ("FUNCTION", s2, sig)))
     w.renamed.extend(keys)
     w.schemas = (w.base.schemas - {s}) | {s2}
-    return "N6"
+    return "N6,R1,V20"
 
 
 #: schema op class -> what it does to the catalog (registered in catalog_statements.STATEMENTS)

@@ -11,8 +11,8 @@ from typing import Any
 from attrs import evolve
 
 from pggit_model.model.catalog import Applied, Catalog, ObjKey, structure, table_shape
-from pggit_model.model.versions_renames import follow_references, rekeyed_rows
 from pggit_model.model.state import NEW_ROW, Change, Db, Row, RowKey, Unspecified, tracked_schema
+from pggit_model.model.versions_renames import follow_references, rekeyed_rows
 
 #: V2: the kinds the contract speaks about; rows of other kinds are neither required nor forbidden.
 V2_KINDS = frozenset({"TABLE", "COLUMN", "INDEX", "VIEW", "FUNCTION"})

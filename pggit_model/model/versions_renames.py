@@ -41,7 +41,7 @@ def follow_references(db: Db, renamed: tuple[tuple[ObjKey, ObjKey], ...], skip: 
     columns: dict[tuple[str, str], dict[str, str]] = {}
     for o, n in renamed:
         if o[0] == "COLUMN":
-            t_old, c_old = o[2].split(".", 1)
+            c_old = o[2].split(".", 1)[1]
             t_new, c_new = n[2].split(".", 1)
             columns.setdefault((n[1], t_new), {})[c_old] = c_new
     if not tables and not columns:

@@ -41,9 +41,6 @@ from pggit_model.ops.base import (
     opt_text,
     qname,
 )
-from pggit_model.ops.renames import *  # noqa: F403  (the §14 key changes are DDL ops too)
-from pggit_model.ops.renames import RENAME_OPS
-from pggit_model.ops.renames import __all__ as _renames_all
 from pggit_model.ops.columns import (
     CONSTRAINT_TYPES,
     Check,
@@ -56,6 +53,17 @@ from pggit_model.ops.columns import (
     _columns,
     _constraints,
     default_problem,
+)
+from pggit_model.ops.renames import (  # the §14 key changes are DDL ops too
+    RENAME_OPS,
+    CreateSchema,
+    DropSchema,
+    RenameColumn,
+    RenameConstraint,
+    RenameFunction,
+    RenameRelation,
+    RenameSchema,
+    SetSchema,
 )
 
 
@@ -345,9 +353,47 @@ DDL_OPS = (CreateTable, DropTable, AlterTable, CreateIndex, DropIndex, CreateVie
            DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS)
 
 __all__ = [
-    "ACTION_TYPES", "CONSTRAINT_TYPES", "DDL_OPS", "Action", "AddColumn", "AddConstraint", "AlterColumnType",
-    "AlterTable", "Check", "Column", "CommentOnColumn", "CommentOnTable", "Constraint", "CreateFunction",
-    "CreateIndex", "CreateTable", "CreateTableAs", "CreateView", "Default", "DropColumn", "DropConstraint",
-    "DropDefault",     "DropFunction", "DropIndex", "DropNotNull", "DropTable", "DropView", "ForeignKey", "InvalidOp",
-    "PrimaryKey", "SetDefault", "SetNotNull", "Unique", "default_problem", *_renames_all,
+    "ACTION_TYPES",
+    "CONSTRAINT_TYPES",
+    "DDL_OPS",
+    "RENAME_OPS",
+    "Action",
+    "AddColumn",
+    "AddConstraint",
+    "AlterColumnType",
+    "AlterTable",
+    "Check",
+    "Column",
+    "CommentOnColumn",
+    "CommentOnTable",
+    "Constraint",
+    "CreateFunction",
+    "CreateIndex",
+    "CreateSchema",
+    "CreateTable",
+    "CreateTableAs",
+    "CreateView",
+    "Default",
+    "DropColumn",
+    "DropConstraint",
+    "DropDefault",
+    "DropFunction",
+    "DropIndex",
+    "DropNotNull",
+    "DropSchema",
+    "DropTable",
+    "DropView",
+    "ForeignKey",
+    "InvalidOp",
+    "PrimaryKey",
+    "RenameColumn",
+    "RenameConstraint",
+    "RenameFunction",
+    "RenameRelation",
+    "RenameSchema",
+    "SetDefault",
+    "SetNotNull",
+    "SetSchema",
+    "Unique",
+    "default_problem",
 ]
