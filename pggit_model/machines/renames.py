@@ -9,14 +9,17 @@ checked through those calls.
 
 from __future__ import annotations
 
+from attrs import evolve
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
 from pggit_model import strategies
 from pggit_model.machines.versioning import VersioningRules
 from pggit_model.ops import (
+    Column,
     CreateSchema,
     CreateTable,
+    CreateView,
     DropSchema,
     GetHistory,
     GetVersion,
@@ -53,8 +56,8 @@ def _keys(op: Op, model: object) -> list[str]:
 class RenamesMachine(VersioningRules):
     """R1–R7 and N1–N7 on the main branch, autocommit, with the version API on old and new keys."""
 
-    RULES = ("R1", "R2", "R3a", "R3b", "R3c", "R3d", "R3e", "R3g", "R4", "N1", "N3", "N4", "N5a", "N5d", "N5e",
-             "N6", "N7", "V20", "O10")
+    RULES = ("R1", "R2", "R3a", "R3b", "R3c", "R3d", "R3e", "R3g", "R4", "R5", "R6", "N1", "N3", "N4", "N5a", "N5d",
+             "N5e", "N6", "N7", "V20", "O10")
 
     def _look(self, keys: list[str]) -> None:
         """O10/R2: get_version and get_history of each key (the session searches only the machine's schema)."""
@@ -149,3 +152,66 @@ class RenamesMachine(VersioningRules):
                                                                   unique_by=lambda c: c.name), label="columns")))
         self._look([f"{schema}.{name}"])
         self.harness.stats.rules.update(("N1",))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def rename_to_its_own_name(self, data: st.DataObject) -> None:
+        """R4: a rename to the object's own name is refused (42P07 for a relation, 42701 for a column) and
+        records nothing. With no table, one is created first."""
+        if not strategies.tracked_tables(self.model, self.schema):
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+        tables = strategies.tracked_tables(self.model, self.schema)
+        if tables:
+            name = data.draw(st.sampled_from(tables), label="table")
+            t = self.model.db.catalog.table(self.schema, name)
+            if t is not None and t.columns and data.draw(st.booleans(), label="column"):
+                col = data.draw(st.sampled_from([c.name for c in t.columns]), label="name")
+                self.run(RenameColumn("TABLE", self.schema, name, col, col))
+            else:
+                self.run(RenameRelation("TABLE", self.schema, name, name))
+
+    @precondition(lambda self: not self.model.aborted and len(movable_tables(self.model, self.schema)) >= 2)
+    @rule(data=st.data())
+    def swap_two_tables(self, data: st.DataObject) -> None:
+        """R5: a swap through a temporary name is three key changes; the second starts a new life on the first
+        table's old row, whose history then shows the other table's RENAME above its own past."""
+        a, b = data.draw(st.permutations(movable_tables(self.model, self.schema)), label="tables")[:2]
+        tmp = "swap tmp"
+        if self.model.db.catalog.rel(self.schema, tmp) is not None:
+            return
+        for old, new in ((a, tmp), (b, a), (tmp, b)):
+            self.run(RenameRelation("TABLE", self.schema, old, new))
+        self._look([f"{self.schema}.{a}", f"{self.schema}.{b}", f"{self.schema}.{tmp}"])
+        self.harness.stats.rules.update(("R5", "R2", "O10"))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), column_too=st.booleans())
+    def rename_under_a_view(self, data: st.DataObject, column_too: bool) -> None:
+        """R6: renaming a table (and a column the view does not use) that a view selects from records nothing on
+        the view; CREATE OR REPLACE VIEW with the same query afterwards records nothing either (V12: by identity
+        the definition did not change). With no table with two columns, one is created first."""
+        cat = self.model.db.catalog
+
+        def two_columns() -> list[str]:
+            return [n for n in strategies.tracked_tables(self.model, self.schema)
+                    if (t := self.model.db.catalog.table(self.schema, n)) is not None and len(t.columns) >= 2
+                    and self.model.db.catalog.rel(self.schema, f"{n} renamed"[:63]) is None]
+
+        if not two_columns():
+            self.run(CreateTable(self.schema, data.draw(st.sampled_from(["r6", "R6 src"]), label="table"),
+                                 (Column("a", "integer"), Column("b", "text"))))
+        tables = two_columns()
+        if not tables or cat.rel(self.schema, "r6 view") is not None:
+            return
+        name = data.draw(st.sampled_from(tables), label="table")
+        t = self.model.db.catalog.table(self.schema, name)
+        assert t is not None
+        view = CreateView(self.schema, "r6 view", name, (t.columns[0].name,))
+        self.run(view)
+        if column_too:
+            old = t.columns[1].name
+            self.run(RenameColumn("TABLE", self.schema, name, old, f"{old} renamed"[:63]))
+        new = f"{name} renamed"[:63]
+        self.run(RenameRelation("TABLE", self.schema, name, new))
+        self.run(evolve(view, source=new, or_replace=True))
+        self.harness.stats.rules.update(("R6",))
