@@ -16,6 +16,7 @@ from hypothesis.stateful import precondition, rule
 from pggit_model import strategies
 from pggit_model.machines.versioning import VersioningRules
 from pggit_model.ops import (
+    MAX_IDENTIFIER_BYTES,
     Column,
     CreateSchema,
     CreateTable,
@@ -51,6 +52,14 @@ def _keys(op: Op, model: object) -> list[str]:
         name = op.signature if op.keyword == "FUNCTION" else op.name
         return [f"{op.schema}.{name}", f"{op.new_schema}.{name}"]
     return []
+
+
+def _renamed(name: str) -> str:
+    """`name` with a suffix, within PostgreSQL's 63 bytes."""
+    out = name
+    while len(f"{out} renamed".encode()) > MAX_IDENTIFIER_BYTES:
+        out = out[:-1]
+    return f"{out} renamed"
 
 
 class RenamesMachine(VersioningRules):
@@ -195,7 +204,7 @@ class RenamesMachine(VersioningRules):
         def two_columns() -> list[str]:
             return [n for n in strategies.tracked_tables(self.model, self.schema)
                     if (t := self.model.db.catalog.table(self.schema, n)) is not None and len(t.columns) >= 2
-                    and self.model.db.catalog.rel(self.schema, f"{n} renamed"[:63]) is None]
+                    and self.model.db.catalog.rel(self.schema, _renamed(n)) is None]
 
         if not two_columns():
             self.run(CreateTable(self.schema, data.draw(st.sampled_from(["r6", "R6 src"]), label="table"),
@@ -210,8 +219,8 @@ class RenamesMachine(VersioningRules):
         self.run(view)
         if column_too:
             old = t.columns[1].name
-            self.run(RenameColumn("TABLE", self.schema, name, old, f"{old} renamed"[:63]))
-        new = f"{name} renamed"[:63]
+            self.run(RenameColumn("TABLE", self.schema, name, old, _renamed(old)))
+        new = _renamed(name)
         self.run(RenameRelation("TABLE", self.schema, name, new))
         self.run(evolve(view, source=new, or_replace=True))
         self.harness.stats.rules.update(("R6",))

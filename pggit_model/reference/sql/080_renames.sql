@@ -254,12 +254,13 @@ CREATE FUNCTION pggit._remember(p_classid oid, p_objid oid) RETURNS void
 LANGUAGE sql
 AS $$
     INSERT INTO pggit.identities AS i (classid, objid, nspoid, schema_name, object_name)
-    SELECT p_classid, c.oid, c.relnamespace, n.nspname, c.relname
+    -- (as text: a union with `name` columns would cut a function's signature to 63 bytes)
+    SELECT p_classid, c.oid, c.relnamespace, n.nspname::text, c.relname::text
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE p_classid = 'pg_class'::regclass
       AND (c.oid = p_objid OR c.oid IN (SELECT x.indexrelid FROM pg_index x WHERE x.indrelid = p_objid))
     UNION ALL
-    SELECT p_classid, p.oid, p.pronamespace, n.nspname, pggit._function_name(p.oid)
+    SELECT p_classid, p.oid, p.pronamespace, n.nspname::text, pggit._function_name(p.oid)
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE p_classid = 'pg_proc'::regclass AND p.oid = p_objid
     ON CONFLICT (classid, objid) DO UPDATE
