@@ -25,6 +25,7 @@ from pggit_model.ops import (
     GetHistory,
     GetVersion,
     Op,
+    PrimaryKey,
     RenameColumn,
     RenameConstraint,
     RenameFunction,
@@ -33,7 +34,7 @@ from pggit_model.ops import (
     SetSchema,
     SetSearchPath,
 )
-from pggit_model.strategies.renames import SCHEMA_POOL, movable_tables, other_schemas
+from pggit_model.strategies.renames import SCHEMA_POOL, indexes_of, movable_tables, other_schemas
 
 
 def _keys(op: Op, model: object) -> list[str]:
@@ -224,3 +225,25 @@ class RenamesMachine(VersioningRules):
         self.run(RenameRelation("TABLE", self.schema, name, new))
         self.run(evolve(view, source=new, or_replace=True))
         self.harness.stats.rules.update(("R6",))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), how=st.sampled_from(["ALTER INDEX", "ALTER TABLE", "RENAME CONSTRAINT"]))
+    def rename_an_index(self, data: st.DataObject, how: str) -> None:
+        """R3c, R3d: an index renamed by ALTER INDEX, by ALTER TABLE (A16) or through its constraint (B2) changes
+        key at PATCH, and its table records ALTER PATCH. With no index, a table with a primary key is created."""
+        owned = [(i, x) for i in indexes_of(self.model, self.schema)
+                 if (x := self.model.db.catalog.rel(self.schema, i)) is not None]
+        if not owned:
+            name = data.draw(st.sampled_from(["k1", "Keyed"]), label="table")
+            if self.model.db.catalog.rel(self.schema, name) is None:
+                self.run(CreateTable(self.schema, name, (Column("id", "integer"),), (PrimaryKey(("id",)),)))
+            owned = [(i, x) for i in indexes_of(self.model, self.schema)
+                     if (x := self.model.db.catalog.rel(self.schema, i)) is not None]
+        if not owned:
+            return
+        index, idx = data.draw(st.sampled_from(owned), label="index")
+        new = _renamed(index)
+        if how == "RENAME CONSTRAINT" and getattr(idx, "constraint", None) is not None:
+            self._key_change(RenameConstraint(self.schema, idx.table, idx.constraint, new))
+        else:
+            self._key_change(RenameRelation("INDEX" if how == "ALTER INDEX" else "TABLE", self.schema, index, new))

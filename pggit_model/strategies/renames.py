@@ -32,8 +32,10 @@ def other_schemas(state: State, schema: str) -> list[str]:
 def _schema_name(d: DdlDraw, state: State, schema: str) -> str:
     """An existing other schema, or a pool name (perhaps new, perhaps `schema` itself: N5e, 42P06)."""
     others = other_schemas(state, schema)
-    if others and d.draw(st.booleans()):
-        return str(d.draw(st.sampled_from(others)))
+    if others:
+        use_existing: bool = d.draw(st.booleans())
+        if use_existing:
+            return str(d.draw(st.sampled_from(others)))
     return str(d.draw(st.sampled_from((*SCHEMA_POOL, schema))))
 
 
