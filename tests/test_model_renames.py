@@ -81,7 +81,7 @@ def test_r3d_constraint_rename_is_patch_not_a_new_constraint() -> None:
 
 def test_r4_and_rejections() -> None:
     """R4: a rename to its own name is rejected (42P07, 42701, 42723) citing R4; a taken name is X4."""
-    st, exps = run(CreateTable(S, "t", (Column("id", "integer"),)), CreateTable(S, "t2", ()),
+    _, exps = run(CreateTable(S, "t", (Column("id", "integer"),)), CreateTable(S, "t2", ()),
                    CreateFunction(S, "f", ("integer",)),
                    RenameRelation("TABLE", S, "t", "t"), RenameColumn("TABLE", S, "t", "id", "id"),
                    RenameFunction(S, "f", ("integer",), "f"), RenameRelation("TABLE", S, "t", "t2"),
@@ -101,7 +101,7 @@ def test_r6_foreign_keys_and_views_follow_by_identity() -> None:
     assert cat.table(S, "c").con("fk").ref == (S, "q", ("id",))
     assert st.db.rows[("TABLE", S, "c", "main")].recorded[1] == frozenset(cat.table(S, "c").constraints)
     assert hist(st, "VIEW", S, "v") == [("CREATE", "MINOR", None, 1)]
-    st, exps = run(CreateView(S, "v", "q", ("id",), or_replace=True), state=st)
+    st, _ = run(CreateView(S, "v", "q", ("id",), or_replace=True), state=st)
     assert hist(st, "VIEW", S, "v") == [("CREATE", "MINOR", None, 1)]  # V12: the same definition by identity
 
 
