@@ -73,7 +73,9 @@ def rename(d: DdlDraw) -> ops.Op:
 def schema_ddl(d: DdlDraw) -> ops.Op:
     """N3–N6: create, drop or rename another schema, or move a table or function into one."""
     draw, s, state = d.draw, d.schema, d.state
-    others = other_schemas(state, s)
+    # only pool schemas are dropped or renamed: `s` may itself be another schema of the machine, whose own
+    # (observed) schema must stay
+    others = [o for o in other_schemas(state, s) if o in SCHEMA_POOL]
     kinds = ["create"] + ["set_schema"] * bool(d.tables or d.funcs)
     kinds += ["drop", "rename"]  # (with no other schema: one from the pool, which does not exist: 3F000 or V15)
     others = others or list(SCHEMA_POOL)
