@@ -45,7 +45,13 @@ def _set_schema(w: Work, op: renames.SetSchema) -> str:
         raise reject("42809", f"{name!r} cannot be moved by ALTER {op.keyword}")
     _target_schema(w, s2)
     if s2 == s:
-        return "N5e,V27"  # accepted and reported by PostgreSQL (B4); nothing to record (V27)
+        # accepted and reported by PostgreSQL (B4); nothing to record (V27), but reported on an object c must
+        # have a row for (B9: without one, what a backend records is open)
+        if isinstance(r, Table):
+            w.touch(s, name)
+        else:
+            w.replaced.append(("VIEW", s, name))
+        return "N5e,V27"
     if isinstance(r, View):
         raise unknown("§12", "a view whose source is in another schema is outside the model")
     moving = [name, *r.indexes]
@@ -69,6 +75,7 @@ def _move_function(w: Work, op: renames.SetSchema) -> str:
         raise reject("42883", f"function {op.signature} does not exist")
     _target_schema(w, s2)
     if s2 == s:
+        w.replaced.append(("FUNCTION", s, op.signature))  # (B9, as for a table)
         return "N5e,V27"
     if (s2, op.signature) in w.base.functions:
         raise reject("42723", f"function {op.signature} already exists in schema {s2!r}")
