@@ -17,12 +17,13 @@ from pggit_model.model.catalog_values import Index, ObjKey, Table, View
 from pggit_model.model.catalog_work import Work, reject, unknown
 from pggit_model.ops import renames
 
+#: V1, as state.tracked_schema says it (state imports the catalog, so the test is repeated here)
+_EXCLUDED = ("pg_catalog", "information_schema")
+_EXCLUDED_PREFIXES = ("pggit", "pg_temp", "pg_toast")
+
 
 def tracked_schema(schema: str) -> bool:
-    """V1 (state.tracked_schema, which imports the catalog: read here when called)."""
-    from pggit_model.model.state import tracked_schema as tracked
-
-    return tracked(schema)
+    return schema not in _EXCLUDED and not schema.startswith(_EXCLUDED_PREFIXES)
 
 
 def _target_schema(w: Work, schema: str) -> None:

@@ -28,9 +28,9 @@ def rekeyed_rows(old: Row, recorded: Any, kind: str) -> tuple[Row, Row, Change, 
     if kind == "COLUMN":  # V11: columns keep 1 / 1.0.0
         new = evolve(old, ddl_hash=Unspecified("H10"))
         return out, new, Change("RENAME", sev, old.version, None), Change("RENAME", sev, old.version, old.version)
-    from pggit_model.model.versions import bump  # (versions imports this module)
-
-    new = evolve(bump(old, sev), active=True, recorded=recorded, ddl_hash=Unspecified("H10"))
+    major, minor, patch = ((old.major + 1, 0, 0) if sev == "MAJOR" else (old.major, old.minor, old.patch + 1))  # V7
+    new = evolve(old, version=old.version + 1, major=major, minor=minor, patch=patch, active=True,
+                 recorded=recorded, ddl_hash=Unspecified("H10"))
     return out, new, Change("RENAME", sev, old.version, None), Change("RENAME", sev, old.version, new.version)
 
 

@@ -6,7 +6,7 @@ machine does not drop or rename the schema it observes, it moves objects out of 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -16,8 +16,8 @@ from pggit_model.model.catalog import Index, Table
 from pggit_model.strategies.common import split_signature
 from pggit_model.strategies.values import names
 
-if TYPE_CHECKING:  # (ddl imports this module for its DDL_DRAWERS rows)
-    from pggit_model.strategies.ddl import DdlDraw
+#: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for its DDL_DRAWERS rows)
+DdlDraw = Any
 
 #: N1: schemas whose names need quoting: mixed case, a space, a reserved word, a double quote, non-ASCII
 SCHEMA_POOL = ("Sales", "My Schema", "select", 'a"b', "schéma")
