@@ -54,6 +54,7 @@ MG = "070_merge.sql"
 API = "020_versions_api.sql"
 BR = "030_branches.sql"
 CM = "040_commits.sql"
+RN = "080_renames.sql"
 
 REFERENCE_MUTANTS: tuple[Mutant, ...] = (
     Mutant("not-null-column-minor", "V10e", T,
@@ -198,6 +199,20 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "        IF k.tgt_st IS NOT DISTINCT FROM k.base_st OR k.src_st IS NOT DISTINCT FROM k.base_st THEN",
            machine="BranchesCommitsMachine",
            why="a key only the target changed takes the source's (older) state, undoing the target's change"),
+    # -- renames and schemas (second model: R, N, V20) ---------------------------------------------------
+    Mutant("index-rename-major", "R1", RN,
+           "CASE p_type WHEN 'INDEX' THEN 'PATCH' ELSE 'MAJOR' END::pggit.change_severity;",
+           "'MAJOR'::pggit.change_severity;",
+           machine="RenamesMachine", why="renaming an index is recorded MAJOR on both keys instead of PATCH"),
+    Mutant("column-rename-drop-create", "V20", RN,
+           "WHERE a.attname::text <> c.key\n",
+           "WHERE false\n",
+           machine="RenamesMachine", why="RENAME COLUMN is recorded as the old column's DROP and a new column's "
+           "CREATE: the column loses its past"),
+    Mutant("schema-rename-unfollowed", "N6", RN,
+           "WHERE id.nspoid = cmd.objid AND id.classid = 'pg_class'::regclass;",
+           "WHERE false;",
+           machine="RenamesMachine", why="ALTER SCHEMA … RENAME leaves the members' tables under the old schema"),
     # -- transactions (X) -------------------------------------------------------------------------------
     Mutant("checkout-lost-at-commit", "B6", BR,
            "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, false);",

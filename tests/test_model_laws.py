@@ -76,7 +76,8 @@ def check_rollback_to_savepoint(prefix, body):
 
 def check_versions_and_counter(ops):
     """V7/V8: within one life versions never decrease; the counter is 1 + the ALTER/COMMENT rows of that life,
-    each history row moves the counter by exactly one, and history is append-only outside rollbacks."""
+    each history row moves the counter by exactly one, and history is append-only outside rollbacks. R1: a life
+    begun by a key change starts at the object's counter there (n+1, or a column's 1)."""
     state = fresh()
     for op in ops:
         new, _ = step(state, op)
@@ -88,17 +89,20 @@ def check_versions_and_counter(ops):
             old = state.db.rows.get(key)
             if old is not None and old.active and row.active and op.family != "txn":
                 assert row.version >= old.version and row.triple >= old.triple
-            life, gap = [], False
+            life, gap, base = [], False, 0
             for h in new.db.history.get(key, ()):
                 if h.change_type == "CREATE":
-                    life, gap = [h], False
+                    life, gap, base = [h], False, 0
+                elif h.change_type == "RENAME" and h.new_version is not None:
+                    # R1: a key change starts a life on the new key that goes on counting the object's changes
+                    life, gap, base = [h], False, h.new_version - 1
                 elif h.change_type == "?":
                     gap = True  # M6: a merge target's history is unspecified from here, so is the count
-                elif h.change_type != "DROP":
+                elif h.change_type not in ("DROP", "RENAME"):  # (a RENAME out of the key ends it, like DROP)
                     assert h.new_version == h.old_version + 1
                     life.append(h)
             if life and not gap and key[3] == "main":
-                assert row.version == len(life), f"{key}: version {row.version} after {len(life)} changes"
+                assert row.version == base + len(life), f"{key}: version {row.version} after {len(life)} changes"
         state = new
 
 

@@ -6,15 +6,15 @@ from pggit_model.machines.damage import DamageMachine
 from pggit_model.machines.faults import FaultsMachine
 from pggit_model.machines.hashes import HashesMachine
 from pggit_model.machines.mixed import MixedMachine
+from pggit_model.machines.renames import RenamesMachine
 from pggit_model.machines.transactions import TransactionsMachine
 from pggit_model.machines.trinity import TrinityMachine
 from pggit_model.machines.versioning import VersioningMachine
 
 ALL_MACHINES = (VersioningMachine, BranchesCommitsMachine, TransactionsMachine, TrinityMachine, HashesMachine,
-                FaultsMachine, CrashMachine, DamageMachine, MixedMachine)
+                FaultsMachine, CrashMachine, DamageMachine, MixedMachine, RenamesMachine)
 
 __all__ = [
     "ALL_MACHINES", "BranchesCommitsMachine", "CrashMachine", "DamageMachine", "FaultsMachine", "HashesMachine",
-    "MixedMachine",
-    "TransactionsMachine", "TrinityMachine", "VersioningMachine",
+    "MixedMachine", "RenamesMachine", "TransactionsMachine", "TrinityMachine", "VersioningMachine",
 ]

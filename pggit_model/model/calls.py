@@ -81,7 +81,7 @@ def resolve(state: State, name: str, active: bool = True) -> RowKey | None:
 
     if "." in name:
         schema, obj = name.split(".", 1)
-        if (schema in cat.schemas or schema in cat.foreign) and (hit := find(schema, obj)) is not None:
+        if (hit := find(schema, obj)) is not None:  # (rows outlive a dropped schema: N4)
             return hit
     for s in current_schemas(state):
         if (hit := find(s, name)) is not None:

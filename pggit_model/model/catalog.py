@@ -54,7 +54,7 @@ def apply_ddl(catalog: Catalog, op: ddl.Op) -> Outcome:
         if schemas & catalog.foreign:
             raise unknown("I5", f"schema {sorted(schemas & catalog.foreign)[0]!r} holds objects the model "
                                 "does not know; machines work in their own schema")
-        if op.schema not in catalog.schemas:  # type: ignore[attr-defined]
+        if op.schema not in catalog.schemas and not getattr(op, "creates_schema", False):  # type: ignore[attr-defined]
             if getattr(op, "if_exists", False):
                 return Applied(catalog, rule="V15")
             raise reject("3F000", f"schema {op.schema!r} does not exist")  # type: ignore[attr-defined]

@@ -14,6 +14,8 @@ from attrs import evolve
 
 from pggit_model.model.catalog_alter import alter_table
 from pggit_model.model.catalog_constraints import add_constraint, create_table_order
+from pggit_model.model.catalog_renames import RENAME_STATEMENTS
+from pggit_model.model.catalog_schemas import SCHEMA_STATEMENTS
 from pggit_model.model.catalog_values import Col, Function, Index, Table, View, default_expr
 from pggit_model.model.catalog_work import Work, drop_index, reject, set_col, unknown
 from pggit_model.ops import ddl
@@ -250,3 +252,5 @@ STATEMENTS: dict[type, Callable[[Work, Any], str]] = {
     ddl.DropView: _drop_view, ddl.CreateFunction: _create_function, ddl.DropFunction: _drop_function,
     ddl.CommentOnTable: _comment_table, ddl.CommentOnColumn: _comment_column, ddl.CreateTableAs: _create_table_as,
 }
+STATEMENTS.update(RENAME_STATEMENTS)  # §14.2 (R)
+STATEMENTS.update(SCHEMA_STATEMENTS)  # §14.3 (N)

@@ -114,6 +114,8 @@ class Applied:
     replaced: tuple[ObjKey, ...] = ()  # CREATE OR REPLACE of an existing view or function (V12)
     rule: str = "V10"
     touched: tuple[ObjKey, ...] = ()  # existing COLUMNs a subcommand or COMMENT targets (B9: need a row on c)
+    renamed: tuple[tuple[ObjKey, ObjKey], ...] = ()  # key changes (R1, N5, N6): (old key, new key), same object
+    forced: tuple[tuple[str, str, str, str], ...] = ()  # (schema, table, change, severity) a row of R3 fixes
 
 
 @frozen

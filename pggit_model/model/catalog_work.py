@@ -76,6 +76,9 @@ class Work:
         self.altered: list[tuple[str, str]] = []
         self.replaced: list[ObjKey] = []
         self.touched: list[ObjKey] = []
+        self.renamed: list[tuple[ObjKey, ObjKey]] = []
+        self.forced: list[tuple[str, str, str, str]] = []
+        self.schemas: frozenset[str] | None = None  # CREATE/DROP/ALTER SCHEMA (§14.3)
 
     def rel(self, schema: str, name: str) -> Relation | None:
         key = (schema, name)
@@ -116,8 +119,10 @@ class Work:
             funcs = funcs.drop(*[k for k, v in self.funcs.items() if v is None]).merge(
                 [(k, v) for k, v in self.funcs.items() if v is not None])
         cat = evolve(self.base, relations=rels, functions=funcs)
+        if self.schemas is not None:
+            cat = evolve(cat, schemas=self.schemas)
         return Applied(cat, tuple(self.created), tuple(self.dropped), tuple(self.altered), tuple(self.replaced),
-                       rule, tuple(self.touched))
+                       rule, tuple(self.touched), tuple(self.renamed), tuple(self.forced))
 
     # dependency walking
 

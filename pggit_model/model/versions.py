@@ -12,6 +12,7 @@ from attrs import evolve
 
 from pggit_model.model.catalog import Applied, Catalog, ObjKey, structure, table_shape
 from pggit_model.model.state import NEW_ROW, Change, Db, Row, RowKey, Unspecified, tracked_schema
+from pggit_model.model.versions_renames import follow_references, rekeyed_rows
 
 #: V2: the kinds the contract speaks about; rows of other kinds are neither required nor forbidden.
 V2_KINDS = frozenset({"TABLE", "COLUMN", "INDEX", "VIEW", "FUNCTION"})
@@ -122,6 +123,17 @@ class _Book:
         self.rows[rk] = evolve(new, recorded=recorded)
         self.append(rk, Change(change_type, severity, old.version, new.version))
 
+    def rekey(self, old: ObjKey, new: ObjKey, recorded: Any) -> None:
+        """R1: one key change of an object, one RENAME row on each of the two keys."""
+        ork, nrk = (*old, self.c), (*new, self.c)
+        row = self.row(ork)
+        assert row is not None and row.active
+        out, into, h_out, h_in = rekeyed_rows(row, row.recorded if recorded is None else recorded, old[0])
+        self.rows[ork] = out
+        self.rows[nrk] = into
+        self.append(ork, h_out)
+        self.append(nrk, h_in)
+
     def freeze(self) -> Db:
         if not self.rows:
             return self.db
@@ -143,13 +155,22 @@ def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
     for key in replaced:
         if not _active(book, key):
             raise B9Violation(f"{key[0]} {key[1]}.{key[2]} is replaced but has no active row on {branch!r}")
+    renamed = [(o, n) for o, n in applied.renamed if _tracked(o) and _tracked(n)]
+    for old, new in renamed:  # B12: every key that changes has an active row on c, no new key has one
+        if not _active(book, old) or _active(book, new):
+            raise B9Violation(f"{old[0]} {old[1]}.{old[2]} -> {new[1]}.{new[2]}: a key change needs an active row "
+                              f"for the old key and none for the new one on {branch!r}")
+    for old, new in renamed:
+        book.rekey(old, new, table_shape(after, new[1], new[2]) if new[0] == "TABLE"
+                   else structure(after, new) if new[0] in ("VIEW", "FUNCTION") else None)
     for key in dropped:
         book.drop(key)
     for key in created:
         book.create(key, table_shape(after, key[1], key[2]) if key[0] == "TABLE"
                     else structure(after, key) if key[0] in ("VIEW", "FUNCTION") else None)
+    forced = {(f[0], f[1]): (f[2], f[3]) for f in applied.forced}  # R3c, R3d: the row fixes the severity
     for schema, table, rec, new_shape in altered:
-        verdict = classify(rec, new_shape)
+        verdict = forced.get((schema, table)) or classify(rec, new_shape)
         if verdict is not None:
             book.change(("TABLE", schema, table), verdict[0], verdict[1], new_shape)
     for key in replaced:
@@ -158,7 +179,10 @@ def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
         new_def = structure(after, key)
         if new_def != row.recorded:
             book.change(key, "ALTER", "MINOR", new_def)  # V12
-    return book.freeze()
+    if not renamed:
+        return book.freeze()
+    fresh = {*book.rows, *(("TABLE", s, t, branch) for s, t, _, _ in altered)}
+    return follow_references(book.freeze(), tuple(renamed), fresh)  # R6
 
 
 def _active(book: _Book, key: ObjKey) -> bool:

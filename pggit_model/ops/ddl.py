@@ -54,6 +54,17 @@ from pggit_model.ops.columns import (
     _constraints,
     default_problem,
 )
+from pggit_model.ops.renames import (  # the §14 key changes are DDL ops too
+    RENAME_OPS,
+    CreateSchema,
+    DropSchema,
+    RenameColumn,
+    RenameConstraint,
+    RenameFunction,
+    RenameRelation,
+    RenameSchema,
+    SetSchema,
+)
 
 
 @frozen
@@ -339,12 +350,50 @@ class CommentOnColumn(Op):
 
 
 DDL_OPS = (CreateTable, DropTable, AlterTable, CreateIndex, DropIndex, CreateView, DropView, CreateFunction,
-           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs)
+           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS)
 
 __all__ = [
-    "ACTION_TYPES", "CONSTRAINT_TYPES", "DDL_OPS", "Action", "AddColumn", "AddConstraint", "AlterColumnType",
-    "AlterTable", "Check", "Column", "CommentOnColumn", "CommentOnTable", "Constraint", "CreateFunction",
-    "CreateIndex", "CreateTable", "CreateTableAs", "CreateView", "Default", "DropColumn", "DropConstraint",
-    "DropDefault",     "DropFunction", "DropIndex", "DropNotNull", "DropTable", "DropView", "ForeignKey", "InvalidOp",
-    "PrimaryKey", "SetDefault", "SetNotNull", "Unique", "default_problem",
+    "ACTION_TYPES",
+    "CONSTRAINT_TYPES",
+    "DDL_OPS",
+    "RENAME_OPS",
+    "Action",
+    "AddColumn",
+    "AddConstraint",
+    "AlterColumnType",
+    "AlterTable",
+    "Check",
+    "Column",
+    "CommentOnColumn",
+    "CommentOnTable",
+    "Constraint",
+    "CreateFunction",
+    "CreateIndex",
+    "CreateSchema",
+    "CreateTable",
+    "CreateTableAs",
+    "CreateView",
+    "Default",
+    "DropColumn",
+    "DropConstraint",
+    "DropDefault",
+    "DropFunction",
+    "DropIndex",
+    "DropNotNull",
+    "DropSchema",
+    "DropTable",
+    "DropView",
+    "ForeignKey",
+    "InvalidOp",
+    "PrimaryKey",
+    "RenameColumn",
+    "RenameConstraint",
+    "RenameFunction",
+    "RenameRelation",
+    "RenameSchema",
+    "SetDefault",
+    "SetNotNull",
+    "SetSchema",
+    "Unique",
+    "default_problem",
 ]

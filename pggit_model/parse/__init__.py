@@ -16,6 +16,7 @@ from sqlglot.tokens import Token, TokenType
 
 from pggit_model import ops
 from pggit_model.errors import InvalidOp, UnsupportedStatement
+from pggit_model.parse import renames
 from pggit_model.parse.reader import _STRINGS, _TOKENIZER, Reader
 
 
@@ -113,6 +114,8 @@ class _Parser(Reader):
 
     def _create(self) -> ops.Op:
         replace = self.accept("OR", "REPLACE")
+        if not replace and self.accept("SCHEMA"):
+            return renames.create_schema(self)
         if not replace and self.accept("TABLE"):
             return self._create_table()
         if not replace and (self.is_word("UNIQUE") or self.is_word("INDEX")):
@@ -284,6 +287,8 @@ class _Parser(Reader):
         raise self.fail("unknown table constraint")
 
     def _drop(self) -> ops.Op:
+        if self.accept("SCHEMA"):
+            return renames.drop_schema(self)
         kind = next((k for k in ("TABLE", "VIEW", "INDEX", "FUNCTION") if self.accept(k)), None)
         if kind is None:
             raise self.fail("unknown DROP statement")
@@ -301,9 +306,11 @@ class _Parser(Reader):
             return ops.DropIndex(schema, name, if_exists, cascade)
         return ops.DropFunction(schema, name, args or (), if_exists, cascade)
 
-    def _alter_table(self) -> ops.AlterTable:
+    def _alter_table(self) -> ops.Op:
         if_exists = self.accept("IF", "EXISTS")
         schema, name = self.qname()
+        if (renamed := renames.alter_relation_tail(self, "TABLE", schema, name, if_exists)) is not None:
+            return renamed
         actions = [self._action()]
         while self.accept_type(TokenType.COMMA):
             actions.append(self._action())
@@ -444,6 +451,10 @@ _LEADS: tuple[tuple[tuple[tuple[str, ...], ...], Callable[[_Parser], ops.Op]], .
     ((("CREATE",),), _Parser._create),
     ((("DROP",),), _Parser._drop),
     ((("ALTER", "TABLE"),), _Parser._alter_table),
+    ((("ALTER", "INDEX"),), renames.alter_index),
+    ((("ALTER", "VIEW"),), renames.alter_view),
+    ((("ALTER", "FUNCTION"), ("ALTER", "ROUTINE")), renames.alter_function),
+    ((("ALTER", "SCHEMA"),), renames.alter_schema),
     ((("COMMENT", "ON"),), _Parser._comment),
     ((("SELECT",),), _Parser._select),
     ((("BEGIN",), ("START", "TRANSACTION")), _Parser._begin),

@@ -19,6 +19,7 @@ from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
 from pggit_model.model.catalog_values import default_expr
 from pggit_model.ops.types import assignment_cast
+from pggit_model.strategies import renames
 from pggit_model.strategies.common import predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.values import (
     COLUMN_TYPES,
@@ -197,6 +198,10 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
     DdlDrawer(_create_function, (ops.CreateFunction,)),
     DdlDrawer(_drop_function, (ops.DropFunction,), needs="funcs"),
     DdlDrawer(_create_table_as, (ops.CreateTableAs,), needs="tables"),
+    # §14.2, §14.3 (strategies/renames.py)
+    DdlDrawer(renames.rename, (ops.RenameRelation, ops.RenameColumn, ops.RenameConstraint, ops.RenameFunction),
+              needs="tables"),
+    DdlDrawer(renames.schema_ddl, (ops.CreateSchema, ops.DropSchema, ops.RenameSchema, ops.SetSchema)),
 )
 
 

@@ -350,6 +350,7 @@ DECLARE
     v_seen text[] := '{}';
 BEGIN
     PERFORM pggit._lock_bookkeeping();
+    PERFORM pggit._follow_keys();  -- renames and moves first (R1, 080_renames.sql)
     FOR cmd IN SELECT classid, objid FROM pg_event_trigger_ddl_commands() WHERE NOT in_extension LOOP
         v_kind := NULL;
         IF cmd.classid = 'pg_class'::regclass THEN
@@ -380,6 +381,7 @@ BEGIN
             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = v_obj;
         END IF;
     END LOOP;
+    PERFORM pggit._remember_keys();  -- the keys the next statement's renames are found by (V20)
 END $$;
 
 -- sql_drop (V13, V10f/l/n/o/p): every tracked object PostgreSQL dropped, named or by CASCADE, and

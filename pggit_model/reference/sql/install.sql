@@ -11,4 +11,5 @@
 \i 050_trinity.sql
 \i 060_hashes.sql
 \i 070_merge.sql
+\i 080_renames.sql
 \i 090_event_triggers.sql

@@ -1,0 +1,250 @@
+"""Renames machine (second model, contract §14.2 R and §14.3 N): DDL in the machine's schema and in other schemas
+whose names need quoting, interleaved with renames of tables, columns, indexes, constraints, views and functions,
+moves between schemas (SET SCHEMA), CREATE / DROP SCHEMA [CASCADE] and ALTER SCHEMA … RENAME.
+
+After every key change the version API is asked about the old and the new key (O10, R2): `get_version` and
+`get_history` of both. The observation (O1, O2) covers the machine's schema; rows that moved to other schemas are
+checked through those calls.
+"""
+
+from __future__ import annotations
+
+from attrs import evolve
+from hypothesis import strategies as st
+from hypothesis.stateful import precondition, rule
+
+from pggit_model import strategies
+from pggit_model.machines.versioning import VersioningRules
+from pggit_model.ops import (
+    MAX_IDENTIFIER_BYTES,
+    Column,
+    CreateSchema,
+    CreateTable,
+    CreateView,
+    DropSchema,
+    GetHistory,
+    GetVersion,
+    Op,
+    PrimaryKey,
+    RenameColumn,
+    RenameConstraint,
+    RenameFunction,
+    RenameRelation,
+    RenameSchema,
+    SetSchema,
+    SetSearchPath,
+)
+from pggit_model.strategies.renames import SCHEMA_POOL, indexes_of, movable_tables, other_schemas
+
+
+def _keys(op: Op, model: object) -> list[str]:
+    """The old and new `schema.name` keys a key-change op names (for the version API, O10)."""
+    if isinstance(op, RenameRelation):
+        return [f"{op.schema}.{op.name}", f"{op.schema}.{op.new_name}"]
+    if isinstance(op, RenameColumn):
+        t = f"{op.schema}.{op.table}"
+        return [f"{t}.{op.column}", f"{t}.{op.new_name}", t]
+    if isinstance(op, RenameConstraint):
+        return [f"{op.schema}.{op.name}", f"{op.schema}.{op.new_name}", f"{op.schema}.{op.table}"]
+    if isinstance(op, RenameFunction):
+        args = ", ".join(op.arg_types)
+        return [f"{op.schema}.{op.name}({args})", f"{op.schema}.{op.new_name}({args})"]
+    if isinstance(op, SetSchema):
+        name = op.signature if op.keyword == "FUNCTION" else op.name
+        return [f"{op.schema}.{name}", f"{op.new_schema}.{name}"]
+    return []
+
+
+def _renamed(name: str) -> str:
+    """`name` with a suffix, within PostgreSQL's 63 bytes (a suffix that needs no quoting: names that do are
+    drawn elsewhere, and a backend that mishandles them should not hide what it does with the rename)."""
+    out = name
+    while len(f"{out}_renamed".encode()) > MAX_IDENTIFIER_BYTES:
+        out = out[:-1]
+    return f"{out}_renamed"
+
+
+class RenamesMachine(VersioningRules):
+    """R1–R7 and N1–N7 on the main branch, autocommit, with the version API on old and new keys."""
+
+    RULES = ("R1", "R2", "R3a", "R3b", "R3c", "R3d", "R3e", "R3g", "R4", "R5", "R6", "N1", "N3", "N4", "N5a", "N5d",
+             "N5e", "N6", "N7", "V20", "O10")
+
+    def _look(self, keys: list[str]) -> None:
+        """O10/R2: get_version and get_history of each key (the session searches only the machine's schema)."""
+        if self.model.session.search_path != (self.schema,):
+            self.run(SetSearchPath((self.schema,)))
+        for k in keys:
+            self.run(GetVersion(k))
+            self.run(GetHistory(k, 5))
+
+    def _key_change(self, op: Op) -> None:
+        self.run(op)
+        self._look(_keys(op, self.model))
+        self.harness.stats.rules.update(("R2", "O10"))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def rename_then_look(self, data: st.DataObject) -> None:
+        """R1–R4: a rename (some rejected: taken names, its own name, R4), then get_version / get_history on the
+        old and the new key (R2). With no table, one is created first."""
+        if not strategies.tracked_tables(self.model, self.schema):
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+        ops = strategies.ddl_ops(self.model, self.schema).filter(
+            lambda o: isinstance(o, RenameRelation | RenameColumn | RenameConstraint | RenameFunction))
+        self._key_change(data.draw(ops, label="rename"))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), into=st.sampled_from(SCHEMA_POOL))
+    def move_then_look(self, data: st.DataObject, into: str) -> None:
+        """N5a, N5e, N7: ALTER TABLE … SET SCHEMA into another schema (created first if missing) or its own; the
+        table, its columns and its indexes change keys; then the version API on both keys."""
+        if into not in self.model.db.catalog.schemas:
+            self.run(CreateSchema(into))
+        tables = movable_tables(self.model, self.schema)
+        if not tables:
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+            tables = movable_tables(self.model, self.schema)
+        if tables:
+            dest = data.draw(st.sampled_from([into, into, self.schema]), label="into")
+            self._key_change(SetSchema("TABLE", self.schema, data.draw(st.sampled_from(tables), label="table"), dest))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def ddl_in_another_schema(self, data: st.DataObject) -> None:
+        """N1, N7: DDL (renames included) in another schema whose name needs quoting; same names as in the
+        machine's schema are independent keys. The schema is created first if there is none."""
+        others = other_schemas(self.model, self.schema)
+        if not others:
+            self.run(CreateSchema(data.draw(st.sampled_from(SCHEMA_POOL), label="schema")))
+            others = other_schemas(self.model, self.schema)
+        if others:
+            schema = data.draw(st.sampled_from(others), label="schema")
+            op = data.draw(strategies.ddl_ops(self.model, schema), label="ddl")
+            if _keys(op, self.model):
+                self._key_change(op)
+            else:
+                self.run(op)
+            self.harness.stats.rules.update(("N7",))
+
+    @precondition(lambda self: not self.model.aborted and bool(other_schemas(self.model, self.schema)))
+    @rule(data=st.data(), new=st.sampled_from(SCHEMA_POOL))
+    def rename_a_schema_then_look(self, data: st.DataObject, new: str) -> None:
+        """N6: ALTER SCHEMA … RENAME changes the key of every member (reported: the schema only, B4); then the
+        version API on each member's old and new key."""
+        old = data.draw(st.sampled_from(other_schemas(self.model, self.schema)), label="schema")
+        members = sorted({k[2] for k in self.model.db.rows if k[1] == old and k[0] in ("TABLE", "VIEW")})[:3]
+        self.run(RenameSchema(old, new))
+        self._look([f"{s}.{m}" for m in members for s in (old, new)])
+        self.harness.stats.rules.update(("R2", "O10"))
+
+    @precondition(lambda self: not self.model.aborted and bool(other_schemas(self.model, self.schema)))
+    @rule(data=st.data(), cascade=st.booleans())
+    def drop_a_schema(self, data: st.DataObject, cascade: bool) -> None:
+        """N4: DROP SCHEMA … CASCADE drops every tracked member (V13), COLUMN rows included; without CASCADE a
+        non-empty schema is refused and nothing changes."""
+        schema = data.draw(st.sampled_from(other_schemas(self.model, self.schema)), label="schema")
+        members = sorted({k[2] for k in self.model.db.rows if k[1] == schema and k[0] == "TABLE"})[:2]
+        self.run(DropSchema(schema, cascade=cascade))
+        self._look([f"{schema}.{m}" for m in members])
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def table_in_a_quoted_schema(self, data: st.DataObject) -> None:
+        """N1: a table in a schema such as "My Schema" is stored unquoted (`My Schema.t`) and found by that
+        spelling."""
+        others = other_schemas(self.model, self.schema)
+        schema = data.draw(st.sampled_from(others or list(SCHEMA_POOL)), label="schema")
+        if schema not in self.model.db.catalog.schemas:
+            self.run(CreateSchema(schema))
+        name = data.draw(st.sampled_from(["Order Items", "t1", "select"]), label="name")
+        if self.model.db.catalog.rel(schema, name) is None:
+            self.run(CreateTable(schema, name, data.draw(st.lists(strategies.columns(), min_size=1, max_size=2,
+                                                                  unique_by=lambda c: c.name), label="columns")))
+        self._look([f"{schema}.{name}"])
+        self.harness.stats.rules.update(("N1",))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def rename_to_its_own_name(self, data: st.DataObject) -> None:
+        """R4: a rename to the object's own name is refused (42P07 for a relation, 42701 for a column) and
+        records nothing. With no table, one is created first."""
+        if not strategies.tracked_tables(self.model, self.schema):
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+        tables = strategies.tracked_tables(self.model, self.schema)
+        if tables:
+            name = data.draw(st.sampled_from(tables), label="table")
+            t = self.model.db.catalog.table(self.schema, name)
+            if t is not None and t.columns and data.draw(st.booleans(), label="column"):
+                col = data.draw(st.sampled_from([c.name for c in t.columns]), label="name")
+                self.run(RenameColumn("TABLE", self.schema, name, col, col))
+            else:
+                self.run(RenameRelation("TABLE", self.schema, name, name))
+
+    @precondition(lambda self: not self.model.aborted and len(movable_tables(self.model, self.schema)) >= 2)
+    @rule(data=st.data())
+    def swap_two_tables(self, data: st.DataObject) -> None:
+        """R5: a swap through a temporary name is three key changes; the second starts a new life on the first
+        table's old row, whose history then shows the other table's RENAME above its own past."""
+        a, b = data.draw(st.permutations(movable_tables(self.model, self.schema)), label="tables")[:2]
+        tmp = "swap tmp"
+        if self.model.db.catalog.rel(self.schema, tmp) is not None:
+            return
+        for old, new in ((a, tmp), (b, a), (tmp, b)):
+            self.run(RenameRelation("TABLE", self.schema, old, new))
+        self._look([f"{self.schema}.{a}", f"{self.schema}.{b}", f"{self.schema}.{tmp}"])
+        self.harness.stats.rules.update(("R5", "R2", "O10"))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), column_too=st.booleans())
+    def rename_under_a_view(self, data: st.DataObject, column_too: bool) -> None:
+        """R6: renaming a table (and a column the view does not use) that a view selects from records nothing on
+        the view; CREATE OR REPLACE VIEW with the same query afterwards records nothing either (V12: by identity
+        the definition did not change). With no table with two columns, one is created first."""
+        cat = self.model.db.catalog
+
+        def two_columns() -> list[str]:
+            return [n for n in strategies.tracked_tables(self.model, self.schema)
+                    if (t := self.model.db.catalog.table(self.schema, n)) is not None and len(t.columns) >= 2
+                    and self.model.db.catalog.rel(self.schema, _renamed(n)) is None]
+
+        if not two_columns():
+            self.run(CreateTable(self.schema, data.draw(st.sampled_from(["r6", "R6 src"]), label="table"),
+                                 (Column("a", "integer"), Column("b", "text"))))
+        tables = two_columns()
+        if not tables or cat.rel(self.schema, "r6 view") is not None:
+            return
+        name = data.draw(st.sampled_from(tables), label="table")
+        t = self.model.db.catalog.table(self.schema, name)
+        assert t is not None
+        view = CreateView(self.schema, "r6 view", name, (t.columns[0].name,))
+        self.run(view)
+        if column_too:
+            old = t.columns[1].name
+            self.run(RenameColumn("TABLE", self.schema, name, old, _renamed(old)))
+        new = _renamed(name)
+        self.run(RenameRelation("TABLE", self.schema, name, new))
+        self.run(evolve(view, source=new, or_replace=True))
+        self.harness.stats.rules.update(("R6",))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), how=st.sampled_from(["ALTER INDEX", "ALTER TABLE", "RENAME CONSTRAINT"]))
+    def rename_an_index(self, data: st.DataObject, how: str) -> None:
+        """R3c, R3d: an index renamed by ALTER INDEX, by ALTER TABLE (A16) or through its constraint (B2) changes
+        key at PATCH, and its table records ALTER PATCH. With no index, a table with a primary key is created."""
+        owned = [(i, x) for i in indexes_of(self.model, self.schema)
+                 if (x := self.model.db.catalog.rel(self.schema, i)) is not None]
+        if not owned:
+            name = data.draw(st.sampled_from(["k1", "Keyed"]), label="table")
+            if self.model.db.catalog.rel(self.schema, name) is None:
+                self.run(CreateTable(self.schema, name, (Column("id", "integer"),), (PrimaryKey(("id",)),)))
+            owned = [(i, x) for i in indexes_of(self.model, self.schema)
+                     if (x := self.model.db.catalog.rel(self.schema, i)) is not None]
+        if not owned:
+            return
+        index, idx = data.draw(st.sampled_from(owned), label="index")
+        new = _renamed(index)
+        if how == "RENAME CONSTRAINT" and getattr(idx, "constraint", None) is not None:
+            self._key_change(RenameConstraint(self.schema, idx.table, idx.constraint, new))
+        else:
+            self._key_change(RenameRelation("INDEX" if how == "ALTER INDEX" else "TABLE", self.schema, index, new))

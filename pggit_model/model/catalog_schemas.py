@@ -1,0 +1,171 @@
+"""Schemas (contract §14.3, N): CREATE / DROP / ALTER SCHEMA and moves between schemas (SET SCHEMA).
+
+A move is a key change (N5) of the object and of the rows that move with it; a schema rename (N6) changes the key
+of every member. Moves into or out of schemas the model does not own (pgGit's, the system's, `public`) are outside
+(§14.8, I5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from attrs import evolve
+
+from pggit_model.model.catalog_renames import follow_relation
+from pggit_model.model.catalog_values import Index, ObjKey, Table, View
+from pggit_model.model.catalog_work import Work, reject, unknown
+from pggit_model.ops import renames
+
+#: V1, as state.tracked_schema says it (state imports the catalog, so the test is repeated here)
+_EXCLUDED = ("pg_catalog", "information_schema")
+_EXCLUDED_PREFIXES = ("pggit", "pg_temp", "pg_toast")
+
+
+def tracked_schema(schema: str) -> bool:
+    return schema not in _EXCLUDED and not schema.startswith(_EXCLUDED_PREFIXES)
+
+
+def _target_schema(w: Work, schema: str) -> None:
+    if schema in w.base.foreign or not tracked_schema(schema):
+        raise unknown("§14.8", f"moves into schema {schema!r}, which the model does not own, are outside")
+    if schema not in w.base.schemas:
+        raise reject("3F000", f"schema {schema!r} does not exist")
+
+
+def _set_schema(w: Work, op: renames.SetSchema) -> str:
+    if op.keyword == "FUNCTION":
+        return _move_function(w, op)
+    s, name, s2 = op.schema, op.name, op.new_schema
+    r = w.rel(s, name)
+    if r is None:
+        if op.if_exists:
+            return "V15"
+        raise reject("42P01", f"relation {name!r} does not exist")
+    if isinstance(r, Index) or (op.keyword == "VIEW" and not isinstance(r, View)):
+        raise reject("42809", f"{name!r} cannot be moved by ALTER {op.keyword}")
+    _target_schema(w, s2)
+    if s2 == s:
+        # accepted and reported by PostgreSQL (B4); nothing to record (V27), but reported on an object c must
+        # have a row for (B9: without one, what a backend records is open)
+        if isinstance(r, Table):
+            w.touch(s, name)
+        else:
+            w.replaced.append(("VIEW", s, name))
+        return "N5e,V27"
+    if isinstance(r, View):
+        raise unknown("§12", "a view whose source is in another schema is outside the model")
+    moving = [name, *r.indexes]
+    if clash := next((n for n in moving if w.rel(s2, n) is not None), None):
+        raise reject("42P07", f"relation {clash!r} already exists in schema {s2!r}")
+    for n in moving:
+        x = w.rel(s, n)
+        w.put(s, n, None)
+        w.put(s2, n, x)
+    follow_relation(w, (s, name), (s2, name))
+    w.renamed.append((("TABLE", s, name), ("TABLE", s2, name)))
+    w.renamed.extend((("COLUMN", s, f"{name}.{c.name}"), ("COLUMN", s2, f"{name}.{c.name}")) for c in r.columns)
+    w.renamed.extend((("INDEX", s, i), ("INDEX", s2, i)) for i in r.indexes)
+    return "N5a,R1,V20"
+
+
+def _move_function(w: Work, op: renames.SetSchema) -> str:
+    s, s2 = op.schema, op.new_schema
+    f = w.base.functions.get((s, op.signature))
+    if f is None:
+        raise reject("42883", f"function {op.signature} does not exist")
+    _target_schema(w, s2)
+    if s2 == s:
+        w.replaced.append(("FUNCTION", s, op.signature))  # (B9, as for a table)
+        return "N5e,V27"
+    if (s2, op.signature) in w.base.functions:
+        raise reject("42723", f"function {op.signature} already exists in schema {s2!r}")
+    w.funcs[(s, op.signature)] = None
+    w.funcs[(s2, op.signature)] = f
+    w.renamed.append((("FUNCTION", s, op.signature), ("FUNCTION", s2, op.signature)))
+    return "N5d,R1,V20"
+
+
+def _create_schema(w: Work, op: renames.CreateSchema) -> str:
+    s = op.schema
+    if s in w.base.schemas or s in w.base.foreign:
+        if op.if_not_exists:
+            return "N3,V27"
+        raise reject("42P06", f"schema {s!r} already exists")
+    if s.startswith("pg_"):
+        raise reject("42939", f"unacceptable schema name {s!r}")
+    if not tracked_schema(s):
+        raise unknown("V1", f"schema {s!r} is excluded from tracking; the model does not own it")
+    w.schemas = w.base.schemas | {s}
+    return "N3,V27"
+
+
+def _members(w: Work, s: str) -> tuple[list[tuple[str, Any]], list[str]]:
+    return w.relations_in(s), sorted(sig for (fs, sig) in w.base.functions if fs == s)
+
+
+def _drop_schema(w: Work, op: renames.DropSchema) -> str:
+    s = op.schema
+    rels, funcs = _members(w, s)
+    if (rels or funcs) and not op.cascade:
+        raise reject("2BP01", f"schema {s!r} is not empty; PostgreSQL needs CASCADE")
+    for s2, n2, t2 in w.all_tables():
+        if s2 != s and any(k.ref and k.ref[0] == s for k in t2.constraints):
+            raise unknown("V26", f"{s2}.{n2} has a foreign key into {s!r}: a cascade into another schema")
+    for n, r in rels:
+        if isinstance(r, Table):
+            w.dropped.extend([("INDEX", s, i) for i in r.indexes])
+            w.dropped.extend(("COLUMN", s, f"{n}.{c.name}") for c in r.columns)
+            w.dropped.append(("TABLE", s, n))
+        elif isinstance(r, View):
+            w.dropped.append(("VIEW", s, n))
+    for n, _ in rels:
+        w.put(s, n, None)
+    for sig in funcs:
+        w.funcs[(s, sig)] = None
+        w.dropped.append(("FUNCTION", s, sig))
+    w.schemas = w.base.schemas - {s}
+    return "N4"
+
+
+def _rename_schema(w: Work, op: renames.RenameSchema) -> str:
+    s, s2 = op.schema, op.new_name
+    if s2 in w.base.schemas or s2 in w.base.foreign:
+        raise reject("42P06", f"schema {s2!r} already exists")  # also its own name
+    if s2.startswith("pg_"):
+        raise reject("42939", f"unacceptable schema name {s2!r}")
+    if not tracked_schema(s2):
+        raise unknown("§14.8", f"a rename into {s2!r}, which is excluded from tracking, is outside")
+    rels, funcs = _members(w, s)
+    keys: list[tuple[ObjKey, ObjKey]] = []
+
+    def follow(t: Table) -> Table:  # foreign keys into the schema's tables follow them (R6)
+        if not any(k.ref and k.ref[0] == s for k in t.constraints):
+            return t
+        return evolve(t, constraints=tuple(evolve(k, ref=(s2, *k.ref[1:])) if k.ref and k.ref[0] == s else k
+                                           for k in t.constraints))
+
+    for s3, n3, t3 in w.all_tables():
+        if s3 != s:
+            w.put(s3, n3, follow(t3))
+    for n, r in rels:
+        w.put(s, n, None)
+        w.put(s2, n, follow(r) if isinstance(r, Table) else r)
+        kind = "TABLE" if isinstance(r, Table) else "INDEX" if isinstance(r, Index) else "VIEW"
+        keys.append(((kind, s, n), (kind, s2, n)))
+        if isinstance(r, Table):
+            keys.extend((("COLUMN", s, f"{n}.{c.name}"), ("COLUMN", s2, f"{n}.{c.name}")) for c in r.columns)
+    for sig in funcs:
+        w.funcs[(s2, sig)] = w.base.functions[(s, sig)]
+        w.funcs[(s, sig)] = None
+        keys.append((("FUNCTION", s, sig), ("FUNCTION", s2, sig)))
+    w.renamed.extend(keys)
+    w.schemas = (w.base.schemas - {s}) | {s2}
+    return "N6,R1,V20"
+
+
+#: schema op class -> what it does to the catalog (registered in catalog_statements.STATEMENTS)
+SCHEMA_STATEMENTS: dict[type, Callable[[Work, Any], str]] = {
+    renames.SetSchema: _set_schema, renames.CreateSchema: _create_schema, renames.DropSchema: _drop_schema,
+    renames.RenameSchema: _rename_schema,
+}

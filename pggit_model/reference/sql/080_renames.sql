@@ -1,0 +1,293 @@
+-- §14.2 (R) and §14.3 (N): key changes. Written from pggit-contract-s14.md alone.
+--
+-- PostgreSQL reports a renamed or moved object under its new name only (Appendix B1), so the backend
+-- remembers each tracked object's catalog identity with the key it last saw (V20): relations and
+-- functions by OID here, columns by attnum through catalog_shapes. At ddl_command_end, before the
+-- statement is recorded as usual, every reported object whose key differs from the remembered one
+-- gets a key change (R1): one RENAME row on the old key (which goes inactive) and one on the new key
+-- (which continues the object's versions). The usual recording then finds nothing left to do.
+
+CREATE TABLE pggit.identities (
+    classid     oid NOT NULL,
+    objid       oid NOT NULL,
+    nspoid      oid NOT NULL,
+    schema_name text NOT NULL,
+    object_name text NOT NULL,
+    PRIMARY KEY (classid, objid)
+);
+CREATE INDEX identities_namespace ON pggit.identities (nspoid);
+
+-- R1: one key change of the row (p_type, p_old_schema, p_old_name) on c. MAJOR but for INDEX rows
+-- (PATCH); COLUMN rows keep 1 / 1.0.0 (V11). Without an active old row, or with an active new one,
+-- B12 leaves it open: nothing is recorded.
+CREATE FUNCTION pggit._rekey(
+    p_type pggit.object_type, p_old_schema text, p_old_name text, p_new_schema text, p_new_name text,
+    p_parent text, p_structure jsonb)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_branch text := pggit._current_branch();
+    o pggit.objects;
+    v_sev pggit.change_severity := CASE p_type WHEN 'INDEX' THEN 'PATCH' ELSE 'MAJOR' END::pggit.change_severity;
+    v_version int;
+    v_major int;
+    v_minor int;
+    v_patch int;
+    v_id int;
+BEGIN
+    SELECT * INTO o FROM pggit.objects
+    WHERE object_type = p_type AND schema_name = p_old_schema AND object_name = p_old_name
+      AND branch_name = v_branch;
+    IF NOT FOUND OR NOT o.is_active THEN
+        RETURN;
+    END IF;
+    IF p_type = 'COLUMN' THEN
+        v_version := o.version; v_major := o.version_major; v_minor := o.version_minor; v_patch := o.version_patch;
+    ELSE
+        v_version := o.version + 1;
+        v_major := o.version_major + (v_sev = 'MAJOR')::int;
+        v_minor := CASE v_sev WHEN 'MAJOR' THEN 0 WHEN 'MINOR' THEN o.version_minor + 1 ELSE o.version_minor END;
+        v_patch := CASE v_sev WHEN 'PATCH' THEN o.version_patch + 1 ELSE 0 END;
+    END IF;
+    INSERT INTO pggit.objects AS x
+        (object_type, schema_name, object_name, parent_name, branch_name, branch_id, version, version_major,
+         version_minor, version_patch, ddl_hash, structure)
+    VALUES (p_type, p_new_schema, p_new_name, p_parent, v_branch, o.branch_id, v_version, v_major, v_minor,
+            v_patch, o.ddl_hash, coalesce(p_structure, o.structure))
+    ON CONFLICT (object_type, schema_name, object_name, branch_name) DO UPDATE
+        SET is_active = true, version = excluded.version, version_major = excluded.version_major,
+            version_minor = excluded.version_minor, version_patch = excluded.version_patch,
+            parent_name = excluded.parent_name, ddl_hash = excluded.ddl_hash, structure = excluded.structure,
+            updated_at = localtimestamp
+        WHERE NOT x.is_active
+    RETURNING x.id INTO v_id;
+    IF v_id IS NULL THEN
+        RETURN;  -- the new key has an active row (B12): left open
+    END IF;
+    UPDATE pggit.objects SET is_active = false, updated_at = localtimestamp WHERE id = o.id;
+    INSERT INTO pggit.history
+        (object_id, change_type, change_severity, old_version, new_version, change_description, sql_executed)
+    VALUES (o.id, 'RENAME', v_sev, o.version, NULL,
+            format('%s %s.%s renamed to %s.%s', p_type, p_old_schema, p_old_name, p_new_schema, p_new_name),
+            current_query()),
+           (v_id, 'RENAME', v_sev, o.version, v_version,
+            format('%s %s.%s renamed from %s.%s', p_type, p_new_schema, p_new_name, p_old_schema, p_old_name),
+            current_query());
+END $$;
+
+-- R6/V23: objects that refer to relation p_rel record nothing, but their recorded renderings name it:
+-- re-render them (views over it; the foreign keys of other tables into it), so that a later
+-- comparison sees no difference where there is none by identity.
+CREATE FUNCTION pggit._refresh_referrers(p_rel oid) RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    k record;
+BEGIN
+    UPDATE pggit.objects o SET structure = jsonb_build_object('definition', pg_get_viewdef(v.oid))
+    FROM (SELECT DISTINCT r.ev_class AS oid
+          FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+          WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+            AND d.refobjid = p_rel AND r.ev_class <> p_rel) v
+    JOIN pg_class c ON c.oid = v.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE o.object_type = 'VIEW' AND o.schema_name = n.nspname AND o.object_name = c.relname;
+    FOR k IN
+        SELECT f.oid, f.conname, f.conrelid, n.nspname, c.relname
+        FROM pg_constraint f JOIN pg_class c ON c.oid = f.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE f.confrelid = p_rel AND f.contype = 'f' AND f.conrelid <> p_rel
+    LOOP
+        UPDATE pggit.catalog_shapes SET structure = pggit._table_structure(k.conrelid) WHERE relid = k.conrelid;
+        UPDATE pggit.objects
+        SET structure = jsonb_set(structure, ARRAY['constraints', k.conname::text],
+                                  to_jsonb(pg_get_constraintdef(k.oid)))
+        WHERE object_type = 'TABLE' AND schema_name = k.nspname AND object_name = k.relname
+          AND structure -> 'constraints' ? k.conname;
+    END LOOP;
+END $$;
+
+-- The key changes of one reported relation: a view (R3e, N5b), or a table (R3a, N5a) with its columns
+-- (R3b, by attnum) and indexes (R3c, R3d, by OID). The table records one ALTER for a renamed column
+-- (MAJOR) or index or constraint (PATCH), fixed by R3 rather than by comparing structures: the names in
+-- its structure changed, the objects did not. p_constraint_cmd: the command reported a constraint,
+-- which only RENAME CONSTRAINT does in the vocabulary (A18).
+CREATE FUNCTION pggit._follow_relation(p_rel oid, p_constraint_cmd bool) RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_branch text := pggit._current_branch();
+    r record;
+    old pggit.identities;
+    v_moved bool;
+    v_shape jsonb;
+    v_new jsonb;
+    v_sev pggit.change_severity;
+    x record;
+    v_row pggit.objects;
+BEGIN
+    SELECT c.relkind, c.relname::text AS name, n.nspname::text AS schema INTO r
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_rel;
+    IF NOT FOUND OR r.relkind NOT IN ('r', 'v') OR NOT pggit._is_tracked_schema(r.schema) THEN
+        RETURN;
+    END IF;
+    SELECT * INTO old FROM pggit.identities WHERE classid = 'pg_class'::regclass AND objid = p_rel;
+    v_moved := FOUND AND (old.schema_name, old.object_name) IS DISTINCT FROM (r.schema, r.name);
+    IF r.relkind = 'v' THEN
+        IF v_moved THEN
+            PERFORM pggit._rekey('VIEW', old.schema_name, old.object_name, r.schema, r.name, NULL,
+                                 jsonb_build_object('definition', pg_get_viewdef(p_rel)));
+            PERFORM pggit._refresh_referrers(p_rel);
+        END IF;
+        RETURN;
+    END IF;
+
+    v_new := pggit._table_structure(p_rel);
+    SELECT s.structure INTO v_shape FROM pggit.catalog_shapes s WHERE s.relid = p_rel;
+    IF v_moved THEN
+        PERFORM pggit._rekey('TABLE', old.schema_name, old.object_name, r.schema, r.name, NULL, v_new);
+        FOR x IN
+            SELECT o.object_type, o.object_name FROM pggit.objects o
+            WHERE o.branch_name = v_branch AND o.schema_name = old.schema_name
+              AND o.parent_name = old.object_name AND o.is_active
+              AND (o.object_type = 'COLUMN' OR (o.object_type = 'INDEX' AND old.schema_name <> r.schema))
+            ORDER BY o.id
+        LOOP
+            PERFORM pggit._rekey(x.object_type, old.schema_name, x.object_name, r.schema,
+                                 CASE x.object_type WHEN 'COLUMN'
+                                     THEN r.name || substr(x.object_name, length(old.object_name) + 1)
+                                     ELSE x.object_name END,
+                                 r.name, NULL);
+        END LOOP;
+        -- R3a: indexes keep their keys; their parent is the table's new name
+        UPDATE pggit.objects SET parent_name = r.name
+        WHERE object_type = 'INDEX' AND schema_name = r.schema AND parent_name = old.object_name;
+    END IF;
+
+    -- R3b: a column whose attnum had another name
+    FOR x IN
+        SELECT c.key AS old_name, a.attname::text AS new_name
+        FROM jsonb_each(v_shape -> 'columns') c
+        JOIN pg_attribute a ON a.attrelid = p_rel AND a.attnum = (c.value ->> 'pos')::int AND NOT a.attisdropped
+        WHERE a.attname::text <> c.key
+    LOOP
+        PERFORM pggit._rekey('COLUMN', r.schema, r.name || '.' || x.old_name, r.schema, r.name || '.' || x.new_name,
+                             r.name, NULL);
+        v_sev := 'MAJOR';
+    END LOOP;
+
+    -- R3c, R3d (and PostgreSQL's silent index renames, B2): an index whose OID had another name
+    FOR x IN
+        SELECT id.object_name AS old_name, ic.relname::text AS new_name
+        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        JOIN pggit.identities id ON id.classid = 'pg_class'::regclass AND id.objid = i.indexrelid
+        WHERE i.indrelid = p_rel AND id.schema_name = r.schema AND id.object_name <> ic.relname::text
+    LOOP
+        PERFORM pggit._rekey('INDEX', r.schema, x.old_name, r.schema, x.new_name, r.name, NULL);
+        v_sev := coalesce(v_sev, 'PATCH');
+    END LOOP;
+    IF p_constraint_cmd AND v_shape IS DISTINCT FROM v_new THEN
+        v_sev := coalesce(v_sev, 'PATCH');  -- R3d
+    END IF;
+
+    IF v_sev IS NOT NULL THEN
+        SELECT * INTO v_row FROM pggit.objects
+        WHERE object_type = 'TABLE' AND schema_name = r.schema AND object_name = r.name AND branch_name = v_branch;
+        IF FOUND AND v_row.is_active THEN
+            PERFORM pggit._record_change(v_row.id, 'ALTER', v_sev, v_new);
+        END IF;
+    END IF;
+    IF v_moved OR v_sev IS NOT NULL THEN
+        UPDATE pggit.catalog_shapes SET structure = v_new WHERE relid = p_rel;
+        PERFORM pggit._refresh_referrers(p_rel);
+    END IF;
+END $$;
+
+-- R3g, N5d: a function whose OID had another name or schema.
+CREATE FUNCTION pggit._follow_function(p_oid oid) RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    old pggit.identities;
+    v_schema text;
+    v_name text;
+BEGIN
+    SELECT n.nspname, pggit._function_name(p.oid) INTO v_schema, v_name
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = p_oid AND p.prokind = 'f';
+    IF NOT FOUND OR NOT pggit._is_tracked_schema(v_schema) THEN
+        RETURN;
+    END IF;
+    SELECT * INTO old FROM pggit.identities WHERE classid = 'pg_proc'::regclass AND objid = p_oid;
+    IF FOUND AND (old.schema_name, old.object_name) IS DISTINCT FROM (v_schema, v_name) THEN
+        PERFORM pggit._rekey('FUNCTION', old.schema_name, old.object_name, v_schema, v_name, NULL,
+                             jsonb_build_object('definition', pg_get_functiondef(p_oid)));
+    END IF;
+END $$;
+
+-- ddl_command_end, before the statement is recorded: the key changes of every reported object, and of
+-- every member of a reported schema (N6: ALTER SCHEMA … RENAME reports the schema only, B4).
+CREATE FUNCTION pggit._follow_keys() RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    cmd record;
+BEGIN
+    FOR cmd IN SELECT classid, objid FROM pg_event_trigger_ddl_commands() WHERE NOT in_extension LOOP
+        IF cmd.classid = 'pg_class'::regclass THEN
+            PERFORM pggit._follow_relation(coalesce(
+                (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = cmd.objid), cmd.objid), false);
+        ELSIF cmd.classid = 'pg_constraint'::regclass THEN
+            PERFORM pggit._follow_relation(k.conrelid, true) FROM pg_constraint k
+            WHERE k.oid = cmd.objid AND k.conrelid <> 0;
+        ELSIF cmd.classid = 'pg_proc'::regclass THEN
+            PERFORM pggit._follow_function(cmd.objid);
+        ELSIF cmd.classid = 'pg_namespace'::regclass THEN
+            PERFORM pggit._follow_relation(id.objid, false) FROM pggit.identities id
+            WHERE id.nspoid = cmd.objid AND id.classid = 'pg_class'::regclass;
+            PERFORM pggit._follow_function(id.objid) FROM pggit.identities id
+            WHERE id.nspoid = cmd.objid AND id.classid = 'pg_proc'::regclass;
+        END IF;
+    END LOOP;
+END $$;
+
+-- Remember a relation's key (a table with all its indexes) or a function's.
+CREATE FUNCTION pggit._remember(p_classid oid, p_objid oid) RETURNS void
+LANGUAGE sql
+AS $$
+    INSERT INTO pggit.identities AS i (classid, objid, nspoid, schema_name, object_name)
+    -- (as text: a union with `name` columns would cut a function's signature to 63 bytes)
+    SELECT p_classid, c.oid, c.relnamespace, n.nspname::text, c.relname::text
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE p_classid = 'pg_class'::regclass
+      AND (c.oid = p_objid OR c.oid IN (SELECT x.indexrelid FROM pg_index x WHERE x.indrelid = p_objid))
+    UNION ALL
+    SELECT p_classid, p.oid, p.pronamespace, n.nspname::text, pggit._function_name(p.oid)
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE p_classid = 'pg_proc'::regclass AND p.oid = p_objid
+    ON CONFLICT (classid, objid) DO UPDATE
+        SET nspoid = excluded.nspoid, schema_name = excluded.schema_name, object_name = excluded.object_name
+        WHERE (i.nspoid, i.schema_name, i.object_name)
+              IS DISTINCT FROM (excluded.nspoid, excluded.schema_name, excluded.object_name);
+$$;
+
+-- ddl_command_end, after the statement is recorded: remember the keys of what it reported.
+CREATE FUNCTION pggit._remember_keys() RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    cmd record;
+BEGIN
+    FOR cmd IN SELECT classid, objid FROM pg_event_trigger_ddl_commands() WHERE NOT in_extension LOOP
+        IF cmd.classid = 'pg_class'::regclass THEN
+            PERFORM pggit._remember(cmd.classid, coalesce(
+                (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = cmd.objid), cmd.objid));
+        ELSIF cmd.classid = 'pg_constraint'::regclass THEN
+            PERFORM pggit._remember('pg_class'::regclass, k.conrelid) FROM pg_constraint k
+            WHERE k.oid = cmd.objid AND k.conrelid <> 0;
+        ELSIF cmd.classid = 'pg_proc'::regclass THEN
+            PERFORM pggit._remember(cmd.classid, cmd.objid);
+        ELSIF cmd.classid = 'pg_namespace'::regclass THEN
+            UPDATE pggit.identities SET schema_name = n.nspname
+            FROM pg_namespace n WHERE n.oid = cmd.objid AND nspoid = cmd.objid AND schema_name <> n.nspname;
+        END IF;
+    END LOOP;
+END $$;

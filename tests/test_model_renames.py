@@ -1,0 +1,155 @@
+"""The pure model of the second model's renames (R) and schemas (N): concrete examples through `step`, the
+parser's round trips of every form, and what the model refuses to predict."""
+
+from __future__ import annotations
+
+import pytest
+
+from pggit_model.model import initial_state, step
+from pggit_model.model.state import State
+from pggit_model.ops import (
+    AddColumn,
+    AlterTable,
+    Column,
+    CreateFunction,
+    CreateIndex,
+    CreateSchema,
+    CreateTable,
+    CreateView,
+    DropSchema,
+    ForeignKey,
+    GetHistory,
+    GetVersion,
+    Op,
+    PrimaryKey,
+    RenameColumn,
+    RenameConstraint,
+    RenameFunction,
+    RenameRelation,
+    RenameSchema,
+    SetSchema,
+    SetSearchPath,
+    Unique,
+)
+from pggit_model.parse import parse_one
+
+S = "app"
+
+
+def run(*ops: Op, state: State | None = None) -> tuple[State, list]:
+    st = state or initial_state((S,))
+    out = []
+    for op in ops:
+        st, exp = step(st, op)
+        out.append(exp)
+    return st, out
+
+
+def row(st: State, kind: str, schema: str, name: str) -> tuple | None:
+    r = st.db.rows.get((kind, schema, name, "main"))
+    return None if r is None else (r.version, f"{r.major}.{r.minor}.{r.patch}", r.active)
+
+
+def hist(st: State, kind: str, schema: str, name: str) -> list[tuple]:
+    return [tuple(h) for h in st.db.history.get((kind, schema, name, "main"), ())]
+
+
+def test_the_contract_example_r1_r2() -> None:
+    """R1, R2: §14.2's example through the model — versions continue under the new key, one RENAME row per key,
+    get_version / get_history answer per key."""
+    st, exps = run(SetSearchPath((S,)),
+                   CreateTable(S, "t", (Column("id", "integer"), Column("c", "integer")), (PrimaryKey(("id",)),)),
+                   AlterTable(S, "t", (AddColumn(Column("d", "text")),)),
+                   RenameRelation("TABLE", S, "t", "u"), RenameColumn("TABLE", S, "u", "c", "c2"),
+                   RenameRelation("INDEX", S, "t_pkey", "u_pkey"),
+                   GetVersion("app.t"), GetVersion("app.u"), GetHistory("app.t", 10), GetHistory("app.u", 10))
+    assert [e.kind for e in exps[:6]] == ["ok"] * 6
+    assert exps[6].rows == () and exps[7].rows == (("u", S, 5, "3.0.1"),)
+    assert exps[8].rows == ((None, "RENAME"), (2, "ALTER"), (1, "CREATE"))
+    assert exps[9].rows == ((5, "ALTER"), (4, "ALTER"), (3, "RENAME"))
+    assert hist(st, "INDEX", S, "u_pkey") == [("RENAME", "PATCH", 1, 2)]
+    assert row(st, "COLUMN", S, "u.c2") == (1, "1.0.0", True)
+
+
+def test_r3d_constraint_rename_is_patch_not_a_new_constraint() -> None:
+    """R3d: the table records ALTER PATCH (comparing structures alone would see a constraint added: MAJOR)."""
+    st, _ = run(CreateTable(S, "t", (Column("id", "integer"),), (Unique("k", ("id",)),)),
+                RenameConstraint(S, "t", "k", "k2"))
+    assert hist(st, "TABLE", S, "t")[-1] == ("ALTER", "PATCH", 1, 2)
+    assert row(st, "INDEX", S, "k2") == (2, "1.0.1", True)
+
+
+def test_r4_and_rejections() -> None:
+    """R4: a rename to its own name is rejected (42P07, 42701, 42723) citing R4; a taken name is X4."""
+    _, exps = run(CreateTable(S, "t", (Column("id", "integer"),)), CreateTable(S, "t2", ()),
+                   CreateFunction(S, "f", ("integer",)),
+                   RenameRelation("TABLE", S, "t", "t"), RenameColumn("TABLE", S, "t", "id", "id"),
+                   RenameFunction(S, "f", ("integer",), "f"), RenameRelation("TABLE", S, "t", "t2"),
+                   RenameRelation("VIEW", S, "t", "v"))
+    assert [(e.sqlstates, e.rules[0]) for e in exps[3:]] == [
+        (("42P07",), "R4"), (("42701",), "R4"), (("42723",), "R4"), (("42P07",), "X4"), (("42809",), "X4")]
+
+
+def test_r6_foreign_keys_and_views_follow_by_identity() -> None:
+    """R6: after a rename, a view's source and another table's foreign key name the new table, in the catalog
+    and in what their rows recorded; neither records anything."""
+    st, _ = run(CreateTable(S, "p", (Column("id", "integer"),), (PrimaryKey(("id",)),)),
+                CreateTable(S, "c", (Column("pid", "integer"),), (ForeignKey("fk", ("pid",), S, "p", ("id",)),)),
+                CreateView(S, "v", "p", ("id",)), RenameRelation("TABLE", S, "p", "q"))
+    cat = st.db.catalog
+    assert cat.rel(S, "v").source == "q"
+    assert cat.table(S, "c").con("fk").ref == (S, "q", ("id",))
+    assert st.db.rows[("TABLE", S, "c", "main")].recorded[1] == frozenset(cat.table(S, "c").constraints)
+    assert hist(st, "VIEW", S, "v") == [("CREATE", "MINOR", None, 1)]
+    st, _ = run(CreateView(S, "v", "q", ("id",), or_replace=True), state=st)
+    assert hist(st, "VIEW", S, "v") == [("CREATE", "MINOR", None, 1)]  # V12: the same definition by identity
+
+
+def test_n4_n5_n6_schemas() -> None:
+    """N5a: SET SCHEMA moves the table, its columns and indexes; N6: a schema rename rekeys every member; N4: DROP
+    SCHEMA without CASCADE is refused (2BP01), with CASCADE drops every member."""
+    st, exps = run(CreateSchema("My Schema"),
+                   CreateTable(S, "t", (Column("id", "integer"),), (PrimaryKey(("id",)),)),
+                   CreateIndex(S, "i", "t", ("id",)), SetSchema("TABLE", S, "t", "My Schema"),
+                   RenameSchema("My Schema", "Sales"), DropSchema("Sales"), DropSchema("Sales", cascade=True))
+    assert exps[5].sqlstates == ("2BP01",)
+    for kind, name in (("TABLE", "t"), ("COLUMN", "t.id"), ("INDEX", "t_pkey"), ("INDEX", "i")):
+        assert hist(st, kind, "My Schema", name)[0][0] == "RENAME"
+        assert [h[0] for h in hist(st, kind, "Sales", name)] == ["RENAME", "DROP"]
+    assert "Sales" not in st.db.catalog.schemas
+
+
+def test_n5e_set_schema_into_its_own_schema_records_nothing() -> None:
+    """N5e: a move into the object's own schema is accepted and records nothing."""
+    st, exps = run(CreateTable(S, "t", ()), SetSchema("TABLE", S, "t", S))
+    assert exps[1].kind == "ok" and hist(st, "TABLE", S, "t") == [("CREATE", "MINOR", None, 1)]
+
+
+def test_moves_the_model_cannot_follow_are_unspecified() -> None:
+    """§14.8 / model limits: a move into public (I5) and a table with a view moved away are not predicted, so
+    machines never draw them."""
+    _, exps = run(CreateTable(S, "t", (Column("a", "integer"),)), CreateSchema("s2"),
+                  SetSchema("TABLE", S, "t", "public"), CreateView(S, "v", "t", ("a",)),
+                  SetSchema("TABLE", S, "t", "s2"))
+    assert exps[2].kind == "unspecified" and exps[4].kind == "unspecified"
+
+
+@pytest.mark.parametrize("text, op", [
+    ('ALTER TABLE "My Schema"."t" RENAME TO "u"', RenameRelation("TABLE", "My Schema", "t", "u")),
+    ("ALTER TABLE IF EXISTS app.t RENAME c TO d", RenameColumn("TABLE", S, "t", "c", "d", True)),
+    ("ALTER TABLE app.t RENAME COLUMN c TO d", RenameColumn("TABLE", S, "t", "c", "d")),
+    ("ALTER TABLE app.t RENAME CONSTRAINT k TO k2", RenameConstraint(S, "t", "k", "k2")),
+    ("ALTER INDEX app.i RENAME TO j", RenameRelation("INDEX", S, "i", "j")),
+    ("ALTER VIEW app.v RENAME TO w", RenameRelation("VIEW", S, "v", "w")),
+    ("ALTER ROUTINE app.f(int, text) RENAME TO g", RenameFunction(S, "f", ("integer", "text"), "g")),
+    ('ALTER FUNCTION app.f() SET SCHEMA "a""b"', SetSchema("FUNCTION", S, "f", 'a"b')),
+    ("ALTER TABLE app.t SET SCHEMA s2", SetSchema("TABLE", S, "t", "s2")),
+    ('CREATE SCHEMA IF NOT EXISTS "select"', CreateSchema("select", True)),
+    ("DROP SCHEMA IF EXISTS s2 CASCADE", DropSchema("s2", True, True)),
+    ("ALTER SCHEMA s2 RENAME TO s3", RenameSchema("s2", "s3")),
+])
+def test_parse_every_form(text: str, op: Op) -> None:
+    """Every §14.2/§14.3 form of the vocabulary parses to its op (R3, N3–N6), and the op renders back to SQL
+    that parses to itself."""
+    assert parse_one(text) == op
+    assert parse_one(op.to_sql()) == op

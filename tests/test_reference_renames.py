@@ -1,0 +1,255 @@
+"""Reference backend, second model: renames (§14.2, R1–R6) and schemas (§14.3, N1–N7), one test per rule row,
+against a real server; and V20 (a key change keeps the object's past)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+pytestmark = pytest.mark.server
+
+
+def row(conn: psycopg.Connection, kind: str, schema: str, name: str) -> tuple | None:
+    """(version, 'M.m.p', is_active) of one row key on main, or None."""
+    return conn.execute(
+        "SELECT version, version_major || '.' || version_minor || '.' || version_patch, is_active"
+        " FROM pggit.objects WHERE object_type = %s AND schema_name = %s AND object_name = %s"
+        " AND branch_name = 'main'", (kind, schema, name)).fetchone()
+
+
+def hist(conn: psycopg.Connection, kind: str, schema: str, name: str) -> list[tuple]:
+    """O2 rows of one key: (change_type, severity, old_version, new_version) in history.id order."""
+    return conn.execute(
+        "SELECT h.change_type::text, h.change_severity::text, h.old_version, h.new_version"
+        " FROM pggit.history h JOIN pggit.objects o ON o.id = h.object_id WHERE o.object_type = %s"
+        " AND o.schema_name = %s AND o.object_name = %s AND o.branch_name = 'main' ORDER BY h.id",
+        (kind, schema, name)).fetchall()
+
+
+def version(conn: psycopg.Connection, name: str) -> list[tuple]:
+    return conn.execute("SELECT object_name, schema_name, version, version_string FROM pggit.get_version(%s)",
+                        (name,)).fetchall()
+
+
+def history(conn: psycopg.Connection, name: str) -> list[tuple]:
+    return conn.execute("SELECT version, change_type::text FROM pggit.get_history(%s, 10)", (name,)).fetchall()
+
+
+def rows_count(conn: psycopg.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM pggit.history").fetchone()[0]
+
+
+@pytest.fixture
+def app(pggit_conn: psycopg.Connection) -> psycopg.Connection:
+    pggit_conn.execute("CREATE SCHEMA app")
+    pggit_conn.execute("SET search_path = app")  # unqualified lookups stay out of public (I5)
+    return pggit_conn
+
+
+def test_r1_r2_the_contract_example(app):
+    """R1, R2, V20: §14.2's example — table, column and index renames continue the versions under the new key,
+    one RENAME row on each key; get_version/get_history answer per key; CREATE on the old key starts a new life."""
+    app.execute("CREATE TABLE app.t (id int PRIMARY KEY, c int)")
+    app.execute("ALTER TABLE app.t ADD COLUMN d text")
+    app.execute("ALTER TABLE app.t RENAME TO u")
+    assert row(app, "TABLE", "app", "t") == (2, "1.1.0", False)
+    assert hist(app, "TABLE", "app", "t")[-1] == ("RENAME", "MAJOR", 2, None)
+    assert row(app, "TABLE", "app", "u") == (3, "2.0.0", True)
+    assert hist(app, "TABLE", "app", "u") == [("RENAME", "MAJOR", 2, 3)]
+    for c in ("id", "c", "d"):  # R3a: every column row changes key, COLUMN rows keep 1 / 1.0.0 (V11)
+        assert row(app, "COLUMN", "app", f"t.{c}")[2] is False
+        assert row(app, "COLUMN", "app", f"u.{c}") == (1, "1.0.0", True)
+        assert hist(app, "COLUMN", "app", f"u.{c}") == [("RENAME", "MAJOR", 1, 1)]
+    assert row(app, "INDEX", "app", "t_pkey") == (1, "1.0.0", True)  # indexes keep their names (R3a)
+    app.execute("ALTER TABLE app.u RENAME c TO c2")
+    assert row(app, "TABLE", "app", "u") == (4, "3.0.0", True)
+    assert row(app, "COLUMN", "app", "u.c")[2] is False and row(app, "COLUMN", "app", "u.c2") == (1, "1.0.0", True)
+    app.execute("ALTER INDEX app.t_pkey RENAME TO u_pkey")
+    assert hist(app, "INDEX", "app", "t_pkey")[-1] == ("RENAME", "PATCH", 1, None)
+    assert row(app, "INDEX", "app", "u_pkey") == (2, "1.0.1", True)
+    assert row(app, "TABLE", "app", "u") == (5, "3.0.1", True)
+    assert version(app, "app.t") == []
+    assert version(app, "app.u") == [("u", "app", 5, "3.0.1")]
+    assert history(app, "app.t") == [(None, "RENAME"), (2, "ALTER"), (1, "CREATE")]
+    assert history(app, "app.u") == [(5, "ALTER"), (4, "ALTER"), (3, "RENAME")]
+    app.execute("CREATE TABLE app.t (x int)")
+    assert row(app, "TABLE", "app", "t") == (1, "1.0.0", True)
+    assert row(app, "TABLE", "app", "u") == (5, "3.0.1", True)
+
+
+def test_r3c_alter_table_on_an_index_and_a_constraint_index(app):
+    """R3c: ALTER TABLE … RENAME TO on an index is the index's key change; renaming a PK index renames its
+    constraint too (B2), and the table records PATCH, not the MAJOR a new constraint name would suggest."""
+    app.execute("CREATE TABLE app.t (id int PRIMARY KEY, c int)")
+    app.execute("CREATE INDEX t_c ON app.t (c)")
+    app.execute("ALTER TABLE app.t_c RENAME TO t_c2")
+    assert row(app, "INDEX", "app", "t_c2") == (2, "1.0.1", True)
+    assert hist(app, "TABLE", "app", "t")[-1] == ("ALTER", "PATCH", 2, 3)  # (2: CREATE INDEX, V10c)
+    app.execute("ALTER INDEX app.t_pkey RENAME TO t_pk")
+    assert app.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'app.t'::regclass AND contype = 'p'"
+                       ).fetchone() == ("t_pk",)
+    assert row(app, "INDEX", "app", "t_pk") == (2, "1.0.1", True)
+    assert hist(app, "TABLE", "app", "t")[-1] == ("ALTER", "PATCH", 3, 4)
+
+
+def test_r3d_rename_constraint(app):
+    """R3d: RENAME CONSTRAINT is the table's ALTER PATCH; a UNIQUE constraint's index changes key with it."""
+    app.execute("CREATE TABLE app.t (id int, d int CONSTRAINT t_d_key UNIQUE, CONSTRAINT ck CHECK (id > 0))")
+    app.execute("ALTER TABLE app.t RENAME CONSTRAINT ck TO ck2")
+    assert hist(app, "TABLE", "app", "t")[-1] == ("ALTER", "PATCH", 1, 2)
+    app.execute("ALTER TABLE app.t RENAME CONSTRAINT t_d_key TO u_d_key")
+    assert hist(app, "TABLE", "app", "t")[-1] == ("ALTER", "PATCH", 2, 3)
+    assert hist(app, "INDEX", "app", "t_d_key")[-1] == ("RENAME", "PATCH", 1, None)
+    assert row(app, "INDEX", "app", "u_d_key") == (2, "1.0.1", True)
+
+
+def test_r3e_r3g_views_and_functions(app):
+    """R3e, R3g: ALTER VIEW / ALTER TABLE … RENAME of a view and ALTER FUNCTION / ALTER ROUTINE … RENAME are
+    MAJOR key changes of the VIEW and FUNCTION rows (argument types kept in the key)."""
+    app.execute("CREATE TABLE app.t (id int)")
+    app.execute("CREATE VIEW app.v AS SELECT id FROM app.t")
+    app.execute("ALTER VIEW app.v RENAME TO w")
+    app.execute("ALTER TABLE app.w RENAME TO w2")
+    assert hist(app, "VIEW", "app", "w") == [("RENAME", "MAJOR", 1, 2), ("RENAME", "MAJOR", 2, None)]
+    assert row(app, "VIEW", "app", "w2") == (3, "3.0.0", True)
+    app.execute("CREATE FUNCTION app.f(int, text) RETURNS int LANGUAGE sql AS 'SELECT 1'")
+    app.execute("ALTER FUNCTION app.f(int, text) RENAME TO g")
+    app.execute("ALTER ROUTINE app.g(int, text) RENAME TO h")
+    assert row(app, "FUNCTION", "app", "f(integer, text)") == (1, "1.0.0", False)
+    assert row(app, "FUNCTION", "app", "h(integer, text)") == (3, "3.0.0", True)
+
+
+def test_r4_rename_to_its_own_name_records_nothing(app):
+    """R4: PostgreSQL refuses a rename to the object's own name (42P07, 42701); nothing is recorded, and
+    ALTER TABLE IF EXISTS … RENAME of a missing table records nothing either."""
+    app.execute("CREATE TABLE app.t (id int)")
+    before = rows_count(app)
+    with pytest.raises(psycopg.errors.DuplicateTable):
+        app.execute("ALTER TABLE app.t RENAME TO t")
+    with pytest.raises(psycopg.errors.DuplicateColumn):
+        app.execute("ALTER TABLE app.t RENAME id TO id")
+    app.execute("ALTER TABLE IF EXISTS app.nope RENAME TO x")
+    assert rows_count(app) == before
+
+
+def test_r5_swap(app):
+    """R5: a swap is three key changes; the second starts a new life for B on a's row, which then shows B's
+    RENAME above A's past (§14.2's numbers)."""
+    app.execute("CREATE TABLE app.a (x int)")
+    app.execute("ALTER TABLE app.a ADD COLUMN y int")
+    app.execute("ALTER TABLE app.a ADD COLUMN z int")  # A: 3 1.2.0
+    app.execute("CREATE TABLE app.b (x int)")  # B: 1 1.0.0
+    app.execute("ALTER TABLE app.a RENAME TO tmp")
+    assert row(app, "TABLE", "app", "tmp") == (4, "2.0.0", True)
+    app.execute("ALTER TABLE app.b RENAME TO a")
+    assert row(app, "TABLE", "app", "a") == (2, "2.0.0", True)
+    app.execute("ALTER TABLE app.tmp RENAME TO b")
+    assert row(app, "TABLE", "app", "b") == (5, "3.0.0", True)
+    assert history(app, "app.a") == [(2, "RENAME"), (None, "RENAME"), (3, "ALTER"), (2, "ALTER"), (1, "CREATE")]
+
+
+def test_r6_referrers_record_nothing_and_stay_equal(app):
+    """R6: renaming a table and a column records nothing on a view over it or on a table whose foreign key
+    references it; replacing the view with the same query, or altering the referencing table, then records
+    only what really changed (V12, V9a by identity)."""
+    app.execute("CREATE TABLE app.p (id int PRIMARY KEY, n int)")
+    app.execute("CREATE TABLE app.c (pid int CONSTRAINT c_fk REFERENCES app.p (id))")
+    app.execute("CREATE VIEW app.v AS SELECT id FROM app.p")
+    app.execute("ALTER TABLE app.p RENAME id TO pk")
+    app.execute("ALTER TABLE app.p RENAME TO q")
+    assert hist(app, "VIEW", "app", "v") == [("CREATE", "MINOR", None, 1)]
+    assert hist(app, "TABLE", "app", "c") == [("CREATE", "MINOR", None, 1)]
+    app.execute("CREATE OR REPLACE VIEW app.v AS SELECT pk AS id FROM app.q")
+    assert hist(app, "VIEW", "app", "v") == [("CREATE", "MINOR", None, 1)]
+    app.execute("COMMENT ON TABLE app.c IS 'x'")
+    assert hist(app, "TABLE", "app", "c")[-1] == ("COMMENT", "PATCH", 1, 2)  # not ALTER MAJOR (V10k)
+
+
+def test_n1_quoted_schemas_are_stored_in_catalog_spelling(app):
+    """N1: objects in "My Schema", "Sales", "select", "a""b" and a non-ASCII schema are keyed unquoted; get_version
+    takes that spelling, not the quoted one; an unqualified name resolves through search_path."""
+    for s in ("My Schema", "Sales", "select", 'a"b', "schéma"):
+        app.execute(psycopg.sql.SQL("CREATE SCHEMA {}").format(psycopg.sql.Identifier(s)))
+        app.execute(psycopg.sql.SQL("CREATE TABLE {} (id int)").format(psycopg.sql.Identifier(s, "Order Items")))
+        assert row(app, "TABLE", s, "Order Items") == (1, "1.0.0", True)
+        assert version(app, f"{s}.Order Items") == [("Order Items", s, 1, "1.0.0")]
+    assert version(app, '"My Schema"."Order Items"') == []
+    app.execute('SET search_path = "My Schema"')
+    assert version(app, "Order Items") == [("Order Items", "My Schema", 1, "1.0.0")]
+
+
+def test_n3_create_schema_records_nothing(app):
+    """N3: CREATE SCHEMA and CREATE SCHEMA IF NOT EXISTS on an existing one record nothing."""
+    before = rows_count(app)
+    app.execute("CREATE SCHEMA s2")
+    app.execute("CREATE SCHEMA IF NOT EXISTS s2")
+    assert rows_count(app) == before
+
+
+def test_n4_drop_schema_cascade(app):
+    """N4: DROP SCHEMA … CASCADE drops every tracked member, COLUMN and INDEX rows included, and a view in
+    another schema over one of its tables; without CASCADE it is refused and nothing changes."""
+    app.execute("CREATE SCHEMA s3")
+    app.execute("CREATE TABLE s3.a (id int PRIMARY KEY)")
+    app.execute("CREATE FUNCTION s3.f() RETURNS int LANGUAGE sql AS 'SELECT 1'")
+    app.execute("CREATE VIEW app.vx AS SELECT id FROM s3.a")
+    before = rows_count(app)
+    with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+        app.execute("DROP SCHEMA s3")
+    assert rows_count(app) == before
+    app.execute("DROP SCHEMA s3 CASCADE")
+    for kind, schema, name in (("TABLE", "s3", "a"), ("COLUMN", "s3", "a.id"), ("INDEX", "s3", "a_pkey"),
+                               ("FUNCTION", "s3", "f()"), ("VIEW", "app", "vx")):
+        assert row(app, kind, schema, name)[2] is False, (kind, name)
+        assert hist(app, kind, schema, name)[-1][0] == "DROP"
+
+
+def test_n5a_set_schema_moves_table_columns_and_indexes(app):
+    """N5a, N5e: SET SCHEMA is a key change of the table, its columns and its indexes (new schema_name); into
+    its own schema it records nothing."""
+    app.execute('CREATE SCHEMA "Sales"')
+    app.execute("CREATE TABLE app.t (id int PRIMARY KEY)")
+    before = rows_count(app)
+    app.execute("ALTER TABLE app.t SET SCHEMA app")
+    assert rows_count(app) == before
+    app.execute('ALTER TABLE app.t SET SCHEMA "Sales"')
+    assert row(app, "TABLE", "Sales", "t") == (2, "2.0.0", True)
+    assert row(app, "COLUMN", "Sales", "t.id") == (1, "1.0.0", True)
+    assert row(app, "INDEX", "Sales", "t_pkey") == (2, "1.0.1", True)
+    assert [row(app, k, "app", n)[2] for k, n in (("TABLE", "t"), ("COLUMN", "t.id"), ("INDEX", "t_pkey"))] == [
+        False, False, False]
+
+
+def test_n5d_function_set_schema(app):
+    """N5d: ALTER FUNCTION … SET SCHEMA is a MAJOR key change of the FUNCTION row."""
+    app.execute("CREATE SCHEMA s2")
+    app.execute("CREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1'")
+    app.execute("ALTER FUNCTION app.f(int) SET SCHEMA s2")
+    assert hist(app, "FUNCTION", "app", "f(integer)")[-1] == ("RENAME", "MAJOR", 1, None)
+    assert row(app, "FUNCTION", "s2", "f(integer)") == (2, "2.0.0", True)
+
+
+def test_n6_rename_schema_changes_every_members_key(app):
+    """N6: ALTER SCHEMA … RENAME (PostgreSQL reports the schema only) changes the key of every member: tables,
+    columns, indexes, views, functions."""
+    app.execute("CREATE SCHEMA s2")
+    app.execute("CREATE TABLE s2.t (id int PRIMARY KEY)")
+    app.execute("CREATE VIEW s2.v AS SELECT id FROM s2.t")
+    app.execute("CREATE FUNCTION s2.f() RETURNS int LANGUAGE sql AS 'SELECT 1'")
+    app.execute("ALTER SCHEMA s2 RENAME TO s2b")
+    for kind, name, now in (("TABLE", "t", (2, "2.0.0", True)), ("COLUMN", "t.id", (1, "1.0.0", True)),
+                            ("INDEX", "t_pkey", (2, "1.0.1", True)), ("VIEW", "v", (2, "2.0.0", True)),
+                            ("FUNCTION", "f()", (2, "2.0.0", True))):
+        assert row(app, kind, "s2", name)[2] is False, (kind, name)
+        assert row(app, kind, "s2b", name) == now, (kind, name)
+
+
+def test_n7_same_names_in_two_schemas_are_independent(app):
+    """N7: s1.t and s2.t are two rows; DDL on one records nothing on the other, also when one schema needs
+    quoting."""
+    app.execute('CREATE SCHEMA "My Schema"')
+    app.execute("CREATE TABLE app.t (id int)")
+    app.execute('CREATE TABLE "My Schema".t (id int)')
+    app.execute('ALTER TABLE "My Schema".t ADD COLUMN x int')
+    assert row(app, "TABLE", "app", "t") == (1, "1.0.0", True)
+    assert row(app, "TABLE", "My Schema", "t") == (2, "1.1.0", True)
