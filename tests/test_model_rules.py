@@ -290,12 +290,17 @@ def test_v15_rejected_or_skipped_statements_record_nothing():
     assert exp.sqlstates == ("42P16",)
 
 
-def test_v16_renames_are_not_in_the_vocabulary():
-    """V16: renames are outside the first model, so the parser refuses them."""
-    from pggit_model.errors import UnsupportedStatement
+def test_v16_renames_are_outside_the_first_model():
+    """V16: renames are outside the first model: a rename is the second model's key change (§14.2 R1, R3a, V20),
+    never a V10 change of the old key."""
+    from pggit_model.ops import RenameRelation
     from pggit_model.parse import parse_one
-    with pytest.raises(UnsupportedStatement):
-        parse_one("ALTER TABLE app.u RENAME TO w")
+    op = parse_one("ALTER TABLE app.u RENAME TO w")
+    assert isinstance(op, RenameRelation)
+    state, _ = go(table())
+    _, exp = step(state, op)
+    assert exp.kind == "ok" and {"R1", "R3a", "V20"} <= set(exp.rules)
+    assert not any(r.startswith("V10") for r in exp.rules)
 
 
 def test_v17_get_version_resolution():
