@@ -203,6 +203,18 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, false);",
            "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, true);",
            machine="FaultsMachine", why="checkout only lasts until the end of the transaction (B6, X1)"),
+    # -- drift and re-install (U) ----------------------------------------------------------------------
+    Mutant("drift-not-detected", "U3", H,
+           "SELECT o.id, o.full_name, o.object_type, o.ddl_hash, x.hash, o.ddl_hash IS DISTINCT FROM x.hash\n",
+           "SELECT o.id, o.full_name, o.object_type, o.ddl_hash, x.hash, o.ddl_hash IS DISTINCT FROM x.hash\n"
+           "        AND EXISTS (SELECT 1 FROM pggit.history h WHERE h.object_id = o.id AND h.id > coalesce(nullif(\n"
+           "            current_setting('pggit.baseline_history', true), ''), '0')::int)\n",
+           machine="DriftMachine",
+           also=((H, "    PERFORM pggit._lock_bookkeeping();\n    UPDATE pggit.objects o\n",
+                  "    PERFORM pggit._lock_bookkeeping();\n    PERFORM set_config('pggit.baseline_history', "
+                  "(SELECT coalesce(max(id), 0) FROM pggit.history)::text, false);\n    UPDATE pggit.objects o\n"),),
+           why="detect_changes_by_hash reports an object as changed only if pgGit recorded a change of it since "
+               "update_all_hashes: the same answers as long as every DDL is tracked, none for drift"),
     # -- crash and restart (X6) -------------------------------------------------------------------------
     Mutant("history-unlogged", "X6", "000_schema.sql",
            "CREATE TABLE pggit.history (",

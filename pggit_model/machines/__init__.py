@@ -2,6 +2,7 @@
 
 from pggit_model.machines.branches_commits import BranchesCommitsMachine
 from pggit_model.machines.crash import CrashMachine
+from pggit_model.machines.drift import DriftMachine
 from pggit_model.machines.faults import FaultsMachine
 from pggit_model.machines.hashes import HashesMachine
 from pggit_model.machines.transactions import TransactionsMachine
@@ -9,9 +10,9 @@ from pggit_model.machines.trinity import TrinityMachine
 from pggit_model.machines.versioning import VersioningMachine
 
 ALL_MACHINES = (VersioningMachine, BranchesCommitsMachine, TransactionsMachine, TrinityMachine, HashesMachine,
-                FaultsMachine, CrashMachine)
+                FaultsMachine, CrashMachine, DriftMachine)
 
 __all__ = [
-    "ALL_MACHINES", "BranchesCommitsMachine", "CrashMachine", "FaultsMachine", "HashesMachine", "TransactionsMachine",
-    "TrinityMachine", "VersioningMachine",
+    "ALL_MACHINES", "BranchesCommitsMachine", "CrashMachine", "DriftMachine", "FaultsMachine", "HashesMachine",
+    "TransactionsMachine", "TrinityMachine", "VersioningMachine",
 ]
