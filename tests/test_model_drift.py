@@ -20,8 +20,8 @@ from pggit_model.ops import (
     SetDefault,
     SetNotNull,
     ShowTableVersions,
-    UpdateAllHashes,
     Untracked,
+    UpdateAllHashes,
 )
 
 S = "app"
