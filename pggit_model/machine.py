@@ -24,6 +24,7 @@ from .cluster import connect
 from .divergences import Divergence
 from .driver import Driver
 from .errors import CoverageGap
+from .install import InstallReport
 from .isolation import ClonePool, RollbackIsolation, Template
 from .known import EMPTY as EMPTY_REGISTRY
 from .known import Registry
@@ -39,6 +40,7 @@ from .session import (
     merge_stats,
     record_divergences,
 )
+from .upgrade import Upgrade
 
 #: Rules the whole-state invariant checks after every step (besides the rules of each op's Expected).
 INVARIANT_RULES = ("O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8", "O9", "V1", "V2", "V5", "V6", "V7", "V8", "V11",
@@ -67,6 +69,9 @@ class Harness:
         self._rollback: RollbackIsolation | None = None
         self._clones: ClonePool | None = None
         self.last_machine: PgGitMachine | None = None
+        # --pggit-upgrade-from (U2): the template holds the older version; machines upgrade to this mid-example.
+        self.upgrade_to: Upgrade | None = None
+        self.upgrade_report: InstallReport | None = None  # the newer version's install report, once upgraded
 
     @property
     def rollback(self) -> RollbackIsolation:
@@ -82,6 +87,9 @@ class Harness:
 
     def run(self, machine: type[PgGitMachine], settings: Any = None) -> None:
         """Run ``machine`` with the active Hypothesis profile (or ``settings``)."""
+        if self.upgrade_to is not None:
+            from .machines.reinstall import upgrading  # (machines import this module)
+            machine = upgrading(machine)
         machine.harness = self
         # This machine's own counts (for --pggit-report), added to the session's afterwards.
         session, self.stats = self.stats, RunStats(missing_functions=dict(self.stats.missing_functions))
@@ -164,6 +172,8 @@ class PgGitMachine(RuleBasedStateMachine):
     isolation: ClassVar[str] = "rollback"
     #: The contract rules this machine is for: a ``ci`` (or longer) run that never checks one of them fails.
     RULES: ClassVar[tuple[str, ...]] = ()
+    #: False: under --pggit-upgrade-from the machine cannot start on the older version and is skipped
+    upgradable: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A misspelt isolation fails when the machine is defined, not in its first example."""

@@ -215,6 +215,11 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
                   "(SELECT coalesce(max(id), 0) FROM pggit.history)::text, false);\n    UPDATE pggit.objects o\n"),),
            why="detect_changes_by_hash reports an object as changed only if pgGit recorded a change of it since "
                "update_all_hashes: the same answers as long as every DDL is tracked, none for drift"),
+    Mutant("reinstall-truncates-history", "U1", "000_schema.sql",
+           "CREATE SCHEMA IF NOT EXISTS pggit AUTHORIZATION CURRENT_USER;\n",
+           "CREATE SCHEMA IF NOT EXISTS pggit AUTHORIZATION CURRENT_USER;\n"
+           "DO $$ BEGIN IF to_regclass('pggit.history') IS NOT NULL THEN TRUNCATE pggit.history; END IF; END $$;\n",
+           machine="ReinstallMachine", why="running install.sql again over a tracked database empties history"),
     # -- crash and restart (X6) -------------------------------------------------------------------------
     Mutant("history-unlogged", "X6", "000_schema.sql",
            "CREATE TABLE pggit.history (",

@@ -26,7 +26,7 @@ from .driver import Driver
 from .errors import MalformedReplay
 from .install import REFERENCE_SOURCE, source_digest
 from .isolation import Template
-from .ops import Fault, Op, OtherSession, Parallel, TerminateSession
+from .ops import Fault, Op, OtherSession, Parallel, Reinstall, TerminateSession
 from .runs import Run, Verdict
 from .session import RunStats
 
@@ -145,6 +145,10 @@ class _Sessions:
             faults.strike(driver, op, self.other)
         elif isinstance(op, TerminateSession) and self.other is not None:
             faults.terminate_and_reconnect(driver, self.other, self.conninfo)
+        elif isinstance(op, Reinstall):  # psql again over this database, as the machine ran it (U1, U2)
+            from .upgrade import reinstall
+            server = self.template.server
+            reinstall(driver, self.conninfo, op.source, psql=server.psql, env=getattr(server, "psql_env", dict)())
         elif isinstance(op, Parallel):  # the sessions again in the recorded permutation, checked (X8-X10)
             from .parallel.machine import Control, run_parallel
             self.control = self.control or Control(self.template.server)

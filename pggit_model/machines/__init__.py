@@ -5,14 +5,15 @@ from pggit_model.machines.crash import CrashMachine
 from pggit_model.machines.drift import DriftMachine
 from pggit_model.machines.faults import FaultsMachine
 from pggit_model.machines.hashes import HashesMachine
+from pggit_model.machines.reinstall import ReinstallMachine
 from pggit_model.machines.transactions import TransactionsMachine
 from pggit_model.machines.trinity import TrinityMachine
 from pggit_model.machines.versioning import VersioningMachine
 
 ALL_MACHINES = (VersioningMachine, BranchesCommitsMachine, TransactionsMachine, TrinityMachine, HashesMachine,
-                FaultsMachine, CrashMachine, DriftMachine)
+                FaultsMachine, CrashMachine, DriftMachine, ReinstallMachine)
 
 __all__ = [
     "ALL_MACHINES", "BranchesCommitsMachine", "CrashMachine", "DriftMachine", "FaultsMachine", "HashesMachine",
-    "TransactionsMachine", "TrinityMachine", "VersioningMachine",
+    "ReinstallMachine", "TransactionsMachine", "TrinityMachine", "VersioningMachine",
 ]
