@@ -148,7 +148,8 @@ class _Sessions:
         elif isinstance(op, Reinstall):  # psql again over this database, as the machine ran it (U1, U2)
             from .upgrade import reinstall
             server = self.template.server
-            reinstall(driver, self.conninfo, op.source, psql=server.psql, env=getattr(server, "psql_env", dict)())
+            reinstall(driver, self.conninfo, op.source, upgrade=op.upgrade, psql=server.psql,
+                      env=getattr(server, "psql_env", dict)())
         elif isinstance(op, Parallel):  # the sessions again in the recorded permutation, checked (X8-X10)
             from .parallel.machine import Control, run_parallel
             self.control = self.control or Control(self.template.server)

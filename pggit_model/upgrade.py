@@ -14,6 +14,7 @@ from pathlib import Path
 
 import attrs
 
+from .divergences import Divergence, diverge
 from .driver import Driver
 from .errors import NotAPggitCheckout
 from .install import REFERENCE_SOURCE, InstallReport, check_source, install
@@ -43,20 +44,41 @@ def check_upgrade(old: str | os.PathLike[str], new: str | os.PathLike[str] | Non
     return None
 
 
-def reinstall(driver: Driver, conninfo: str, source: str | Path | None, *, psql: str = "psql",
-              env: dict[str, str] | None = None) -> InstallReport:
+def reinstall(driver: Driver, conninfo: str, source: str | Path | None, *, upgrade: bool = False,
+              psql: str = "psql", env: dict[str, str] | None = None) -> InstallReport:
     """Run ``source``'s install.sql (None: the reference) over the database at ``conninfo``, which ``driver``'s
-    session uses; record the step and let the example carry on with the backend as it now is. The session must
-    hold no transaction open (psql runs beside it and would wait for its locks)."""
+    session uses; record the step, check pgGit's whole state (a difference is U1/<rule>, or U2/<rule> for an
+    ``upgrade``) and let the example carry on with the backend as it now is. The session must hold no
+    transaction open (psql runs beside it and would wait for its locks)."""
     if source is not None and Path(source).expanduser().resolve() == REFERENCE_SOURCE.resolve():
         source = None  # the bundled reference, as a recorded Reinstall names it
     report = install(conninfo, source, psql=psql, env=env)
-    driver.record(Reinstall(report.source))
+    driver.record(Reinstall(report.source, upgrade))
     driver.missing = frozenset(report.blocked)
     driver.client.reprobe(report.probe)
-    driver.stats.rules.update(("U1", "I1"))
+    rule_id = "U2" if upgrade else "U1"
+    driver.stats.rules.update((rule_id, "I1"))
     driver.stats.rules["I3"] += 1  # its printed errors are counted (report.files), not findings (I3)
+    try:
+        driver.check_state()
+    except Divergence as d:
+        raise _as(rule_id, d) from d
     return report
+
+
+def _as(rule_id: str, d: Divergence) -> Divergence:
+    """A state that differs right after an install breaks U1 (U2) first; the checker's rule comes second (as the
+    crash machine names X6 first)."""
+    what = "an upgrade" if rule_id == "U2" else "a re-install"
+    try:
+        diverge(f"{rule_id}/{d.rule}", f"after {what} pgGit's rows differ from what it had recorded: {d.message}",
+                op=d.op, step=d.step, expected=d.expected, observed=d.observed, area=d.area, keys=d.keys)
+    except Divergence as u:
+        u.ops = d.ops
+        for note in getattr(d, "__notes__", ()):
+            u.add_note(note)
+        return u
+    raise AssertionError("diverge always raises")
 
 
 __all__ = ["Upgrade", "check_upgrade", "reinstall"]

@@ -15,7 +15,7 @@ from psycopg import sql
 from psycopg.sql import Composable
 
 from pggit_model.errors import InvalidOp
-from pggit_model.ops.base import Op, one_of, text
+from pggit_model.ops.base import Op, boolean, one_of, text
 
 #: How the triggers are kept from firing: ``replica`` (``SET session_replication_role``: triggers enabled in
 #: the default ORIGIN mode do not fire) or ``disable`` (``ALTER EVENT TRIGGER … DISABLE``, then each back as
@@ -75,14 +75,15 @@ class Reinstall(Op):
     counted as in I3. A marker: the machine runs psql; replay.sql shows the command."""
 
     source: str = field(validator=text)
+    upgrade: bool = field(default=False, validator=boolean)  # a newer checkout over an older one (U2)
 
     kind: ClassVar[str] = "reinstall"
     family: ClassVar[str] = "drift"
 
     def sql(self) -> Composable:
-        return sql.SQL("-- pggit-model: install.sql ran again here (U1/U2): "
+        return sql.SQL("-- pggit-model: install.sql ran again here ({}): "
                        "\\! cd {} && psql -X -d \"$DBNAME\" -f install.sql").format(
-            sql.SQL(f"{self.source}/sql".replace("\n", " ")))
+            sql.SQL("U2, an upgrade" if self.upgrade else "U1"), sql.SQL(f"{self.source}/sql".replace("\n", " ")))
 
 
 DRIFT_OPS = (Untracked, Reinstall)
