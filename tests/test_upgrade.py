@@ -86,3 +86,20 @@ def test_reinstall_over_itself_keeps_rows(example) -> None:  # type: ignore[no-u
     driver.run(AlterTable("mc_u", "t", (AddColumn(Column("b", "text")),)))
     driver.check_state()
     assert driver.ops[1].kind == "reinstall"
+
+
+def test_upgrade_mode_wraps_every_machine_but_crash() -> None:
+    """U2: under --pggit-upgrade-from a machine keeps its name and rules, gains the reinstall rule and runs on
+    clone isolation (psql sees only committed work); the crash machine, with its own cluster, is skipped."""
+    import unittest
+
+    from pggit_model.machines import CrashMachine, ReinstallMachine, VersioningMachine
+    from pggit_model.machines.reinstall import ReinstallRules, upgrading
+
+    wrapped = upgrading(VersioningMachine)
+    assert wrapped.__name__ == "VersioningMachine" and wrapped.isolation == "clone"
+    assert issubclass(wrapped, ReinstallRules) and wrapped.RULES == VersioningMachine.RULES
+    assert callable(getattr(wrapped, "reinstall", None)) and callable(getattr(wrapped, "ddl", None))
+    assert upgrading(ReinstallMachine) is ReinstallMachine
+    with pytest.raises(unittest.SkipTest, match="crash"):
+        upgrading(CrashMachine)
