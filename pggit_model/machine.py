@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -72,6 +73,8 @@ class Harness:
         # --pggit-upgrade-from (U2): the template holds the older version; machines upgrade to this mid-example.
         self.upgrade_to: Upgrade | None = None
         self.upgrade_report: InstallReport | None = None  # the newer version's install report, once upgraded
+        #: what every machine is run as (upgrade mode: with the reinstall rule, ``machines.reinstall.upgrading``)
+        self.wrap_machine: Callable[[type[PgGitMachine]], type[PgGitMachine]] | None = None
 
     @property
     def rollback(self) -> RollbackIsolation:
@@ -87,9 +90,8 @@ class Harness:
 
     def run(self, machine: type[PgGitMachine], settings: Any = None) -> None:
         """Run ``machine`` with the active Hypothesis profile (or ``settings``)."""
-        if self.upgrade_to is not None:
-            from .machines.reinstall import upgrading  # (machines import this module)
-            machine = upgrading(machine)
+        if self.wrap_machine is not None:
+            machine = self.wrap_machine(machine)
         machine.harness = self
         # This machine's own counts (for --pggit-report), added to the session's afterwards.
         session, self.stats = self.stats, RunStats(missing_functions=dict(self.stats.missing_functions))

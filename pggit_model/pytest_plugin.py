@@ -270,8 +270,10 @@ def pggit_harness(pytestconfig: pytest.Config, pggit_template: Template, pggit_r
                 regress=bool(pytestconfig.getoption("--pggit-regress")))
     old = pytestconfig.getoption("--pggit-upgrade-from", default=None)
     if old:
+        from .machines.reinstall import upgrading
         from .upgrade import Upgrade
         h.upgrade_to = Upgrade(old, pytestconfig.getoption("--pggit-source"))
+        h.wrap_machine = upgrading
     try:
         yield h
     finally:
