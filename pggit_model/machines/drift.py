@@ -39,13 +39,23 @@ class DriftRules(VersioningRules):
         super().__init__()
         # pgGit's event triggers as this example's database has them (names and modes differ between versions).
         self.event_triggers = backend.event_triggers(self.driver.client.conn)
+        self._installs_seen = 0
+
+    def _current_triggers(self) -> tuple[tuple[str, str], ...]:
+        """The event triggers, looked up again after a re-install or upgrade (a newer version may bring others)."""
+        installs = sum(1 for o in self.driver.ops if o.kind == "reinstall")
+        if installs != self._installs_seen:
+            self.event_triggers = backend.event_triggers(self.driver.client.conn)
+            self._installs_seen = installs
+        return self.event_triggers
 
     def untracked(self, op: Op, how: str) -> Untracked:
         """``op`` wrapped so that pgGit's triggers do not fire: replica mode silences only ORIGIN-mode triggers,
         so where pgGit has others the triggers are disabled instead."""
-        if how == "replica" and backend.replica_silences(self.event_triggers):
+        triggers = self._current_triggers()
+        if how == "replica" and backend.replica_silences(triggers):
             return Untracked(op, "replica")
-        return Untracked(op, "disable", backend.firing(self.event_triggers))
+        return Untracked(op, "disable", backend.firing(triggers))
 
     def _drift_change(self, data: st.DataObject, table: str, how: str) -> Untracked | None:
         """A change of ``table`` made without the triggers: a column added, dropped or retyped, or any of the
