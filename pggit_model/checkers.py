@@ -14,6 +14,7 @@ from typing import Any
 from .client import Completion, Snapshot
 from .divergences import diverge, first_rule
 from .model import CheckContext, CommitRef, Expected, HashOf, Pred, State, Unspecified, observe
+from .model.drift import unknown_row
 from .model.state import HISTORY_GAP, RowKey
 from .model.versions import V2_KINDS
 
@@ -91,6 +92,13 @@ def _skipped(key: RowKey, skip: set[Any]) -> bool:
     return key in skip or (*key[:3], "*") in skip
 
 
+def _without_unknown(state: State, rows: dict[RowKey, Any]) -> dict[RowKey, Any]:
+    """``rows`` without the objects drift created or dropped (U3 leaves their rows unspecified)."""
+    if not state.db.unknown:
+        return rows
+    return {k: v for k, v in rows.items() if not unknown_row(state.db, k)}
+
+
 def _version(row: tuple | None) -> str:
     return "(none)" if row is None else f"v{row[0]} {row[1]}.{row[2]}.{row[3]}{'' if row[4] else ' inactive'}"
 
@@ -126,6 +134,7 @@ def objects_match_model(state: State, snap: Snapshot, schema: str, *, op: Any, s
     skip = ignore.get("objects", set())
     exp = observe.objects(state, schema)
     obs = _observed_objects(snap, _live_branches(state))
+    exp, obs = _without_unknown(state, exp), _without_unknown(state, obs)
     if skip:
         exp = {k: v for k, v in exp.items() if not _skipped(k, skip)}
         obs = {k: v for k, v in obs.items() if not _skipped(k, skip)}
@@ -170,6 +179,7 @@ def history_matches_model(state: State, snap: Snapshot, schema: str, *, op: Any,
     exp = observe.history(state, schema)
     live = set(_live_branches(state))
     obs: dict[RowKey, Any] = {k: v for k, v in snap.history.items() if k[0] in V2_KINDS and k[3] in live}
+    exp, obs = _without_unknown(state, exp), _without_unknown(state, obs)
     if skip:
         exp = {k: v for k, v in exp.items() if not _skipped(k, skip)}
         obs = {k: v for k, v in obs.items() if not _skipped(k, skip)}
@@ -370,7 +380,7 @@ def ddl_hashes_match_model(state: State, snap: Snapshot, schema: str, ctx: Check
     """O6/H5/H6: stored ddl_hash is NULL where never written and the baseline's hash class where written."""
     skip = ignore.get("ddl_hashes", set())
     for key, want in observe.ddl_hashes(state, schema).items():
-        if key not in snap.ddl_hashes or isinstance(want, Unspecified) or key in skip:
+        if key not in snap.ddl_hashes or isinstance(want, Unspecified) or key in skip or unknown_row(state.db, key):
             continue
         got = snap.ddl_hashes[key]
         if want is None:

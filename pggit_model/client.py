@@ -270,6 +270,15 @@ class Client:
             return tuple(dict(zip(names, r, strict=True)) for r in rows or ())
         return None
 
+    def reprobe(self, probe: backend.Probe) -> None:
+        """The backend changed under this connection (re-installed or upgraded, U1/U2): observe it as it is now."""
+        done = _PREPARED.pop(self.conn, None)
+        if done is not None and done.prepared:
+            self.conn.execute(f"DEALLOCATE {_OBSERVE_NAME}".encode())
+        self._probe = probe
+        self._last_doc, self._last_built = {}, {}
+        self.last_snapshot = None
+
     # -- observe -----------------------------------------------------------------------------
     def _observe_sql(self) -> str:
         after = int(self._history[-1][0]) if self._history else 0

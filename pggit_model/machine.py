@@ -12,6 +12,7 @@ import contextlib
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,6 +26,7 @@ from .cluster import connect
 from .divergences import Divergence
 from .driver import Driver
 from .errors import CoverageGap
+from .install import InstallReport
 from .isolation import ClonePool, RollbackIsolation, Template
 from .known import EMPTY as EMPTY_REGISTRY
 from .known import Registry
@@ -41,6 +43,7 @@ from .session import (
     record_divergences,
 )
 from .twin import TwinDatabase
+from .upgrade import Upgrade
 
 #: Rules the whole-state invariant checks after every step (besides the rules of each op's Expected).
 INVARIANT_RULES = ("O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8", "O9", "V1", "V2", "V5", "V6", "V7", "V8", "V11",
@@ -72,6 +75,11 @@ class Harness:
         self.twin = twin  # V21: replay every example's statements on a database without pgGit (--pggit-no-twin)
         self._twin_db: TwinDatabase | None = None
         self.last_machine: PgGitMachine | None = None
+        # --pggit-upgrade-from (U2): the template holds the older version; machines upgrade to this mid-example.
+        self.upgrade_to: Upgrade | None = None
+        self.upgrade_report: InstallReport | None = None  # the newer version's install report, once upgraded
+        #: what every machine is run as (upgrade mode: with the reinstall rule, ``machines.reinstall.upgrading``)
+        self.wrap_machine: Callable[[type[PgGitMachine]], type[PgGitMachine]] | None = None
 
     @property
     def rollback(self) -> RollbackIsolation:
@@ -94,6 +102,8 @@ class Harness:
 
     def run(self, machine: type[PgGitMachine], settings: Any = None) -> None:
         """Run ``machine`` with the active Hypothesis profile (or ``settings``)."""
+        if self.wrap_machine is not None:
+            machine = self.wrap_machine(machine)
         machine.harness = self
         # This machine's own counts (for --pggit-report), added to the session's afterwards.
         session, self.stats = self.stats, RunStats(missing_functions=dict(self.stats.missing_functions))
@@ -179,6 +189,8 @@ class PgGitMachine(RuleBasedStateMachine):
     isolation: ClassVar[str] = "rollback"
     #: The contract rules this machine is for: a ``ci`` (or longer) run that never checks one of them fails.
     RULES: ClassVar[tuple[str, ...]] = ()
+    #: False: under --pggit-upgrade-from the machine cannot start on the older version and is skipped
+    upgradable: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A misspelt isolation fails when the machine is defined, not in its first example."""

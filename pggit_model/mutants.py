@@ -218,6 +218,23 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, false);",
            "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, true);",
            machine="FaultsMachine", why="checkout only lasts until the end of the transaction (B6, X1)"),
+    # -- drift and re-install (U) ----------------------------------------------------------------------
+    Mutant("drift-not-detected", "U3", H,
+           "SELECT o.id, o.full_name, o.object_type, o.ddl_hash, x.hash, o.ddl_hash IS DISTINCT FROM x.hash\n",
+           "SELECT o.id, o.full_name, o.object_type, o.ddl_hash, x.hash, o.ddl_hash IS DISTINCT FROM x.hash\n"
+           "        AND EXISTS (SELECT 1 FROM pggit.history h WHERE h.object_id = o.id AND h.id > coalesce(nullif(\n"
+           "            current_setting('pggit.baseline_history', true), ''), '0')::int)\n",
+           machine="DriftMachine",
+           also=((H, "    PERFORM pggit._lock_bookkeeping();\n    UPDATE pggit.objects o\n",
+                  "    PERFORM pggit._lock_bookkeeping();\n    PERFORM set_config('pggit.baseline_history', "
+                  "(SELECT coalesce(max(id), 0) FROM pggit.history)::text, false);\n    UPDATE pggit.objects o\n"),),
+           why="detect_changes_by_hash reports an object as changed only if pgGit recorded a change of it since "
+               "update_all_hashes: the same answers as long as every DDL is tracked, none for drift"),
+    Mutant("reinstall-truncates-history", "U1", "000_schema.sql",
+           "CREATE SCHEMA IF NOT EXISTS pggit AUTHORIZATION CURRENT_USER;\n",
+           "CREATE SCHEMA IF NOT EXISTS pggit AUTHORIZATION CURRENT_USER;\n"
+           "DO $$ BEGIN IF to_regclass('pggit.history') IS NOT NULL THEN TRUNCATE pggit.history; END IF; END $$;\n",
+           machine="ReinstallMachine", why="running install.sql again over a tracked database empties history"),
     # -- crash and restart (X6) -------------------------------------------------------------------------
     Mutant("history-unlogged", "X6", "000_schema.sql",
            "CREATE TABLE pggit.history (",

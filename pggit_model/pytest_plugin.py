@@ -84,6 +84,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "outcomes, same catalog); on by default, see docs/machines.md",
     )
     group.addoption(
+        "--pggit-upgrade-from", default=os.environ.get("PGGIT_UPGRADE_FROM"), metavar="DIR",
+        help="upgrade mode (U2): every example's database is installed from this older pgGit checkout, used by "
+        "the machine's own ops, and upgraded to --pggit-source (or the reference) at a drawn step; the same "
+        "checkout as --pggit-source re-installs it over itself (U1); see docs/drift.md [env PGGIT_UPGRADE_FROM]",
+    )
+    group.addoption(
         "--pggit-load-seconds", default=10.0, type=float, metavar="S",
         help="how long the load mode's sessions run (default 10)",
     )
@@ -100,9 +106,20 @@ def pytest_configure(config: pytest.Config) -> None:
         if source:
             check_source(source)
         config.stash[_KNOWN] = known.load(config.getoption("--pggit-known"))
+        _check_upgrade(config)
         _check_sessions(config.getoption("--pggit-sessions", default=None))
     except (InvalidProfile, NotAPggitCheckout, known.BadRegistry) as e:
         raise pytest.UsageError(str(e)) from None
+
+
+def _check_upgrade(config: pytest.Config) -> None:
+    """--pggit-upgrade-from DIR: a checkout (else a usage error); the same one as the backend is said to be U1."""
+    old = config.getoption("--pggit-upgrade-from", default=None)
+    if old:
+        from .upgrade import check_upgrade
+        note = check_upgrade(old, config.getoption("--pggit-source"))
+        if note:
+            sys.stderr.write(f"pggit-model: {note}\n")
 
 
 def _check_sessions(n: int | None) -> None:
@@ -179,7 +196,9 @@ def pggit_template(
 ) -> Iterator[Template]:
     """The session's template database with the backend (reference, or --pggit-source) installed."""
     try:
-        template = Template(pggit_server, pytestconfig.getoption("--pggit-source"))
+        # Upgrade mode: the older checkout is what every example starts from (the machines upgrade it, U2).
+        template = Template(pggit_server, pytestconfig.getoption("--pggit-upgrade-from")
+                            or pytestconfig.getoption("--pggit-source"))
     except PggitModelError as e:
         _fail_session(e)
         raise
@@ -255,6 +274,12 @@ def pggit_harness(pytestconfig: pytest.Config, pggit_template: Template, pggit_r
     h = Harness(pggit_template, pggit_results, known=pytestconfig.stash.get(_KNOWN, known.EMPTY),
                 regress=bool(pytestconfig.getoption("--pggit-regress")),
                 twin=not pytestconfig.getoption("--pggit-no-twin"))
+    old = pytestconfig.getoption("--pggit-upgrade-from", default=None)
+    if old:
+        from .machines.reinstall import upgrading
+        from .upgrade import Upgrade
+        h.upgrade_to = Upgrade(old, pytestconfig.getoption("--pggit-source"))
+        h.wrap_machine = upgrading
     try:
         yield h
     finally:

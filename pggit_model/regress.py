@@ -76,7 +76,7 @@ PREAMBLE = ["SET client_min_messages = error;", "\\set VERBOSITY terse"]
 def render_regress(run: Run) -> str:
     """The run as a pg_regress input file: deterministic output, plain psql, no pggit-model needed."""
     for i, op in enumerate(run.ops, 1):
-        if op.kind in ("crash_restart", "parallel"):
+        if op.kind in ("crash_restart", "parallel", "reinstall"):
             raise MalformedReplay(f"{run.path or 'the run'}: step {i} is {op.kind}, which a single psql session "
                                   "cannot do; no pg_regress pair for this run (replay it with pggit-model replay)")
     first = run.message.splitlines()[0] if run.message else ""

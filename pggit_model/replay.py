@@ -27,7 +27,7 @@ from .errors import MalformedReplay
 from .install import REFERENCE_SOURCE, source_digest
 from .isolation import Template
 from .model.damage import given_up
-from .ops import Fault, Op, OtherSession, Parallel, TerminateSession
+from .ops import Fault, Op, OtherSession, Parallel, Reinstall, TerminateSession
 from .runs import Run, Verdict
 from .session import RunStats
 from .twin import TwinDatabase
@@ -149,6 +149,11 @@ class _Sessions:
             faults.terminate_and_reconnect(driver, self.other, self.conninfo)
         elif op.family == "damage":  # U4: run as the damage machine did, the model giving up on what it damaged
             driver.run_unchecked(op, given_up(driver.state, op))
+        elif isinstance(op, Reinstall):  # psql again over this database, as the machine ran it (U1, U2)
+            from .upgrade import reinstall
+            server = self.template.server
+            reinstall(driver, self.conninfo, op.source, upgrade=op.upgrade, psql=server.psql,
+                      env=getattr(server, "psql_env", dict)())
         elif isinstance(op, Parallel):  # the sessions again in the recorded permutation, checked (X8-X10)
             from .parallel.machine import Control, run_parallel
             self.control = self.control or Control(self.template.server)

@@ -49,7 +49,7 @@ def test_every_op_has_kind_family_and_result_shape():
     kinds = [cls.kind for cls in ALL_OPS]
     assert len(set(kinds)) == len(kinds)
     for cls in ALL_OPS:
-        assert cls.family in ("ddl", "call", "txn", "session", "fault", "damage")
+        assert cls.family in ("ddl", "call", "txn", "session", "fault", "damage", "drift")
         assert cls.result in ("none", "scalar", "rows")
 
 

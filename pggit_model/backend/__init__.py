@@ -33,6 +33,7 @@ from .parts import (
     kind_of,
     probe,
 )
+from .triggers import event_triggers, firing, replica_silences
 from .version import UNKNOWN, Version, installed_version, reference_version, source_version, version_before_install
 
 __all__ = [
@@ -50,7 +51,9 @@ __all__ = [
     "Version",
     "blocks",
     "check_functions",
+    "event_triggers",
     "final_state_queries",
+    "firing",
     "installed_version",
     "kind_of",
     "lock_statement",
@@ -58,6 +61,7 @@ __all__ = [
     "probe",
     "reference_version",
     "regress_state_queries",
+    "replica_silences",
     "sequence_positions",
     "sequences",
     "source_version",

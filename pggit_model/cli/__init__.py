@@ -91,8 +91,13 @@ def run(args: argparse.Namespace, extra: Sequence[str]) -> int:
               file=sys.stderr)
         return 2
     # The plugin comes by its entry point; hypothesis is imported already, which pytest would warn about.
+    if getattr(args, "pggit_upgrade_from", None):  # a bad DIR is one line and exit 2, before pytest starts
+        from ..upgrade import check_upgrade
+        note = check_upgrade(args.pggit_upgrade_from, args.pggit_source)
+        if note:
+            print(f"pggit-model: {note}", file=sys.stderr)
     argv = [str(machines), f"--hypothesis-profile={args.profile}", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    for opt in ("pg_dsn", "pg_bindir", "pggit_source"):
+    for opt in ("pg_dsn", "pg_bindir", "pggit_source", "pggit_upgrade_from"):
         if getattr(args, opt):
             argv.append(f"--{opt.replace('_', '-')}={getattr(args, opt)}")
     return int(pytest.main([*argv, *extra]))
@@ -217,6 +222,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _common(r)
     r.add_argument("--profile", default="smoke", help=f"Hypothesis profile: {', '.join(profiles.PROFILES)}")
     r.add_argument("--machines", default="machines", help="directory of the machines (default: ./machines)")
+    r.add_argument("--pggit-upgrade-from", metavar="DIR",
+                   help="upgrade mode (U2): examples start on this older pgGit checkout and are upgraded to "
+                   "--pggit-source (or the reference) mid-example; see docs/drift.md")
     rp = sub.add_parser("replay", help="rerun a recorded failure (run.json or replay.sql) and say if it reproduces")
     rp.add_argument("file", metavar="FILE", help="run.json or replay.sql from a results folder")
     rp.add_argument("--pg-dsn", default=os.environ.get("PGGIT_MODEL_DSN"), metavar="DSN",

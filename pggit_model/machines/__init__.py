@@ -3,18 +3,22 @@
 from pggit_model.machines.branches_commits import BranchesCommitsMachine
 from pggit_model.machines.crash import CrashMachine
 from pggit_model.machines.damage import DamageMachine
+from pggit_model.machines.drift import DriftMachine
 from pggit_model.machines.faults import FaultsMachine
 from pggit_model.machines.hashes import HashesMachine
 from pggit_model.machines.mixed import MixedMachine
+from pggit_model.machines.reinstall import ReinstallMachine
 from pggit_model.machines.renames import RenamesMachine
 from pggit_model.machines.transactions import TransactionsMachine
 from pggit_model.machines.trinity import TrinityMachine
 from pggit_model.machines.versioning import VersioningMachine
 
 ALL_MACHINES = (VersioningMachine, BranchesCommitsMachine, TransactionsMachine, TrinityMachine, HashesMachine,
-                FaultsMachine, CrashMachine, DamageMachine, MixedMachine, RenamesMachine)
+                FaultsMachine, CrashMachine, DamageMachine, MixedMachine, RenamesMachine, DriftMachine,
+                ReinstallMachine)
 
 __all__ = [
-    "ALL_MACHINES", "BranchesCommitsMachine", "CrashMachine", "DamageMachine", "FaultsMachine", "HashesMachine",
-    "MixedMachine", "RenamesMachine", "TransactionsMachine", "TrinityMachine", "VersioningMachine",
+    "ALL_MACHINES", "BranchesCommitsMachine", "CrashMachine", "DamageMachine", "DriftMachine", "FaultsMachine",
+    "HashesMachine", "MixedMachine", "ReinstallMachine", "RenamesMachine", "TransactionsMachine", "TrinityMachine",
+    "VersioningMachine",
 ]

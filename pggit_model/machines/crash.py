@@ -217,6 +217,8 @@ class CrashMachine(TransactionRules):
     """Crash machine: X6 (and T5/T7 across crashes) amid DDL, branches, commits, Trinity IDs and open
     transactions, on a throwaway cluster of its own."""
 
+    upgradable = False  # its backend is installed on a cluster of its own (--pggit-upgrade-from skips it)
+
     RULES = ("X6", "T5", "T7", "X1")
 
     isolation = "clone"

@@ -99,8 +99,32 @@ def _lookup(state: State, name: str | None, active: bool = True) -> RowKey | Exp
                                           "does not know; set search_path to the machine's schema")
 
 
+def _drift_unknown(state: State, name: str | None) -> Expected | None:
+    """U3: a lookup that may land on an object drift created or dropped has no specified answer."""
+    if name is None or not state.db.unknown:
+        return None
+    if any(name in (k[2], f"{k[1]}.{k[2]}") for k in state.db.unknown):
+        return Expected.unspecified("U3", "the name is an object created or dropped while pgGit's triggers did "
+                                          "not fire")
+    return None
+
+
+def _drift_names(state: State, op: Expected, column: str, full: bool) -> Expected:
+    """Rows about objects drift created or dropped left out on both sides (U3: unspecified); with ``full`` the
+    column holds full names, else table names (a table counts if it or one of its columns is unknown)."""
+    if not state.db.unknown:
+        return op
+    if full:
+        names = {f"{k[1]}.{k[2]}" for k in state.db.unknown}
+    else:
+        names = {k[2].split(".", 1)[0] for k in state.db.unknown if k[0] in ("TABLE", "COLUMN")}
+    return op.without(column, names)
+
+
 def get_version(state: State, op: calls.GetVersion) -> Result:
     cols = ("object_name", "schema_name", "version", "version_string")
+    if (u := _drift_unknown(state, op.name)) is not None:
+        return state, u
     key = _lookup(state, op.name)
     if isinstance(key, Expected):
         return state, key
@@ -114,6 +138,8 @@ def get_history(state: State, op: calls.GetHistory) -> Result:
     cols = ("version", "change_type")
     if op.limit is None or op.limit < 1:
         return state, Expected.unspecified("V18", "machines use limit >= 1")
+    if (u := _drift_unknown(state, op.name)) is not None:
+        return state, u
     key = _lookup(state, op.name)
     if key is None:
         key = _lookup(state, op.name, active=False)
@@ -145,7 +171,7 @@ def show_table_versions(state: State, op: calls.ShowTableVersions) -> Result:
             t = obj.split(".", 1)[0]
             counts[t] = counts.get(t, 0) + 1
     rows = [(t, op.schema, r.version_string, counts.get(t, 0)) for t, r in tables]
-    return state, Expected.table(cols, rows, rule="V19")
+    return state, _drift_names(state, Expected.table(cols, rows, rule="V19"), "object_name", full=False)
 
 
 # --- B: branches -------------------------------------------------------------------------------------
@@ -370,6 +396,8 @@ def _hashed_rows_on_c(state: State, schema: str | None = None) -> list[tuple[Row
             continue
         if schema is not None and s != schema:
             continue
+        if state.db.unknown and (kind, s, name) in state.db.unknown:
+            continue  # U3: left out of the answer on both sides (_drift_names)
         if structure(cat, (kind, s, name)) is None:
             return None
         out.append((key, r))
@@ -389,8 +417,8 @@ def detect_changes_by_hash(state: State, op: calls.DetectChangesByHash) -> Resul
         else:
             out.append((f"{schema}.{name}", kind, ANY, new, ANY))
     cols = ("full_name", "object_type", "old_hash", "new_hash", "has_changed")
-    return state, Expected.table(cols, out, rule="H6", scope_column="full_name",
-                                 scope=tuple(sorted(state.db.catalog.schemas)))
+    exp = Expected.table(cols, out, rule="H6", scope_column="full_name", scope=tuple(sorted(state.db.catalog.schemas)))
+    return state, _drift_names(state, exp, "full_name", full=True)
 
 
 def export_schema_hashes(state: State, op: calls.ExportSchemaHashes) -> Result:
@@ -401,7 +429,8 @@ def export_schema_hashes(state: State, op: calls.ExportSchemaHashes) -> Result:
         return state, Expected.unspecified("H7", "an active row on c has no object in the catalog")
     out = [(kind, f"{schema}.{name}", current_hash(state, kind, schema, name))
            for (kind, schema, name, _b), _r in rows_on_c]
-    return state, Expected.table(("object_type", "object_name", "ddl_hash"), out, rule="H7")
+    exp = Expected.table(("object_type", "object_name", "ddl_hash"), out, rule="H7")
+    return state, _drift_names(state, exp, "object_name", full=True)
 
 
 # --- M: merge ----------------------------------------------------------------------------------------

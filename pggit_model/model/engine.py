@@ -11,6 +11,7 @@ from __future__ import annotations
 from attrs import evolve
 
 from pggit_model.model import calls as model_calls
+from pggit_model.model import drift
 from pggit_model.model.catalog import Applied, Rejected, apply_ddl
 from pggit_model.model.expected import Expected
 from pggit_model.model.memo import by_identity
@@ -45,6 +46,8 @@ def step(state: State, op: Op) -> Result:
         # U4: writes to pgGit's own tables are not predicted (Driver.run_unchecked runs them); model/damage.py says
         # what the model gives up on afterwards.
         return state, Expected.unspecified("U4", "damage to pgGit's own tables: any answer but a hang or a crash")
+    elif family == "drift":
+        new, exp = drift.step_drift(state, op)
     else:
         raise TypeError(f"not an op of the vocabulary: {op!r}")
     if exp.kind == "error" and state.txn is not None:
@@ -60,11 +63,13 @@ def _ddl(state: State, op: Op) -> Result:
         return state, Expected.error(out.sqlstates, rule=(out.rule, "V15"), why=out.why)
     if not isinstance(out, Applied):
         return state, Expected.unspecified(out.rule, out.why)
+    if (why := drift.unknown_involved(state.db, out)) is not None:
+        return state, Expected.unspecified("U3", why)
     try:
         db = record_ddl(state.db, state.c, before, out)
     except B9Violation as e:
         db = evolve(state.db, catalog=out.catalog)  # best guess; machines do not run such statements
-        return evolve(state, db=db), Expected.unspecified("B9", str(e))
+        return evolve(state, db=db), Expected.unspecified(e.rule, str(e))
     db = evolve(db, catalog=out.catalog)
     rules = (*out.rule.split(","), "V3", "V9", "V9a", "B8")
     return evolve(state, db=db), Expected.ok(rules)

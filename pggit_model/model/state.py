@@ -135,6 +135,12 @@ class Db:
     branches: FrozenMap[str, Branch] = _MAIN_ONLY
     commits: tuple[CommitRow, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
+    #: U3: objects created or dropped while pgGit's triggers did not fire: their rows (on every branch), and DDL
+    #: later issued on them, are unspecified from then on
+    unknown: frozenset[ObjKey] = frozenset()
+    #: U3: tables whose catalog changed while the triggers did not fire: their recorded structure may lag the
+    #: catalog, which B9 otherwise only allows for changes made on another branch
+    drifted: frozenset[tuple[str, str]] = frozenset()
 
 
 @frozen

@@ -22,6 +22,15 @@ _SEV = {3: "MAJOR", 2: "MINOR", 1: "PATCH"}
 class B9Violation(Exception):
     """The statement creates an object with an active row on c, or alters/drops one without (B9)."""
 
+    rule = "B9"
+
+
+class DriftOpen(B9Violation):
+    """A statement that changes nothing, on a table whose catalog drifted from what c recorded (U3): V9a says a
+    no-op records nothing, U3 that the next statement is classified against the recorded structure."""
+
+    rule = "U3"
+
 
 def bump(row: Row, severity: str) -> Row:
     """V7: one more change at `severity`."""
@@ -203,11 +212,16 @@ def _altered_tables(book: _Book, before: Catalog, applied: Applied,
             raise B9Violation(f"table {schema}.{table} is altered but has no active row on {book.c!r}")
         old_shape = table_shape(before, schema, table)
         new_shape = table_shape(applied.catalog, schema, table)
-        if old_shape == new_shape:
-            continue  # V9a: a statement that changes nothing records nothing
         rec = row.recorded
-        if rec != old_shape and ({c.name for c in rec[0]} != {c.name for c in old_shape[0]}  # type: ignore[index]
-                                 or {i[0] for i in rec[2]} != {i[0] for i in old_shape[2]}):  # type: ignore[index]
+        drifted = (schema, table) in book.db.drifted and rec != old_shape
+        if old_shape == new_shape:
+            if drifted:
+                raise DriftOpen(f"table {schema}.{table} drifted from what {book.c!r} recorded and the statement "
+                                "changes nothing (U3 and V9a leave it open)")
+            continue  # V9a: a statement that changes nothing records nothing
+        if not drifted and rec != old_shape and (
+                {c.name for c in rec[0]} != {c.name for c in old_shape[0]}  # type: ignore[index]
+                or {i[0] for i in rec[2]} != {i[0] for i in old_shape[2]}):  # type: ignore[index]
             raise B9Violation(f"table {schema}.{table} has columns or indexes on {book.c!r} that differ from "
                               "the catalog (changed on another branch)")
         out.append((schema, table, rec, new_shape))

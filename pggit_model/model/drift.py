@@ -1,0 +1,65 @@
+"""Drift and re-install (contract §15): what the model knows when DDL ran without pgGit's triggers (U3), and
+when pgGit's install.sql ran again (U1, U2).
+
+Drift changes the one shared catalog and none of pgGit's rows. The tables it changed are remembered as
+``drifted`` (their recorded structure may now lag the catalog: the next tracked statement on one is classified
+against what c recorded, V9a, so its effect includes the drift); the objects it created or dropped become
+``unknown``: U3 leaves their rows, and any DDL later issued on them, unspecified, so the model stops
+predicting them (the checkers leave their rows out, the version calls their answers) instead of guessing.
+"""
+
+from __future__ import annotations
+
+from attrs import evolve
+
+from pggit_model.model.catalog import Applied, ObjKey, Rejected, apply_ddl
+from pggit_model.model.expected import Expected
+from pggit_model.model.state import Db, State, tracked_schema
+from pggit_model.ops import Op
+from pggit_model.ops.drift import Reinstall, Untracked
+
+#: V2's kinds: the rows drift can leave unspecified.
+_KINDS = frozenset({"TABLE", "COLUMN", "INDEX", "VIEW", "FUNCTION"})
+
+
+def _tracked(key: ObjKey) -> bool:
+    return key[0] in _KINDS and tracked_schema(key[1])
+
+
+def step_drift(state: State, op: Op) -> tuple[State, Expected]:
+    """The model's step for a drift or re-install op."""
+    if isinstance(op, Reinstall):
+        # U1/U2: every row stays as it was and tracking goes on; the observation after it checks exactly that.
+        return state, Expected.ok("U1")
+    if not isinstance(op, Untracked):
+        raise TypeError(f"the model has no rule for {op!r}")
+    out = apply_ddl(state.db.catalog, op.op)
+    if isinstance(out, Rejected):
+        return state, Expected.error(out.sqlstates, rule=(out.rule, "U3"), why=out.why)
+    if not isinstance(out, Applied):
+        return state, Expected.unspecified(out.rule, out.why)
+    db = state.db
+    unknown = db.unknown | {k for k in (*out.created, *out.dropped) if _tracked(k)}
+    drifted = db.drifted | {t for t in out.altered if tracked_schema(t[0])}
+    return evolve(state, db=evolve(db, catalog=out.catalog, unknown=unknown, drifted=drifted)), Expected.ok("U3")
+
+
+def unknown_involved(db: Db, applied: Applied) -> str | None:
+    """Why a tracked statement is unspecified under U3 (it creates, drops, alters or targets an object created or
+    dropped during drift), or None."""
+    if not db.unknown:
+        return None
+    keys = (*applied.created, *applied.dropped, *applied.replaced, *applied.touched,
+            *(("TABLE", s, t) for s, t in applied.altered))
+    hit = next((k for k in keys if k in db.unknown), None)
+    if hit is None:
+        return None
+    return f"{hit[0]} {hit[1]}.{hit[2]} was created or dropped while pgGit's triggers did not fire (U3)"
+
+
+def unknown_row(db: Db, key: tuple[str, ...]) -> bool:
+    """Whether a row key (or object key) names an object U3 left unspecified."""
+    return bool(db.unknown) and (key[0], key[1], key[2]) in db.unknown
+
+
+__all__ = ["step_drift", "unknown_involved", "unknown_row"]

@@ -1,0 +1,111 @@
+"""The model's side of drift (contract U3) and re-install (U1), pure: what it predicts after DDL that pgGit's
+triggers did not see."""
+
+from __future__ import annotations
+
+import pytest
+
+from pggit_model.errors import InvalidOp
+from pggit_model.model import HashOf, initial_state, observe, run, step
+from pggit_model.ops import (
+    AddColumn,
+    AlterTable,
+    Column,
+    CreateTable,
+    DetectChangesByHash,
+    DropColumn,
+    DropTable,
+    GetVersion,
+    Reinstall,
+    SetDefault,
+    SetNotNull,
+    ShowTableVersions,
+    Untracked,
+    UpdateAllHashes,
+)
+
+S = "app"
+T = CreateTable(S, "t", [Column("id", "integer"), Column("a", "text")])
+
+
+def _after(*ops):  # type: ignore[no-untyped-def]
+    state, exps = run(initial_state(schemas=(S,)), list(ops))
+    return state, exps
+
+
+def test_u3_drift_records_nothing():
+    """U3: DDL without the triggers changes the catalog and none of pgGit's rows or history."""
+    before, _ = _after(T)
+    after, (exp,) = run(before, [Untracked(AlterTable(S, "t", (AddColumn(Column("b", "integer")),)))])
+    assert exp.kind == "ok" and "U3" in exp.rules
+    assert observe.objects(after, S) == observe.objects(before, S)
+    assert observe.history(after, S) == observe.history(before, S)
+    assert after.db.catalog.table(S, "t").col("b") is not None  # type: ignore[union-attr]
+
+
+def test_u3_objects_drift_creates_or_drops_become_unknown():
+    """U3: a column drift adds or drops is unspecified from then on (its rows, and DDL issued on it)."""
+    state, _ = _after(T, Untracked(AlterTable(S, "t", (AddColumn(Column("b", "integer")),)), "disable",
+                                   [("trg", "O")]),
+                      Untracked(AlterTable(S, "t", (DropColumn("a"),))))
+    assert {("COLUMN", S, "t.b"), ("COLUMN", S, "t.a")} <= state.db.unknown
+    _, exp = step(state, AlterTable(S, "t", (SetDefault("b", 3),)))
+    assert exp.is_unspecified and exp.rules == ("U3",)
+    _, exp = step(state, DropTable(S, "t"))  # it drops t.b, whose row pgGit may or may not have
+    assert exp.is_unspecified
+
+
+def test_u3_h6_reports_exactly_the_drifted_objects():
+    """U3/H6: after update_all_hashes and drift, has_changed is true for the table whose structure drift changed
+    (and only for it)."""
+    state, _ = _after(T, CreateTable(S, "u", [Column("x", "integer")]), UpdateAllHashes(),
+                      Untracked(AlterTable(S, "t", (SetNotNull("id"),))))
+    _, exp = step(state, DetectChangesByHash())
+    changed = {r[0]: r[4] for r in exp.rows}
+    assert changed == {"app.t": True, "app.u": False}
+
+
+def test_u3_v9a_next_change_includes_the_drift():
+    """U3/V9a: drift adds a NOT NULL column without default (MAJOR), then a tracked SET DEFAULT (PATCH): the
+    tracked change is one ALTER at MAJOR, classified against what c recorded."""
+    state, _ = _after(T, Untracked(AlterTable(S, "t", (AddColumn(Column("b", "integer", not_null=True)),))),
+                      AlterTable(S, "t", (SetDefault("a", "x"),)))
+    assert observe.objects(state, S)[("TABLE", S, "t", "main")] == (2, 2, 0, 0, True)
+    assert observe.history(state, S)[("TABLE", S, "t", "main")][-1][:2] == ("ALTER", "MAJOR")
+
+
+def test_u3_noop_on_a_drifted_table_is_unspecified():
+    """U3 vs V9a: a statement that changes nothing on a table whose catalog drifted is left open."""
+    state, _ = _after(T, Untracked(AlterTable(S, "t", (SetNotNull("id"),))))
+    _, exp = step(state, AlterTable(S, "t", (SetNotNull("id"),)))
+    assert exp.is_unspecified and exp.rules == ("U3",)
+
+
+def test_u3_version_calls_leave_drift_created_objects_out():
+    """U3: get_version of an object drift created is unspecified; show_table_versions leaves such tables out."""
+    state, _ = _after(T, Untracked(CreateTable(S, "d", [Column("x", "integer")])))
+    assert step(state, GetVersion("app.d"))[1].is_unspecified
+    exp = step(state, ShowTableVersions(S))[1]
+    assert [r[0] for r in exp.rows] == ["t"] and "d" in exp.exclude
+
+
+def test_u3_detect_baseline_is_the_hash_before_the_drift():
+    """H6 after drift compares with the stored baseline: old_hash is the structure at update_all_hashes."""
+    state, _ = _after(T, UpdateAllHashes(), Untracked(AlterTable(S, "t", (SetDefault("a", "x"),))))
+    row = next(r for r in step(state, DetectChangesByHash())[1].rows if r[0] == "app.t")
+    assert isinstance(row[2], HashOf) and row[2].structure != row[3].structure
+
+
+def test_u1_reinstall_changes_nothing_in_the_model():
+    """U1: a re-install keeps every row; the model's state is the same object afterwards."""
+    state, _ = _after(T)
+    after, exp = step(state, Reinstall("/somewhere"))
+    assert after is state and exp.rules == ("U1",)
+
+
+def test_untracked_refuses_what_is_not_ddl():
+    """An Untracked op wraps DDL only, and its triggers name a mode pg_event_trigger knows."""
+    with pytest.raises(InvalidOp):
+        Untracked(GetVersion("app.t"))  # type: ignore[arg-type]
+    with pytest.raises(InvalidOp):
+        Untracked(T, "disable", [("trg", "X")])
