@@ -32,7 +32,7 @@ from psycopg import pq, sql
 
 from .client import Client, Completion
 from .cluster import Server, connect, create_database, drop_database, new_dbname
-from .ops import Op, Rollback
+from .ops import Op, Rollback, Untracked
 
 #: Op families PostgreSQL judges alone: replayed on the twin. pgGit calls ("call") and session events are not.
 MIRRORED = frozenset({"ddl", "txn", "session"})
@@ -210,12 +210,18 @@ class Twin:
     # -- statements ----------------------------------------------------------------------------------
     @staticmethod
     def mirrors(op: Op) -> bool:
-        return op.family in MIRRORED
+        return op.family in MIRRORED or isinstance(op, Untracked)
+
+    @staticmethod
+    def _own(op: Op, text: str | None) -> tuple[Op, str | None]:
+        """What the twin runs for ``op``: drift (U3) is the DDL alone, its trigger switches being pgGit's."""
+        return (op.op, None) if isinstance(op, Untracked) else (op, text)
 
     def start(self, op: Op, text: str | None = None) -> Future[Completion]:
         """Send ``op`` to the twin now, on the twin's own thread, so that PostgreSQL runs it while the pgGit side
         runs its own (the twin then costs little more than a thread hand-off); ``mirror`` collects the answer.
         Not for statements a fault may strike: the twin must not run those (``mirror(struck=True)``)."""
+        op, text = self._own(op, text)
         return self.db.worker.submit(self.client.apply, op, text=text)
 
     def mirror(self, op: Op, done: Completion, *, text: str | None = None, struck: bool = False,
@@ -226,7 +232,11 @@ class Twin:
         if struck:
             self.failed(op)
             return None
-        twin = started.result() if started is not None else self.client.apply(op, text=text)
+        if started is not None:
+            twin = started.result()
+        else:
+            own, text = self._own(op, text)
+            twin = self.client.apply(own, text=text)
         if twin.status == "unknown":
             self.session_lost()  # the twin's own session died (a crash of the shared cluster): nothing to compare
             return None

@@ -195,3 +195,15 @@ def test_a_known_twin_divergence_explains_the_models_check_of_the_same_answer(
     driver.run(CreateTable(SCHEMA, "t", (Column("a", "integer"),)))
     driver.run(CreateView(SCHEMA, "v", "t", ("a",)))
     assert driver.stats.known == {"no-views": 2} and driver.twin is None
+
+
+def test_drift_is_mirrored_as_its_ddl_alone() -> None:
+    """U3 with V21: DDL run with pgGit's triggers silenced changes the catalog on the twin too, so the twin runs
+    the DDL itself (without pgGit's trigger switches, which name objects only pgGit's database has); without it
+    the end-of-example catalogs differ (seen as a false V21 before drift and the twin were merged)."""
+    from pggit_model.ops import Column, CreateTable, Untracked
+    ddl = CreateTable("s", "t", (Column("a", "integer"),))
+    drift = Untracked(ddl, "disable", (("pggit_ddl", "origin"),))
+    assert Twin.mirrors(drift) and Twin.mirrors(ddl)
+    assert Twin._own(drift, "ALTER EVENT TRIGGER pggit_ddl DISABLE; …") == (ddl, None)
+    assert Twin._own(ddl, "CREATE TABLE …") == (ddl, "CREATE TABLE …")
