@@ -203,7 +203,7 @@ def test_drift_is_mirrored_as_its_ddl_alone() -> None:
     the end-of-example catalogs differ (seen as a false V21 before drift and the twin were merged)."""
     from pggit_model.ops import Column, CreateTable, Untracked
     ddl = CreateTable("s", "t", (Column("a", "integer"),))
-    drift = Untracked(ddl, "disable", (("pggit_ddl", "origin"),))
+    drift = Untracked(ddl, "disable", (("pggit_ddl", "O"),))
     assert Twin.mirrors(drift) and Twin.mirrors(ddl)
     assert Twin._own(drift, "ALTER EVENT TRIGGER pggit_ddl DISABLE; …") == (ddl, None)
     assert Twin._own(ddl, "CREATE TABLE …") == (ddl, "CREATE TABLE …")
