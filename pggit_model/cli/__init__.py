@@ -94,7 +94,25 @@ def run(args: argparse.Namespace, extra: Sequence[str]) -> int:
     for opt in ("pg_dsn", "pg_bindir", "pggit_source"):
         if getattr(args, opt):
             argv.append(f"--{opt.replace('_', '-')}={getattr(args, opt)}")
-    return int(pytest.main([*argv, *extra]))
+    return int(pytest.main([*argv, *xdist_args(args.jobs, extra), *extra]))
+
+
+def xdist_args(jobs: str, extra: Sequence[str] = ()) -> list[str]:
+    """pytest-xdist's arguments for ``--jobs``: one worker per core by default (each with its own throwaway
+    cluster), work stealing so that a long machine does not leave a core idle; none for 0 or 1, when pytest-xdist
+    is not installed (the run goes on in one process) or when the pytest arguments choose already."""
+    if jobs in ("0", "1") or any(
+        a in ("no:xdist", "--numprocesses") or a.startswith(("-n", "--numprocesses=")) for a in extra):
+        return []
+    if jobs != "auto" and not (jobs.isdigit() and int(jobs) > 1):
+        raise PggitModelError(f"--jobs {jobs!r}: pass a number of workers or 'auto' (one per core)")
+    try:
+        import xdist  # noqa: F401
+    except ImportError:
+        print("pggit-model: pytest-xdist is not installed (pip install 'pggit-model[test]'): running the machines "
+              "in one process", file=sys.stderr)
+        return []
+    return ["-n", jobs, "--dist", "worksteal"]
 
 
 def replay_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -216,6 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _common(r)
     r.add_argument("--profile", default="smoke", help=f"Hypothesis profile: {', '.join(profiles.PROFILES)}")
     r.add_argument("--machines", default="machines", help="directory of the machines (default: ./machines)")
+    r.add_argument("--jobs", "-j", default=os.environ.get("PGGIT_MODEL_JOBS", "auto"), metavar="N",
+                   help="machines run side by side in N pytest-xdist workers, each with its own throwaway cluster: "
+                   "a number, 'auto' (one per core; the default) or 1 (one process) [env PGGIT_MODEL_JOBS]")
     rp = sub.add_parser("replay", help="rerun a recorded failure (run.json or replay.sql) and say if it reproduces")
     rp.add_argument("file", metavar="FILE", help="run.json or replay.sql from a results folder")
     rp.add_argument("--pg-dsn", default=os.environ.get("PGGIT_MODEL_DSN"), metavar="DSN",
