@@ -1,5 +1,5 @@
 """``pggit-model``: doctor (is this machine ready?), run (the machines, with a profile), replay, regress (a pg_regress
-pair), triage, known lint and load (many sessions at once)."""
+pair), triage, known lint, load (many sessions at once) and bench (benchmarks as JSON, compared with a run before)."""
 
 from __future__ import annotations
 
@@ -270,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="PostgreSQL server binaries for the throwaway cluster [env PGGIT_MODEL_PG_BINDIR]")
     from .load import add_parser as add_load
     add_load(sub, _common)
+    from .bench import add_parser as add_bench
+    add_bench(sub)
     k = sub.add_parser("known", help="check a known-divergence registry")
     ksub = k.add_subparsers(dest="known_command", required=True)
     kl = ksub.add_parser("lint", help="flag broad entries (a rule only), unspecific ones and overlapping ones")
@@ -286,6 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "load":
             from .load import load_cmd
             return load_cmd(args)
+        if args.command == "bench":
+            from .bench import bench_cmd
+            return bench_cmd(args)
         commands = {"known": known_cmd, "replay": replay_cmd, "triage": triage_cmd, "regress": regress_cmd,
                     "doctor": doctor}
         return commands[args.command](args)
