@@ -18,6 +18,7 @@ import psycopg
 from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_machine_as_test
 from psycopg import sql
 
+from . import incremental
 from .backend import sequences
 from .client import Client, Completion
 from .cluster import connect
@@ -164,6 +165,10 @@ class PgGitMachine(RuleBasedStateMachine):
     isolation: ClassVar[str] = "rollback"
     #: The contract rules this machine is for: a ``ci`` (or longer) run that never checks one of them fails.
     RULES: ClassVar[tuple[str, ...]] = ()
+    #: Once the schema tracks CHANGES_ABOVE rows, a DDL step observes only what changed, with the whole state
+    #: compared at least every FULL_EVERY checks and at the example's end (pggit_model.incremental); 1: always whole.
+    FULL_EVERY: ClassVar[int] = incremental.FULL_EVERY
+    CHANGES_ABOVE: ClassVar[int] = incremental.CHANGES_ABOVE
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A misspelt isolation fails when the machine is defined, not in its first example."""
@@ -190,8 +195,8 @@ class PgGitMachine(RuleBasedStateMachine):
         with conn.cursor() as cur:
             cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
         client = Client(conn, self.schema, nested=nested, probe=h.template.report.probe)
-        self.driver = Driver(client, self.schema, missing=h.missing,
-                             stats=h.stats, txn_started=started, known=h.known)
+        self.driver = Driver(client, self.schema, missing=h.missing, stats=h.stats, txn_started=started, known=h.known,
+                             full_every=self.FULL_EVERY, changes_above=self.CHANGES_ABOVE)
 
     @property
     def model(self) -> Any:
@@ -222,6 +227,9 @@ class PgGitMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.harness.stats.examples += 1
-        with contextlib.suppress(psycopg.Error):
-            self._exit.close()
+        try:
+            self.driver.finish()  # the whole state, if the last checks saw changes only
+        finally:
+            with contextlib.suppress(psycopg.Error):
+                self._exit.close()
 
