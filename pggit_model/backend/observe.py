@@ -98,9 +98,16 @@ def observation(found: Probe = NOTHING_MISSING) -> Observation:
 # The changes since the last observation (issue 19 part 3): history rows after the watermark (a range of the primary
 # key) and the object rows they name (by the primary key), so its cost follows what changed, not the schema's size.
 # The small areas (branches, commits, conflicts, current branch, trinity) come whole, as in the full observation.
+# The upper bound is always true (ids are int4) but makes the prepared statement's generic plan estimate a narrow
+# range (0.5 %) instead of a third of the table: an index scan of history, then objects by their primary key,
+# instead of a sequential scan of objects (2.4 ms instead of 0.2 ms at 10 000 rows).
 _CTE_NH = """nh AS (SELECT id, object_id, change_type::text AS ct, change_severity::text AS cs, old_version, new_version
-            FROM pggit.history WHERE id > %(after)s)"""
-_CTE_CO = "o AS (SELECT * FROM pggit.objects WHERE id IN (SELECT object_id FROM nh) AND schema_name = %(schema)s)"
+            FROM pggit.history WHERE id > %(after)s AND id < %(after)s + 1099511627776)"""
+# Each changed row is fetched by a subquery on objects' primary key, whatever the statistics say: in an example's
+# transaction they are stale (a join planned on them scanned all 10 000 rows of the schema for 10 changed ones).
+_CTE_CO = """r AS MATERIALIZED (SELECT (SELECT ob FROM pggit.objects ob WHERE ob.id = ids.object_id) AS r
+                             FROM (SELECT DISTINCT object_id FROM nh) ids),
+     o AS (SELECT (r).* FROM r WHERE (r).schema_name = %(schema)s)"""
 _CHANGED_HISTORY = """(SELECT coalesce(json_agg(json_build_array(nh.id, o.object_type::text, o.schema_name,
                 o.object_name, o.branch_name, nh.ct, nh.cs, nh.old_version, nh.new_version) ORDER BY nh.id), '[]')
               FROM nh JOIN o ON o.id = nh.object_id)"""
