@@ -148,8 +148,10 @@ class Driver:
 
     def finish(self) -> None:
         """At the example's end: the full comparison, if the last checks saw changes only (nothing they could not
-        see is left unchecked). Not after a failure (it would hide it) nor in an aborted transaction (O9)."""
-        if self._since_full and self._clean and not self.client.in_error:
+        see is left unchecked). Not after a failure (it would hide it), in an aborted transaction (O9) or on a lost
+        connection (a crash machine's session ends with its server)."""
+        conn = self.client.conn
+        if self._since_full and self._clean and not (conn.closed or conn.broken or self.client.in_error):
             self._checked = -1
             self._changes = False
             self.check_state()
