@@ -8,6 +8,7 @@ from __future__ import annotations
 import statistics
 import time
 
+from pggit_model.benchmarks import emit
 from pggit_model.model import initial_state, run, step
 from pggit_model.ops import (
     AddColumn,
@@ -85,6 +86,8 @@ def main() -> None:
         print(f"{name:22s} {medians[name]:8.1f} µs")
     overall = statistics.median(medians.values())
     print(f"overall median step cost: {overall:.1f} µs (target <= 50 µs)")
+    emit("model", {"median_step_us": (overall, "µs", "lower"),
+                   **{f"{name}_us": (v, "µs", "lower") for name, v in medians.items()}})
 
 
 if __name__ == "__main__":

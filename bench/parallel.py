@@ -20,6 +20,7 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from pggit_model import cluster, profiles
+from pggit_model.benchmarks import emit
 from pggit_model.divergences import Divergence
 from pggit_model.driver import RunStats
 from pggit_model.isolation import Template
@@ -58,6 +59,8 @@ def throughput(ph: ParallelHarness, n: int, sessions: int, max_ops: int) -> None
           f"states explored median {statistics.median(explored):.0f}, max {max(explored)}")
     print(f"check / run: median {statistics.median(share) * 100:.1f} %, max {max(share) * 100:.1f} %  "
           "(target <= 10 %)")
+    emit("parallel", {"programs_per_s": ((len(runs) + failures) / wall, "programs/s", "higher"),
+                      "check_share": (statistics.median(share), "", "lower")})
 
 
 def find_x9(ph: ParallelHarness) -> None:

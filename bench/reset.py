@@ -15,6 +15,7 @@ import statistics
 import time
 
 from pggit_model import cluster
+from pggit_model.benchmarks import emit
 from pggit_model.isolation import ClonePool, RollbackIsolation, Template
 
 EXAMPLE_DDL = "CREATE TABLE public.bench_t (id int PRIMARY KEY, v text); ALTER TABLE public.bench_t ADD COLUMN w int"
@@ -71,6 +72,7 @@ def main() -> None:
           f"{statistics.quantiles(clone_ms, n=20)[-1]:.3f} ms); target <= 30 ms; "
           f"one CREATE DATABASE ... TEMPLATE alone: {raw_clone_ms:.1f} ms")
     print(f"ratios to target: rollback {rb / 1.0:.3f}, clone {cl / 30.0:.3f}")
+    emit("reset", {"rollback_ms": (rb, "ms", "lower"), "clone_ms": (cl, "ms", "lower")})
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from pathlib import Path
 from hypothesis import settings
 
 from pggit_model import cluster, profiles
+from pggit_model.benchmarks import emit
 from pggit_model.client import Client
 from pggit_model.isolation import RollbackIsolation, Template
 from pggit_model.machine import Harness
@@ -121,6 +122,11 @@ def main() -> None:
         b = (bare_cpu[0] + bare_cpu[1]) / bare_steps
         print(f"by CPU time: checked {c * 1000:.2f} ms/step, bare {b * 1000:.2f} ms/step, ratio {b / c:.2f}")
     print(f"checked steps/s {checked_rate:.0f}; ratio checked/bare = {checked_rate / bare_rate:.2f}")
+    cpu = {} if checked_cpu[1] is None or bare_cpu[1] is None else {"cpu_ratio": (
+        (bare_cpu[0] + bare_cpu[1]) / bare_steps / ((checked_cpu[0] + checked_cpu[1]) / checked_steps), "", "higher")}
+    emit("throughput", {"checked_steps_per_s": (checked_rate, "steps/s", "higher"),
+                        "checked_cpu_ms_per_step": (checked_cpu[0] / checked_steps * 1000, "ms", "lower"),
+                        **cpu})
 
 
 def _delta(after: float | None, before: float | None) -> float | None:

@@ -105,12 +105,16 @@ class Snapshot:
     trinity_is_called: bool
     #: areas the backend cannot show (a contract table, column or sequence is missing): not compared (I4)
     unobserved: frozenset[str] = frozenset()
+    #: None: the whole state. Otherwise only what changed since the last observation (issue 19 part 3): the row
+    #: keys with a newer history row; ``objects``, ``ddl_hashes`` and ``history`` then hold those keys only.
+    changed: frozenset[RowKey] | None = None
 
 
 #: The observation is prepared once per connection (PREPARE outlives rollbacks: it is session state, not
 #: transactional). Parsing and planning the query text took about 0.3 ms of server time per step, more than
 #: executing it; EXECUTE skips both.
 _OBSERVE_NAME = "pggit_model_observe"
+_CHANGES_NAME = "pggit_model_changes"
 
 
 @attrs.frozen
@@ -120,6 +124,8 @@ class _Prepared:
 
     observation: backend.Observation
     prepared: bool
+    #: the observation of changes only (None: the backend lacks a part it reads; the full one is used)
+    changes: backend.Observation | None = None
 
 
 #: connection -> its observation (built from a probe of its database on first use)
@@ -177,12 +183,13 @@ class Client:
             text = getattr(self.txns, op.kind)()
         return [t for t in text.split("; ") if t]
 
-    def apply(self, op: Op, *, observe: bool = False, text: str | None = None) -> Completion:
+    def apply(self, op: Op, *, observe: bool = False, text: str | None = None, changes: bool = False) -> Completion:
         """Run one op; never raises for a database error (that is an outcome), only for bugs.
 
         With ``observe=True`` the state query rides in the same round trip (when the op succeeds), and
         ``last_snapshot`` holds the result: one round trip per checked step. ``text`` replaces the op's
-        rendering (the same statement spelled differently).
+        rendering (the same statement spelled differently). ``changes``: observe only what changed since the last
+        observation (``Snapshot.changed``), where the backend allows it.
         """
         self.last_snapshot = None
         if self.nested and not self.in_transaction and op.kind in _SAVEPOINT_KINDS:
@@ -191,7 +198,7 @@ class Client:
             now = time.time()
             return Completion("error", sqlstate="25P01", message=f"{op.kind} can only be used in transaction blocks",
                               sent_at=now, answered_at=now)
-        parts, main, wrap, batched = self._plan(op, observe, text)
+        parts, main, wrap, batched = self._plan(op, observe, text, changes)
         if not parts:
             now = time.time()
             return Completion("ok", None, sent_at=now, answered_at=now)  # e.g. COMMIT with no transaction
@@ -218,7 +225,8 @@ class Client:
             self.statements += 1
         return Completion("ok", value, sent_at=sent, answered_at=time.time())
 
-    def _plan(self, op: Op, observe: bool, text: str | None) -> tuple[list[str], int, bool, bool]:
+    def _plan(self, op: Op, observe: bool, text: str | None,
+              changes: bool = False) -> tuple[list[str], int, bool, bool]:
         """The statements to send for ``op``: (texts, index of the op's own result, wrapped in a savepoint,
         observation batched at the end)."""
         wrap = self.nested and not self.in_transaction and op.kind not in _TXN_KINDS
@@ -232,7 +240,7 @@ class Client:
         # only where each statement's transaction is the same one anyway.
         batched = observe and (self.nested or self.in_transaction or op.kind == "begin")
         if batched:
-            parts.append(self._observe_sql())
+            parts.append(self._observe_sql(changes))
         return parts, main, wrap, batched
 
     def _undo(self, cur: psycopg.Cursor[Any], observation: str | None) -> None:
@@ -280,12 +288,14 @@ class Client:
         self.last_snapshot = None
 
     # -- observe -----------------------------------------------------------------------------
-    def _observe_sql(self) -> str:
+    def _observe_sql(self, changes: bool = False) -> str:
         after = int(self._history[-1][0]) if self._history else 0
         built = self._observation()
+        which = built.changes if changes and built.changes is not None else built.observation
         if built.prepared:
-            return f"EXECUTE {_OBSERVE_NAME}({self._schema_literal}, {after})"
-        return psycopg.ClientCursor(self.conn).mogrify(built.observation.text, {"schema": self.schema, "after": after})
+            name = _CHANGES_NAME if which is built.changes else _OBSERVE_NAME
+            return f"EXECUTE {name}({self._schema_literal}, {after})"
+        return psycopg.ClientCursor(self.conn).mogrify(which.text, {"schema": self.schema, "after": after})
 
     def _observation(self) -> _Prepared:
         """The observation for this connection's backend; built (probe, then PREPARE) on first use.
@@ -299,9 +309,11 @@ class Client:
         status = self.conn.info.transaction_status
         if status == pq.TransactionStatus.INERROR:
             return _Prepared(backend.observation(self._probe or backend.Probe()), False)
-        built = backend.observation(self._probe if self._probe is not None else backend.probe(self.conn))
-        prepare = (f"PREPARE {_OBSERVE_NAME}(text, bigint) AS "
-                   + built.text.replace("%(schema)s", "$1").replace("%(after)s", "$2")).encode()
+        probe = self._probe if self._probe is not None else backend.probe(self.conn)
+        built, changes = backend.observation(probe), backend.changes_observation(probe)
+        prepare = b"; ".join(
+            f"PREPARE {name}(text, bigint) AS {o.text.replace('%(schema)s', '$1').replace('%(after)s', '$2')}".encode()
+            for name, o in ((_OBSERVE_NAME, built), (_CHANGES_NAME, changes)) if o is not None)
         guard = status != pq.TransactionStatus.IDLE
         with self.conn.cursor() as cur:
             try:
@@ -312,19 +324,31 @@ class Client:
                 if guard and not self.conn.broken:
                     cur.execute(b"ROLLBACK TO SAVEPOINT pggit_model_prepare; RELEASE SAVEPOINT pggit_model_prepare")
                 ok = False
-        done = _PREPARED[self.conn] = _Prepared(built, ok)
+        done = _PREPARED[self.conn] = _Prepared(built, ok, changes)
         return done
 
     def observe(self) -> Snapshot:
         """pgGit's whole state for this schema, in one round trip (history tail merged into the cache)."""
+        snap = self._query(changes=False)
+        assert snap is not None  # only an observation of changes can come back empty-handed
+        return snap
+
+    def observe_changes(self) -> Snapshot | None:
+        """Only what changed since the last observation (``Snapshot.changed``); None when the cache no longer adds
+        up (then observe the whole state)."""
+        return self._query(changes=True)
+
+    def _query(self, changes: bool) -> Snapshot | None:
         with self.conn.cursor() as cur:
-            cur.execute(self._observe_sql().encode())
+            cur.execute(self._observe_sql(changes).encode())
             row = cur.fetchone()
             assert row is not None
             return self._absorb(cur, row[0])
 
-    def _absorb(self, cur: psycopg.Cursor[Any], doc: Any) -> Snapshot:
+    def _absorb(self, cur: psycopg.Cursor[Any], doc: Any) -> Snapshot | None:
         doc = json.loads(doc) if isinstance(doc, str) else doc
+        if doc["history_count"] is None:
+            return self._absorb_changes(doc)
         after = self._history[-1][0] if self._history else 0
         hist_max, hist_count = doc["history_max"], doc["history_count"]
         new = doc["history"]
@@ -345,6 +369,33 @@ class Client:
             key = (t, s, n, b)
             by_key[key] = (*by_key.get(key, ()), HistoryRow(ct, cs, old, new_version))
         return self._snapshot(doc)
+
+    def _absorb_changes(self, doc: Mapping[str, Any]) -> Snapshot | None:
+        """A Snapshot of the rows changed since the last observation: those with a history row after the watermark.
+        None if the newest cached history row is gone (a rollback): only the full observation can tell what is."""
+        after = self._history[-1][0] if self._history else 0
+        if doc["history_max"] < after:
+            return None
+        new = doc["history"]
+        self._history.extend(new)
+        by_key = self._history_by_key
+        if self._history and not by_key:
+            new = self._history  # the cache was dropped: rebuilt from every row
+        changed = set()
+        for _id, t, s, n, b, ct, cs, old, new_version in new:
+            key = (t, s, n, b)
+            by_key[key] = (*by_key.get(key, ()), HistoryRow(ct, cs, old, new_version))
+            changed.add(key)
+        objects, hashes = {}, {}
+        for t, s, n, b, v, ma, mi, pa, active, h in doc["objects"]:
+            objects[(t, s, n, b)] = ObjectRow(v, ma, mi, pa, bool(active))
+            hashes[(t, s, n, b)] = h
+        last_value, is_called = doc["trinity"] or (0, False)
+        return Snapshot(objects=objects, history={k: by_key[k] for k in changed}, branches=self._built(doc, "branches"),
+                        commits=self._built(doc, "commits"), current_branch=doc["current"],
+                        conflicts=self._built(doc, "conflicts"), ddl_hashes=hashes, trinity_last_value=int(last_value),
+                        trinity_is_called=bool(is_called), unobserved=self._observation().observation.unobserved,
+                        changed=frozenset(changed))
 
     def _built(self, doc: Mapping[str, Any], area: str) -> Any:
         """The rows built for ``area`` from the last observation, if its raw answer is the same again."""

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from attrs import evolve
 
-from . import backend, checkers, goals
+from . import backend, checkers, goals, incremental
 from .client import Client, Completion, Snapshot
 from .divergences import Divergence, diverge
 from .known import EMPTY as EMPTY_REGISTRY
@@ -40,7 +41,8 @@ class Driver:
 
     def __init__(self, client: Client, schema: str, *, state: State | None = None,
                  missing: frozenset[str] = frozenset(), stats: RunStats | None = None,
-                 txn_started: float | None = None, known: Registry = EMPTY_REGISTRY) -> None:
+                 txn_started: float | None = None, known: Registry = EMPTY_REGISTRY,
+                 full_every: int = 1, changes_above: int = incremental.CHANGES_ABOVE) -> None:
         self.client = client
         self.schema = schema
         self.state = state if state is not None else initial_state(schemas=(schema,))
@@ -59,6 +61,14 @@ class Driver:
         #: V21: the same statements on a database without pgGit (twin.py); None when off, or once a known V21
         #: divergence parted the two databases for the rest of the example
         self.twin: Twin | None = None
+        # Observing changes only (issue 19 part 3): after a DDL op, once the schema tracks ``changes_above`` rows,
+        # with a full comparison at least every ``full_every`` checks (1, the default: always), after every other
+        # op and at the end (finish). The machines turn it on (PgGitMachine.FULL_EVERY).
+        self.full_every, self.changes_above = full_every, changes_above
+        self._since_full = 0  # checks that saw changes only since the last full one
+        self._tracked = 0  # object rows the last full observation saw
+        self._changes = False  # the last op's observation is of changes only
+        self._clean = True  # the last run/check_state returned normally: finish() may still raise
 
     # -- capability --------------------------------------------------------------------------
     def supports(self, kind: str) -> bool:
@@ -107,7 +117,10 @@ class Driver:
         # V21: the twin runs the same statement meanwhile (not one a fault may strike: it must not run those)
         ahead = (self.twin.start(op, text) if self.twin is not None and session is None and tolerate is None
                  and self.twin.mirrors(op) else None)
-        done = (session or self.client).apply(op, observe=session is None, text=text)
+        self._changes = session is None and self._changes_only(op)
+        self._clean = False
+        more = {"changes": True} if self._changes else {}  # (fake clients in tests know no changes-only mode)
+        done = (session or self.client).apply(op, observe=session is None, text=text, **more)
         self.stats.steps += 1
         if done.status == "error" and done.sqlstate == "42883":
             sig = FUNCTION_OF_KIND.get(op.kind)
@@ -140,6 +153,7 @@ class Driver:
         goals.note(self.stats.goals, goals.reached(op, expected, done.status, before, self.state, struck), self.ops)
         if self.state.txn is None:
             self._txn_started = None
+        self._clean = True
         return done
 
     def _twin_step(self, op: Op, done: Completion, number: int, text: str | None, struck: bool,
@@ -201,6 +215,21 @@ class Driver:
             self.twin = None
             return entry
         raise AssertionError("raise_it did not raise")
+    def _changes_only(self, op: Op) -> bool:
+        """Whether the check after ``op`` may observe changes only: a DDL op (pgGit writes a history row per change,
+        V8) in a large schema, no known divergence being explored past, and a full comparison not yet due."""
+        return (op.family == "ddl" and self._tracked >= self.changes_above and not self.ignore
+                and self._since_full + 1 < self.full_every)
+
+    def finish(self) -> None:
+        """At the example's end: the full comparison, if the last checks saw changes only (nothing they could not
+        see is left unchecked). Not after a failure (it would hide it), in an aborted transaction (O9) or on a lost
+        connection (a crash machine's session ends with its server)."""
+        conn = self.client.conn
+        if self._since_full and self._clean and not (conn.closed or conn.broken or self.client.in_error):
+            self._checked = -1
+            self._changes = False
+            self.check_state()
 
     def _about_known_objects(self, op: Op, expected: Expected) -> Expected:
         """Leave out what a version call (or export_schema_hashes) says about objects the model gave up on (a row
@@ -242,8 +271,22 @@ class Driver:
         if self.client.in_error or self._checked == len(self.ops):
             return
         self._checked = len(self.ops)
-        snap = self.client.last_snapshot or self.client.observe()
+        self._clean = False
         last = self.ops[-1] if self.ops else None
+        snap = self.client.last_snapshot
+        if self._changes:
+            self._changes = False
+            snap = snap if snap is not None and snap.changed is not None else self.client.observe_changes()
+            if snap is not None and incremental.changes_agree(self.state, snap, self.schema, self.ctx, op=last,
+                                                               step=len(self.ops)):
+                self._since_full += 1
+                self._seen_objects = ChainMap(dict(snap.objects), self._seen_objects)  # type: ignore[arg-type]
+                self._clean = True
+                return
+            snap = None  # something differs, or cannot be told from the changes: compare the whole state
+        if snap is None or snap.changed is not None:
+            snap = self.client.observe()
+        self._since_full, self._tracked = 0, len(snap.objects)
         hint = {"rollback": "X1", "rollback_to_savepoint": "X2"}.get(getattr(last, "kind", ""))
         before, self._seen_objects = self._seen_objects, snap.objects  # rows are tuples already (ObjectRow)
         adopted: set[Any] = set()
@@ -255,6 +298,7 @@ class Driver:
                 with self._reproducer_on_divergence():
                     checkers.state_matches_model(self.state, snap, self.schema, self.ctx, op=last,
                                                  step=len(self.ops), hint=hint, ignore=self.ignore, before=before)
+                self._clean = True
                 return
             except Divergence as d:
                 # The history of a version row known to diverge at this step is the same recording seen from the

@@ -20,6 +20,7 @@ import psycopg
 from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_machine_as_test
 from psycopg import sql
 
+from . import incremental
 from .backend import sequences
 from .client import Client, Completion
 from .cluster import connect
@@ -191,6 +192,10 @@ class PgGitMachine(RuleBasedStateMachine):
     RULES: ClassVar[tuple[str, ...]] = ()
     #: False: under --pggit-upgrade-from the machine cannot start on the older version and is skipped
     upgradable: ClassVar[bool] = True
+    #: Once the schema tracks CHANGES_ABOVE rows, a DDL step observes only what changed, with the whole state
+    #: compared at least every FULL_EVERY checks and at the example's end (pggit_model.incremental); 1: always whole.
+    FULL_EVERY: ClassVar[int] = incremental.FULL_EVERY
+    CHANGES_ABOVE: ClassVar[int] = incremental.CHANGES_ABOVE
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A misspelt isolation fails when the machine is defined, not in its first example."""
@@ -221,8 +226,8 @@ class PgGitMachine(RuleBasedStateMachine):
         with conn.cursor() as cur:
             cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
         client = Client(conn, self.schema, nested=nested, probe=h.template.report.probe)
-        self.driver = Driver(client, self.schema, missing=h.missing,
-                             stats=h.stats, txn_started=started, known=h.known)
+        self.driver = Driver(client, self.schema, missing=h.missing, stats=h.stats, txn_started=started, known=h.known,
+                             full_every=self.FULL_EVERY, changes_above=self.CHANGES_ABOVE)
         self.driver.twin = twin
 
     @property
@@ -255,6 +260,7 @@ class PgGitMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         self.harness.stats.examples += 1
         try:
+            self.driver.finish()  # the whole state, if the last checks saw changes only
             # V21's catalog check ends every example that did not fail already (Hypothesis calls teardown in a
             # finally: a failure in flight must not be replaced by this one).
             if sys.exception() is None:

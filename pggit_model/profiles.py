@@ -1,5 +1,6 @@
-"""Hypothesis settings: the profiles smoke (minutes), ci (≤ 10 min), nightly (long), replay (saved examples only),
-and the example database (local, or shared through Redis or a GitHub Actions artifact)."""
+"""Hypothesis settings: the CI tiers smoke (≤ 3 min, must pass), ci (≤ 6 min), nightly (≤ 60 min) and weekly
+(≤ 120 min), each on 2 cores with one pytest-xdist worker per core (docs/ci.md); replay (saved examples only); and
+the example database (local, or shared through Redis or a GitHub Actions artifact)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,15 @@ _COMMON = {
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 }
 
+#: The tiers' wall-time budgets in minutes on 2 cores (docs/ci.md measures them; tests/test_profiles.py keeps them
+#: ordered). weekly: the longest examples, so the largest schemas; tox -e weekly adds the load mode's sessions.
+BUDGETS = {"smoke": 3, "ci": 6, "nightly": 60, "weekly": 120}
+
 PROFILES: dict[str, dict[str, object]] = {
     "smoke": {"max_examples": 15, "stateful_step_count": 25, **_COMMON},
     "ci": {"max_examples": 100, "stateful_step_count": 40, **_COMMON},
     "nightly": {"max_examples": 2000, "stateful_step_count": 80, **_COMMON},
+    "weekly": {"max_examples": 2500, "stateful_step_count": 150, **_COMMON},
     # Rerun what the example database saved; generate nothing new.
     "replay": {"phases": [Phase.explicit, Phase.reuse], "max_examples": 1000, **_COMMON},
 }
@@ -84,4 +90,4 @@ def example_database(spec: str, local: str = LOCAL_EXAMPLES) -> Any:
     return DirectoryBasedExampleDatabase(spec)
 
 
-__all__ = ["LOCAL_EXAMPLES", "PROFILES", "check", "example_database", "register"]
+__all__ = ["BUDGETS", "LOCAL_EXAMPLES", "PROFILES", "check", "example_database", "register"]

@@ -9,12 +9,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
 import psycopg
 import pytest
 
@@ -26,7 +24,20 @@ from .install import check_source
 from .isolation import ClonePool, RollbackIsolation, Template
 from .machine import Harness
 from .rules import ALL_RULES, base
-from .session import SESSION, STATS, RunStats, markdown_report, merge_stats, rss_kb, rss_line, rule_count_lines
+from .session import (
+    SESSION,
+    STATS,
+    RunStats,
+    markdown_report,
+    merge_session,
+    merge_stats,
+    rss_kb,
+    rss_line,
+    rule_count_lines,
+    session_to_data,
+    stats_from_data,
+    stats_to_data,
+)
 
 _KNOWN = pytest.StashKey[known.Registry]()
 
@@ -358,33 +369,29 @@ def _finding_lines(stats: RunStats, registry: known.Registry) -> list[str]:
             *(f"  {key}: {line}" for key, line in sorted(stats.divergences.items()))]
 
 
-def _stats_out(stats: RunStats) -> dict[str, Any]:
-    """RunStats as plain data for pytest-xdist's workeroutput (execnet sends dicts, not Counters)."""
-    return {f.name: dict(v) if isinstance(v := getattr(stats, f.name), Counter) else v
-            for f in attrs.fields(RunStats)}
-
-
-def _stats_in(data: dict[str, Any]) -> RunStats:
-    fields: dict[str, Any] = {k: Counter(v) if k == "rules" else v for k, v in data.items()}
-    fields["goals"] = {g: tuple(v) for g, v in fields.get("goals", {}).items()}
-    return RunStats(**fields)
+_stats_out, _stats_in = stats_to_data, stats_from_data  # (names the tests of the round trip use)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    """Under pytest-xdist: add each worker's counts (steps, rules, shrunk mutant lengths…) to the summary."""
-    data = getattr(node, "workeroutput", {}).get("pggit_model_stats")
-    if data:
-        merge_stats(STATS, _stats_in(data))
+    """Under pytest-xdist: add each worker's counts (steps, rules, shrunk mutant lengths…) to the summary, and its
+    per-machine record (with the failures it recorded) to the --pggit-report."""
+    out = getattr(node, "workeroutput", {})
+    if out.get("pggit_model_stats"):
+        merge_stats(STATS, _stats_in(out["pggit_model_stats"]))
+    if out.get("pggit_model_session"):
+        merge_session(SESSION, out["pggit_model_session"])
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """--pggit-report FILE: the markdown summary per machine, written whether the run passed or not.
-    In a pytest-xdist worker, also hand this worker's counts to the controller's summary."""
+    """--pggit-report FILE: the markdown summary per machine, written whether the run passed or not (by the
+    controller only, under pytest-xdist: a worker hands its counts and record to it instead)."""
     STATS.rss_end_kb = rss_kb()
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["pggit_model_stats"] = _stats_out(STATS)
+        workeroutput["pggit_model_session"] = session_to_data(SESSION)
+        return
     target = session.config.getoption("--pggit-report", default=None)
     if not target or not SESSION.machines:
         return

@@ -117,6 +117,33 @@ def merge_stats(into: RunStats, part: RunStats) -> None:
             mine.update(theirs)
 
 
+def stats_to_data(stats: RunStats) -> dict[str, Any]:
+    """RunStats as plain data (pytest-xdist's workeroutput goes through execnet: dicts, lists, no Counters)."""
+    return {f.name: dict(v) if isinstance(v := getattr(stats, f.name), Counter) else v
+            for f in attrs.fields(RunStats)}
+
+
+def stats_from_data(data: Mapping[str, Any]) -> RunStats:
+    fields: dict[str, Any] = {k: Counter(v) if k == "rules" else v for k, v in data.items()}
+    fields["goals"] = {g: tuple(v) for g, v in fields.get("goals", {}).items()}
+    fields["mutants"] = {m: (v[0], list(v[1])) for m, v in fields.get("mutants", {}).items()}
+    fields["missing_functions"] = {s: tuple(v) for s, v in fields.get("missing_functions", {}).items()}
+    return RunStats(**fields)
+
+
+def session_to_data(record: SessionRecord) -> dict[str, Any]:
+    """A worker's SessionRecord as plain data, for the controller's --pggit-report (paths as text)."""
+    return {"machines": {name: stats_to_data(st) for name, st in record.machines.items()},
+            "failures": [{**attrs.asdict(f), "folder": str(f.folder)} for f in record.failures]}
+
+
+def merge_session(into: SessionRecord, data: Mapping[str, Any]) -> None:
+    """Add a worker's per-machine counts and recorded failures (``session_to_data``) to ``into``."""
+    for name, st in data.get("machines", {}).items():
+        merge_stats(into.machines.setdefault(name, RunStats()), stats_from_data(st))
+    into.failures += [Recorded(**{**f, "folder": Path(f["folder"])}) for f in data.get("failures", ())]
+
+
 #: Profiles long enough that a machine must exercise every rule of its RULES list (else CoverageGap).
 COVERAGE_PROFILES = ("ci", "nightly", "weekly")
 
@@ -284,5 +311,5 @@ def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path,
 
 
 __all__ = ["COVERAGE_PROFILES", "SESSION", "STATS", "Recorded", "RunStats", "SessionRecord", "Where", "coverage_gaps",
-           "hypothesis_context", "markdown_report", "merge_stats", "record_divergences", "roots_table", "rss_kb",
-           "rss_line", "rule_count_lines"]
+           "hypothesis_context", "markdown_report", "merge_session", "merge_stats", "record_divergences", "roots_table",
+           "rss_kb", "rss_line", "rule_count_lines", "session_to_data", "stats_from_data", "stats_to_data"]

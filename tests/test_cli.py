@@ -77,4 +77,4 @@ def test_run_rejects_an_unknown_profile() -> None:
     """An invalid profile name is one line listing the valid ones, exit 2."""
     res = _cli("run", "--profile", "fast")
     assert res.returncode == 2
-    assert "unknown Hypothesis profile 'fast'" in res.stderr and "smoke, ci, nightly, replay" in res.stderr
+    assert "unknown Hypothesis profile 'fast'" in res.stderr and "smoke, ci, nightly, weekly, replay" in res.stderr

@@ -1,6 +1,6 @@
 """``pggit-model``: doctor (is this machine ready?), run (the machines, with a profile), replay, regress (a pg_regress
-pair), triage, known lint, load (many sessions at once), mutate (mutation analysis of the reference) and
-limits (contract §15 L1–L4)."""
+pair), triage, known lint, load (many sessions at once), mutate (mutation analysis of the reference),
+limits (contract §15 L1–L4) and bench (benchmarks as JSON, compared with a run before)."""
 
 from __future__ import annotations
 
@@ -100,7 +100,25 @@ def run(args: argparse.Namespace, extra: Sequence[str]) -> int:
     for opt in ("pg_dsn", "pg_bindir", "pggit_source", "pggit_upgrade_from"):
         if getattr(args, opt):
             argv.append(f"--{opt.replace('_', '-')}={getattr(args, opt)}")
-    return int(pytest.main([*argv, *extra]))
+    return int(pytest.main([*argv, *xdist_args(args.jobs, extra), *extra]))
+
+
+def xdist_args(jobs: str, extra: Sequence[str] = ()) -> list[str]:
+    """pytest-xdist's arguments for ``--jobs``: one worker per core by default (each with its own throwaway
+    cluster), work stealing so that a long machine does not leave a core idle; none for 0 or 1, when pytest-xdist
+    is not installed (the run goes on in one process) or when the pytest arguments choose already."""
+    if jobs in ("0", "1") or any(
+        a in ("no:xdist", "--numprocesses") or a.startswith(("-n", "--numprocesses=")) for a in extra):
+        return []
+    if jobs != "auto" and not (jobs.isdigit() and int(jobs) > 1):
+        raise PggitModelError(f"--jobs {jobs!r}: pass a number of workers or 'auto' (one per core)")
+    try:
+        import xdist  # noqa: F401
+    except ImportError:
+        print("pggit-model: pytest-xdist is not installed (pip install 'pggit-model[test]'): running the machines "
+              "in one process", file=sys.stderr)
+        return []
+    return ["-n", jobs, "--dist", "worksteal"]
 
 
 def replay_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -225,6 +243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("--pggit-upgrade-from", metavar="DIR",
                    help="upgrade mode (U2): examples start on this older pgGit checkout and are upgraded to "
                    "--pggit-source (or the reference) mid-example; see docs/drift.md")
+    r.add_argument("--jobs", "-j", default=os.environ.get("PGGIT_MODEL_JOBS", "auto"), metavar="N",
+                   help="machines run side by side in N pytest-xdist workers, each with its own throwaway cluster: "
+                   "a number, 'auto' (one per core; the default) or 1 (one process) [env PGGIT_MODEL_JOBS]")
     rp = sub.add_parser("replay", help="rerun a recorded failure (run.json or replay.sql) and say if it reproduces")
     rp.add_argument("file", metavar="FILE", help="run.json or replay.sql from a results folder")
     rp.add_argument("--pg-dsn", default=os.environ.get("PGGIT_MODEL_DSN"), metavar="DSN",
@@ -262,6 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_mutate(sub)
     from .limits import add_parser as add_limits
     add_limits(sub, _common)
+    from .bench import add_parser as add_bench
+    add_bench(sub)
     k = sub.add_parser("known", help="check a known-divergence registry")
     ksub = k.add_subparsers(dest="known_command", required=True)
     kl = ksub.add_parser("lint", help="flag broad entries (a rule only), unspecific ones and overlapping ones")
@@ -284,6 +307,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "limits":
             from .limits import limits_cmd
             return limits_cmd(args, argv=argv)
+        if args.command == "bench":
+            from .bench import bench_cmd
+            return bench_cmd(args)
         commands = {"known": known_cmd, "replay": replay_cmd, "triage": triage_cmd, "regress": regress_cmd,
                     "doctor": doctor}
         return commands[args.command](args)
