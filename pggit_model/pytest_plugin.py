@@ -386,7 +386,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """--pggit-report FILE: the markdown summary per machine, written whether the run passed or not (by the
     controller only, under pytest-xdist: a worker hands its counts and record to it instead)."""
-    STATS.rss_end_kb = rss_kb()
+    STATS.rss_end_kb += rss_kb()  # this process's own; a controller already holds its workers' (summed)
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["pggit_model_stats"] = _stats_out(STATS)

@@ -45,10 +45,13 @@ BEGIN
     IF p_type = 'COLUMN' THEN
         v_version := o.version; v_major := o.version_major; v_minor := o.version_minor; v_patch := o.version_patch;
     ELSE
-        v_version := o.version + 1;
-        v_major := o.version_major + (v_sev = 'MAJOR')::int;
-        v_minor := CASE v_sev WHEN 'MAJOR' THEN 0 WHEN 'MINOR' THEN o.version_minor + 1 ELSE o.version_minor END;
-        v_patch := CASE v_sev WHEN 'PATCH' THEN o.version_patch + 1 ELSE 0 END;
+        -- saturating, as _record_change: only damage by hand puts a number at int's maximum (U4)
+        v_version := o.version + (o.version < 2147483647)::int;
+        v_major := o.version_major + (v_sev = 'MAJOR' AND o.version_major < 2147483647)::int;
+        v_minor := CASE v_sev WHEN 'MAJOR' THEN 0
+                              WHEN 'MINOR' THEN o.version_minor + (o.version_minor < 2147483647)::int
+                              ELSE o.version_minor END;
+        v_patch := CASE v_sev WHEN 'PATCH' THEN o.version_patch + (o.version_patch < 2147483647)::int ELSE 0 END;
     END IF;
     INSERT INTO pggit.objects AS x
         (object_type, schema_name, object_name, parent_name, branch_name, branch_id, version, version_major,
