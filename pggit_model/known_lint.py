@@ -11,6 +11,7 @@ recorded failures (a results folder) or recorded texts, when both cover the same
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -37,7 +38,7 @@ class Sample:
 
 @attrs.frozen
 class Finding:
-    kind: str  # broad | unspecific | overlap | unknown-op
+    kind: str  # broad | unspecific | overlap | unknown-op | duplicate-id
     entry: str
     line: int | None
     message: str
@@ -72,6 +73,10 @@ def lint(registry: kn.Registry, text: str = "", samples: Iterable[Sample] = ()) 
     lines = entry_lines(text)
     live = [k for k in registry.entries if k.status != "fixed"]
     found = [f for k in registry.entries for f in _entry_findings(k, lines.get(k.id))]
+    ids = Counter(k.id for k in registry.entries)
+    found += [Finding("duplicate-id", i, lines.get(i), f"{n} entries share this id: a run counts them as one, and "
+                      "stale-entry reports cannot tell them apart; give each its own id")
+              for i, n in ids.items() if n > 1]
     return found + _overlaps(live, lines) + _shared_samples(live, lines, samples)
 
 

@@ -128,3 +128,13 @@ def test_known_lint_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert f"{p}:2: broad: a: only rule H6" in capsys.readouterr().out
     assert main(["known", "lint", str(tmp_path / "none.toml")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_lint_flags_two_entries_with_one_id(tmp_path: Path) -> None:
+    """Two entries sharing an id (as two merged branches left in the example registry) are one count in a run's
+    summary and cannot be told apart as stale: lint flags the id."""
+    p = tmp_path / "k.toml"
+    p.write_text('[[divergence]]\nid = "a"\nrule = "V10"\nop = "create_table_as"\nmatch = "x"\n\n'
+                 '[[divergence]]\nid = "a"\nrule = "V8"\nop = "create_table"\nmatch = "y"\n')
+    found = lint(known.load(p), p.read_text())
+    assert [(f.kind, f.entry) for f in found] == [("duplicate-id", "a")]
