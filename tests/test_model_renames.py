@@ -153,3 +153,22 @@ def test_parse_every_form(text: str, op: Op) -> None:
     that parses to itself."""
     assert parse_one(text) == op
     assert parse_one(op.to_sql()) == op
+
+
+def test_v18_history_of_a_name_two_kinds_held_is_unspecified() -> None:
+    """V18 after R1: a name an index was renamed away from and a table then held and dropped names the past of
+    two objects of different kinds; which one a lookup returns is outside both models (§12, §14.8), so the model
+    leaves it unspecified instead of choosing (a ci smoke run in a fresh clone reported the choice as V18)."""
+    from pggit_model.model import initial_state, step
+    from pggit_model.ops import Column, CreateTable, DropTable, GetHistory, PrimaryKey, RenameRelation
+    s = "app"
+    state = initial_state(schemas=(s,), search_path=(s,))  # as the machine sets it
+    for op in (CreateTable(s, "Keyed", (Column("id", "integer"),), (PrimaryKey(("id",)),)),
+               RenameRelation("INDEX", s, "Keyed_pkey", "Keyed_pkey_renamed"),
+               CreateTable(s, "Keyed_pkey", ()), DropTable(s, "Keyed_pkey")):
+        state, exp = step(state, op)
+        assert exp.kind == "ok", (op, exp)
+    _, exp = step(state, GetHistory(f"{s}.Keyed_pkey", 5))
+    assert exp.kind == "unspecified" and "V18" in exp.rules
+    _, exp = step(state, GetHistory(f"{s}.Keyed_pkey_renamed", 5))
+    assert exp.kind == "rows"

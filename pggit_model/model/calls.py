@@ -58,6 +58,10 @@ class _Foreign(Exception):
     """The lookup would reach a schema whose content the model does not know (I5)."""
 
 
+class _Ambiguous(Exception):
+    """V18's second try finds dropped objects of more than one kind under the name."""
+
+
 def current_schemas(state: State) -> list[str]:
     """current_schemas(false): the search_path entries that exist ($user never does for the model)."""
     cat = state.db.catalog
@@ -73,6 +77,8 @@ def resolve(state: State, name: str, active: bool = True) -> RowKey | None:
     def find(schema: str, obj: str) -> RowKey | None:
         if schema in cat.foreign:
             raise _Foreign(schema)
+        if not active and sum((kind, schema, obj, c) in rows for kind in V2_KINDS) > 1:
+            raise _Ambiguous(f"{schema}.{obj}")
         for kind in V2_KINDS:
             r = rows.get((kind, schema, obj, c))
             if r is not None and r.active == active:
@@ -97,6 +103,10 @@ def _lookup(state: State, name: str | None, active: bool = True) -> RowKey | Exp
     except _Foreign as e:
         return Expected.unspecified("I5", f"the lookup reaches schema {e.args[0]!r}, whose objects the model "
                                           "does not know; set search_path to the machine's schema")
+    except _Ambiguous as e:
+        return Expected.unspecified("V18", f"{e.args[0]} named dropped objects of more than one kind (an index "
+                                           "renamed away, then a table of that name): which one's past a lookup "
+                                           "of the name returns is outside both models (§12, §14.8)")
 
 
 def _drift_unknown(state: State, name: str | None) -> Expected | None:
