@@ -39,7 +39,10 @@ def step_drift(state: State, op: Op) -> tuple[State, Expected]:
     if not isinstance(out, Applied):
         return state, Expected.unspecified(out.rule, out.why)
     db = state.db
-    unknown = db.unknown | {k for k in (*out.created, *out.dropped) if _tracked(k)}
+    # A key change during drift (§14.2) ends the old key's life and starts the new one's where pgGit saw nothing:
+    # both are objects "created or dropped during the drift" for U3.
+    moved = [k for pair in out.renamed for k in pair]
+    unknown = db.unknown | {k for k in (*out.created, *out.dropped, *moved) if _tracked(k)}
     drifted = db.drifted | {t for t in out.altered if tracked_schema(t[0])}
     return evolve(state, db=evolve(db, catalog=out.catalog, unknown=unknown, drifted=drifted)), Expected.ok("U3")
 
