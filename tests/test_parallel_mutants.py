@@ -99,7 +99,9 @@ def test_drawn_programs_find_planted_fault(mutant: Mutant, pggit_server: Server,
 
     expected = {mutant.rule, *ALSO.get(mutant.name, ())}
     try:
-        for s in SEEDS:
+        for s in (*SEEDS, 3, 4, 5):  # seeds past 0-2 only when those stopped at a reference gap first
+            if s not in SEEDS and not found:
+                break
             with contextlib.suppress(Divergence, ExceptionGroup):  # several distinct failures come as a group
                 seed(s)(run)()
             if any(d.rule in expected for d in found):
@@ -108,10 +110,12 @@ def test_drawn_programs_find_planted_fault(mutant: Mutant, pggit_server: Server,
         ph.close()
         harness.close()
         template.close()
-    # A seed may stop first at the reference's documented gap R2 (an X9 deadlock of CREATE TABLE AS, see
-    # docs/reference-backend.md): the next seed goes on; anything else unexpected fails the test.
+    # A seed may stop first at a documented gap of the reference (docs/reference-backend.md): R2, an X9 deadlock
+    # of CREATE TABLE AS, or R3, an XX000 of a CREATE INDEX racing a DROP TABLE of its table (seen as X8); the
+    # next seed goes on. Anything else unexpected fails the test.
     assert any(d.rule in expected for d in found), "\n\n".join(map(str, found))
-    assert all(d.rule in expected or d.rule == "X9" for d in found), "\n\n".join(map(str, found))
+    assert all(d.rule in expected or d.rule == "X9" or (d.rule == "X8" and "XX000" in str(d)) for d in found), \
+        "\n\n".join(map(str, found))
 
 
 def test_isolationtester_reproduces_the_x9_deadlock_from_the_written_spec(pggit_server: Server, tmp_path: Path) -> None:
