@@ -42,14 +42,7 @@ from pggit_model.ops.damage import (
     SetVersion,
     Unchecked,
 )
-from pggit_model.ops.renames import (
-    RenameColumn,
-    RenameConstraint,
-    RenameFunction,
-    RenameRelation,
-    RenameSchema,
-    SetSchema,
-)
+from pggit_model.ops.renames import KEY_CHANGES
 
 #: version numbers a damage writes: anything an int holds, its limits drawn often (an overflow is the likeliest
 #: way for a backend's bookkeeping to reject the next DDL)
@@ -63,10 +56,6 @@ def _damages(object_type: str, schema: str, name: str) -> st.SearchStrategy[Op]:
                   VERSIONS),
         st.just(DeleteObjectRow(object_type, schema, name)),
     )
-
-
-#: DDL that changes an object's key (§14.2, §14.3)
-KEY_CHANGES = (RenameRelation, RenameColumn, RenameConstraint, RenameFunction, RenameSchema, SetSchema)
 
 
 class DamageMachine(VersioningRules):

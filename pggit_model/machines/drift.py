@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
 from pggit_model import backend, strategies
-from pggit_model.machines.damage import KEY_CHANGES
 from pggit_model.machines.versioning import VersioningRules
 from pggit_model.ops import (
     AddColumn,
@@ -29,6 +28,7 @@ from pggit_model.ops import (
     UpdateAllHashes,
 )
 from pggit_model.ops.drift import DRIFT_WAYS, Untracked
+from pggit_model.ops.renames import KEY_CHANGES
 from pggit_model.ops.types import assignment_cast
 from pggit_model.strategies.common import predicted
 

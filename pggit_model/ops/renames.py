@@ -192,5 +192,8 @@ class RenameSchema(Op):
 RENAME_OPS = (RenameRelation, RenameColumn, RenameConstraint, RenameFunction, SetSchema, CreateSchema, DropSchema,
               RenameSchema)
 
-__all__ = ["MOVABLE_KEYWORDS", "RELATION_KEYWORDS", "RENAME_OPS", "CreateSchema", "DropSchema", "RenameColumn",
-           "RenameConstraint", "RenameFunction", "RenameRelation", "RenameSchema", "SetSchema"]
+#: The ops that change an existing object's key (§14.2, §14.3): its past goes on under the new key (R1, V20).
+KEY_CHANGES = (RenameRelation, RenameColumn, RenameConstraint, RenameFunction, RenameSchema, SetSchema)
+
+__all__ = ["KEY_CHANGES", "MOVABLE_KEYWORDS", "RELATION_KEYWORDS", "RENAME_OPS", "CreateSchema", "DropSchema",
+           "RenameColumn", "RenameConstraint", "RenameFunction", "RenameRelation", "RenameSchema", "SetSchema"]
