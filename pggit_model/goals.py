@@ -67,11 +67,15 @@ def _event(goal: str) -> None:
         event(goal)
 
 
-def goal_lines(goals: dict[str, Any]) -> list[str]:
-    """One line per goal: how often it was reached and its shortest example; unreached goals say so."""
+def goal_lines(goals: dict[str, Any], width: int | None = None) -> list[str]:
+    """One line per goal: how often it was reached and its shortest example; unreached goals say so. With
+    ``width``, an example longer than that keeps its end (the step that reached the goal) after an ellipsis, so a
+    terminal summary stays one readable line per goal; the report file keeps the whole example."""
     lines = []
     for goal in GOALS:
         count, steps, text = goals.get(goal, (0, 0, ""))
+        if width is not None and len(text) > width:
+            text = "… " + text[len(text) - width + 2:]
         lines.append(f"{goal}: reached {count} times, shortest in {steps} steps: {text}" if count
                      else f"{goal}: never reached")
     return lines

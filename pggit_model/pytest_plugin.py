@@ -353,7 +353,7 @@ def _coverage_lines(stats: RunStats) -> list[str]:
             for machine, gaps in sorted(stats.gaps.items())]
     if stats.goals:
         out.append("goals (labelled situations; the shortest example that reached each):")
-        out += [f"  {line}" for line in goal_lines(stats.goals)]
+        out += [f"  {line}" for line in goal_lines(stats.goals, width=120)]
     return out
 
 

@@ -139,3 +139,13 @@ def test_outside_ci_the_list_is_not_enforced(pggit_template: Template, tmp_path:
     finally:
         harness.close()
     assert stats.gaps == {} and stats.examples >= 2
+
+
+def test_a_terminal_goal_line_keeps_the_step_that_reached_it() -> None:
+    """With a width, a long example is cut at its start, so the line keeps the step that reached the goal and stays
+    short; without one (the report file) the whole example is kept."""
+    text = "; ".join(f"CreateTable(name='t{i}')" for i in range(50)) + "; MergeBranches('b', 'main')"
+    table = {goals.MERGE_CONFLICT: (3, 51, text)}
+    short = goals.goal_lines(table, width=120)[0]
+    assert short.endswith("MergeBranches('b', 'main')") and "… " in short and len(short) < 200
+    assert goals.goal_lines(table)[0].endswith(text)
