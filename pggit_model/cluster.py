@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import pwd
-import re
 import shutil
 import signal
 import subprocess
@@ -21,14 +20,22 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
 
 import psycopg
-from psycopg import sql
 
+# The server-access names live in databases.py; cluster re-exports them, the one place callers import from.
+from .databases import (
+    DB_PREFIX,
+    Server,
+    connect,
+    create_database,
+    drop_database,
+    mask_dsn,
+    new_dbname,
+    our_databases,
+)
 from .errors import ClusterStartFailed, DiskFull, PostgresNotFound, ServerUnreachable
 from .pgprocs import (
     DIR_PREFIX,
@@ -42,9 +49,6 @@ from .pgprocs import (
     sweep_stale,
 )
 
-#: Every database the harness creates carries this prefix; on a server it does not own it never
-#: touches a database without it.
-DB_PREFIX = "pggit_model_"
 SPEED_SETTINGS = {
     "fsync": "off",
     "synchronous_commit": "off",
@@ -67,31 +71,6 @@ DURABLE_SETTINGS = {
 #: postmaster, which SIGQUITs its children and exits without a checkpoint); ``kill`` is SIGKILL to the
 #: postmaster and every one of its children at once (a crash: nobody gets to clean up).
 CRASH_MODES = ("immediate", "kill")
-
-
-def mask_dsn(dsn: str) -> str:
-    """The DSN with any password replaced by ``***``, for messages."""
-    masked = re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", dsn)
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", masked)
-
-
-class Server(Protocol):
-    """What the harness needs from PostgreSQL: conninfo per database, and a version."""
-
-    version: str
-
-    @property
-    def psql(self) -> str: ...
-
-    def conninfo(self, dbname: str) -> str: ...
-
-    def close(self) -> None: ...
-
-
-def connect(conninfo: str, *, autocommit: bool = True, timeouts: bool = True) -> psycopg.Connection:
-    """Connect with statement/lock timeouts so that nothing the harness runs can hang."""
-    options = "-c statement_timeout=60s -c lock_timeout=20s" if timeouts else ""
-    return psycopg.connect(conninfo, autocommit=autocommit, options=options, connect_timeout=10)
 
 
 _live_clusters: set[ThrowawayCluster] = set()
@@ -432,44 +411,6 @@ def start_server(dsn: str | None = None, bindir: str | None = None, *,
     if dsn:
         return ExternalServer(dsn, bindir)
     return ThrowawayCluster(find_binaries(bindir), settings=settings).start()
-
-
-def new_dbname(tag: str) -> str:
-    """A fresh database name with our prefix (so an external server's other databases are safe)."""
-    return f"{DB_PREFIX}{tag}_{uuid.uuid4().hex[:10]}"
-
-
-def create_database(server: Server, name: str, template: str | None = None) -> None:
-    assert name.startswith(DB_PREFIX), name
-    with connect(server.conninfo("postgres")) as conn:
-        if template:
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
-                    sql.Identifier(name), sql.Identifier(template)
-                )
-            )
-        else:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(server: Server, name: str, conn: psycopg.Connection | None = None) -> None:
-    """Drop one of our databases, terminating its sessions first (WITH FORCE)."""
-    if not name.startswith(DB_PREFIX):
-        raise ValueError(f"refusing to drop database {name!r}: it does not carry the prefix {DB_PREFIX!r}")
-    stmt = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-    if conn is not None:
-        conn.execute(stmt)
-        return
-    with connect(server.conninfo("postgres")) as c:
-        c.execute(stmt)
-
-
-def our_databases(server: Server) -> list[str]:
-    with connect(server.conninfo("postgres")) as conn:
-        rows = conn.execute(
-            "SELECT datname FROM pg_database WHERE starts_with(datname, %s) ORDER BY 1", [DB_PREFIX]
-        ).fetchall()
-    return [r[0] for r in rows]
 
 
 @contextlib.contextmanager
