@@ -172,3 +172,20 @@ def test_v18_history_of_a_name_two_kinds_held_is_unspecified() -> None:
     assert exp.kind == "unspecified" and "V18" in exp.rules
     _, exp = step(state, GetHistory(f"{s}.Keyed_pkey_renamed", 5))
     assert exp.kind == "rows"
+
+
+def test_m7_the_contract_example_merges_per_key() -> None:
+    """M7: §14.5's example — MERGE_SUCCESS with t and t.id inactive and u, u.id active on main; with COMMENT ON t
+    on main first, t is the one conflict, main keeps its t, and u still merges."""
+    from pggit_model.ops import CheckoutBranch, CommentOnTable, CreateBranch, MergeBranches
+    for comment_first in (False, True):
+        ops: list[Op] = [CreateTable(S, "t", (Column("id", "integer"),)), CreateBranch("r1/s")]
+        if comment_first:
+            ops.append(CommentOnTable(S, "t", "x"))
+        ops += [CheckoutBranch("r1/s"), RenameRelation("TABLE", S, "t", "u"), CheckoutBranch("main"),
+                MergeBranches("r1/s", "main")]
+        st, exps = run(*ops)
+        assert all(e.kind != "error" for e in exps), exps
+        assert row(st, "TABLE", S, "u") == (2, "2.0.0", True) and row(st, "COLUMN", S, "u.id") == (1, "1.0.0", True)
+        assert row(st, "TABLE", S, "t") == ((2, "1.0.1", True) if comment_first else (1, "1.0.0", False))
+        assert len(st.db.conflicts) == (1 if comment_first else 0)

@@ -253,3 +253,92 @@ def test_n7_same_names_in_two_schemas_are_independent(app):
     app.execute('ALTER TABLE "My Schema".t ADD COLUMN x int')
     assert row(app, "TABLE", "app", "t") == (1, "1.0.0", True)
     assert row(app, "TABLE", "My Schema", "t") == (2, "1.1.0", True)
+
+
+def test_r3h_view_column_rename_is_a_major_alter_of_the_view(app):
+    """R3h: ALTER VIEW v RENAME COLUMN a TO b changes no key (view columns are no rows) and records one ALTER
+    MAJOR on the view."""
+    app.execute("CREATE TABLE app.t (id int)")
+    app.execute("CREATE VIEW app.v AS SELECT id FROM app.t")
+    before = rows_count(app)
+    app.execute("ALTER VIEW app.v RENAME COLUMN id TO ident")
+    assert hist(app, "VIEW", "app", "v")[-1] == ("ALTER", "MAJOR", 1, 2)
+    assert row(app, "VIEW", "app", "v") == (2, "2.0.0", True)
+    assert rows_count(app) == before + 1
+
+
+def test_n5b_view_set_schema_is_a_key_change(app):
+    """N5b: ALTER VIEW v SET SCHEMA s2 is a key change (R1, MAJOR) of the VIEW row to the new schema."""
+    app.execute('CREATE SCHEMA "Other S"')
+    app.execute("CREATE TABLE app.t (id int)")
+    app.execute("CREATE VIEW app.v AS SELECT id FROM app.t")
+    app.execute('ALTER VIEW app.v SET SCHEMA "Other S"')
+    assert hist(app, "VIEW", "app", "v")[-1] == ("RENAME", "MAJOR", 1, None)
+    assert row(app, "VIEW", "Other S", "v") == (2, "2.0.0", True)
+    assert hist(app, "VIEW", "Other S", "v") == [("RENAME", "MAJOR", 1, 2)]
+
+
+def test_r3i_add_constraint_using_index_renames_the_index(app):
+    """R3i: ADD CONSTRAINT n PRIMARY KEY / UNIQUE USING INDEX i (n ≠ i) is a key change INDEX i→n (PATCH) and an
+    ALTER of the table: MAJOR when a column became NOT NULL (a primary key), else MINOR (UNIQUE)."""
+    app.execute("CREATE TABLE app.t (id int, k int)")
+    app.execute("CREATE UNIQUE INDEX i1 ON app.t (k)")
+    app.execute("ALTER TABLE app.t ADD CONSTRAINT t_k_key UNIQUE USING INDEX i1")
+    assert hist(app, "INDEX", "app", "i1")[-1] == ("RENAME", "PATCH", 1, None)
+    assert row(app, "INDEX", "app", "t_k_key") == (2, "1.0.1", True)
+    assert hist(app, "TABLE", "app", "t")[-1][:2] == ("ALTER", "MINOR")
+    app.execute("CREATE UNIQUE INDEX i2 ON app.t (id)")
+    app.execute("ALTER TABLE app.t ADD CONSTRAINT t_pk PRIMARY KEY USING INDEX i2")
+    assert row(app, "INDEX", "app", "t_pk") == (2, "1.0.1", True)
+    assert hist(app, "TABLE", "app", "t")[-1][:2] == ("ALTER", "MAJOR")
+
+
+def test_n3_create_schema_with_elements_records_each_element(app):
+    """N3: CREATE SCHEMA s CREATE TABLE … CREATE VIEW … CREATE INDEX … records each element as its own statement
+    would: the same O1 rows as the four separate statements. Left out: the table's own version, which N3's "as the
+    four statements" makes 2 (CREATE, then the index's PATCH) and V9's "one change per object per statement" makes
+    1 (docs/second-model-renames.md, contract notes)."""
+    def objects(schema: str) -> list[tuple]:
+        return app.execute("SELECT object_type, object_name, CASE WHEN object_type <> 'TABLE' THEN version END,"
+                           " is_active FROM pggit.objects"
+                           " WHERE schema_name = %s AND branch_name = 'main' ORDER BY 1, 2", (schema,)).fetchall()
+    app.execute("CREATE SCHEMA s1 CREATE TABLE t (id int, k text) CREATE VIEW v AS SELECT id FROM t"
+                " CREATE INDEX i ON t (k)")
+    app.execute("CREATE SCHEMA s2")
+    app.execute("CREATE TABLE s2.t (id int, k text)")
+    app.execute("CREATE VIEW s2.v AS SELECT id FROM s2.t")
+    app.execute("CREATE INDEX i ON s2.t (k)")
+    assert objects("s1") == objects("s2") and len(objects("s1")) == 5
+
+
+def test_m7_a_rename_merges_per_key(app):
+    """M7: §14.5's example — a rename on the source merges as two keys: the old key inactive and the new key taken
+    on the target; had the target changed the old key, that key conflicts and the new key still merges."""
+    def on_main(kind: str, name: str) -> tuple | None:
+        return row(app, kind, "app", name)
+    app.execute("CREATE TABLE app.t (id int)")
+    app.execute("SELECT pggit.create_branch('r1/s')")
+    app.execute("SELECT pggit.checkout_branch('r1/s')")
+    app.execute("ALTER TABLE app.t RENAME TO u")
+    app.execute("SELECT pggit.checkout_branch('main')")
+    status = app.execute("SELECT pggit.merge_branches('r1/s', 'main')").fetchone()[0]
+    assert status.startswith("MERGE_SUCCESS")
+    assert on_main("TABLE", "t")[2] is False and on_main("COLUMN", "t.id")[2] is False
+    assert on_main("TABLE", "u") == (2, "2.0.0", True) and on_main("COLUMN", "u.id") == (1, "1.0.0", True)
+
+
+def test_m7_a_rename_of_a_key_the_target_changed_conflicts_on_the_old_key(app):
+    """M7: when the target changed the old key too, that key is a conflict and the target keeps its row, while the
+    new key still merges."""
+    app.execute("CREATE TABLE app.t (id int)")
+    app.execute("SELECT pggit.create_branch('r1/s')")
+    app.execute("COMMENT ON TABLE app.t IS 'x'")  # main: t 2 1.0.1
+    app.execute("SELECT pggit.checkout_branch('r1/s')")
+    app.execute("ALTER TABLE app.t RENAME TO u")
+    app.execute("SELECT pggit.checkout_branch('main')")
+    status = app.execute("SELECT pggit.merge_branches('r1/s', 'main')").fetchone()[0]
+    assert status.startswith("CONFLICTS_DETECTED")
+    conflicts = app.execute("SELECT conflict_object FROM pggit.merge_conflicts").fetchall()
+    assert conflicts == [("app.t",)], conflicts
+    assert row(app, "TABLE", "app", "t") == (2, "1.0.1", True)
+    assert row(app, "TABLE", "app", "u") == (2, "2.0.0", True)

@@ -17,13 +17,17 @@ from pggit_model import strategies
 from pggit_model.machines.versioning import VersioningRules
 from pggit_model.ops import (
     MAX_IDENTIFIER_BYTES,
+    CheckoutBranch,
     Column,
+    CommentOnTable,
+    CreateBranch,
     CreateSchema,
     CreateTable,
     CreateView,
     DropSchema,
     GetHistory,
     GetVersion,
+    MergeBranches,
     Op,
     PrimaryKey,
     RenameColumn,
@@ -68,7 +72,7 @@ class RenamesMachine(VersioningRules):
     """R1–R7 and N1–N7 on the main branch, autocommit, with the version API on old and new keys."""
 
     RULES = ("R1", "R2", "R3a", "R3b", "R3c", "R3d", "R3e", "R3g", "R4", "R5", "R6", "N1", "N3", "N4", "N5a", "N5d",
-             "N5e", "N6", "N7", "V20", "O10")
+             "N5e", "N6", "N7", "V20", "O10", "M7")
 
     def _look(self, keys: list[str]) -> None:
         """O10/R2: get_version and get_history of each key (the session searches only the machine's schema)."""
@@ -248,3 +252,33 @@ class RenamesMachine(VersioningRules):
             self._key_change(RenameConstraint(self.schema, idx.table, idx.constraint, new))
         else:
             self._key_change(RenameRelation("INDEX" if how == "ALTER INDEX" else "TABLE", self.schema, index, new))
+
+    @precondition(lambda self: not self.model.aborted and self.model.txn is None)
+    @rule(data=st.data(), target_changed=st.booleans())
+    def rename_on_a_branch_then_merge(self, data: st.DataObject, target_changed: bool) -> None:
+        """M7: a table renamed on a new branch merges back per key — the old key inactive, the new key taken —
+        or, when the target changed the old key meanwhile (a COMMENT), the old key conflicts, the target keeps
+        its row and the new key still merges; then the version API on both keys."""
+        def renamable() -> list[str]:
+            return [n for n in movable_tables(self.model, self.schema)
+                    if self.model.db.catalog.rel(self.schema, _renamed(n)) is None]
+
+        if not renamable():
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+        tables = renamable()
+        if not tables:
+            return
+        name = data.draw(st.sampled_from(tables), label="table")
+        branch = data.draw(st.sampled_from(["r1/s", "m7 side", "m7.b2"]), label="branch")
+        if branch in self.model.db.branches:
+            return
+        here = self.model.c
+        self.run(CreateBranch(branch, here))
+        if target_changed:
+            self.run(CommentOnTable(self.schema, name, "changed on the target"))
+        self.run(CheckoutBranch(branch))
+        self.run(RenameRelation("TABLE", self.schema, name, _renamed(name)))
+        self.run(CheckoutBranch(here))
+        self.run(MergeBranches(branch, here))
+        self._look([f"{self.schema}.{name}", f"{self.schema}.{_renamed(name)}"])
+        self.harness.stats.rules.update(("M7", "R2", "O10"))

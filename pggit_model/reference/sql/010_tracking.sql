@@ -303,9 +303,11 @@ END $$;
 
 -- V10b, V12: a view or function is created, or on CREATE OR REPLACE changed (ALTER MINOR) only
 -- when its definition differs from the one recorded on c. Reporting the same object twice is
--- harmless because the second look finds the definition already recorded.
+-- harmless because the second look finds the definition already recorded. An ALTER statement that
+-- changes a view's definition renamed one of its columns (R3h): p_severity MAJOR.
 CREATE FUNCTION pggit._sync_definition(
-    p_type pggit.object_type, p_schema text, p_name text, p_definition text)
+    p_type pggit.object_type, p_schema text, p_name text, p_definition text,
+    p_severity pggit.change_severity DEFAULT 'MINOR')
 RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -322,7 +324,7 @@ BEGIN
     IF NOT FOUND OR NOT v_row.is_active THEN
         PERFORM pggit._record_create(p_type, p_schema, p_name, NULL, v_new);
     ELSIF v_row.structure IS DISTINCT FROM v_new THEN
-        PERFORM pggit._record_change(v_row.id, 'ALTER', 'MINOR', v_new);
+        PERFORM pggit._record_change(v_row.id, 'ALTER', p_severity, v_new);
     END IF;
 END $$;
 
@@ -373,7 +375,9 @@ BEGIN
         IF v_kind = 'table' THEN
             PERFORM pggit._sync_table(v_obj);
         ELSIF v_kind = 'view' THEN
-            PERFORM pggit._sync_definition('VIEW', n.nspname, c.relname, pg_get_viewdef(c.oid))
+            PERFORM pggit._sync_definition('VIEW', n.nspname, c.relname, pg_get_viewdef(c.oid),
+                                           (CASE WHEN starts_with(tg_tag, 'ALTER') THEN 'MAJOR'
+                                                 ELSE 'MINOR' END)::pggit.change_severity)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = v_obj;
         ELSE
             PERFORM pggit._sync_definition('FUNCTION', n.nspname, pggit._function_name(p.oid),

@@ -188,6 +188,19 @@ BEGIN
         PERFORM pggit._rekey('INDEX', r.schema, x.old_name, r.schema, x.new_name, r.name, NULL);
         v_sev := coalesce(v_sev, 'PATCH');
     END LOOP;
+    -- R3i: ADD CONSTRAINT … USING INDEX renamed the index to a new constraint: MAJOR if a column became
+    -- NOT NULL (a primary key), else MINOR (the index already enforced uniqueness)
+    -- (a constraint rename, R3d, keeps the number of constraints)
+    -- (PostgreSQL reports such a statement as ALTER TABLE on the table, A12)
+    IF v_sev = 'PATCH'
+       AND (SELECT count(*) FROM jsonb_object_keys(v_new -> 'constraints'))
+           > (SELECT count(*) FROM jsonb_object_keys(coalesce(v_shape -> 'constraints', '{}'))) THEN
+        v_sev := CASE WHEN EXISTS (
+                          SELECT 1 FROM jsonb_each(v_new -> 'columns') c
+                          WHERE (c.value ->> 'not_null')::bool
+                            AND NOT coalesce((v_shape -> 'columns' -> c.key ->> 'not_null')::bool, false))
+                      THEN 'MAJOR' ELSE 'MINOR' END;
+    END IF;
     IF p_constraint_cmd AND v_shape IS DISTINCT FROM v_new THEN
         v_sev := coalesce(v_sev, 'PATCH');  -- R3d
     END IF;
