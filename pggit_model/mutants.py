@@ -249,8 +249,8 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "            PERFORM pggit._sync_definition('VIEW'",
            why="the event trigger rejects CREATE VIEW, which PostgreSQL accepts"),
     Mutant("tracking-sets-fillfactor", "V21", T,
-           "                format('%s %s.%s created', p_type, p_schema, p_name), current_query());\n    END IF;",
-           "                format('%s %s.%s created', p_type, p_schema, p_name), current_query());\n"
+           "                CASE WHEN p_parent IS NULL THEN current_query() END);\n    END IF;",
+           "                CASE WHEN p_parent IS NULL THEN current_query() END);\n"
            "        IF p_type = 'TABLE' THEN\n"
            "            EXECUTE format('ALTER TABLE %I.%I SET (fillfactor = 90)', p_schema, p_name);\n"
            "        END IF;\n    END IF;",
