@@ -239,6 +239,25 @@ BEGIN
     END IF;
 END $$;
 
+-- What a statement reported, as key following sees it: a relation (an index or a constraint as its
+-- table; is_constraint for a constraint's command, R3d), a function, or a schema.
+CREATE FUNCTION pggit._reported_objects()
+RETURNS TABLE (classid oid, objid oid, is_constraint bool)
+LANGUAGE sql
+AS $$
+    SELECT CASE WHEN c.classid = 'pg_constraint'::regclass THEN 'pg_class'::regclass::oid ELSE c.classid END,
+           CASE WHEN c.classid = 'pg_class'::regclass
+                THEN coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.objid), c.objid)
+                WHEN c.classid = 'pg_constraint'::regclass
+                THEN (SELECT k.conrelid FROM pg_constraint k WHERE k.oid = c.objid AND k.conrelid <> 0)
+                ELSE c.objid END,
+           c.classid = 'pg_constraint'::regclass
+    FROM pg_event_trigger_ddl_commands() c
+    WHERE NOT c.in_extension
+      AND c.classid IN ('pg_class'::regclass, 'pg_constraint'::regclass, 'pg_proc'::regclass,
+                        'pg_namespace'::regclass)
+$$;
+
 -- ddl_command_end, before the statement is recorded: the key changes of every reported object, and of
 -- every member of a reported schema (N6: ALTER SCHEMA … RENAME reports the schema only, B4).
 CREATE FUNCTION pggit._follow_keys() RETURNS void
@@ -247,16 +266,12 @@ AS $$
 DECLARE
     cmd record;
 BEGIN
-    FOR cmd IN SELECT classid, objid FROM pg_event_trigger_ddl_commands() WHERE NOT in_extension LOOP
+    FOR cmd IN SELECT * FROM pggit._reported_objects() WHERE objid IS NOT NULL LOOP
         IF cmd.classid = 'pg_class'::regclass THEN
-            PERFORM pggit._follow_relation(coalesce(
-                (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = cmd.objid), cmd.objid), false);
-        ELSIF cmd.classid = 'pg_constraint'::regclass THEN
-            PERFORM pggit._follow_relation(k.conrelid, true) FROM pg_constraint k
-            WHERE k.oid = cmd.objid AND k.conrelid <> 0;
+            PERFORM pggit._follow_relation(cmd.objid, cmd.is_constraint);
         ELSIF cmd.classid = 'pg_proc'::regclass THEN
             PERFORM pggit._follow_function(cmd.objid);
-        ELSIF cmd.classid = 'pg_namespace'::regclass THEN
+        ELSE
             PERFORM pggit._follow_relation(id.objid, false) FROM pggit.identities id
             WHERE id.nspoid = cmd.objid AND id.classid = 'pg_class'::regclass;
             PERFORM pggit._follow_function(id.objid) FROM pggit.identities id
@@ -292,18 +307,12 @@ AS $$
 DECLARE
     cmd record;
 BEGIN
-    FOR cmd IN SELECT classid, objid FROM pg_event_trigger_ddl_commands() WHERE NOT in_extension LOOP
-        IF cmd.classid = 'pg_class'::regclass THEN
-            PERFORM pggit._remember(cmd.classid, coalesce(
-                (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = cmd.objid), cmd.objid));
-        ELSIF cmd.classid = 'pg_constraint'::regclass THEN
-            PERFORM pggit._remember('pg_class'::regclass, k.conrelid) FROM pg_constraint k
-            WHERE k.oid = cmd.objid AND k.conrelid <> 0;
-        ELSIF cmd.classid = 'pg_proc'::regclass THEN
-            PERFORM pggit._remember(cmd.classid, cmd.objid);
-        ELSIF cmd.classid = 'pg_namespace'::regclass THEN
+    FOR cmd IN SELECT * FROM pggit._reported_objects() WHERE objid IS NOT NULL LOOP
+        IF cmd.classid = 'pg_namespace'::regclass THEN
             UPDATE pggit.identities SET schema_name = n.nspname
             FROM pg_namespace n WHERE n.oid = cmd.objid AND nspoid = cmd.objid AND schema_name <> n.nspname;
+        ELSE
+            PERFORM pggit._remember(cmd.classid, cmd.objid);
         END IF;
     END LOOP;
 END $$;
