@@ -20,6 +20,7 @@ from pggit_model.known import Known, Registry
 from pggit_model.model import CommitRef, State, observe
 from pggit_model.ops import (
     Begin,
+    CheckoutBranch,
     Column,
     CommentOnTable,
     CreateBranch,
@@ -175,6 +176,17 @@ def test_a_known_wrong_answer_is_counted_and_explored_past_and_a_new_one_raised(
     client.answers[T] = _error("42601")
     with pytest.raises(Divergence, match="42601"):
         d.run(T)
+
+
+def test_after_a_known_wrong_success_of_a_branch_call_branch_calls_are_not_checked():
+    """B3 known wrong success (a branch the contract rejects was made): which branches exist is unknown from then
+    on, so a later checkout of that branch is unspecified (not sent, not a new divergence); DDL is still sent."""
+    bad = CreateBranch("bad name!")
+    registry = Registry((Known("any-name", rule="B3", op="create_branch", match="but it succeeded"),))
+    d, client = _driver(FakeClient({bad: _ok(7)}), known=registry)
+    assert d.run(bad) is not None and d.stats.known == {"any-name": 1}
+    assert d.run(CheckoutBranch("bad name!")) is None and d.stats.skipped_unspecified == 1
+    assert d.run(T) is not None and client.sent[-1][0] == T
 
 
 def test_a_divergence_matching_a_fixed_entry_is_raised_as_a_regression():
