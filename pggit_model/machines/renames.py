@@ -20,10 +20,12 @@ from pggit_model.ops import (
     CheckoutBranch,
     Column,
     CommentOnTable,
+    ComputeDdlHash,
     CreateBranch,
     CreateSchema,
     CreateTable,
     CreateView,
+    DetectChangesByHash,
     DropSchema,
     GetHistory,
     GetVersion,
@@ -37,6 +39,7 @@ from pggit_model.ops import (
     RenameSchema,
     SetSchema,
     SetSearchPath,
+    UpdateAllHashes,
 )
 from pggit_model.strategies.renames import SCHEMA_POOL, indexes_of, movable_tables, other_schemas
 
@@ -72,7 +75,7 @@ class RenamesMachine(VersioningRules):
     """R1–R7 and N1–N7 on the main branch, autocommit, with the version API on old and new keys."""
 
     RULES = ("R1", "R2", "R3a", "R3b", "R3c", "R3d", "R3e", "R3g", "R4", "R5", "R6", "N1", "N3", "N4", "N5a", "N5d",
-             "N5e", "N6", "N7", "V20", "O10", "M7")
+             "N5e", "N6", "N7", "V20", "O10", "M7", "H10")
 
     def _look(self, keys: list[str]) -> None:
         """O10/R2: get_version and get_history of each key (the session searches only the machine's schema)."""
@@ -282,3 +285,23 @@ class RenamesMachine(VersioningRules):
         self.run(MergeBranches(branch, here))
         self._look([f"{self.schema}.{name}", f"{self.schema}.{_renamed(name)}"])
         self.harness.stats.rules.update(("M7", "R2", "O10"))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def hash_then_rename_then_detect(self, data: st.DataObject) -> None:
+        """H10: hashes stored, then a rename (a table, a column, an index or a function); detect_changes_by_hash
+        names the objects whose S renders the renamed name (the table of a renamed column, views over a renamed
+        table), and compute_ddl_hash finds the object by its new key only (the old key gives NULL)."""
+        if not strategies.tracked_tables(self.model, self.schema):
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+        ops = strategies.ddl_ops(self.model, self.schema).filter(
+            lambda o: isinstance(o, RenameRelation | RenameColumn | RenameFunction))
+        op = data.draw(ops, label="rename")
+        self.run(UpdateAllHashes())
+        self.run(op)
+        self.run(DetectChangesByHash())
+        if isinstance(op, RenameRelation):
+            kind = "INDEX" if op.keyword == "INDEX" else "TABLE"
+            for name in (op.name, op.new_name):
+                self.run(ComputeDdlHash(kind, self.schema, name))
+        self.harness.stats.rules.update(("H10",))
