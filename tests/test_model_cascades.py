@@ -34,6 +34,7 @@ from pggit_model.ops import (
     SetStorage,
     Unique,
 )
+from pggit_model.ops.cascades import outside_block
 from pggit_model.parse import parse_one
 
 S = "mc_cas"
@@ -208,3 +209,27 @@ def test_postgresql_agrees_with_every_case(pggit_conn: psycopg.Connection) -> No
         if got != outcome:
             problems.append(f"{case_id}: PostgreSQL says {got}, the case says {outcome}")
     assert problems == []
+
+
+@pytest.mark.server
+def test_x13_b12_which_statements_postgresql_refuses_in_a_block(pggit_conn: psycopg.Connection) -> None:
+    """X13, B12: inside BEGIN PostgreSQL refuses exactly the ops `outside_block` names (25001) — REINDEX SCHEMA
+    without CONCURRENTLY among them — and the model predicts 25001 for each of them."""
+    pggit_conn.execute(f"CREATE SCHEMA {S}")
+    setup = (CreateTable(S, "t", (Column("a", "integer"),)), CreateIndex(S, "i", "t", ("a",)))
+    for o in setup:
+        pggit_conn.execute(o.to_sql())
+    probes = (CreateIndexConcurrently(S, "j", "t", ("a",)), DropIndexConcurrently(S, "i"), Reindex("SCHEMA", S),
+              Reindex("INDEX", S, "i", True), Reindex("INDEX", S, "i"), Reindex("TABLE", S, "t"))
+    for op in probes:
+        try:
+            with pggit_conn.transaction():
+                pggit_conn.execute(op.to_sql())
+                raise RuntimeError("roll back")
+        except psycopg.Error as e:
+            got = e.sqlstate
+        except RuntimeError:
+            got = "ok"
+        _, exps = run(*setup, Begin(), op)
+        model = "ok" if exps[-1].kind == "ok" else exps[-1].sqlstates[0]
+        assert (got, model) == (("25001", "25001") if outside_block(op) else ("ok", "ok")), op
