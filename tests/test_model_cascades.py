@@ -27,6 +27,7 @@ from pggit_model.ops import (
     DropTables,
     DropView,
     ForeignKey,
+    InvalidOp,
     Op,
     PrimaryKey,
     Reindex,
@@ -150,6 +151,15 @@ def test_v24o_v24p_h11_record_nothing_index_hash_changes() -> None:
     assert structure(st.db.catalog, ("TABLE", S, "t")) == before_t
     idx = st.db.catalog.rel(S, "i")
     assert isinstance(idx, Index) and idx.fillfactor == 70
+
+
+def test_ops_refuse_what_postgresql_cannot_parse() -> None:
+    """The ops validate at construction: DROP TABLE of one name is DropTable, REINDEX SCHEMA takes no relation
+    name and INDEX/TABLE need one, fillfactor is 10–100, a statistics target an integer from -1 to 10000."""
+    for make in (lambda: DropTables(S, ("x",)), lambda: Reindex("SCHEMA", S, "x"), lambda: Reindex("INDEX", S),
+                 lambda: SetStorage("INDEX", S, "i", 5), lambda: SetStatistics(S, "t", "c", True)):
+        with pytest.raises(InvalidOp):
+            make()
 
 
 @pytest.mark.parametrize("text", [

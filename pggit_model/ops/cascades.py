@@ -62,7 +62,7 @@ class DropTables(Op):
 
     def __attrs_post_init__(self) -> None:
         if len(self.names) < 2:
-            _fail(self, DropTables.names, self.names, "must name at least two tables (one is DropTable)")  # type: ignore[arg-type]
+            _fail(self, "names", self.names, "must name at least two tables (one is DropTable)")
 
     def sql(self) -> Composable:
         return sql.SQL("DROP TABLE {}{}{}").format(
@@ -121,7 +121,7 @@ class Reindex(Op):
 
     def __attrs_post_init__(self) -> None:
         if (self.target == "SCHEMA") != (self.name is None):
-            _fail(self, Reindex.name, self.name, "a name for INDEX/TABLE, none for SCHEMA")  # type: ignore[arg-type]
+            _fail(self, "name", self.name, "a name for INDEX/TABLE, none for SCHEMA")
 
     def sql(self) -> Composable:
         what = sql.Identifier(self.schema) if self.name is None else qname(self.schema, self.name)
