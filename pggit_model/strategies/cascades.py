@@ -43,7 +43,10 @@ def cascade_ddl(d: DdlDraw) -> ops.Op:
     if kind == "reindex":
         target = draw(st.sampled_from(["INDEX", "TABLE", "SCHEMA"] if d.indexes else ["TABLE", "SCHEMA"]))
         which = None if target == "SCHEMA" else draw(st.sampled_from(d.indexes)) if target == "INDEX" else name
-        return ops.Reindex(target, s, which, draw(st.booleans()))
+        # not CONCURRENTLY: it gives the indexes new OIDs unreported (B20), and the reference then misses a later
+        # rename of one of them (docs/second-model-cascades.md, open); the cascades machine draws it on an index
+        # it drops right after
+        return ops.Reindex(target, s, which)
     if kind == "storage":
         if d.indexes and draw(st.booleans()):
             return ops.SetStorage("INDEX", s, draw(st.sampled_from(d.indexes)), draw(_FILLFACTORS))
