@@ -50,6 +50,9 @@ class Driver:
         self.client = client
         self.schema = schema
         self.state = state if state is not None else initial_state(schemas=(schema,))
+        if getattr(client, "nested", False) and self.state.session.autocommit:
+            # X13: the isolation's outer transaction holds every statement (no CONCURRENTLY outside BEGIN)
+            self.state = evolve(self.state, session=evolve(self.state.session, autocommit=False))
         self.ctx = CheckContext()
         self.ops: list[Op] = []
         self.missing = missing  # contract signatures absent from the backend (I4)

@@ -55,6 +55,7 @@ API = "020_versions_api.sql"
 BR = "030_branches.sql"
 CM = "040_commits.sql"
 RN = "080_renames.sql"
+CS = "086_cascades.sql"
 
 REFERENCE_MUTANTS: tuple[Mutant, ...] = (
     Mutant("not-null-column-minor", "V10e", T,
@@ -213,6 +214,22 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "WHERE id.nspoid = cmd.objid AND id.classid = 'pg_class'::regclass;",
            "WHERE false;",
            machine="RenamesMachine", why="ALTER SCHEMA … RENAME leaves the members' tables under the old schema"),
+    # -- cascades and statements outside a transaction block (second model: V26, X13, V24p) ------------
+    Mutant("cascade-fk-unrecorded", "V26", T,
+           "          AND object_type IN ('table', 'view', 'function', 'index', 'table column', 'table constraint',\n",
+           "          AND object_type IN ('table', 'view', 'function', 'index', 'table column',\n",
+           machine="CascadesMachine", why="DROP … CASCADE into another table's foreign key leaves that table "
+           "unrecorded: PostgreSQL reports it only in sql_drop (B6), which no longer looks at constraints"),
+    Mutant("ddl-start-assigns-xid", "X13", T,
+           "AS $$\nBEGIN\n    PERFORM pggit._lock_bookkeeping();\nEND $$;",
+           "AS $$\nBEGIN\n    PERFORM pggit._lock_bookkeeping();\n"
+           "    PERFORM 1 FROM pggit.branches WHERE name = 'main' FOR UPDATE;\nEND $$;",
+           machine="CascadesMachine", why="ddl_command_start takes a row lock (X9's advice), which assigns a "
+           "transaction id: DROP INDEX CONCURRENTLY then fails with 0A000 (B11)"),
+    Mutant("index-storage-recorded", "V24p", CS,
+           "SELECT CASE WHEN c.reloptions IS NULL THEN",
+           "SELECT CASE WHEN true THEN",
+           machine="CascadesMachine", why="ALTER INDEX … SET (fillfactor) is recorded as an ALTER of its table"),
     # -- transactions (X) -------------------------------------------------------------------------------
     Mutant("checkout-lost-at-commit", "B6", BR,
            "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, false);",

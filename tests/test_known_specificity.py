@@ -39,6 +39,8 @@ TWINS = {
     "merge-reverts-target": "pggit-merge-reverts-target",
     "commit-head-unchanged": "pggit-commit-head-not-moved",
     "type-change-minor": "pggit-numeric-typmod-minor",  # pgGit gets a subset of TYPE changes wrong
+    "cascade-fk-unrecorded": "pggit-cascade-fk-unrecorded",
+    "index-storage-recorded": "pggit-noop-alter-recorded-via-storage",  # pgGit records every ALTER INDEX … SET
 }
 
 

@@ -1,6 +1,7 @@
 """The state machines. ``machines/test_*.py`` runs them with pytest; tests/ runs them against mutants."""
 
 from pggit_model.machines.branches_commits import BranchesCommitsMachine
+from pggit_model.machines.cascades import CascadesMachine
 from pggit_model.machines.crash import CrashMachine
 from pggit_model.machines.damage import DamageMachine
 from pggit_model.machines.drift import DriftMachine
@@ -15,10 +16,11 @@ from pggit_model.machines.versioning import VersioningMachine
 
 ALL_MACHINES = (VersioningMachine, BranchesCommitsMachine, TransactionsMachine, TrinityMachine, HashesMachine,
                 FaultsMachine, CrashMachine, DamageMachine, MixedMachine, RenamesMachine, DriftMachine,
-                ReinstallMachine)
+                ReinstallMachine, CascadesMachine)
 
 __all__ = [
-    "ALL_MACHINES", "BranchesCommitsMachine", "CrashMachine", "DamageMachine", "DriftMachine", "FaultsMachine",
+    "ALL_MACHINES", "BranchesCommitsMachine", "CascadesMachine", "CrashMachine", "DamageMachine", "DriftMachine",
+    "FaultsMachine",
     "HashesMachine", "MixedMachine", "ReinstallMachine", "RenamesMachine", "TransactionsMachine", "TrinityMachine",
     "VersioningMachine",
 ]

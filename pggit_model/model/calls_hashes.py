@@ -39,7 +39,8 @@ def compute_table_component_hashes(state: State, op: calls.ComputeTableComponent
     for i in t.indexes:
         idx = cat.rel(op.schema, i)
         if isinstance(idx, Index) and idx.constraint is None:
-            plain.append((op.schema, i, idx.table, idx.columns, idx.unique))
+            plain.append((op.schema, i, idx.table, idx.columns, idx.unique,
+                          *(() if idx.fillfactor is None else (idx.fillfactor,))))  # H11, V24p
     idx_hash = HashOf(None, tuple(sorted(plain)), "indexes")
     row = (current_hash(state, "TABLE", op.schema, op.table), cons, idx_hash)
     return state, Expected.table(("structure_hash", "constraints_hash", "indexes_hash"), [row], rule="H4")

@@ -15,6 +15,7 @@ from typing import Any
 
 from attrs import evolve
 
+from pggit_model.model.catalog_cascades import CASCADE_STATEMENTS
 from pggit_model.model.catalog_statements import STATEMENTS
 from pggit_model.model.catalog_values import (
     Applied,
@@ -38,6 +39,8 @@ from pggit_model.model.catalog_values import (
 from pggit_model.model.catalog_work import Fail, UnhandledOp, Work, handler_for, reject, unknown
 from pggit_model.model.memo import by_identity
 from pggit_model.ops import ddl
+
+STATEMENTS.update(CASCADE_STATEMENTS)  # §14.1 V26, V24m–p (catalog_cascades imports catalog_statements)
 
 
 @by_identity()
@@ -108,7 +111,8 @@ def structure(catalog: Catalog, key: ObjKey) -> Any:
     if kind == "VIEW" and isinstance(r, View):
         return ("VIEW", schema, r.source, tuple(c for c, _ in r.columns))
     if kind == "INDEX" and isinstance(r, Index):
-        return ("INDEX", schema, r.table, r.columns, r.unique)
+        # storage parameters are part of the index's definition (H11, B19), not of its table's structure (V24p)
+        return ("INDEX", schema, r.table, r.columns, r.unique, *(() if r.fillfactor is None else (r.fillfactor,)))
     return None
 
 

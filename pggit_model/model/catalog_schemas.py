@@ -109,9 +109,9 @@ def _drop_schema(w: Work, op: renames.DropSchema) -> str:
     rels, funcs = _members(w, s)
     if (rels or funcs) and not op.cascade:
         raise reject("2BP01", f"schema {s!r} is not empty; PostgreSQL needs CASCADE")
-    for s2, n2, t2 in w.all_tables():
-        if s2 != s and any(k.ref and k.ref[0] == s for k in t2.constraints):
-            raise unknown("V26", f"{s2}.{n2} has a foreign key into {s!r}: a cascade into another schema")
+    # V26i: tables of other schemas lose their foreign keys into the schema (each records ALTER MINOR)
+    w.cascade_fks([(s2, n2, k.name) for s2, n2, t2 in w.all_tables() if s2 != s
+                   for k in t2.constraints if k.kind == "foreign_key" and k.ref and k.ref[0] == s])
     for n, r in rels:
         if isinstance(r, Table):
             w.dropped.extend([("INDEX", s, i) for i in r.indexes])

@@ -88,13 +88,12 @@ def _drop_table(w: Work, op: ddl.DropTable) -> str:
         raise reject("42P01", f"table {name!r} does not exist")
     if not isinstance(t, Table):
         raise reject("42809", f"{name!r} is not a table")
-    if fks := w.referencing_fks(s, name):
-        if not op.cascade:
-            raise reject("2BP01", f"constraint {fks[0]} depends on table {name!r}")
-        raise unknown("§12", "CASCADE into other tables' constraints is outside the first model")
+    if (fks := w.referencing_fks(s, name)) and not op.cascade:
+        raise reject("2BP01", f"constraint {'.'.join(fks[0])} depends on table {name!r}")
     w.drop_view_tree(s, w.views_on(s, name), op.cascade, f"table {name!r}")
+    w.cascade_fks(fks)  # V26a: other tables lose their foreign keys into it (each records ALTER MINOR)
     _drop_table_objects(w, s, name, t)
-    return "V10o"
+    return "V10o,V26a" if fks else "V10o"
 
 
 def _drop_table_objects(w: Work, s: str, name: str, t: Table) -> None:

@@ -71,6 +71,7 @@ class Index:
     columns: tuple[str, ...]
     unique: bool = False
     constraint: str | None = None  # the UNIQUE/PRIMARY KEY constraint that owns it
+    fillfactor: int | None = None  # ALTER INDEX … SET (fillfactor = n): in the INDEX's hash, not its table's (V24p)
 
 
 @frozen

@@ -26,6 +26,13 @@ from pggit_model.model.catalog_values import (
     index_matches,
 )
 
+#: (schema, table, constraint name) of a foreign key
+FkKey = tuple[str, str, str]
+
+
+def fk_text(fk: FkKey) -> str:
+    return ".".join(fk)
+
 
 class UnhandledOp(TypeError):
     """An op, ALTER subcommand or constraint class the model has no handler for: a programming error, not a
@@ -145,7 +152,7 @@ class Work:
             self.put(schema, v, None)
             self.dropped.append(("VIEW", schema, v))
 
-    def fk_dependents(self, schema: str, table: str, removed: set[str]) -> list[str]:
+    def fk_dependents(self, schema: str, table: str, removed: set[str]) -> list[FkKey]:
         """Foreign keys (on any table) that rely on a unique index of schema.table being removed."""
         t = self.rel(schema, table)
         assert isinstance(t, Table)
@@ -157,7 +164,7 @@ class Work:
                 cands = [i for i in t.indexes if index_matches(self.rel(schema, i), k.ref[2])]
                 if any(i in removed for i in cands):
                     if all(i in removed for i in cands):
-                        blocked.append(f"{s}.{n}.{k.name}")
+                        blocked.append((s, n, k.name))
                     else:
                         raise unknown("§12", "a foreign key has several candidate unique indexes; which one "
                                               "PostgreSQL depends on is not modelled")
@@ -171,9 +178,18 @@ class Work:
                     out.append((s, n, r))
         return out
 
-    def referencing_fks(self, schema: str, table: str) -> list[str]:
-        return [f"{s}.{n}.{k.name}" for s, n, r in self.all_tables() if (s, n) != (schema, table)
+    def referencing_fks(self, schema: str, table: str) -> list[FkKey]:
+        return [(s, n, k.name) for s, n, r in self.all_tables() if (s, n) != (schema, table)
                 for k in r.constraints if k.kind == "foreign_key" and k.ref and (k.ref[0], k.ref[1]) == (schema, table)]
+
+    def cascade_fks(self, fks: list[FkKey]) -> None:
+        """V26: CASCADE drops these foreign keys of other tables; each such table is altered (one ALTER at the
+        highest severity of its losses, V9) and needs an active row on c (B12)."""
+        for s, n, name in fks:
+            t = self.rel(s, n)
+            if isinstance(t, Table) and t.con(name) is not None:
+                self.put(s, n, evolve(t, constraints=tuple(k for k in t.constraints if k.name != name)))
+                self.touch(s, n)
 
 
 
@@ -188,12 +204,13 @@ def set_col(t: Table, name: str, **changes: Any) -> Table:
 def drop_constraints(w: Work, s: str, tname: str, t: Table, cons: list[Con], cascade: bool) -> Table:
     """`t` without `cons`, and without the indexes its UNIQUE/PRIMARY KEY constraints own."""
     owned = {k.name for k in cons if k.kind in ("unique", "primary_key")}
-    if owned and (fks := [f for f in w.fk_dependents(s, tname, owned)
-                          if not any(f == f"{s}.{tname}.{k.name}" for k in cons)]):
-        if not cascade:
-            raise reject("2BP01", f"constraint {fks[0]} depends on index {sorted(owned)[0]!r}")
-        raise unknown("§12", "CASCADE into other tables' constraints is outside the first model")
     names = {k.name for k in cons}
+    if owned and (fks := [f for f in w.fk_dependents(s, tname, owned) if f not in {(s, tname, n) for n in names}]):
+        if not cascade:
+            raise reject("2BP01", f"constraint {fk_text(fks[0])} depends on index {sorted(owned)[0]!r}")
+        # V26b/c: the foreign keys go too; the table's own (self-referencing) ones are part of its change
+        names |= {k for (s2, n2, k) in fks if (s2, n2) == (s, tname)}
+        w.cascade_fks([f for f in fks if (f[0], f[1]) != (s, tname)])
     for i in owned:
         w.put(s, i, None)
         w.dropped.append(("INDEX", s, i))
@@ -209,8 +226,10 @@ def drop_index(w: Work, s: str, tname: str, t: Table, iname: str, cascade: bool)
     assert isinstance(idx, Index)
     if idx.unique and idx.constraint is None and (fks := w.fk_dependents(s, tname, {iname})):
         if not cascade:
-            raise reject("2BP01", f"constraint {fks[0]} depends on index {iname!r}")
-        raise unknown("§12", "CASCADE into other tables' constraints is outside the first model")
+            raise reject("2BP01", f"constraint {fk_text(fks[0])} depends on index {iname!r}")
+        w.cascade_fks([f for f in fks if (f[0], f[1]) != (s, tname)])  # V26: other tables' foreign keys go
+        own = {k for (s2, n2, k) in fks if (s2, n2) == (s, tname)}
+        t = evolve(t, constraints=tuple(k for k in t.constraints if k.name not in own))
     w.put(s, iname, None)
     w.dropped.append(("INDEX", s, iname))
     return evolve(t, indexes=tuple(i for i in t.indexes if i != iname))

@@ -18,6 +18,7 @@ from pggit_model.model.memo import by_identity
 from pggit_model.model.state import Frame, State, Txn, initial_state
 from pggit_model.model.versions import B9Violation, record_ddl
 from pggit_model.ops import Op, txn
+from pggit_model.ops.cascades import outside_block
 
 Result = tuple[State, Expected]
 _EXITS = (txn.Commit, txn.Rollback, txn.RollbackToSavepoint)
@@ -57,6 +58,12 @@ def step(state: State, op: Op) -> Result:
 
 
 def _ddl(state: State, op: Op) -> Result:
+    if outside_block(op):  # X13, B12: PostgreSQL refuses it in a transaction block (25001)
+        if state.in_transaction:
+            return state, Expected.error("25001", rule="X13", why=f"{op.kind} cannot run inside a transaction block")
+        if not state.session.autocommit:
+            return state, Expected.unspecified("X13", "the session may be inside a transaction block the model "
+                                                      "does not see (rollback isolation)")
     before = state.db.catalog
     out = apply_ddl(before, op)
     if isinstance(out, Rejected):

@@ -148,6 +148,9 @@ class Session:
     current_branch: str | None = None  # the pggit.current_branch setting; None or '' means main (B7)
     search_path: tuple[str, ...] = ("$user", "public")
     time_zone: str = "UTC"
+    #: statements outside BEGIN run outside any transaction block, as in a plain session; False under rollback
+    #: isolation, whose outer transaction holds them: statements PostgreSQL refuses there (X13) are unspecified
+    autocommit: bool = True
 
     @property
     def branch(self) -> str:

@@ -41,6 +41,15 @@ from pggit_model.ops.base import (
     opt_text,
     qname,
 )
+from pggit_model.ops.cascades import (  # §14 cascades and statements outside a transaction block
+    CASCADE_OPS,
+    CreateIndexConcurrently,
+    DropIndexConcurrently,
+    DropTables,
+    Reindex,
+    SetStatistics,
+    SetStorage,
+)
 from pggit_model.ops.columns import (
     CONSTRAINT_TYPES,
     Check,
@@ -350,10 +359,11 @@ class CommentOnColumn(Op):
 
 
 DDL_OPS = (CreateTable, DropTable, AlterTable, CreateIndex, DropIndex, CreateView, DropView, CreateFunction,
-           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS)
+           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS, *CASCADE_OPS)
 
 __all__ = [
     "ACTION_TYPES",
+    "CASCADE_OPS",
     "CONSTRAINT_TYPES",
     "DDL_OPS",
     "RENAME_OPS",
@@ -369,6 +379,7 @@ __all__ = [
     "Constraint",
     "CreateFunction",
     "CreateIndex",
+    "CreateIndexConcurrently",
     "CreateSchema",
     "CreateTable",
     "CreateTableAs",
@@ -379,13 +390,16 @@ __all__ = [
     "DropDefault",
     "DropFunction",
     "DropIndex",
+    "DropIndexConcurrently",
     "DropNotNull",
     "DropSchema",
     "DropTable",
+    "DropTables",
     "DropView",
     "ForeignKey",
     "InvalidOp",
     "PrimaryKey",
+    "Reindex",
     "RenameColumn",
     "RenameConstraint",
     "RenameFunction",
@@ -394,6 +408,8 @@ __all__ = [
     "SetDefault",
     "SetNotNull",
     "SetSchema",
+    "SetStatistics",
+    "SetStorage",
     "Unique",
     "default_problem",
 ]

@@ -16,7 +16,7 @@ from sqlglot.tokens import Token, TokenType
 
 from pggit_model import ops
 from pggit_model.errors import InvalidOp, UnsupportedStatement
-from pggit_model.parse import renames
+from pggit_model.parse import cascades, renames
 from pggit_model.parse.reader import _STRINGS, _TOKENIZER, Reader
 
 
@@ -129,6 +129,8 @@ class _Parser(Reader):
     def _create_index(self) -> ops.CreateIndex:
         unique = self.accept("UNIQUE")
         self.expect("INDEX")
+        if self.accept("CONCURRENTLY"):  # §14 V24m
+            return cascades.create_index_concurrently(self, unique)  # type: ignore[return-value]
         ine = self.accept("IF", "NOT", "EXISTS")
         name = self.ident()
         self.expect("ON")
@@ -292,8 +294,12 @@ class _Parser(Reader):
         kind = next((k for k in ("TABLE", "VIEW", "INDEX", "FUNCTION") if self.accept(k)), None)
         if kind is None:
             raise self.fail("unknown DROP statement")
+        if kind == "INDEX" and self.accept("CONCURRENTLY"):  # §14 V24m
+            return cascades.drop_index_concurrently(self)
         if_exists = self.accept("IF", "EXISTS")
         schema, name = self.qname()
+        if kind == "TABLE" and self.accept_type(TokenType.COMMA):  # §14 V26h
+            return cascades.drop_tables(self, schema, name, if_exists)
         args = self._arg_types() if kind == "FUNCTION" else None
         cascade = self.accept("CASCADE")
         if not cascade:
@@ -311,6 +317,9 @@ class _Parser(Reader):
         schema, name = self.qname()
         if (renamed := renames.alter_relation_tail(self, "TABLE", schema, name, if_exists)) is not None:
             return renamed
+        if not if_exists and (other := cascades.storage_tail(self, "TABLE", schema, name)
+                              or cascades.statistics_tail(self, schema, name)) is not None:  # §14 V24p
+            return other
         actions = [self._action()]
         while self.accept_type(TokenType.COMMA):
             actions.append(self._action())
@@ -451,7 +460,8 @@ _LEADS: tuple[tuple[tuple[tuple[str, ...], ...], Callable[[_Parser], ops.Op]], .
     ((("CREATE",),), _Parser._create),
     ((("DROP",),), _Parser._drop),
     ((("ALTER", "TABLE"),), _Parser._alter_table),
-    ((("ALTER", "INDEX"),), renames.alter_index),
+    ((("ALTER", "INDEX"),), cascades.alter_index),  # storage parameters, else renames.alter_index
+    ((("REINDEX",),), cascades.reindex),
     ((("ALTER", "VIEW"),), renames.alter_view),
     ((("ALTER", "FUNCTION"), ("ALTER", "ROUTINE")), renames.alter_function),
     ((("ALTER", "SCHEMA"),), renames.alter_schema),

@@ -19,7 +19,7 @@ from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
 from pggit_model.model.catalog_values import default_expr
 from pggit_model.ops.types import assignment_cast
-from pggit_model.strategies import renames
+from pggit_model.strategies import cascades, renames
 from pggit_model.strategies.common import predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.values import (
     COLUMN_TYPES,
@@ -200,8 +200,11 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
     DdlDrawer(_create_table_as, (ops.CreateTableAs,), needs="tables"),
     # §14.2, §14.3 (strategies/renames.py)
     DdlDrawer(renames.rename, (ops.RenameRelation, ops.RenameColumn, ops.RenameConstraint, ops.RenameFunction),
-              needs="tables"),
+              needs="tables", weight=2),  # 2: constraint renames stayed rare once the cascades row came
     DdlDrawer(renames.schema_ddl, (ops.CreateSchema, ops.DropSchema, ops.RenameSchema, ops.SetSchema)),
+    # §14.1 V26h, V24m–p (strategies/cascades.py)
+    DdlDrawer(cascades.cascade_ddl, (ops.DropTables, ops.CreateIndexConcurrently, ops.DropIndexConcurrently,
+                                     ops.Reindex, ops.SetStorage, ops.SetStatistics), needs="tables"),
 )
 
 

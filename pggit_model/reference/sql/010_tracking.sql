@@ -35,7 +35,8 @@ BEGIN
             WHERE k.conrelid = p_rel AND k.contype IN ('c', 'f', 'p', 'u', 'x')), '{}'),
         -- indexes not owned by a constraint (those count as the constraint, V10k/l)
         'indexes', coalesce((
-            SELECT jsonb_object_agg(ic.relname, pg_get_indexdef(i.indexrelid))
+            -- without storage parameters: ALTER INDEX … SET (…) records nothing (V24p, 086_cascades.sql)
+            SELECT jsonb_object_agg(ic.relname, pggit._index_definition(i.indexrelid))
             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
             WHERE i.indrelid = p_rel
               AND NOT EXISTS (SELECT 1 FROM pg_constraint k
@@ -408,7 +409,9 @@ BEGIN
     FOR d IN
         SELECT * FROM pg_event_trigger_dropped_objects()
         WHERE NOT is_temporary AND pggit._is_tracked_schema(schema_name)
-          AND object_type IN ('table', 'view', 'function', 'index', 'table column', 'table constraint')
+          -- 'default value': DROP SEQUENCE/FUNCTION … CASCADE drops other tables' defaults (V26e/f, B6)
+          AND object_type IN ('table', 'view', 'function', 'index', 'table column', 'table constraint',
+                              'default value')
     LOOP
         CASE d.object_type
         WHEN 'table' THEN
@@ -449,7 +452,7 @@ BEGIN
                 WHERE o.branch_name = v_branch AND o.object_type = 'INDEX' AND o.schema_name = d.schema_name
                   AND o.object_name = d.address_names[2]);
         ELSE
-            -- 'table column' (V10f) and 'table constraint' (V10l): names are {schema, table, name}
+            -- 'table column' (V10f), 'table constraint' (V10l), 'default value' (V26): {schema, table, name}
             v_tables := v_tables || pggit._relation_oid(d.address_names[1], d.address_names[2], '{r}');
         END CASE;
     END LOOP;

@@ -1,0 +1,196 @@
+"""Cascades machine (second model, contract §14.1 V26 and §14.6 X13): DDL in the machine's schema interleaved with
+drops that cascade into other tables — DROP TABLE / DROP COLUMN / DROP CONSTRAINT … CASCADE into foreign keys and
+views, DROP TABLE a, b, DROP SCHEMA … CASCADE into a table of the machine's schema — and with statements that run
+outside a transaction block: CREATE / DROP INDEX CONCURRENTLY, REINDEX [CONCURRENTLY], storage parameters.
+
+Clone isolation: CONCURRENTLY needs an autocommit session outside any transaction block (B12), which rollback
+isolation's outer transaction would not give. Each cascade is bracketed by H4's component hashes of the table that
+loses a foreign key (H12), each storage-parameter change by the index's hash (H11).
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+from hypothesis.stateful import precondition, rule
+
+from pggit_model import strategies
+from pggit_model.machines.versioning import VersioningRules
+from pggit_model.model.catalog import Table
+from pggit_model.ops import (
+    AlterTable,
+    Column,
+    ComputeDdlHash,
+    ComputeTableComponentHashes,
+    CreateIndex,
+    CreateIndexConcurrently,
+    CreateSchema,
+    CreateTable,
+    CreateView,
+    DropColumn,
+    DropConstraint,
+    DropIndexConcurrently,
+    DropSchema,
+    DropTable,
+    DropTables,
+    DropView,
+    ForeignKey,
+    GetVersion,
+    Op,
+    PrimaryKey,
+    Reindex,
+    SetSearchPath,
+    SetStatistics,
+    SetStorage,
+    Unique,
+)
+from pggit_model.strategies.renames import SCHEMA_POOL
+
+#: (parent, child, view) names: plain and needing quotes (N1)
+_FAMILIES = (("p", "ch", "pv"), ("Parent", "child 1", "parent view"))
+
+
+class CascadesMachine(VersioningRules):
+    """V26 rows a–c, g–i, N4 and X13 / V24m, o, p on the main branch, in autocommit (clone isolation)."""
+
+    isolation = "clone"
+    RULES = ("V26a", "V26b", "V26c", "V26g", "V26h", "V26i", "V15", "N4", "V24m", "V24o", "V24p", "X13", "H11",
+             "H12")
+
+    def _ok(self, op: Op, *rules: str) -> bool:
+        """Run `op`; count `rules` as checked when PostgreSQL accepted it (the model predicted the same)."""
+        done = self.run(op)
+        ok = done is not None and done.status == "ok"
+        self.harness.stats.rules.update(rules if ok else ("V15",))
+        return ok
+
+    def _family(self, data: st.DataObject) -> tuple[str, str, str] | None:
+        """A parent with a primary key and a UNIQUE key, a child with a foreign key into each and a view over the
+        parent, created where missing; None when a name is taken by something else."""
+        s, cat = self.schema, self.model.db.catalog
+        parent, child, view = data.draw(st.sampled_from(_FAMILIES), label="family")
+        if cat.rel(s, parent) is None:
+            self.run(CreateTable(s, parent, (Column("id", "integer"), Column("code", "integer")),
+                                 (PrimaryKey(("id",)), Unique(f"{parent}_code_key", ("code",)))))
+        if self.model.db.catalog.rel(s, child) is None and self.model.db.catalog.table(s, parent) is not None:
+            cols = (Column("id", "integer"), Column("pid", "integer"), Column("pcode", "integer"))
+            self.run(CreateTable(s, child, cols,
+                                 (ForeignKey(f"{child}_pid_fkey", ("pid",), s, parent, ("id",)),
+                                  ForeignKey(f"{child}_pcode_fkey", ("pcode",), s, parent, ("code",)))))
+        if self.model.db.catalog.rel(s, view) is None and self.model.db.catalog.table(s, parent) is not None:
+            self.run(CreateView(s, view, parent, ("id", "code")))
+        cat = self.model.db.catalog
+        if cat.table(s, parent) is None or cat.table(s, child) is None:
+            return None
+        return parent, child, view
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), cascade=st.booleans(),
+          how=st.sampled_from(["DROP TABLE", "DROP COLUMN", "DROP CONSTRAINT", "DROP TABLE a, b", "DROP VIEW"]))
+    def drop_with_dependents(self, data: st.DataObject, cascade: bool, how: str) -> None:
+        """V26a–c, g, h, V15, H12: a drop whose object other tables' foreign keys or views depend on. With CASCADE
+        the referencing table loses its foreign key and records one ALTER MINOR (its H4 constraints hash changes);
+        without it PostgreSQL refuses (2BP01) and nothing is recorded. DROP TABLE p, ch needs no CASCADE."""
+        fam = self._family(data)
+        if fam is None:
+            return
+        parent, child, view = fam
+        s = self.schema
+        t = self.model.db.catalog.table(s, parent)
+        assert t is not None
+        self.run(ComputeTableComponentHashes(s, child))
+        if how == "DROP TABLE":
+            self._ok(DropTable(s, parent, cascade=cascade), "V26a", "H12")
+        elif how == "DROP COLUMN":
+            col = data.draw(st.sampled_from(["code", "id"]), label="column")
+            self._ok(AlterTable(s, parent, (DropColumn(col, cascade=cascade),)), "V26b", "H12")
+        elif how == "DROP CONSTRAINT" and t.constraints:
+            name = data.draw(st.sampled_from([k.name for k in t.constraints]), label="constraint")
+            self._ok(AlterTable(s, parent, (DropConstraint(name, cascade=cascade),)), "V26c", "H12")
+        elif how == "DROP TABLE a, b":
+            self._ok(DropTables(s, (parent, child), cascade=cascade), "V26h")
+        elif self.model.db.catalog.rel(s, view) is not None:
+            if self.model.db.catalog.rel(s, f"{view} 2") is None:  # a view over the view
+                self.run(CreateView(s, f"{view} 2", view, ("id",)))
+            self._ok(DropView(s, view, cascade=cascade), "V26g")
+        if self.model.db.catalog.table(s, child) is not None:
+            self.run(ComputeTableComponentHashes(s, child))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), cascade=st.booleans())
+    def drop_a_schema_others_depend_on(self, data: st.DataObject, cascade: bool) -> None:
+        """V26i, N4: a table of the machine's schema has a foreign key into a table of another schema; DROP SCHEMA
+        … CASCADE drops that schema's objects and the foreign key (the table records ALTER MINOR); without CASCADE
+        PostgreSQL refuses and nothing is recorded."""
+        other = data.draw(st.sampled_from(SCHEMA_POOL), label="schema")
+        s, cat = self.schema, self.model.db.catalog
+        if other not in cat.schemas:
+            self.run(CreateSchema(other))
+        if other not in self.model.db.catalog.schemas:
+            return
+        if self.model.db.catalog.rel(other, "a") is None:
+            self.run(CreateTable(other, "a", (Column("id", "integer"),), (PrimaryKey(("id",)),)))
+        name = data.draw(st.sampled_from(["x", "refs other"]), label="table")
+        if self.model.db.catalog.rel(s, name) is None and self.model.db.catalog.table(other, "a") is not None:
+            self.run(CreateTable(s, name, (Column("id", "integer"), Column("a_id", "integer")),
+                                 (ForeignKey(f"{name}_a_fkey", ("a_id",), other, "a", ("id",)),)))
+        self._ok(DropSchema(other, cascade=cascade), "V26i", "N4")
+        if self.model.session.search_path != (s,):
+            self.run(SetSearchPath((s,)))
+        self.run(GetVersion(f"{other}.a"))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), unique=st.booleans(), reindex=st.sampled_from([None, "INDEX", "TABLE", "SCHEMA"]),
+          concurrently=st.booleans())
+    def index_concurrently(self, data: st.DataObject, unique: bool, reindex: str | None, concurrently: bool) -> None:
+        """V24m, V24o, X13: CREATE INDEX CONCURRENTLY creates the INDEX row and records its table PATCH; REINDEX
+        (CONCURRENTLY gives the index a new OID, B20) records nothing; DROP INDEX CONCURRENTLY — which PostgreSQL
+        refuses (0A000) when ddl_command_start assigned a transaction id — drops it, the table PATCH again."""
+        if not strategies.tracked_tables(self.model, self.schema):
+            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
+        tables = [n for n in strategies.tracked_tables(self.model, self.schema)
+                  if (t := self.model.db.catalog.table(self.schema, n)) is not None and t.columns]
+        if not tables:
+            return
+        name = data.draw(st.sampled_from(tables), label="table")
+        t = self.model.db.catalog.table(self.schema, name)
+        assert t is not None
+        col = data.draw(st.sampled_from([c.name for c in t.columns]), label="column")
+        index = data.draw(st.sampled_from(["cic", "Concurrent Index"]), label="index")
+        if self.model.db.catalog.rel(self.schema, index) is not None:
+            return
+        self._ok(CreateIndexConcurrently(self.schema, index, name, (col,), unique), "V24m", "X13")
+        if reindex is not None:
+            which = None if reindex == "SCHEMA" else index if reindex == "INDEX" else name
+            # CONCURRENTLY only on the index dropped next: other indexes would get new OIDs unreported (B20),
+            # whose later renames the reference misses (docs/second-model-cascades.md, open)
+            self._ok(Reindex(reindex, self.schema, which, concurrently and reindex == "INDEX"), "V24o", "X13")
+        self._ok(DropIndexConcurrently(self.schema, index), "V24m", "X13")
+
+    @precondition(lambda self: not self.model.aborted and bool(strategies.tracked_tables(self.model, self.schema)))
+    @rule(data=st.data(), fillfactor=st.sampled_from([None, 10, 70]))
+    def storage_parameters(self, data: st.DataObject, fillfactor: int | None) -> None:
+        """V24p, H11: ALTER INDEX … SET/RESET (fillfactor), ALTER TABLE … SET (fillfactor) and SET STATISTICS record
+        nothing; the index's hash changes with its storage parameters, its table's component hashes do not."""
+        name = data.draw(st.sampled_from(strategies.tracked_tables(self.model, self.schema)), label="table")
+        t = self.model.db.catalog.table(self.schema, name)
+        assert t is not None
+
+        def plain(t: Table) -> list[str]:  # indexes no constraint owns: those are in the table's structure (V23)
+            return [i for i in t.indexes if getattr(self.model.db.catalog.rel(self.schema, i), "constraint", 1) is None]
+
+        if not plain(t) and t.columns and self.model.db.catalog.rel(self.schema, "ff idx") is None:
+            self.run(CreateIndex(self.schema, "ff idx", name, (t.columns[0].name,)))
+            t = self.model.db.catalog.table(self.schema, name)
+            assert t is not None
+        if t.indexes:
+            index = data.draw(st.sampled_from(plain(t) or list(t.indexes)), label="index")
+            self.run(ComputeDdlHash("INDEX", self.schema, index))
+            self._ok(SetStorage("INDEX", self.schema, index, fillfactor), "V24p")
+            self.run(ComputeDdlHash("INDEX", self.schema, index))
+            self.harness.stats.rules.update(("H11",))
+        self.run(ComputeTableComponentHashes(self.schema, name))
+        self._ok(SetStorage("TABLE", self.schema, name, fillfactor), "V24p")
+        if t.columns:
+            col = data.draw(st.sampled_from([c.name for c in t.columns]), label="column")
+            self._ok(SetStatistics(self.schema, name, col, data.draw(st.sampled_from([-1, 0, 100]))), "V24p")
+        self.run(ComputeTableComponentHashes(self.schema, name))
