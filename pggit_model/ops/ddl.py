@@ -54,6 +54,9 @@ from pggit_model.ops.columns import (
     _constraints,
     default_problem,
 )
+from pggit_model.ops.kinds import *  # noqa: F403  (§14.1 kinds: DDL ops too)
+from pggit_model.ops.kinds import KINDS_OPS
+from pggit_model.ops.kinds import __all__ as _kinds_all
 from pggit_model.ops.renames import (  # the §14 key changes are DDL ops too
     RENAME_OPS,
     CreateSchema,
@@ -350,7 +353,7 @@ class CommentOnColumn(Op):
 
 
 DDL_OPS = (CreateTable, DropTable, AlterTable, CreateIndex, DropIndex, CreateView, DropView, CreateFunction,
-           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS)
+           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS, *KINDS_OPS)
 
 __all__ = [
     "ACTION_TYPES",
@@ -396,4 +399,5 @@ __all__ = [
     "SetSchema",
     "Unique",
     "default_problem",
+    *_kinds_all,
 ]
