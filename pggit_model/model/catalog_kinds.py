@@ -14,7 +14,7 @@ from typing import Any
 from attrs import evolve
 
 from pggit_model.model.catalog_constraints import add_constraint
-from pggit_model.model.catalog_values import Applied, Catalog, Col, Con, Index, MatView, ObjKey, Table, View
+from pggit_model.model.catalog_values import Applied, Catalog, Col, Con, Index, MatView, ObjKey, Table
 from pggit_model.model.catalog_work import Work, reject, set_col, unknown
 from pggit_model.ops import ddl, kinds
 from pggit_model.ops.types import canonical_type
@@ -355,5 +355,5 @@ KINDS_STATEMENTS: dict[type, Callable[[Work, Any], str]] = {
     kinds.Quiet: _quiet,
 }
 
-__all__ = ["IDENTITY_SEVERITY", "KINDS_STATEMENTS", "View", "kind_change_severity", "matview_changes",
+__all__ = ["IDENTITY_SEVERITY", "KINDS_STATEMENTS", "kind_change_severity", "matview_changes",
            "wrap_index_statements"]

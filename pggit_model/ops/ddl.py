@@ -54,9 +54,7 @@ from pggit_model.ops.columns import (
     _constraints,
     default_problem,
 )
-from pggit_model.ops.kinds import *  # noqa: F403  (§14.1 kinds: DDL ops too)
-from pggit_model.ops.kinds import KINDS_OPS
-from pggit_model.ops.kinds import __all__ as _kinds_all
+from pggit_model.ops.kinds import KINDS_OPS  # §14.1 kinds: DDL ops too (exported by ops/__init__)
 from pggit_model.ops.renames import (  # the §14 key changes are DDL ops too
     RENAME_OPS,
     CreateSchema,
@@ -399,5 +397,4 @@ __all__ = [
     "SetSchema",
     "Unique",
     "default_problem",
-    *_kinds_all,
 ]

@@ -24,6 +24,8 @@ IDENTITY_TYPES = ("smallint", "integer", "bigint")
 #: statements that change no V23 component (V27, V24o/p); `table` names the index for ALTER INDEX
 QUIET_KINDS = ("ANALYZE", "GRANT", "REVOKE", "SET STATISTICS", "SET STORAGE", "RESET STORAGE", "ALTER INDEX SET",
                "ALTER INDEX RESET")
+#: the QUIET_KINDS that carry a number (statistics target, fillfactor)
+VALUED_QUIET_KINDS = ("SET STATISTICS", "SET STORAGE", "ALTER INDEX SET")
 
 
 def _alter(schema: str, table: str) -> Composable:
@@ -321,7 +323,7 @@ class Quiet(Op):
     schema: str = field(validator=ident)
     table: str = field(validator=ident)
     column: str | None = field(default=None)
-    value: int = field(default=70)
+    value: int | None = field(default=None)
 
     kind: ClassVar[str] = "quiet"
     family: ClassVar[str] = "ddl"
@@ -331,13 +333,17 @@ class Quiet(Op):
             _fail(self, "column", self.column, "SET STATISTICS names a column, the others none")
         if self.column is not None:
             ident(self, "column", self.column)  # type: ignore[arg-type]
+        if self.what not in VALUED_QUIET_KINDS:
+            if self.value is not None:
+                _fail(self, "value", self.value, f"{self.what} takes no value")
+            return
         lo = 0 if self.what == "SET STATISTICS" else 10
         if not isinstance(self.value, int) or isinstance(self.value, bool) or not lo <= self.value <= 100:
             _fail(self, "value", self.value, f"must be an int in {lo}..100")
 
     def sql(self) -> Composable:
         q = qname(self.schema, self.table)
-        n = sql.Literal(self.value)
+        n = sql.Literal(self.value)  # (None only for the forms that render none)
         return {
             "ANALYZE": sql.SQL("ANALYZE {}").format(q),
             "GRANT": sql.SQL("GRANT SELECT ON {} TO PUBLIC").format(q),
@@ -355,7 +361,9 @@ KINDS_OPS = (CreateMatView, RefreshMatView, DropMatView, SelectInto, CreateTable
              DropIdentity, RestartIdentity, AddIdentityColumn, AddStoredColumn, DropExpression, AddExclude,
              AddForeignKeyNotValid, ValidateConstraint, Quiet)
 
-__all__ = ["IDENTITY_KINDS", "IDENTITY_TYPES", "KINDS_OPS", "QUIET_KINDS", "AddExclude", "AddForeignKeyNotValid",
-           "AddIdentity", "AddIdentityColumn", "AddStoredColumn", "CreateMatView", "CreateTableLike", "DropExpression",
-           "DropIdentity", "DropMatView", "Quiet", "RefreshMatView", "RestartIdentity", "SelectInto", "SetGenerated",
-           "ValidateConstraint"]
+__all__ = [
+    "IDENTITY_KINDS", "IDENTITY_TYPES", "KINDS_OPS", "QUIET_KINDS", "VALUED_QUIET_KINDS", "AddExclude",
+    "AddForeignKeyNotValid", "AddIdentity", "AddIdentityColumn", "AddStoredColumn", "CreateMatView", "CreateTableLike",
+    "DropExpression", "DropIdentity", "DropMatView", "Quiet", "RefreshMatView", "RestartIdentity", "SelectInto",
+    "SetGenerated", "ValidateConstraint",
+]

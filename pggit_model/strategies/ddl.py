@@ -19,7 +19,7 @@ from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
 from pggit_model.model.catalog_values import default_expr
 from pggit_model.ops.types import assignment_cast
-from pggit_model.strategies import renames
+from pggit_model.strategies import kinds, renames
 from pggit_model.strategies.common import predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.values import (
     COLUMN_TYPES,
@@ -202,6 +202,8 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
     DdlDrawer(renames.rename, (ops.RenameRelation, ops.RenameColumn, ops.RenameConstraint, ops.RenameFunction),
               needs="tables"),
     DdlDrawer(renames.schema_ddl, (ops.CreateSchema, ops.DropSchema, ops.RenameSchema, ops.SetSchema)),
+    # §14.1 (strategies/kinds.py)
+    DdlDrawer(kinds.kinds_ddl, ops.KINDS_OPS, needs="tables", weight=2),  # (17 statements in one row)
 )
 
 
