@@ -51,8 +51,8 @@ def _table(w: Work, s: str, name: str) -> Table:
     r = w.rel(s, name)
     if r is None:
         raise reject("42P01", f"relation {name!r} does not exist")
-    if not isinstance(r, Table):
-        raise reject("42809", f"{name!r} is not a table")
+    if not isinstance(r, Table):  # (PostgreSQL answers 42809 or 55000 by subcommand: not pinned)
+        raise unknown("§12", f"ALTER TABLE of this family on {name!r}, which is not a table, is not modelled")
     return r
 
 
@@ -208,10 +208,10 @@ def _add_exclude(w: Work, op: kinds.AddExclude) -> str:
     t = _table(w, s, op.table)
     for c in op.columns:
         _column(t, op.table, c)
+    if w.rel(s, op.name) is not None:  # the index is named first (42P07), then the constraint (42710)
+        raise reject("42P07", f"relation {op.name!r} already exists")
     if op.name in {k.name for k in t.constraints}:
         raise reject("42710", f"constraint {op.name!r} for relation {op.table!r} already exists")
-    if w.rel(s, op.name) is not None:
-        raise reject("42P07", f"relation {op.name!r} already exists")
     w.put(s, op.name, Index(op.table, op.columns, False, op.name))
     w.put(s, op.table, evolve(t, constraints=(*t.constraints, Con(op.name, "exclude", op.columns)),
                               indexes=(*t.indexes, op.name)))
@@ -251,24 +251,24 @@ def _create_matview(w: Work, op: kinds.CreateMatView) -> str:
     return "V24y"
 
 
-def _matview(w: Work, s: str, name: str) -> MatView:
+def _matview(w: Work, s: str, name: str, wrong_kind: str) -> MatView:
     r = w.rel(s, name)
     if r is None:
         raise reject("42P01", f"relation {name!r} does not exist")
     if not isinstance(r, MatView):
-        raise reject(("42809", "0A000"), f"{name!r} is not a materialized view")
+        raise reject(wrong_kind, f"{name!r} is not a materialized view")
     return r
 
 
 def _refresh_matview(w: Work, op: kinds.RefreshMatView) -> str:
-    _matview(w, op.schema, op.name)
+    _matview(w, op.schema, op.name, "0A000")  # (REFRESH of a table: "not a materialized view", 0A000)
     return "V24z"
 
 
 def _drop_matview(w: Work, op: kinds.DropMatView) -> str:
     if w.rel(op.schema, op.name) is None and op.if_exists:
         return "V15"
-    _matview(w, op.schema, op.name)
+    _matview(w, op.schema, op.name, "42809")
     # 2BP01 if a view reads it (CASCADE is V26g's, another family); then it goes with its indexes
     w.drop_view_tree(op.schema, w.views_on(op.schema, op.name), False, f"materialized view {op.name!r}")
     w.drop_view_tree(op.schema, [op.name], True, "")
