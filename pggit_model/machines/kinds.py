@@ -16,6 +16,7 @@ from pggit_model import strategies
 from pggit_model.machines.versioning import VersioningRules
 from pggit_model.model.catalog_values import MatView, Table
 from pggit_model.ops import (
+    AddForeignKeyNotValid,
     AddIdentity,
     CheckoutBranch,
     Column,
@@ -28,15 +29,20 @@ from pggit_model.ops import (
     DetectChangesByHash,
     DropIdentity,
     DropMatView,
+    ForeignKey,
     GetHistory,
     GetVersion,
     MergeBranches,
     Op,
+    PrimaryKey,
+    Quiet,
     RefreshMatView,
+    RestartIdentity,
     SetGenerated,
     SetSearchPath,
     ShowTableVersions,
     UpdateAllHashes,
+    ValidateConstraint,
 )
 from pggit_model.strategies.common import relations_of
 from pggit_model.strategies.kinds import kinds_ops
@@ -127,6 +133,55 @@ class KindsMachine(VersioningRules):
         if data.draw(st.booleans(), label="drop"):
             self.run(DropMatView(self.schema, mv))
             self._look(self.schema, mv)
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def not_valid_then_validate(self, data: st.DataObject) -> None:
+        """V24c, V24d: a foreign key added NOT VALID is its table's ALTER MAJOR (the referenced table records
+        nothing); VALIDATE CONSTRAINT then records nothing."""
+        name = self._table(data, self.schema)
+        t = self.model.db.catalog.table(self.schema, name) if name is not None else None
+        if t is None or name is None:
+            return
+        if self.model.db.catalog.rel(self.schema, "kp") is None:
+            self.run(CreateTable(self.schema, "kp", (Column("id", "integer", True),), (PrimaryKey(("id",)),)))
+        cols = [c.name for c in t.columns if c.type == "integer"]
+        if not cols or not isinstance(self.model.db.catalog.rel(self.schema, "kp"), Table):
+            return
+        fk = data.draw(st.sampled_from(["fk_kp", "Fk KP"]), label="constraint")
+        if t.con(fk) is None:
+            col = data.draw(st.sampled_from(cols), label="column")
+            self.run(AddForeignKeyNotValid(self.schema, name, ForeignKey(fk, (col,), self.schema, "kp", ("id",))))
+        self.run(ValidateConstraint(self.schema, name, fk))
+        self._look(self.schema, name)
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def statements_that_record_nothing(self, data: st.DataObject) -> None:
+        """V27, V24h, V24o, V24p, V24z: index and table storage parameters, statistics targets, GRANT / REVOKE,
+        ANALYZE, REFRESH, identity RESTART and SET GENERATED to the current kind record nothing."""
+        name = self._table(data, self.schema)
+        t = self.model.db.catalog.table(self.schema, name) if name is not None else None
+        if t is None or name is None or not t.columns:
+            return
+        if not t.indexes:
+            self.run(CreateIndex(self.schema, f"{name} i", name, (t.columns[0].name,)))
+            t = self.model.db.catalog.table(self.schema, name)
+            if t is None or not t.indexes:
+                return
+        quiet: list[Op] = [
+            Quiet("ALTER INDEX SET", self.schema, t.indexes[0], value=data.draw(st.integers(10, 100), label="ff")),
+            Quiet("ALTER INDEX RESET", self.schema, t.indexes[0]),
+            Quiet("SET STATISTICS", self.schema, name, t.columns[0].name, 10), Quiet("SET STORAGE", self.schema, name,
+                                                                                      value=70),
+            Quiet("GRANT", self.schema, name), Quiet("REVOKE", self.schema, name), Quiet("ANALYZE", self.schema, name),
+            *[RefreshMatView(self.schema, mv) for mv in relations_of(self.model, self.schema, MatView)[:1]],
+            *[op for c in t.columns if c.identity for op in (RestartIdentity(self.schema, name, c.name, 7),
+                                                              SetGenerated(self.schema, name, c.name,
+                                                                           c.identity == "ALWAYS"))],
+        ]
+        for op in data.draw(st.lists(st.sampled_from(quiet), min_size=1, max_size=3), label="quiet"):
+            self.run(op)
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data())

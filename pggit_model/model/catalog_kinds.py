@@ -14,7 +14,7 @@ from typing import Any
 from attrs import evolve
 
 from pggit_model.model.catalog_constraints import add_constraint
-from pggit_model.model.catalog_values import Applied, Catalog, Col, Con, Index, MatView, ObjKey, Table
+from pggit_model.model.catalog_values import Applied, Catalog, Col, Con, Index, MatView, ObjKey, Table, View
 from pggit_model.model.catalog_work import Work, reject, set_col, unknown
 from pggit_model.ops import ddl, kinds
 from pggit_model.ops.types import canonical_type
@@ -81,6 +81,21 @@ def _select_list(w: Work, s: str, source: str, columns: tuple[str, ...]) -> tupl
     return tuple((c, available[c]) for c in columns)
 
 
+def unpopulated(w: Work, s: str, source: str) -> bool:
+    """Reading `source` (through views) reaches a materialized view created WITH NO DATA and not refreshed."""
+    r, seen = w.rel(s, source), set()
+    while isinstance(r, View) and r.source not in seen:
+        seen.add(r.source)
+        r = w.rel(s, r.source)
+    return isinstance(r, MatView) and not r.populated
+
+
+def _not_populated(w: Work, s: str, source: str) -> None:
+    """The query runs last, after the target is looked up: 55000 if it reads an unpopulated materialized view."""
+    if unpopulated(w, s, source):
+        raise reject("55000", f"{source!r} reads a materialized view that has not been populated")
+
+
 def _new_table(w: Work, s: str, name: str, cols: tuple[Col, ...]) -> None:
     w.put(s, name, Table(columns=cols))
     w.created[:0] = [("TABLE", s, name), *[("COLUMN", s, f"{name}.{c.name}") for c in cols]]
@@ -93,6 +108,7 @@ def _select_into(w: Work, op: kinds.SelectInto) -> str:
     cols = _select_list(w, op.schema, op.source, op.columns)
     if w.rel(op.schema, op.name) is not None:
         raise reject("42P07", f"relation {op.name!r} already exists")
+    _not_populated(w, op.schema, op.source)
     _new_table(w, op.schema, op.name, tuple(Col(c, t) for c, t in cols))
     return "V24a"
 
@@ -246,7 +262,9 @@ def _create_matview(w: Work, op: kinds.CreateMatView) -> str:
         if op.if_not_exists:
             return "V15"
         raise reject("42P07", f"relation {op.name!r} already exists")
-    w.put(op.schema, op.name, MatView(op.source, cols))
+    if op.with_data:
+        _not_populated(w, op.schema, op.source)
+    w.put(op.schema, op.name, MatView(op.source, cols, populated=op.with_data))
     w.created.append(("MATERIALIZED_VIEW", op.schema, op.name))
     return "V24y"
 
@@ -261,7 +279,9 @@ def _matview(w: Work, s: str, name: str, wrong_kind: str) -> MatView:
 
 
 def _refresh_matview(w: Work, op: kinds.RefreshMatView) -> str:
-    _matview(w, op.schema, op.name, "0A000")  # (REFRESH of a table: "not a materialized view", 0A000)
+    mv = _matview(w, op.schema, op.name, "0A000")  # (REFRESH of a table: "not a materialized view", 0A000)
+    _not_populated(w, op.schema, mv.source)
+    w.put(op.schema, op.name, evolve(mv, populated=True))
     return "V24z"
 
 
@@ -355,5 +375,11 @@ KINDS_STATEMENTS: dict[type, Callable[[Work, Any], str]] = {
     kinds.Quiet: _quiet,
 }
 
-__all__ = ["IDENTITY_SEVERITY", "KINDS_STATEMENTS", "kind_change_severity", "matview_changes",
-           "wrap_index_statements"]
+__all__ = [
+    "IDENTITY_SEVERITY",
+    "KINDS_STATEMENTS",
+    "kind_change_severity",
+    "matview_changes",
+    "unpopulated",
+    "wrap_index_statements",
+]

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pggit_model.model.catalog_kinds import unpopulated
 from pggit_model.model.catalog_values import MatView, Table
-from pggit_model.model.catalog_work import Work, unknown
+from pggit_model.model.catalog_work import Work, reject, unknown
 from pggit_model.ops import ddl, renames
 
 
@@ -23,11 +24,12 @@ def _read_by_matview(w: Work, s: str, name: str) -> bool:
 
 
 def guard_first_model(statements: dict[type, Callable[[Work, Any], str]]) -> dict[type, Callable[[Work, Any], str]]:
-    """The first model's ALTER TABLE subcommands and the renames, kept away from what they do not model: a column
+    """CREATE TABLE AS of an unpopulated materialized view fails (55000). The first model's ALTER TABLE
+    subcommands and the renames are kept away from what they do not model: a column
     subcommand on an identity or generated column or on a column a generation expression reads (PostgreSQL: 42601,
     22023, 2BP01, 0A000), a rename of such a source column, and renames or moves of materialized views or of what
     they read (R3f, N5c: the renames family). Unknown (§12), so no machine draws them."""
-    alter, ren_col = statements[ddl.AlterTable], statements[renames.RenameColumn]
+    alter, ren_col, ctas = statements[ddl.AlterTable], statements[renames.RenameColumn], statements[ddl.CreateTableAs]
     ren_rel, set_schema = statements[renames.RenameRelation], statements[renames.SetSchema]
 
     def alter_table(w: Work, op: ddl.AlterTable) -> str:
@@ -39,6 +41,12 @@ def guard_first_model(statements: dict[type, Callable[[Work, Any], str]]) -> dic
                 raise unknown("§12", "a first-model ALTER COLUMN / DROP COLUMN on an identity or generated column, "
                                      "or on a column a generation expression reads, is not modelled")
         return alter(w, op)
+
+    def create_table_as(w: Work, op: ddl.CreateTableAs) -> str:
+        rule = ctas(w, op)
+        if rule != "V15" and unpopulated(w, op.schema, op.source):  # the query runs last (55000)
+            raise reject("55000", f"{op.source!r} reads a materialized view that has not been populated")
+        return rule
 
     def rename_column(w: Work, op: renames.RenameColumn) -> str:
         t = w.rel(op.schema, op.table)
@@ -56,7 +64,7 @@ def guard_first_model(statements: dict[type, Callable[[Work, Any], str]]) -> dic
             raise unknown("§12", "moving what a materialized view reads (N5) is not modelled yet")
         return set_schema(w, op)
 
-    return {ddl.AlterTable: alter_table, renames.RenameColumn: rename_column,
+    return {ddl.AlterTable: alter_table, ddl.CreateTableAs: create_table_as, renames.RenameColumn: rename_column,
             renames.RenameRelation: rename_relation, renames.SetSchema: move}
 
 

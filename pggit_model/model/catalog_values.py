@@ -94,6 +94,7 @@ class MatView:
     source: str
     columns: tuple[tuple[str, str], ...]  # (name, type) in select-list order
     indexes: tuple[str, ...] = ()
+    populated: bool = True  # False after WITH NO DATA until REFRESH: reading it fails (55000)
 
 
 Relation = Table | Index | View | MatView
