@@ -165,7 +165,10 @@ class KindsMachine(VersioningRules):
         if t is None or name is None or not t.columns:
             return
         if not t.indexes:
-            self.run(CreateIndex(self.schema, f"{name} i", name, (t.columns[0].name,)))
+            index = data.draw(st.sampled_from(["kinds_i", "Kinds Idx"]), label="index")
+            if self.model.db.catalog.rel(self.schema, index) is not None:
+                return
+            self.run(CreateIndex(self.schema, index, name, (t.columns[0].name,)))
             t = self.model.db.catalog.table(self.schema, name)
             if t is None or not t.indexes:
                 return

@@ -376,7 +376,7 @@ def compute_table_component_hashes(state: State, op: calls.ComputeTableComponent
     for i in t.indexes:
         idx = cat.rel(op.schema, i)
         if isinstance(idx, Index) and idx.constraint is None:
-            plain.append((op.schema, i, idx.table, idx.columns, idx.unique))
+            plain.append((op.schema, i, idx.table, idx.columns, idx.unique, idx.fillfactor))  # WITH (…): H11
     idx_hash = HashOf(None, tuple(sorted(plain)), "indexes")
     row = (current_hash(state, "TABLE", op.schema, op.table), cons, idx_hash)
     return state, Expected.table(("structure_hash", "constraints_hash", "indexes_hash"), [row], rule="H4")

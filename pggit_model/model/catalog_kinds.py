@@ -168,7 +168,7 @@ def _set_generated(w: Work, op: kinds.SetGenerated) -> str:
 def _drop_identity(w: Work, op: kinds.DropIdentity) -> str:
     t, c = _identity_target(w, op)
     if c.identity is None:
-        if op.if_exists:
+        if op.missing_ok:
             return "V27"
         raise reject("55000", f"column {op.column!r} is not an identity column")
     w.put(op.schema, op.table, set_col(t, op.column, identity=None))
@@ -209,7 +209,7 @@ def _add_stored_column(w: Work, op: kinds.AddStoredColumn) -> str:
 def _drop_expression(w: Work, op: kinds.DropExpression) -> str:
     t, c = _identity_target(w, op)
     if c.generated is None:
-        if op.if_exists:
+        if op.missing_ok:
             return "V27"
         raise reject("55000", f"column {op.column!r} is not a stored generated column")
     w.put(op.schema, op.table, set_col(t, op.column, generated=None))

@@ -167,14 +167,15 @@ class DropIdentity(Op):
     schema: str = field(validator=ident)
     table: str = field(validator=ident)
     column: str = field(validator=ident)
-    if_exists: bool = field(default=False, validator=boolean)
+    #: the subcommand's IF EXISTS (of the identity / the expression; the table must exist)
+    missing_ok: bool = field(default=False, validator=boolean)
 
     kind: ClassVar[str] = "drop_identity"
     family: ClassVar[str] = "ddl"
 
     def sql(self) -> Composable:
         return sql.SQL("{} ALTER COLUMN {} DROP IDENTITY{}").format(
-            _alter(self.schema, self.table), sql.Identifier(self.column), _if_exists(self.if_exists))
+            _alter(self.schema, self.table), sql.Identifier(self.column), _if_exists(self.missing_ok))
 
 
 @frozen
@@ -245,14 +246,15 @@ class DropExpression(Op):
     schema: str = field(validator=ident)
     table: str = field(validator=ident)
     column: str = field(validator=ident)
-    if_exists: bool = field(default=False, validator=boolean)
+    #: the subcommand's IF EXISTS (of the identity / the expression; the table must exist)
+    missing_ok: bool = field(default=False, validator=boolean)
 
     kind: ClassVar[str] = "drop_expression"
     family: ClassVar[str] = "ddl"
 
     def sql(self) -> Composable:
         return sql.SQL("{} ALTER COLUMN {} DROP EXPRESSION{}").format(
-            _alter(self.schema, self.table), sql.Identifier(self.column), _if_exists(self.if_exists))
+            _alter(self.schema, self.table), sql.Identifier(self.column), _if_exists(self.missing_ok))
 
 
 @frozen

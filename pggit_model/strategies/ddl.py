@@ -212,7 +212,8 @@ def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
     d = DdlDraw(draw, state, schema, invalid)
     choices = [row.draw for row in DDL_DRAWERS for _ in range(row.weight) if row.needs is None or getattr(d, row.needs)]
     op = draw(st.sampled_from(choices))(d)
-    if d.maybe() and not isinstance(op, ops.CreateView | ops.CreateTableAs):
+    if d.maybe() and not isinstance(op, ops.CreateView | ops.CreateTableAs | ops.CreateMatView | ops.SelectInto
+                                    | ops.CreateTableLike):
         # a schema that looks like the machine's but is not (case, quotes, a space, a character off): rejected
         # with 3F000, or skipped with IF EXISTS (V15), and never recorded. Not for statements with a SELECT:
         # PostgreSQL analyses it first (42P01), and the model does not know that order yet (it says 3F000).

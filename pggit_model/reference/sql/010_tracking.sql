@@ -34,8 +34,10 @@ BEGIN
                                       AND c.objsubid = a.attnum
             WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT a.attisdropped), '{}'),
         'constraints', coalesce((
-            -- V23 (§14.1): not whether a constraint is validated, so VALIDATE CONSTRAINT changes nothing (V24d)
-            SELECT jsonb_object_agg(k.conname, regexp_replace(pg_get_constraintdef(k.oid), ' NOT VALID$', ''))
+            -- V23 (§14.1): not whether a constraint is validated, so VALIDATE CONSTRAINT changes nothing (V24d), nor
+            -- its index's storage parameters (V24p)
+            SELECT jsonb_object_agg(k.conname, regexp_replace(regexp_replace(pg_get_constraintdef(k.oid), ' NOT VALID$', ''),
+                                                              ' WITH \([^)]*\)', ''))
             FROM pg_constraint k
             WHERE k.conrelid = p_rel AND k.contype IN ('c', 'f', 'p', 'u', 'x')), '{}'),
         -- indexes not owned by a constraint (those count as the constraint, V10k/l)
