@@ -138,11 +138,13 @@ def test_v24k_v24l_exclude() -> None:
 
 def test_first_model_statements_near_kinds_objects_are_unspecified() -> None:
     """§12 (catalog_kinds_guard): ALTER COLUMN on an identity column, DROP COLUMN of a generation expression's
-    source and renaming what a materialized view reads are not predicted."""
-    st, _ = run(T, AddIdentity(S, "t", "b"), AddStoredColumn(S, "t", "g", "note"), CreateMatView(S, "mv", "t", ("id",)))
+    source, renaming what a materialized view reads and renaming an index of one (R3c there is the renames
+    family's) are not predicted."""
+    st, _ = run(T, AddIdentity(S, "t", "b"), AddStoredColumn(S, "t", "g", "note"), CreateMatView(S, "mv", "t", ("id",)),
+                CreateIndex(S, "mi", "mv", ("id",)))
     for op in (AlterTable(S, "t", (DropNotNull("b"),)), AlterTable(S, "t", (DropNotNull("note"),)),
                RenameColumn("TABLE", S, "t", "note", "n2"), RenameRelation("TABLE", S, "t", "u"),
-               RenameRelation("TABLE", S, "mv", "mv2")):
+               RenameRelation("TABLE", S, "mv", "mv2"), RenameRelation("INDEX", S, "mi", "mj")):
         assert step(st, op)[1].is_unspecified, op
 
 

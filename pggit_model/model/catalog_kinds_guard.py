@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pggit_model.model.catalog_kinds import unpopulated
-from pggit_model.model.catalog_values import MatView, Table
+from pggit_model.model.catalog_values import Index, MatView, Table
 from pggit_model.model.catalog_work import Work, reject, unknown
 from pggit_model.ops import ddl, renames
 
@@ -19,7 +19,11 @@ def _kinds_columns(t: Table) -> set[str]:
 
 
 def _read_by_matview(w: Work, s: str, name: str) -> bool:
-    return isinstance(w.rel(s, name), MatView) or any(
+    """`name` is a materialized view, one of its indexes, or what one reads."""
+    r = w.rel(s, name)
+    if isinstance(r, Index) and isinstance(w.rel(s, r.table), MatView):
+        return True
+    return isinstance(r, MatView) or any(
         isinstance(r, MatView) and r.source == name for _, r in w.relations_in(s))
 
 
