@@ -88,6 +88,7 @@ class KindsMachine(VersioningRules):
         target = getattr(op, "table", None) or getattr(op, "name", None)
         if target is not None and not self.model.aborted:
             self._look(self.schema, str(target))
+        self.harness.stats.rules.update(("V22", "V23"))  # every O1/O2 check after it compares V23's structure
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data(), steps=_IDENTITY_STEPS)
@@ -130,6 +131,7 @@ class KindsMachine(VersioningRules):
             self.run(CreateIndex(self.schema, index, mv, (r.columns[0][0],), unique))
         self._look(self.schema, mv)
         self.run(ShowTableVersions(self.schema))
+        self.harness.stats.rules.update(("V22", "V28"))
         if data.draw(st.booleans(), label="drop"):
             self.run(DropMatView(self.schema, mv))
             self._look(self.schema, mv)
@@ -203,6 +205,7 @@ class KindsMachine(VersioningRules):
             self.run(ComputeDdlHash("MATERIALIZED_VIEW", self.schema, mv))
         if isinstance(self.model.db.catalog.rel(self.schema, name), Table):
             self.run(ComputeDdlHash("TABLE", self.schema, name))
+        self.harness.stats.rules.update(("H8", "H9", "H11"))
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data())
@@ -236,3 +239,4 @@ class KindsMachine(VersioningRules):
         self.run(CheckoutBranch("main"))
         self.run(MergeBranches(branch, "main"))
         self._look(self.schema, mv)
+        self.harness.stats.rules.update(("M9",))
