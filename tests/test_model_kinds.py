@@ -264,3 +264,13 @@ def test_parse_every_form(text: str) -> None:
     """Every §14.1 form parses into an op whose rendering parses back into the same op."""
     op = parse_one(text)
     assert parse_one(op.to_sql()) == op and type(op).__module__ == "pggit_model.ops.kinds"
+
+
+def test_m9_a_matview_made_on_a_branch_merges_like_any_row() -> None:
+    """M9: a MATERIALIZED_VIEW row created on a branch is merged into main like any row (M3)."""
+    from pggit_model.ops import CheckoutBranch, CreateBranch, MergeBranches
+    st, exps = run(T, CreateBranch("kinds/mv"), CheckoutBranch("kinds/mv"), CreateMatView(S, "mv", "t", ("id",)),
+                   CheckoutBranch("main"))
+    assert row(st, "MATERIALIZED_VIEW", "mv") is None
+    st, exps = run(MergeBranches("kinds/mv", "main"), state=st)
+    assert exps[-1].kind != "error" and row(st, "MATERIALIZED_VIEW", "mv") == (1, "1.0.0", True)
