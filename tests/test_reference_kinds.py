@@ -138,7 +138,7 @@ def test_v24k_v24l_exclude_constraint(app):
 
 
 def test_v24p_v27_statements_that_record_nothing(app):
-    """V24p, V27: storage parameters, statistics targets, GRANT/REVOKE, ANALYZE, CLUSTER, sequences, types,
+    """V24p, V27 (V23 leaves these components out): storage parameters, statistics targets, GRANT/REVOKE, ANALYZE, CLUSTER, sequences, types,
     domains and triggers record nothing."""
     app.execute("CREATE INDEX ti ON app.t (note)")
     app.execute("CREATE FUNCTION app.trg() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'")
@@ -155,9 +155,9 @@ def test_v24p_v27_statements_that_record_nothing(app):
 
 
 def test_v24y_z_aa_ab_materialized_view_life(app):
-    """V24y: CREATE MATERIALIZED VIEW (also WITH NO DATA) makes a MATERIALIZED_VIEW row (V22); z: REFRESH records
-    nothing; aa: an index on it is an INDEX row and the view records ALTER PATCH (dropping it too); ab: DROP drops
-    the view and its indexes. IF NOT EXISTS on an existing one: nothing."""
+    """V24y: CREATE MATERIALIZED VIEW (also WITH NO DATA) makes a MATERIALIZED_VIEW row (V22); V24z: REFRESH records
+    nothing; V24aa: an index on it is an INDEX row and the view records ALTER PATCH (dropping it too); V24ab: DROP
+    drops the view and its indexes. IF NOT EXISTS on an existing one: nothing."""
     app.execute("CREATE MATERIALIZED VIEW app.mv AS SELECT id, note FROM app.t WITH NO DATA")
     assert row(app, "MATERIALIZED_VIEW", "mv") == (1, "1.0.0", True)
     count = history_rows(app)
