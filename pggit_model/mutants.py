@@ -230,6 +230,26 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "SELECT CASE WHEN c.reloptions IS NULL THEN",
            "SELECT CASE WHEN true THEN",
            machine="CascadesMachine", why="ALTER INDEX … SET (fillfactor) is recorded as an ALTER of its table"),
+    # -- kinds and structure (second model: V22-V24, V27, H9) ------------------------------------------------
+    Mutant("identity-always-lifted-patch", "V24g", T,
+           "                         WHEN o.value ->> 'identity' = 'a' THEN 'MINOR'\n",
+           "                         WHEN o.value ->> 'identity' = 'a' THEN 'PATCH'\n",
+           machine="KindsMachine",
+           why="lifting an ALWAYS identity (to BY DEFAULT or none) is recorded PATCH, not MINOR"),
+    Mutant("matview-untracked", "V22", T,
+           "                                  WHEN 'm' THEN 'table' END,",
+           "                                  END,",
+           machine="KindsMachine", why="CREATE MATERIALIZED VIEW and indexes on one record nothing: the kind is not "
+           "tracked"),
+    Mutant("validate-constraint-records", "V24d", T,
+           "regexp_replace(pg_get_constraintdef(k.oid), ' NOT VALID$', '')",
+           "pg_get_constraintdef(k.oid)",
+           machine="KindsMachine", why="a constraint's validity is part of the table's structure, so VALIDATE "
+           "CONSTRAINT records an ALTER MAJOR (V23 leaves validity out)"),
+    Mutant("generation-hashed-as-default", "H9", H,
+           "                              || CASE WHEN a.attidentity <> '' OR a.attgenerated <> ''\n",
+           "                              || CASE WHEN false\n",
+           machine="KindsMachine", why="identity kind and generation expression are left out of a table's hash"),
     # -- transactions (X) -------------------------------------------------------------------------------
     Mutant("checkout-lost-at-commit", "B6", BR,
            "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, false);",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-_FAMILIES = {"I": 7, "O": 9, "V": 19, "B": 11, "C": 8, "T": 9, "H": 7, "M": 6, "X": 10, "R": 7, "N": 7, "U": 4}
+# V20-V28, H8-H12, M7-M9: the second model (§14)
+_FAMILIES = {"I": 7, "O": 9, "V": 28, "B": 11, "C": 8, "T": 9, "H": 12, "M": 9, "X": 10, "R": 7, "N": 7, "U": 4}
 
 ALL_RULES: tuple[str, ...] = tuple(f"{f}{i}" for f, n in _FAMILIES.items() for i in range(1, n + 1))
 

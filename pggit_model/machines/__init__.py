@@ -7,6 +7,7 @@ from pggit_model.machines.damage import DamageMachine
 from pggit_model.machines.drift import DriftMachine
 from pggit_model.machines.faults import FaultsMachine
 from pggit_model.machines.hashes import HashesMachine
+from pggit_model.machines.kinds import KindsMachine
 from pggit_model.machines.mixed import MixedMachine
 from pggit_model.machines.reinstall import ReinstallMachine
 from pggit_model.machines.renames import RenamesMachine
@@ -16,11 +17,10 @@ from pggit_model.machines.versioning import VersioningMachine
 
 ALL_MACHINES = (VersioningMachine, BranchesCommitsMachine, TransactionsMachine, TrinityMachine, HashesMachine,
                 FaultsMachine, CrashMachine, DamageMachine, MixedMachine, RenamesMachine, DriftMachine,
-                ReinstallMachine, CascadesMachine)
+                ReinstallMachine, CascadesMachine, KindsMachine)
 
 __all__ = [
     "ALL_MACHINES", "BranchesCommitsMachine", "CascadesMachine", "CrashMachine", "DamageMachine", "DriftMachine",
-    "FaultsMachine",
-    "HashesMachine", "MixedMachine", "ReinstallMachine", "RenamesMachine", "TransactionsMachine", "TrinityMachine",
-    "VersioningMachine",
+    "FaultsMachine", "HashesMachine", "KindsMachine", "MixedMachine", "ReinstallMachine", "RenamesMachine",
+    "TransactionsMachine", "TrinityMachine", "VersioningMachine",
 ]

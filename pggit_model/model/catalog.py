@@ -107,7 +107,8 @@ def structure(catalog: Catalog, key: ObjKey) -> Any:
         return None if f is None else ("FUNCTION", name, f.body)
     r = catalog.rel(schema, name)
     if kind == "TABLE" and isinstance(r, Table):
-        return ("TABLE", tuple((c.name, c.type, c.not_null, c.default) for c in r.columns))
+        # H9: identity kind and generation expression are components of S, apart from the default
+        return ("TABLE", tuple((c.name, c.type, c.not_null, c.default, c.identity, c.generated) for c in r.columns))
     if kind == "VIEW" and isinstance(r, View):
         return ("VIEW", schema, r.source, tuple(c for c, _ in r.columns))
     if kind == "INDEX" and isinstance(r, Index):

@@ -14,6 +14,8 @@ from attrs import evolve
 
 from pggit_model.model.catalog_alter import alter_table
 from pggit_model.model.catalog_constraints import add_constraint, create_table_order
+from pggit_model.model.catalog_kinds import KINDS_STATEMENTS, wrap_index_statements
+from pggit_model.model.catalog_kinds_guard import guard_first_model
 from pggit_model.model.catalog_renames import RENAME_STATEMENTS
 from pggit_model.model.catalog_schemas import SCHEMA_STATEMENTS
 from pggit_model.model.catalog_values import Col, Function, Index, Table, View, default_expr
@@ -253,3 +255,6 @@ STATEMENTS: dict[type, Callable[[Work, Any], str]] = {
 }
 STATEMENTS.update(RENAME_STATEMENTS)  # §14.2 (R)
 STATEMENTS.update(SCHEMA_STATEMENTS)  # §14.3 (N)
+STATEMENTS.update(KINDS_STATEMENTS)  # §14.1 (V22-V24, V27)
+STATEMENTS.update(wrap_index_statements(_create_index, _drop_index_op))  # indexes on materialized views (V24aa)
+STATEMENTS.update(guard_first_model(STATEMENTS))  # first-model statements near §14.1 objects

@@ -27,6 +27,8 @@ class Col:
     not_null: bool = False
     default: DefaultExpr | None = None
     comment: str | None = None
+    identity: str | None = None  # V23 (§14.1): 'ALWAYS' | 'BY DEFAULT' | None
+    generated: str | None = None  # V23: the column g of `GENERATED ALWAYS AS (g IS NOT NULL) STORED`, or None
 
 
 @frozen
@@ -70,8 +72,8 @@ class Index:
     table: str
     columns: tuple[str, ...]
     unique: bool = False
-    constraint: str | None = None  # the UNIQUE/PRIMARY KEY constraint that owns it
-    fillfactor: int | None = None  # ALTER INDEX … SET (fillfactor = n): in the INDEX's hash, not its table's (V24p)
+    constraint: str | None = None  # the UNIQUE/PRIMARY KEY/EXCLUDE constraint that owns it
+    fillfactor: int | None = None  # `ALTER INDEX … SET (fillfactor = n)`: in its definition (H11), not in V23
 
 
 @frozen
@@ -85,7 +87,17 @@ class Function:
     body: int
 
 
-Relation = Table | Index | View
+@frozen
+class MatView:
+    """A materialized view (§14.1 V22): its query's source and output columns, and the indexes on it (V24aa)."""
+
+    source: str
+    columns: tuple[tuple[str, str], ...]  # (name, type) in select-list order
+    indexes: tuple[str, ...] = ()
+    populated: bool = True  # False after WITH NO DATA until REFRESH: reading it fails (55000)
+
+
+Relation = Table | Index | View | MatView
 
 
 @frozen

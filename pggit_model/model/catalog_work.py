@@ -17,6 +17,7 @@ from pggit_model.model.catalog_values import (
     Con,
     Function,
     Index,
+    MatView,
     ObjKey,
     Rejected,
     Relation,
@@ -134,10 +135,10 @@ class Work:
     # dependency walking
 
     def views_on(self, schema: str, source: str, columns: set[str] | None = None) -> list[str]:
-        """Views selecting from `source` (only those using one of `columns`, if given)."""
+        """Views and materialized views (§14.1) selecting from `source` (only those using one of `columns`)."""
         out = []
         for n, r in self.relations_in(schema):
-            if isinstance(r, View) and r.source == source and (
+            if isinstance(r, View | MatView) and r.source == source and (
                     columns is None or any(c in columns for c, _ in r.columns)):
                 out.append(n)
         return out
@@ -146,11 +147,16 @@ class Work:
         if names and not cascade:
             raise reject("2BP01", f"view {names[0]!r} depends on {what}; PostgreSQL needs CASCADE")
         for v in names:
-            if self.rel(schema, v) is None:
+            r = self.rel(schema, v)
+            if r is None:
                 continue
             self.drop_view_tree(schema, self.views_on(schema, v), cascade, f"view {v!r}")
+            if isinstance(r, MatView):  # V24ab: with its indexes
+                for i in r.indexes:
+                    self.put(schema, i, None)
+                    self.dropped.append(("INDEX", schema, i))
             self.put(schema, v, None)
-            self.dropped.append(("VIEW", schema, v))
+            self.dropped.append(("MATERIALIZED_VIEW" if isinstance(r, MatView) else "VIEW", schema, v))
 
     def fk_dependents(self, schema: str, table: str, removed: set[str]) -> list[FkKey]:
         """Foreign keys (on any table) that rely on a unique index of schema.table being removed."""
@@ -203,7 +209,7 @@ def set_col(t: Table, name: str, **changes: Any) -> Table:
 
 def drop_constraints(w: Work, s: str, tname: str, t: Table, cons: list[Con], cascade: bool) -> Table:
     """`t` without `cons`, and without the indexes its UNIQUE/PRIMARY KEY constraints own."""
-    owned = {k.name for k in cons if k.kind in ("unique", "primary_key")}
+    owned = {k.name for k in cons if k.kind in ("unique", "primary_key", "exclude")}  # EXCLUDE: V24l
     names = {k.name for k in cons}
     if owned and (fks := [f for f in w.fk_dependents(s, tname, owned) if f not in {(s, tname, n) for n in names}]):
         if not cascade:

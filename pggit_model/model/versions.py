@@ -11,11 +11,12 @@ from typing import Any
 from attrs import evolve
 
 from pggit_model.model.catalog import Applied, Catalog, ObjKey, structure, table_shape
+from pggit_model.model.catalog_kinds import kind_change_severity, matview_changes
 from pggit_model.model.state import NEW_ROW, Change, Db, Row, RowKey, Unspecified, tracked_schema
 from pggit_model.model.versions_renames import follow_references, rekeyed_rows
 
-#: V2: the kinds the contract speaks about; rows of other kinds are neither required nor forbidden.
-V2_KINDS = frozenset({"TABLE", "COLUMN", "INDEX", "VIEW", "FUNCTION"})
+#: V2 (refined by V22): the kinds the contract speaks about; rows of other kinds are neither required nor forbidden.
+V2_KINDS = frozenset({"TABLE", "COLUMN", "INDEX", "VIEW", "FUNCTION", "MATERIALIZED_VIEW"})
 _SEV = {3: "MAJOR", 2: "MINOR", 1: "PATCH"}
 
 
@@ -71,8 +72,9 @@ def _column_changes(rcols: Any, ncols: Any) -> tuple[int, bool]:
     for c in ncols:
         seen.add(c.name)
         o = old.get(c.name)
-        if o is None:
-            sev = max(sev, 3 if c.not_null and c.default is None else 2)  # V10e / V10d
+        if o is None:  # V10e / V10d; an identity or generation expression counts as a default (V24f)
+            sev = max(sev, 3 if c.not_null and c.default is None and c.identity is None and c.generated is None
+                      else 2)
             continue
         if o.type != c.type:
             sev = 3  # V10g
@@ -80,6 +82,7 @@ def _column_changes(rcols: Any, ncols: Any) -> tuple[int, bool]:
             sev = max(sev, 3 if c.not_null else 2)  # V10h / V10i
         if o.default != c.default:
             sev = max(sev, 1)  # V10j
+        sev = max(sev, kind_change_severity(o, c))  # V24g, V24i
         comment = comment or o.comment != c.comment  # V10m
     if any(name not in seen for name in old):
         sev = 3  # V10f
@@ -182,6 +185,10 @@ def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
         verdict = forced.get((schema, table)) or classify(rec, new_shape)
         if verdict is not None:
             book.change(("TABLE", schema, table), verdict[0], verdict[1], new_shape)
+    for key, change, severity in matview_changes(applied, after):  # V24aa: indexes on a materialized view
+        if not _active(book, key):
+            raise B9Violation(f"{key[1]}.{key[2]} is altered but has no active row on {branch!r}")
+        book.change(key, change, severity, None)
     for key in replaced:
         row = book.row((*key, branch))
         assert row is not None

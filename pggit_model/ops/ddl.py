@@ -63,6 +63,7 @@ from pggit_model.ops.columns import (
     _constraints,
     default_problem,
 )
+from pggit_model.ops.kinds import KINDS_OPS  # §14.1 kinds: DDL ops too (exported by ops/__init__)
 from pggit_model.ops.renames import (  # the §14 key changes are DDL ops too
     RENAME_OPS,
     CreateSchema,
@@ -359,7 +360,7 @@ class CommentOnColumn(Op):
 
 
 DDL_OPS = (CreateTable, DropTable, AlterTable, CreateIndex, DropIndex, CreateView, DropView, CreateFunction,
-           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS, *CASCADE_OPS)
+           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS, *CASCADE_OPS, *KINDS_OPS)
 
 __all__ = [
     "ACTION_TYPES",

@@ -16,7 +16,7 @@ from sqlglot.tokens import Token, TokenType
 
 from pggit_model import ops
 from pggit_model.errors import InvalidOp, UnsupportedStatement
-from pggit_model.parse import cascades, renames
+from pggit_model.parse import cascades, kinds, renames
 from pggit_model.parse.reader import _STRINGS, _TOKENIZER, Reader
 
 
@@ -118,6 +118,8 @@ class _Parser(Reader):
             return renames.create_schema(self)
         if not replace and self.accept("TABLE"):
             return self._create_table()
+        if not replace and self.accept("MATERIALIZED", "VIEW"):
+            return kinds.create_matview(self)  # §14.1
         if not replace and (self.is_word("UNIQUE") or self.is_word("INDEX")):
             return self._create_index()
         if self.accept("VIEW"):
@@ -195,12 +197,14 @@ class _Parser(Reader):
             self.expect_type(TokenType.R_PAREN, ")")
         return tuple(args)
 
-    def _create_table(self) -> ops.CreateTable | ops.CreateTableAs:
+    def _create_table(self) -> ops.Op:
         ine = self.accept("IF", "NOT", "EXISTS")
         schema, name = self.qname()
         if self.accept("AS"):
             return self._create_table_as(schema, name, ine)
         self.expect_type(TokenType.L_PAREN, "(")
+        if self.accept("LIKE"):
+            return kinds.table_like(self, schema, name)  # §14.1 V24j
         cols: list[ops.Column] = []
         cons: list[Any] = []
         if not self.accept_type(TokenType.R_PAREN):
@@ -291,6 +295,8 @@ class _Parser(Reader):
     def _drop(self) -> ops.Op:
         if self.accept("SCHEMA"):
             return renames.drop_schema(self)
+        if self.accept("MATERIALIZED", "VIEW"):
+            return kinds.drop_matview(self)  # §14.1
         kind = next((k for k in ("TABLE", "VIEW", "INDEX", "FUNCTION") if self.accept(k)), None)
         if kind is None:
             raise self.fail("unknown DROP statement")
@@ -320,6 +326,8 @@ class _Parser(Reader):
         if not if_exists and (other := cascades.storage_tail(self, "TABLE", schema, name)
                               or cascades.statistics_tail(self, schema, name)) is not None:  # §14 V24p
             return other
+        if not if_exists and (kind := kinds.alter_table_tail(self, schema, name)) is not None:
+            return kind  # §14.1
         actions = [self._action()]
         while self.accept_type(TokenType.COMMA):
             actions.append(self._action())
@@ -466,7 +474,11 @@ _LEADS: tuple[tuple[tuple[tuple[str, ...], ...], Callable[[_Parser], ops.Op]], .
     ((("ALTER", "FUNCTION"), ("ALTER", "ROUTINE")), renames.alter_function),
     ((("ALTER", "SCHEMA"),), renames.alter_schema),
     ((("COMMENT", "ON"),), _Parser._comment),
-    ((("SELECT",),), _Parser._select),
+    ((("SELECT",),), kinds.select),
+    ((("REFRESH", "MATERIALIZED", "VIEW"),), kinds.refresh_matview),
+    ((("ANALYZE",),), kinds.analyze),
+    ((("GRANT",),), kinds.grant),
+    ((("REVOKE",),), kinds.revoke),
     ((("BEGIN",), ("START", "TRANSACTION")), _Parser._begin),
     ((("COMMIT",), ("END",)), _Parser._commit),
     ((("ROLLBACK",), ("ABORT",)), _Parser._rollback),

@@ -150,7 +150,7 @@ class Reader:
         parts: list[str] = []
         depth = 0
         stops = {"NOT", "NULL", "DEFAULT", "CONSTRAINT", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "COLLATE",
-                 "USING", "RETURNS"}
+                 "USING", "RETURNS", "GENERATED"}  # GENERATED: §14.1 identity and generated columns
         while (t := self.peek()) is not None:
             tt = t.token_type
             if depth == 0 and (tt in (TokenType.COMMA, TokenType.R_PAREN, TokenType.DCOLON)

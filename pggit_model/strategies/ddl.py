@@ -19,7 +19,7 @@ from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
 from pggit_model.model.catalog_values import default_expr
 from pggit_model.ops.types import assignment_cast
-from pggit_model.strategies import cascades, renames
+from pggit_model.strategies import cascades, kinds, renames
 from pggit_model.strategies.common import predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.values import (
     COLUMN_TYPES,
@@ -205,6 +205,8 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
     # §14.1 V26h, V24m–p (strategies/cascades.py)
     DdlDrawer(cascades.cascade_ddl, (ops.DropTables, ops.CreateIndexConcurrently, ops.DropIndexConcurrently,
                                      ops.Reindex, ops.SetStorage, ops.SetStatistics), needs="tables"),
+    # §14.1 (strategies/kinds.py)
+    DdlDrawer(kinds.kinds_ddl, ops.KINDS_OPS, needs="tables", weight=3),  # (17 statements in one row)
 )
 
 
@@ -213,7 +215,8 @@ def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
     d = DdlDraw(draw, state, schema, invalid)
     choices = [row.draw for row in DDL_DRAWERS for _ in range(row.weight) if row.needs is None or getattr(d, row.needs)]
     op = draw(st.sampled_from(choices))(d)
-    if d.maybe() and not isinstance(op, ops.CreateView | ops.CreateTableAs):
+    if d.maybe() and not isinstance(op, ops.CreateView | ops.CreateTableAs | ops.CreateMatView | ops.SelectInto
+                                    | ops.CreateTableLike):
         # a schema that looks like the machine's but is not (case, quotes, a space, a character off): rejected
         # with 3F000, or skipped with IF EXISTS (V15), and never recorded. Not for statements with a SELECT:
         # PostgreSQL analyses it first (42P01), and the model does not know that order yet (it says 3F000).

@@ -20,17 +20,24 @@ BEGIN
                        'pos', a.attnum,
                        'type', format_type(a.atttypid, a.atttypmod),
                        'not_null', a.attnotnull,
-                       -- V10: DEFAULT NULL counts as no default
-                       'default', CASE WHEN pg_get_expr(d.adbin, d.adrelid) ~ '^NULL(::[^'']*)?$' THEN NULL
+                       -- V10: DEFAULT NULL counts as no default; a generation expression is no default (V23)
+                       'default', CASE WHEN a.attgenerated <> '' THEN NULL
+                                       WHEN pg_get_expr(d.adbin, d.adrelid) ~ '^NULL(::[^'']*)?$' THEN NULL
                                        ELSE pg_get_expr(d.adbin, d.adrelid) END,
-                       'comment', c.description))
+                       'comment', c.description,
+                       -- §14.1 V23: identity kind ('a' ALWAYS, 'd' BY DEFAULT) and generation expression
+                       'identity', nullif(a.attidentity, ''),
+                       'generated', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END))
             FROM pg_attribute a
             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
             LEFT JOIN pg_description c ON c.objoid = a.attrelid AND c.classoid = 'pg_class'::regclass
                                       AND c.objsubid = a.attnum
             WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT a.attisdropped), '{}'),
         'constraints', coalesce((
-            SELECT jsonb_object_agg(k.conname, pg_get_constraintdef(k.oid))
+            -- V23 (§14.1): not whether a constraint is validated, so VALIDATE CONSTRAINT changes nothing (V24d), nor
+            -- its index's storage parameters (V24p)
+            SELECT jsonb_object_agg(k.conname, regexp_replace(regexp_replace(pg_get_constraintdef(k.oid), ' NOT VALID$', ''),
+                                                              ' WITH \([^)]*\)', ''))
             FROM pg_constraint k
             WHERE k.conrelid = p_rel AND k.contype IN ('c', 'f', 'p', 'u', 'x')), '{}'),
         -- indexes not owned by a constraint (those count as the constraint, V10k/l)
@@ -62,8 +69,11 @@ BEGIN
     WITH old_col AS (SELECT key, value FROM jsonb_each(p_old -> 'columns')),
          new_col AS (SELECT key, value FROM jsonb_each(p_new -> 'columns')),
          effect(sev) AS (
-             -- V10d/e: a new column is MAJOR only when NOT NULL without a default
+             -- V10d/e: a new column is MAJOR only when NOT NULL without a default (an identity or a
+             -- generation expression counts as one, §14.1 V24f)
              SELECT CASE WHEN (n.value ->> 'not_null')::boolean AND n.value -> 'default' = 'null'
+                              AND coalesce(n.value -> 'identity', 'null') = 'null'
+                              AND coalesce(n.value -> 'generated', 'null') = 'null'
                          THEN 'MAJOR' ELSE 'MINOR' END::pggit.change_severity
              FROM new_col n WHERE NOT EXISTS (SELECT 1 FROM old_col o WHERE o.key = n.key)
              UNION ALL
@@ -80,6 +90,17 @@ BEGIN
                         WHEN o.value -> 'default' <> n.value -> 'default' THEN 'PATCH'
                     END::pggit.change_severity
              FROM old_col o JOIN new_col n USING (key)
+             UNION ALL
+             -- §14.1 V24g: identity kind before -> after (BY DEFAULT acts as a default, ALWAYS rejects values)
+             SELECT CASE WHEN n.value ->> 'identity' = 'a' THEN 'MAJOR'
+                         WHEN o.value ->> 'identity' = 'a' THEN 'MINOR'
+                         ELSE 'PATCH' END::pggit.change_severity
+             FROM old_col o JOIN new_col n USING (key)
+             WHERE (o.value -> 'identity') IS DISTINCT FROM (n.value -> 'identity')
+             UNION ALL
+             -- §14.1 V24i: DROP EXPRESSION (the column becomes writable)
+             SELECT 'MINOR' FROM old_col o JOIN new_col n USING (key)
+             WHERE (o.value -> 'generated') IS DISTINCT FROM (n.value -> 'generated')
              UNION ALL
              -- V10k: a constraint added (CHECK, UNIQUE, FOREIGN KEY, PRIMARY KEY)
              SELECT 'MAJOR' FROM jsonb_each(p_new -> 'constraints') n
@@ -216,6 +237,10 @@ DECLARE
     v_change record;
     v_child record;
 BEGIN
+    IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = p_rel AND c.relkind = 'm') THEN
+        PERFORM pggit._sync_matview(p_rel);  -- §14.1 V24y/aa (082_kinds.sql)
+        RETURN;
+    END IF;
     SELECT n.nspname, c.relname INTO v_schema, v_table
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.oid = p_rel AND c.relkind = 'r' AND c.relpersistence <> 't';
@@ -358,7 +383,9 @@ BEGIN
         v_kind := NULL;
         IF cmd.classid = 'pg_class'::regclass THEN
             -- a table itself, or the table of an index (V10a/c), or a view
-            SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'i' THEN 'table' WHEN 'v' THEN 'view' END,
+            -- (a materialized view goes the table's way: _sync_table hands it to _sync_matview, §14.1)
+            SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'i' THEN 'table' WHEN 'v' THEN 'view'
+                                  WHEN 'm' THEN 'table' END,
                    CASE c.relkind WHEN 'i' THEN (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.oid)
                                   ELSE c.oid END
             INTO v_kind, v_obj
@@ -411,7 +438,7 @@ BEGIN
         WHERE NOT is_temporary AND pggit._is_tracked_schema(schema_name)
           -- 'default value': DROP SEQUENCE/FUNCTION … CASCADE drops other tables' defaults (V26e/f, B6)
           AND object_type IN ('table', 'view', 'function', 'index', 'table column', 'table constraint',
-                              'default value')
+                              'default value', 'materialized view')
     LOOP
         CASE d.object_type
         WHEN 'table' THEN
@@ -427,9 +454,11 @@ BEGIN
               AND (v_shape IS NULL
                    OR (v_shape -> 'columns') ? substr(o.object_name, length(d.address_names[2]) + 2))
             ORDER BY o.id;
-        WHEN 'view' THEN
+        WHEN 'view', 'materialized view' THEN  -- §14.1 V24ab
             PERFORM pggit._record_drop(o.id) FROM pggit.objects o
-            WHERE o.branch_name = v_branch AND o.object_type = 'VIEW' AND o.schema_name = d.schema_name
+            WHERE o.branch_name = v_branch AND o.schema_name = d.schema_name
+              AND o.object_type = CASE d.object_type WHEN 'view' THEN 'VIEW' ELSE 'MATERIALIZED_VIEW'
+                                  END::pggit.object_type
               AND o.object_name = d.address_names[2];
         WHEN 'function' THEN
             PERFORM pggit._record_drop(o.id) FROM pggit.objects o
@@ -448,7 +477,8 @@ BEGIN
                 JOIN pg_class c ON c.oid = s.relid JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE n.nspname = d.schema_name AND (s.structure -> 'index_names') ? d.address_names[2]
                 UNION ALL
-                SELECT pggit._relation_oid(d.schema_name, o.parent_name, '{r}') FROM pggit.objects o
+                -- (or of a materialized view, V24aa)
+                SELECT pggit._relation_oid(d.schema_name, o.parent_name, '{r,m}') FROM pggit.objects o
                 WHERE o.branch_name = v_branch AND o.object_type = 'INDEX' AND o.schema_name = d.schema_name
                   AND o.object_name = d.address_names[2]);
         ELSE

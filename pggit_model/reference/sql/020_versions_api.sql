@@ -1,7 +1,7 @@
 -- V17-V19: reading versions. These functions run under the caller's search_path on purpose:
 -- V17 resolves unqualified names through current_schemas(false).
 
--- V17 resolution among rows of the V2 kinds on c: first full_name = name, then s.name for the
+-- V17 resolution among rows of the V2 kinds (and MATERIALIZED_VIEW, §14.1 V28) on c: first full_name = name, then s.name for the
 -- first schema s of current_schemas(false). Returns objects.id or NULL.
 CREATE FUNCTION pggit._resolve_object(p_name text, p_active boolean) RETURNS int
 LANGUAGE plpgsql STABLE
@@ -12,7 +12,7 @@ DECLARE
 BEGIN
     SELECT o.id INTO v_id FROM pggit.objects o
     WHERE o.branch_name = v_branch AND o.full_name = p_name AND o.is_active = p_active
-      AND o.object_type IN ('TABLE', 'COLUMN', 'INDEX', 'VIEW', 'FUNCTION')
+      AND o.object_type IN ('TABLE', 'COLUMN', 'INDEX', 'VIEW', 'MATERIALIZED_VIEW', 'FUNCTION')
     ORDER BY o.object_type, o.id
     LIMIT 1;
     IF v_id IS NULL THEN
@@ -20,7 +20,7 @@ BEGIN
         FROM unnest(pg_catalog.current_schemas(false)) WITH ORDINALITY AS s(name, pos)
         JOIN pggit.objects o ON o.full_name = s.name || '.' || p_name
         WHERE o.branch_name = v_branch AND o.is_active = p_active
-          AND o.object_type IN ('TABLE', 'COLUMN', 'INDEX', 'VIEW', 'FUNCTION')
+          AND o.object_type IN ('TABLE', 'COLUMN', 'INDEX', 'VIEW', 'MATERIALIZED_VIEW', 'FUNCTION')
         ORDER BY s.pos, o.object_type, o.id
         LIMIT 1;
     END IF;

@@ -7,8 +7,14 @@ CREATE FUNCTION pggit._table_shape(p_rel oid) RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(jsonb_agg(jsonb_build_array(a.attname, format_type(a.atttypid, a.atttypmod),
-                                                a.attnotnull, pg_get_expr(d.adbin, d.adrelid))
+    -- §14.1 H9: a generation expression is not the default; identity kind and generation expression are two
+    -- more components (appended only when present, so other columns hash as before)
+    SELECT coalesce(jsonb_agg(jsonb_build_array(a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                                                CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END)
+                              || CASE WHEN a.attidentity <> '' OR a.attgenerated <> ''
+                                      THEN jsonb_build_array(a.attidentity::text,
+                                               CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END)
+                                      ELSE '[]'::jsonb END
                               ORDER BY a.attnum), '[]')::text
     FROM pg_attribute a
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -59,7 +65,11 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT pggit.compute_ddl_hash('TABLE', p_schema_name, p_table_name),
-           pggit._set_hash(ARRAY(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k
+           -- §14.1: constraints as V23 compares them: not whether validated (V24d, H11), nor their index's storage
+           -- parameters (those are the index's: its own hash and indexes_hash show them, H11)
+           pggit._set_hash(ARRAY(SELECT regexp_replace(regexp_replace(pg_get_constraintdef(k.oid), ' NOT VALID$', ''),
+                                                       ' WITH \([^)]*\)', '')
+                                 FROM pg_constraint k
                                  WHERE k.conrelid = r.oid AND k.contype IN ('c', 'u', 'p', 'f', 'x'))),
            pggit._set_hash(ARRAY(SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
                                  WHERE i.indrelid = r.oid

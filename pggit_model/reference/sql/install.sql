@@ -12,5 +12,6 @@
 \i 060_hashes.sql
 \i 070_merge.sql
 \i 080_renames.sql
+\i 082_kinds.sql
 \i 086_cascades.sql
 \i 090_event_triggers.sql

@@ -1,0 +1,75 @@
+"""The first model's statements next to §14.1 objects (identity and generated columns, materialized views): what
+they do there is not modelled, so they are marked unknown and no machine draws them (catalog_statements wraps
+the first model's handlers with `guard_first_model`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pggit_model.model.catalog_kinds import unpopulated
+from pggit_model.model.catalog_values import Index, MatView, Table
+from pggit_model.model.catalog_work import Work, reject, unknown
+from pggit_model.ops import ddl, renames
+
+
+def _kinds_columns(t: Table) -> set[str]:
+    """Identity and generated columns of `t`, and the columns generation expressions read."""
+    return {c.name for c in t.columns if c.identity or c.generated} | {c.generated for c in t.columns if c.generated}
+
+
+def _read_by_matview(w: Work, s: str, name: str) -> bool:
+    """`name` is a materialized view, one of its indexes, or what one reads."""
+    r = w.rel(s, name)
+    if isinstance(r, Index) and isinstance(w.rel(s, r.table), MatView):
+        return True
+    return isinstance(r, MatView) or any(
+        isinstance(r, MatView) and r.source == name for _, r in w.relations_in(s))
+
+
+def guard_first_model(statements: dict[type, Callable[[Work, Any], str]]) -> dict[type, Callable[[Work, Any], str]]:
+    """CREATE TABLE AS of an unpopulated materialized view fails (55000). The first model's ALTER TABLE
+    subcommands and the renames are kept away from what they do not model: a column
+    subcommand on an identity or generated column or on a column a generation expression reads (PostgreSQL: 42601,
+    22023, 2BP01, 0A000), a rename of such a source column, and renames or moves of materialized views or of what
+    they read (R3f, N5c: the renames family). Unknown (§12), so no machine draws them."""
+    alter, ren_col, ctas = statements[ddl.AlterTable], statements[renames.RenameColumn], statements[ddl.CreateTableAs]
+    ren_rel, set_schema = statements[renames.RenameRelation], statements[renames.SetSchema]
+
+    def alter_table(w: Work, op: ddl.AlterTable) -> str:
+        t = w.rel(op.schema, op.name)
+        if isinstance(t, Table) and (cols := _kinds_columns(t)):
+            named = {getattr(a, "column", None) for a in op.actions}
+            named |= {a.name for a in op.actions if isinstance(a, ddl.DropColumn)}
+            if named & cols:
+                raise unknown("§12", "a first-model ALTER COLUMN / DROP COLUMN on an identity or generated column, "
+                                     "or on a column a generation expression reads, is not modelled")
+        return alter(w, op)
+
+    def create_table_as(w: Work, op: ddl.CreateTableAs) -> str:
+        rule = ctas(w, op)
+        if rule != "V15" and unpopulated(w, op.schema, op.source):  # the query runs last (55000)
+            raise reject("55000", f"{op.source!r} reads a materialized view that has not been populated")
+        return rule
+
+    def rename_column(w: Work, op: renames.RenameColumn) -> str:
+        t = w.rel(op.schema, op.table)
+        if isinstance(t, Table) and any(c.generated == op.column for c in t.columns):
+            raise unknown("§12", "renaming a column a generation expression reads is not modelled")
+        return ren_col(w, op)
+
+    def rename_relation(w: Work, op: renames.RenameRelation) -> str:
+        if _read_by_matview(w, op.schema, op.name):
+            raise unknown("§12", "renaming a materialized view or what one reads (R3f) is not modelled yet")
+        return ren_rel(w, op)
+
+    def move(w: Work, op: renames.SetSchema) -> str:
+        if op.keyword != "FUNCTION" and _read_by_matview(w, op.schema, op.name):
+            raise unknown("§12", "moving what a materialized view reads (N5) is not modelled yet")
+        return set_schema(w, op)
+
+    return {ddl.AlterTable: alter_table, ddl.CreateTableAs: create_table_as, renames.RenameColumn: rename_column,
+            renames.RenameRelation: rename_relation, renames.SetSchema: move}
+
+
+__all__ = ["guard_first_model"]

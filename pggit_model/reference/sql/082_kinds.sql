@@ -1,0 +1,58 @@
+-- §14.1 (V22-V24, V28, H8): materialized views as a kind of their own. (Identity and generated columns, NOT VALID
+-- and storage parameters are parts of 010_tracking.sql's table structure; their hashes of 060_hashes.sql.)
+--
+-- A MATERIALIZED_VIEW row keeps its query and the names of its indexes: creating or dropping an index on it
+-- records ALTER PATCH (V24aa, as V10c/n for a table); REFRESH changes neither (V24z, V27). Its indexes are INDEX
+-- rows with the view as parent. _sync_table hands a materialized view here (010), and sql_drop drops its row.
+-- compute_ddl_hash already answers NULL for the kind (H8) and update_all_hashes leaves its rows out.
+
+CREATE FUNCTION pggit._matview_structure(p_rel oid) RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+    SELECT jsonb_build_object(
+        'definition', pg_get_viewdef(p_rel),
+        -- names only: `ALTER INDEX … SET (…)` on one of them changes no V23 component (V24p)
+        'index_names', coalesce((SELECT jsonb_agg(ic.relname::text ORDER BY ic.relname)
+                                 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                                 WHERE i.indrelid = p_rel), '[]'))
+$$;
+
+-- V24y (created), V24aa (an index created or dropped: ALTER PATCH, and the new index's INDEX row).
+-- Compared with the structure recorded on c (V9a). Called only from the event triggers (pinned search_path).
+CREATE FUNCTION pggit._sync_matview(p_rel oid) RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_schema text;
+    v_name text;
+    v_new jsonb;
+    v_row pggit.objects;
+    v_index text;
+BEGIN
+    SELECT n.nspname, c.relname INTO v_schema, v_name
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.oid = p_rel AND c.relkind = 'm';
+    IF NOT FOUND OR NOT pggit._is_tracked_schema(v_schema) THEN
+        RETURN;
+    END IF;
+    v_new := pggit._matview_structure(p_rel);
+    SELECT * INTO v_row FROM pggit.objects
+    WHERE object_type = 'MATERIALIZED_VIEW' AND schema_name = v_schema AND object_name = v_name
+      AND branch_name = pggit._current_branch();
+    IF NOT FOUND OR NOT v_row.is_active THEN
+        PERFORM pggit._record_create('MATERIALIZED_VIEW', v_schema, v_name, NULL, v_new);
+        v_row.structure := NULL;
+    ELSIF v_row.structure IS NOT DISTINCT FROM v_new THEN
+        RETURN;  -- REFRESH, or nothing that V23 compares (V27)
+    ELSE
+        PERFORM pggit._record_change(v_row.id, 'ALTER', 'PATCH', v_new);
+    END IF;
+    FOR v_index IN
+        SELECT x FROM jsonb_array_elements_text(v_new -> 'index_names') x
+        WHERE NOT coalesce(v_row.structure -> 'index_names', '[]') ? x
+    LOOP
+        PERFORM pggit._record_create('INDEX', v_schema, v_index, v_name,
+                                     jsonb_build_object('definition',
+                                                        pg_get_indexdef(pggit._relation_oid(v_schema, v_index, '{i}'))));
+    END LOOP;
+END $$;

@@ -1,0 +1,159 @@
+"""Drawing the §14.1 statements (ops/kinds.py): one row appended to `DDL_DRAWERS`, and the targeted strategies the
+kinds machine uses (`kinds_ops`, `identity_steps`, `quiet_ops`, `matview_ops`).
+
+Targets come from the model's catalog; `d.maybe()` makes a part deliberately wrong (a missing column, a column of
+the wrong kind), which the model predicts as PostgreSQL's rejection (X4).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from pggit_model import ops
+from pggit_model.model import State
+from pggit_model.model.catalog_values import Index, MatView, Table, View
+from pggit_model.strategies.common import predicted_only, relations_of, tables_of
+from pggit_model.strategies.values import names
+
+#: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for its DDL_DRAWERS row)
+DdlDraw = Any
+
+_MV_POOL = ("mv1", "mv2", "Sales MV", "select")
+_COL_POOL = ("ident", "g", "Gen Col", "é")
+
+#: the statements this family draws, in the order `_KIND` picks from (appending keeps earlier draws)
+_KINDS = ("matview", "refresh", "drop_matview", "select_into", "like", "add_identity", "set_generated",
+          "drop_identity", "restart", "identity_column", "stored_column", "drop_expression", "exclude",
+          "fk_not_valid", "validate", "quiet", "matview_index")
+
+
+def _sources(d: DdlDraw) -> list[tuple[str, list[str]]]:
+    """(relation, its column names) for every table, view and materialized view a query can read."""
+    out = []
+    for (s, n), r in sorted(d.state.db.catalog.relations.items()):
+        if s == d.schema and isinstance(r, Table) and r.columns:
+            out.append((n, [c.name for c in r.columns]))
+        elif s == d.schema and isinstance(r, View | MatView):
+            out.append((n, [c for c, _ in r.columns]))
+    return out
+
+
+def _query(d: DdlDraw) -> tuple[str, tuple[str, ...]]:
+    srcs = _sources(d) or [(d.tables[0][0], ["zz"])]
+    src, cols = d.draw(st.sampled_from(srcs))
+    if d.maybe():
+        cols = [*cols, "zz"]
+    picked = d.draw(st.lists(st.sampled_from(cols), min_size=1, max_size=3, unique=True))
+    return src, tuple(picked)
+
+
+def _column(d: DdlDraw, t: Table, want: Any = None) -> str:
+    """A column of `t` (one satisfying `want`, when there is one and the draw is not meant to be wrong)."""
+    cols = [c.name for c in t.columns if want is None or want(c)]
+    if not cols or d.maybe():
+        cols = [c.name for c in t.columns] or ["zz"]
+    return str(d.draw(st.sampled_from(cols)))
+
+
+def _identity_ready(c: Any) -> bool:
+    return c.type in ops.IDENTITY_TYPES and c.not_null and c.identity is None and c.default is None \
+        and c.generated is None
+
+
+def kinds_ddl(d: DdlDraw) -> ops.Op:
+    """One §14.1 statement on `d.schema` (V24a, c, d, f–l, p, y–ab; V27)."""
+    draw, s = d.draw, d.schema
+    kind = draw(st.sampled_from(_KINDS))
+    name, t = d.pick_table()
+    mvs = relations_of(d.state, s, MatView)
+    if kind == "matview":
+        src, cols = _query(d)
+        return ops.CreateMatView(s, d.fresh(_MV_POOL), src, cols, draw(st.booleans()), draw(st.booleans()))
+    if kind in ("refresh", "drop_matview", "matview_index"):
+        target = draw(st.sampled_from(mvs)) if mvs and not d.maybe() else name
+        if kind == "refresh":
+            return ops.RefreshMatView(s, target)
+        if kind == "drop_matview":
+            return ops.DropMatView(s, target, draw(st.booleans()))
+        mv = d.state.db.catalog.rel(s, target)
+        mv_cols = [c for c, _ in mv.columns] if isinstance(mv, MatView) else ["zz"]
+        return ops.CreateIndex(s, d.fresh(("mv_i", "mvi2", "Mv Idx")), target,
+                               tuple(draw(st.lists(st.sampled_from(mv_cols), min_size=1, max_size=2, unique=True))),
+                               draw(st.booleans()))
+    if kind == "select_into":
+        src, cols = _query(d)
+        return ops.SelectInto(s, d.fresh(), src, cols)
+    if kind == "like":
+        srcs = [n for n, _ in _sources(d)]
+        return ops.CreateTableLike(s, d.fresh(), draw(st.sampled_from(srcs or [name])))
+    if kind == "add_identity":
+        return ops.AddIdentity(s, name, _column(d, t, _identity_ready), draw(st.booleans()))
+    if kind in ("set_generated", "drop_identity", "restart"):
+        col = _column(d, t, lambda c: c.identity is not None)
+        if kind == "set_generated":
+            return ops.SetGenerated(s, name, col, draw(st.booleans()))
+        if kind == "drop_identity":
+            return ops.DropIdentity(s, name, col, draw(st.booleans()))
+        return ops.RestartIdentity(s, name, col, draw(st.integers(1, 1000)))
+    if kind == "identity_column":
+        return ops.AddIdentityColumn(s, name, draw(names(_COL_POOL)), draw(st.sampled_from(ops.IDENTITY_TYPES)),
+                                     draw(st.booleans()))
+    if kind == "stored_column":
+        return ops.AddStoredColumn(s, name, draw(names(_COL_POOL)), _column(d, t, lambda c: c.generated is None))
+    if kind == "drop_expression":
+        return ops.DropExpression(s, name, _column(d, t, lambda c: c.generated is not None), draw(st.booleans()))
+    if kind == "exclude":
+        own = [c.name for c in t.columns] or ["zz"]
+        return ops.AddExclude(s, name, d.fresh(("ex1", "t1_ex", "Excl")),
+                              tuple(draw(st.lists(st.sampled_from(own), min_size=1, max_size=2, unique=True))))
+    if kind == "fk_not_valid":
+        return ops.AddForeignKeyNotValid(s, name, _foreign_key(d, name, t))
+    if kind == "validate":
+        cons = [k.name for k in t.constraints if k.kind in ("foreign_key", "check")]
+        if not cons or d.maybe():
+            cons = [k.name for k in t.constraints] or ["zz"]
+        return ops.ValidateConstraint(s, name, draw(st.sampled_from(cons)))
+    return _quiet(d, name, t, mvs)
+
+
+def _foreign_key(d: DdlDraw, name: str, t: Table) -> ops.ForeignKey:
+    """A foreign key from `t` to a unique key of a table of the schema (or, when wrong, to any columns)."""
+    cat = d.state.db.catalog
+    keys = [(n, idx.columns) for n, tt in d.tables for i in tt.indexes
+            if isinstance(idx := cat.rel(d.schema, i), Index) and idx.unique]
+    if keys and not d.maybe():
+        ref, ref_cols = d.draw(st.sampled_from(keys))
+    else:
+        ref, rt = d.pick_table()
+        ref_cols = (d.pick_col(rt),)
+    own = [c.name for c in t.columns] or ["zz"]
+    cols = tuple(d.draw(st.sampled_from(own)) for _ in ref_cols)
+    return ops.ForeignKey(d.fresh(("fk1", "t_fk", "Fk")), cols, d.schema, ref, ref_cols)
+
+
+def _quiet(d: DdlDraw, name: str, t: Table, mvs: list[str]) -> ops.Op:
+    """ANALYZE, GRANT or REVOKE of the table or a materialized view (V27, V24o)."""
+    draw = d.draw
+    target = draw(st.sampled_from(mvs)) if mvs and draw(st.booleans()) else name
+    return ops.Quiet(draw(st.sampled_from(ops.QUIET_KINDS)), d.schema, target)
+
+
+def kinds_ops(state: State, schema: str, invalid: float = 0.1) -> st.SearchStrategy[ops.Op]:
+    """A §14.1 statement on `schema` the model predicts exactly (needs a table in `schema`)."""
+    from pggit_model.strategies.ddl import DdlDraw as Draw  # (ddl imports this module)
+
+    @st.composite
+    def draw_one(draw: st.DrawFn) -> ops.Op:
+        return kinds_ddl(Draw(draw, state, schema, invalid))
+
+    return predicted_only(state, draw_one())
+
+
+def identity_tables(state: State, schema: str) -> list[str]:
+    """Tables of `schema` with an identity column."""
+    return [n for n, t in tables_of(state, schema) if any(c.identity for c in t.columns)]
+
+
+__all__ = ["identity_tables", "kinds_ddl", "kinds_ops"]
