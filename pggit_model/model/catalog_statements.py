@@ -14,6 +14,8 @@ from attrs import evolve
 
 from pggit_model.model.catalog_alter import alter_table
 from pggit_model.model.catalog_constraints import add_constraint, create_table_order
+from pggit_model.model.catalog_partitions import PARTITION_STATEMENTS
+from pggit_model.model.catalog_propagation import wrap
 from pggit_model.model.catalog_renames import RENAME_STATEMENTS
 from pggit_model.model.catalog_schemas import SCHEMA_STATEMENTS
 from pggit_model.model.catalog_values import Col, Function, Index, Table, View, default_expr
@@ -254,3 +256,5 @@ STATEMENTS: dict[type, Callable[[Work, Any], str]] = {
 }
 STATEMENTS.update(RENAME_STATEMENTS)  # §14.2 (R)
 STATEMENTS.update(SCHEMA_STATEMENTS)  # §14.3 (N)
+STATEMENTS.update(PARTITION_STATEMENTS)  # §14.1 V24q–x (partitions, inheritance)
+STATEMENTS.update(wrap(STATEMENTS))  # V25: statements on a hierarchy reach its descendants

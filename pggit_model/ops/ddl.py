@@ -65,6 +65,15 @@ from pggit_model.ops.renames import (  # the §14 key changes are DDL ops too
     RenameSchema,
     SetSchema,
 )
+from pggit_model.ops.partitions import (  # §14.1 V24q–x: partitions and inheritance
+    PARTITION_OPS,
+    AttachPartition,
+    CreateChild,
+    CreatePartition,
+    CreatePartitioned,
+    DetachPartition,
+    SetInherit,
+)
 
 
 @frozen
@@ -350,12 +359,20 @@ class CommentOnColumn(Op):
 
 
 DDL_OPS = (CreateTable, DropTable, AlterTable, CreateIndex, DropIndex, CreateView, DropView, CreateFunction,
-           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS)
+           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS,
+           *PARTITION_OPS)
 
 __all__ = [
     "ACTION_TYPES",
     "CONSTRAINT_TYPES",
     "DDL_OPS",
+    "PARTITION_OPS",
+    "AttachPartition",
+    "CreateChild",
+    "CreatePartition",
+    "CreatePartitioned",
+    "DetachPartition",
+    "SetInherit",
     "RENAME_OPS",
     "Action",
     "AddColumn",
