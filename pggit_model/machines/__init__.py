@@ -7,6 +7,7 @@ from pggit_model.machines.drift import DriftMachine
 from pggit_model.machines.faults import FaultsMachine
 from pggit_model.machines.hashes import HashesMachine
 from pggit_model.machines.mixed import MixedMachine
+from pggit_model.machines.partitions import PartitionsMachine
 from pggit_model.machines.reinstall import ReinstallMachine
 from pggit_model.machines.renames import RenamesMachine
 from pggit_model.machines.transactions import TransactionsMachine
@@ -15,10 +16,11 @@ from pggit_model.machines.versioning import VersioningMachine
 
 ALL_MACHINES = (VersioningMachine, BranchesCommitsMachine, TransactionsMachine, TrinityMachine, HashesMachine,
                 FaultsMachine, CrashMachine, DamageMachine, MixedMachine, RenamesMachine, DriftMachine,
-                ReinstallMachine)
+                ReinstallMachine, PartitionsMachine)
 
 __all__ = [
     "ALL_MACHINES", "BranchesCommitsMachine", "CrashMachine", "DamageMachine", "DriftMachine", "FaultsMachine",
-    "HashesMachine", "MixedMachine", "ReinstallMachine", "RenamesMachine", "TransactionsMachine", "TrinityMachine",
+    "HashesMachine", "MixedMachine",
+    "PartitionsMachine", "ReinstallMachine", "RenamesMachine", "TransactionsMachine", "TrinityMachine",
     "VersioningMachine",
 ]

@@ -165,7 +165,7 @@ def _create_partition(w: Work, op: P.CreatePartition) -> str:
 
 
 def _attachable(w: Work, s: str, m: str, mt: Table, x: str, xt: Table) -> None:
-    """ATTACH's checks of the table itself: same columns and types, the parent's NOT NULLs and CHECKs (42804)."""
+    """ATTACH's first checks: not in a hierarchy yet, no column the parent lacks (42804)."""
     if xt.parent is not None:
         raise reject("42P17", f"{x!r} is already a partition")
     if xt.partition_by is not None or children(w, s, x):
@@ -176,6 +176,12 @@ def _attachable(w: Work, s: str, m: str, mt: Table, x: str, xt: Table) -> None:
     theirs = {c.name: c for c in mt.columns}
     if set(mine) - set(theirs):
         raise reject("42804", f"table {x!r} contains a column not found in parent {m!r}")
+
+
+def _inherits_all(mt: Table, xt: Table) -> None:
+    """CreateInheritance's checks, after the bound's (pinned on PostgreSQL 15): every parent column with its type
+    and NOT NULL, every parent CHECK (42804)."""
+    mine = {c.name: c for c in xt.columns}
     for c in mt.columns:
         xc = mine.get(c.name)
         if xc is None or xc.type != c.type:
@@ -199,6 +205,7 @@ def _attach(w: Work, op: P.AttachPartition) -> str:
         raise reject("42P17", "a table cannot be attached to itself")
     _attachable(w, s, m, mt, x, xt)
     _check_bound(w, s, m, mt, x, op.how, op.values)
+    _inherits_all(mt, xt)
     if any(c.name != k for c, k in zip(xt.columns, [c.name for c in mt.columns], strict=False)):
         raise unknown("§12", "a partition whose columns are in another order than its parent's: not modelled")
     w.put(s, x, evolve(xt, parent=m, bound=(op.how, op.values)))

@@ -61,9 +61,11 @@ def alter_table_in_hierarchy(w: Work, op: ddl.AlterTable) -> str:
     key = t.partition_by[1] if partitioned else None  # type: ignore[index]
     for a in op.actions:
         col = getattr(a, "column", None) if not isinstance(a, ddl.AddColumn | ddl.DropColumn) else None
-        if isinstance(a, ddl.DropColumn) and a.name == key and t.col(key) is not None:
+        if key is None:
+            pass
+        elif isinstance(a, ddl.DropColumn) and a.name == key and t.col(key) is not None:
             raise reject("42P16", f"cannot drop column {key!r} because it is part of the partition key")
-        if isinstance(a, ddl.AlterColumnType) and col == key and t.col(key) is not None:
+        elif isinstance(a, ddl.AlterColumnType) and col == key and t.col(key) is not None:
             raise reject("42P16", f"cannot alter column {key!r} because it is part of the partition key")
         if isinstance(a, ddl.AlterColumnType) and _indexed_below(w, s, below, str(col)):
             # PostgreSQL rebuilds the partition indexes with names chosen afresh (a silent rename): outside V20
@@ -283,6 +285,15 @@ def _not_in_hierarchy(kind: str, base: Handler) -> Handler:
     return handler
 
 
+def _rename_constraint(w: Work, op: renames.RenameConstraint, base: Handler) -> str:
+    t, below = _hier(w, op.schema, op.table)
+    if t is not None and (t.parent is not None or below):
+        # V25 does not list RENAME CONSTRAINT among the propagated statements, though PostgreSQL renames an
+        # inherited CHECK in every descendant (docs/second-model-partitions.md, contract notes)
+        raise unknown("V25", "RENAME CONSTRAINT in a hierarchy: §14 does not say what descendants record")
+    return base(w, op)
+
+
 def wrap(statements: dict[type, Handler]) -> dict[type, Handler]:
     """The first model's handlers of the statements a hierarchy changes, wrapped (registered in STATEMENTS)."""
     def bind(f: Callable[[Work, Any, Handler], str], base: Handler) -> Handler:
@@ -294,6 +305,7 @@ def wrap(statements: dict[type, Handler]) -> dict[type, Handler]:
         ddl.DropIndex: bind(drop_index_in_hierarchy, statements[ddl.DropIndex]),
         ddl.DropTable: bind(drop_table_in_hierarchy, statements[ddl.DropTable]),
         renames.RenameColumn: bind(rename_column_in_hierarchy, RENAME_STATEMENTS[renames.RenameColumn]),
+        renames.RenameConstraint: bind(_rename_constraint, RENAME_STATEMENTS[renames.RenameConstraint]),
         renames.RenameRelation: _not_in_hierarchy("a rename", RENAME_STATEMENTS[renames.RenameRelation]),
         renames.SetSchema: _not_in_hierarchy("a move", statements[renames.SetSchema]),
     }

@@ -19,7 +19,7 @@ from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
 from pggit_model.model.catalog_values import default_expr
 from pggit_model.ops.types import assignment_cast
-from pggit_model.strategies import renames
+from pggit_model.strategies import partitions, renames
 from pggit_model.strategies.common import predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.values import (
     COLUMN_TYPES,
@@ -202,6 +202,9 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
     DdlDrawer(renames.rename, (ops.RenameRelation, ops.RenameColumn, ops.RenameConstraint, ops.RenameFunction),
               needs="tables"),
     DdlDrawer(renames.schema_ddl, (ops.CreateSchema, ops.DropSchema, ops.RenameSchema, ops.SetSchema)),
+    # §14.1 V24q–x (strategies/partitions.py)
+    DdlDrawer(partitions.hierarchy_ddl, (ops.CreatePartitioned, ops.CreatePartition, ops.AttachPartition,
+                                         ops.DetachPartition, ops.CreateChild, ops.SetInherit), needs="tables"),
 )
 
 

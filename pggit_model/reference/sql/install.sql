@@ -12,4 +12,5 @@
 \i 060_hashes.sql
 \i 070_merge.sql
 \i 080_renames.sql
+\i 084_partitions.sql
 \i 090_event_triggers.sql
