@@ -69,7 +69,8 @@ def clone_index(w: Work, s: str, child: str, parent_index: str) -> str:
         if w.rel(s, name) is not None:
             raise unknown("§12", "a partition primary-key name taken by a relation: not modelled")
     else:
-        name = choose_name(w, s, f"{child}_{'_'.join(pidx.columns)}", "key" if pcon is not None else "idx")
+        labels = pidx.labels or pidx.columns
+        name = choose_name(w, s, f"{child}_{'_'.join(labels)}", "key" if pcon is not None else "idx")
     cols = t.columns
     if pcon is not None:
         cons: tuple[Con, ...] = (*t.constraints, evolve(pcon, name=name))
@@ -77,7 +78,8 @@ def clone_index(w: Work, s: str, child: str, parent_index: str) -> str:
             cols = tuple(evolve(c, not_null=True) if c.name in pcon.columns else c for c in cols)
     else:
         cons = t.constraints
-    w.put(s, name, Index(child, pidx.columns, pidx.unique, name if pcon is not None else None, of=parent_index))
+    w.put(s, name, Index(child, pidx.columns, pidx.unique, name if pcon is not None else None, of=parent_index,
+                         labels=pidx.labels or pidx.columns))
     w.put(s, child, evolve(t, columns=cols, constraints=cons, indexes=(*t.indexes, name)))
     w.created.append(("INDEX", s, name))
     return name
@@ -167,7 +169,7 @@ def _create_partition(w: Work, op: P.CreatePartition) -> str:
 def _attachable(w: Work, s: str, m: str, mt: Table, x: str, xt: Table) -> None:
     """ATTACH's first checks: not in a hierarchy yet, no column the parent lacks (42804)."""
     if xt.parent is not None:
-        raise reject("42P17", f"{x!r} is already a partition")
+        raise reject("42809", f"{x!r} is already a partition")
     if xt.partition_by is not None or children(w, s, x):
         raise unknown("§12", "attaching a partitioned table or an inheritance parent: not in the partitions model")
     if any(k.kind == "foreign_key" for k in mt.constraints):

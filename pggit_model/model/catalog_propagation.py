@@ -86,9 +86,18 @@ def alter_table_in_hierarchy(w: Work, op: ddl.AlterTable) -> str:
     assert isinstance(after, Table)
     new_cons = [x for x in after.constraints if (x.name, x.kind) not in before]
     new_idx = [i for i in after.indexes if i not in before_idx]
+    _label(w, s, new_idx)
     for d in below:
         _alter_one_descendant(w, s, d, op, t, new_cons, new_idx)
     return f"{rule},V25"
+
+
+def _label(w: Work, s: str, indexes: list[str]) -> None:
+    """Partitioned indexes keep the column names they were built with (see `Index.labels`)."""
+    for i in indexes:
+        idx = w.rel(s, i)
+        if isinstance(idx, Index) and idx.labels is None:
+            w.put(s, i, evolve(idx, labels=idx.columns))
 
 
 def _indexed_below(w: Work, s: str, below: list[str], col: str) -> bool:
@@ -188,6 +197,7 @@ def create_index_in_hierarchy(w: Work, op: ddl.CreateIndex, base: Handler) -> st
     if rule == "V15":
         return rule
     _no_declaring(w, s, below)
+    _label(w, s, [op.name])
     made = {op.table: op.name}
     for d in below:  # parents come first, so each partition's parent has its index already
         dt = w.rel(s, d)

@@ -77,6 +77,8 @@ class Index:
     unique: bool = False
     constraint: str | None = None  # the UNIQUE/PRIMARY KEY constraint that owns it
     of: str | None = None  # a partition index: the partitioned index it is attached to (V22, V25)
+    labels: tuple[str, ...] | None = None  # the index's own column names, kept through column renames: a
+    # partitioned index names its partition indexes after them (pinned on PostgreSQL 15)
 
 
 @frozen
