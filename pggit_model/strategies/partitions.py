@@ -60,7 +60,7 @@ def hierarchy_ddl(d: DdlDraw) -> ops.Op:
     kinds = ["partitioned", "child"]
     parts = partitioned(state, s)
     loose = loose_tables(state, s)
-    kinds += ["partition", "attach", "detach"] * bool(parts) + ["inherit"] * bool(d.tables)
+    kinds += ["partition", "attach", "detach", "inherit"]
     kind = draw(st.sampled_from(kinds))
     if kind == "partitioned":
         cols = (ops.Column("k", "integer", True), ops.Column("v", draw(st.sampled_from(["text", "integer"]))))
@@ -77,9 +77,9 @@ def hierarchy_ddl(d: DdlDraw) -> ops.Op:
         if t.parent is not None:
             return ops.SetInherit(s, name, t.parent, False)
         return ops.SetInherit(s, name, draw(st.sampled_from(others)), True)
-    m, mt = draw(st.sampled_from(parts))
-    assert mt.partition_by is not None
-    how, values = bound_for(mt.partition_by[0], _slot(draw))
+    # (with no partitioned table, or when invalid, a plain table: 42809 "not partitioned")
+    m, mt = draw(st.sampled_from(parts)) if parts and not d.maybe() else d.pick_table()
+    how, values = bound_for(mt.partition_by[0] if mt.partition_by else "RANGE", _slot(draw))
     if kind == "partition":
         return ops.CreatePartition(s, d.fresh(PARTITION_NAMES), m, how, values)
     if kind == "detach":
