@@ -126,7 +126,7 @@ def _partitioned(w: Work, s: str, m: str) -> Table:
     if not isinstance(mt, Table):
         raise reject("42809", f"{m!r} is not a table")
     if mt.partition_by is None:
-        raise reject("42809", f"table {m!r} is not partitioned")
+        raise reject("42P17", f"table {m!r} is not partitioned")
     return mt
 
 
@@ -153,8 +153,11 @@ def _create_partitioned(w: Work, op: P.CreatePartitioned) -> str:
 
 def _create_partition(w: Work, op: P.CreatePartition) -> str:
     s, name = op.schema, op.name
-    if w.rel(s, name) is not None:
-        raise reject("42P07", f"relation {name!r} already exists")
+    # the parent is looked up first (42P01, pinned); whether "not partitioned" precedes "already exists" is not
+    if w.rel(s, op.parent) is not None and w.rel(s, name) is not None:
+        pt = w.rel(s, op.parent)
+        ok = isinstance(pt, Table) and pt.partition_by is not None
+        raise reject("42P07" if ok else ("42P07", "42P17", "42809"), f"relation {name!r} already exists")
     mt = _partitioned(w, s, op.parent)
     _check_bound(w, s, op.parent, mt, name, op.how, op.values)
     # columns, defaults, NOT NULL and CHECK / FOREIGN KEY constraints come from the parent (same names)
@@ -169,9 +172,11 @@ def _create_partition(w: Work, op: P.CreatePartition) -> str:
 def _attachable(w: Work, s: str, m: str, mt: Table, x: str, xt: Table) -> None:
     """ATTACH's first checks: not in a hierarchy yet, no column the parent lacks (42804)."""
     if xt.parent is not None:
-        raise reject("42809", f"{x!r} is already a partition")
-    if xt.partition_by is not None or children(w, s, x):
-        raise unknown("§12", "attaching a partitioned table or an inheritance parent: not in the partitions model")
+        raise reject("42809", f"{x!r} is already a partition or an inheritance child")
+    if xt.partition_by is None and children(w, s, x):
+        raise reject("42809", "cannot attach inheritance parent as partition")
+    if xt.partition_by is not None:
+        raise unknown("§12", "attaching a partitioned table (sub-partitions): not in the partitions model")
     if any(k.kind == "foreign_key" for k in mt.constraints):
         raise unknown("§12", "attaching under a parent with foreign keys (cloned or matched): not modelled")
     mine = {c.name: c for c in xt.columns}
@@ -204,7 +209,7 @@ def _attach(w: Work, op: P.AttachPartition) -> str:
     if not isinstance(xt, Table):
         raise reject("42809", f"{x!r} is not a table")
     if x == m:
-        raise reject("42P17", "a table cannot be attached to itself")
+        raise reject("42P07", "circular inheritance not allowed")
     _attachable(w, s, m, mt, x, xt)
     _check_bound(w, s, m, mt, x, op.how, op.values)
     _inherits_all(mt, xt)
@@ -275,8 +280,10 @@ def _inheritable(w: Work, s: str, p: str) -> Table:
 
 def _create_child(w: Work, op: P.CreateChild) -> str:
     s, name = op.schema, op.name
+    if w.rel(s, op.parent) is None:
+        raise reject("42P01", f"relation {op.parent!r} does not exist")  # before the name (pinned)
     if w.rel(s, name) is not None:
-        raise reject("42P07", f"relation {name!r} already exists")
+        raise reject(("42P07", "42809"), f"relation {name!r} already exists")
     pt = _inheritable(w, s, op.parent)
     own = [c.name for c in op.columns]
     if len(set(own)) != len(own):
