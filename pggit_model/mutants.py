@@ -55,6 +55,7 @@ API = "020_versions_api.sql"
 BR = "030_branches.sql"
 CM = "040_commits.sql"
 RN = "080_renames.sql"
+PT = "084_partitions.sql"
 
 REFERENCE_MUTANTS: tuple[Mutant, ...] = (
     Mutant("not-null-column-minor", "V10e", T,
@@ -213,6 +214,27 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "WHERE id.nspoid = cmd.objid AND id.classid = 'pg_class'::regclass;",
            "WHERE false;",
            machine="RenamesMachine", why="ALTER SCHEMA … RENAME leaves the members' tables under the old schema"),
+    # -- partitions and inheritance (second model: V24q–x, V25, H8) -----------------------------------------
+    Mutant("propagation-skipped", "V25", PT,
+           "SELECT i.inhrelid, 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = ANY (p_rels)\n",
+           "SELECT i.inhrelid, 1 FROM pg_catalog.pg_inherits i WHERE false\n",
+           machine="PartitionsMachine", why="a parent-level ALTER is recorded on the parent only: partitions and "
+           "children that PostgreSQL changed silently (B5) record nothing"),
+    Mutant("attach-minor", "V24s", PT,
+           "            THEN 'MAJOR'\n        ELSE 'MINOR'",
+           "            THEN 'MINOR'\n        ELSE 'MINOR'",
+           machine="PartitionsMachine", why="ATTACH PARTITION is recorded MINOR on the partition instead of MAJOR"),
+    Mutant("detach-unrecorded", "V24t", PT,
+           "            SELECT s.relid, 0 FROM pggit.catalog_shapes s\n",
+           "            SELECT s.relid, 0 FROM pggit.catalog_shapes s WHERE false AND\n",
+           also=((PT, "            WHERE (s.structure -> 'hierarchy' -> 'parents') ?|",
+                  "            (s.structure -> 'hierarchy' -> 'parents') ?|"),),
+           machine="PartitionsMachine", why="DETACH PARTITION (reported as an ALTER of the parent) records nothing "
+           "on the detached table"),
+    Mutant("partitioned-index-unhashed", "H8", H,
+           "'{i,I}');",
+           "'{i}');",
+           machine="PartitionsMachine", why="compute_ddl_hash gives NULL for a partitioned index"),
     # -- transactions (X) -------------------------------------------------------------------------------
     Mutant("checkout-lost-at-commit", "B6", BR,
            "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, false);",

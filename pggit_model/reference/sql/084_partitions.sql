@@ -70,5 +70,7 @@ BEGIN
     LOOP
         PERFORM pggit._follow_relation(v_rel, false);
         PERFORM pggit._sync_table(v_rel);
+        -- V20: the keys of indexes PostgreSQL built on it unreported (V24s, V25), for later renames
+        PERFORM pggit._remember('pg_class'::regclass, v_rel);
     END LOOP;
 END $$;
