@@ -45,8 +45,26 @@ _PROPAGATED = (ddl.AddColumn, ddl.DropColumn, ddl.AlterColumnType, ddl.SetNotNul
                ddl.DropDefault, ddl.AddConstraint, ddl.DropConstraint)
 
 
+def _no_fk_into_a_hierarchy(w: Work, constraints: list[Any]) -> None:
+    """Foreign keys into a partitioned table or a partition get a constraint per referenced partition (clones of
+    the same name), and DETACH adds or drops them: not modelled."""
+    for k in constraints:
+        if isinstance(k, ddl.ForeignKey):
+            t = w.rel(k.ref_schema, k.ref_table)
+            if isinstance(t, Table) and (t.parent is not None or t.partition_by is not None
+                                         or children(w, k.ref_schema, k.ref_table)):
+                raise unknown("§12", "a foreign key into a table in a hierarchy: not modelled")
+
+
+def create_table_in_hierarchy(w: Work, op: ddl.CreateTable, base: Handler) -> str:
+    _no_fk_into_a_hierarchy(w, list(op.constraints))
+    return base(w, op)
+
+
 def alter_table_in_hierarchy(w: Work, op: ddl.AlterTable) -> str:
     s, name = op.schema, op.name
+    _no_fk_into_a_hierarchy(w, [a.constraint for a in op.actions
+                                if isinstance(a, ddl.AddConstraint | ddl.AddColumn) and a.constraint is not None])
     t, below = _hier(w, s, name)
     if t is None or (t.parent is None and not below and t.partition_by is None):
         return alter_table(w, op)
@@ -311,6 +329,7 @@ def wrap(statements: dict[type, Handler]) -> dict[type, Handler]:
 
     return {
         ddl.AlterTable: alter_table_in_hierarchy,
+        ddl.CreateTable: bind(create_table_in_hierarchy, statements[ddl.CreateTable]),
         ddl.CreateIndex: bind(create_index_in_hierarchy, statements[ddl.CreateIndex]),
         ddl.DropIndex: bind(drop_index_in_hierarchy, statements[ddl.DropIndex]),
         ddl.DropTable: bind(drop_table_in_hierarchy, statements[ddl.DropTable]),
