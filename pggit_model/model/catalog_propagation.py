@@ -190,6 +190,8 @@ def _alter_descendant(w: Work, op: ddl.AlterTable, t: Table) -> str:
     assert isinstance(parent, Table)
     if children(w, s, op.name) or t.partition_by is not None:
         raise unknown("§12", "ALTER TABLE on a table in the middle of a hierarchy: not modelled")
+    if len(op.actions) > 1:  # PostgreSQL refuses inherited columns at execution, after other subcommands' checks
+        raise unknown("§12", "several subcommands on a partition or child: the order of their errors is not modelled")
     for a in op.actions:
         if isinstance(a, ddl.DropColumn | ddl.AlterColumnType):
             col = a.name if isinstance(a, ddl.DropColumn) else a.column
