@@ -287,3 +287,16 @@ def test_drop_not_null_on_a_partition_with_a_nullable_parent_column_is_its_own()
 def test_parser_round_trip(op: Op) -> None:
     """Every partition and inheritance statement renders to SQL that parses back to the same op (replay)."""
     assert parse_one(op.to_sql()) == op
+
+
+def test_v23_place_in_a_hierarchy_is_structure_children_are_not() -> None:
+    """V23 (5): a partition's parent and bound are part of its structure (the shape the model records changes with
+    DETACH alone), while a table's children are not (m's recorded shape is the same with or without partitions)."""
+    from pggit_model.model.catalog import table_shape
+    st, _ = run(M, P0)
+    m_before = table_shape(st.db.catalog, S, "m")
+    x_before = table_shape(st.db.catalog, S, "m_p0")
+    st, _ = run(DetachPartition(S, "m", "m_p0"), P1, state=st)
+    assert table_shape(st.db.catalog, S, "m") == m_before
+    assert table_shape(st.db.catalog, S, "m_p0") != x_before
+    assert table_shape(st.db.catalog, S, "m_p0")[:4] == x_before[:4]  # only the hierarchy part changed
