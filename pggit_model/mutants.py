@@ -56,6 +56,7 @@ BR = "030_branches.sql"
 CM = "040_commits.sql"
 RN = "080_renames.sql"
 CS = "086_cascades.sql"
+PT = "084_partitions.sql"
 
 REFERENCE_MUTANTS: tuple[Mutant, ...] = (
     Mutant("not-null-column-minor", "V10e", T,
@@ -237,7 +238,7 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            machine="KindsMachine",
            why="lifting an ALWAYS identity (to BY DEFAULT or none) is recorded PATCH, not MINOR"),
     Mutant("matview-untracked", "V22", T,
-           "                                  WHEN 'm' THEN 'table' END,",
+           "                                  WHEN c.relkind = 'm' THEN 'table' END,",
            "                                  END,",
            machine="KindsMachine", why="CREATE MATERIALIZED VIEW and indexes on one record nothing: the kind is not "
            "tracked"),
@@ -250,6 +251,27 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "                              || CASE WHEN a.attidentity <> '' OR a.attgenerated <> ''\n",
            "                              || CASE WHEN false\n",
            machine="KindsMachine", why="identity kind and generation expression are left out of a table's hash"),
+    # -- partitions and inheritance (second model: V24q–x, V25, H8) -----------------------------------------
+    Mutant("propagation-skipped", "V25", PT,
+           "SELECT i.inhrelid, 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = ANY (p_rels)\n",
+           "SELECT i.inhrelid, 1 FROM pg_catalog.pg_inherits i WHERE false\n",
+           machine="PartitionsMachine", why="a parent-level ALTER is recorded on the parent only: partitions and "
+           "children that PostgreSQL changed silently (B5) record nothing"),
+    Mutant("attach-minor", "V24s", PT,
+           "            THEN 'MAJOR'\n        ELSE 'MINOR'",
+           "            THEN 'MINOR'\n        ELSE 'MINOR'",
+           machine="PartitionsMachine", why="ATTACH PARTITION is recorded MINOR on the partition instead of MAJOR"),
+    Mutant("detach-unrecorded", "V24t", PT,
+           "            SELECT s.relid, 0 FROM pggit.catalog_shapes s\n",
+           "            SELECT s.relid, 0 FROM pggit.catalog_shapes s WHERE false AND\n",
+           also=((PT, "            WHERE (s.structure -> 'hierarchy' -> 'parents') ?|",
+                  "            (s.structure -> 'hierarchy' -> 'parents') ?|"),),
+           machine="PartitionsMachine", why="DETACH PARTITION (reported as an ALTER of the parent) records nothing "
+           "on the detached table"),
+    Mutant("partitioned-index-unhashed", "H8", H,
+           "'{i,I}');",
+           "'{i}');",
+           machine="PartitionsMachine", why="compute_ddl_hash gives NULL for a partitioned index"),
     # -- transactions (X) -------------------------------------------------------------------------------
     Mutant("checkout-lost-at-commit", "B6", BR,
            "PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, false);",

@@ -9,6 +9,7 @@ from pggit_model.machines.faults import FaultsMachine
 from pggit_model.machines.hashes import HashesMachine
 from pggit_model.machines.kinds import KindsMachine
 from pggit_model.machines.mixed import MixedMachine
+from pggit_model.machines.partitions import PartitionsMachine
 from pggit_model.machines.reinstall import ReinstallMachine
 from pggit_model.machines.renames import RenamesMachine
 from pggit_model.machines.transactions import TransactionsMachine
@@ -17,10 +18,10 @@ from pggit_model.machines.versioning import VersioningMachine
 
 ALL_MACHINES = (VersioningMachine, BranchesCommitsMachine, TransactionsMachine, TrinityMachine, HashesMachine,
                 FaultsMachine, CrashMachine, DamageMachine, MixedMachine, RenamesMachine, DriftMachine,
-                ReinstallMachine, CascadesMachine, KindsMachine)
+                ReinstallMachine, CascadesMachine, KindsMachine, PartitionsMachine)
 
 __all__ = [
     "ALL_MACHINES", "BranchesCommitsMachine", "CascadesMachine", "CrashMachine", "DamageMachine", "DriftMachine",
-    "FaultsMachine", "HashesMachine", "KindsMachine", "MixedMachine", "ReinstallMachine", "RenamesMachine",
-    "TransactionsMachine", "TrinityMachine", "VersioningMachine",
+    "FaultsMachine", "HashesMachine", "KindsMachine", "MixedMachine", "PartitionsMachine", "ReinstallMachine",
+    "RenamesMachine", "TransactionsMachine", "TrinityMachine", "VersioningMachine",
 ]

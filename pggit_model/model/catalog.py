@@ -96,7 +96,10 @@ def table_shape(catalog: Catalog, schema: str, name: str) -> tuple[Any, ...] | N
     if any(c.default is not None and c.default[0] == "null" for c in cols):  # V10: DEFAULT NULL is no default
         cols = tuple(evolve(c, default=None) if c.default is not None and c.default[0] == "null" else c
                      for c in cols)
-    return (cols, frozenset(t.constraints), frozenset(plain), t.comment)
+    shape = (cols, frozenset(t.constraints), frozenset(plain), t.comment)
+    # V23 (5): its place in a hierarchy, only where it has one (so other tables' shapes stay as they were)
+    hierarchy = (t.partition_by, t.parent, t.bound)
+    return shape if hierarchy == (None, None, None) else (*shape, hierarchy)
 
 
 def structure(catalog: Catalog, key: ObjKey) -> Any:

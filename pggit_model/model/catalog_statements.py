@@ -16,6 +16,8 @@ from pggit_model.model.catalog_alter import alter_table
 from pggit_model.model.catalog_constraints import add_constraint, create_table_order
 from pggit_model.model.catalog_kinds import KINDS_STATEMENTS, wrap_index_statements
 from pggit_model.model.catalog_kinds_guard import guard_first_model
+from pggit_model.model.catalog_partitions import PARTITION_STATEMENTS
+from pggit_model.model.catalog_propagation import wrap
 from pggit_model.model.catalog_renames import RENAME_STATEMENTS
 from pggit_model.model.catalog_schemas import SCHEMA_STATEMENTS
 from pggit_model.model.catalog_values import Col, Function, Index, Table, View, default_expr
@@ -257,4 +259,7 @@ STATEMENTS.update(RENAME_STATEMENTS)  # §14.2 (R)
 STATEMENTS.update(SCHEMA_STATEMENTS)  # §14.3 (N)
 STATEMENTS.update(KINDS_STATEMENTS)  # §14.1 (V22-V24, V27)
 STATEMENTS.update(wrap_index_statements(_create_index, _drop_index_op))  # indexes on materialized views (V24aa)
-STATEMENTS.update(guard_first_model(STATEMENTS))  # first-model statements near §14.1 objects
+STATEMENTS.update(PARTITION_STATEMENTS)  # §14.1 V24q–x (partitions, inheritance)
+STATEMENTS.update(wrap(STATEMENTS))  # V25: statements on a hierarchy reach its descendants
+# outermost: first-model statements near §14.1 objects are refused before any handler (propagation's too) runs
+STATEMENTS.update(guard_first_model(STATEMENTS))

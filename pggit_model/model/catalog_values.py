@@ -53,6 +53,11 @@ class Table:
     constraints: tuple[Con, ...] = ()
     indexes: tuple[str, ...] = ()  # names of every index on the table, constraint-owned ones included
     comment: str | None = None
+    # its place in a hierarchy (V23 (5), §14.1; model/catalog_partitions.py): partition key, parent, bound
+    partition_by: tuple[str, str] | None = None  # (RANGE | LIST, key column) of a partitioned table
+    parent: str | None = None  # the partitioned table or inheritance parent (one: B12), same schema
+    bound: tuple[Any, ...] | None = None  # a partition's (how, values)
+    declares_inherited: bool = False  # a child that declares its inherited columns itself (after INHERIT: B12)
 
     def col(self, name: str) -> Col | None:
         for c in self.columns:
@@ -74,6 +79,9 @@ class Index:
     unique: bool = False
     constraint: str | None = None  # the UNIQUE/PRIMARY KEY/EXCLUDE constraint that owns it
     fillfactor: int | None = None  # `ALTER INDEX … SET (fillfactor = n)`: in its definition (H11), not in V23
+    of: str | None = None  # a partition index: the partitioned index it is attached to (V22, V25)
+    labels: tuple[str, ...] | None = None  # the index's own column names, kept through column renames: a
+    # partitioned index names its partition indexes after them (pinned on PostgreSQL 15)
 
 
 @frozen

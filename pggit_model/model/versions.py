@@ -48,8 +48,8 @@ def classify(recorded: Any, new: Any) -> tuple[str, str] | None:
     """(change_type, severity) of a table whose V9a structure went from `recorded` to `new` (V10 d–n)."""
     if recorded == new:
         return None
-    rcols, rcons, ridx, rcomment = recorded
-    ncols, ncons, nidx, ncomment = new
+    rcols, rcons, ridx, rcomment = recorded[:4]  # (a 5th part, a place in a hierarchy, is fixed by V24s/t/x)
+    ncols, ncons, nidx, ncomment = new[:4]
     sev, column_comment = _column_changes(rcols, ncols)
     comment = rcomment != ncomment or column_comment
     if ncons - rcons:

@@ -63,9 +63,9 @@ def _follow(kind: str, rec: Any, tables: dict[tuple[str, str], tuple[str, str]],
         return rec if target is None or target[0] != rec[1] else (rec[0], rec[1], target[1], *rec[3:])
     if kind != "TABLE":
         return rec
-    cols, cons, plain, comment = rec
+    cols, cons, plain, comment = rec[:4]
     new_cons = frozenset(_follow_con(k, tables, columns) for k in cons)
-    return rec if new_cons == cons else (cols, new_cons, plain, comment)
+    return rec if new_cons == cons else (cols, new_cons, plain, comment, *rec[4:])  # (a hierarchy: V23 (5))
 
 
 def _follow_con(k: Con, tables: dict[tuple[str, str], tuple[str, str]],

@@ -64,6 +64,15 @@ from pggit_model.ops.columns import (
     default_problem,
 )
 from pggit_model.ops.kinds import KINDS_OPS  # §14.1 kinds: DDL ops too (exported by ops/__init__)
+from pggit_model.ops.partitions import (  # §14.1 V24q–x: partitions and inheritance
+    PARTITION_OPS,
+    AttachPartition,
+    CreateChild,
+    CreatePartition,
+    CreatePartitioned,
+    DetachPartition,
+    SetInherit,
+)
 from pggit_model.ops.renames import (  # the §14 key changes are DDL ops too
     RENAME_OPS,
     CreateSchema,
@@ -360,32 +369,39 @@ class CommentOnColumn(Op):
 
 
 DDL_OPS = (CreateTable, DropTable, AlterTable, CreateIndex, DropIndex, CreateView, DropView, CreateFunction,
-           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS, *CASCADE_OPS, *KINDS_OPS)
+           DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS, *CASCADE_OPS, *KINDS_OPS,
+           *PARTITION_OPS)
 
 __all__ = [
     "ACTION_TYPES",
     "CASCADE_OPS",
     "CONSTRAINT_TYPES",
     "DDL_OPS",
+    "PARTITION_OPS",
     "RENAME_OPS",
     "Action",
     "AddColumn",
     "AddConstraint",
     "AlterColumnType",
     "AlterTable",
+    "AttachPartition",
     "Check",
     "Column",
     "CommentOnColumn",
     "CommentOnTable",
     "Constraint",
+    "CreateChild",
     "CreateFunction",
     "CreateIndex",
     "CreateIndexConcurrently",
+    "CreatePartition",
+    "CreatePartitioned",
     "CreateSchema",
     "CreateTable",
     "CreateTableAs",
     "CreateView",
     "Default",
+    "DetachPartition",
     "DropColumn",
     "DropConstraint",
     "DropDefault",
@@ -407,6 +423,7 @@ __all__ = [
     "RenameRelation",
     "RenameSchema",
     "SetDefault",
+    "SetInherit",
     "SetNotNull",
     "SetSchema",
     "SetStatistics",

@@ -16,7 +16,7 @@ from sqlglot.tokens import Token, TokenType
 
 from pggit_model import ops
 from pggit_model.errors import InvalidOp, UnsupportedStatement
-from pggit_model.parse import cascades, kinds, renames
+from pggit_model.parse import cascades, kinds, partitions, renames
 from pggit_model.parse.reader import _STRINGS, _TOKENIZER, Reader
 
 
@@ -202,6 +202,8 @@ class _Parser(Reader):
         schema, name = self.qname()
         if self.accept("AS"):
             return self._create_table_as(schema, name, ine)
+        if not ine and self.is_word("PARTITION"):
+            return partitions.partition_of(self, schema, name)  # §14.1 V24r
         self.expect_type(TokenType.L_PAREN, "(")
         if self.accept("LIKE"):
             return kinds.table_like(self, schema, name)  # §14.1 V24j
@@ -220,6 +222,8 @@ class _Parser(Reader):
                     continue
                 self.expect_type(TokenType.R_PAREN, ")")
                 break
+        if not ine and (tail := partitions.create_table_tail(self, schema, name, cols, cons)) is not None:
+            return tail  # §14.1 V24q, V24w
         return ops.CreateTable(schema, name, tuple(cols), tuple(cons), if_not_exists=ine)
 
     def _create_table_as(self, schema: str, name: str, ine: bool) -> ops.CreateTableAs:
@@ -328,6 +332,8 @@ class _Parser(Reader):
             return other
         if not if_exists and (kind := kinds.alter_table_tail(self, schema, name)) is not None:
             return kind  # §14.1
+        if not if_exists and (tail := partitions.alter_table_tail(self, schema, name)) is not None:
+            return tail  # §14.1 V24s, V24t, V24x
         actions = [self._action()]
         while self.accept_type(TokenType.COMMA):
             actions.append(self._action())

@@ -19,7 +19,7 @@ from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
 from pggit_model.model.catalog_values import default_expr
 from pggit_model.ops.types import assignment_cast
-from pggit_model.strategies import cascades, kinds, renames
+from pggit_model.strategies import cascades, kinds, partitions, renames
 from pggit_model.strategies.common import predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.values import (
     COLUMN_TYPES,
@@ -207,6 +207,9 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
                                      ops.Reindex, ops.SetStorage, ops.SetStatistics), needs="tables"),
     # §14.1 (strategies/kinds.py)
     DdlDrawer(kinds.kinds_ddl, ops.KINDS_OPS, needs="tables", weight=3),  # (17 statements in one row)
+    # §14.1 V24q–x (strategies/partitions.py)
+    DdlDrawer(partitions.hierarchy_ddl, (ops.CreatePartitioned, ops.CreatePartition, ops.AttachPartition,
+                                         ops.DetachPartition, ops.CreateChild, ops.SetInherit), needs="tables"),
 )
 
 

@@ -51,6 +51,8 @@ BEGIN
                                 AND k.contype IN ('p', 'u', 'x'))), '{}'),
         'comment', (SELECT d.description FROM pg_description d
                     WHERE d.objoid = p_rel AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0),
+        -- §14 V23 (5): its place in a hierarchy (084_partitions.sql)
+        'hierarchy', pggit._table_hierarchy(p_rel),
         -- every index of the table, constraint-owned ones too: V9a ignores this key, but comparing it
         -- before and after a statement tells which INDEX rows the statement created or dropped
         'index_names', coalesce((
@@ -115,7 +117,10 @@ BEGIN
              WHERE (p_old -> 'indexes' -> n.key) IS DISTINCT FROM n.value
              UNION ALL
              SELECT 'PATCH' FROM jsonb_each(p_old -> 'indexes') o
-             WHERE NOT (p_new -> 'indexes') ? o.key),
+             WHERE NOT (p_new -> 'indexes') ? o.key
+             UNION ALL
+             -- §14 V24s/t/x: ATTACH, DETACH, [NO] INHERIT (084_partitions.sql)
+             SELECT pggit._hierarchy_severity(p_old, p_new)),
          comments_changed AS (
              -- V10m: COMMENT ON TABLE / COLUMN with a different text
              SELECT (p_old -> 'comment') IS DISTINCT FROM (p_new -> 'comment')
@@ -243,7 +248,7 @@ BEGIN
     END IF;
     SELECT n.nspname, c.relname INTO v_schema, v_table
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.oid = p_rel AND c.relkind = 'r' AND c.relpersistence <> 't';
+    WHERE c.oid = p_rel AND c.relkind IN ('r', 'p') AND c.relpersistence <> 't';  -- 'p': §14 V22
     IF NOT FOUND OR NOT pggit._is_tracked_schema(v_schema) THEN
         RETURN;
     END IF;
@@ -376,6 +381,7 @@ DECLARE
     v_kind text;
     v_obj oid;
     v_seen text[] := '{}';
+    v_tables oid[] := '{}';  -- §14 V25: the reported tables, whose descendants are followed at the end
 BEGIN
     PERFORM pggit._lock_bookkeeping();
     PERFORM pggit._follow_keys();  -- renames and moves first (R1, 080_renames.sql)
@@ -383,10 +389,11 @@ BEGIN
         v_kind := NULL;
         IF cmd.classid = 'pg_class'::regclass THEN
             -- a table itself, or the table of an index (V10a/c), or a view
-            -- (a materialized view goes the table's way: _sync_table hands it to _sync_matview, §14.1)
-            SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'i' THEN 'table' WHEN 'v' THEN 'view'
-                                  WHEN 'm' THEN 'table' END,
-                   CASE c.relkind WHEN 'i' THEN (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.oid)
+            -- (a materialized view goes the table's way: _sync_table hands it to _sync_matview, §14.1;
+            -- §14 V22: 'p' a partitioned table, 'I' a partitioned index)
+            SELECT CASE WHEN c.relkind IN ('r', 'p', 'i', 'I') THEN 'table' WHEN c.relkind = 'v' THEN 'view'
+                                  WHEN c.relkind = 'm' THEN 'table' END,
+                   CASE WHEN c.relkind IN ('i', 'I') THEN (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.oid)
                                   ELSE c.oid END
             INTO v_kind, v_obj
             FROM pg_class c WHERE c.oid = cmd.objid;
@@ -402,6 +409,7 @@ BEGIN
 
         IF v_kind = 'table' THEN
             PERFORM pggit._sync_table(v_obj);
+            v_tables := v_tables || v_obj;
         ELSIF v_kind = 'view' THEN
             PERFORM pggit._sync_definition('VIEW', n.nspname, c.relname, pg_get_viewdef(c.oid),
                                            (CASE WHEN starts_with(tg_tag, 'ALTER') THEN 'MAJOR'
@@ -413,6 +421,7 @@ BEGIN
             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = v_obj;
         END IF;
     END LOOP;
+    PERFORM pggit._sync_hierarchy(v_tables);  -- §14 V25: descendants, and children that left (084)
     PERFORM pggit._remember_keys();  -- the keys the next statement's renames are found by (V20)
 END $$;
 
@@ -477,13 +486,13 @@ BEGIN
                 JOIN pg_class c ON c.oid = s.relid JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE n.nspname = d.schema_name AND (s.structure -> 'index_names') ? d.address_names[2]
                 UNION ALL
-                -- (or of a materialized view, V24aa)
-                SELECT pggit._relation_oid(d.schema_name, o.parent_name, '{r,m}') FROM pggit.objects o
+                -- (or of a materialized view, V24aa, or a partitioned table, §14)
+                SELECT pggit._relation_oid(d.schema_name, o.parent_name, '{r,m,p}') FROM pggit.objects o
                 WHERE o.branch_name = v_branch AND o.object_type = 'INDEX' AND o.schema_name = d.schema_name
                   AND o.object_name = d.address_names[2]);
         ELSE
             -- 'table column' (V10f), 'table constraint' (V10l), 'default value' (V26): {schema, table, name}
-            v_tables := v_tables || pggit._relation_oid(d.address_names[1], d.address_names[2], '{r}');
+            v_tables := v_tables || pggit._relation_oid(d.address_names[1], d.address_names[2], '{r,p}');  -- 'p': §14
         END CASE;
     END LOOP;
 

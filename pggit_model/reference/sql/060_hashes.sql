@@ -42,7 +42,7 @@ BEGIN
         v_oid := pggit._relation_oid(p_schema_name, p_object_name, '{v}');
         RETURN pggit._sha256hex('VIEW ' || pg_get_viewdef(v_oid));
     WHEN 'INDEX' THEN
-        v_oid := pggit._relation_oid(p_schema_name, p_object_name, '{i}');
+        v_oid := pggit._relation_oid(p_schema_name, p_object_name, '{i,I}');  -- 'I': a partitioned index (§14 H8)
         RETURN pggit._sha256hex('INDEX ' || pg_get_indexdef(v_oid));
     WHEN 'FUNCTION' THEN
         v_oid := pggit._function_oid(p_schema_name, p_object_name);

@@ -130,7 +130,7 @@ DECLARE
 BEGIN
     SELECT c.relkind, c.relname::text AS name, n.nspname::text AS schema INTO r
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_rel;
-    IF NOT FOUND OR r.relkind NOT IN ('r', 'v') OR NOT pggit._is_tracked_schema(r.schema) THEN
+    IF NOT FOUND OR r.relkind NOT IN ('r', 'p', 'v') OR NOT pggit._is_tracked_schema(r.schema) THEN  -- 'p': §14 V22
         RETURN;
     END IF;
     SELECT * INTO old FROM pggit.identities WHERE classid = 'pg_class'::regclass AND objid = p_rel;

@@ -13,5 +13,6 @@
 \i 070_merge.sql
 \i 080_renames.sql
 \i 082_kinds.sql
+\i 084_partitions.sql
 \i 086_cascades.sql
 \i 090_event_triggers.sql

@@ -1,0 +1,190 @@
+"""Partitions machine (second model, contract §14.1 V22–V25, V28; H8, H12): a partitioned table with partitions
+and an inheritance parent with a child, built on demand; parent-level statements that PostgreSQL applies to every
+descendant (V25); CREATE … PARTITION OF, ATTACH / DETACH PARTITION, INHERITS, [NO] INHERIT, DROP of a partition
+and of the partitioned table; hashes around propagation (H12); `show_table_versions` lists partitions and children
+(V28). The whole state (O1, O2) is compared after every step, so every descendant's rows are checked.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+from hypothesis.stateful import precondition, rule
+
+from pggit_model.machines.versioning import VersioningRules
+from pggit_model.model.catalog import Catalog
+from pggit_model.ops import (
+    AttachPartition,
+    Column,
+    ComputeDdlHash,
+    CreateChild,
+    CreatePartition,
+    CreatePartitioned,
+    CreateTable,
+    DetachPartition,
+    DetectChangesByHash,
+    DropTable,
+    GetVersion,
+    SetInherit,
+    SetSearchPath,
+    ShowTableVersions,
+    UpdateAllHashes,
+)
+from pggit_model.strategies.partitions import (
+    PARTITION_NAMES,
+    bound_for,
+    children_of,
+    loose_tables,
+    parent_changes,
+    partitioned,
+)
+
+M, P, C = "m", "p", "c"
+
+
+class PartitionsMachine(VersioningRules):
+    """V22–V25 and V28 on the main branch, autocommit: hierarchies built on demand, then changed from the top."""
+
+    RULES = ("V22", "V23", "V24q", "V24r", "V24s", "V24t", "V24u", "V24v", "V24w", "V24x", "V25", "V28", "H8",
+             "H12", "B12")
+
+    def _cat(self) -> Catalog:
+        return self.model.db.catalog
+
+    def _ensure_partitioned(self, data: st.DataObject) -> None:
+        """V24q, V24r: `m` partitioned by RANGE or LIST on k, with two partitions (built when missing)."""
+        if self._cat().table(self.schema, M) is None:
+            strategy = data.draw(st.sampled_from(["RANGE", "LIST"]), label="strategy")
+            self.run(CreatePartitioned(self.schema, M, (Column("k", "integer", True), Column("v", "text")),
+                                       strategy, "k"))
+        t = self._cat().table(self.schema, M)
+        if t is None or t.partition_by is None:
+            return
+        for i, name in enumerate(PARTITION_NAMES[:2]):
+            if self._cat().rel(self.schema, name) is None:
+                how, values = bound_for(t.partition_by[0], i)
+                self.run(CreatePartition(self.schema, name, M, how, values))
+        self.harness.stats.rules.update(("V22",))
+
+    def _ensure_inheritance(self) -> None:
+        """V24w: `p` (a, b) with a child `c` (x) inheriting both (built when missing)."""
+        if self._cat().table(self.schema, P) is None:
+            self.run(CreateTable(self.schema, P, (Column("a", "integer"), Column("b", "text"))))
+        if self._cat().rel(self.schema, C) is None and self._cat().table(self.schema, P) is not None:
+            self.run(CreateChild(self.schema, C, P, (Column("x", "integer"),)))
+
+    def _look(self, names: list[str]) -> None:
+        """V28: show_table_versions lists partitions and children; get_version of each descendant."""
+        if self.model.session.search_path != (self.schema,):
+            self.run(SetSearchPath((self.schema,)))
+        self.run(ShowTableVersions(self.schema))
+        for n in names[:3]:
+            self.run(GetVersion(f"{self.schema}.{n}"))
+        self.harness.stats.rules.update(("V28",))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), which=st.sampled_from([M, P]))
+    def change_a_parent(self, data: st.DataObject, which: str) -> None:
+        """V25 (R3b, V10 rows on a parent): one parent-level statement — ADD / DROP / RENAME COLUMN, TYPE, NOT
+        NULL, DEFAULT, CHECK, PRIMARY KEY / UNIQUE, CREATE / DROP INDEX — recorded on every descendant whose
+        structure changed, one change each; then the version API on the descendants."""
+        if which == M:
+            self._ensure_partitioned(data)
+        else:
+            self._ensure_inheritance()
+        if self._cat().table(self.schema, which) is None:
+            return
+        self.run(data.draw(parent_changes(self.model, self.schema, which), label="change"))
+        self._look(children_of(self.model, self.schema, which))
+        self.harness.stats.rules.update(("V25", "V23", "B12"))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def detach_then_attach(self, data: st.DataObject) -> None:
+        """V24t then V24s: DETACH PARTITION (the partition records MINOR, m nothing) and ATTACH back under a drawn
+        bound (MAJOR; an overlapping bound is refused, 42P17); its indexes are detached and attached again."""
+        self._ensure_partitioned(data)
+        kids = children_of(self.model, self.schema, M)
+        if kids:
+            x = data.draw(st.sampled_from(kids), label="partition")
+            self.run(DetachPartition(self.schema, M, x))
+        self._attach_one(data)
+
+    def _attach_one(self, data: st.DataObject) -> None:
+        t = self._cat().table(self.schema, M)
+        loose = [n for n, _ in loose_tables(self.model, self.schema) if n not in (P, C)]
+        if t is None or t.partition_by is None or not loose:
+            return
+        x = data.draw(st.sampled_from(loose), label="table")
+        how, values = bound_for(t.partition_by[0], data.draw(st.one_of(st.integers(0, 5), st.none()), label="slot"))
+        self.run(AttachPartition(self.schema, M, x, how, values))
+        self._look([x])
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def add_a_partition(self, data: st.DataObject) -> None:
+        """V24r: CREATE TABLE … PARTITION OF (its columns and the indexes cloned from m's are created; m records
+        nothing); a bound taken by another partition is refused (42P17)."""
+        self._ensure_partitioned(data)
+        t = self._cat().table(self.schema, M)
+        if t is None or t.partition_by is None:
+            return
+        name = data.draw(st.sampled_from(PARTITION_NAMES), label="name")
+        how, values = bound_for(t.partition_by[0], data.draw(st.one_of(st.integers(0, 5), st.none()), label="slot"))
+        self.run(CreatePartition(self.schema, name, M, how, values))
+        self._look([name])
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def inherit_or_not(self, data: st.DataObject) -> None:
+        """V24x: ALTER TABLE c NO INHERIT p, or INHERIT p again (MINOR each; p records nothing). INHERIT makes c
+        declare the columns it inherits (B12), so propagation into it is outside the model from then on."""
+        self._ensure_inheritance()
+        c = self._cat().table(self.schema, C)
+        if c is None or self._cat().table(self.schema, P) is None:
+            return
+        self.run(SetInherit(self.schema, C, P, c.parent is None))
+        self._look([C])
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), what=st.sampled_from(["partition", "partitioned", "parent", "child"]))
+    def drop_in_a_hierarchy(self, data: st.DataObject, what: str) -> None:
+        """V24u: DROP TABLE of a partition (m records nothing); V24v: of m (every partition dropped with its
+        columns and indexes); an inheritance parent needs CASCADE (2BP01), which drops its child too."""
+        if what in ("partition", "partitioned"):
+            self._ensure_partitioned(data)
+            kids = children_of(self.model, self.schema, M)
+            name = data.draw(st.sampled_from(kids), label="partition") if what == "partition" and kids else M
+            self.run(DropTable(self.schema, name))
+        else:
+            self._ensure_inheritance()
+            self.run(DropTable(self.schema, P if what == "parent" else C, cascade=data.draw(st.booleans(),
+                                                                                           label="cascade")))
+        self._look([])
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data())
+    def hashes_around_propagation(self, data: st.DataObject) -> None:
+        """H8, H12: after update_all_hashes, a parent-level change makes detect_changes_by_hash report exactly the
+        tables (and indexes) it changed, partitions and children included; partitions hash like tables."""
+        self._ensure_partitioned(data)
+        self.run(UpdateAllHashes())
+        kids = children_of(self.model, self.schema, M)
+        if kids:
+            self.run(ComputeDdlHash("TABLE", self.schema, kids[0]))
+        if self._cat().table(self.schema, M) is not None:
+            self.run(data.draw(parent_changes(self.model, self.schema, M), label="change"))
+        self.run(DetectChangesByHash())
+        self.harness.stats.rules.update(("H8", "H12"))
+
+    @precondition(lambda self: not self.model.aborted and bool(partitioned(self.model, self.schema)))
+    @rule(data=st.data())
+    def loose_table_to_attach(self, data: st.DataObject) -> None:
+        """V24s: a plain table with m's columns (sometimes one NOT NULL short: 42804) attached as a partition."""
+        t = self._cat().table(self.schema, M)
+        name = data.draw(st.sampled_from(["x_new", "Loose"]), label="name")
+        if t is None or self._cat().rel(self.schema, name) is not None:
+            return
+        drop_nn = data.draw(st.booleans(), label="nullable")
+        cols = tuple(Column(c.name, c.type, c.not_null and not drop_nn, None) for c in t.columns)
+        self.run(CreateTable(self.schema, name, cols))
+        self._attach_one(data)
