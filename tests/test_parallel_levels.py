@@ -93,8 +93,8 @@ def test_ddl_on_the_same_table_fails_with_40001_and_its_retry_commits(reference:
     assert len(states) == 7 + 4 and states[7:] == [None] * 4, states  # the retry: BEGIN, SELECT 1, DDL, COMMIT
 
 
-@pytest.mark.parametrize("statement", [ops.RenameRelation("TABLE", S, "t1", "t3"), ops.DropTable(S, "t1", cascade=True)],
-                         ids=["rename", "drop-cascade"])
+@pytest.mark.parametrize("statement", [ops.RenameRelation("TABLE", S, "t1", "t3"),
+                                       ops.DropTable(S, "t1", cascade=True)], ids=["rename", "drop-cascade"])
 def test_x14_schedule_with_a_key_change_or_cascade_has_no_serialization_failure(reference: ParallelHarness,
                                                                               statement: Op) -> None:
     """X14: X9's three-session schedule with RENAME or DROP TABLE … CASCADE as A's statement runs without 40001 or

@@ -60,7 +60,7 @@ PARALLEL_MUTANTS: tuple[Mutant, ...] = (
            "    BEGIN\n    UPDATE pggit.objects\n    SET version = version + (version < 2147483647)::int,",
            machine="ParallelMachine",
            also=((T, "    INTO v_new, v_text;\n",
-                  "    INTO v_new, v_text;\n    EXCEPTION WHEN serialization_failure THEN  -- record from the snapshot\n"
+                  "    INTO v_new, v_text;\n    EXCEPTION WHEN serialization_failure THEN  -- from the snapshot\n"
                   "        SELECT version + 1, 'stale' INTO v_new, v_text FROM pggit.objects WHERE id = p_id;\n"
                   "    END;\n"),
                  (T, "        INSERT INTO pggit.catalog_shapes AS s (relid, structure) VALUES (p_rel, v_new)\n"
