@@ -157,3 +157,44 @@ def test_isolationtester_reproduces_the_x9_deadlock_from_the_written_spec(pggit_
         harness.close()
         template.close()
     assert "deadlock detected" in out, out
+
+
+#: lock mutants of the reference (pggit-model mutate --operator lock) that only contention shows (blind spot 6)
+LOCK_MUTANTS = ("005_helpers.sql:lock:8c6eff74ab:1",  # commits take the branch row lock without the bookkeeping lock
+                "030_branches.sql:lock:f1319cc8b7:1")  # delete_branch likewise
+
+
+@pytest.mark.parametrize("mutant_id", LOCK_MUTANTS)
+def test_contended_programs_find_a_forgotten_bookkeeping_lock(mutant_id: str, pggit_server: Server,
+                                                               tmp_path: Path) -> None:
+    """Contended programs alone (no shrinking) find a call that takes its row lock without the bookkeeping lock
+    within 40 examples under one of the seeds 0, 1, 2: a deadlock the control without pgGit lacks (X9), or its
+    REPEATABLE READ / SERIALIZABLE form (X11, X12)."""
+    from pggit_model.mutation.operators import OPERATORS, generate
+    from pggit_model.parallel.contention import contended_programs
+
+    mutant = next(m for m in generate(operators={"lock": OPERATORS["lock"]}) if m.id == mutant_id)
+    template, harness, ph = _harness(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path)
+    found: list[Divergence] = []
+
+    @settings(max_examples=40, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(contended_programs(schema=S))
+    def run(program: Program) -> None:
+        try:
+            ph.check(program, repeats=1)
+        except Divergence as d:
+            found.append(d)
+            raise
+
+    try:
+        for s in SEEDS:
+            with contextlib.suppress(Divergence, ExceptionGroup):
+                seed(s)(run)()
+            if found:
+                break
+    finally:
+        ph.close()
+        harness.close()
+        template.close()
+    assert found and all(d.rule in ("X9", "X11", "X12") for d in found), "\n\n".join(map(str, found))

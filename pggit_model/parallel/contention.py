@@ -91,14 +91,14 @@ def _render(recipe: Recipe, schema: str, session: int, k: int) -> Op:
 #: how a later session's statements relate to session 0's: its first one alone (X9's trap: a CREATE INDEX let in
 #: beside session 0's, which then ALTERs the table), the same ones in the opposite order (locks taken in crossing
 #: orders), the same in the same order (two commits on one branch), or its own
-SHAPES = ("mirror", "first", "mirror", "same", "own")
+SHAPES = ("mirror", "first", "mirror", "same", "mirror", "own")
 
 
 @st.composite
 def _session(draw: st.DrawFn, schema: str, i: int, body: Sequence[Recipe], level: str, alone: bool,
              snapshot: bool) -> list[Op]:
     out = [_render(r, schema, i, k) for k, r in enumerate(body)]
-    if alone and not draw(st.integers(0, 4), label="autocommit"):  # one in five: one statement, no block
+    if alone and not draw(st.integers(0, 7), label="autocommit"):  # one in eight: one statement, no block
         return out[:1]
     if level != "read committed" and snapshot:
         out.insert(0, ops.TakeSnapshot())  # X11: the snapshot is taken before the block waits for a lock
@@ -153,7 +153,7 @@ def contended_programs(draw: st.DrawFn, *, schema: str, levels: Sequence[str] = 
     # READ COMMITTED twice: the level where every lock a backend forgets shows as a deadlock the control lacks
     level = draw(st.sampled_from([x for x in (LEVELS[0], *LEVELS) if x in levels]), label="level")
     # one pair of locks put to the test in 2–3 sessions, or two pairs (one per table) in 2 sessions each
-    pairs = draw(st.integers(1, 2), label="pairs")
+    pairs = draw(st.sampled_from([1, 2, 2]), label="pairs")  # two kinds put to the test at once, mostly
     bodies: list[tuple[list[Recipe], bool]] = []
     for table in TABLES[:pairs]:
         size = 2 if pairs == 2 else draw(st.integers(2, 3), label="sessions")
@@ -163,6 +163,6 @@ def contended_programs(draw: st.DrawFn, *, schema: str, levels: Sequence[str] = 
                 for i, (body, lead) in enumerate(bodies)]
     draw(st.just(None).filter(lambda _: predicted_everywhere(state, suffixes)))
     lengths = [len(s) for s in suffixes]
-    drawn = draw(st.integers(0, 3), label="drawn schedule") == 3  # shrinks to aligned rounds
+    drawn = draw(st.integers(0, 5), label="drawn schedule") == 5  # shrinks to aligned rounds
     schedule = draw(schedules(lengths), label="schedule") if drawn else aligned(suffixes)
     return Program(prefix, suffixes, schedule, schema, level)
