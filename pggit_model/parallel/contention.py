@@ -5,7 +5,7 @@ the same lock at once, and a missing lock goes unnoticed. A contended program is
 
     prefix    two tables t1, t2 with a column, and (usually) a branch b1 made from main
     sessions  one *pair* of locks in 2–3 sessions, or two pairs (one per table) in 2 sessions each. A pair's
-              lead session runs, in a block, one hot statement — commits on main or b1, create_branch of one
+              lead session runs, in a block, one hot statement — commits on main, create_branch of one
               contested name, delete_branch of b1, merge of b1 into main, update_all_hashes, or DDL — and a DDL
               on the pair's table (ADD COLUMN, CREATE INDEX — whose SHARE lock lets two sessions in at once,
               X9's trap — COMMENT), in either order; each other session runs the lead's statements reversed
@@ -62,8 +62,9 @@ def _recipe(draw: st.DrawFn, kinds: Sequence[str], with_b1: bool, table: str | N
         return kind, table or draw(st.sampled_from(["t1", "t1", "t1", "t2"]), label="table"), \
             draw(st.sampled_from(["index", "index", "column", "comment"]), label="ddl")
     if kind == "commit":
-        return kind, draw(st.sampled_from(["main", "b1"] if with_b1 else ["main"]), label="branch"), \
-            draw(st.sampled_from(["create", "changes"]))
+        # on main only: a commit on b1 that delete_branch then deletes leaves b1's head a commit id the final
+        # comparison cannot bind to its hash (a checker gap, docs/parallel.md), so the machine does not draw it
+        return kind, "main", draw(st.sampled_from(["create", "changes"]))
     return (kind,)
 
 
