@@ -16,12 +16,19 @@ from pggit_model.machine import Harness
 from pggit_model.mutants import Mutant
 from pggit_model.ops import Column
 from pggit_model.parallel import ParallelHarness, Program, programs
+from pggit_model.parallel.contention import contended_programs
 from pggit_model.parallel.mutants import PARALLEL_MUTANTS
 
 pytestmark = pytest.mark.server
 Server = cluster.ThrowawayCluster | cluster.ExternalServer
 S = "par"
 T1 = ops.CreateTable(S, "t1", (Column("a", "integer"),))
+T2 = ops.CreateTable(S, "t2", (Column("a", "integer"),))
+
+
+def add(table: str, column: str) -> ops.Op:
+    return ops.AlterTable(S, table, (ops.AddColumn(Column(column, "integer")),))
+
 
 #: One schedule per mutant that exposes it, as the machine found or the contract describes it.
 PROGRAMS = {
@@ -43,6 +50,15 @@ PROGRAMS = {
         [T1], [[ops.Begin(), ops.CreateCommit("main", "m", None), ops.Commit()],
                [ops.CreateCommit("main", "n", None)]],
         [0, 0, 1, 0]),
+    # X11's Obs: B's snapshot (SELECT 1) predates A's committed DDL on t1; B's DDL on t1 (a stale version) or t2
+    "rr-stale-version": Program(
+        [T1, T2], [[ops.Begin(), add("t1", "b"), ops.Commit()],
+                   [ops.Begin("repeatable read"), ops.TakeSnapshot(), add("t1", "c"), ops.Commit()]],
+        [0, 0, 1, 1, 1, 0, 1], S, "repeatable read"),
+    "ddl-touches-branch-row": Program(
+        [T1, T2], [[ops.Begin(), add("t1", "b"), ops.Commit()],
+                   [ops.Begin("repeatable read"), ops.TakeSnapshot(), add("t2", "c"), ops.Commit()]],
+        [0, 0, 1, 1, 1, 0, 1], S, "repeatable read"),
 }
 
 #: Rules a mutant breaks besides its own: without its lock a commit also crosses DDL's lock order (X9), and a
@@ -50,10 +66,13 @@ PROGRAMS = {
 # A missing or late lock breaks serializability (X8) as well as adding deadlocks (X9): which the drawn programs hit
 # first depends on the draws (Hypothesis mixes the package's own literals into them), so either rule is a catch.
 SEEDS = (0, 1, 2)
+ISOLATION = ("repeatable read", "serializable")
 ALSO = {"commit-branch-unlocked": ("X9",), "ddl-lock-at-end": ("X8",),
         "trinity-from-a-count": ("X8",),  # the sequence never moves, which the final state shows (T7)
         # two unlocked commits hash the same parent: the commits table then matches no serial order (C2 via X8)
-        "commit-hash-of-content-unlocked": ("X8",)}
+        "commit-hash-of-content-unlocked": ("X8",),
+        # the isolation-level faults show at REPEATABLE READ (X11) or SERIALIZABLE (X12), in contended programs
+        "rr-stale-version": ("X12",), "ddl-touches-branch-row": ("X12",)}
 
 
 def _harness(server: Server, source: Path | None, tmp: Path) -> tuple[Template, Harness, ParallelHarness]:
@@ -85,13 +104,16 @@ def test_schedule_exposes_planted_fault_and_passes_on_the_reference(mutant: Muta
 @pytest.mark.parametrize("mutant", PARALLEL_MUTANTS, ids=lambda m: f"{m.rule}-{m.name}")
 def test_drawn_programs_find_planted_fault(mutant: Mutant, pggit_server: Server, tmp_path: Path) -> None:
     """The machine's own drawn programs (no shrinking) hit the planted fault within 150 examples under one of the
-    fixed seeds 0, 1, 2 (tried in order, as tests/test_mutants.py does), with its rule (or one it also breaks)."""
+    fixed seeds 0, 1, 2 (tried in order, as tests/test_mutants.py does), with its rule (or one it also breaks);
+    the isolation-level faults (X11) through the contended programs at REPEATABLE READ and SERIALIZABLE."""
     template, harness, ph = _harness(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path)
     found: list[Divergence] = []
 
     @settings(max_examples=150, database=None, deadline=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
-    @given(programs())
+    # the isolation-level faults straight from the contended programs at those levels (the machine draws them one
+    # time in two, at one of three levels: same programs, found six times sooner)
+    @given(contended_programs(schema=S, levels=ISOLATION) if mutant.rule == "X11" else programs())
     def run(program: Program) -> None:
         try:
             ph.check(program, repeats=1)
@@ -139,3 +161,43 @@ def test_isolationtester_reproduces_the_x9_deadlock_from_the_written_spec(pggit_
         harness.close()
         template.close()
     assert "deadlock detected" in out, out
+
+
+#: lock mutants of the reference (pggit-model mutate --operator lock) that only contention shows (blind spot 6)
+LOCK_MUTANTS = ("005_helpers.sql:lock:8c6eff74ab:1",  # commits take the branch row lock without the bookkeeping lock
+                "030_branches.sql:lock:f1319cc8b7:1")  # delete_branch likewise
+
+
+@pytest.mark.parametrize("mutant_id", LOCK_MUTANTS)
+def test_contended_programs_find_a_forgotten_bookkeeping_lock(mutant_id: str, pggit_server: Server,
+                                                               tmp_path: Path) -> None:
+    """Contended programs alone (no shrinking) find a call that takes its row lock without the bookkeeping lock
+    within 40 examples under one of the seeds 0, 1, 2: a deadlock the control without pgGit lacks (X9), or its
+    REPEATABLE READ / SERIALIZABLE form (X11, X12)."""
+    from pggit_model.mutation.operators import OPERATORS, generate
+
+    mutant = next(m for m in generate(operators={"lock": OPERATORS["lock"]}) if m.id == mutant_id)
+    template, harness, ph = _harness(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path)
+    found: list[Divergence] = []
+
+    @settings(max_examples=40, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(contended_programs(schema=S))
+    def run(program: Program) -> None:
+        try:
+            ph.check(program, repeats=1)
+        except Divergence as d:
+            found.append(d)
+            raise
+
+    try:
+        for s in SEEDS:
+            with contextlib.suppress(Divergence, ExceptionGroup):
+                seed(s)(run)()
+            if found:
+                break
+    finally:
+        ph.close()
+        harness.close()
+        template.close()
+    assert found and all(d.rule in ("X9", "X11", "X12") for d in found), "\n\n".join(map(str, found))

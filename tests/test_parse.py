@@ -52,7 +52,7 @@ def test_hand_written_variants_fold_case_and_whitespace():
 
 @pytest.mark.parametrize("sql", [
     "GRANT SELECT ON app.t TO x", "CREATE TABLE t (a int)", "ALTER TABLE app.t OWNER TO u",
-    "CREATE TABLE app.t (a money)", "SELECT 1", "ALTER TABLE app.t ALTER a TYPE int USING 1",
+    "CREATE TABLE app.t (a money)", "SELECT 2", "ALTER TABLE app.t ALTER a TYPE int USING 1",
 ])
 def test_statements_outside_the_vocabulary_are_refused_by_name(sql):
     """A statement outside the vocabulary raises UnsupportedStatement quoting the statement."""

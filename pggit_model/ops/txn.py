@@ -124,8 +124,20 @@ class SetSearchPath(SessionOp):
         return sql.SQL("SET search_path TO {}").format(sql.SQL(", ").join([sql.Identifier(s) for s in self.schemas]))
 
 
+@frozen
+class TakeSnapshot(SessionOp):
+    """`SELECT 1` — reads nothing, but as a transaction's first statement at REPEATABLE READ or SERIALIZABLE it
+    takes the snapshot (X11's σ), so that what follows waits for locks with an older snapshot."""
+
+    kind: ClassVar[str] = "take_snapshot"
+
+    def sql(self) -> Composable:
+        return sql.SQL("SELECT 1")
+
+
 TXN_OPS = (Begin, Commit, Rollback, Savepoint, RollbackToSavepoint, ReleaseSavepoint)
-SESSION_OPS = (SetTimeZone, SetSearchPath)
+SESSION_OPS = (SetTimeZone, SetSearchPath, TakeSnapshot)
 
 __all__ = ["ISOLATION_LEVELS", "SESSION_OPS", "TIME_ZONES", "TXN_OPS", "Begin", "Commit", "ReleaseSavepoint",
-           "Rollback", "RollbackToSavepoint", "Savepoint", "SessionOp", "SetSearchPath", "SetTimeZone", "TxnOp"]
+           "Rollback", "RollbackToSavepoint", "Savepoint", "SessionOp", "SetSearchPath", "SetTimeZone",
+           "TakeSnapshot", "TxnOp"]

@@ -28,6 +28,12 @@ from pggit_model.model.state import Counters, Db, Session, bind_invented
 from pggit_model.ops import Op
 
 from .history import CANCEL_STATES, History, Unit, timeline
+from .levels import commit_order
+
+#: the rule a history no serial order explains breaks, by the program's level, and what the order also respects
+RULE_OF_LEVEL = {"read committed": ("X8", ""), "serializable": ("X12", ""),
+                 "repeatable read": ("X11", " and with each REPEATABLE READ block after every unit committed "
+                                     "before it")}
 
 
 @frozen
@@ -153,11 +159,13 @@ Final = Callable[[World, CheckContext], None]
 
 
 def linearize(units: Sequence[Unit], world: World, ctx: CheckContext, final: Final, *,
-              budget: int = 200_000, known: Registry = EMPTY) -> Verdict:
-    """Search for an order of ``units``, consistent with real time, that the model explains (X8)."""
+              budget: int = 200_000, known: Registry = EMPTY, before: Sequence[int] = ()) -> Verdict:
+    """Search for an order of ``units``, consistent with real time, that the model explains (X8); ``before``: per
+    unit, a bit set of units that must also precede it (X11(a)'s commit order)."""
     import time
     t0 = time.perf_counter()
-    search = _Search(units, final, budget, known, _predecessors(units))
+    must = [m | (before[j] if j < len(before) else 0) for j, m in enumerate(_predecessors(units))]
+    search = _Search(units, final, budget, known, must)
     order = search.dfs(0, world, ctx, [])
     return Verdict(order, search.closest, search.why, search.explored, time.perf_counter() - t0, search.final_world)
 
@@ -308,10 +316,13 @@ def check_history(history: History, prefix: State, ctx: CheckContext, snap: Any,
     world = start(prefix, len(history.program.sessions))
     ran = [*history.program.prefix, *(e.op for e in history.events)]
     final = final_check(history.program.schema, snap, prefix.session.search_path, known, ignore, ran, before)
-    v = linearize(units, world, ctx, final, known=known)
+    v = linearize(units, world, ctx, final, known=known, before=commit_order(units))
     if not v.ok:
         placed = " → ".join(f"s{units[j].session}:{units[j].events[0].index + 1}" for j in v.closest) or "(none)"
-        diverge("X8", "no serial order consistent with real time explains the sessions' answers and the final "
+        # X11(a): a REPEATABLE READ block records as if after every unit that committed before it; X12: committed
+        # SERIALIZABLE outcomes are serializable (X8's search, under either name)
+        rule, also = RULE_OF_LEVEL[history.program.level]
+        diverge(rule, f"no serial order consistent with real time{also} explains the sessions' answers and the final "
                 f"state.\nClosest order ({len(v.closest)} of {len(units)} units): {placed}\nStopped because: "
                 f"{v.why}\n\n{timeline(history)}", area="parallel")
     return v

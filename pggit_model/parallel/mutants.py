@@ -55,4 +55,29 @@ PARALLEL_MUTANTS: tuple[Mutant, ...] = (
            why="field 2 of a Trinity ID counts commits instead of drawing from the sequence: a call in one "
                "session after another session's call returned gets the same field 2, not a larger one (T6, "
                "checked by real time across sessions); a sequential bug too"),
+    Mutant("rr-stale-version", "X11", T,
+           "    UPDATE pggit.objects\n    SET version = version + (version < 2147483647)::int,",
+           "    BEGIN\n    UPDATE pggit.objects\n    SET version = version + (version < 2147483647)::int,",
+           machine="ParallelMachine",
+           also=((T, "    INTO v_new, v_text;\n",
+                  "    INTO v_new, v_text;\n    EXCEPTION WHEN serialization_failure THEN  -- from the snapshot\n"
+                  "        SELECT version + 1, 'stale' INTO v_new, v_text FROM pggit.objects WHERE id = p_id;\n"
+                  "    END;\n"),
+                 (T, "        INSERT INTO pggit.catalog_shapes AS s (relid, structure) VALUES (p_rel, v_new)\n"
+                     "        ON CONFLICT (relid) DO UPDATE SET structure = excluded.structure;\n",
+                  "        BEGIN\n"
+                  "        INSERT INTO pggit.catalog_shapes AS s (relid, structure) VALUES (p_rel, v_new)\n"
+                  "        ON CONFLICT (relid) DO UPDATE SET structure = excluded.structure;\n"
+                  "        EXCEPTION WHEN serialization_failure THEN NULL;\n        END;\n")),
+           why="bookkeeping swallows the serialization failure of a REPEATABLE READ transaction and records from its "
+               "snapshot: B's change to a table A changed after B's snapshot repeats A's version and loses a bump "
+               "(X11(a)); at READ COMMITTED no 40001 ever happens, so only an isolation-level program sees it"),
+    Mutant("ddl-touches-branch-row", "X11", T,
+           "    PERFORM pggit._remember_keys();  -- the keys the next statement's renames are found by (V20)\n",
+           "    PERFORM pggit._remember_keys();  -- the keys the next statement's renames are found by (V20)\n"
+           "    UPDATE pggit.branches SET head_commit_hash = head_commit_hash WHERE name = pggit._current_branch();\n",
+           machine="ParallelMachine",
+           why="every DDL also writes its branch's row (a 'last change' mark): harmless at READ COMMITTED under the "
+               "bookkeeping lock, but at REPEATABLE READ DDL on table u fails with 40001 after another session's "
+               "DDL on t committed, which X11(c) forbids (no 40001 on u)"),
 )

@@ -248,9 +248,15 @@ def schedules(draw: st.DrawFn, lengths: Sequence[int]) -> list[int]:
 
 @st.composite
 def programs(draw: st.DrawFn, *, schema: str = SCHEMA, sessions: tuple[int, int] = (2, 4), max_ops: int = 8,
-             levels: Sequence[str] = ("read committed",), strike: int = 4) -> Program:
+             levels: Sequence[str] = ("read committed",), strike: int = 4, contention: int = 2,
+             contended_levels: Sequence[str] = LEVELS) -> Program:
     """A program whose every statement the model predicts from the prefix, in each whole-session order; one in
-    ``strike`` loses a COMMIT's connection (X7; 0: never)."""
+    ``strike`` loses a COMMIT's connection (X7; 0: never). One in ``contention`` (0: none; shrinks to none) is a
+    contended program instead (``contention.contended_programs``, at one of ``contended_levels``): sessions
+    that write the same rows at once, which the general vocabulary rarely brings together."""
+    if contention and draw(st.integers(0, contention - 1), label="contended") == contention - 1:
+        from .contention import contended_programs  # (it builds on this module)
+        return draw(contended_programs(schema=schema, levels=contended_levels))
     prefix, state = draw(_prefix(schema))
     start = session_state(state)
     n = draw(st.integers(*sessions), label="sessions")

@@ -212,3 +212,26 @@ def prepare_control(conninfo: str, program: Program) -> None:
             if op.family == "ddl":
                 with contextlib.suppress(psycopg.Error):  # the prefix may hold DDL PostgreSQL rejects, by design
                     conn.execute(op.to_sql().encode())
+
+
+def retry_aborted(history: History, conninfo: str) -> History:
+    """X11(b): a REPEATABLE READ or SERIALIZABLE block that failed with 40001 is run again, after every session
+    has finished, on a session of its own (one after another), and the history holds both: the retry must
+    succeed where PostgreSQL accepts it, and the checker judges it like any unit (it comes last in real time)."""
+    from .levels import level_of
+
+    program = history.program
+    retried = [list(program.sessions[u.session][u.events[0].index:u.events[-1].index + 1])
+               for u in history.units()
+               if u.aborted and level_of(u) != "read committed" and "40001" in {e.sqlstate for e in u.events}
+               and u.events[-1].op.kind == "commit"]
+    if not retried:
+        return history
+    n = len(program.sessions)
+    again = attrs.evolve(program, sessions=retried, schedule=[i for i, s in enumerate(retried) for _ in s],
+                         strike=None)
+    second = run_schedule(again, conninfo)
+    shifted = tuple(attrs.evolve(e, session=e.session + n) for e in second.events)
+    extended = attrs.evolve(program, sessions=[*program.sessions, *retried],
+                            schedule=[*program.schedule, *(s + n for s in again.schedule)])
+    return History(extended, (*history.events, *shifted), history.wall_time + second.wall_time)

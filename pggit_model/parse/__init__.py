@@ -416,7 +416,12 @@ class _Parser(Reader):
         return self.ident()
 
     def _select(self) -> ops.Op:
-        """After SELECT: setval of the Trinity sequence, a batch of Trinity IDs, or a pggit function call."""
+        """After SELECT: `1` (X11's snapshot), setval of the Trinity sequence, a batch of Trinity IDs, or a pggit
+        function call."""
+        t = self.peek()
+        if t is not None and t.token_type == TokenType.NUMBER and t.text == "1":
+            self.i += 1
+            return ops.TakeSnapshot()
         if self.accept("SETVAL"):
             self.expect_type(TokenType.L_PAREN, "(")
             if self.literal() != "pggit.trinity_id_seq":

@@ -1,0 +1,149 @@
+"""Which serialization failures the contract allows (pggit_model.parallel.levels: X11, X12) on hand-built
+histories, and the contended programs (pggit_model.parallel.contention) that make sessions meet: pure and fast."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from hypothesis import HealthCheck, given, settings
+
+from pggit_model import ops
+from pggit_model.client import Completion
+from pggit_model.model import CheckContext, initial_state, run
+from pggit_model.ops import Column, Op
+from pggit_model.parallel.checker import World, linearize, start
+from pggit_model.parallel.contention import TABLES, aligned, contended_programs
+from pggit_model.parallel.history import Event, History
+from pggit_model.parallel.levels import commit_order, keys, unexplained_aborts, why_allowed
+from pggit_model.parallel.program import Program, predicted_everywhere, programs
+
+S = "par"
+PREFIX_OPS = [ops.CreateTable(S, "t1", (Column("a", "integer"),)), ops.CreateTable(S, "t2", (Column("a", "integer"),))]
+PREFIX, _ = run(initial_state(schemas=(S,)), PREFIX_OPS)
+
+
+def add(table: str, column: str) -> Op:
+    return ops.AlterTable(S, table, (ops.AddColumn(Column(column, "integer")),))
+
+
+def history(a_table: str, b_table: str, b_level: str, a_level: str | None = None,
+            b_state: str | None = "40001") -> History:
+    """A: `BEGIN; DDL on a_table; COMMIT` (0.0–2.0) ∥ B: `BEGIN …; SELECT 1; DDL on b_table; COMMIT`, B's snapshot
+    at 0.5, its DDL answering at 2.5 (with ``b_state``)."""
+    a = [ops.Begin(a_level), add(a_table, "b"), ops.Commit()]
+    b = [ops.Begin(b_level), ops.TakeSnapshot(), add(b_table, "c"), ops.Commit()]
+    ok, bad = Completion("ok"), Completion("error", sqlstate=b_state)
+    events = [Event(0, 0, a[0], 0.0, 0.1, ok), Event(0, 1, a[1], 0.2, 0.3, ok),
+              Event(1, 0, b[0], 0.4, 0.45, ok), Event(1, 1, b[1], 0.5, 0.55, ok),
+              Event(1, 2, b[2], 0.6, 2.5, bad if b_state else ok), Event(0, 2, a[2], 1.9, 2.0, ok),
+              Event(1, 3, b[3], 2.6, 2.7, ok)]
+    return History(Program(PREFIX_OPS, [a, b], [e.session for e in events], S, b_level), tuple(events))
+
+
+def test_a_40001_on_the_key_another_unit_changed_after_the_snapshot_is_allowed() -> None:
+    """X11(b): B's DDL on t1 may fail with 40001 when A changed t1 and committed after B's snapshot (also X12)."""
+    for level in ("repeatable read", "serializable"):
+        h = history("t1", "t1", level)
+        units = h.units()
+        assert why_allowed(units[1], units) is not None and not unexplained_aborts(h)
+
+
+def test_a_40001_on_another_table_is_not_allowed_at_repeatable_read() -> None:
+    """X11(c): B's DDL on t2 failing with 40001 because A changed t1 is pgGit's, at READ COMMITTED too (X9)."""
+    for level in ("repeatable read", "read committed"):
+        h = history("t1", "t2", level)
+        assert why_allowed(h.units()[1], h.units()) is None
+    assert [u.session for u in unexplained_aborts(history("t1", "t2", "repeatable read"))] == [1]
+
+
+def test_serializable_may_fail_beside_an_overlapping_serializable_unit_only() -> None:
+    """X12: at SERIALIZABLE a 40001 on t2 is allowed while an overlapping SERIALIZABLE unit touches pgGit, not when
+    the overlapping unit runs at READ COMMITTED."""
+    both = history("t1", "t2", "serializable", a_level="serializable")
+    assert (why_allowed(both.units()[1], both.units()) or "").startswith("X12")
+    alone = history("t1", "t2", "serializable")
+    assert why_allowed(alone.units()[1], alone.units()) is None
+
+
+def test_a_40p01_at_repeatable_read_always_goes_to_the_control() -> None:
+    """X11(c): a deadlock is never pgGit's to add, whatever keys the units share."""
+    assert [u.session for u in unexplained_aborts(history("t1", "t1", "repeatable read", b_state="40P01"))] == [1]
+
+
+def test_keys_are_read_generously_off_the_statements() -> None:
+    """The keys a statement records on: its table, a foreign key's target, every object for a CASCADE, the
+    branch row for commits."""
+    fk = ops.AlterTable(S, "t2", (ops.AddConstraint(ops.ForeignKey("f", ("a",), S, "t1", ("a",))),))
+    assert keys(fk) == {("obj", "t2"), ("obj", "t1")}
+    assert keys(ops.DropTable(S, "t1", cascade=True)) == {("obj", "*")}
+    assert keys(ops.CommitChanges("b1", "c")) == {("branch", "b1")}
+    assert keys(ops.TakeSnapshot()) == frozenset()
+
+
+def test_commit_order_places_a_repeatable_read_block_after_what_committed_before_it() -> None:
+    """X11(a): B (REPEATABLE READ, committing after A) must come after A although they overlap in real time; a
+    REPEATABLE READ block that did not commit, or a READ COMMITTED one, gets no such edge."""
+    assert commit_order(history("t1", "t2", "repeatable read", b_state=None).units()) == [0, 0b01]
+    assert commit_order(history("t1", "t2", "repeatable read").units()) == [0, 0]  # B failed: no effect to place
+    assert commit_order(history("t1", "t2", "read committed", b_state=None).units()) == [0, 0]
+
+
+def test_the_search_respects_the_commit_order_edges() -> None:
+    """X11(a): a history that only "B first" explains (A's create_branch rejected because B's ran first, though A
+    started first and both overlap) is explained by real time alone, and rejected once B must follow A."""
+    b1 = ops.CreateBranch("b1", "main")
+    ok, dup = Completion("ok", 7), Completion("error", sqlstate="23505")
+    events = [Event(0, 0, b1, 0.0, 2.5, dup), Event(1, 0, b1, 2.0, 3.0, ok)]
+    units = History(Program((), [[b1], [b1]], [0, 1]), tuple(events)).units()
+
+    def final(w: World, c: CheckContext) -> None:
+        return None
+
+    assert linearize(units, start(PREFIX, 2), CheckContext(), final).ok
+    assert not linearize(units, start(PREFIX, 2), CheckContext(), final, before=[0, 0b01]).ok
+
+
+def test_aligned_rounds_cross_the_lock_orders() -> None:
+    """Contended schedules open every block, run the k-th hot statements of all sessions in round k, then close:
+    session 0's X, session 1's Y, session 0's Y, session 1's X (crossing), with an autocommit statement in round 0."""
+    x, y = ops.CreateCommit("main", "m", None), add("t1", "b")
+    s0 = [ops.Begin("repeatable read"), ops.TakeSnapshot(), x, y, ops.Commit()]
+    s1 = [ops.Begin("repeatable read"), ops.TakeSnapshot(), y, x, ops.Commit()]
+    assert aligned([s0, s1, [y]]) == [0, 0, 1, 1, 0, 1, 2, 0, 1, 0, 1]
+
+
+def _blocks(program: Program) -> Sequence[Sequence[Op]]:
+    return [s for s in program.sessions if s and s[0].kind == "begin"]
+
+
+@settings(max_examples=40, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+@given(contended_programs(schema=S))
+def test_contended_programs_are_predicted_and_start_blocks_with_their_snapshot(program: Program) -> None:
+    """Contended programs are predictable in every order (as all programs), work on the prefix's two tables, and at
+    REPEATABLE READ / SERIALIZABLE their blocks run at that level."""
+    state, _ = run(initial_state(schemas=(S,)), list(program.prefix))
+    assert predicted_everywhere(state, program.sessions)
+    assert [getattr(op, "name", None) for op in program.prefix[:2]] == list(TABLES)
+    for block in _blocks(program):
+        level = None if program.level == "read committed" else program.level
+        assert getattr(block[0], "isolation", None) == level, block
+
+
+def test_about_half_of_the_machines_programs_are_contended() -> None:
+    """programs() draws a contended program one time in two (its prefix: exactly the two contended tables), and
+    never with contention=0."""
+    counts: Counter[tuple[int, bool]] = Counter()
+    for contention in (2, 0):
+        @settings(max_examples=100, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(programs(contention=contention))
+        def draw(p: Program) -> None:
+            counts[contention, _is_contended(p)] += 1  # noqa: B023 (run before the loop moves on)
+
+        draw()
+    assert counts[2, True] >= 25 and counts[2, False] >= 25 and counts[0, True] == 0, counts
+
+
+def _is_contended(p: Program) -> bool:
+    return [(getattr(op, "name", None), getattr(op, "columns", None)) for op in p.prefix[:2]] == \
+        [(t, (Column("a", "integer"),)) for t in TABLES]

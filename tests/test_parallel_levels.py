@@ -1,0 +1,118 @@
+"""Parallel programs at REPEATABLE READ and SERIALIZABLE (X11, X12) and X14's schedules at READ COMMITTED, on the
+reference backend and on planted faults (pggit_model.parallel.mutants) that break them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from pggit_model import cluster, ops
+from pggit_model.divergences import Divergence
+from pggit_model.driver import RunStats
+from pggit_model.isolation import Template
+from pggit_model.machine import Harness
+from pggit_model.ops import Column, Op
+from pggit_model.parallel import ParallelHarness, Program
+from pggit_model.parallel.mutants import PARALLEL_MUTANTS
+
+pytestmark = pytest.mark.server
+Server = cluster.ThrowawayCluster | cluster.ExternalServer
+S = "par"
+PREFIX = [ops.CreateTable(S, "t1", (Column("a", "integer"),)), ops.CreateTable(S, "t2", (Column("a", "integer"),))]
+
+
+def add(table: str, column: str) -> Op:
+    return ops.AlterTable(S, table, (ops.AddColumn(Column(column, "integer")),))
+
+
+def x11(level: str, b_table: str, a_level: str = "read committed") -> Program:
+    """X11's Obs: A `BEGIN; DDL on t1; …; COMMIT` ∥ B `BEGIN ISOLATION LEVEL …; SELECT 1; DDL on …; COMMIT`, B's
+    snapshot taken before A commits and its DDL waiting for A's lock."""
+    a = [ops.Begin(None if a_level == "read committed" else a_level), add("t1", "b"), ops.Commit()]
+    b = [ops.Begin(level), ops.TakeSnapshot(), add(b_table, "c"), ops.Commit()]
+    return Program(PREFIX, [a, b], [0, 0, 1, 1, 1, 0, 1], S, level)
+
+
+def x14(statement: Op) -> Program:
+    """X9's three-session schedule with a §14 statement as A's last: A `BEGIN; CREATE INDEX i1 ON t1`, B `CREATE
+    INDEX i2 ON t1` (waits), A's statement, A COMMIT."""
+    return Program(PREFIX, [[ops.Begin(), ops.CreateIndex(S, "i1", "t1", ("a",)), statement, ops.Commit()],
+                            [ops.CreateIndex(S, "i2", "t1", ("a",))]], [0, 0, 1, 0, 0], S)
+
+
+@pytest.fixture
+def reference(pggit_server: Server, tmp_path: Path) -> Iterator[ParallelHarness]:
+    yield from _harness(pggit_server, None, tmp_path)
+
+
+def _harness(server: Server, source: Path | None, tmp: Path) -> Iterator[ParallelHarness]:
+    template = Template(server, source)
+    harness = Harness(template, tmp / "results", stats=RunStats())
+    ph = ParallelHarness(harness)
+    try:
+        yield ph
+    finally:
+        ph.close()
+        harness.close()
+        template.close()
+
+
+def _states(ph: ParallelHarness, program: Program) -> list[str | None]:
+    """Run ``program`` once, checked; the SQLSTATEs of its statements as they ran (retries included)."""
+    from pggit_model.parallel import machine
+    seen: list[Sequence[str | None]] = []
+    original = machine.run_parallel
+
+    def spy(*args: object, **kw: object) -> object:
+        history, verdict = original(*args, **kw)  # type: ignore[arg-type]
+        seen.append([e.sqlstate for e in history.events])
+        return history, verdict
+
+    machine.run_parallel = spy  # type: ignore[assignment]
+    try:
+        ph.check_once(program)
+    finally:
+        machine.run_parallel = original
+    return list(seen[0])
+
+
+@pytest.mark.parametrize("level", ["repeatable read", "serializable"])
+def test_ddl_on_another_table_commits_at_every_level(reference: ParallelHarness, level: str) -> None:
+    """X11(c), X12: B's DDL on t2, its snapshot older than A's committed DDL on t1, commits: no 40001 on u."""
+    assert _states(reference, x11(level, "t2")) == [None] * 7
+
+
+@pytest.mark.parametrize("level", ["repeatable read", "serializable"])
+def test_ddl_on_the_same_table_fails_with_40001_and_its_retry_commits(reference: ParallelHarness, level: str) -> None:
+    """X11(b): B's DDL on t1, whose row A changed after B's snapshot, fails with 40001 (the reference updates one row
+    per object), has no effect, and its retry commits; the checker explains it (A, then B's retry)."""
+    states = _states(reference, x11(level, "t1"))
+    assert "40001" in states[:7], states
+    assert len(states) == 7 + 4 and states[7:] == [None] * 4, states  # the retry: BEGIN, SELECT 1, DDL, COMMIT
+
+
+@pytest.mark.parametrize("statement", [ops.RenameRelation("TABLE", S, "t1", "t3"),
+                                       ops.DropTable(S, "t1", cascade=True)], ids=["rename", "drop-cascade"])
+def test_x14_schedule_with_a_key_change_or_cascade_has_no_serialization_failure(reference: ParallelHarness,
+                                                                              statement: Op) -> None:
+    """X14: X9's three-session schedule with RENAME or DROP TABLE … CASCADE as A's statement runs without 40001 or
+    40P01 at READ COMMITTED, and an order explains it."""
+    states = _states(reference, x14(statement))
+    assert not {"40001", "40P01"} & set(states), states
+
+
+@pytest.mark.parametrize(("name", "program"), [("rr-stale-version", x11("repeatable read", "t1")),
+                                               ("ddl-touches-branch-row", x11("repeatable read", "t2")),
+                                               ("ddl-touches-branch-row", x11("serializable", "t2"))],
+                         ids=["stale-version-rr", "40001-on-u-rr", "40001-on-u-serializable"])
+def test_isolation_level_faults_are_caught(name: str, program: Program, pggit_server: Server,
+                                           tmp_path: Path) -> None:
+    """A backend that records from the snapshot after swallowing a 40001 (a version repeated: X11(a)) or that
+    fails DDL on another table with 40001 (X11(c); X12 at SERIALIZABLE) is caught by X11's schedule."""
+    fault = next(m for m in PARALLEL_MUTANTS if m.name == name)
+    for ph in _harness(pggit_server, fault.apply(tmp_path / "mutant"), tmp_path):
+        with pytest.raises(Divergence) as caught:
+            ph.check_once(program)
+        assert caught.value.rule == ("X12" if program.level == "serializable" else "X11"), str(caught.value)
