@@ -273,3 +273,18 @@ def test_m9_a_matview_made_on_a_branch_merges_like_any_row() -> None:
     assert row(st, "MATERIALIZED_VIEW", "mv") is None
     st, exps = run(MergeBranches("kinds/mv", "main"), state=st)
     assert exps[-1].kind != "error" and row(st, "MATERIALIZED_VIEW", "mv") == (1, "1.0.0", True)
+
+
+def test_kinds_statements_inside_a_hierarchy_are_unspecified() -> None:
+    """§12 (catalog_kinds_guard.guard_hierarchies): an identity column added to a partitioned table with partitions
+    (PostgreSQL: 42P16), an identity on a partition, and a table with an identity column attached as a partition
+    are not predicted; the same statements on a plain table are."""
+    from pggit_model.ops import AttachPartition, Column, CreatePartition, CreatePartitioned
+    m = CreatePartitioned(S, "m", (Column("k", "integer", not_null=True),), "RANGE", "k")
+    st, _ = run(m, CreatePartition(S, "m_p0", "m", "RANGE", (0, 10)), T)
+    assert step(st, AddIdentityColumn(S, "m", "ident", "smallint", False))[1].is_unspecified
+    assert step(st, AddIdentity(S, "m_p0", "k"))[1].is_unspecified
+    assert not step(st, AddIdentity(S, "t", "b"))[1].is_unspecified
+    loose = CreateTable(S, "x", (Column("k", "integer", not_null=True),))
+    st, _ = run(loose, AddIdentity(S, "x", "k"), state=st)
+    assert step(st, AttachPartition(S, "m", "x", "RANGE", (10, 20)))[1].is_unspecified

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from pggit_model.model.catalog_kinds import unpopulated
+from pggit_model.model.catalog_partitions import descendants
 from pggit_model.model.catalog_values import Index, MatView, Table
 from pggit_model.model.catalog_work import Work, reject, unknown
-from pggit_model.ops import ddl, renames
+from pggit_model.ops import ddl, kinds, partitions, renames
 
 
 def _kinds_columns(t: Table) -> set[str]:
@@ -73,3 +74,45 @@ def guard_first_model(statements: dict[type, Callable[[Work, Any], str]]) -> dic
 
 
 __all__ = ["guard_first_model"]
+
+
+def _in_hierarchy(w: Work, s: str, name: str) -> bool:
+    t = w.rel(s, name)
+    return isinstance(t, Table) and (t.parent is not None or t.partition_by is not None
+                                     or bool(descendants(w, s, name)))
+
+
+#: §14.1 statements that change a table's columns or constraints (the kinds family)
+_KINDS_ON_A_TABLE = (kinds.AddIdentity, kinds.SetGenerated, kinds.DropIdentity, kinds.RestartIdentity,
+                     kinds.AddIdentityColumn, kinds.AddStoredColumn, kinds.DropExpression, kinds.AddExclude,
+                     kinds.AddForeignKeyNotValid, kinds.ValidateConstraint)
+
+
+def guard_hierarchies(statements: dict[type, Callable[[Work, Any], str]]) -> dict[type, Callable[[Work, Any], str]]:
+    """Identity, generated columns, EXCLUDE and NOT VALID foreign keys inside a partition or inheritance hierarchy
+    (PostgreSQL refuses some — 42P16 for an identity column added to a parent with children — and propagates others
+    in ways V25 does not list), and a table with such columns joining one: not modelled, so unknown (§12)."""
+    def on_a_table(base: Callable[[Work, Any], str]) -> Callable[[Work, Any], str]:
+        def handler(w: Work, op: Any) -> str:
+            fk = getattr(op, "fk", None)
+            if _in_hierarchy(w, op.schema, op.table) or (
+                    fk is not None and _in_hierarchy(w, fk.ref_schema, fk.ref_table)):
+                raise unknown("§12", "a §14.1 column or constraint statement inside a partition or inheritance "
+                                     "hierarchy is not modelled")
+            return base(w, op)
+        return handler
+
+    def joining(base: Callable[[Work, Any], str]) -> Callable[[Work, Any], str]:
+        def handler(w: Work, op: Any) -> str:
+            for name in (op.name, op.parent):
+                t = w.rel(op.schema, name)
+                if isinstance(t, Table) and _kinds_columns(t):
+                    raise unknown("§12", "a table with identity or generated columns in a partition or inheritance "
+                                         "hierarchy is not modelled")
+            return base(w, op)
+        return handler
+
+    out: dict[type, Callable[[Work, Any], str]] = {cls: on_a_table(statements[cls]) for cls in _KINDS_ON_A_TABLE}
+    out.update({cls: joining(statements[cls]) for cls in (partitions.AttachPartition, partitions.SetInherit,
+                                                          partitions.CreateChild)})
+    return out

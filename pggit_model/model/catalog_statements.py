@@ -15,7 +15,7 @@ from attrs import evolve
 from pggit_model.model.catalog_alter import alter_table
 from pggit_model.model.catalog_constraints import add_constraint, create_table_order
 from pggit_model.model.catalog_kinds import KINDS_STATEMENTS, wrap_index_statements
-from pggit_model.model.catalog_kinds_guard import guard_first_model
+from pggit_model.model.catalog_kinds_guard import guard_first_model, guard_hierarchies
 from pggit_model.model.catalog_partitions import PARTITION_STATEMENTS
 from pggit_model.model.catalog_propagation import wrap
 from pggit_model.model.catalog_renames import RENAME_STATEMENTS
@@ -263,3 +263,4 @@ STATEMENTS.update(PARTITION_STATEMENTS)  # §14.1 V24q–x (partitions, inherita
 STATEMENTS.update(wrap(STATEMENTS))  # V25: statements on a hierarchy reach its descendants
 # outermost: first-model statements near §14.1 objects are refused before any handler (propagation's too) runs
 STATEMENTS.update(guard_first_model(STATEMENTS))
+STATEMENTS.update(guard_hierarchies(STATEMENTS))  # §14.1 kinds statements and hierarchies: not combined
