@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from pggit_model import strategies
+from pggit_model.machines.schemas import SchemaRules
 from pggit_model.machines.versioning import VersioningRules
 from pggit_model.ops import CheckoutBranch, CreateBranch, DeleteBranch, MergeBranches
 from pggit_model.rules import span
@@ -82,7 +83,7 @@ class BranchRules(VersioningRules):
         self.commit(data)
 
 
-class BranchesCommitsMachine(BranchRules):
+class BranchesCommitsMachine(SchemaRules, BranchRules):
     """Branches & commits machine: B1–B11, C1–C8, V4, B8 with DDL on the current branch, and merges (M1–M6)."""
 
     # Scope decisions the checks carry out rather than cite: B9 (one catalog), C5 (parent_ids always NULL),

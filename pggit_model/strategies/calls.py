@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.strategies.common import predicted_only, tables_of
+from pggit_model.strategies.defaults import default_or, leave_out_defaults
 from pggit_model.strategies.hostile import draw_hostile, sized_name
 from pggit_model.strategies.limits import near, near_value
 from pggit_model.strategies.reuse import NOTHING, Recent, draw_reused
@@ -70,7 +71,7 @@ def _branch(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
         parent = draw(st.sampled_from(active)) if not maybe(draw, invalid) else either(
             draw, NONE, st.sampled_from(existing), branch_names(prefix)) if draw(st.booleans()) else \
             _text(draw, related, recent)
-        return ops.CreateBranch(name, parent)
+        return leave_out_defaults(draw, ops.CreateBranch(name, parent))
     if kind == "checkout":
         target = draw(st.sampled_from(active)) if not maybe(draw, invalid) else either(
             draw, NONE, st.sampled_from(existing), branch_names(prefix)) if draw(st.booleans()) else \
@@ -78,7 +79,7 @@ def _branch(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
         return ops.CheckoutBranch(target)
     if kind == "delete":
         target = draw(special_branches(state)) if not maybe(draw, invalid) else _text(draw, related, recent)
-        return ops.DeleteBranch(target, draw(st.booleans()))
+        return leave_out_defaults(draw, ops.DeleteBranch(target, draw(st.booleans())))
     return ops.ListBranches(draw(_STATUSES))
 
 
@@ -126,15 +127,15 @@ def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
             msg = _text(draw, related, recent)
         sql_text = draw(sql_texts()) if draw(st.booleans()) else _text(draw, (), recent)
         return ops.CreateCommit(branch, msg, sql_text)
-    how = draw(_QUARTER)
-    msg = draw(_CHANGES_MESSAGE) if how == 0 else _sized(draw, "changes_message_chars") if how == 1 else \
-        _text(draw, related, recent)
+    how = draw(st.integers(0, 4))
+    msg = "" if how == 4 else draw(_CHANGES_MESSAGE) if how == 0 else \
+        _sized(draw, "changes_message_chars") if how == 1 else _text(draw, related, recent)
     known = [c.hash for c in state.db.commits if c.hash is not None]
     how = draw(st.integers(0, 4))
     custom = None if how == 0 else _sized(draw, "custom_id_chars", "c") if how == 1 else \
         draw(_CUSTOM_ID) if how == 2 else draw(st.sampled_from(known)) if how == 3 and known else \
         _text(draw, tuple(known), recent)
-    return ops.CommitChanges(branch, msg, custom)
+    return leave_out_defaults(draw, ops.CommitChanges(branch, msg, custom))
 
 
 def commit_ops(state: State, prefix: str = "", invalid: float = 0.1,
@@ -214,7 +215,7 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
     if kind == "version":
         return ops.GetVersion(name)
     if kind == "history":
-        return ops.GetHistory(name, draw(history_limits(state, name)))
+        return leave_out_defaults(draw, ops.GetHistory(name, default_or(draw, history_limits(state, name), 10)))
     if kind == "tables":
         return ops.ShowTableVersions(_schema(draw, schema, recent, system=True))
     if kind == "hash":
@@ -265,7 +266,7 @@ def _merge(draw: st.DrawFn, state: State, recent: Recent) -> ops.Op:
     if len(mergeable) > 0 and draw(st.booleans()):
         src = draw(st.sampled_from(mergeable))
         msg = draw(st.sampled_from(["Merge branch", "m"])) if draw(st.booleans()) else _text(draw, (src,), recent)
-        return ops.MergeBranches(src, state.db.branches[src].parent, msg)
+        return leave_out_defaults(draw, ops.MergeBranches(src, state.db.branches[src].parent, msg))
     how = draw(_QUARTER)
     a = draw(st.sampled_from(existing)) if how <= 1 else either(draw, NONE, st.just("no-such-branch")) \
         if how == 2 else _text(draw, tuple(existing), recent)
