@@ -11,7 +11,7 @@ from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.strategies.common import predicted_only, tables_of
 from pggit_model.strategies.defaults import default_or, leave_out_defaults
-from pggit_model.strategies.hostile import draw_hostile, sized_name
+from pggit_model.strategies.hostile import draw_hostile, draw_invalid, sized_name
 from pggit_model.strategies.limits import near, near_value
 from pggit_model.strategies.reuse import NOTHING, Recent, draw_reused
 from pggit_model.strategies.values import (
@@ -32,6 +32,7 @@ _CHANGES_MESSAGE = st.none() | texts(30) | st.just(" " * 3 + "x" * 10_000)
 _CUSTOM_ID = st.text(BRANCH_ALPHABET + " ", min_size=8, max_size=14)
 _B3 = re.compile(r"[A-Za-z0-9._/#-]{1,255}")
 _QUARTER = st.integers(0, 3)
+_SIXTH = st.integers(0, 5)
 _FILL = st.sampled_from(["a", "é", "日"])
 #: C7 trims spaces only: padding with spaces (trimmed) or a tab (kept) most of the time
 _PADDING = st.sampled_from(["", " ", "  ", "\t"])
@@ -45,6 +46,12 @@ def _text(draw: st.DrawFn, related: tuple[str, ...], recent: Recent) -> str:
         assert reused is not None
         return reused
     return draw_hostile(draw, related)
+
+
+def _invalid(draw: st.DrawFn, related: tuple[str, ...], recent: Recent) -> str | None:
+    """An argument deliberately invalid: each invalid shape (NULL, '', blank, a bad character, too long) about as
+    often as hostile text or a value another op used (`_text`)."""
+    return _text(draw, related, recent) if draw(_SIXTH) == 0 else draw_invalid(draw, related)
 
 
 def _sized(draw: st.DrawFn, limit: str, fill: str = "m") -> str:
@@ -62,23 +69,24 @@ def _branch(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
     if kind == "create":
         if maybe(draw, invalid):
             name = either(draw, branch_names(prefix, valid=False), st.sampled_from(existing)) \
-                if draw(st.booleans()) else _text(draw, related, recent)
+                if draw(st.booleans()) else _invalid(draw, related, recent)
         else:
             # a value another op used, where B3 allows it as a name (cross-id reuse), else a fresh B3 name
             reusable = [t for t in recent.texts if _B3.fullmatch(t) and t not in state.db.branches]
             name = draw(st.sampled_from(reusable)) if reusable and draw(_QUARTER) == 0 else \
                 draw(branch_names(prefix).filter(lambda n: n not in state.db.branches))
         parent = draw(st.sampled_from(active)) if not maybe(draw, invalid) else either(
-            draw, NONE, st.sampled_from(existing), branch_names(prefix)) if draw(st.booleans()) else \
-            _text(draw, related, recent)
+            draw, st.sampled_from(existing), branch_names(prefix)) if draw(_QUARTER) == 0 else \
+            _invalid(draw, related, recent)
         return leave_out_defaults(draw, ops.CreateBranch(name, parent))
     if kind == "checkout":
         target = draw(st.sampled_from(active)) if not maybe(draw, invalid) else either(
-            draw, NONE, st.sampled_from(existing), branch_names(prefix)) if draw(st.booleans()) else \
-            _text(draw, related, recent)
+            draw, st.sampled_from(existing), branch_names(prefix)) if draw(_QUARTER) == 0 else \
+            _invalid(draw, related, recent)
         return ops.CheckoutBranch(target)
     if kind == "delete":
-        target = draw(special_branches(state)) if not maybe(draw, invalid) else _text(draw, related, recent)
+        # twice the invalid share: its one name argument is all a delete can get wrong (create has two)
+        target = draw(special_branches(state)) if not maybe(draw, 2 * invalid) else _invalid(draw, related, recent)
         return leave_out_defaults(draw, ops.DeleteBranch(target, draw(st.booleans())))
     return ops.ListBranches(draw(_STATUSES))
 
@@ -112,7 +120,7 @@ def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
     related = tuple(sorted(state.db.branches))
     branch = _active_branch(draw, state, active, recent) if not maybe(draw, invalid) else either(
         draw, NONE, st.just(""), st.just("  "), st.sampled_from(sorted(state.db.branches)),
-        branch_names(prefix)) if draw(st.booleans()) else _text(draw, related, recent)
+        branch_names(prefix)) if draw(st.booleans()) else _invalid(draw, related, recent)
     # generate_trinity_id is trinity_ops' (T1–T9); here, the two functions that write commits, half each
     kind = draw(st.sampled_from(["create", "changes"]))
     if kind == "create":
@@ -269,7 +277,7 @@ def _merge(draw: st.DrawFn, state: State, recent: Recent) -> ops.Op:
         return leave_out_defaults(draw, ops.MergeBranches(src, state.db.branches[src].parent, msg))
     how = draw(_QUARTER)
     a = draw(st.sampled_from(existing)) if how <= 1 else either(draw, NONE, st.just("no-such-branch")) \
-        if how == 2 else _text(draw, tuple(existing), recent)
+        if how == 2 else _invalid(draw, tuple(existing), recent)
     # the same value in both arguments half the time (M1: S = T), else a near miss of it or an unknown name
     how = draw(_QUARTER)
     b = a if how <= 1 or a is None else draw_hostile(draw, (a,)) if how == 2 else \
