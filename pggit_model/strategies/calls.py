@@ -188,12 +188,14 @@ def txn_ops(state: State) -> st.SearchStrategy[ops.Op]:
 SPECIAL_SCHEMAS = ("pggit", "pg_catalog", "information_schema", "public", "pg_toast", "pg_temp", "pggit_audit")
 
 
-def _schema(draw: st.DrawFn, schema: str, recent: Recent, system: bool) -> str:
-    """The machine's schema mostly; else a special one (`system`: also pgGit's and PostgreSQL's own), a near miss of
-    it, or hostile text."""
+def _schema(draw: st.DrawFn, state: State, schema: str, recent: Recent, system: bool) -> str:
+    """The machine's schema mostly, or another schema the model owns (an answer for one schema must leave the
+    others' rows out); else a special one (`system`: also pgGit's and PostgreSQL's own), a near miss of it, or
+    hostile text."""
     how = draw(st.integers(0, 5))
     if how <= 2:
-        return schema
+        others = sorted(state.db.catalog.schemas - {schema})
+        return draw(st.sampled_from(others)) if others and how == 2 else schema
     if how == 3 and system:
         return draw(st.sampled_from(SPECIAL_SCHEMAS))
     if how == 4:
@@ -225,13 +227,13 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
     if kind == "history":
         return leave_out_defaults(draw, ops.GetHistory(name, default_or(draw, history_limits(state, name), 10)))
     if kind == "tables":
-        return ops.ShowTableVersions(_schema(draw, schema, recent, system=True))
+        return ops.ShowTableVersions(_schema(draw, state, schema, recent, system=True))
     if kind == "hash":
         typ = draw(st.sampled_from(["TABLE", "VIEW", "INDEX", "FUNCTION", "COLUMN"]))
         objects = tuple(n for _, _, n in keys)
         obj = draw(st.sampled_from(objects)) if len(objects) > 0 and draw(st.booleans()) else \
             _text(draw, objects, recent)
-        return ops.ComputeDdlHash(typ, _schema(draw, schema, recent, system=False), obj)
+        return ops.ComputeDdlHash(typ, _schema(draw, state, schema, recent, system=False), obj)
     if kind == "components":
         tables = [n for n, _ in tables_of(state, schema)] or ["t1"]
         return ops.ComputeTableComponentHashes(schema, draw(st.sampled_from(tables)))
@@ -239,7 +241,7 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
         return ops.UpdateAllHashes()
     if kind == "detect":
         return ops.DetectChangesByHash()
-    return ops.ExportSchemaHashes(_schema(draw, schema, recent, system=True))
+    return ops.ExportSchemaHashes(_schema(draw, state, schema, recent, system=True))
 
 
 def looked_up_names(state: State, schema: str) -> st.SearchStrategy[str]:
