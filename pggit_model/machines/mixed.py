@@ -35,7 +35,7 @@ from pggit_model.rules import base
 from pggit_model.swarm import gate, swarm
 
 #: The areas a swarm draw keeps or leaves out, each a set of rules below.
-AREAS = ("versioning", "schemas", "branches", "commits", "merge", "hashes", "trinity", "transactions", "faults")
+AREAS = ("versioning", "branches", "commits", "merge", "hashes", "trinity", "transactions", "faults")
 
 #: Always on: DDL is what every area observes, the argument-less lookup is what shrinking reduces steps to, and
 #: a repeat of a recent op (of whichever area) is reuse across areas by design.
@@ -43,8 +43,7 @@ ALWAYS = ("ddl", "more_ddl", "show_table_versions", "repeat_a_recent_op")
 
 AREA_OF = {
     **dict.fromkeys(("version_api", "replace_with_the_same_definition", "drop_then_get_version",
-                     "one_change_of_any_kind", "lookup_through_search_path", "a_long_history"), "versioning"),
-    "ddl_in_another_schema": "schemas",
+                     "one_change_of_any_kind", "schemas_lookups_or_a_long_history"), "versioning"),
     **dict.fromkeys(("branch", "more_branch_calls", "create_branch_with_invalid_name"), "branches"),
     **dict.fromkeys(("commit", "more_commits"), "commits"),
     **dict.fromkeys(("change_on_a_branch_then_merge", "conflicting_changes_then_merge", "merge"), "merge"),
