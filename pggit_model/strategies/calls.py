@@ -68,8 +68,7 @@ def _branch(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
     kind = draw(st.sampled_from(["create", "create", "checkout", "delete", "list"]))
     if kind == "create":
         if maybe(draw, invalid):
-            name = either(draw, branch_names(prefix, valid=False), st.sampled_from(existing)) \
-                if draw(st.booleans()) else _invalid(draw, related, recent)
+            name = draw(st.sampled_from(existing)) if draw(_QUARTER) == 0 else _invalid(draw, related, recent)
         else:
             # a value another op used, where B3 allows it as a name (cross-id reuse), else a fresh B3 name
             reusable = [t for t in recent.texts if _B3.fullmatch(t) and t not in state.db.branches]
@@ -80,7 +79,8 @@ def _branch(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
             _invalid(draw, related, recent)
         return leave_out_defaults(draw, ops.CreateBranch(name, parent))
     if kind == "checkout":
-        target = draw(st.sampled_from(active)) if not maybe(draw, invalid) else either(
+        # twice the invalid share, as delete's: one name argument to get wrong
+        target = draw(st.sampled_from(active)) if not maybe(draw, 2 * invalid) else either(
             draw, st.sampled_from(existing), branch_names(prefix)) if draw(_QUARTER) == 0 else \
             _invalid(draw, related, recent)
         return ops.CheckoutBranch(target)
@@ -229,7 +229,10 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
     if kind == "tables":
         return ops.ShowTableVersions(_schema(draw, state, schema, recent, system=True))
     if kind == "hash":
-        typ = draw(st.sampled_from(["TABLE", "VIEW", "INDEX", "FUNCTION", "COLUMN"]))
+        pick = _owned_object(draw, state)
+        if pick is not None:
+            return ops.ComputeDdlHash(*pick)
+        typ = draw(st.sampled_from(_HASH_TYPES))
         objects = tuple(n for _, _, n in keys)
         obj = draw(st.sampled_from(objects)) if len(objects) > 0 and draw(st.booleans()) else \
             _text(draw, objects, recent)
@@ -242,6 +245,24 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
     if kind == "detect":
         return ops.DetectChangesByHash()
     return ops.ExportSchemaHashes(_schema(draw, state, schema, recent, system=True))
+
+
+_HASH_TYPES = ("TABLE", "VIEW", "INDEX", "FUNCTION", "COLUMN")
+
+
+def _owned_object(draw: st.DrawFn, state: State) -> tuple[str, str, str] | None:
+    """Half the time, (type, schema, name) of an object some owned schema has rows for — half of those asked in
+    another owned schema, where the same name may or may not exist (a lookup that loses its schema filter
+    finds the other one); else None."""
+    owned = state.db.catalog.schemas
+    keys = sorted({k[:3] for k in state.db.rows if k[1] in owned and k[0] in _HASH_TYPES})
+    if not keys or not draw(st.booleans()):
+        return None
+    typ, schema, name = keys[draw(st.integers(0, len(keys) - 1))]
+    others = sorted(owned - {schema})
+    if others and draw(st.booleans()):
+        schema = others[draw(st.integers(0, len(others) - 1))]
+    return typ, schema, name
 
 
 def looked_up_names(state: State, schema: str) -> st.SearchStrategy[str]:
