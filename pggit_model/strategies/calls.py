@@ -260,7 +260,7 @@ def _owned_object(draw: st.DrawFn, state: State) -> tuple[str, str, str] | None:
         return None
     typ, schema, name = keys[draw(st.integers(0, len(keys) - 1))]
     others = sorted(owned - {schema})
-    if others and draw(st.booleans()):
+    if len(others) > 0 and draw(st.booleans()):
         schema = others[draw(st.integers(0, len(others) - 1))]
     return typ, schema, name
 
