@@ -144,3 +144,15 @@ def test_hash_calls_ask_for_an_object_in_another_owned_schema() -> None:
              for op in _collect(call_ops(state, SCHEMA), examples=600) if isinstance(op, ops.ComputeDdlHash)}
     assert ("FUNCTION", SCHEMA, "f1(integer)") in asked
     assert ("FUNCTION", other, "f1(integer)") in asked
+
+
+def test_mirror_repeats_the_schemas_ddl_in_another_with_a_function_body_varied() -> None:
+    """V5 (one signature in two schemas): recent DDL of the machine's schema comes again in the other schema,
+    a function with another body when asked; other schemas' DDL and calls are left alone."""
+    from pggit_model.machines.schemas import mirror
+
+    recent = (ops.CreateFunction("a", "f1", ("integer",), 3), ops.CreateTable("a", "t1", (ops.Column("x", "integer"),)),
+              ops.GetVersion("a.t1"), ops.CreateTable("c", "t9", (ops.Column("y", "text"),)))
+    same, varied = mirror(recent, "a", "b", vary=False), mirror(recent, "a", "b", vary=True)
+    assert [(op.kind, op.schema) for op in same] == [("create_function", "b"), ("create_table", "b")]
+    assert same[0].body == 3 and varied[0].body == 4 and same[0].signature == varied[0].signature

@@ -11,18 +11,21 @@ Calls leave out their defaulted arguments half the time (strategies.defaults).
 
 from __future__ import annotations
 
+import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from pggit_model import strategies
 from pggit_model.machines.reuse import ReuseRules
 from pggit_model.ops import (
+    CreateFunction,
     ExportSchemaHashes,
     GetHistory,
     GetVersion,
     SetSearchPath,
     ShowTableVersions,
 )
+from pggit_model.ops.base import Op
 from pggit_model.ops.renames import CreateSchema
 from pggit_model.strategies.common import predicted
 from pggit_model.strategies.defaults import leave_out_defaults
@@ -35,6 +38,22 @@ from pggit_model.strategies.schemas import (
     search_paths,
     unqualified_names,
 )
+
+
+def mirror(recent: tuple[Op, ...], schema: str, other: str, vary: bool) -> list[Op]:
+    """Recent DDL of `schema` again in `other` (values reused across schemas): the same names, and with `vary` a
+    function's other body, so one signature has two definitions a lookup without its schema filter mixes up."""
+    out: list[Op] = []
+    for op in recent:
+        if op.family != "ddl" or getattr(op, "schema", None) != schema or getattr(op, "ref_schema", schema) != schema:
+            continue
+        moved: dict[str, str] = {"schema": other}
+        again = attrs.evolve(op, **moved)
+        if vary and isinstance(again, CreateFunction):
+            again = attrs.evolve(again, body=again.body % 1000 + 1)
+        out.append(again)
+    return out
+
 
 #: Changes made to one table by `a_long_history`: past get_history's default limit of 10 (§4) most of the time.
 LONG = st.integers(8, 12)
@@ -72,6 +91,12 @@ class SchemaRules(ReuseRules):
         if other is None:
             return
         for _ in range(data.draw(st.integers(1, 3), label="changes")):
+            mirrored = mirror(self.recent.ops, self.schema, other, data.draw(st.booleans(), label="vary"))
+            if len(mirrored) > 0 and data.draw(st.booleans(), label="mirror"):
+                op = data.draw(st.sampled_from(mirrored), label="mirrored ddl")
+                if predicted(self.model, op):
+                    self.run(op)
+                    continue
             self.run(data.draw(strategies.ddl_ops(self.model, other), label="ddl"))
         which = data.draw(st.sampled_from([other, self.schema]), label="read schema")
         read = data.draw(st.sampled_from(["tables", "hashes", "version"]), label="read")
