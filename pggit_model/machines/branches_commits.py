@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from pggit_model import strategies
+from pggit_model.machines.schemas import SchemaRules
 from pggit_model.machines.versioning import VersioningRules
 from pggit_model.ops import CheckoutBranch, CreateBranch, DeleteBranch, MergeBranches
 from pggit_model.rules import span
+from pggit_model.strategies.schemas import owned_schemas
 
 
 class BranchRules(VersioningRules):
@@ -57,15 +59,17 @@ class BranchRules(VersioningRules):
 
     @rule(data=st.data(), name=strategies.branch_names(), conflict=st.booleans())
     def change_on_a_branch_then_merge(self, data: st.DataObject, name: str, conflict: bool) -> None:
-        """The git workflow: branch off, change things there (and maybe on the parent too), merge back (M2–M5)."""
+        """The git workflow: branch off, change things there (and maybe on the parent too), merge back (M2–M5).
+        The changes are in any schema the example owns (a merge must match rows by schema too)."""
         parent = self.model.c
+        schema = data.draw(st.sampled_from(owned_schemas(self.model, self.schema)), label="schema")
         self.run(CreateBranch(name, parent))
         self.run(CheckoutBranch(name))
         for _ in range(data.draw(st.integers(1, 3), label="changes")):
-            self.run(data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl"))
+            self.run(data.draw(strategies.ddl_ops(self.model, schema, invalid=0.0), label="ddl"))
         self.run(CheckoutBranch(parent))
         if conflict:
-            self.run(data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl on parent"))
+            self.run(data.draw(strategies.ddl_ops(self.model, schema, invalid=0.0), label="ddl on parent"))
         self.run(MergeBranches(name, parent, "Merge branch"))
 
     @rule(data=st.data())
@@ -82,7 +86,7 @@ class BranchRules(VersioningRules):
         self.commit(data)
 
 
-class BranchesCommitsMachine(BranchRules):
+class BranchesCommitsMachine(SchemaRules, BranchRules):
     """Branches & commits machine: B1–B11, C1–C8, V4, B8 with DDL on the current branch, and merges (M1–M6)."""
 
     # Scope decisions the checks carry out rather than cite: B9 (one catalog), C5 (parent_ids always NULL),

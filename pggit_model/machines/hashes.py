@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from pggit_model import strategies
+from pggit_model.machines.schemas import SchemaRules
 from pggit_model.machines.versioning import VersioningRules
 from pggit_model.model.catalog import Table
 from pggit_model.ops import (
@@ -53,7 +54,7 @@ def respell(sql: str, *, upper: bool, spacing: str, aliases: bool) -> str:
     return "".join(parts)
 
 
-class HashesMachine(VersioningRules):
+class HashesMachine(SchemaRules, VersioningRules):
     """Schema-hash machine: H1–H7 as metamorphic properties, with V rules along the way."""
 
     RULES = span("H1", "H7")

@@ -13,6 +13,7 @@ from hypothesis.stateful import precondition, rule
 
 from pggit_model import strategies
 from pggit_model.machines.reuse import ReuseRules
+from pggit_model.machines.schemas import SchemaRules
 from pggit_model.ops import (
     DropFunction,
     GetHistory,
@@ -125,7 +126,7 @@ class VersioningRules(ReuseRules):
         self.run(GetVersion(f"{self.schema}.{name}"))
 
 
-class VersioningMachine(VersioningRules):
+class VersioningMachine(SchemaRules, VersioningRules):
     """Versioning machine: V1–V19, O1–O8, X4 on the main branch, autocommit."""
 
     # Not V4 (carried out by B8's check), nor V16 (renames: outside the model).

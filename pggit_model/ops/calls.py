@@ -1,4 +1,5 @@
-"""pgGit API calls (contract §4), rendered positionally with casts, every argument explicit.
+"""pgGit API calls (contract §4), rendered positionally with casts, every argument explicit unless `omitted` says
+how many trailing defaulted arguments are left out (the server fills in the contract's defaults, §4).
 
 `result` says how the client reads the answer: "scalar" (the single value) or "rows" (a list of rows,
 compared on the columns the model's Expected names)."""
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from attrs import Attribute, field, frozen
 from psycopg import sql
 from psycopg.sql import Composable
@@ -18,9 +20,9 @@ OBJECT_TYPES = ("SCHEMA", "TABLE", "COLUMN", "INDEX", "CONSTRAINT", "VIEW", "MAT
 BRANCH_STATUSES = ("ACTIVE", "MERGED", "DELETED", "CONFLICTED")
 
 
-def _call(fn: str, *args: tuple[Any, str] | Composable) -> Composable:
+def _call(fn: str, *args: tuple[Any, str] | Composable, omitted: int = 0) -> Composable:
     rendered = [a if isinstance(a, Composable) else sql.SQL("{}::{}").format(lit(a[0]), sql.SQL(a[1]))
-                for a in args]
+                for a in args[:len(args) - omitted]]
     return sql.SQL("SELECT * FROM pggit.{}({})").format(sql.SQL(fn), sql.SQL(", ").join(rendered))
 
 
@@ -32,6 +34,28 @@ def _opt_int(inst: Any, attr: Attribute, value: Any) -> None:
 class Call(Op):
     family: ClassVar[str] = "call"
     result: ClassVar[str] = "scalar"
+
+
+def _omittable(inst: Any, attr: Attribute, value: Any) -> None:
+    """Only trailing arguments that hold their contract default can be left out of the call."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        _fail(inst, attr, value, "must be an int >= 0")
+    args = [a for a in attrs.fields(type(inst)) if a.name != attr.name]
+    tail = args[len(args) - value:] if value else []
+    if value > len(args) or any(a.default is attrs.NOTHING or getattr(inst, a.name) != a.default for a in tail):
+        _fail(inst, attr, value, "can leave out only trailing arguments equal to their defaults")
+
+
+def _omitted() -> Any:
+    # kw_only and last, so positional construction is unchanged; validated after the other fields are set
+    return field(default=0, kw_only=True, validator=_omittable)
+
+
+def _repr(self: Any) -> str:
+    """The constructor call, `omitted` only when arguments are left out (so reprs stay as they were)."""
+    shown = [f"{a.name}={getattr(self, a.name)!r}" for a in attrs.fields(type(self))
+             if a.name != "omitted" or self.omitted]
+    return f"{type(self).__name__}({', '.join(shown)})"
 
 
 @frozen
@@ -53,12 +77,14 @@ class GetHistory(Call):
 
     name: str | None = field(validator=opt_text)
     limit: int | None = field(default=10, validator=_opt_int)
+    omitted: int = _omitted()
 
+    __repr__ = _repr
     kind: ClassVar[str] = "get_history"
     result: ClassVar[str] = "rows"
 
     def sql(self) -> Composable:
-        return _call("get_history", (self.name, "text"), (self.limit, "integer"))
+        return _call("get_history", (self.name, "text"), (self.limit, "integer"), omitted=self.omitted)
 
 
 @frozen
@@ -66,12 +92,14 @@ class ShowTableVersions(Call):
     """`pggit.show_table_versions(schema)` — V19."""
 
     schema: str | None = field(default="public", validator=opt_text)
+    omitted: int = _omitted()
 
+    __repr__ = _repr
     kind: ClassVar[str] = "show_table_versions"
     result: ClassVar[str] = "rows"
 
     def sql(self) -> Composable:
-        return _call("show_table_versions", (self.schema, "text"))
+        return _call("show_table_versions", (self.schema, "text"), omitted=self.omitted)
 
 
 @frozen
@@ -81,11 +109,14 @@ class CreateBranch(Call):
     name: str | None = field(validator=opt_text)
     parent: str | None = field(default="main", validator=opt_text)
     copy_data: bool = field(default=False, validator=boolean)
+    omitted: int = _omitted()
 
+    __repr__ = _repr
     kind: ClassVar[str] = "create_branch"
 
     def sql(self) -> Composable:
-        return _call("create_branch", (self.name, "text"), (self.parent, "text"), (self.copy_data, "boolean"))
+        return _call("create_branch", (self.name, "text"), (self.parent, "text"), (self.copy_data, "boolean"),
+                     omitted=self.omitted)
 
 
 @frozen
@@ -106,12 +137,14 @@ class DeleteBranch(Call):
 
     name: str | None = field(validator=opt_text)
     force: bool = field(default=False, validator=boolean)
+    omitted: int = _omitted()
 
+    __repr__ = _repr
     kind: ClassVar[str] = "delete_branch"
     result: ClassVar[str] = "rows"
 
     def sql(self) -> Composable:
-        return _call("delete_branch", (self.name, "text"), (self.force, "boolean"))
+        return _call("delete_branch", (self.name, "text"), (self.force, "boolean"), omitted=self.omitted)
 
 
 @frozen
@@ -160,11 +193,14 @@ class CommitChanges(Call):
     branch: str | None = field(validator=opt_text)
     message: str | None = field(default="", validator=opt_text)
     custom_id: str | None = field(default=None, validator=opt_text)
+    omitted: int = _omitted()
 
+    __repr__ = _repr
     kind: ClassVar[str] = "commit_changes"
 
     def sql(self) -> Composable:
-        return _call("commit_changes", (self.branch, "text"), (self.message, "text"), (self.custom_id, "text"))
+        return _call("commit_changes", (self.branch, "text"), (self.message, "text"), (self.custom_id, "text"),
+                     omitted=self.omitted)
 
 
 @frozen
@@ -269,12 +305,14 @@ class ExportSchemaHashes(Call):
     """`pggit.export_schema_hashes(schema)` — H7."""
 
     schema: str | None = field(default="public", validator=opt_text)
+    omitted: int = _omitted()
 
+    __repr__ = _repr
     kind: ClassVar[str] = "export_schema_hashes"
     result: ClassVar[str] = "rows"
 
     def sql(self) -> Composable:
-        return _call("export_schema_hashes", (self.schema, "text"))
+        return _call("export_schema_hashes", (self.schema, "text"), omitted=self.omitted)
 
 
 @frozen
@@ -284,11 +322,14 @@ class MergeBranches(Call):
     source: str | None = field(validator=opt_text)
     target: str | None = field(validator=opt_text)
     message: str | None = field(default="Merge branch", validator=opt_text)
+    omitted: int = _omitted()
 
+    __repr__ = _repr
     kind: ClassVar[str] = "merge_branches"
 
     def sql(self) -> Composable:
-        return _call("merge_branches", (self.source, "text"), (self.target, "text"), (self.message, "text"))
+        return _call("merge_branches", (self.source, "text"), (self.target, "text"), (self.message, "text"),
+                     omitted=self.omitted)
 
 
 CALL_OPS = (GetVersion, GetHistory, ShowTableVersions, CreateBranch, CheckoutBranch, DeleteBranch, ListBranches,

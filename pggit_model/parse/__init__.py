@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 from sqlglot.tokens import Token, TokenType
 
 from pggit_model import ops
@@ -499,7 +500,12 @@ _LEADS: tuple[tuple[tuple[tuple[str, ...], ...], Callable[[_Parser], ops.Op]], .
 )
 
 def _positional(cls: type) -> Callable[[list[Any]], ops.Op]:
+    """The call from its arguments; trailing ones left out are `omitted` (their contract defaults)."""
+    params = [f.name for f in attrs.fields(cls) if f.name != "omitted"]
+
     def make(args: list[Any]) -> ops.Op:
+        if "omitted" in attrs.fields_dict(cls) and len(args) < len(params):
+            return cls(*args, omitted=len(params) - len(args))
         return cls(*args)
 
     return make

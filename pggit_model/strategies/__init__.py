@@ -8,7 +8,9 @@ Every state-aware strategy avoids ops whose Expected is `unspecified` (B9 and th
 whatever it draws the model predicts exactly. Pass `invalid=0.0` for only valid ops.
 
 Across areas: `limits` (every limit the contract states, and `near(limit)` drawing its edges), `hostile`
-(hostile text for every text argument), `reuse` (identical repeats and values reused across functions).
+(hostile text for every text argument, and every invalid shape of a name argument equally often), `reuse`
+(identical repeats and values reused across functions), `defaults` (calls that leave defaulted arguments out),
+`schemas` (further tracked schemas of an example, search paths over them, unqualified names).
 
 By area: `values` (identifiers, types, defaults, text, branch names), `ddl` (random DDL, drawn from the
 tables `DDL_DRAWERS`, `ALTER_ACTIONS` and `CONSTRAINT_DRAWERS`), `calls` (branches, commits, transactions,

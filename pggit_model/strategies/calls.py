@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.strategies.common import predicted_only, tables_of
-from pggit_model.strategies.hostile import draw_hostile, sized_name
+from pggit_model.strategies.defaults import default_or, leave_out_defaults
+from pggit_model.strategies.hostile import draw_hostile, draw_invalid, sized_name
 from pggit_model.strategies.limits import near, near_value
 from pggit_model.strategies.reuse import NOTHING, Recent, draw_reused
 from pggit_model.strategies.values import (
@@ -31,6 +32,7 @@ _CHANGES_MESSAGE = st.none() | texts(30) | st.just(" " * 3 + "x" * 10_000)
 _CUSTOM_ID = st.text(BRANCH_ALPHABET + " ", min_size=8, max_size=14)
 _B3 = re.compile(r"[A-Za-z0-9._/#-]{1,255}")
 _QUARTER = st.integers(0, 3)
+_SIXTH = st.integers(0, 5)
 _FILL = st.sampled_from(["a", "é", "日"])
 #: C7 trims spaces only: padding with spaces (trimmed) or a tab (kept) most of the time
 _PADDING = st.sampled_from(["", " ", "  ", "\t"])
@@ -44,6 +46,12 @@ def _text(draw: st.DrawFn, related: tuple[str, ...], recent: Recent) -> str:
         assert reused is not None
         return reused
     return draw_hostile(draw, related)
+
+
+def _invalid(draw: st.DrawFn, related: tuple[str, ...], recent: Recent) -> str | None:
+    """An argument deliberately invalid: each invalid shape (NULL, '', blank, a bad character, too long) about as
+    often as hostile text or a value another op used (`_text`)."""
+    return _text(draw, related, recent) if draw(_SIXTH) == 0 else draw_invalid(draw, related)
 
 
 def _sized(draw: st.DrawFn, limit: str, fill: str = "m") -> str:
@@ -60,25 +68,26 @@ def _branch(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
     kind = draw(st.sampled_from(["create", "create", "checkout", "delete", "list"]))
     if kind == "create":
         if maybe(draw, invalid):
-            name = either(draw, branch_names(prefix, valid=False), st.sampled_from(existing)) \
-                if draw(st.booleans()) else _text(draw, related, recent)
+            name = draw(st.sampled_from(existing)) if draw(_QUARTER) == 0 else _invalid(draw, related, recent)
         else:
             # a value another op used, where B3 allows it as a name (cross-id reuse), else a fresh B3 name
             reusable = [t for t in recent.texts if _B3.fullmatch(t) and t not in state.db.branches]
             name = draw(st.sampled_from(reusable)) if reusable and draw(_QUARTER) == 0 else \
                 draw(branch_names(prefix).filter(lambda n: n not in state.db.branches))
         parent = draw(st.sampled_from(active)) if not maybe(draw, invalid) else either(
-            draw, NONE, st.sampled_from(existing), branch_names(prefix)) if draw(st.booleans()) else \
-            _text(draw, related, recent)
-        return ops.CreateBranch(name, parent)
+            draw, st.sampled_from(existing), branch_names(prefix)) if draw(_QUARTER) == 0 else \
+            _invalid(draw, related, recent)
+        return leave_out_defaults(draw, ops.CreateBranch(name, parent))
     if kind == "checkout":
-        target = draw(st.sampled_from(active)) if not maybe(draw, invalid) else either(
-            draw, NONE, st.sampled_from(existing), branch_names(prefix)) if draw(st.booleans()) else \
-            _text(draw, related, recent)
+        # twice the invalid share, as delete's: one name argument to get wrong
+        target = draw(st.sampled_from(active)) if not maybe(draw, 2 * invalid) else either(
+            draw, st.sampled_from(existing), branch_names(prefix)) if draw(_QUARTER) == 0 else \
+            _invalid(draw, related, recent)
         return ops.CheckoutBranch(target)
     if kind == "delete":
-        target = draw(special_branches(state)) if not maybe(draw, invalid) else _text(draw, related, recent)
-        return ops.DeleteBranch(target, draw(st.booleans()))
+        # twice the invalid share: its one name argument is all a delete can get wrong (create has two)
+        target = draw(special_branches(state)) if not maybe(draw, 2 * invalid) else _invalid(draw, related, recent)
+        return leave_out_defaults(draw, ops.DeleteBranch(target, draw(st.booleans())))
     return ops.ListBranches(draw(_STATUSES))
 
 
@@ -111,7 +120,7 @@ def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
     related = tuple(sorted(state.db.branches))
     branch = _active_branch(draw, state, active, recent) if not maybe(draw, invalid) else either(
         draw, NONE, st.just(""), st.just("  "), st.sampled_from(sorted(state.db.branches)),
-        branch_names(prefix)) if draw(st.booleans()) else _text(draw, related, recent)
+        branch_names(prefix)) if draw(st.booleans()) else _invalid(draw, related, recent)
     # generate_trinity_id is trinity_ops' (T1–T9); here, the two functions that write commits, half each
     kind = draw(st.sampled_from(["create", "changes"]))
     if kind == "create":
@@ -126,15 +135,15 @@ def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
             msg = _text(draw, related, recent)
         sql_text = draw(sql_texts()) if draw(st.booleans()) else _text(draw, (), recent)
         return ops.CreateCommit(branch, msg, sql_text)
-    how = draw(_QUARTER)
-    msg = draw(_CHANGES_MESSAGE) if how == 0 else _sized(draw, "changes_message_chars") if how == 1 else \
-        _text(draw, related, recent)
+    how = draw(st.integers(0, 4))
+    msg = "" if how == 4 else draw(_CHANGES_MESSAGE) if how == 0 else \
+        _sized(draw, "changes_message_chars") if how == 1 else _text(draw, related, recent)
     known = [c.hash for c in state.db.commits if c.hash is not None]
     how = draw(st.integers(0, 4))
     custom = None if how == 0 else _sized(draw, "custom_id_chars", "c") if how == 1 else \
         draw(_CUSTOM_ID) if how == 2 else draw(st.sampled_from(known)) if how == 3 and known else \
         _text(draw, tuple(known), recent)
-    return ops.CommitChanges(branch, msg, custom)
+    return leave_out_defaults(draw, ops.CommitChanges(branch, msg, custom))
 
 
 def commit_ops(state: State, prefix: str = "", invalid: float = 0.1,
@@ -179,12 +188,14 @@ def txn_ops(state: State) -> st.SearchStrategy[ops.Op]:
 SPECIAL_SCHEMAS = ("pggit", "pg_catalog", "information_schema", "public", "pg_toast", "pg_temp", "pggit_audit")
 
 
-def _schema(draw: st.DrawFn, schema: str, recent: Recent, system: bool) -> str:
-    """The machine's schema mostly; else a special one (`system`: also pgGit's and PostgreSQL's own), a near miss of
-    it, or hostile text."""
+def _schema(draw: st.DrawFn, state: State, schema: str, recent: Recent, system: bool) -> str:
+    """The machine's schema mostly, or another schema the model owns (an answer for one schema must leave the
+    others' rows out); else a special one (`system`: also pgGit's and PostgreSQL's own), a near miss of it, or
+    hostile text."""
     how = draw(st.integers(0, 5))
     if how <= 2:
-        return schema
+        others = sorted(state.db.catalog.schemas - {schema})
+        return draw(st.sampled_from(others)) if others and how == 2 else schema
     if how == 3 and system:
         return draw(st.sampled_from(SPECIAL_SCHEMAS))
     if how == 4:
@@ -214,15 +225,18 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
     if kind == "version":
         return ops.GetVersion(name)
     if kind == "history":
-        return ops.GetHistory(name, draw(history_limits(state, name)))
+        return leave_out_defaults(draw, ops.GetHistory(name, default_or(draw, history_limits(state, name), 10)))
     if kind == "tables":
-        return ops.ShowTableVersions(_schema(draw, schema, recent, system=True))
+        return ops.ShowTableVersions(_schema(draw, state, schema, recent, system=True))
     if kind == "hash":
-        typ = draw(st.sampled_from(["TABLE", "VIEW", "INDEX", "FUNCTION", "COLUMN"]))
+        pick = _owned_object(draw, state)
+        if pick is not None:
+            return ops.ComputeDdlHash(*pick)
+        typ = draw(st.sampled_from(_HASH_TYPES))
         objects = tuple(n for _, _, n in keys)
         obj = draw(st.sampled_from(objects)) if len(objects) > 0 and draw(st.booleans()) else \
             _text(draw, objects, recent)
-        return ops.ComputeDdlHash(typ, _schema(draw, schema, recent, system=False), obj)
+        return ops.ComputeDdlHash(typ, _schema(draw, state, schema, recent, system=False), obj)
     if kind == "components":
         tables = [n for n, _ in tables_of(state, schema)] or ["t1"]
         return ops.ComputeTableComponentHashes(schema, draw(st.sampled_from(tables)))
@@ -230,7 +244,25 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
         return ops.UpdateAllHashes()
     if kind == "detect":
         return ops.DetectChangesByHash()
-    return ops.ExportSchemaHashes(_schema(draw, schema, recent, system=True))
+    return ops.ExportSchemaHashes(_schema(draw, state, schema, recent, system=True))
+
+
+_HASH_TYPES = ("TABLE", "VIEW", "INDEX", "FUNCTION", "COLUMN")
+
+
+def _owned_object(draw: st.DrawFn, state: State) -> tuple[str, str, str] | None:
+    """Half the time, (type, schema, name) of an object some owned schema has rows for — half of those asked in
+    another owned schema, where the same name may or may not exist (a lookup that loses its schema filter
+    finds the other one); else None."""
+    owned = state.db.catalog.schemas
+    keys = sorted({k[:3] for k in state.db.rows if k[1] in owned and k[0] in _HASH_TYPES})
+    if not keys or not draw(st.booleans()):
+        return None
+    typ, schema, name = keys[draw(st.integers(0, len(keys) - 1))]
+    others = sorted(owned - {schema})
+    if len(others) > 0 and draw(st.booleans()):
+        schema = others[draw(st.integers(0, len(others) - 1))]
+    return typ, schema, name
 
 
 def looked_up_names(state: State, schema: str) -> st.SearchStrategy[str]:
@@ -265,10 +297,10 @@ def _merge(draw: st.DrawFn, state: State, recent: Recent) -> ops.Op:
     if len(mergeable) > 0 and draw(st.booleans()):
         src = draw(st.sampled_from(mergeable))
         msg = draw(st.sampled_from(["Merge branch", "m"])) if draw(st.booleans()) else _text(draw, (src,), recent)
-        return ops.MergeBranches(src, state.db.branches[src].parent, msg)
+        return leave_out_defaults(draw, ops.MergeBranches(src, state.db.branches[src].parent, msg))
     how = draw(_QUARTER)
     a = draw(st.sampled_from(existing)) if how <= 1 else either(draw, NONE, st.just("no-such-branch")) \
-        if how == 2 else _text(draw, tuple(existing), recent)
+        if how == 2 else _invalid(draw, tuple(existing), recent)
     # the same value in both arguments half the time (M1: S = T), else a near miss of it or an unknown name
     how = draw(_QUARTER)
     b = a if how <= 1 or a is None else draw_hostile(draw, (a,)) if how == 2 else \

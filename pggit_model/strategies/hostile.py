@@ -17,7 +17,7 @@ from functools import cache
 from hypothesis import strategies as st
 
 from pggit_model.ops.base import MAX_IDENTIFIER_BYTES
-from pggit_model.strategies.limits import near
+from pggit_model.strategies.limits import LIMITS, near
 
 #: One row per kind of hostile text, so tests can ask for each kind.
 SHAPES: dict[str, tuple[str, ...]] = {
@@ -124,4 +124,48 @@ def hostile_text(related: tuple[str, ...] = ()) -> st.SearchStrategy[str]:
     return _hostile(tuple(related))
 
 
-__all__ = ["SHAPES", "draw_hostile", "hostile_kind", "hostile_text", "sized_name"]
+#: The invalid shapes of a name argument (B3, B6, B10, C1, C7, M1), each drawn as often as the others by
+#: `draw_invalid`: a bad shape that is one draw in dozens is missing from most smoke runs.
+INVALID_SHAPES = ("null", "empty", "blank", "bad_char", "too_long", "hostile")
+_INVALID = st.integers(0, len(INVALID_SHAPES) - 1)
+_BLANKS = st.sampled_from([" ", "   ", "\t"])
+_BAD_CHARS = st.sampled_from([" ", "!", "é", "\\", "'", "\n", "*", "@", ";"])
+
+
+def invalid_shape(text: str | None) -> str | None:
+    """Which of INVALID_SHAPES `text` is (None for a plain value): what tests count."""
+    if text is None:
+        return "null"
+    if text == "":
+        return "empty"
+    if text.strip() == "":
+        return "blank"
+    if len(text) > LIMITS["branch_name_chars"].value or len(text.encode()) > MAX_IDENTIFIER_BYTES:
+        return "too_long"
+    if not all(c.isascii() and (c.isalnum() or c in "._/#-") for c in text):
+        return "bad_char"
+    return None
+
+
+def draw_invalid(draw: st.DrawFn, related: tuple[str, ...] = ()) -> str | None:
+    """An invalid argument, its shape uniform over INVALID_SHAPES: NULL, '', blanks, a bad character inside a
+    real value, one character past the length limits (256 characters, 64 bytes), or hostile text."""
+    shape = INVALID_SHAPES[draw(_INVALID)]
+    base = related[draw(st.integers(0, len(related) - 1))] if related else "x"
+    if shape == "null":
+        return None
+    if shape == "empty":
+        return ""
+    if shape == "blank":
+        return draw(_BLANKS)
+    if shape == "bad_char":
+        cut = draw(st.integers(0, len(base)))
+        return base[:cut] + draw(_BAD_CHARS) + base[cut:]
+    if shape == "too_long":  # B3's 255 characters, or V5's 63 bytes, one past
+        n = LIMITS["branch_name_chars"].value + 1
+        return (base * n)[:n] if draw(st.booleans()) else sized_name(MAX_IDENTIFIER_BYTES + 1)
+    return draw_hostile(draw, related)
+
+
+__all__ = ["INVALID_SHAPES", "SHAPES", "draw_hostile", "draw_invalid", "hostile_kind", "hostile_text",
+           "invalid_shape", "sized_name"]

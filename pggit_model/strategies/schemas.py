@@ -1,0 +1,59 @@
+"""More than one tracked schema per example, search paths over them, and unqualified names (V1, V5, V17–V19, H7).
+
+An example whose tracked objects all live in one schema cannot tell "only this schema" from "every schema"
+(show_table_versions, export_schema_hashes), nor a lookup through search_path from one of the qualified name
+(V17 step 2). These strategies give the first-model machines a second (and third) schema of their own, named so
+that it needs quoting or nearly spells a schema V1 excludes (`Pggit`, `pg`, `information_schema2` are tracked
+like any other), with the same object names as the machine's schema, and lookups that reach them by search_path.
+
+Names derive from the machine's schema (its run id, I5), so examples running at once never share a schema.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from pggit_model.model import State
+
+#: Suffixes of the extra schemas: one that needs quoting, one with a quote, and near misses of V1's exclusions.
+_SUFFIXES = (" Zwei", '"q', "_pggit", "_pg_temp", "_information_schema")
+#: Whole names that nearly spell what V1 excludes (tracked: V1 excludes `pggit*`, not `Pggit`).
+_NEAR_SPECIAL = ("Pggit", "PG_CATALOG", "information_schema2", "pg")
+
+
+def extra_schema_names(schema: str) -> tuple[str, ...]:
+    """Names for further schemas of the machine whose own schema is `schema`: derived from it (never shared
+    between examples running at once), most needing quoting; then ones that nearly spell V1's exclusions, made
+    unique by `schema`'s run id."""
+    run = schema.rsplit("_", 1)[-1]
+    return (*(schema + s for s in _SUFFIXES), *(f"{n}{run}" if n != "pg" else f"pg{run}" for n in _NEAR_SPECIAL))
+
+
+def owned_schemas(state: State, schema: str) -> list[str]:
+    """The schemas the model owns, the machine's first."""
+    return [schema, *sorted(state.db.catalog.schemas - {schema})]
+
+
+def other_schemas(state: State, schema: str) -> list[str]:
+    """The schemas the model owns besides `schema`."""
+    return sorted(state.db.catalog.schemas - {schema})
+
+
+def search_paths(state: State, schema: str) -> st.SearchStrategy[tuple[str, ...]]:
+    """search_path over owned schemas only (public's demo objects are outside the model, I5): the machine's
+    schema alone, or with another owned schema before or after it (the same name in both: the first one wins,
+    V17 step 2)."""
+    others = other_schemas(state, schema)
+    if not others:
+        return st.just((schema,))
+    return st.sampled_from(others).flatmap(
+        lambda o: st.sampled_from([(o, schema), (schema, o), (o,), (schema,)]))
+
+
+def unqualified_names(state: State) -> list[str]:
+    """The object names (V5, without schema) of rows on c in owned schemas, active ones and dropped ones."""
+    owned = state.db.catalog.schemas
+    return sorted({n for (_k, s, n, b) in state.db.rows if s in owned and b == state.c})
+
+
+__all__ = ["extra_schema_names", "other_schemas", "owned_schemas", "search_paths", "unqualified_names"]

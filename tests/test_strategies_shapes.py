@@ -1,0 +1,158 @@
+"""Argument shapes rarely drawn (issue 16): defaulted arguments left out, every invalid shape of every name
+argument, several tracked schemas and unqualified names through search_path."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from psycopg import sql
+
+from pggit_model import ops
+from pggit_model.model import initial_state, step
+from pggit_model.model.catalog_schemas import tracked_schema
+from pggit_model.strategies import Recent, branch_ops, call_ops, commit_ops, merge_ops
+from pggit_model.strategies.common import predicted
+from pggit_model.strategies.defaults import leave_out_defaults, omittable
+from pggit_model.strategies.hostile import INVALID_SHAPES, invalid_shape
+from pggit_model.strategies.schemas import extra_schema_names, search_paths, unqualified_names
+from tests.test_strategies_hostile import _COLLECT, RECENT, SCHEMA, STATE
+
+#: Name arguments the contract rejects in every invalid shape (B3, B6, B10, C1, C7, M1).
+NAME_ARGS = [("CreateBranch", "name"), ("CreateBranch", "parent"), ("CheckoutBranch", "name"),
+             ("DeleteBranch", "name"), ("CreateCommit", "branch"), ("CommitChanges", "branch"),
+             ("MergeBranches", "source")]
+#: Calls with defaulted trailing arguments the strategies draw (show_table_versions' and export_schema_hashes'
+#: default is 'public', whose demo objects the model does not know, I5: never left out).
+DEFAULTED = ("CreateBranch", "DeleteBranch", "CommitChanges", "GetHistory", "MergeBranches")
+
+
+def _drawn(state: Any = STATE, recent: Recent = RECENT) -> st.SearchStrategy[ops.Op]:
+    return st.one_of(branch_ops(state, recent=recent), commit_ops(state, recent=recent),
+                     call_ops(state, SCHEMA, recent=recent), merge_ops(state, recent=recent))
+
+
+def _collect(strategy: st.SearchStrategy[Any], examples: int = 300) -> list[Any]:
+    """Seeded draws of `strategy`, twelve per example as a machine's step draws many: with one draw per example,
+    Hypothesis would not repeat a choice sequence, and shapes with few (NULL, '') would be starved."""
+    seen: list[Any] = []
+
+    @settings(_COLLECT, max_examples=examples)
+    @given(st.lists(strategy, min_size=12, max_size=12))
+    def collect(drawn: list[Any]) -> None:
+        seen.extend(drawn)
+
+    with contextlib.suppress(Exception):
+        collect()
+    return seen
+
+
+#: about as many calls as a smoke run of the branches/commits machine draws
+DRAWN = _collect(_drawn(), examples=600)
+
+
+def test_leaving_out_renders_the_shorter_call() -> None:
+    """§4: a call with `omitted` leaves out its trailing arguments, and only those holding their defaults."""
+    assert ops.GetHistory("app.t", omitted=1).to_sql() == "SELECT * FROM pggit.get_history('app.t'::text)"
+    assert ops.CreateBranch("b", omitted=2).to_sql() == "SELECT * FROM pggit.create_branch('b'::text)"
+    assert ops.CommitChanges("b", "m", omitted=1).to_sql() == \
+        "SELECT * FROM pggit.commit_changes('b'::text, 'm'::text)"
+    with pytest.raises(ValueError, match="trailing arguments equal to their defaults"):
+        ops.GetHistory("app.t", 9, omitted=1)
+    assert repr(ops.GetHistory("app.t")) == "GetHistory(name='app.t', limit=10)"  # old reprs unchanged
+
+
+def test_omittable_counts_the_defaulted_tail() -> None:
+    """leave_out_defaults may leave out only the trailing arguments at their defaults (2, 1, 0 of them)."""
+    assert omittable(ops.CreateBranch("b", "main")) == 2
+    assert omittable(ops.CommitChanges("b", "m", None)) == 1
+    assert omittable(ops.CommitChanges("b", "m", "custom-id-1")) == 0
+    assert omittable(ops.GetVersion("x")) == 0
+
+
+@pytest.mark.parametrize("kind", DEFAULTED)
+def test_calls_are_drawn_with_defaults_left_out(kind: str) -> None:
+    """§4 defaults (get_history's limit 10, create_branch's parent, commit_changes' message, …) are run by the
+    server: each call with defaulted arguments is drawn with some left out."""
+    assert any(type(op).__name__ == kind and getattr(op, "omitted", 0) > 0 for op in DRAWN), kind
+
+
+def test_the_defaults_check_bites() -> None:
+    """Without leave_out_defaults (the old draw) no call leaves an argument out."""
+    plain = _collect(st.builds(ops.GetHistory, st.just("app.t"), st.integers(1, 12)))
+    assert not any(op.omitted for op in plain)
+    left = _collect(st.composite(lambda draw: leave_out_defaults(draw, ops.GetHistory("app.t", 10)))())
+    assert any(op.omitted for op in left)
+
+
+@pytest.mark.parametrize(("kind", "arg"), NAME_ARGS)
+def test_every_invalid_shape_reaches_every_name_argument(kind: str, arg: str) -> None:
+    """B3, B6, B10, C1, C7, M1: NULL, '', blank, a bad character and one past the length limit are each drawn
+    for every name argument within a smoke-sized sample of calls (main's draw before issue 16 part 2 missed
+    at least one shape of four of these seven arguments)."""
+    shapes = Counter(invalid_shape(getattr(op, arg)) for op in DRAWN if type(op).__name__ == kind)
+    assert {s for s in INVALID_SHAPES if s != "hostile" and shapes[s] == 0} == set(), f"{kind}.{arg}: {dict(shapes)}"
+
+
+def test_invalid_shape_names_the_shapes() -> None:
+    """The classifier the test above counts with tells the shapes apart (and a valid name from all of them)."""
+    assert [invalid_shape(v) for v in (None, "", " \t", "a b", "b" * 256, "main", "r1/x-2")] == \
+        ["null", "empty", "blank", "bad_char", "too_long", None, None]
+
+
+def test_extra_schemas_are_tracked_creatable_and_some_need_quoting() -> None:
+    """V1, V5: the further schemas are distinct, tracked (none starts with an excluded prefix), CREATE SCHEMA
+    of each is predicted, and some need quoting."""
+    names = extra_schema_names("mc_ab12cd")
+    assert len(set(names)) == len(names) and all(tracked_schema(n) for n in names)
+    assert all(predicted(STATE, ops.renames.CreateSchema(n)) for n in names)
+    assert any(sql.Identifier(n).as_string(None) != n for n in names)
+
+
+def _two_schemas() -> Any:
+    """The machine's schema and a second one, each with a table t1 (the same unqualified name)."""
+    other = extra_schema_names(SCHEMA)[0]
+    state = initial_state((SCHEMA,))
+    for op in (ops.CreateTable(SCHEMA, "t1", (ops.Column("a", "integer"),)), ops.renames.CreateSchema(other),
+               ops.CreateTable(other, "t1", (ops.Column("b", "text"),))):
+        state = step(state, op)[0]
+    return state, other
+
+
+def test_search_paths_put_the_other_schema_first_and_names_resolve_there() -> None:
+    """V17 step 2: a drawn search_path holds owned schemas only and sometimes puts the other schema first; the
+    unqualified name then resolves to the other schema's table."""
+    state, other = _two_schemas()
+    paths = {op.schemas for op in _collect(search_paths(state, SCHEMA).map(ops.SetSearchPath))}
+    assert (other, SCHEMA) in paths and all(set(p) <= {SCHEMA, other} for p in paths)
+    assert unqualified_names(state) == ["t1", "t1.a", "t1.b"]
+    state = step(state, ops.SetSearchPath((other, SCHEMA)))[0]
+    expected = step(state, ops.GetVersion("t1"))[1]
+    assert [r[1] for r in expected.rows] == [other]
+
+
+def test_hash_calls_ask_for_an_object_in_another_owned_schema() -> None:
+    """H1 (a lookup that loses its schema filter): compute_ddl_hash is drawn for a function of one owned schema
+    asked in the other, where no such function exists (the model: NULL), and in its own schema."""
+    state, other = _two_schemas()
+    state = step(state, ops.CreateFunction(SCHEMA, "f1", ("integer",)))[0]
+    asked = {(op.object_type, op.schema, op.name)
+             for op in _collect(call_ops(state, SCHEMA), examples=600) if isinstance(op, ops.ComputeDdlHash)}
+    assert ("FUNCTION", SCHEMA, "f1(integer)") in asked
+    assert ("FUNCTION", other, "f1(integer)") in asked
+
+
+def test_mirror_repeats_the_schemas_ddl_in_another_with_a_function_body_varied() -> None:
+    """V5 (one signature in two schemas): recent DDL of the machine's schema comes again in the other schema,
+    a function with another body when asked; other schemas' DDL and calls are left alone."""
+    from pggit_model.machines.schemas import mirror
+
+    recent = (ops.CreateFunction("a", "f1", ("integer",), 3), ops.CreateTable("a", "t1", (ops.Column("x", "integer"),)),
+              ops.GetVersion("a.t1"), ops.CreateTable("c", "t9", (ops.Column("y", "text"),)))
+    same, varied = mirror(recent, "a", "b", vary=False), mirror(recent, "a", "b", vary=True)
+    assert [(op.kind, op.schema) for op in same] == [("create_function", "b"), ("create_table", "b")]
+    assert same[0].body == 3 and varied[0].body == 4 and same[0].signature == varied[0].signature
