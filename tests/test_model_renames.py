@@ -189,3 +189,24 @@ def test_m7_the_contract_example_merges_per_key() -> None:
         assert row(st, "TABLE", S, "u") == (2, "2.0.0", True) and row(st, "COLUMN", S, "u.id") == (1, "1.0.0", True)
         assert row(st, "TABLE", S, "t") == ((2, "1.0.1", True) if comment_first else (1, "1.0.0", False))
         assert len(st.db.conflicts) == (1 if comment_first else 0)
+
+
+def test_r7_a_key_change_touches_only_rows_on_the_current_branch() -> None:
+    """R7 (B8): a table renamed on branch b leaves main's rows of the old key active and unchanged."""
+    from pggit_model.ops import CheckoutBranch, CreateBranch
+    st, _ = run(CreateTable(S, "t", (Column("id", "integer"),)), CreateBranch("b"), CheckoutBranch("b"),
+                RenameRelation("TABLE", S, "t", "u"))
+    assert row(st, "TABLE", S, "t") == (1, "1.0.0", True) and st.db.rows.get(("TABLE", S, "u", "main")) is None
+    assert st.db.rows[("TABLE", S, "t", "b")].active is False and st.db.rows[("TABLE", S, "u", "b")].active
+
+
+def test_h10_hashes_find_objects_by_their_new_key() -> None:
+    """H10a, H10d: after a rename compute_ddl_hash of the old key is NULL and the new key has a hash; a view over
+    the renamed table is reported changed by detect_changes_by_hash though it records nothing (R6)."""
+    from pggit_model.ops import ComputeDdlHash, DetectChangesByHash, UpdateAllHashes
+    _, exps = run(CreateTable(S, "t", (Column("id", "integer"),)), CreateView(S, "v", "t", ("id",)),
+                   UpdateAllHashes(), RenameRelation("TABLE", S, "t", "u"), ComputeDdlHash("TABLE", S, "t"),
+                   ComputeDdlHash("TABLE", S, "u"), DetectChangesByHash())
+    assert exps[4].value is None and exps[5].value is not None
+    changed = {r[0]: r[4] for r in exps[6].rows}
+    assert changed.get(f"{S}.v") is True

@@ -47,8 +47,9 @@ def app(pggit_conn: psycopg.Connection) -> psycopg.Connection:
 
 
 def test_r1_r2_the_contract_example(app):
-    """R1, R2, V20: §14.2's example — table, column and index renames continue the versions under the new key,
-    one RENAME row on each key; get_version/get_history answer per key; CREATE on the old key starts a new life."""
+    """R1, R2, V20, O10: §14.2's example — table, column and index renames continue the versions under the new key,
+    one RENAME row on each key; get_version/get_history of the old and the new key answer per key (O10); CREATE on
+    the old key starts a new life."""
     app.execute("CREATE TABLE app.t (id int PRIMARY KEY, c int)")
     app.execute("ALTER TABLE app.t ADD COLUMN d text")
     app.execute("ALTER TABLE app.t RENAME TO u")
@@ -166,8 +167,9 @@ def test_r6_referrers_record_nothing_and_stay_equal(app):
 
 
 def test_n1_quoted_schemas_are_stored_in_catalog_spelling(app):
-    """N1: objects in "My Schema", "Sales", "select", "a""b" and a non-ASCII schema are keyed unquoted; get_version
-    takes that spelling, not the quoted one; an unqualified name resolves through search_path."""
+    """N1, N2: objects in "My Schema", "Sales", "select", "a""b" and a non-ASCII schema are created without error
+    (N2: pgGit makes no statement fail because a name needs quoting) and keyed unquoted; get_version takes that
+    spelling, not the quoted one; an unqualified name resolves through search_path."""
     for s in ("My Schema", "Sales", "select", 'a"b', "schéma"):
         app.execute(psycopg.sql.SQL("CREATE SCHEMA {}").format(psycopg.sql.Identifier(s)))
         app.execute(psycopg.sql.SQL("CREATE TABLE {} (id int)").format(psycopg.sql.Identifier(s, "Order Items")))
@@ -342,3 +344,13 @@ def test_m7_a_rename_of_a_key_the_target_changed_conflicts_on_the_old_key(app):
     assert conflicts == [("app.t",)], conflicts
     assert row(app, "TABLE", "app", "t") == (2, "1.0.1", True)
     assert row(app, "TABLE", "app", "u") == (2, "2.0.0", True)
+
+
+def test_v24b_inline_foreign_key_is_part_of_the_creation(app):
+    """V24b: CREATE TABLE with a column REFERENCES p creates the table (one CREATE, v1 1.0.0: PostgreSQL's extra
+    ALTER TABLE command belongs to the creation) and leaves p unchanged."""
+    app.execute("CREATE TABLE app.p (id int PRIMARY KEY)")
+    app.execute("CREATE TABLE app.ch (id int, pid int REFERENCES app.p)")
+    assert row(app, "TABLE", "app", "ch") == (1, "1.0.0", True)
+    assert hist(app, "TABLE", "app", "ch") == [("CREATE", "MINOR", None, 1)]
+    assert row(app, "TABLE", "app", "p") == (1, "1.0.0", True)
