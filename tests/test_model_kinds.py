@@ -276,7 +276,7 @@ def test_m9_a_matview_made_on_a_branch_merges_like_any_row() -> None:
 
 
 def test_kinds_statements_inside_a_hierarchy_are_unspecified() -> None:
-    """§12 (catalog_kinds_guard.guard_hierarchies): an identity column added to a partitioned table with partitions
+    """§12, X13 (catalog_kinds_guard.guard_hierarchies): an identity column added to a partitioned table with partitions
     (PostgreSQL: 42P16), an identity on a partition, and a table with an identity column attached as a partition
     are not predicted; the same statements on a plain table are."""
     from pggit_model.ops import AttachPartition, Column, CreatePartition, CreatePartitioned
@@ -288,3 +288,11 @@ def test_kinds_statements_inside_a_hierarchy_are_unspecified() -> None:
     loose = CreateTable(S, "x", (Column("k", "integer", not_null=True),))
     st, _ = run(loose, AddIdentity(S, "x", "k"), state=st)
     assert step(st, AttachPartition(S, "m", "x", "RANGE", (10, 20)))[1].is_unspecified
+    # cascades' statements too: DROP TABLE a, b naming a partition, REINDEX of a partitioned table (25001 in a block)
+    from pggit_model.ops import DropTables, Reindex
+    assert step(st, DropTables(S, ("m", "m_p0")))[1].is_unspecified
+    assert step(st, Reindex("TABLE", S, "m"))[1].is_unspecified
+    assert not step(st, Reindex("TABLE", S, "t"))[1].is_unspecified
+    from pggit_model.ops import SetStorage
+    assert step(st, SetStorage("TABLE", S, "m", 70))[1].is_unspecified  # (PostgreSQL: 22023 on a partitioned table)
+    assert not step(st, SetStorage("TABLE", S, "t", 70))[1].is_unspecified

@@ -16,8 +16,9 @@ from pggit_model.divergences import Divergence
 from pggit_model.model import CheckContext, initial_state
 from pggit_model.ops import Op
 from pggit_model.parallel.checker import World, check_history, linearize, start
+from pggit_model.parallel.drawing import programs
 from pggit_model.parallel.history import Event, History, Unit, timeline
-from pggit_model.parallel.program import Program, predicted_everywhere, programs, schedules, units
+from pggit_model.parallel.program import Program, predicted_everywhere, schedules, units
 
 PREFIX = initial_state(schemas=("par",))
 T0 = 1_700_000_000.0  # wall clock of the hand-built histories (T2 bounds use it)

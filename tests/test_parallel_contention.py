@@ -14,9 +14,10 @@ from pggit_model.model import CheckContext, initial_state, run
 from pggit_model.ops import Column, Op
 from pggit_model.parallel.checker import World, linearize, start
 from pggit_model.parallel.contention import TABLES, aligned, contended_programs
+from pggit_model.parallel.drawing import programs
 from pggit_model.parallel.history import Event, History
 from pggit_model.parallel.levels import commit_order, keys, unexplained_aborts, why_allowed
-from pggit_model.parallel.program import Program, predicted_everywhere, programs
+from pggit_model.parallel.program import Program, predicted_everywhere
 
 S = "par"
 PREFIX_OPS = [ops.CreateTable(S, "t1", (Column("a", "integer"),)), ops.CreateTable(S, "t2", (Column("a", "integer"),))]

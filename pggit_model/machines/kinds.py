@@ -47,7 +47,7 @@ from pggit_model.ops import (
     ValidateConstraint,
 )
 from pggit_model.strategies.common import relations_of
-from pggit_model.strategies.kinds import kinds_ops
+from pggit_model.strategies.ddl import kinds_ops
 
 #: the other schema of the machine: its name needs quoting (N1, V21)
 QUOTED_SCHEMA = "Kinds Schéma"

@@ -16,6 +16,7 @@ from typing import Any
 from attrs import evolve
 
 from pggit_model.model.catalog_cascades import CASCADE_STATEMENTS
+from pggit_model.model.catalog_kinds_guard import guard_cascades
 from pggit_model.model.catalog_statements import STATEMENTS
 from pggit_model.model.catalog_values import (
     Applied,
@@ -41,6 +42,7 @@ from pggit_model.model.memo import by_identity
 from pggit_model.ops import ddl
 
 STATEMENTS.update(CASCADE_STATEMENTS)  # §14.1 V26, V24m–p (catalog_cascades imports catalog_statements)
+STATEMENTS.update(guard_cascades(STATEMENTS))  # ... and hierarchies: not combined where the model has no rule
 
 
 @by_identity()

@@ -11,7 +11,7 @@ from pggit_model.model.catalog_kinds import unpopulated
 from pggit_model.model.catalog_partitions import descendants
 from pggit_model.model.catalog_values import Index, MatView, Table
 from pggit_model.model.catalog_work import Work, reject, unknown
-from pggit_model.ops import ddl, kinds, partitions, renames
+from pggit_model.ops import cascades, ddl, kinds, partitions, renames
 
 
 def _kinds_columns(t: Table) -> set[str]:
@@ -116,3 +116,45 @@ def guard_hierarchies(statements: dict[type, Callable[[Work, Any], str]]) -> dic
     out.update({cls: joining(statements[cls]) for cls in (partitions.AttachPartition, partitions.SetInherit,
                                                           partitions.CreateChild)})
     return out
+
+
+def guard_cascades(statements: dict[type, Callable[[Work, Any], str]]) -> dict[type, Callable[[Work, Any], str]]:
+    """The cascades family's statements on a partition or inheritance hierarchy that the model does not follow:
+    `DROP TABLE a, b` naming a member (the partitions model follows single drops, V24u/v) and REINDEX of a
+    partitioned table or index (PostgreSQL reindexes each partition in its own transaction: 25001 inside a block,
+    which rollback isolation hides from the model). Unknown, so no machine draws them."""
+    def drop_tables(base: Callable[[Work, Any], str]) -> Callable[[Work, Any], str]:
+        def handler(w: Work, op: cascades.DropTables) -> str:
+            if any(_in_hierarchy(w, op.schema, n) for n in op.names):
+                raise unknown("§12", "DROP TABLE a, b with a table of a partition or inheritance hierarchy: the "
+                                     "partitions model follows single drops only (V24u, V24v)")
+            return base(w, op)
+        return handler
+
+    def reindex(base: Callable[[Work, Any], str]) -> Callable[[Work, Any], str]:
+        def handler(w: Work, op: cascades.Reindex) -> str:
+            r = w.rel(op.schema, op.name) if op.name is not None else None
+            table = w.rel(op.schema, r.table) if isinstance(r, Index) else r
+            if isinstance(table, Table) and table.partition_by is not None:
+                # PostgreSQL reindexes each partition in its own transaction: 25001 inside a block, which the
+                # model cannot see under rollback isolation
+                raise unknown("X13", "REINDEX of a partitioned table or index runs outside a transaction block only")
+            return base(w, op)
+        return handler
+
+    def storage(base: Callable[[Work, Any], str]) -> Callable[[Work, Any], str]:
+        def handler(w: Work, op: cascades.SetStorage | cascades.SetStatistics) -> str:
+            name = op.name if isinstance(op, cascades.SetStorage) else op.table
+            r = w.rel(op.schema, name)
+            if _in_hierarchy(w, op.schema, r.table if isinstance(r, Index) else name):
+                # a partitioned table takes no fillfactor (22023), and what a member's setting does to the
+                # others is not modelled
+                raise unknown("§12", "storage parameters or statistics targets in a partition or inheritance "
+                                     "hierarchy are not modelled")
+            return base(w, op)
+        return handler
+
+    return {cascades.DropTables: drop_tables(statements[cascades.DropTables]),
+            cascades.Reindex: reindex(statements[cascades.Reindex]),
+            cascades.SetStorage: storage(statements[cascades.SetStorage]),
+            cascades.SetStatistics: storage(statements[cascades.SetStatistics])}

@@ -247,30 +247,6 @@ def schedules(draw: st.DrawFn, lengths: Sequence[int]) -> list[int]:
 
 
 @st.composite
-def programs(draw: st.DrawFn, *, schema: str = SCHEMA, sessions: tuple[int, int] = (2, 4), max_ops: int = 8,
-             levels: Sequence[str] = ("read committed",), strike: int = 4, contention: int = 2,
-             contended_levels: Sequence[str] = LEVELS) -> Program:
-    """A program whose every statement the model predicts from the prefix, in each whole-session order; one in
-    ``strike`` loses a COMMIT's connection (X7; 0: never). One in ``contention`` (0: none; shrinks to none) is a
-    contended program instead (``contention.contended_programs``, at one of ``contended_levels``): sessions
-    that write the same rows at once, which the general vocabulary rarely brings together."""
-    if contention and draw(st.integers(0, contention - 1), label="contended") == contention - 1:
-        from .contention import contended_programs  # (it builds on this module)
-        return draw(contended_programs(schema=schema, levels=contended_levels))
-    prefix, state = draw(_prefix(schema))
-    start = session_state(state)
-    n = draw(st.integers(*sessions), label="sessions")
-    kinds = draw(swarm(), label="kinds")
-    suffixes = [draw(_session(start, schema, max_ops, kinds), label=f"session {i}") for i in range(n)]
-    draw(st.just(None).filter(lambda _: predicted_everywhere(state, suffixes)))
-    schedule = draw(schedules([len(s) for s in suffixes]), label="schedule")
-    level = draw(st.sampled_from(list(levels)), label="level")
-    if level != "read committed":
-        suffixes = [[ops.Begin(level) if op.kind == "begin" else op for op in s] for s in suffixes]
-    return Program(prefix, suffixes, schedule, schema, level, draw(strikes(suffixes, strike), label="strike"))
-
-
-@st.composite
 def strikes(draw: st.DrawFn, suffixes: Sequence[Sequence[Op]], chance: int = 4) -> Strike | None:
     """X7: one program in ``chance`` (0: none) loses the connection of one session's closing COMMIT; shrinks to
     no strike at all."""

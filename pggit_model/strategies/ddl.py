@@ -404,3 +404,14 @@ CONSTRAINT_DRAWERS: dict[str, ConstraintDrawer] = {
     "fk": ConstraintDrawer(_foreign_key, ops.ForeignKey),
 }
 _CONSTRAINT_KINDS = st.sampled_from(list(CONSTRAINT_DRAWERS))
+
+
+def kinds_ops(state: State, schema: str, invalid: float = 0.1) -> st.SearchStrategy[ops.Op]:
+    """A §14.1 kinds statement on `schema` the model predicts exactly (needs a table in `schema`); here, not in
+    strategies/kinds.py, because it needs DdlDraw and this module imports that one for its DDL_DRAWERS row."""
+
+    @st.composite
+    def draw_one(draw: st.DrawFn) -> ops.Op:
+        return kinds.kinds_ddl(DdlDraw(draw, state, schema, invalid))
+
+    return predicted_only(state, draw_one())

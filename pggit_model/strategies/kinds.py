@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog_values import Index, MatView, Table, View
-from pggit_model.strategies.common import predicted_only, relations_of, tables_of
+from pggit_model.strategies.common import relations_of, tables_of
 from pggit_model.strategies.values import names
 
-#: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for its DDL_DRAWERS row)
+#: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for its DDL_DRAWERS row, and holds kinds_ops)
 DdlDraw = Any
 
 _MV_POOL = ("mv1", "mv2", "Sales MV", "select")
@@ -140,20 +140,9 @@ def _quiet(d: DdlDraw, name: str, t: Table, mvs: list[str]) -> ops.Op:
     return ops.Quiet(draw(st.sampled_from(ops.QUIET_KINDS)), d.schema, target)
 
 
-def kinds_ops(state: State, schema: str, invalid: float = 0.1) -> st.SearchStrategy[ops.Op]:
-    """A §14.1 statement on `schema` the model predicts exactly (needs a table in `schema`)."""
-    from pggit_model.strategies.ddl import DdlDraw as Draw  # (ddl imports this module)
-
-    @st.composite
-    def draw_one(draw: st.DrawFn) -> ops.Op:
-        return kinds_ddl(Draw(draw, state, schema, invalid))
-
-    return predicted_only(state, draw_one())
-
-
 def identity_tables(state: State, schema: str) -> list[str]:
     """Tables of `schema` with an identity column."""
     return [n for n, t in tables_of(state, schema) if any(c.identity for c in t.columns)]
 
 
-__all__ = ["identity_tables", "kinds_ddl", "kinds_ops"]
+__all__ = ["identity_tables", "kinds_ddl"]
