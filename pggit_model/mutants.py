@@ -157,8 +157,8 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            machine="TrinityMachine", why="field 3 is upper-case hex"),
     # -- schema hashes (H) ------------------------------------------------------------------------------
     Mutant("hash-ignores-default", "H3", H,
-           "a.attnotnull, pg_get_expr(d.adbin, d.adrelid))",
-           "a.attnotnull, NULL::text)",
+           "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END)",
+           "NULL::text)",
            machine="HashesMachine", why="a table's hash does not see its column defaults"),
     Mutant("update-skips-stale", "H5", H,
            "WHERE o.id = h.id AND o.ddl_hash IS DISTINCT FROM h.hash;",

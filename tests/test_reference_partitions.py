@@ -213,3 +213,19 @@ def test_v20_a_partition_index_built_silently_keeps_its_identity_when_renamed(ap
     app.execute("ALTER INDEX app.m_p0_v_idx RENAME TO i3")
     assert last(app, "INDEX", "m_p0_v_idx") == ("RENAME", "PATCH", 1, None)
     assert row(app, "INDEX", "i3") == (2, "1.0.1", True)
+
+
+def test_b12_a_child_made_on_another_branch_is_left_alone(pggit_conn):
+    """B12, V15: an inheritance child created on another branch has no row on main; a statement on main that does
+    not change it (CREATE INDEX on the parent: not propagated to inheritance children) records nothing for it."""
+    c = pggit_conn
+    c.execute("CREATE SCHEMA app")
+    c.execute("CREATE TABLE app.t1 (id int)")
+    c.execute("SELECT pggit.create_branch('b0')")
+    c.execute("SELECT pggit.checkout_branch('b0')")
+    c.execute("CREATE TABLE app.ch () INHERITS (app.t1)")
+    c.execute("SELECT pggit.checkout_branch('main')")
+    c.execute("CREATE INDEX i1 ON app.t1 (id)")
+    rows = c.execute("SELECT object_type, object_name FROM pggit.objects WHERE schema_name = 'app'"
+                     " AND branch_name = 'main' AND object_name LIKE 'ch%'").fetchall()
+    assert rows == []

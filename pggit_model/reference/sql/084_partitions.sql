@@ -68,6 +68,13 @@ BEGIN
                               WHERE i.inhrelid = s.relid AND i.inhparent = ANY (p_rels))) t
         GROUP BY relid ORDER BY min(depth), relid
     LOOP
+        -- B12: a descendant with no active row on c (made on another branch, in B9's shared catalog) is left
+        -- alone: a statement that does not change it records nothing there, and one that does is left open
+        CONTINUE WHEN NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            JOIN pggit.objects o ON o.object_type = 'TABLE' AND o.schema_name = n.nspname
+                                AND o.object_name = c.relname AND o.is_active
+            WHERE c.oid = v_rel AND o.branch_name = pggit._current_branch());
         PERFORM pggit._follow_relation(v_rel, false);
         PERFORM pggit._sync_table(v_rel);
         -- V20: the keys of indexes PostgreSQL built on it unreported (V24s, V25), for later renames
