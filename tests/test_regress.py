@@ -113,7 +113,7 @@ def recorded(pggit_server: Server, mutant: Path, tmp_path_factory: pytest.TempPa
     try:
         with pytest.raises((AssertionError, ExceptionGroup)):
             harness.run(VersioningMachine, settings=settings(
-                max_examples=60, stateful_step_count=8, database=None, derandomize=True, deadline=None,
+                max_examples=200, stateful_step_count=12, database=None, derandomize=True, deadline=None,
                 suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate, Phase.shrink]))
     finally:
         harness.close()
