@@ -37,17 +37,13 @@ from pggit_model.ops import (
 )
 from pggit_model.ops.cascades import outside_block
 from pggit_model.parse import parse_one
+from tests.model_steps import run_in
 
 S = "mc_cas"
 
 
 def run(*ops: Op, state: State | None = None) -> tuple[State, list]:
-    st = state or initial_state((S,))
-    out = []
-    for op in ops:
-        st, exp = step(st, op)
-        out.append(exp)
-    return st, out
+    return run_in(S, ops, state)
 
 
 def row(st: State, kind: str, name: str, schema: str = S) -> tuple | None:

@@ -51,17 +51,13 @@ from pggit_model.ops import (
     ValidateConstraint,
 )
 from pggit_model.parse import parse_one
+from tests.model_steps import run_in
 
 S = "mc_kinds"
 
 
 def run(*ops: Op, state: State | None = None) -> tuple[State, list]:
-    st = state or initial_state((S,))
-    out = []
-    for op in ops:
-        st, exp = step(st, op)
-        out.append(exp)
-    return st, out
+    return run_in(S, ops, state)
 
 
 def row(st: State, kind: str, name: str) -> tuple | None:

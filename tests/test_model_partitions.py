@@ -7,7 +7,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from pggit_model.model import initial_state, step
+from pggit_model.model import step
 from pggit_model.model.state import State
 from pggit_model.ops import (
     AddColumn,
@@ -38,6 +38,7 @@ from pggit_model.ops import (
     Unique,
 )
 from pggit_model.parse import parse_one
+from tests.model_steps import run_in
 
 S = "mc_parts"
 M = CreatePartitioned(S, "m", (Column("k", "integer", True), Column("v", "text")), "RANGE", "k")
@@ -49,12 +50,7 @@ WORLD = [M, P0, P1, PARENT, CHILD]
 
 
 def run(*ops: Op, state: State | None = None) -> tuple[State, list]:
-    st = state or initial_state((S,))
-    out = []
-    for op in ops:
-        st, exp = step(st, op)
-        out.append(exp)
-    return st, out
+    return run_in(S, ops, state)
 
 
 def row(st: State, kind: str, name: str) -> tuple | None:

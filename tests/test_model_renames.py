@@ -32,17 +32,13 @@ from pggit_model.ops import (
     Unique,
 )
 from pggit_model.parse import parse_one
+from tests.model_steps import run_in
 
 S = "app"
 
 
 def run(*ops: Op, state: State | None = None) -> tuple[State, list]:
-    st = state or initial_state((S,))
-    out = []
-    for op in ops:
-        st, exp = step(st, op)
-        out.append(exp)
-    return st, out
+    return run_in(S, ops, state)
 
 
 def row(st: State, kind: str, schema: str, name: str) -> tuple | None:
@@ -159,7 +155,6 @@ def test_v18_history_of_a_name_two_kinds_held_is_unspecified() -> None:
     """V18 after R1: a name an index was renamed away from and a table then held and dropped names the past of
     two objects of different kinds; which one a lookup returns is outside both models (§12, §14.8), so the model
     leaves it unspecified instead of choosing (a ci smoke run in a fresh clone reported the choice as V18)."""
-    from pggit_model.model import initial_state, step
     from pggit_model.ops import Column, CreateTable, DropTable, GetHistory, PrimaryKey, RenameRelation
     s = "app"
     state = initial_state(schemas=(s,), search_path=(s,))  # as the machine sets it
