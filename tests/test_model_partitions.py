@@ -37,6 +37,7 @@ from pggit_model.ops import (
     SetNotNull,
     Unique,
 )
+from pggit_model.ops.cascades import CreateIndexConcurrently, DropIndexConcurrently
 from pggit_model.parse import parse_one
 from tests.model_steps import run_in
 
@@ -122,6 +123,21 @@ CASES: list[tuple[str, list[Op], Op, str]] = [
     ("parent-pk-on-key", [M, P0], AlterTable(S, "m", (AddConstraint(PrimaryKey(("k",))),)), "ok"),
     ("parent-unique-with-key", [M, P0], AlterTable(S, "m", (AddConstraint(Unique("uk", ("k", "v"))),)), "ok"),
     ("child-default-of-its-own", [PARENT, CHILD], AlterTable(S, "c", (SetDefault("a", 3),)), "ok"),
+    # the key follows RENAME COLUMN even with no partition yet (found by a fresh-clone smoke of the reinstall machine)
+    ("drop-renamed-key-no-partitions", [M, RenameColumn("TABLE", S, "m", "k", "a")],
+     AlterTable(S, "m", (DropColumn("a"),)), "42P16"),
+    ("unique-on-renamed-key-no-partitions", [M, RenameColumn("TABLE", S, "m", "k", "a")],
+     AlterTable(S, "m", (AddConstraint(Unique("u1", ("a",))),)), "ok"),
+    ("retype-renamed-key", [M, P0, RenameColumn("TABLE", S, "m", "k", "a")],
+     AlterTable(S, "m", (AlterColumnType("a", "bigint"),)), "42P16"),
+    # V24m: CONCURRENTLY and partitioned tables and indexes (checked before the index name, 42P07)
+    ("create-index-concurrently-on-partitioned", [M], CreateIndexConcurrently(S, "m", "m", ("v",), if_not_exists=True),
+     "0A000"),
+    ("create-index-concurrently-on-a-partition", [M, P0], CreateIndexConcurrently(S, "pi", "m_p0", ("v",)), "ok"),
+    ("drop-partitioned-index-concurrently", [M, CreateIndex(S, "mi", "m", ("v",))], DropIndexConcurrently(S, "mi"),
+     "0A000"),
+    ("drop-a-partition-index-concurrently", [M, P0, CreateIndex(S, "mi", "m", ("v",))],
+     DropIndexConcurrently(S, "m_p0_v_idx"), "2BP01"),
 ]
 
 

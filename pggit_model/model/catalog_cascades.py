@@ -49,13 +49,26 @@ def _drop_tables(w: Work, op: cascades.DropTables) -> str:
 
 
 def _create_index_concurrently(w: Work, op: cascades.CreateIndexConcurrently) -> str:
-    """V24m: as CREATE INDEX (V10c); the model's tables hold no rows, so a UNIQUE build never fails (V24n)."""
+    """V24m: as CREATE INDEX (V10c); the model's tables hold no rows, so a UNIQUE build never fails (V24n).
+    PostgreSQL refuses it on a partitioned table (0A000) before it looks at the index's name or columns; on a
+    partition or an inheritance parent the index is that table's own, as for CREATE INDEX."""
+    t = w.rel(op.schema, op.table)
+    if isinstance(t, Table) and t.partition_by is not None:
+        raise reject("0A000", f"cannot create index on partitioned table {op.table!r} concurrently")
     _create_index(w, ddl.CreateIndex(op.schema, op.name, op.table, op.columns, op.unique, op.if_not_exists))
     return "V24m,V10c"
 
 
 def _drop_index_concurrently(w: Work, op: cascades.DropIndexConcurrently) -> str:
-    """V24m: as DROP INDEX without CASCADE (V10n)."""
+    """V24m: as DROP INDEX without CASCADE (V10n). A partitioned index cannot go concurrently (0A000) and a
+    partition's index attached to one is required by it (2BP01), both pinned on PostgreSQL 15."""
+    idx = w.rel(op.schema, op.name)
+    if isinstance(idx, Index):
+        t = w.rel(op.schema, idx.table)
+        if isinstance(t, Table) and t.partition_by is not None:
+            raise reject("0A000", f"cannot drop partitioned index {op.name!r} concurrently")
+        if idx.of is not None:
+            raise reject("2BP01", f"cannot drop index {op.name!r} because index {idx.of!r} requires it")
     rule = _drop_index_op(w, ddl.DropIndex(op.schema, op.name, op.if_exists))
     return "V15" if rule == "V15" else "V24m,V10n"
 

@@ -283,8 +283,8 @@ def drop_table_in_hierarchy(w: Work, op: ddl.DropTable, base: Handler) -> str:
 def rename_column_in_hierarchy(w: Work, op: renames.RenameColumn, base: Handler) -> str:
     s = op.schema
     t, below = _hier(w, s, op.table)
-    if t is None or op.keyword != "TABLE" or (t.parent is None and not below):
-        return base(w, op)
+    if t is None or op.keyword != "TABLE" or (t.parent is None and not below and t.partition_by is None):
+        return base(w, op)  # a partitioned table without partitions still renames its key below
     if t.parent is not None:
         parent = w.rel(s, t.parent)
         if isinstance(parent, Table) and parent.col(op.column) is not None and not t.declares_inherited:
