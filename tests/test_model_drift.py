@@ -11,14 +11,17 @@ from pggit_model.ops import (
     AddColumn,
     AlterTable,
     Column,
+    CreateSchema,
     CreateTable,
     DetectChangesByHash,
     DropColumn,
     DropTable,
     GetVersion,
     Reinstall,
+    RenameRelation,
     SetDefault,
     SetNotNull,
+    SetSchema,
     ShowTableVersions,
     Untracked,
     UpdateAllHashes,
@@ -53,6 +56,23 @@ def test_u3_objects_drift_creates_or_drops_become_unknown():
     assert exp.is_unspecified and exp.rules == ("U3",)
     _, exp = step(state, DropTable(S, "t"))  # it drops t.b, whose row pgGit may or may not have
     assert exp.is_unspecified
+
+
+def test_u3_r3a_a_dropped_columns_row_stays_unspecified_under_the_new_key():
+    """U3, R3a: a table renamed or moved after drift dropped one of its columns moves every active COLUMN row, the
+    dropped column's too (found by a smoke seed of the drift machine): that row is unspecified under both keys; a
+    rename of a table drift created is unspecified as a whole."""
+    state, _ = _after(T, Untracked(AlterTable(S, "t", (DropColumn("a"),))))
+    after, exp = step(state, RenameRelation("TABLE", S, "t", "u"))
+    assert exp.kind == "ok"
+    assert {("COLUMN", S, "t.a"), ("COLUMN", S, "u.a")} <= after.db.unknown
+    assert ("COLUMN", S, "u.id") not in after.db.unknown
+    state2, _ = _after(CreateSchema(S2 := "b"), T, Untracked(AlterTable(S, "t", (DropColumn("a"),))))
+    moved, exp = step(state2, SetSchema("TABLE", S, "t", S2))
+    assert exp.kind == "ok" and ("COLUMN", S2, "t.a") in moved.db.unknown
+    made, _ = _after(Untracked(T))
+    _, exp = step(made, RenameRelation("TABLE", S, "t", "u"))
+    assert exp.is_unspecified and exp.rules == ("U3",)
 
 
 def test_u3_h6_reports_exactly_the_drifted_objects():

@@ -39,10 +39,26 @@ from pggit_model.model.catalog_values import (
 )
 from pggit_model.model.catalog_work import Fail, UnhandledOp, Work, handler_for, reject, unknown
 from pggit_model.model.memo import by_identity
-from pggit_model.ops import ddl
+from pggit_model.ops import ddl, renames
 
 STATEMENTS.update(CASCADE_STATEMENTS)  # §14.1 V26, V24m–p (catalog_cascades imports catalog_statements)
 STATEMENTS.update(guard_cascades(STATEMENTS))  # ... and hierarchies: not combined where the model has no rule
+
+
+def _guard_array_types(base: Any) -> Any:
+    """N5: SET SCHEMA moves a relation's row type and array type too, and PostgreSQL refuses (42710) when the
+    target schema has a type of either name. While every array type is "_" + its relation's name, the relation
+    check (42P07) comes first and covers both; once a name made them irregular (`odd_array_name`), PostgreSQL's
+    choices are history the model does not keep, so a move of a relation is unknown."""
+    def handler(w: Work, op: renames.SetSchema) -> str:
+        r = w.rel(op.schema, op.name) if op.keyword != "FUNCTION" else None
+        if w.base.odd_array_names and op.new_schema != op.schema and r is not None and not isinstance(r, Index):
+            raise unknown("N5", "an array type name PostgreSQL chose may clash in the target schema (42710)")
+        return base(w, op)
+    return handler
+
+
+STATEMENTS[renames.SetSchema] = _guard_array_types(STATEMENTS[renames.SetSchema])
 
 
 @by_identity()

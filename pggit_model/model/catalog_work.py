@@ -25,6 +25,7 @@ from pggit_model.model.catalog_values import (
     Unknown,
     View,
     index_matches,
+    odd_array_name,
 )
 
 #: (schema, table, constraint name) of a foreign key
@@ -127,6 +128,9 @@ class Work:
             funcs = funcs.drop(*[k for k, v in self.funcs.items() if v is None]).merge(
                 [(k, v) for k, v in self.funcs.items() if v is not None])
         cat = evolve(self.base, relations=rels, functions=funcs)
+        if not cat.odd_array_names and any(v is not None and not isinstance(v, Index) and odd_array_name(k[1])
+                                           for k, v in self.rels.items()):
+            cat = evolve(cat, odd_array_names=True)
         if self.schemas is not None:
             cat = evolve(cat, schemas=self.schemas)
         return Applied(cat, tuple(self.created), tuple(self.dropped), tuple(self.altered), tuple(self.replaced),

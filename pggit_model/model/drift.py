@@ -53,11 +53,27 @@ def unknown_involved(db: Db, applied: Applied) -> str | None:
     if not db.unknown:
         return None
     keys = (*applied.created, *applied.dropped, *applied.replaced, *applied.touched,
-            *(("TABLE", s, t) for s, t in applied.altered))
+            *(("TABLE", s, t) for s, t in applied.altered), *(old for old, _ in applied.renamed))
     hit = next((k for k in keys if k in db.unknown), None)
     if hit is None:
         return None
     return f"{hit[0]} {hit[1]}.{hit[2]} was created or dropped while pgGit's triggers did not fire (U3)"
+
+
+def follow_renames(db: Db, applied: Applied) -> Db:
+    """R3a moves every active COLUMN row `t.c` with its table, also the row of a column drift dropped: that row
+    stays unspecified under its new key (U3). A key prefix is matched, so a table whose name contains a dot may
+    leave a neighbour's row unspecified too: more left open, never a wrong prediction."""
+    if not db.unknown:
+        return db
+    more = set()
+    for old, new in applied.renamed:
+        if old[0] != "TABLE":
+            continue
+        prefix = f"{old[2]}."
+        more |= {("COLUMN", new[1], f"{new[2]}.{k[2][len(prefix):]}") for k in db.unknown
+                 if k[0] == "COLUMN" and k[1] == old[1] and k[2].startswith(prefix)}
+    return evolve(db, unknown=db.unknown | more) if more - db.unknown else db
 
 
 def unknown_row(db: Db, key: tuple[str, ...]) -> bool:
@@ -65,4 +81,4 @@ def unknown_row(db: Db, key: tuple[str, ...]) -> bool:
     return bool(db.unknown) and (key[0], key[1], key[2]) in db.unknown
 
 
-__all__ = ["step_drift", "unknown_involved", "unknown_row"]
+__all__ = ["follow_renames", "step_drift", "unknown_involved", "unknown_row"]

@@ -77,7 +77,7 @@ def _ddl(state: State, op: Op) -> Result:
     except B9Violation as e:
         db = evolve(state.db, catalog=out.catalog)  # best guess; machines do not run such statements
         return evolve(state, db=db), Expected.unspecified(e.rule, str(e))
-    db = evolve(db, catalog=out.catalog)
+    db = drift.follow_renames(evolve(db, catalog=out.catalog), out)
     rules = (*out.rule.split(","), "V3", "V9", "V9a", "B8")
     return evolve(state, db=db), Expected.ok(rules)
 
