@@ -10,6 +10,7 @@ from pggit_model.model import HashOf, initial_state, observe, run, step
 from pggit_model.ops import (
     AddColumn,
     AlterTable,
+    Check,
     Column,
     CreateSchema,
     CreateTable,
@@ -26,6 +27,7 @@ from pggit_model.ops import (
     Untracked,
     UpdateAllHashes,
 )
+from pggit_model.ops.kinds import AddIdentityColumn, RestartIdentity, ValidateConstraint
 
 S = "app"
 T = CreateTable(S, "t", [Column("id", "integer"), Column("a", "text")])
@@ -73,6 +75,24 @@ def test_u3_r3a_a_dropped_columns_row_stays_unspecified_under_the_new_key():
     made, _ = _after(Untracked(T))
     _, exp = step(made, RenameRelation("TABLE", S, "t", "u"))
     assert exp.is_unspecified and exp.rules == ("U3",)
+
+
+def test_u3_a_no_op_reported_on_a_drifted_table_is_open():
+    """U3, V9a, V24d: VALIDATE CONSTRAINT changes no structure and is reported as an ALTER TABLE of t: on a table
+    drift changed it is unspecified (classed against the recorded structure it would include the drift), on
+    another table it records nothing."""
+    t = CreateTable(S, "t", [Column("id", "integer"), Column("a", "integer")], [Check("c1", "a", "positive")])
+    state, _ = _after(t, UpdateAllHashes(), Untracked(AlterTable(S, "t", (AddColumn(Column("d", "text")),))),
+                      DetectChangesByHash())
+    _, exp = step(state, ValidateConstraint(S, "t", "c1"))
+    assert exp.is_unspecified and "U3" in exp.rules
+    with_identity, _ = _after(t, AddIdentityColumn(S, "t", "n"), UpdateAllHashes(),
+                              Untracked(AlterTable(S, "t", (AddColumn(Column("d", "text")),))))
+    _, exp = step(with_identity, RestartIdentity(S, "t", "n", 5))  # V24h, A43: also an ALTER TABLE of t
+    assert exp.is_unspecified and "U3" in exp.rules
+    clean, _ = _after(t)
+    after, exp = step(clean, ValidateConstraint(S, "t", "c1"))
+    assert exp.kind == "ok" and observe.objects(after, S) == observe.objects(clean, S)
 
 
 def test_u3_h6_reports_exactly_the_drifted_objects():
