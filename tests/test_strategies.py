@@ -132,3 +132,19 @@ def test_m3_changes_on_both_sides_conflict(data):
     state = _run(state, data.draw(table_changes(state, "app", "t", drop=True, unlike=theirs)))
     _, exp = step(state, MergeBranches("b", "main", "Merge branch"))
     assert exp.kind == "value" and exp.value.success is False, exp
+
+
+@_SETTINGS
+@given(st.data())
+def test_v24c_foreign_keys_drawn_against_a_wide_key_name_distinct_columns(data):
+    """V24c: a foreign key drawn from a one-column table to a two-column unique key never repeats a column (smoke
+    seed 206 of the partitions machine drew ('k', 'k'), which is no statement: InvalidOp mid-run)."""
+    from pggit_model.ops import Column, CreateIndex, CreateTable
+    from pggit_model.strategies.ddl import kinds_ops
+    state = _run(initial_state(("app",)),
+                 CreateTable("app", "x", (Column("k", "integer"), Column("v", "text"))),
+                 CreateIndex("app", "xu", "x", ("k", "v"), unique=True),
+                 CreateTable("app", "t", (Column("k", "integer"),)))
+    for _ in range(5):
+        op = data.draw(kinds_ops(state, "app"))
+        state, _ = step(state, op)

@@ -128,8 +128,11 @@ def _foreign_key(d: DdlDraw, name: str, t: Table) -> ops.ForeignKey:
     else:
         ref, rt = d.pick_table()
         ref_cols = (d.pick_col(rt),)
-    own = [c.name for c in t.columns] or ["zz"]
-    cols = tuple(d.draw(st.sampled_from(own)) for _ in ref_cols)
+    own = [c.name for c in t.columns]
+    if len(own) >= len(ref_cols):  # distinct columns (a repeated one is no statement at all, InvalidOp)
+        cols = tuple(d.draw(st.permutations(own))[:len(ref_cols)])
+    else:  # too few: the missing ones are wrong on purpose (42703)
+        cols = (*own, *(f"zz{i}" for i in range(len(ref_cols) - len(own))))
     return ops.ForeignKey(d.fresh(("fk1", "t_fk", "Fk")), cols, d.schema, ref, ref_cols)
 
 
