@@ -88,7 +88,7 @@ def struck(op: Any) -> Any:
     """The statement a wrapper ran (a fault striking it, the second session): entries name statements, and a bug
     of COMMENT ON is the same bug when a lock_timeout was armed around it."""
     inner = getattr(op, "op", None)
-    return inner if inner is not None and hasattr(inner, "kind") else op
+    return inner if getattr(op, "runs_statement", False) and hasattr(inner, "kind") else op
 
 
 def match_text(op: Any, message: str, expected: Any, observed: Any) -> str:

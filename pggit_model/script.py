@@ -18,9 +18,10 @@ from psycopg import sql
 
 from . import known as kn
 from .backend import SETVAL, final_state_queries
-from .errors import MalformedReplay, UnsupportedStatement
+from .errors import InvalidOp, MalformedReplay, UnsupportedStatement
 from .model import State, initial_state, session_lost, step
-from .ops import Fault, Op, OtherSession, TerminateSession
+from .ops import CreateSchema, Fault, Op, OtherSession, TerminateSession, Untracked
+from .ops.base import render
 from .ops.events import FAULT_SQLSTATES
 from .parse import parse_one
 from .runs import Run, guess_schema, known_entry, known_json
@@ -149,6 +150,12 @@ def _step_lines(state: State, op: Op, schema: str) -> tuple[State, list[str]]:
     if isinstance(op, OtherSession):
         out += ["-- @pggit-model other-session",
                 "-- (pggit-model replay runs it on a second, autocommit session; by hand, in another psql)"]
+    if isinstance(op, Untracked):
+        # the marker makes a replay run it as drift again; by hand, the switch lines around it do that
+        before, after = op.switches()
+        return state, [f"-- @pggit-model untracked {op.how} {json.dumps([list(t) for t in op.triggers])}",
+                       *(f"{render(c)};  {_SWITCH}" for c in before), op.op.to_sql() + ";",
+                       *(f"{render(c)};  {_SWITCH}" for c in after), _comment(f"model expects: {prediction}")]
     if isinstance(op, Fault):
         out += [f"-- @pggit-model fault {op.kind_of_fault}",
                 f"-- (pggit-model replay runs it under {op.kind_of_fault}, striking after pgGit's triggers; "
@@ -213,6 +220,8 @@ def reserved_schema(name: str) -> bool:
     return name in RESERVED_SCHEMAS or name.startswith(("pg_", "pggit"))
 
 _META = re.compile(r"^--\s*@pggit-model\s+(.*)$")
+#: ends a line that switches pgGit's triggers off or on around an untracked statement: not an op of its own
+_SWITCH = "-- @pggit-model switch"
 
 
 _CREATE_SCHEMA = re.compile(r'^\s*CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|\w+)\s*;\s*$', re.I)
@@ -228,12 +237,20 @@ class _Reading:
     schema: str | None = None
     sequences: dict[str, int] = attrs.Factory(dict)
     known: list[kn.Known] = attrs.Factory(list)
-    #: (line, "fault KIND" | "terminate-session" | "other-session"): session events between statements
+    #: (line, "fault KIND" | "terminate-session" | "other-session" | "untracked HOW [TRIGGERS]"): session events
     events: list[tuple[int, str]] = attrs.Factory(list)
     body: list[str] = attrs.Factory(list)  # other lines blanked, so line numbers stay right
 
     def meta_line(self, number: int, words: str) -> None:
-        if words.startswith("fault ") or words in ("terminate-session", "other-session"):
+        if words.startswith("untracked "):
+            how, _, triggers = words.removeprefix("untracked ").partition(" ")
+            try:
+                Untracked(CreateSchema("s"), how, json.loads(triggers or "[]"))
+            except (ValueError, InvalidOp) as e:
+                raise MalformedReplay(f"{self.p}:{number}: bad untracked marker {words!r} ({e}); write "
+                                      "'untracked replica []' or 'untracked disable [[\"trigger\", \"O\"]]'") from e
+            self.events.append((number, words))
+        elif words.startswith("fault ") or words in ("terminate-session", "other-session"):
             if words.startswith("fault ") and words.split()[1:] not in ([k] for k in FAULT_SQLSTATES):
                 raise MalformedReplay(f"{self.p}:{number}: unknown fault {words.removeprefix('fault ')!r}; "
                                       f"one of: {', '.join(sorted(FAULT_SQLSTATES))}")
@@ -256,7 +273,7 @@ class _Reading:
             name = s.group(1)
             self.schema = name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
             self.body.append("")
-        elif not self.in_ops or line.lstrip().startswith("\\"):
+        elif not self.in_ops or line.lstrip().startswith("\\") or line.rstrip().endswith(_SWITCH):
             self.body.append("")  # psql meta-commands and the observation queries are not ops
         else:
             self.body.append(line)
@@ -307,6 +324,9 @@ def _with_session_events(p: Path, statements: list[tuple[int, Op]], events: list
                 raise MalformedReplay(f"{p}:{where}: '{what}' is not followed by a statement of its own")
             elif what == "other-session":
                 op = OtherSession(op)
+            elif what.startswith("untracked "):
+                how, _, triggers = what.removeprefix("untracked ").partition(" ")
+                op = Untracked(op, how, json.loads(triggers or "[]"))
             else:
                 op = Fault(what.split()[1], op)
         out.append(op)

@@ -41,6 +41,8 @@ from pggit_model.ops import (
     CreateIndex,
     CreateTable,
     CreateView,
+    DetectChangesByHash,
+    DropColumn,
     DropTable,
     Fault,
     GenerateTrinityId,
@@ -50,6 +52,8 @@ from pggit_model.ops import (
     Rollback,
     SetDefault,
     TerminateSession,
+    Untracked,
+    UpdateAllHashes,
 )
 from pggit_model.runs import Run, failure_id, op_from_repr
 from pggit_model.session import RunStats
@@ -285,6 +289,27 @@ def test_faults_and_terminated_sessions_round_trip(tmp_path: Path) -> None:
         load_run(bad)
     bad.write_text("CREATE TABLE m.t (id int);\n-- @pggit-model fault cancel\n")
     with pytest.raises(MalformedReplay, match="not followed by a statement of its own"):
+        load_run(bad)
+
+
+DRIFT_OPS = [CreateTable(S, "t1", (Column("id", "int"),)), UpdateAllHashes(),
+             Untracked(AlterTable(S, "t1", (AddColumn(Column("n", "bigint")),))),
+             Untracked(AlterTable(S, "t1", (DropColumn("n"),)), "disable", (("pggit_ddl_trigger", "O"),)),
+             DetectChangesByHash()]
+
+
+def test_drift_round_trips_through_replay_sql(tmp_path: Path) -> None:
+    """U3: an untracked statement loads back from replay.sql as drift (found by triage of a v0.2.1 root: it came
+    back as tracked DDL), with its trigger switches as runnable SQL that is no op of its own; a bad marker is one
+    clear error."""
+    folder = _record(tmp_path, step=5, ops=DRIFT_OPS)
+    assert list(load_run(folder / "replay.sql").ops) == DRIFT_OPS
+    text = (folder / "replay.sql").read_text()
+    assert "SET session_replication_role = replica;  -- @pggit-model switch" in text
+    assert 'ALTER EVENT TRIGGER "pggit_ddl_trigger" DISABLE;  -- @pggit-model switch' in text
+    bad = tmp_path / "bad.sql"
+    bad.write_text("-- @pggit-model untracked sideways []\nALTER TABLE m.t ADD COLUMN b int;\n")
+    with pytest.raises(MalformedReplay, match=r"bad\.sql:1: bad untracked marker"):
         load_run(bad)
 
 

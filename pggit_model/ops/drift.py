@@ -56,6 +56,11 @@ class Untracked(Op):
     family: ClassVar[str] = "drift"
 
     def sql(self) -> Composable:
+        before, after = self.switches()
+        return sql.SQL("; ").join([*before, self.op.sql(), *after])
+
+    def switches(self) -> tuple[list[Composable], list[Composable]]:
+        """The statements that turn pgGit's triggers off before ``op`` and on again after it."""
         before: list[Composable]
         after: list[Composable]
         if self.how == "replica":
@@ -65,7 +70,7 @@ class Untracked(Op):
             before = [sql.SQL("ALTER EVENT TRIGGER {} DISABLE").format(sql.Identifier(n)) for n, _ in self.triggers]
             after = [sql.SQL("ALTER EVENT TRIGGER {} {}").format(sql.Identifier(n), sql.SQL(ENABLE_CLAUSES[m]))
                      for n, m in self.triggers]
-        return sql.SQL("; ").join([*before, self.op.sql(), *after])
+        return before, after
 
 
 @frozen

@@ -33,6 +33,9 @@ class OtherSession(Op):
 
     kind: ClassVar[str] = "other_session"
     family: ClassVar[str] = "session"
+    #: a wrapper around the statement it runs (known.struck sees through it; Untracked is not one: drift is
+    #: another step of the model and another SQL)
+    runs_statement: ClassVar[bool] = True
 
     def to_sql(self) -> str:
         return self.op.to_sql()
@@ -47,6 +50,7 @@ class Fault(Op):
 
     kind: ClassVar[str] = "fault"
     family: ClassVar[str] = "fault"
+    runs_statement: ClassVar[bool] = True  # as OtherSession's
 
     def to_sql(self) -> str:
         if self.kind_of_fault == "statement_timeout":
