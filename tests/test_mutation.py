@@ -264,3 +264,19 @@ def test_results_json_round_trips_for_compare_and_show(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text('{"results": [{"verdict": "killed"}]}')
     with pytest.raises(MutationInputError, match="not a results file"):
         load_result_list(tmp_path / "bad.json")
+
+
+def test_a_family_files_mutant_runs_its_own_machine_first() -> None:
+    """A mutant of a second-model family file runs that family's machine first, also when the machines given
+    leave it out (no default machine draws its DDL: 10 of the sample's survivors were 080_renames.sql's); other
+    files keep their first machine or the order given."""
+    from pggit_model.mutation.operators import Mutant
+    from pggit_model.mutation.runner import FAMILY_MACHINE
+    from pggit_model.mutation.worker import DEFAULT_MACHINES
+
+    config = RunConfig(dsn="")
+    for file, machine in FAMILY_MACHINE.items():
+        order = config.order_for(Mutant(file, 1, "cmp", 1, "x", "y"))
+        assert order[0] == machine and set(order[1:]) == set(DEFAULT_MACHINES), order
+    assert config.order_for(Mutant("060_hashes.sql", 1, "cmp", 1, "x", "y"))[0] == "HashesMachine"
+    assert config.order_for(Mutant("010_tracking.sql", 1, "cmp", 1, "x", "y")) == DEFAULT_MACHINES
