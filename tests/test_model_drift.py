@@ -12,6 +12,7 @@ from pggit_model.ops import (
     AlterTable,
     Check,
     Column,
+    CreateIndex,
     CreateSchema,
     CreateTable,
     DetectChangesByHash,
@@ -89,6 +90,10 @@ def test_u3_a_no_op_reported_on_a_drifted_table_is_open():
     with_identity, _ = _after(t, AddIdentityColumn(S, "t", "n"), UpdateAllHashes(),
                               Untracked(AlterTable(S, "t", (AddColumn(Column("d", "text")),))))
     _, exp = step(with_identity, RestartIdentity(S, "t", "n", 5))  # V24h, A43: also an ALTER TABLE of t
+    assert exp.is_unspecified and "U3" in exp.rules
+    indexed, _ = _after(t, CreateIndex(S, "i", "t", ("id",)), UpdateAllHashes(),
+                        Untracked(AlterTable(S, "t", (AddColumn(Column("d", "text")),))))
+    _, exp = step(indexed, RenameRelation("INDEX", S, "i", "j"))  # R3c fixes PATCH, U3 would include the drift
     assert exp.is_unspecified and "U3" in exp.rules
     clean, _ = _after(t)
     after, exp = step(clean, ValidateConstraint(S, "t", "c1"))

@@ -164,6 +164,13 @@ def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
         if _tracked(key) and not _active(book, key):
             raise B9Violation(f"column {key[1]}.{key[2]} is altered or commented but has no active row on {branch!r}")
     altered = _altered_tables(book, before, applied, {(k[1], k[2]) for k in (*created, *dropped) if k[0] == "TABLE"})
+    fixed = {(f[0], f[1]) for f in applied.forced}
+    for schema, table, rec, _ in altered:
+        if (schema, table) in fixed and (schema, table) in db.drifted and rec != table_shape(before, schema, table):
+            # R3/V24 fix this statement's severity, U3 says it is classified against the recorded structure, drift
+            # included: the two disagree (a ci run of the drift machine: an index rename recorded MINOR)
+            raise DriftOpen(f"table {schema}.{table} drifted from what {branch!r} recorded and the statement's "
+                            "severity is fixed by a rule row (R3, V24): U3 leaves it open")
     for key in replaced:
         if not _active(book, key):
             raise B9Violation(f"{key[0]} {key[1]}.{key[2]} is replaced but has no active row on {branch!r}")
