@@ -148,3 +148,22 @@ def test_v24c_foreign_keys_drawn_against_a_wide_key_name_distinct_columns(data):
     for _ in range(5):
         op = data.draw(kinds_ops(state, "app"))
         state, _ = step(state, op)
+
+
+@_SETTINGS
+@given(st.data())
+def test_v26h_drop_tables_of_a_63_byte_name_names_valid_tables(data):
+    """V26h: DROP TABLE a, b drawn when the only table has a 63-byte multibyte name stays a statement (a fresh-clone
+    run drew the name plus "_2", 65 bytes: InvalidOp in tests/test_model_laws.py)."""
+    from pggit_model.ops import Column, CreateTable
+    from pggit_model.strategies.cascades import cascade_ddl
+    from pggit_model.strategies.ddl import DdlDraw
+    name = "é" * 31 + "x"
+    state = _run(initial_state(("app",)), CreateTable("app", name, (Column("k", "integer"),)))
+
+    @st.composite
+    def one(draw):
+        return cascade_ddl(DdlDraw(draw, state, "app", 0.5))
+
+    for _ in range(5):
+        step(state, data.draw(one()))
