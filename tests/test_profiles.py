@@ -5,8 +5,6 @@ from __future__ import annotations
 import configparser
 from pathlib import Path
 
-import pytest
-
 from pggit_model import profiles
 from pggit_model.session import COVERAGE_PROFILES
 
@@ -41,7 +39,7 @@ def test_workflow_shards_every_machine_and_shares_the_example_database() -> None
     """The GitHub Actions workflow: smoke on push, a matrix job per machine of machines/ (a new machine not in the
     matrix would never run nightly), artifacts for results and examples, and the merged example database read
     through GitHubArtifactDatabase by every job."""
-    yaml = pytest.importorskip("yaml")
+    import yaml  # a test dependency (pyproject: test extra)
     flow = yaml.safe_load(WORKFLOW.read_text())
     on = flow[True] if True in flow else flow["on"]  # YAML 1.1 reads the key `on` as True
     assert "push" in on and {c["cron"] for c in on["schedule"]} and "workflow_dispatch" in on
