@@ -442,6 +442,7 @@ DECLARE
     v_rel oid;
 BEGIN
     PERFORM pggit._lock_bookkeeping();
+    PERFORM pggit._forget_dropped();  -- §14 V20: identities of dropped objects (080_renames.sql)
     FOR d IN
         SELECT * FROM pg_event_trigger_dropped_objects()
         WHERE NOT is_temporary AND pggit._is_tracked_schema(schema_name)

@@ -13,6 +13,7 @@ CREATE TABLE pggit.identities (
     nspoid      oid NOT NULL,
     schema_name text NOT NULL,
     object_name text NOT NULL,
+    relid       oid,  -- an index's table (V20: REINDEX … CONCURRENTLY replaces the index under its table)
     PRIMARY KEY (classid, objid)
 );
 CREATE INDEX identities_namespace ON pggit.identities (nspoid);
@@ -109,6 +110,47 @@ BEGIN
     END LOOP;
 END $$;
 
+-- V20, A84, B20: `REINDEX … CONCURRENTLY` gives an index a new OID and fires no event, so the identity
+-- remembered for it names an OID that is gone. The replacement — same table, same name when it was
+-- made — continues the index's identity: an index of p_rel with no identity takes over the gone
+-- identity of its name, and if this statement renamed it (one rename per statement), the one gone
+-- identity left takes the one index left. (Identities of dropped objects are forgotten at sql_drop,
+-- _forget_dropped, so a gone identity here is a replaced index.)
+CREATE FUNCTION pggit._heal_index_identities(p_rel oid) RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_gone oid[];
+    v_fresh oid[];
+BEGIN
+    UPDATE pggit.identities id SET objid = i.indexrelid
+    FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+    WHERE i.indrelid = p_rel AND id.classid = 'pg_class'::regclass AND id.relid = p_rel
+      AND id.object_name = ic.relname::text AND ic.relnamespace = id.nspoid
+      AND NOT EXISTS (SELECT 1 FROM pg_class g WHERE g.oid = id.objid)
+      AND NOT EXISTS (SELECT 1 FROM pggit.identities k
+                      WHERE k.classid = 'pg_class'::regclass AND k.objid = i.indexrelid);
+    SELECT array_agg(id.objid) INTO v_gone FROM pggit.identities id
+    WHERE id.classid = 'pg_class'::regclass AND id.relid = p_rel
+      AND NOT EXISTS (SELECT 1 FROM pg_class g WHERE g.oid = id.objid);
+    SELECT array_agg(i.indexrelid) INTO v_fresh FROM pg_index i
+    WHERE i.indrelid = p_rel AND NOT EXISTS (SELECT 1 FROM pggit.identities k
+                                             WHERE k.classid = 'pg_class'::regclass AND k.objid = i.indexrelid);
+    IF cardinality(v_gone) = 1 AND cardinality(v_fresh) = 1 THEN
+        UPDATE pggit.identities SET objid = v_fresh[1]
+        WHERE classid = 'pg_class'::regclass AND objid = v_gone[1];
+    END IF;
+END $$;
+
+-- sql_drop: a dropped object's identity is forgotten (its OID may be reused; _heal_index_identities
+-- takes a gone identity for a replaced index).
+CREATE FUNCTION pggit._forget_dropped() RETURNS void
+LANGUAGE sql
+AS $$
+    DELETE FROM pggit.identities i USING pg_event_trigger_dropped_objects() d
+    WHERE i.classid = d.classid AND i.objid = d.objid;
+$$;
+
 -- The key changes of one reported relation: a view (R3e, N5b), or a table (R3a, N5a) with its columns
 -- (R3b, by attnum) and indexes (R3c, R3d, by OID). The table records one ALTER for a renamed column
 -- (MAJOR) or index or constraint (PATCH), fixed by R3 rather than by comparing structures: the names in
@@ -144,6 +186,7 @@ BEGIN
         RETURN;
     END IF;
 
+    PERFORM pggit._heal_index_identities(p_rel);  -- V20: before the indexes are compared by OID
     v_new := pggit._table_structure(p_rel);
     SELECT s.structure INTO v_shape FROM pggit.catalog_shapes s WHERE s.relid = p_rel;
     IF v_moved THEN
@@ -284,20 +327,22 @@ END $$;
 CREATE FUNCTION pggit._remember(p_classid oid, p_objid oid) RETURNS void
 LANGUAGE sql
 AS $$
-    INSERT INTO pggit.identities AS i (classid, objid, nspoid, schema_name, object_name)
+    INSERT INTO pggit.identities AS i (classid, objid, nspoid, schema_name, object_name, relid)
     -- (as text: a union with `name` columns would cut a function's signature to 63 bytes)
-    SELECT p_classid, c.oid, c.relnamespace, n.nspname::text, c.relname::text
+    SELECT p_classid, c.oid, c.relnamespace, n.nspname::text, c.relname::text,
+           CASE WHEN c.oid <> p_objid THEN p_objid END
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE p_classid = 'pg_class'::regclass
       AND (c.oid = p_objid OR c.oid IN (SELECT x.indexrelid FROM pg_index x WHERE x.indrelid = p_objid))
     UNION ALL
-    SELECT p_classid, p.oid, p.pronamespace, n.nspname::text, pggit._function_name(p.oid)
+    SELECT p_classid, p.oid, p.pronamespace, n.nspname::text, pggit._function_name(p.oid), NULL
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE p_classid = 'pg_proc'::regclass AND p.oid = p_objid
     ON CONFLICT (classid, objid) DO UPDATE
-        SET nspoid = excluded.nspoid, schema_name = excluded.schema_name, object_name = excluded.object_name
-        WHERE (i.nspoid, i.schema_name, i.object_name)
-              IS DISTINCT FROM (excluded.nspoid, excluded.schema_name, excluded.object_name);
+        SET nspoid = excluded.nspoid, schema_name = excluded.schema_name, object_name = excluded.object_name,
+            relid = excluded.relid
+        WHERE (i.nspoid, i.schema_name, i.object_name, i.relid)
+              IS DISTINCT FROM (excluded.nspoid, excluded.schema_name, excluded.object_name, excluded.relid);
 $$;
 
 -- ddl_command_end, after the statement is recorded: remember the keys of what it reported.
