@@ -290,3 +290,14 @@ def test_v20_reindex_concurrently_then_rename_agrees_with_the_model(pggit_conn):
         "REINDEX INDEX CONCURRENTLY app.t1_x", "CREATE SCHEMA s2", "ALTER TABLE app.t1 SET SCHEMA s2",
         "ALTER INDEX s2.t1_x RENAME TO t1_y",
     ], schema="s")
+
+
+def test_v20_a_replaced_index_dropped_leaves_no_identity_behind(pggit_conn):
+    """V20, V24o, V10c: REINDEX … CONCURRENTLY then DROP INDEX of the replacement forgets the index's identity, so
+    the table's next new index is created (an INDEX row, the table PATCH) rather than taken for a rename of the
+    dropped one (a cascades-machine smoke found this)."""
+    agrees_with_model(pggit_conn, [
+        "CREATE TABLE app.t (id int, a int)", "CREATE INDEX CONCURRENTLY cic ON app.t (id)",
+        "REINDEX INDEX CONCURRENTLY app.cic", "DROP INDEX CONCURRENTLY app.cic", "CREATE INDEX ff ON app.t (id)",
+        "REINDEX TABLE CONCURRENTLY app.t", "DROP INDEX app.ff", "CREATE INDEX CONCURRENTLY cic ON app.t (a)",
+    ], schema="s")

@@ -130,9 +130,13 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM pg_class g WHERE g.oid = id.objid)
       AND NOT EXISTS (SELECT 1 FROM pggit.identities k
                       WHERE k.classid = 'pg_class'::regclass AND k.objid = i.indexrelid);
+    -- (only a gone identity whose INDEX row on c is active: a key change needs one, B12)
     SELECT array_agg(id.objid) INTO v_gone FROM pggit.identities id
     WHERE id.classid = 'pg_class'::regclass AND id.relid = p_rel
-      AND NOT EXISTS (SELECT 1 FROM pg_class g WHERE g.oid = id.objid);
+      AND NOT EXISTS (SELECT 1 FROM pg_class g WHERE g.oid = id.objid)
+      AND EXISTS (SELECT 1 FROM pggit.objects o
+                  WHERE o.object_type = 'INDEX' AND o.schema_name = id.schema_name
+                    AND o.object_name = id.object_name AND o.branch_name = pggit._current_branch() AND o.is_active);
     SELECT array_agg(i.indexrelid) INTO v_fresh FROM pg_index i
     WHERE i.indrelid = p_rel AND NOT EXISTS (SELECT 1 FROM pggit.identities k
                                              WHERE k.classid = 'pg_class'::regclass AND k.objid = i.indexrelid);
@@ -143,12 +147,16 @@ BEGIN
 END $$;
 
 -- sql_drop: a dropped object's identity is forgotten (its OID may be reused; _heal_index_identities
--- takes a gone identity for a replaced index).
+-- takes a gone identity for a replaced index). A dropped index that REINDEX … CONCURRENTLY had replaced
+-- left its first identity under the old OID: that one goes too, by its name (unique in its schema).
 CREATE FUNCTION pggit._forget_dropped() RETURNS void
 LANGUAGE sql
 AS $$
     DELETE FROM pggit.identities i USING pg_event_trigger_dropped_objects() d
-    WHERE i.classid = d.classid AND i.objid = d.objid;
+    WHERE i.classid = d.classid
+      AND (i.objid = d.objid
+           OR (d.object_type = 'index' AND i.relid IS NOT NULL AND i.schema_name = d.schema_name
+               AND i.object_name = d.object_name AND NOT EXISTS (SELECT 1 FROM pg_class g WHERE g.oid = i.objid)));
 $$;
 
 -- The key changes of one reported relation: a view (R3e, N5b), or a table (R3a, N5a) with its columns
