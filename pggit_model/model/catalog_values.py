@@ -103,6 +103,7 @@ class MatView:
     columns: tuple[tuple[str, str], ...]  # (name, type) in select-list order
     indexes: tuple[str, ...] = ()
     populated: bool = True  # False after WITH NO DATA until REFRESH: reading it fails (55000)
+    source_schema: str | None = None  # the source's schema once SET SCHEMA moved the view away from it (N5c)
 
 
 Relation = Table | Index | View | MatView

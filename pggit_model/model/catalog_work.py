@@ -139,7 +139,8 @@ class Work:
         out = []
         for n, r in self.relations_in(schema):
             if isinstance(r, View | MatView) and r.source == source and (
-                    columns is None or any(c in columns for c, _ in r.columns)):
+                    columns is None or any(c in columns for c, _ in r.columns)) and (
+                    not isinstance(r, MatView) or r.source_schema is None):  # (moved away from it: N5c)
                 out.append(n)
         return out
 

@@ -96,6 +96,13 @@ BEGIN
             AND d.refobjid = p_rel AND r.ev_class <> p_rel) v
     JOIN pg_class c ON c.oid = v.oid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE o.object_type = 'VIEW' AND o.schema_name = n.nspname AND o.object_name = c.relname;
+    -- §14.1: materialized views over it, whose structure is their query and index names (082_kinds.sql)
+    UPDATE pggit.objects o SET structure = pggit._matview_structure(c.oid)
+    FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class c ON c.oid = r.ev_class
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = p_rel
+      AND r.ev_class <> p_rel AND c.relkind = 'm'
+      AND o.object_type = 'MATERIALIZED_VIEW' AND o.schema_name = n.nspname AND o.object_name = c.relname;
     FOR k IN
         SELECT f.oid, f.conname, f.conrelid, n.nspname, c.relname
         FROM pg_constraint f JOIN pg_class c ON c.oid = f.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -180,11 +187,15 @@ DECLARE
 BEGIN
     SELECT c.relkind, c.relname::text AS name, n.nspname::text AS schema INTO r
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_rel;
-    IF NOT FOUND OR r.relkind NOT IN ('r', 'p', 'v') OR NOT pggit._is_tracked_schema(r.schema) THEN  -- 'p': §14 V22
+    IF NOT FOUND OR r.relkind NOT IN ('r', 'p', 'v', 'm') OR NOT pggit._is_tracked_schema(r.schema) THEN  -- 'p', 'm': V22
         RETURN;
     END IF;
     SELECT * INTO old FROM pggit.identities WHERE classid = 'pg_class'::regclass AND objid = p_rel;
     v_moved := FOUND AND (old.schema_name, old.object_name) IS DISTINCT FROM (r.schema, r.name);
+    IF r.relkind = 'm' THEN
+        PERFORM pggit._follow_matview(p_rel, r.schema, r.name, old, v_moved);
+        RETURN;
+    END IF;
     IF r.relkind = 'v' THEN
         IF v_moved THEN
             PERFORM pggit._rekey('VIEW', old.schema_name, old.object_name, r.schema, r.name, NULL,
@@ -267,6 +278,43 @@ BEGIN
         UPDATE pggit.catalog_shapes SET structure = v_new WHERE relid = p_rel;
         PERFORM pggit._refresh_referrers(p_rel);
     END IF;
+END $$;
+
+-- §14.1 materialized views: R3f (renamed: its INDEX rows keep their keys, their parent is its new name),
+-- N5c (moved: its INDEX rows move with it), R3c (one of its indexes renamed, by OID). The view's own ALTER
+-- (PATCH for an index, R3c; MAJOR for RENAME COLUMN, R3h) is recorded by _sync_matview (082) afterwards.
+CREATE FUNCTION pggit._follow_matview(p_rel oid, p_schema text, p_name text, old pggit.identities, p_moved bool)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    x record;
+BEGIN
+    IF p_moved THEN
+        PERFORM pggit._rekey('MATERIALIZED_VIEW', old.schema_name, old.object_name, p_schema, p_name, NULL,
+                             pggit._matview_structure(p_rel));
+        FOR x IN
+            SELECT o.object_name FROM pggit.objects o
+            WHERE o.branch_name = pggit._current_branch() AND o.schema_name = old.schema_name
+              AND o.parent_name = old.object_name AND o.object_type = 'INDEX' AND o.is_active
+              AND old.schema_name <> p_schema
+            ORDER BY o.id
+        LOOP
+            PERFORM pggit._rekey('INDEX', old.schema_name, x.object_name, p_schema, x.object_name, p_name, NULL);
+        END LOOP;
+        UPDATE pggit.objects SET parent_name = p_name
+        WHERE object_type = 'INDEX' AND schema_name = p_schema AND parent_name = old.object_name;
+        PERFORM pggit._refresh_referrers(p_rel);
+    END IF;
+    PERFORM pggit._heal_index_identities(p_rel);  -- V20
+    FOR x IN
+        SELECT id.object_name AS old_name, ic.relname::text AS new_name
+        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        JOIN pggit.identities id ON id.classid = 'pg_class'::regclass AND id.objid = i.indexrelid
+        WHERE i.indrelid = p_rel AND id.schema_name = p_schema AND id.object_name <> ic.relname::text
+    LOOP
+        PERFORM pggit._rekey('INDEX', p_schema, x.old_name, p_schema, x.new_name, p_name, NULL);
+    END LOOP;
 END $$;
 
 -- R3g, N5d: a function whose OID had another name or schema.
