@@ -60,7 +60,7 @@ def hierarchy_ddl(d: DdlDraw) -> ops.Op:
     kinds = ["partitioned", "child"]
     parts = partitioned(state, s)
     loose = loose_tables(state, s)
-    kinds += ["partition", "attach", "detach", "inherit"]
+    kinds += ["partition", "attach", "detach", "inherit", "inherit"]  # (INHERIT is often refused: drawn twice)
     kind = draw(st.sampled_from(kinds))
     if kind == "partitioned":
         cols = (ops.Column("k", "integer", True), ops.Column("v", draw(st.sampled_from(["text", "integer"]))))
