@@ -17,6 +17,7 @@ from pggit_model.ops import (
     CreateSchema,
     CreateTable,
     CreateView,
+    DropColumn,
     DropSchema,
     DropTable,
     ForeignKey,
@@ -238,6 +239,8 @@ def test_r3h_r3c_materialized_view_column_and_index_renames() -> None:
     assert hist(st, "MATERIALIZED_VIEW", S, "mv")[-2:] == [("ALTER", "MAJOR", 2, 3), ("ALTER", "PATCH", 3, 4)]
     assert st.db.catalog.rel(S, "mvj").columns == ("w",)
     assert hist(st, "INDEX", S, "mvj") == [("RENAME", "PATCH", 1, 2)]
+    _, e = step(st, AlterTable(S, "t", (DropColumn("k"),)))  # it still reads t.k (2BP01, pinned in the reference)
+    assert e.kind == "error" and e.sqlstates == ("2BP01",)
 
 
 def test_n5c_materialized_view_move_and_what_it_reads_from_afar() -> None:

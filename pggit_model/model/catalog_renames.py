@@ -128,7 +128,10 @@ def _matview_column(w: Work, s: str, name: str, mv: MatView, old: str, new: str)
         raise reject("42701", f"column {new!r} of relation {name!r} already exists", "R4" if new == old else "X4")
     if w.views_on(s, name, {old}):  # as for a table's column (A20): the view keeps its output name
         raise unknown("§12", "a view over a renamed column keeps the old output name (A20), not modelled")
-    w.put(s, name, evolve(mv, columns=tuple((new if c == old else c, t) for c, t in mv.columns)))
+    # its query still reads the source's column of the old name (the model's other views name their columns after
+    # their source columns, A20)
+    w.put(s, name, evolve(mv, columns=tuple((new if c == old else c, t) for c, t in mv.columns),
+                          reads=mv.read_columns()))
     for i in mv.indexes:
         idx = w.rel(s, i)
         if isinstance(idx, Index) and old in idx.columns:
