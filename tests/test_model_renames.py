@@ -271,3 +271,18 @@ def test_materialized_view_rename_rejections() -> None:
                      (SetSchema("VIEW", S, "mv", S), "42809")]:
         _, e = step(st, op)
         assert e.kind == "error" and e.sqlstates == (code,), (op, e)
+
+
+def test_n5_a_move_whose_array_type_may_clash_is_unspecified() -> None:
+    """N5a and PostgreSQL's array types: moving a table whose name fills 62+ bytes (its array type `_name` is cut to
+    63 bytes and may equal another's, 42710 in the target, found by a ci run), or whose array or row type name a
+    relation of the target holds, is not predicted (each is 42710 on PostgreSQL 15, checked by hand: the model
+    does not track array types); a plain move is."""
+    long62, long63 = "abcdefgh" * 7 + "abcdef", "abcdefgh" * 7 + "abcdefg"
+    st, exps = run(CreateSchema("s2"), CreateTable("s2", long63, ()), CreateTable(S, long62, ()),
+                   CreateTable(S, "t", ()), CreateTable("s2", "_t", ()), CreateTable(S, "u", ()))
+    assert [e.kind for e in exps] == ["ok"] * 6
+    for op in (SetSchema("TABLE", S, long62, "s2"), SetSchema("TABLE", S, "t", "s2"),
+               SetSchema("TABLE", "s2", "_t", S)):
+        assert step(st, op)[1].kind == "unspecified", op
+    assert step(st, SetSchema("TABLE", S, "u", "s2"))[1].kind == "ok"
