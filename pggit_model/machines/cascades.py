@@ -48,8 +48,9 @@ from pggit_model.ops.partitions import AttachPartition, CreatePartition, CreateP
 from pggit_model.strategies.partitions import bound_for, children_of
 from pggit_model.strategies.renames import SCHEMA_POOL
 
-#: partitions of the partitioned table `pm` that DETACH … CONCURRENTLY draws from (one needing quotes, N1)
-_PARTS = ("pm_0", "pm 1")
+#: partitions of the partitioned table `m` that DETACH … CONCURRENTLY draws from (one needing quotes, N1): the
+#: partitions machine's names, so what the example registry knows of pgGit's partitions applies here too
+_PARTS = ("m_p0", "Part 3")
 #: (parent, child, view) names: plain and needing quotes (N1)
 _FAMILIES = (("p", "ch", "pv"), ("Parent", "child 1", "parent view"))
 
@@ -211,7 +212,7 @@ class CascadesMachine(VersioningRules):
         """V24t, X13, A52: ALTER TABLE m DETACH PARTITION x CONCURRENTLY (autocommit) records x MINOR — PostgreSQL
         adds a CHECK equal to the old bound unless x's constraints imply it — and m nothing; with a default
         partition it is refused (55000). x is attached back under a drawn bound, so a later detach meets its CHECK."""
-        s, m = self.schema, "pm"
+        s, m = self.schema, "m"
         if self.model.db.catalog.rel(s, m) is None:
             strategy = data.draw(st.sampled_from(["RANGE", "LIST"]), label="strategy")
             self.run(CreatePartitioned(s, m, (Column("k", "integer", True), Column("v", "text")), strategy, "k"))
@@ -221,10 +222,10 @@ class CascadesMachine(VersioningRules):
         for i, name in enumerate(_PARTS):
             if self.model.db.catalog.rel(s, name) is None:
                 self.run(CreatePartition(s, name, m, *bound_for(t.partition_by[0], i)))
-        if with_default and self.model.db.catalog.rel(s, "pm default") is None:
-            self.run(CreatePartition(s, "pm default", m, "DEFAULT"))
-        elif not with_default and self.model.db.catalog.rel(s, "pm default") is not None:
-            self.run(DropTable(s, "pm default"))
+        if with_default and self.model.db.catalog.rel(s, "m_def") is None:
+            self.run(CreatePartition(s, "m_def", m, "DEFAULT"))
+        elif not with_default and self.model.db.catalog.rel(s, "m_def") is not None:
+            self.run(DropTable(s, "m_def"))
         kids = [k for k in children_of(self.model, s, m) if k in _PARTS]
         if kids:
             self._ok(DetachPartition(s, m, data.draw(st.sampled_from(kids), label="partition"), True), "V24t", "X13")
