@@ -324,6 +324,22 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            machine="DamageMachine",
            why="the trigger raises on a row whose branch is gone: after the current branch's row is deleted, "
            "ALTER of a tracked table fails"),
+    # -- issue 17 gaps: DETACH … CONCURRENTLY (V24t), REINDEX CONCURRENTLY then rename (V20), R3f ------------
+    Mutant("detach-check-major", "V24t", T,
+           "               AND NOT pggit._detach_check(p_old, p_new, n.value)  -- §14.1 V24t (084_partitions.sql)\n",
+           "",
+           machine="CascadesMachine", why="the CHECK DETACH … CONCURRENTLY adds counts as V10k's added constraint: "
+           "the partition records MAJOR instead of MINOR"),
+    Mutant("reindex-identity-lost", "V20", RN,
+           "    PERFORM pggit._heal_index_identities(p_rel);  -- V20: before the indexes are compared by OID\n",
+           "",
+           machine="CascadesMachine", why="an index REINDEX … CONCURRENTLY replaced (new OID, no event) loses its "
+           "identity: its later rename is recorded as a DROP and a CREATE"),
+    Mutant("matview-rename-unfollowed", "R3f", RN,
+           "r.relkind NOT IN ('r', 'p', 'v', 'm')",
+           "r.relkind NOT IN ('r', 'p', 'v')",
+           machine="RenamesMachine", why="a renamed or moved materialized view is not followed by identity: its old "
+           "key stays active and the new one is created"),
 )
 
 

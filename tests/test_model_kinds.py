@@ -22,6 +22,7 @@ from pggit_model.ops import (
     ComputeDdlHash,
     CreateIndex,
     CreateMatView,
+    CreateSchema,
     CreateTable,
     CreateTableAs,
     CreateTableLike,
@@ -44,6 +45,7 @@ from pggit_model.ops import (
     RestartIdentity,
     SelectInto,
     SetGenerated,
+    SetSchema,
     SetSearchPath,
     SetStatistics,
     SetStorage,
@@ -136,14 +138,16 @@ def test_v24k_v24l_exclude() -> None:
 
 def test_first_model_statements_near_kinds_objects_are_unspecified() -> None:
     """§12 (catalog_kinds_guard): ALTER COLUMN on an identity column, DROP COLUMN of a generation expression's
-    source, renaming what a materialized view reads and renaming an index of one (R3c there is the renames
-    family's) are not predicted."""
+    source and moving what a materialized view reads are not predicted; renaming what one reads (R6), the view
+    itself (R3f) and its index (R3c) are (the renames family's)."""
     st, _ = run(T, AddIdentity(S, "t", "b"), AddStoredColumn(S, "t", "g", "note"), CreateMatView(S, "mv", "t", ("id",)),
-                CreateIndex(S, "mi", "mv", ("id",)))
+                CreateIndex(S, "mi", "mv", ("id",)), CreateSchema("s2"))
     for op in (AlterTable(S, "t", (DropNotNull("b"),)), AlterTable(S, "t", (DropNotNull("note"),)),
-               RenameColumn("TABLE", S, "t", "note", "n2"), RenameRelation("TABLE", S, "t", "u"),
-               RenameRelation("TABLE", S, "mv", "mv2"), RenameRelation("INDEX", S, "mi", "mj")):
+               RenameColumn("TABLE", S, "t", "note", "n2"), SetSchema("TABLE", S, "t", "s2")):
         assert step(st, op)[1].is_unspecified, op
+    for op in (RenameRelation("TABLE", S, "t", "u"), RenameRelation("TABLE", S, "mv", "mv2"),
+               RenameRelation("INDEX", S, "mi", "mj")):
+        assert step(st, op)[1].kind == "ok", op
 
 
 # (id, setup ops (all succeed), the op, "ok" or its SQLSTATE) — pinned on PostgreSQL 15 below

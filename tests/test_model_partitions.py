@@ -15,6 +15,7 @@ from pggit_model.ops import (
     AlterColumnType,
     AlterTable,
     AttachPartition,
+    Begin,
     Check,
     Column,
     CreateChild,
@@ -138,6 +139,18 @@ CASES: list[tuple[str, list[Op], Op, str]] = [
      "0A000"),
     ("drop-a-partition-index-concurrently", [M, P0, CreateIndex(S, "mi", "m", ("v",))],
      DropIndexConcurrently(S, "m_p0_v_idx"), "2BP01"),
+    # V24t, X13: DETACH … CONCURRENTLY (autocommit here); a default partition refuses it before the partition is
+    # looked up (55000), a plain parent still answers 42P17 first
+    ("detach-concurrently", [M, P0, P1], DetachPartition(S, "m", "m_p0", True), "ok"),
+    ("detach-concurrently-with-a-default", [M, P0, CreatePartition(S, "d", "m", "DEFAULT")],
+     DetachPartition(S, "m", "m_p0", True), "55000"),
+    ("detach-the-default-concurrently", [M, P0, CreatePartition(S, "d", "m", "DEFAULT")],
+     DetachPartition(S, "m", "d", True), "55000"),
+    ("detach-a-missing-table-concurrently-with-a-default", [M, CreatePartition(S, "d", "m", "DEFAULT")],
+     DetachPartition(S, "m", "zz", True), "55000"),
+    ("detach-a-stranger-concurrently", [M, PARENT], DetachPartition(S, "m", "p", True), "42P01"),
+    ("detach-concurrently-from-a-plain-table", [PARENT, CHILD], DetachPartition(S, "p", "c", True), "42P17"),
+    ("detach-concurrently-from-a-missing-table", [], DetachPartition(S, "zz", "zz", True), "42P01"),
 ]
 
 
@@ -295,7 +308,8 @@ def test_drop_not_null_on_a_partition_with_a_nullable_parent_column_is_its_own()
                                 CreatePartition(S, "l", "m", "LIST", (1, -2)), PARENT, CHILD,
                                 CreateChild(S, "c0", "p"), AttachPartition(S, "m", "x", "RANGE", (0, 10)),
                                 AttachPartition(S, "m", "x", "DEFAULT"), DetachPartition(S, "m", "x"),
-                                SetInherit(S, "c", "p"), SetInherit(S, "c", "p", False)])
+                                DetachPartition(S, "m", "x", True), SetInherit(S, "c", "p"),
+                                SetInherit(S, "c", "p", False)])
 def test_parser_round_trip(op: Op) -> None:
     """Every partition and inheritance statement renders to SQL that parses back to the same op (replay)."""
     assert parse_one(op.to_sql()) == op
@@ -312,3 +326,80 @@ def test_v23_place_in_a_hierarchy_is_structure_children_are_not() -> None:
     assert table_shape(st.db.catalog, S, "m") == m_before
     assert table_shape(st.db.catalog, S, "m_p0") != x_before
     assert table_shape(st.db.catalog, S, "m_p0")[:4] == x_before[:4]  # only the hierarchy part changed
+
+
+L = CreatePartitioned(S, "l", (Column("k", "integer", True), Column("v", "text")), "LIST", "k")
+R2 = CreatePartitioned(S, "r2", (Column("k", "integer", True), Column("v", "text")), "RANGE", "k")
+#: (id, ops, {table: its CHECK constraints' names} afterwards): DETACH … CONCURRENTLY's CHECK (V24t, A52) is added
+#: unless the table's NOT NULLs and CHECKs imply the old bound, under the first free `<x>_<key>_check[N]`
+BOUND_CHECK_CASES: list[tuple[str, list[Op], dict[str, set[str]]]] = [
+    ("range", [M, P0, DetachPartition(S, "m", "m_p0", True)], {"m_p0": {"m_p0_k_check"}}),
+    ("implied-by-its-own-check", [M, P0, DetachPartition(S, "m", "m_p0", True),
+                                  AttachPartition(S, "m", "m_p0", "RANGE", (0, 10)),
+                                  DetachPartition(S, "m", "m_p0", True)], {"m_p0": {"m_p0_k_check"}}),
+    ("narrower-bound-adds-a-second", [M, P0, DetachPartition(S, "m", "m_p0", True),
+                                      AttachPartition(S, "m", "m_p0", "RANGE", (0, 5)),
+                                      DetachPartition(S, "m", "m_p0", True),
+                                      AttachPartition(S, "m", "m_p0", "RANGE", (-5, 10)),
+                                      DetachPartition(S, "m", "m_p0", True)],
+     {"m_p0": {"m_p0_k_check", "m_p0_k_check1"}}),
+    ("list", [L, CreatePartition(S, "l1", "l", "LIST", (1, 2)), DetachPartition(S, "l", "l1", True),
+              AttachPartition(S, "l", "l1", "LIST", (1, 2, 3)), DetachPartition(S, "l", "l1", True),
+              AttachPartition(S, "l", "l1", "LIST", (2,)), DetachPartition(S, "l", "l1", True)],
+     {"l1": {"l1_k_check", "l1_k_check1"}}),
+    ("list-values-imply-a-range", [L, R2, CreatePartition(S, "l1", "l", "LIST", (1, 2)),
+                                   DetachPartition(S, "l", "l1", True),
+                                   AttachPartition(S, "r2", "l1", "RANGE", (0, 10)),
+                                   DetachPartition(S, "r2", "l1", True)], {"l1": {"l1_k_check"}}),
+    ("a-positive-check-is-not-enough", [M, AlterTable(S, "m", (AddConstraint(Check("ck", "k", "positive")),)),
+                                        P1, DetachPartition(S, "m", "m_p1", True)], {"m_p1": {"ck", "m_p1_k_check"}}),
+    ("name-taken-in-the-schema", [M, P0,
+                                  CreateTable(S, "q", (Column("a", "integer"),), (Check("m_p0_k_check", "a"),)),
+                                  DetachPartition(S, "m", "m_p0", True)],
+     {"m_p0": {"m_p0_k_check1"}, "q": {"m_p0_k_check"}}),
+    ("plain-detach-adds-none", [M, P0, DetachPartition(S, "m", "m_p0")], {"m_p0": set()}),
+]
+
+
+def _checks_in_model(st: State, table: str) -> set[str]:
+    t = st.db.catalog.table(S, table)
+    assert t is not None
+    return {k.name for k in t.constraints if k.kind == "check"}
+
+
+@pytest.mark.parametrize(("ops", "checks"), [pytest.param(o, c, id=i) for i, o, c in BOUND_CHECK_CASES])
+def test_v24t_detach_concurrently_adds_the_bound_check_unless_implied(ops: list[Op], checks: dict) -> None:
+    """V24t, A52: the model adds DETACH … CONCURRENTLY's CHECK where PostgreSQL does, under its name."""
+    st, exps = run(*ops)
+    assert all(e.kind == "ok" for e in exps), exps
+    assert {t: _checks_in_model(st, t) for t in checks} == checks
+
+
+@pytest.mark.server
+def test_postgresql_agrees_with_every_bound_check_case(pggit_conn: psycopg.Connection) -> None:
+    """Each BOUND_CHECK_CASES row, run as plain SQL on PostgreSQL 15 in autocommit, leaves those CHECKs (pinning
+    the implication and naming rules above)."""
+    problems = []
+    for ident, ops, checks in BOUND_CHECK_CASES:
+        pggit_conn.execute(f"DROP SCHEMA IF EXISTS {S} CASCADE")
+        pggit_conn.execute(f"CREATE SCHEMA {S}")
+        for o in ops:
+            pggit_conn.execute(o.to_sql())
+        got = {t: {r[0] for r in pggit_conn.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'c' AND conrelid = %s::regclass",
+            (f"{S}.{t}",)).fetchall()} for t in checks}
+        if got != checks:
+            problems.append(f"{ident}: PostgreSQL {got}, expected {checks}")
+    pggit_conn.execute(f"DROP SCHEMA IF EXISTS {S} CASCADE")
+    assert problems == []
+
+
+def test_v24t_detach_concurrently_is_minor_and_needs_autocommit() -> None:
+    """V24t, X13: DETACH … CONCURRENTLY records MINOR on the partition (its CHECK is the same change), nothing on m;
+    inside a transaction block the model predicts 25001."""
+    st, _ = run(M, CreateIndex(S, "mi", "m", ("v",)), P0, DetachPartition(S, "m", "m_p0", True))
+    assert last(st, "TABLE", "m_p0") == ("ALTER", "MINOR", 1, 2)
+    assert row(st, "TABLE", "m") == (2, "1.0.1", True)
+    assert row(st, "INDEX", "m_p0_v_idx") == (1, "1.0.0", True)
+    st, exps = run(M, P0, Begin(), DetachPartition(S, "m", "m_p0", True))
+    assert outcome(exps[-1]) == "25001"

@@ -8,6 +8,8 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
+from tests.test_reference_tracking import agrees_with_model
+
 pytestmark = pytest.mark.server
 
 
@@ -254,3 +256,48 @@ def test_v24p_h11_storage_parameters_and_statistics_record_nothing(c):
     assert c.execute("SELECT pggit.compute_ddl_hash('TABLE', 'c', 't')").fetchone()[0] == th
     c.execute("ALTER INDEX c.t_v RESET (fillfactor)")
     assert rows_count(c) == before
+
+
+def test_v20_reindex_concurrently_then_rename_keeps_the_index_identity(c):
+    """V20, R3c, A84: REINDEX INDEX CONCURRENTLY gives the index a new OID without any event; the replacement (same
+    table, same name) continues the index's identity, so a later rename is a key change (RENAME rows, the table
+    PATCH), not a drop and a create."""
+    c.execute("CREATE TABLE c.t1 (id int CONSTRAINT pk PRIMARY KEY, v int)")
+    c.execute("CREATE INDEX t1_v ON c.t1 (v)")
+    c.execute("REINDEX INDEX CONCURRENTLY c.pk")
+    c.execute("ALTER INDEX c.pk RENAME TO i3")
+    assert last(c, "INDEX", "c", "pk") == ("RENAME", "PATCH", 1, None)
+    assert row(c, "INDEX", "c", "i3") == (2, "1.0.1", True)
+    assert last(c, "INDEX", "c", "i3") == ("RENAME", "PATCH", 1, 2)
+    assert last(c, "TABLE", "c", "t1") == ("ALTER", "PATCH", 2, 3)
+    # REINDEX TABLE CONCURRENTLY replaces every index at once; a rename of one of them is still a key change
+    c.execute("REINDEX TABLE CONCURRENTLY c.t1")
+    c.execute("ALTER INDEX c.t1_v RENAME TO t1_w")
+    assert last(c, "INDEX", "c", "t1_v") == ("RENAME", "PATCH", 1, None)
+    assert last(c, "INDEX", "c", "t1_w") == ("RENAME", "PATCH", 1, 2)
+    assert row(c, "INDEX", "c", "i3") == (2, "1.0.1", True)
+    assert last(c, "TABLE", "c", "t1") == ("ALTER", "PATCH", 3, 4)
+
+
+def test_v20_reindex_concurrently_then_rename_agrees_with_the_model(pggit_conn):
+    """V20, A84: the model (which keys indexes by name, so REINDEX changes nothing for it) and the reference agree
+    step by step, whole state compared, on REINDEX … CONCURRENTLY followed by renames of the replaced indexes."""
+    agrees_with_model(pggit_conn, [
+        "CREATE TABLE app.t1 (id int CONSTRAINT pk PRIMARY KEY, v int)", "CREATE INDEX t1_v ON app.t1 (v)",
+        "REINDEX INDEX CONCURRENTLY app.pk", "ALTER INDEX app.pk RENAME TO i3",
+        "REINDEX TABLE CONCURRENTLY app.t1", "ALTER TABLE app.t1 RENAME CONSTRAINT i3 TO i4",
+        "ALTER INDEX app.t1_v RENAME TO t1_w", "DROP INDEX app.t1_w", "CREATE INDEX t1_x ON app.t1 (v)",
+        "REINDEX INDEX CONCURRENTLY app.t1_x", "CREATE SCHEMA s2", "ALTER TABLE app.t1 SET SCHEMA s2",
+        "ALTER INDEX s2.t1_x RENAME TO t1_y",
+    ], schema="s")
+
+
+def test_v20_a_replaced_index_dropped_leaves_no_identity_behind(pggit_conn):
+    """V20, V24o, V10c: REINDEX … CONCURRENTLY then DROP INDEX of the replacement forgets the index's identity, so
+    the table's next new index is created (an INDEX row, the table PATCH) rather than taken for a rename of the
+    dropped one (a cascades-machine smoke found this)."""
+    agrees_with_model(pggit_conn, [
+        "CREATE TABLE app.t (id int, a int)", "CREATE INDEX CONCURRENTLY cic ON app.t (id)",
+        "REINDEX INDEX CONCURRENTLY app.cic", "DROP INDEX CONCURRENTLY app.cic", "CREATE INDEX ff ON app.t (id)",
+        "REINDEX TABLE CONCURRENTLY app.t", "DROP INDEX app.ff", "CREATE INDEX CONCURRENTLY cic ON app.t (a)",
+    ], schema="s")

@@ -88,6 +88,25 @@ def test_v24t_detach_is_minor_and_keeps_indexes(app):
     assert row(app, "INDEX", "m_p0_v_idx") == (1, "1.0.0", True)
 
 
+def test_v24t_x13_detach_concurrently_is_minor_with_its_check(app):
+    """V24t, X13, A52: DETACH PARTITION … CONCURRENTLY (autocommit) records MINOR on the partition although
+    PostgreSQL adds a CHECK equal to the old bound (the same change, not V10k's MAJOR), nothing on m; its index
+    stays; a later DROP of that CHECK is V10l's MINOR; with a default partition it is refused and records nothing."""
+    app.execute("CREATE INDEX mi ON app.m (v)")
+    app.execute("ALTER TABLE app.m DETACH PARTITION app.m_p0 CONCURRENTLY")
+    assert app.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'm_p0_k_check'").fetchone() == (1,)
+    assert last(app, "TABLE", "m_p0") == ("ALTER", "MINOR", 2, 3)
+    assert row(app, "INDEX", "m_p0_v_idx") == (1, "1.0.0", True)
+    assert row(app, "TABLE", "m") == (2, "1.0.1", True)
+    app.execute("ALTER TABLE app.m_p0 DROP CONSTRAINT m_p0_k_check")
+    assert last(app, "TABLE", "m_p0") == ("ALTER", "MINOR", 3, 4)
+    app.execute("CREATE TABLE app.m_d PARTITION OF app.m DEFAULT")
+    before = count(app)
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState):
+        app.execute("ALTER TABLE app.m DETACH PARTITION app.m_p1 CONCURRENTLY")
+    assert count(app) == before
+
+
 def test_v24u_dropping_a_partition_records_nothing_on_m(app):
     """V24u: DROP TABLE of a partition drops it and its columns; m records nothing."""
     app.execute("DROP TABLE app.m_p0")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from tests.test_reference_tracking import agrees_with_model
+
 pytestmark = pytest.mark.server
 
 
@@ -354,3 +356,97 @@ def test_v24b_inline_foreign_key_is_part_of_the_creation(app):
     assert row(app, "TABLE", "app", "ch") == (1, "1.0.0", True)
     assert hist(app, "TABLE", "app", "ch") == [("CREATE", "MINOR", None, 1)]
     assert row(app, "TABLE", "app", "p") == (1, "1.0.0", True)
+
+
+# --- materialized views (R3f, R3h, R3c, N5c; Appendix A21, A27) ------------------------------------------------
+
+
+def _mv(app: psycopg.Connection) -> None:
+    app.execute("CREATE TABLE app.t (k int, v text)")
+    app.execute("CREATE MATERIALIZED VIEW app.mv AS SELECT k, v FROM app.t")
+    app.execute("CREATE INDEX mvi ON app.mv (k)")  # mv 2 1.0.1 (V24aa)
+
+
+def test_r3f_materialized_view_rename_keeps_its_index_keys(app):
+    """R3f, A21: ALTER MATERIALIZED VIEW mv RENAME TO m3 is a key change of the MATERIALIZED_VIEW row (MAJOR); its
+    index keeps its key, with m3 as its parent; a later CREATE INDEX on m3 records ALTER PATCH on m3."""
+    _mv(app)
+    app.execute("ALTER MATERIALIZED VIEW app.mv RENAME TO m3")
+    assert hist(app, "MATERIALIZED_VIEW", "app", "mv")[-1] == ("RENAME", "MAJOR", 2, None)
+    assert row(app, "MATERIALIZED_VIEW", "app", "m3") == (3, "2.0.0", True)
+    assert hist(app, "INDEX", "app", "mvi") == [("CREATE", "MINOR", None, 1)]
+    assert app.execute("SELECT parent_name FROM pggit.objects WHERE object_name = 'mvi'").fetchone() == ("m3",)
+    app.execute("CREATE INDEX m3i ON app.m3 (v)")
+    assert hist(app, "MATERIALIZED_VIEW", "app", "m3")[-1] == ("ALTER", "PATCH", 3, 4)
+
+
+def test_r3h_materialized_view_column_rename_is_major(app):
+    """R3h, A21: ALTER MATERIALIZED VIEW mv RENAME COLUMN k TO w changes no key and records one ALTER MAJOR on mv."""
+    _mv(app)
+    before = rows_count(app)
+    app.execute("ALTER MATERIALIZED VIEW app.mv RENAME COLUMN k TO w")
+    assert hist(app, "MATERIALIZED_VIEW", "app", "mv")[-1] == ("ALTER", "MAJOR", 2, 3)
+    assert row(app, "MATERIALIZED_VIEW", "app", "mv") == (3, "2.0.0", True)
+    assert rows_count(app) == before + 1
+
+
+def test_r3c_index_of_a_materialized_view_renamed(app):
+    """R3c: ALTER INDEX i RENAME TO j on an index of a materialized view is a key change INDEX i→j (PATCH) and
+    records ALTER PATCH on the view."""
+    _mv(app)
+    app.execute("ALTER INDEX app.mvi RENAME TO mvj")
+    assert hist(app, "INDEX", "app", "mvi")[-1] == ("RENAME", "PATCH", 1, None)
+    assert row(app, "INDEX", "app", "mvj") == (2, "1.0.1", True)
+    assert hist(app, "MATERIALIZED_VIEW", "app", "mv")[-1] == ("ALTER", "PATCH", 2, 3)
+
+
+def test_n5c_materialized_view_set_schema_moves_its_indexes(app):
+    """N5c, A27: ALTER MATERIALIZED VIEW mv SET SCHEMA s2 is a key change of the view and of its INDEX rows (its
+    indexes move with it); REFRESH there records nothing; moving it into its own schema records nothing (N5e)."""
+    _mv(app)
+    app.execute('CREATE SCHEMA "Other S"')
+    app.execute('ALTER MATERIALIZED VIEW app.mv SET SCHEMA "Other S"')
+    assert hist(app, "MATERIALIZED_VIEW", "app", "mv")[-1] == ("RENAME", "MAJOR", 2, None)
+    assert row(app, "MATERIALIZED_VIEW", "Other S", "mv") == (3, "2.0.0", True)
+    assert hist(app, "INDEX", "app", "mvi")[-1] == ("RENAME", "PATCH", 1, None)
+    assert row(app, "INDEX", "Other S", "mvi") == (2, "1.0.1", True)
+    before = rows_count(app)
+    app.execute('REFRESH MATERIALIZED VIEW "Other S".mv')
+    app.execute('ALTER MATERIALIZED VIEW "Other S".mv SET SCHEMA "Other S"')
+    assert rows_count(app) == before
+
+
+def test_r6_renaming_what_a_materialized_view_reads_records_nothing_on_it(app):
+    """R6: renaming the table a materialized view reads records nothing on the view; its later REFRESH records
+    nothing either (its recorded query follows the table's new name)."""
+    _mv(app)
+    app.execute("ALTER TABLE app.t RENAME TO t2")
+    assert row(app, "MATERIALIZED_VIEW", "app", "mv") == (2, "1.0.1", True)
+    app.execute("REFRESH MATERIALIZED VIEW app.mv")
+    assert row(app, "MATERIALIZED_VIEW", "app", "mv") == (2, "1.0.1", True)
+
+
+def test_r3f_r3h_n5c_agree_with_the_model(pggit_conn):
+    """R3f, R3h, R3c, N5c, R6, V20: renames and moves of a materialized view, its columns and indexes, a view over
+    it, REINDEX CONCURRENTLY, and what PostgreSQL refuses: the reference and the model agree step by step."""
+    agrees_with_model(pggit_conn, [
+        "CREATE TABLE app.t (k int, v text)", "CREATE MATERIALIZED VIEW app.mv AS SELECT k, v FROM app.t",
+        "CREATE INDEX mvi ON app.mv (k)", "CREATE VIEW app.vv AS SELECT k FROM app.mv",
+        "ALTER MATERIALIZED VIEW app.mv RENAME TO m3", "ALTER TABLE app.m3 RENAME TO m4",
+        "ALTER INDEX app.m4 RENAME TO m5", "ALTER VIEW app.m5 RENAME TO m6",
+        "ALTER MATERIALIZED VIEW app.vv RENAME TO x",
+        "ALTER MATERIALIZED VIEW app.mvi RENAME TO x", "ALTER MATERIALIZED VIEW app.m5 RENAME TO t",
+        "ALTER MATERIALIZED VIEW IF EXISTS app.zz RENAME TO x", "ALTER MATERIALIZED VIEW app.m5 RENAME COLUMN v TO w",
+        "ALTER TABLE app.t DROP COLUMN v", "ALTER TABLE app.t ALTER COLUMN v TYPE varchar(9)",
+        "ALTER MATERIALIZED VIEW app.m5 RENAME COLUMN w TO k", "ALTER MATERIALIZED VIEW app.m5 RENAME COLUMN zz TO y",
+        "ALTER TABLE app.m5 RENAME COLUMN w TO w2", "ALTER TABLE app.t ADD COLUMN z int",
+        "ALTER MATERIALIZED VIEW app.t RENAME COLUMN z TO z2",
+        "ALTER TABLE app.t RENAME TO t2", "REFRESH MATERIALIZED VIEW app.m5",
+        "REINDEX INDEX CONCURRENTLY app.mvi", "ALTER INDEX app.mvi RENAME TO mvj", "DROP VIEW app.vv",
+        "CREATE SCHEMA s2", "ALTER VIEW app.m5 SET SCHEMA s2", "CREATE TABLE app.u (a int)",
+        "ALTER MATERIALIZED VIEW app.u SET SCHEMA s2",
+        "ALTER MATERIALIZED VIEW app.m5 SET SCHEMA zz", "ALTER MATERIALIZED VIEW app.m5 SET SCHEMA app",
+        "ALTER MATERIALIZED VIEW app.m5 SET SCHEMA s2", "REFRESH MATERIALIZED VIEW s2.m5",
+        "CREATE INDEX m5i ON s2.m5 (w2)", "ALTER MATERIALIZED VIEW s2.m5 RENAME TO m7",
+        "ALTER TABLE s2.m7 SET SCHEMA app", "DROP MATERIALIZED VIEW app.m7",
+    ], schema="app")

@@ -38,13 +38,19 @@ from pggit_model.ops import (
     Op,
     PrimaryKey,
     Reindex,
+    RenameRelation,
     SetSearchPath,
     SetStatistics,
     SetStorage,
     Unique,
 )
+from pggit_model.ops.partitions import AttachPartition, CreatePartition, CreatePartitioned, DetachPartition
+from pggit_model.strategies.partitions import bound_for, children_of
 from pggit_model.strategies.renames import SCHEMA_POOL
 
+#: partitions of the partitioned table `m` that DETACH … CONCURRENTLY draws from (one needing quotes, N1): the
+#: partitions machine's names, so what the example registry knows of pgGit's partitions applies here too
+_PARTS = ("m_p0", "Part 3")
 #: (parent, child, view) names: plain and needing quotes (N1)
 _FAMILIES = (("p", "ch", "pv"), ("Parent", "child 1", "parent view"))
 
@@ -54,7 +60,7 @@ class CascadesMachine(VersioningRules):
 
     isolation = "clone"
     RULES = ("V26a", "V26b", "V26c", "V26g", "V26h", "V26i", "V15", "N4", "V24m", "V24o", "V24p", "X13", "H11",
-             "H12")
+             "H12", "V24t", "V20", "R3c")
 
     def _ok(self, op: Op, *rules: str) -> bool:
         """Run `op`; count `rules` as checked when PostgreSQL accepted it (the model predicted the same)."""
@@ -143,7 +149,8 @@ class CascadesMachine(VersioningRules):
           concurrently=st.booleans())
     def index_concurrently(self, data: st.DataObject, unique: bool, reindex: str | None, concurrently: bool) -> None:
         """V24m, V24o, X13: CREATE INDEX CONCURRENTLY creates the INDEX row and records its table PATCH; REINDEX
-        (CONCURRENTLY gives the index a new OID, B20) records nothing; DROP INDEX CONCURRENTLY — which PostgreSQL
+        (CONCURRENTLY gives the index a new OID, B20) records nothing, and a rename after it is a key change of the
+        same index (V20, R3c); DROP INDEX CONCURRENTLY — which PostgreSQL
         refuses (0A000) when ddl_command_start assigned a transaction id — drops it, the table PATCH again."""
         if not strategies.tracked_tables(self.model, self.schema):
             self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
@@ -161,9 +168,13 @@ class CascadesMachine(VersioningRules):
         self._ok(CreateIndexConcurrently(self.schema, index, name, (col,), unique), "V24m", "X13")
         if reindex is not None:
             which = None if reindex == "SCHEMA" else index if reindex == "INDEX" else name
-            # CONCURRENTLY only on the index dropped next: other indexes would get new OIDs unreported (B20),
-            # whose later renames the reference misses (docs/second-model-cascades.md, open)
-            self._ok(Reindex(reindex, self.schema, which, concurrently and reindex == "INDEX"), "V24o", "X13")
+            # CONCURRENTLY gives every index it rebuilds a new OID, unreported (B20): the replacement continues
+            # the index's identity (V20), so the rename below is still a key change
+            self._ok(Reindex(reindex, self.schema, which, concurrently), "V24o", "X13")
+        renamed = f"{index} 2"
+        if data.draw(st.booleans(), label="rename") and self.model.db.catalog.rel(self.schema, renamed) is None \
+                and self._ok(RenameRelation("INDEX", self.schema, index, renamed), "R3c", "V20"):
+            index = renamed
         self._ok(DropIndexConcurrently(self.schema, index), "V24m", "X13")
 
     @precondition(lambda self: not self.model.aborted and bool(strategies.tracked_tables(self.model, self.schema)))
@@ -194,3 +205,33 @@ class CascadesMachine(VersioningRules):
             col = data.draw(st.sampled_from([c.name for c in t.columns]), label="column")
             self._ok(SetStatistics(self.schema, name, col, data.draw(st.sampled_from([-1, 0, 100]))), "V24p")
         self.run(ComputeTableComponentHashes(self.schema, name))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), with_default=st.booleans())
+    def detach_concurrently(self, data: st.DataObject, with_default: bool) -> None:
+        """V24t, X13, A52: ALTER TABLE m DETACH PARTITION x CONCURRENTLY (autocommit) records x MINOR — PostgreSQL
+        adds a CHECK equal to the old bound unless x's constraints imply it — and m nothing; with a default
+        partition it is refused (55000). x is attached back under a drawn bound, so a later detach meets its CHECK."""
+        s, m = self.schema, "m"
+        if self.model.db.catalog.rel(s, m) is None:
+            strategy = data.draw(st.sampled_from(["RANGE", "LIST"]), label="strategy")
+            self.run(CreatePartitioned(s, m, (Column("k", "integer", True), Column("v", "text")), strategy, "k"))
+        t = self.model.db.catalog.table(s, m)
+        if t is None or t.partition_by is None:
+            return
+        for i, name in enumerate(_PARTS):
+            if self.model.db.catalog.rel(s, name) is None:
+                self.run(CreatePartition(s, name, m, *bound_for(t.partition_by[0], i)))
+        if with_default and self.model.db.catalog.rel(s, "m_def") is None:
+            self.run(CreatePartition(s, "m_def", m, "DEFAULT"))
+        elif not with_default and self.model.db.catalog.rel(s, "m_def") is not None:
+            self.run(DropTable(s, "m_def"))
+        kids = [k for k in children_of(self.model, s, m) if k in _PARTS]
+        if kids:
+            self._ok(DetachPartition(s, m, data.draw(st.sampled_from(kids), label="partition"), True), "V24t", "X13")
+        loose = [n for n in _PARTS if (x := self.model.db.catalog.table(s, n)) is not None and x.parent is None]
+        if loose:
+            x = data.draw(st.sampled_from(loose), label="attach")
+            slot = data.draw(st.integers(0, 3), label="slot")
+            self.run(AttachPartition(s, m, x, *bound_for(t.partition_by[0], slot)))
+            self.run(GetVersion(f"{s}.{x}"))

@@ -15,6 +15,7 @@ from hypothesis.stateful import precondition, rule
 
 from pggit_model import strategies
 from pggit_model.machines.versioning import VersioningRules
+from pggit_model.model.catalog_values import MatView
 from pggit_model.ops import (
     MAX_IDENTIFIER_BYTES,
     CheckoutBranch,
@@ -22,6 +23,8 @@ from pggit_model.ops import (
     CommentOnTable,
     ComputeDdlHash,
     CreateBranch,
+    CreateIndex,
+    CreateMatView,
     CreateSchema,
     CreateTable,
     CreateView,
@@ -75,7 +78,7 @@ class RenamesMachine(VersioningRules):
     """R1–R7 and N1–N7 on the main branch, autocommit, with the version API on old and new keys."""
 
     RULES = ("R1", "R2", "R3a", "R3b", "R3c", "R3d", "R3e", "R3g", "R4", "R5", "R6", "N1", "N3", "N4", "N5a", "N5d",
-             "N5e", "N6", "N7", "V20", "O10", "M7", "H10")
+             "N5e", "N6", "N7", "V20", "O10", "M7", "H10", "R3f", "R3h", "N5c")
 
     def _look(self, keys: list[str]) -> None:
         """O10/R2: get_version and get_history of each key (the session searches only the machine's schema)."""
@@ -305,3 +308,49 @@ class RenamesMachine(VersioningRules):
             for name in (op.name, op.new_name):
                 self.run(ComputeDdlHash(kind, self.schema, name))
         self.harness.stats.rules.update(("H10",))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), how=st.sampled_from(["RENAME TO", "RENAME COLUMN", "RENAME INDEX", "SET SCHEMA"]),
+          keyword=st.sampled_from(["MATERIALIZED VIEW", "MATERIALIZED VIEW", "TABLE", "INDEX"]))
+    def matview_key_change(self, data: st.DataObject, how: str, keyword: str) -> None:
+        """R3f, R3h, R3c, N5c (A21, A27): a materialized view with an index (made over a table when missing) is
+        renamed (under ALTER MATERIALIZED VIEW, TABLE or INDEX: its index keeps its key), has a column renamed
+        (the view ALTER MAJOR, no key change), has its index renamed (the view PATCH), or moves to another schema
+        (its index moves with it) or its own (N5e); then the version API on the old and the new key."""
+        s, cat = self.schema, self.model.db.catalog
+        mvs = sorted(n for (s2, n), r in cat.relations.items() if s2 == s and isinstance(r, MatView))
+        if not mvs:
+            if not strategies.tracked_tables(self.model, s):
+                self.run(data.draw(strategies.new_tables_with_a_column(self.model, s), label="table"))
+            tables = [n for n in strategies.tracked_tables(self.model, s)
+                      if (t := self.model.db.catalog.table(s, n)) is not None and t.columns]
+            name = data.draw(st.sampled_from(["mv1", "Sales MV"]), label="mv")
+            if not tables or self.model.db.catalog.rel(s, name) is not None:
+                return
+            src = data.draw(st.sampled_from(tables), label="source")
+            t = self.model.db.catalog.table(s, src)
+            assert t is not None
+            self.run(CreateMatView(s, name, src, tuple(c.name for c in t.columns[:2])))
+            mv = self.model.db.catalog.rel(s, name)
+            if not isinstance(mv, MatView) or self.model.db.catalog.rel(s, f"{name} idx") is not None:
+                return
+            self.run(CreateIndex(s, f"{name} idx", name, (mv.columns[0][0],)))
+            mvs = [name]
+        name = data.draw(st.sampled_from(mvs), label="mv")
+        mv = self.model.db.catalog.rel(s, name)
+        assert isinstance(mv, MatView)
+        op: Op
+        if how == "RENAME TO":
+            op = RenameRelation(keyword, s, name, _renamed(name))
+        elif how == "RENAME COLUMN":
+            col = data.draw(st.sampled_from([c for c, _ in mv.columns]), label="column")
+            op = RenameColumn("MATERIALIZED VIEW" if keyword == "INDEX" else keyword, s, name, col, _renamed(col))
+        elif how == "RENAME INDEX" and mv.indexes:
+            op = RenameRelation("INDEX", s, data.draw(st.sampled_from(mv.indexes), label="index"),
+                                _renamed(mv.indexes[0]))
+        else:
+            into = data.draw(st.sampled_from([*SCHEMA_POOL, s]), label="into")
+            if into not in self.model.db.catalog.schemas:
+                self.run(CreateSchema(into))
+            op = SetSchema("TABLE" if keyword == "TABLE" else "MATERIALIZED VIEW", s, name, into)
+        self._key_change(op)

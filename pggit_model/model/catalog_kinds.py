@@ -284,7 +284,7 @@ def _matview(w: Work, s: str, name: str, wrong_kind: str) -> MatView:
 
 def _refresh_matview(w: Work, op: kinds.RefreshMatView) -> str:
     mv = _matview(w, op.schema, op.name, "0A000")  # (REFRESH of a table: "not a materialized view", 0A000)
-    _not_populated(w, op.schema, mv.source)
+    _not_populated(w, mv.source_schema or op.schema, mv.source)
     w.put(op.schema, op.name, evolve(mv, populated=True))
     return "V24z"
 

@@ -20,22 +20,19 @@ def _kinds_columns(t: Table) -> set[str]:
 
 
 def _read_by_matview(w: Work, s: str, name: str) -> bool:
-    """`name` is a materialized view, one of its indexes, or what one reads."""
-    r = w.rel(s, name)
-    if isinstance(r, Index) and isinstance(w.rel(s, r.table), MatView):
-        return True
-    return isinstance(r, MatView) or any(
-        isinstance(r, MatView) and r.source == name for _, r in w.relations_in(s))
+    """`name` is what a materialized view of its schema reads."""
+    return any(isinstance(r, MatView) and r.source == name and r.source_schema is None for _, r in w.relations_in(s))
 
 
 def guard_first_model(statements: dict[type, Callable[[Work, Any], str]]) -> dict[type, Callable[[Work, Any], str]]:
     """CREATE TABLE AS of an unpopulated materialized view fails (55000). The first model's ALTER TABLE
     subcommands and the renames are kept away from what they do not model: a column
     subcommand on an identity or generated column or on a column a generation expression reads (PostgreSQL: 42601,
-    22023, 2BP01, 0A000), a rename of such a source column, and renames or moves of materialized views or of what
-    they read (R3f, N5c: the renames family). Unknown (§12), so no machine draws them."""
+    22023, 2BP01, 0A000), a rename of such a source column, and moves of what a materialized view reads (the view
+    would read across schemas; R3f, R3h and N5c themselves are the renames family's). Unknown (§12), so no machine
+    draws them."""
     alter, ren_col, ctas = statements[ddl.AlterTable], statements[renames.RenameColumn], statements[ddl.CreateTableAs]
-    ren_rel, set_schema = statements[renames.RenameRelation], statements[renames.SetSchema]
+    set_schema = statements[renames.SetSchema]
 
     def alter_table(w: Work, op: ddl.AlterTable) -> str:
         t = w.rel(op.schema, op.name)
@@ -59,18 +56,13 @@ def guard_first_model(statements: dict[type, Callable[[Work, Any], str]]) -> dic
             raise unknown("§12", "renaming a column a generation expression reads is not modelled")
         return ren_col(w, op)
 
-    def rename_relation(w: Work, op: renames.RenameRelation) -> str:
-        if _read_by_matview(w, op.schema, op.name):
-            raise unknown("§12", "renaming a materialized view or what one reads (R3f) is not modelled yet")
-        return ren_rel(w, op)
-
     def move(w: Work, op: renames.SetSchema) -> str:
         if op.keyword != "FUNCTION" and _read_by_matview(w, op.schema, op.name):
-            raise unknown("§12", "moving what a materialized view reads (N5) is not modelled yet")
+            raise unknown("§12", "moving what a materialized view reads (N5, R6) is not modelled")
         return set_schema(w, op)
 
     return {ddl.AlterTable: alter_table, ddl.CreateTableAs: create_table_as, renames.RenameColumn: rename_column,
-            renames.RenameRelation: rename_relation, renames.SetSchema: move}
+            renames.SetSchema: move}
 
 
 __all__ = ["guard_first_model"]

@@ -14,6 +14,7 @@ from typing import Any
 
 from attrs import evolve
 
+from pggit_model.model.catalog_bound_checks import bound_check
 from pggit_model.model.catalog_values import Col, Con, Index, Table, default_expr, first_free_pkey_name
 from pggit_model.model.catalog_work import Work, reject, unknown
 from pggit_model.ops import partitions as P
@@ -250,6 +251,10 @@ def _attach_existing(w: Work, s: str, x: str, parent_index: str) -> str | None:
 def _detach(w: Work, op: P.DetachPartition) -> str:
     s, m, x = op.schema, op.parent, op.name
     _partitioned(w, s, m)
+    if op.concurrently and any(isinstance(t := w.rel(s, c), Table) and t.bound is not None
+                               and t.bound[0] == "DEFAULT" for c in children(w, s, m)):
+        # checked before the partition is looked up (pinned on PostgreSQL 15)
+        raise reject("55000", "cannot detach partitions concurrently when a default partition exists")
     xt = w.rel(s, x)
     if xt is None:
         raise reject("42P01", f"relation {x!r} does not exist")
@@ -259,9 +264,12 @@ def _detach(w: Work, op: P.DetachPartition) -> str:
         idx = w.rel(s, i)
         if isinstance(idx, Index) and idx.of is not None:
             w.put(s, i, evolve(idx, of=None))
-    w.put(s, x, evolve(xt, parent=None, bound=None))
+    xt = evolve(xt, parent=None, bound=None)
+    if op.concurrently:
+        xt = bound_check(w, s, x, xt, m)
+    w.put(s, x, xt)
     w.touch(s, x)
-    w.forced.append((s, x, "ALTER", "MINOR"))
+    w.forced.append((s, x, "ALTER", "MINOR"))  # V24t: with CONCURRENTLY's CHECK too ("same change")
     return "V24t"
 
 

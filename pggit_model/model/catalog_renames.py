@@ -13,7 +13,7 @@ from typing import Any
 
 from attrs import evolve
 
-from pggit_model.model.catalog_values import Con, Index, Table, View
+from pggit_model.model.catalog_values import Con, Index, MatView, Table, View
 from pggit_model.model.catalog_work import Work, reject, unknown
 from pggit_model.ops import renames
 
@@ -27,6 +27,8 @@ def _relation(w: Work, op: renames.RenameRelation) -> str:
         raise reject("42P01", f"relation {old!r} does not exist")
     if op.keyword == "VIEW" and not isinstance(r, View):
         raise reject("42809", f"{old!r} is not a view")  # ALTER TABLE / ALTER INDEX accept any relation (A16)
+    if op.keyword == "MATERIALIZED VIEW" and not isinstance(r, MatView):
+        raise reject("42809", f"{old!r} is not a materialized view")
     if w.rel(s, new) is not None:
         raise reject("42P07", f"relation {new!r} already exists", "R4" if new == old else "X4")
     if isinstance(r, Index):
@@ -38,13 +40,24 @@ def _relation(w: Work, op: renames.RenameRelation) -> str:
         w.renamed.append((("TABLE", s, old), ("TABLE", s, new)))
         w.renamed.extend((("COLUMN", s, f"{old}.{c.name}"), ("COLUMN", s, f"{new}.{c.name}")) for c in r.columns)
         return "R3a,R1,V20"
+    if isinstance(r, MatView):  # R3f: its indexes keep their names (follow_relation names it their table)
+        w.renamed.append((("MATERIALIZED_VIEW", s, old), ("MATERIALIZED_VIEW", s, new)))
+        return "R3f,R1,V20"
     w.renamed.append((("VIEW", s, old), ("VIEW", s, new)))
     return "R3e,R1,V20"
 
 
 def _index(w: Work, s: str, old: str, new: str, idx: Index) -> str:
-    """R3c: the index, and the constraint that owns it (PostgreSQL renames it along, B2); its table PATCH."""
+    """R3c: the index, and the constraint that owns it (PostgreSQL renames it along, B2); its table or
+    materialized view PATCH."""
     t = w.rel(s, idx.table)
+    if isinstance(t, MatView):
+        w.put(s, old, None)
+        w.put(s, new, idx)
+        w.put(s, idx.table, evolve(t, indexes=tuple(new if i == old else i for i in t.indexes)))
+        w.renamed.append((("INDEX", s, old), ("INDEX", s, new)))
+        w.forced.append((s, idx.table, "ALTER", "PATCH"))  # (catalog_kinds.matview_changes records it)
+        return "R3c,R1,V20"
     assert isinstance(t, Table)
     if idx.constraint is not None and t.con(new) is not None:
         raise reject("42710", f"constraint {new!r} for relation {idx.table!r} already exists")
@@ -74,6 +87,10 @@ def _column(w: Work, op: renames.RenameColumn) -> str:
         raise reject("42P01", f"relation {tname!r} does not exist")
     if isinstance(r, View):
         raise unknown("§12", "renaming a view's column (R3h) is outside what the model tracks of views")
+    if isinstance(r, MatView):
+        return _matview_column(w, s, tname, r, old, new)
+    if isinstance(r, Table) and op.keyword == "MATERIALIZED VIEW":
+        op = evolve(op, keyword="TABLE")  # PostgreSQL renames a table's column under either keyword (pinned)
     if not isinstance(r, Table) or op.keyword != "TABLE":
         raise unknown("§12", "RENAME COLUMN on an index, or ALTER VIEW on a table: not pinned on PostgreSQL")
     if r.col(old) is None:
@@ -99,6 +116,28 @@ def _column(w: Work, op: renames.RenameColumn) -> str:
     w.renamed.append((("COLUMN", s, f"{tname}.{old}"), ("COLUMN", s, f"{tname}.{new}")))
     w.touch(s, tname)
     return "R3b,R1,V20"
+
+
+def _matview_column(w: Work, s: str, name: str, mv: MatView, old: str, new: str) -> str:
+    """R3h: a materialized view's column renamed (under any of the three keywords): no key changes (its columns
+    are no rows, V22), the view MAJOR; its indexes name the column by its new name."""
+    names = [c for c, _ in mv.columns]
+    if old not in names:
+        raise reject("42703", f"column {old!r} does not exist")
+    if new in names:
+        raise reject("42701", f"column {new!r} of relation {name!r} already exists", "R4" if new == old else "X4")
+    if w.views_on(s, name, {old}):  # as for a table's column (A20): the view keeps its output name
+        raise unknown("§12", "a view over a renamed column keeps the old output name (A20), not modelled")
+    # its query still reads the source's column of the old name (the model's other views name their columns after
+    # their source columns, A20)
+    w.put(s, name, evolve(mv, columns=tuple((new if c == old else c, t) for c, t in mv.columns),
+                          reads=mv.read_columns()))
+    for i in mv.indexes:
+        idx = w.rel(s, i)
+        if isinstance(idx, Index) and old in idx.columns:
+            w.put(s, i, evolve(idx, columns=tuple(new if c == old else c for c in idx.columns)))
+    w.forced.append((s, name, "ALTER", "MAJOR"))
+    return "R3h"
 
 
 def _rename_in_con(k: Con, s: str, tname: str, old: str, new: str, *, own: bool) -> Con:
@@ -162,13 +201,14 @@ def follow_relation(w: Work, old: tuple[str, str], new: tuple[str, str]) -> None
     """Every reference to relation `old` now names `new`: its indexes' table, views over it, foreign keys into it."""
     s, name = new
     r = w.rel(s, name)
-    if isinstance(r, Table):
+    if isinstance(r, Table | MatView):
         for i in r.indexes:
             idx = w.rel(s, i)  # (moved along by SET SCHEMA)
             if isinstance(idx, Index):
                 w.put(s, i, evolve(idx, table=name))
     for vname, v in w.relations_in(old[0]):
-        if isinstance(v, View) and v.source == old[1] and (old[0], vname) != new:
+        if isinstance(v, View | MatView) and v.source == old[1] and (old[0], vname) != new and (
+                not isinstance(v, MatView) or v.source_schema is None):
             if old[0] != s:
                 raise unknown("§12", "a view whose source moved to another schema is outside the model")
             w.put(s, vname, evolve(v, source=name))
@@ -183,3 +223,31 @@ RENAME_STATEMENTS: dict[type, Callable[[Work, Any], str]] = {
     renames.RenameRelation: _relation, renames.RenameColumn: _column, renames.RenameConstraint: _constraint,
     renames.RenameFunction: _function,
 }
+
+
+# --- materialized views moved away from what they read (N5c) ---------------------------------------------
+
+
+def _moved_sources(w: Work) -> set[tuple[str, str]]:
+    return {(r.source_schema, r.source) for _, r in w.base.relations.items()
+            if isinstance(r, MatView) and r.source_schema is not None}
+
+
+def guard_moved_matviews(statements: dict[type, Callable[[Work, Any], str]]) -> dict[type, Callable[[Work, Any], str]]:
+    """After N5c a materialized view reads a relation in another schema, which the model's dependency walks
+    (views_on: DROP, ALTER COLUMN TYPE, RENAME, CASCADE) do not follow: statements naming that relation, and
+    DROP / ALTER SCHEMA of its schema, are unknown (§12), so no machine draws them."""
+    def guarded(base: Callable[[Work, Any], str]) -> Callable[[Work, Any], str]:
+        def handler(w: Work, op: Any) -> str:
+            if srcs := _moved_sources(w):
+                named = {getattr(op, a, None) for a in ("name", "table", "source", "parent")}
+                named |= set(getattr(op, "names", ()) or ())
+                schema = getattr(op, "schema", None)
+                if any(s == schema and n in named for s, n in srcs) or (
+                        isinstance(op, renames.DropSchema | renames.RenameSchema) and schema in {s for s, _ in srcs}):
+                    raise unknown("§12", "a materialized view moved away from the relation it reads (N5c): "
+                                         "statements on that relation are not modelled")
+            return base(w, op)
+        return handler
+
+    return {cls: guarded(h) for cls, h in statements.items()}

@@ -42,17 +42,16 @@ def _set_schema(w: Work, op: renames.SetSchema) -> str:
         if op.if_exists:
             return "V15"
         raise reject("42P01", f"relation {name!r} does not exist")
-    if isinstance(r, Index) or (op.keyword == "VIEW" and not isinstance(r, View)):
+    if isinstance(r, Index) or (op.keyword == "VIEW" and not isinstance(r, View)) or (
+            op.keyword == "MATERIALIZED VIEW" and not isinstance(r, MatView)):
         raise reject("42809", f"{name!r} cannot be moved by ALTER {op.keyword}")
-    if isinstance(r, MatView):
-        raise unknown("§14.3", "moving a materialized view (N5c) is not modelled yet")
     _target_schema(w, s2)
     if s2 == s:
         # accepted and reported by PostgreSQL (B4); nothing to record (V27), but reported on an object c must
         # have a row for (B9: without one, what a backend records is open)
         if isinstance(r, Table):
             w.touch(s, name)
-        else:
+        elif isinstance(r, View):
             w.replaced.append(("VIEW", s, name))
         return "N5e,V27"
     if isinstance(r, View):
@@ -60,11 +59,23 @@ def _set_schema(w: Work, op: renames.SetSchema) -> str:
     moving = [name, *r.indexes]
     if clash := next((n for n in moving if w.rel(s2, n) is not None), None):
         raise reject("42P07", f"relation {clash!r} already exists in schema {s2!r}")
+    if len(name.encode()) >= 62 or w.rel(s2, f"_{name}") is not None or (
+            name.startswith("_") and w.rel(s2, name[1:]) is not None):
+        # its row type moves with it, and its array type `_name` (cut to 63 bytes, or renamed at creation when
+        # taken): a clash in s2 is 42710 (found by a ci run), which the model does not track
+        raise unknown("§12", "moving a relation whose array type name may clash in the target schema")
     for n in moving:
         x = w.rel(s, n)
         w.put(s, n, None)
         w.put(s2, n, x)
+    if isinstance(r, MatView):  # N5c: it reads its source where it was (catalog_renames.guard_moved_matviews)
+        src = r.source_schema or s
+        w.put(s2, name, evolve(r, source_schema=None if src == s2 else src))
     follow_relation(w, (s, name), (s2, name))
+    if isinstance(r, MatView):
+        w.renamed.append((("MATERIALIZED_VIEW", s, name), ("MATERIALIZED_VIEW", s2, name)))
+        w.renamed.extend((("INDEX", s, i), ("INDEX", s2, i)) for i in r.indexes)
+        return "N5c,R1,V20"
     w.renamed.append((("TABLE", s, name), ("TABLE", s2, name)))
     w.renamed.extend((("COLUMN", s, f"{name}.{c.name}"), ("COLUMN", s2, f"{name}.{c.name}")) for c in r.columns)
     w.renamed.extend((("INDEX", s, i), ("INDEX", s2, i)) for i in r.indexes)

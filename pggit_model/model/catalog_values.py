@@ -103,6 +103,12 @@ class MatView:
     columns: tuple[tuple[str, str], ...]  # (name, type) in select-list order
     indexes: tuple[str, ...] = ()
     populated: bool = True  # False after WITH NO DATA until REFRESH: reading it fails (55000)
+    source_schema: str | None = None  # the source's schema once SET SCHEMA moved the view away from it (N5c)
+    reads: tuple[str, ...] = ()  # the source column of each output column once one was renamed (R3h); () = names
+
+    def read_columns(self) -> tuple[str, ...]:
+        """The source's columns its query reads."""
+        return self.reads or tuple(c for c, _ in self.columns)
 
 
 Relation = Table | Index | View | MatView

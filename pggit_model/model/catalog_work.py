@@ -142,8 +142,11 @@ class Work:
         """Views and materialized views (§14.1) selecting from `source` (only those using one of `columns`)."""
         out = []
         for n, r in self.relations_in(schema):
-            if isinstance(r, View | MatView) and r.source == source and (
-                    columns is None or any(c in columns for c, _ in r.columns)):
+            if not isinstance(r, View | MatView) or r.source != source:
+                continue
+            read = r.read_columns() if isinstance(r, MatView) else tuple(c for c, _ in r.columns)  # (R3h)
+            if (columns is None or any(c in columns for c in read)) and (
+                    not isinstance(r, MatView) or r.source_schema is None):  # (moved away from it: N5c)
                 out.append(n)
         return out
 

@@ -37,7 +37,7 @@ def rekeyed_rows(old: Row, recorded: Any, kind: str) -> tuple[Row, Row, Change, 
 def follow_references(db: Db, renamed: tuple[tuple[ObjKey, ObjKey], ...], skip: set[RowKey]) -> Db:
     """R6/V23: recorded foreign-key targets and view sources name the renamed relations and columns by their new
     names, on every branch (the catalog is shared, B9); rows in `skip` were just recorded from the catalog."""
-    tables = {(o[1], o[2]): (n[1], n[2]) for o, n in renamed if o[0] in ("TABLE", "VIEW")}
+    tables = {(o[1], o[2]): (n[1], n[2]) for o, n in renamed if o[0] in ("TABLE", "VIEW", "MATERIALIZED_VIEW")}
     columns: dict[tuple[str, str], dict[str, str]] = {}
     for o, n in renamed:
         if o[0] == "COLUMN":

@@ -28,6 +28,7 @@ from pggit_model.ops.base import (
     opt_ident,
     qname,
 )
+from pggit_model.ops.partitions import DetachPartition
 
 
 def _flag(on: bool, text: str) -> Composable:
@@ -170,6 +171,8 @@ class SetStatistics(Op):
 def outside_block(op: Op) -> bool:
     """PostgreSQL runs `op` only outside a transaction block (25001 inside one, X13, B12)."""
     if isinstance(op, CreateIndexConcurrently | DropIndexConcurrently):
+        return True
+    if isinstance(op, DetachPartition) and op.concurrently:  # §14.1 V24t (ops/partitions.py)
         return True
     return isinstance(op, Reindex) and (op.concurrently or op.target == "SCHEMA")
 

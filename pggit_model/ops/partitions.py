@@ -15,7 +15,7 @@ from attrs import field, frozen
 from psycopg import sql
 from psycopg.sql import Composable
 
-from pggit_model.ops.base import Op, _fail, as_tuple, ident, one_of, qname
+from pggit_model.ops.base import Op, _fail, as_tuple, boolean, ident, one_of, qname
 from pggit_model.ops.columns import Column, _columns
 
 #: how a partition's bound is written: FOR VALUES FROM (lo) TO (hi), FOR VALUES IN (v, …), DEFAULT
@@ -109,19 +109,21 @@ class AttachPartition(Op):
 
 @frozen
 class DetachPartition(Op):
-    """`ALTER TABLE schema.parent DETACH PARTITION schema.name` — V24t (the form inside a transaction block;
-    CONCURRENTLY runs outside one, X13)."""
+    """`ALTER TABLE schema.parent DETACH PARTITION schema.name [CONCURRENTLY]` — V24t; CONCURRENTLY runs outside a
+    transaction block only (X13, `ops.cascades.outside_block`) and adds a CHECK equal to the old bound (A52)."""
 
     schema: str = field(validator=ident)
     parent: str = field(validator=ident)
     name: str = field(validator=ident)
+    concurrently: bool = field(default=False, validator=boolean)
 
     kind: ClassVar[str] = "detach_partition"
     family: ClassVar[str] = "ddl"
 
     def sql(self) -> Composable:
-        return sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(
-            qname(self.schema, self.parent), qname(self.schema, self.name))
+        return sql.SQL("ALTER TABLE {} DETACH PARTITION {}{}").format(
+            qname(self.schema, self.parent), qname(self.schema, self.name),
+            sql.SQL(" CONCURRENTLY") if self.concurrently else sql.SQL(""))
 
 
 @frozen

@@ -15,10 +15,13 @@ from psycopg.sql import Composable
 
 from pggit_model.ops.base import Op, _fail, arg_types_converter, boolean, ident, one_of, qname
 
-#: ALTER <keyword> … RENAME TO: PostgreSQL accepts ALTER TABLE for an index or a view too (A16, A19)
-RELATION_KEYWORDS = ("TABLE", "INDEX", "VIEW")
+#: ALTER <keyword> … RENAME TO: PostgreSQL accepts ALTER TABLE for an index or a view too (A16, A19), and ALTER
+#: TABLE / ALTER INDEX for a materialized view (R3f, pinned on PostgreSQL 15)
+RELATION_KEYWORDS = ("TABLE", "INDEX", "VIEW", "MATERIALIZED VIEW")
 #: ALTER <keyword> … SET SCHEMA (an index has none, A28)
-MOVABLE_KEYWORDS = ("TABLE", "VIEW", "FUNCTION")
+MOVABLE_KEYWORDS = ("TABLE", "VIEW", "FUNCTION", "MATERIALIZED VIEW")
+#: ALTER <keyword> … RENAME COLUMN (R3b, R3h): PostgreSQL takes any of them for a table or a materialized view
+COLUMN_KEYWORDS = ("TABLE", "VIEW", "MATERIALIZED VIEW")
 
 
 def _if_exists(flag: bool) -> Composable:
@@ -31,7 +34,8 @@ def _signature(schema: str, name: str, arg_types: tuple[str, ...]) -> Composable
 
 @frozen
 class RenameRelation(Op):
-    """`ALTER {TABLE|INDEX|VIEW} [IF EXISTS] schema.name RENAME TO new_name` — R3a, R3c, R3e."""
+    """`ALTER {TABLE|INDEX|VIEW|MATERIALIZED VIEW} [IF EXISTS] schema.name RENAME TO new_name` — R3a, R3c, R3e,
+    R3f."""
 
     keyword: str = field(validator=one_of(*RELATION_KEYWORDS))
     schema: str = field(validator=ident)
@@ -50,9 +54,10 @@ class RenameRelation(Op):
 
 @frozen
 class RenameColumn(Op):
-    """`ALTER {TABLE|VIEW} [IF EXISTS] schema.table RENAME COLUMN column TO new_name` — R3b, R3h."""
+    """`ALTER {TABLE|VIEW|MATERIALIZED VIEW} [IF EXISTS] schema.table RENAME COLUMN column TO new_name` — R3b,
+    R3h."""
 
-    keyword: str = field(validator=one_of("TABLE", "VIEW"))
+    keyword: str = field(validator=one_of(*COLUMN_KEYWORDS))
     schema: str = field(validator=ident)
     table: str = field(validator=ident)
     column: str = field(validator=ident)
@@ -110,8 +115,8 @@ class RenameFunction(Op):
 
 @frozen
 class SetSchema(Op):
-    """`ALTER {TABLE|VIEW|FUNCTION} [IF EXISTS] schema.name[(arg types)] SET SCHEMA new_schema` — N5a, b, d, e
-    (`arg_types` only for FUNCTION, which has no IF EXISTS)."""
+    """`ALTER {TABLE|VIEW|FUNCTION|MATERIALIZED VIEW} [IF EXISTS] schema.name[(arg types)] SET SCHEMA new_schema`
+    — N5a–e (`arg_types` only for FUNCTION, which has no IF EXISTS)."""
 
     keyword: str = field(validator=one_of(*MOVABLE_KEYWORDS))
     schema: str = field(validator=ident)
@@ -195,5 +200,6 @@ RENAME_OPS = (RenameRelation, RenameColumn, RenameConstraint, RenameFunction, Se
 #: The ops that change an existing object's key (§14.2, §14.3): its past goes on under the new key (R1, V20).
 KEY_CHANGES = (RenameRelation, RenameColumn, RenameConstraint, RenameFunction, RenameSchema, SetSchema)
 
-__all__ = ["KEY_CHANGES", "MOVABLE_KEYWORDS", "RELATION_KEYWORDS", "RENAME_OPS", "CreateSchema", "DropSchema",
-           "RenameColumn", "RenameConstraint", "RenameFunction", "RenameRelation", "RenameSchema", "SetSchema"]
+__all__ = ["COLUMN_KEYWORDS", "KEY_CHANGES", "MOVABLE_KEYWORDS", "RELATION_KEYWORDS", "RENAME_OPS", "CreateSchema",
+           "DropSchema", "RenameColumn", "RenameConstraint", "RenameFunction", "RenameRelation", "RenameSchema",
+           "SetSchema"]

@@ -483,6 +483,7 @@ _LEADS: tuple[tuple[tuple[tuple[str, ...], ...], Callable[[_Parser], ops.Op]], .
     ((("ALTER", "INDEX"),), cascades.alter_index),  # storage parameters, else renames.alter_index
     ((("REINDEX",),), cascades.reindex),
     ((("ALTER", "VIEW"),), renames.alter_view),
+    ((("ALTER", "MATERIALIZED", "VIEW"),), renames.alter_matview),  # §14.2 R3f, R3h; §14.3 N5c
     ((("ALTER", "FUNCTION"), ("ALTER", "ROUTINE")), renames.alter_function),
     ((("ALTER", "SCHEMA"),), renames.alter_schema),
     ((("COMMENT", "ON"),), _Parser._comment),

@@ -86,11 +86,12 @@ def alter_table_tail(p: Any, schema: str, name: str) -> ops.Op | None:
         return ops.AttachPartition(schema, name, x, how, values)
     if p.accept("DETACH", "PARTITION"):
         s2, x = p.qname()
-        if p.is_word("CONCURRENTLY", "FINALIZE"):
-            raise p.fail("DETACH PARTITION … CONCURRENTLY / FINALIZE is not in this vocabulary")
+        concurrently = p.accept("CONCURRENTLY")
+        if p.is_word("FINALIZE"):
+            raise p.fail("DETACH PARTITION … FINALIZE is not in this vocabulary")
         if s2 != schema:
             raise p.fail("a partition of the vocabulary is in its parent's schema")
-        return ops.DetachPartition(schema, name, x)
+        return ops.DetachPartition(schema, name, x, concurrently)
     inherit = p.accept("INHERIT")
     if inherit or p.accept("NO", "INHERIT"):
         s2, parent = p.qname()

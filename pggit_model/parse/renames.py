@@ -46,6 +46,10 @@ def alter_view(p: Any) -> ops.Op:
     return alter_index_or_view(p, "VIEW")
 
 
+def alter_matview(p: Any) -> ops.Op:
+    return alter_index_or_view(p, "MATERIALIZED VIEW")
+
+
 def alter_function(p: Any) -> ops.Op:
     schema, name = p.qname()
     args = p._arg_types()

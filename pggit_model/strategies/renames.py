@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table
-from pggit_model.strategies.common import split_signature
+from pggit_model.model.catalog_values import MatView
+from pggit_model.ops.renames import COLUMN_KEYWORDS
+from pggit_model.strategies.common import relations_of, split_signature
 from pggit_model.strategies.values import names
 
 #: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for its DDL_DRAWERS rows)
@@ -40,10 +42,13 @@ def _schema_name(d: DdlDraw, state: State, schema: str) -> str:
 
 
 def rename(d: DdlDraw) -> ops.Op:
-    """One of R3a–e, g: a table, column, index, constraint, view or function gets a new name (sometimes taken)."""
+    """One of R3a–h: a table, column, index, constraint, view, materialized view (or its column) or function gets a
+    new name (sometimes taken)."""
     draw, s = d.draw, d.schema
     kinds = ["table", "column"]
     kinds += ["index"] * bool(d.indexes) + ["view"] * bool(d.views) + ["function"] * bool(d.funcs)
+    mvs = relations_of(d.state, s, MatView)
+    kinds += ["matview"] * bool(mvs)
     name, t = d.pick_table()
     if t.constraints:
         kinds.append("constraint")
@@ -66,6 +71,14 @@ def rename(d: DdlDraw) -> ops.Op:
     if kind == "function":
         fname, args = split_signature(draw(st.sampled_from(d.funcs)))
         return ops.RenameFunction(s, fname, args, draw(names(("g", "f", "Add Tax"))))
+    if kind == "matview":  # R3f (PostgreSQL takes ALTER TABLE / INDEX too), R3h
+        old = draw(st.sampled_from(mvs))
+        mv = d.state.db.catalog.rel(s, old)
+        if isinstance(mv, MatView) and draw(st.booleans()):
+            return ops.RenameColumn(draw(st.sampled_from(COLUMN_KEYWORDS)), s, old,
+                                    draw(st.sampled_from([c for c, _ in mv.columns])), draw(names(_COLUMN_POOL)))
+        return ops.RenameRelation(draw(st.sampled_from(["MATERIALIZED VIEW", "TABLE", "INDEX"])), s, old,
+                                  d.fresh(("mv3", "Mat View", "w")))
     con = draw(st.sampled_from([k.name for k in t.constraints]))
     return ops.RenameConstraint(s, name, con, d.fresh(("k1", "t1_pk", "c1")))
 
@@ -88,6 +101,10 @@ def schema_ddl(d: DdlDraw) -> ops.Op:
         new = draw(st.sampled_from(SCHEMA_POOL))
         return ops.RenameSchema(draw(st.sampled_from(others)), new)
     target = _schema_name(d, state, s)
+    mvs = relations_of(state, s, MatView)
+    if mvs and draw(st.booleans()):  # N5c
+        return ops.SetSchema(draw(st.sampled_from(["MATERIALIZED VIEW", "TABLE"])), s, draw(st.sampled_from(mvs)),
+                             target, (), draw(st.booleans()))
     if d.funcs and (not d.tables or draw(st.booleans())):
         fname, args = split_signature(draw(st.sampled_from(d.funcs)))
         return ops.SetSchema("FUNCTION", s, fname, target, args)

@@ -107,6 +107,7 @@ BEGIN
              -- V10k: a constraint added (CHECK, UNIQUE, FOREIGN KEY, PRIMARY KEY)
              SELECT 'MAJOR' FROM jsonb_each(p_new -> 'constraints') n
              WHERE (p_old -> 'constraints' -> n.key) IS DISTINCT FROM n.value
+               AND NOT pggit._detach_check(p_old, p_new, n.value)  -- §14.1 V24t (084_partitions.sql)
              UNION ALL
              -- V10l: a constraint dropped
              SELECT 'MINOR' FROM jsonb_each(p_old -> 'constraints') o
@@ -442,6 +443,7 @@ DECLARE
     v_rel oid;
 BEGIN
     PERFORM pggit._lock_bookkeeping();
+    PERFORM pggit._forget_dropped();  -- §14 V20: identities of dropped objects (080_renames.sql)
     FOR d IN
         SELECT * FROM pg_event_trigger_dropped_objects()
         WHERE NOT is_temporary AND pggit._is_tracked_schema(schema_name)

@@ -13,6 +13,7 @@ CREATE TABLE pggit.identities (
     nspoid      oid NOT NULL,
     schema_name text NOT NULL,
     object_name text NOT NULL,
+    relid       oid,  -- an index's table (V20: REINDEX … CONCURRENTLY replaces the index under its table)
     PRIMARY KEY (classid, objid)
 );
 CREATE INDEX identities_namespace ON pggit.identities (nspoid);
@@ -95,6 +96,13 @@ BEGIN
             AND d.refobjid = p_rel AND r.ev_class <> p_rel) v
     JOIN pg_class c ON c.oid = v.oid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE o.object_type = 'VIEW' AND o.schema_name = n.nspname AND o.object_name = c.relname;
+    -- §14.1: materialized views over it, whose structure is their query and index names (082_kinds.sql)
+    UPDATE pggit.objects o SET structure = pggit._matview_structure(c.oid)
+    FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class c ON c.oid = r.ev_class
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = p_rel
+      AND r.ev_class <> p_rel AND c.relkind = 'm'
+      AND o.object_type = 'MATERIALIZED_VIEW' AND o.schema_name = n.nspname AND o.object_name = c.relname;
     FOR k IN
         SELECT f.oid, f.conname, f.conrelid, n.nspname, c.relname
         FROM pg_constraint f JOIN pg_class c ON c.oid = f.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -108,6 +116,55 @@ BEGIN
           AND structure -> 'constraints' ? k.conname;
     END LOOP;
 END $$;
+
+-- V20, A84, B20: `REINDEX … CONCURRENTLY` gives an index a new OID and fires no event, so the identity
+-- remembered for it names an OID that is gone. The replacement — same table, same name when it was
+-- made — continues the index's identity: an index of p_rel with no identity takes over the gone
+-- identity of its name, and if this statement renamed it (one rename per statement), the one gone
+-- identity left takes the one index left. (Identities of dropped objects are forgotten at sql_drop,
+-- _forget_dropped, so a gone identity here is a replaced index.)
+CREATE FUNCTION pggit._heal_index_identities(p_rel oid) RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_gone oid[];
+    v_fresh oid[];
+BEGIN
+    UPDATE pggit.identities id SET objid = i.indexrelid
+    FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+    WHERE i.indrelid = p_rel AND id.classid = 'pg_class'::regclass AND id.relid = p_rel
+      AND id.object_name = ic.relname::text AND ic.relnamespace = id.nspoid
+      AND NOT EXISTS (SELECT 1 FROM pg_class g WHERE g.oid = id.objid)
+      AND NOT EXISTS (SELECT 1 FROM pggit.identities k
+                      WHERE k.classid = 'pg_class'::regclass AND k.objid = i.indexrelid);
+    -- (only a gone identity whose INDEX row on c is active: a key change needs one, B12)
+    SELECT array_agg(id.objid) INTO v_gone FROM pggit.identities id
+    WHERE id.classid = 'pg_class'::regclass AND id.relid = p_rel
+      AND NOT EXISTS (SELECT 1 FROM pg_class g WHERE g.oid = id.objid)
+      AND EXISTS (SELECT 1 FROM pggit.objects o
+                  WHERE o.object_type = 'INDEX' AND o.schema_name = id.schema_name
+                    AND o.object_name = id.object_name AND o.branch_name = pggit._current_branch() AND o.is_active);
+    SELECT array_agg(i.indexrelid) INTO v_fresh FROM pg_index i
+    WHERE i.indrelid = p_rel AND NOT EXISTS (SELECT 1 FROM pggit.identities k
+                                             WHERE k.classid = 'pg_class'::regclass AND k.objid = i.indexrelid);
+    IF cardinality(v_gone) = 1 AND cardinality(v_fresh) = 1 THEN
+        UPDATE pggit.identities SET objid = v_fresh[1]
+        WHERE classid = 'pg_class'::regclass AND objid = v_gone[1];
+    END IF;
+END $$;
+
+-- sql_drop: a dropped object's identity is forgotten (its OID may be reused; _heal_index_identities
+-- takes a gone identity for a replaced index). A dropped index that REINDEX … CONCURRENTLY had replaced
+-- left its first identity under the old OID: that one goes too, by its name (unique in its schema).
+CREATE FUNCTION pggit._forget_dropped() RETURNS void
+LANGUAGE sql
+AS $$
+    DELETE FROM pggit.identities i USING pg_event_trigger_dropped_objects() d
+    WHERE i.classid = d.classid
+      AND (i.objid = d.objid
+           OR (d.object_type = 'index' AND i.relid IS NOT NULL AND i.schema_name = d.schema_name
+               AND i.object_name = d.object_name AND NOT EXISTS (SELECT 1 FROM pg_class g WHERE g.oid = i.objid)));
+$$;
 
 -- The key changes of one reported relation: a view (R3e, N5b), or a table (R3a, N5a) with its columns
 -- (R3b, by attnum) and indexes (R3c, R3d, by OID). The table records one ALTER for a renamed column
@@ -130,11 +187,15 @@ DECLARE
 BEGIN
     SELECT c.relkind, c.relname::text AS name, n.nspname::text AS schema INTO r
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_rel;
-    IF NOT FOUND OR r.relkind NOT IN ('r', 'p', 'v') OR NOT pggit._is_tracked_schema(r.schema) THEN  -- 'p': §14 V22
+    IF NOT FOUND OR r.relkind NOT IN ('r', 'p', 'v', 'm') OR NOT pggit._is_tracked_schema(r.schema) THEN  -- 'p', 'm': V22
         RETURN;
     END IF;
     SELECT * INTO old FROM pggit.identities WHERE classid = 'pg_class'::regclass AND objid = p_rel;
     v_moved := FOUND AND (old.schema_name, old.object_name) IS DISTINCT FROM (r.schema, r.name);
+    IF r.relkind = 'm' THEN
+        PERFORM pggit._follow_matview(p_rel, r.schema, r.name, old, v_moved);
+        RETURN;
+    END IF;
     IF r.relkind = 'v' THEN
         IF v_moved THEN
             PERFORM pggit._rekey('VIEW', old.schema_name, old.object_name, r.schema, r.name, NULL,
@@ -144,6 +205,7 @@ BEGIN
         RETURN;
     END IF;
 
+    PERFORM pggit._heal_index_identities(p_rel);  -- V20: before the indexes are compared by OID
     v_new := pggit._table_structure(p_rel);
     SELECT s.structure INTO v_shape FROM pggit.catalog_shapes s WHERE s.relid = p_rel;
     IF v_moved THEN
@@ -218,6 +280,43 @@ BEGIN
     END IF;
 END $$;
 
+-- §14.1 materialized views: R3f (renamed: its INDEX rows keep their keys, their parent is its new name),
+-- N5c (moved: its INDEX rows move with it), R3c (one of its indexes renamed, by OID). The view's own ALTER
+-- (PATCH for an index, R3c; MAJOR for RENAME COLUMN, R3h) is recorded by _sync_matview (082) afterwards.
+CREATE FUNCTION pggit._follow_matview(p_rel oid, p_schema text, p_name text, old pggit.identities, p_moved bool)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    x record;
+BEGIN
+    IF p_moved THEN
+        PERFORM pggit._rekey('MATERIALIZED_VIEW', old.schema_name, old.object_name, p_schema, p_name, NULL,
+                             pggit._matview_structure(p_rel));
+        FOR x IN
+            SELECT o.object_name FROM pggit.objects o
+            WHERE o.branch_name = pggit._current_branch() AND o.schema_name = old.schema_name
+              AND o.parent_name = old.object_name AND o.object_type = 'INDEX' AND o.is_active
+              AND old.schema_name <> p_schema
+            ORDER BY o.id
+        LOOP
+            PERFORM pggit._rekey('INDEX', old.schema_name, x.object_name, p_schema, x.object_name, p_name, NULL);
+        END LOOP;
+        UPDATE pggit.objects SET parent_name = p_name
+        WHERE object_type = 'INDEX' AND schema_name = p_schema AND parent_name = old.object_name;
+        PERFORM pggit._refresh_referrers(p_rel);
+    END IF;
+    PERFORM pggit._heal_index_identities(p_rel);  -- V20
+    FOR x IN
+        SELECT id.object_name AS old_name, ic.relname::text AS new_name
+        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        JOIN pggit.identities id ON id.classid = 'pg_class'::regclass AND id.objid = i.indexrelid
+        WHERE i.indrelid = p_rel AND id.schema_name = p_schema AND id.object_name <> ic.relname::text
+    LOOP
+        PERFORM pggit._rekey('INDEX', p_schema, x.old_name, p_schema, x.new_name, p_name, NULL);
+    END LOOP;
+END $$;
+
 -- R3g, N5d: a function whose OID had another name or schema.
 CREATE FUNCTION pggit._follow_function(p_oid oid) RETURNS void
 LANGUAGE plpgsql
@@ -284,20 +383,22 @@ END $$;
 CREATE FUNCTION pggit._remember(p_classid oid, p_objid oid) RETURNS void
 LANGUAGE sql
 AS $$
-    INSERT INTO pggit.identities AS i (classid, objid, nspoid, schema_name, object_name)
+    INSERT INTO pggit.identities AS i (classid, objid, nspoid, schema_name, object_name, relid)
     -- (as text: a union with `name` columns would cut a function's signature to 63 bytes)
-    SELECT p_classid, c.oid, c.relnamespace, n.nspname::text, c.relname::text
+    SELECT p_classid, c.oid, c.relnamespace, n.nspname::text, c.relname::text,
+           CASE WHEN c.oid <> p_objid THEN p_objid END
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE p_classid = 'pg_class'::regclass
       AND (c.oid = p_objid OR c.oid IN (SELECT x.indexrelid FROM pg_index x WHERE x.indrelid = p_objid))
     UNION ALL
-    SELECT p_classid, p.oid, p.pronamespace, n.nspname::text, pggit._function_name(p.oid)
+    SELECT p_classid, p.oid, p.pronamespace, n.nspname::text, pggit._function_name(p.oid), NULL
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE p_classid = 'pg_proc'::regclass AND p.oid = p_objid
     ON CONFLICT (classid, objid) DO UPDATE
-        SET nspoid = excluded.nspoid, schema_name = excluded.schema_name, object_name = excluded.object_name
-        WHERE (i.nspoid, i.schema_name, i.object_name)
-              IS DISTINCT FROM (excluded.nspoid, excluded.schema_name, excluded.object_name);
+        SET nspoid = excluded.nspoid, schema_name = excluded.schema_name, object_name = excluded.object_name,
+            relid = excluded.relid
+        WHERE (i.nspoid, i.schema_name, i.object_name, i.relid)
+              IS DISTINCT FROM (excluded.nspoid, excluded.schema_name, excluded.object_name, excluded.relid);
 $$;
 
 -- ddl_command_end, after the statement is recorded: remember the keys of what it reported.

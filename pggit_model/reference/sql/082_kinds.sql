@@ -45,7 +45,11 @@ BEGIN
     ELSIF v_row.structure IS NOT DISTINCT FROM v_new THEN
         RETURN;  -- REFRESH, or nothing that V23 compares (V27)
     ELSE
-        PERFORM pggit._record_change(v_row.id, 'ALTER', 'PATCH', v_new);
+        -- V24aa, R3c: its indexes changed (PATCH); R3h: its query, which only RENAME COLUMN changes here
+        -- (renames of what it reads re-render the recorded query first, R6, 080_renames.sql): MAJOR
+        PERFORM pggit._record_change(v_row.id, 'ALTER',
+                                     (CASE WHEN (v_row.structure -> 'definition') IS DISTINCT FROM (v_new -> 'definition')
+                                           THEN 'MAJOR' ELSE 'PATCH' END)::pggit.change_severity, v_new);
     END IF;
     FOR v_index IN
         SELECT x FROM jsonb_array_elements_text(v_new -> 'index_names') x

@@ -40,6 +40,17 @@ AS $$
     END::pggit.change_severity
 $$;
 
+-- V24t, A52: DETACH PARTITION … CONCURRENTLY adds to the partition a CHECK equal to its old bound (unless its
+-- constraints imply it); that is the same change as leaving the hierarchy (MINOR), not V10k's added
+-- constraint. Such a CHECK is one that appears as the table leaves a partitioned table (its bound goes):
+-- no statement of the vocabulary does both otherwise. (_table_change, 010, asks.)
+CREATE FUNCTION pggit._detach_check(p_old jsonb, p_new jsonb, p_definition jsonb) RETURNS bool
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT (p_old -> 'hierarchy' ->> 'bound') IS NOT NULL AND (p_new -> 'hierarchy' ->> 'bound') IS NULL
+           AND starts_with(p_definition #>> '{}', 'CHECK ')
+$$;
+
 -- V25: after a statement, every table below the reported ones, and every table that was below one of
 -- them before the statement (it left: DETACH, NO INHERIT), is followed like a reported table: its
 -- renamed columns first (R3b), then its structure (V9a). Parents come before their children.
