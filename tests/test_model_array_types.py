@@ -1,7 +1,8 @@
 """N5 and PostgreSQL's array types: `ALTER TABLE … SET SCHEMA` moves the table's row type and array type, and
 PostgreSQL refuses the move (42710) when the target schema holds a type of the array's name. The array of `t` is
 `_t` unless a name beginning with "_" or filling 63 bytes made PostgreSQL choose another (found by a smoke seed of
-the renames machine: two 62/63-byte names whose arrays collide); the model then leaves moves unknown."""
+the renames machine: two 62/63-byte names whose arrays collide); the model then leaves such moves unknown, and
+predicts the rest."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from pggit_model.model import step
 from pggit_model.model.catalog_values import odd_array_name
-from pggit_model.ops import Column, CreateSchema, CreateTable, Op, RenameRelation, SetSchema
+from pggit_model.ops import Column, CreateSchema, CreateTable, DropTable, Op, RenameRelation, SetSchema
 from tests.model_steps import run_in
 
 S, S2 = "mc_arr", "mc_arr2"
@@ -28,9 +29,20 @@ CASES: list[tuple[str, list[Op], Op, str, str]] = [
      SetSchema("TABLE", S, LONGER, S2), "42710", "unknown"),
     ("underscore-name-is-an-array", [CreateSchema(S2), table("t"), SetSchema("TABLE", S, "t", S2), table("_t")],
      SetSchema("TABLE", S, "_t", S2), "42710", "unknown"),
-    ("renamed-away-still-unknown", [CreateSchema(S2), table("_q"), RenameRelation("TABLE", S, "_q", "q"),
-                                    table("r")],
-     SetSchema("TABLE", S, "r", S2), "ok", "unknown"),
+    ("renamed-away-plain-again", [CreateSchema(S2), table("_q"), RenameRelation("TABLE", S, "_q", "q"),
+                                  table("r")],
+     SetSchema("TABLE", S, "r", S2), "ok", "ok"),
+    # t's array is "___t" ("_t" and "__t" were taken when it was made): left open after "_t" is gone
+    ("underscored-array-outlives-its-cause", [CreateSchema(S2), table("_t"), table("t"), DropTable(S, "_t"),
+                                              CreateTable(S2, "___t", (Column("id", "integer"),))],
+     SetSchema("TABLE", S, "t", S2), "42710", "unknown"),
+    ("cut-array-in-the-target", [CreateSchema(S2), CreateTable(S2, LONGER, (Column("id", "integer"),)),
+                                 table(LONG)],
+     SetSchema("TABLE", S, LONG, S2), "42710", "unknown"),
+    ("plain-beside-an-odd-one", [CreateSchema(S2), table("_z"), CreateTable(S2, "_y", ()), table("u")],
+     SetSchema("TABLE", S, "u", S2), "ok", "unknown"),
+    ("plain-into-a-schema-with-odd-names", [CreateSchema(S2), CreateTable(S2, "_y", ()), table("u")],
+     SetSchema("TABLE", S, "u", S2), "ok", "ok"),
     ("plain-names-move", [CreateSchema(S2), table("t"), table("u"), SetSchema("TABLE", S, "u", S2)],
      SetSchema("TABLE", S, "t", S2), "ok", "ok"),
     ("plain-name-taken", [CreateSchema(S2), table("t"), SetSchema("TABLE", S, "t", S2), table("t")],
@@ -63,7 +75,7 @@ def test_postgresql_refuses_what_the_model_leaves_open(pggit_conn: psycopg.Conne
     42710, and the predicted cases are right)."""
     problems = []
     for ident, setup, op, expected, _ in CASES:
-        for s in (S, S2):
+        for s in (S, S2, "mc_arr3"):
             pggit_conn.execute(f"DROP SCHEMA IF EXISTS {s} CASCADE")
         pggit_conn.execute(f"CREATE SCHEMA {S}")
         for o in setup:
@@ -75,6 +87,6 @@ def test_postgresql_refuses_what_the_model_leaves_open(pggit_conn: psycopg.Conne
             got = e.sqlstate or "?"
         if got != expected:
             problems.append(f"{ident}: PostgreSQL {got}, expected {expected}")
-    for s in (S, S2):
+    for s in (S, S2, "mc_arr3"):
         pggit_conn.execute(f"DROP SCHEMA IF EXISTS {s} CASCADE")
     assert problems == []

@@ -37,6 +37,7 @@ from pggit_model.model.catalog_values import (
     check_token,
     default_expr,
     null_default,
+    odd_array_name,
 )
 from pggit_model.model.catalog_work import Fail, UnhandledOp, Work, handler_for, reject, unknown
 from pggit_model.model.memo import by_identity
@@ -49,12 +50,21 @@ STATEMENTS.update(guard_moved_matviews(STATEMENTS))  # §14.3 N5c: what a moved 
 
 def _guard_array_types(base: Any) -> Any:
     """N5: SET SCHEMA moves a relation's row type and array type too, and PostgreSQL refuses (42710) when the
-    target schema has a type of either name. While every array type is "_" + its relation's name, the relation
-    check (42P07) comes first and covers both; once a name made them irregular (`odd_array_name`), PostgreSQL's
-    choices are history the model does not keep, so a move of a relation is unknown."""
+    target schema has a type of either name. PostgreSQL 15 names an array "_" + name, prepending more underscores
+    while that is taken (and cutting to 63 bytes), so a clash needs a name beginning with "_" or 63 bytes long, or
+    a relation whose array got its name beside one (`Catalog.odd_arrays`): those moves are unknown."""
+    def may_clash(c: Catalog, s: str, x: str, s2: str) -> bool:
+        if odd_array_name(x) or (s, x) in c.odd_arrays:
+            return True  # x's own array name is not known
+        # "_x" is x's array: taken in s2 by a relation of that name, or by the array of a 63-byte name cut to it
+        raw = x.encode()
+        return c.rel(s2, f"_{x}") is not None or any(
+            len(n.encode()) >= 63 and n.encode().startswith(raw) for (t, n) in c.relations if t == s2)
+
     def handler(w: Work, op: renames.SetSchema) -> str:
         r = w.rel(op.schema, op.name) if op.keyword != "FUNCTION" else None
-        if w.base.odd_array_names and op.new_schema != op.schema and r is not None and not isinstance(r, Index):
+        if op.new_schema != op.schema and r is not None and not isinstance(r, Index) and may_clash(
+                w.base, op.schema, op.name, op.new_schema):
             raise unknown("N5", "an array type name PostgreSQL chose may clash in the target schema (42710)")
         return base(w, op)
     return handler

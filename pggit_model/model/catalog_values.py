@@ -123,9 +123,10 @@ class Catalog:
     foreign: frozenset[str] = frozenset({"public"})
     relations: FrozenMap[tuple[str, str], Relation] = EMPTY
     functions: FrozenMap[tuple[str, str], Function] = EMPTY
-    #: a relation was once named so that PostgreSQL's array type name for it is not "_" + its name (see
-    #: `odd_array_name`): from then on the model does not know every array type's name (N5, 42710 on a move)
-    odd_array_names: bool = False
+    #: relations whose array type PostgreSQL may have named other than "_" + name: it got a name while an
+    #: `odd_array_name` relation was in its schema (PostgreSQL then appends "_1" or moves a clashing array type
+    #: out of the way), or came in with its array from another schema (N5; see model.catalog._guard_array_types)
+    odd_arrays: frozenset[tuple[str, str]] = frozenset()
 
     def rel(self, schema: str, name: str) -> Relation | None:
         return self.relations.get((schema, name))
