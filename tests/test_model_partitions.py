@@ -96,6 +96,9 @@ CASES: list[tuple[str, list[Op], Op, str]] = [
     ("drop-partition-key", [M, P0], AlterTable(S, "m", (DropColumn("k"),)), "42P16"),
     ("retype-partition-key", [M, P0], AlterTable(S, "m", (AlterColumnType("k", "bigint"),)), "42P16"),
     ("pk-without-partition-key", [M, P0], AlterTable(S, "m", (AddConstraint(PrimaryKey(("v",))),)), "0A000"),
+    # a missing column is named before the key is missed (smoke seed 223 of the partitions machine)
+    ("pk-on-a-missing-column", [M, P0], AlterTable(S, "m", (AddConstraint(PrimaryKey(("a",))),)), "42703"),
+    ("unique-on-a-missing-column", [M], AlterTable(S, "m", (AddConstraint(Unique("u9", ("v", "zz"))),)), "42703"),
     ("unique-index-without-key", [M, P0], CreateIndex(S, "u", "m", ("v",), unique=True), "0A000"),
     ("drop-inherited-column", [M, P0], AlterTable(S, "m_p0", (DropColumn("v"),)), "42P16"),
     ("rename-inherited-column", [M, P0], RenameColumn("TABLE", S, "m_p0", "v", "w"), "42P16"),
