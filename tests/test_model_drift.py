@@ -12,6 +12,8 @@ from pggit_model.ops import (
     AlterTable,
     Check,
     Column,
+    CommentOnTable,
+    CreateChild,
     CreateIndex,
     CreateSchema,
     CreateTable,
@@ -98,6 +100,19 @@ def test_u3_a_no_op_reported_on_a_drifted_table_is_open():
     clean, _ = _after(t)
     after, exp = step(clean, ValidateConstraint(S, "t", "c1"))
     assert exp.kind == "ok" and observe.objects(after, S) == observe.objects(clean, S)
+
+
+def test_u3_v25_a_statement_on_the_parent_of_a_drifted_child_is_open():
+    """U3, V25: drift that reached an inheritance child (ADD COLUMN on the parent) leaves a later statement on the
+    parent unspecified, even one that does not propagate (COMMENT): a backend keeping descendants in step records
+    the child's drift (a fresh-clone smoke of the drift machine); a table without drifted descendants is predicted."""
+    state, _ = _after(T, CreateChild(S, "c", "t"), Untracked(AlterTable(S, "t", (AddColumn(Column("d", "text")),))))
+    _, exp = step(state, CommentOnTable(S, "t", "x"))
+    assert exp.is_unspecified and "U3" in exp.rules
+    other, _ = _after(T, CreateChild(S, "c", "t"), CreateTable(S, "u", [Column("id", "integer")]),
+                      Untracked(AlterTable(S, "u", (AddColumn(Column("d", "text")),))))
+    _, exp = step(other, CommentOnTable(S, "t", "x"))
+    assert exp.kind == "ok"
 
 
 def test_u3_h6_reports_exactly_the_drifted_objects():

@@ -60,6 +60,26 @@ def unknown_involved(db: Db, applied: Applied) -> str | None:
     return f"{hit[0]} {hit[1]}.{hit[2]} was created or dropped while pgGit's triggers did not fire (U3)"
 
 
+def drifted_below(db: Db, applied: Applied) -> str | None:
+    """Why a statement on a table with a drifted descendant is unspecified, or None. U3 classifies the next tracked
+    statement *on* a drifted table; a statement on its parent that does not propagate (COMMENT, say) is none, yet a
+    backend that walks the hierarchy to keep descendants in step (V25) records the drift there (a fresh-clone smoke
+    of the drift machine: ADD COLUMN under drift reached an inheritance child, then COMMENT ON the parent)."""
+    if not db.drifted:
+        return None
+    rels = applied.catalog.relations
+    for s, t in applied.altered:
+        for (s2, n) in db.drifted:
+            seen: set[str] = set()
+            parent = getattr(rels.get((s2, n)), "parent", None) if s2 == s else None
+            while isinstance(parent, str) and parent not in seen:
+                if parent == t:
+                    return f"table {s}.{t} has a descendant drift changed (U3 and V25 leave it open)"
+                seen.add(parent)
+                parent = getattr(rels.get((s, parent)), "parent", None)
+    return None
+
+
 def follow_renames(db: Db, applied: Applied) -> Db:
     """R3a moves every active COLUMN row `t.c` with its table, also the row of a column drift dropped: that row
     stays unspecified under its new key (U3). A key prefix is matched, so a table whose name contains a dot may
@@ -81,4 +101,4 @@ def unknown_row(db: Db, key: tuple[str, ...]) -> bool:
     return bool(db.unknown) and (key[0], key[1], key[2]) in db.unknown
 
 
-__all__ = ["follow_renames", "step_drift", "unknown_involved", "unknown_row"]
+__all__ = ["drifted_below", "follow_renames", "step_drift", "unknown_involved", "unknown_row"]

@@ -70,7 +70,7 @@ def _ddl(state: State, op: Op) -> Result:
         return state, Expected.error(out.sqlstates, rule=(out.rule, "V15"), why=out.why)
     if not isinstance(out, Applied):
         return state, Expected.unspecified(out.rule, out.why)
-    if (why := drift.unknown_involved(state.db, out)) is not None:
+    if (why := drift.unknown_involved(state.db, out) or drift.drifted_below(state.db, out)) is not None:
         return state, Expected.unspecified("U3", why)
     try:
         db = record_ddl(state.db, state.c, before, out)
