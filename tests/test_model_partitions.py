@@ -246,6 +246,20 @@ def test_v24s_v24t_attach_major_detach_minor_parent_nothing() -> None:
     assert row(st, "TABLE", "m") == (2, "1.0.1", True)
 
 
+def test_v25_a_partitions_own_equivalent_index_leaves_the_partitioned_index_open() -> None:
+    """V25: CREATE INDEX on m when a partition already has its own index on the same columns (PostgreSQL attaches
+    that one instead of building `<partition>_<cols>_idx`) is not predicted (a smoke seed of the cascades machine);
+    another column list is, and ATTACH of a table with such an index attaches it (V24s)."""
+    st, _ = run(M, P0, CreateIndex(S, "own", "m_p0", ("k",)))
+    assert step(st, CreateIndex(S, "mi", "m", ("k",)))[1].is_unspecified
+    assert step(st, CreateIndex(S, "mv", "m", ("v",)))[1].kind == "ok"
+    st2, _ = run(M, CreateIndex(S, "mi", "m", ("k",)), CreateTable(S, "x", (Column("k", "integer", True),
+                                                                        Column("v", "text"))),
+                 CreateIndex(S, "own", "x", ("k",)))
+    after, exp = step(st2, AttachPartition(S, "m", "x", "RANGE", (0, 10)))  # V24s: ATTACH does attach it
+    assert exp.kind == "ok" and after.db.catalog.rel(S, "x_k_idx") is None
+
+
 def test_v24s_attach_builds_an_index_for_each_partitioned_index() -> None:
     """V24s: attaching a table without m's index creates `<x>_<col>_idx` (an INDEX row) on it."""
     st, _ = run(M, CreateIndex(S, "mi", "m", ("v",)),
