@@ -1,8 +1,11 @@
-"""Running ops through the pure model for the second model's tests: one place, not a copy per test file."""
+"""Running ops through the pure model, and the same ops as plain SQL on a real PostgreSQL, for the model tests that
+pin PostgreSQL's outcomes: one place, not a copy per test file."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+import psycopg
 
 from pggit_model.model import initial_state, step
 from pggit_model.model.state import State
@@ -17,3 +20,19 @@ def run_in(schema: str, ops: Iterable[Op], state: State | None = None) -> tuple[
         st, exp = step(st, op)
         out.append(exp)
     return st, out
+
+
+def postgres_outcome(conn: psycopg.Connection, schemas: Iterable[str], setup: Iterable[Op], op: Op) -> str:
+    """`op` run as plain SQL on `conn` after `setup`, in fresh `schemas` (the first is created, the rest dropped):
+    "ok" or PostgreSQL's SQLSTATE."""
+    names = list(schemas)
+    for s in names:
+        conn.execute(f"DROP SCHEMA IF EXISTS {s} CASCADE")
+    conn.execute(f"CREATE SCHEMA {names[0]}")
+    for o in setup:
+        conn.execute(o.to_sql())
+    try:
+        conn.execute(op.to_sql())
+    except psycopg.Error as e:
+        return e.sqlstate or "?"
+    return "ok"

@@ -12,7 +12,7 @@ import pytest
 from pggit_model.model import step
 from pggit_model.model.catalog_values import odd_array_name
 from pggit_model.ops import Column, CreateSchema, CreateTable, DropTable, Op, RenameRelation, SetSchema
-from tests.model_steps import run_in
+from tests.model_steps import postgres_outcome, run_in
 
 S, S2 = "mc_arr", "mc_arr2"
 LONG = "t_" + "日本t_" * 7 + "日x"  # 62 bytes: its array "_" + name fills 63
@@ -75,18 +75,9 @@ def test_postgresql_refuses_what_the_model_leaves_open(pggit_conn: psycopg.Conne
     42710, and the predicted cases are right)."""
     problems = []
     for ident, setup, op, expected, _ in CASES:
-        for s in (S, S2, "mc_arr3"):
-            pggit_conn.execute(f"DROP SCHEMA IF EXISTS {s} CASCADE")
-        pggit_conn.execute(f"CREATE SCHEMA {S}")
-        for o in setup:
-            pggit_conn.execute(o.to_sql())
-        try:
-            pggit_conn.execute(op.to_sql())
-            got = "ok"
-        except psycopg.Error as e:
-            got = e.sqlstate or "?"
+        got = postgres_outcome(pggit_conn, [S, S2], setup, op)
         if got != expected:
             problems.append(f"{ident}: PostgreSQL {got}, expected {expected}")
-    for s in (S, S2, "mc_arr3"):
+    for s in (S, S2):
         pggit_conn.execute(f"DROP SCHEMA IF EXISTS {s} CASCADE")
     assert problems == []

@@ -37,7 +37,7 @@ from pggit_model.ops import (
 )
 from pggit_model.ops.cascades import outside_block
 from pggit_model.parse import parse_one
-from tests.model_steps import run_in
+from tests.model_steps import postgres_outcome, run_in
 
 S = "mc_cas"
 
@@ -203,15 +203,7 @@ def test_postgresql_agrees_with_every_case(pggit_conn: psycopg.Connection) -> No
     """The same statements on a real PostgreSQL 15 (autocommit, so CONCURRENTLY runs): same success or SQLSTATE."""
     problems = []
     for case_id, setup, op, outcome in CASES:
-        pggit_conn.execute(f"DROP SCHEMA IF EXISTS {S} CASCADE")
-        pggit_conn.execute(f"CREATE SCHEMA {S}")
-        for o in setup:
-            pggit_conn.execute(o.to_sql())
-        try:
-            pggit_conn.execute(op.to_sql())
-            got = "ok"
-        except psycopg.Error as e:
-            got = e.sqlstate or "?"
+        got = postgres_outcome(pggit_conn, [S], setup, op)
         if got != outcome:
             problems.append(f"{case_id}: PostgreSQL says {got}, the case says {outcome}")
     assert problems == []

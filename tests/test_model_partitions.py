@@ -40,7 +40,7 @@ from pggit_model.ops import (
 )
 from pggit_model.ops.cascades import CreateIndexConcurrently, DropIndexConcurrently
 from pggit_model.parse import parse_one
-from tests.model_steps import run_in
+from tests.model_steps import postgres_outcome, run_in
 
 S = "mc_parts"
 M = CreatePartitioned(S, "m", (Column("k", "integer", True), Column("v", "text")), "RANGE", "k")
@@ -171,15 +171,7 @@ def test_postgresql_agrees_with_every_case(pggit_conn: psycopg.Connection) -> No
     outcome the model predicts: the SQLSTATE orders above are PostgreSQL's."""
     problems = []
     for ident, setup, op, expected in CASES:
-        pggit_conn.execute(f"DROP SCHEMA IF EXISTS {S} CASCADE")
-        pggit_conn.execute(f"CREATE SCHEMA {S}")
-        for o in setup:
-            pggit_conn.execute(o.to_sql())
-        try:
-            pggit_conn.execute(op.to_sql())
-            got = "ok"
-        except psycopg.Error as e:
-            got = e.sqlstate or "?"
+        got = postgres_outcome(pggit_conn, [S], setup, op)
         if got not in expected.split("|"):
             problems.append(f"{ident}: PostgreSQL {got}, model {expected}")
     pggit_conn.execute(f"DROP SCHEMA IF EXISTS {S} CASCADE")

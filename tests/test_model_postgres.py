@@ -33,6 +33,7 @@ from pggit_model.ops import (
     Unique,
 )
 from pggit_model.ops.base import Op
+from tests.model_steps import postgres_outcome
 
 S = "mc_pg"
 
@@ -236,15 +237,7 @@ def disagreements(conn: psycopg.Connection) -> list[str]:
     """Every case run as plain SQL on ``conn``'s PostgreSQL: where it differs from what the case pins."""
     problems = []
     for case_id, setup, op, outcome, after in CASES:
-        conn.execute(f"DROP SCHEMA IF EXISTS {S} CASCADE")
-        conn.execute(f"CREATE SCHEMA {S}")
-        for o in setup:
-            conn.execute(o.to_sql())
-        try:
-            conn.execute(op.to_sql())
-            got = "ok"
-        except psycopg.Error as e:
-            got = e.sqlstate or "?"
+        got = postgres_outcome(conn, [S], setup, op)
         if got != outcome:
             problems.append(f"{case_id}: PostgreSQL says {got}, the case says {outcome}")
             continue
