@@ -254,14 +254,15 @@ def _odd_arrays(base: Catalog, cat: Catalog, rels: dict[tuple[str, str], Relatio
     odd-named one arrives in (PostgreSQL prepends underscores to a clashing array type's name). Moves of these
     are unknown (model.catalog._guard_array_types), so none carries its array elsewhere. Conservative: more is
     left open, nothing is predicted wrong."""
-    typed = {k for k, v in cat.relations.items() if not isinstance(v, Index)}
-    odd = {k for k in base.odd_arrays if k in typed}
-    for (s, n), v in rels.items():
-        if v is None or isinstance(v, Index) or (s, n) in base.relations:
-            continue
-        same = {k for k in typed if k[0] == s}
+    odd = base.odd_arrays - {k for k, v in rels.items() if v is None}
+    arrivals = [k for k, v in rels.items() if v is not None and not isinstance(v, Index) and k not in base.relations]
+    if not arrivals:  # most statements: the catalog is not walked
+        return odd
+    more = set(odd)
+    for s, n in arrivals:
+        same = {k for k, v in cat.relations.items() if k[0] == s and not isinstance(v, Index)}
         if odd_array_name(n):
-            odd |= same
+            more |= same
         elif any(odd_array_name(k[1]) for k in same if k != (s, n)):
-            odd.add((s, n))
-    return frozenset(odd)
+            more.add((s, n))
+    return frozenset(more)
