@@ -301,3 +301,37 @@ def test_v20_a_replaced_index_dropped_leaves_no_identity_behind(pggit_conn):
         "REINDEX INDEX CONCURRENTLY app.cic", "DROP INDEX CONCURRENTLY app.cic", "CREATE INDEX ff ON app.t (id)",
         "REINDEX TABLE CONCURRENTLY app.t", "DROP INDEX app.ff", "CREATE INDEX CONCURRENTLY cic ON app.t (a)",
     ], schema="s")
+
+
+DRIFT_THEN_NEW_INDEX = {
+    # CI smoke (drift machine): drift dropped the unique constraint's index, then a plain index was created
+    "constraint index gone, plain index created": [
+        "CREATE TABLE app.t1 (id int)", "ALTER TABLE app.t1 ADD CONSTRAINT k1 UNIQUE (id)",
+        "~ALTER TABLE app.t1 DROP CONSTRAINT k1, ALTER COLUMN id SET NOT NULL", "CREATE INDEX i1 ON app.t1 (id)"],
+    # the same definition under another name: still a new index, not the dropped one renamed
+    "index gone, its twin created": [
+        "CREATE TABLE app.t (id int)", "CREATE INDEX a ON app.t (id)", "~DROP INDEX app.a",
+        "CREATE INDEX b ON app.t (id)"],
+    "index gone, a constraint added": [
+        "CREATE TABLE app.t (id int)", "CREATE INDEX a ON app.t (id)", "~DROP INDEX app.a",
+        "ALTER TABLE app.t ADD CONSTRAINT u UNIQUE (id)", "ALTER INDEX app.u RENAME TO u2"],
+}
+
+
+@pytest.mark.parametrize("name", list(DRIFT_THEN_NEW_INDEX))
+def test_v20_u3_an_index_drift_dropped_is_not_continued_by_a_new_one(pggit_conn, name):
+    """V20, U3, V7: an index dropped while the triggers did not fire leaves its identity behind with no OID; a
+    new index on the table is created (V7, 1.0.0), not taken for that one replaced by REINDEX … CONCURRENTLY
+    (which builds the same index again, unreported). Statements starting with ~ run as drift."""
+    from pggit_model.client import Client
+    from pggit_model.driver import Driver
+    from pggit_model.ops import Untracked
+    from pggit_model.parse import parse
+    from pggit_model.session import RunStats
+
+    pggit_conn.execute("CREATE SCHEMA s")
+    driver = Driver(Client(pggit_conn, "s"), "s", stats=RunStats())
+    for text in DRIFT_THEN_NEW_INDEX[name]:
+        for op in parse(text.lstrip("~").replace("app.", "s.")):
+            assert driver.run(Untracked(op) if text.startswith("~") else op) is not None
+            driver.check_state()

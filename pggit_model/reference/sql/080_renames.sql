@@ -123,6 +123,27 @@ END $$;
 -- identity of its name, and if this statement renamed it (one rename per statement), the one gone
 -- identity left takes the one index left. (Identities of dropped objects are forgotten at sql_drop,
 -- _forget_dropped, so a gone identity here is a replaced index.)
+-- What an index of p_rel is, without its name: its definition, or its constraint's when one owns it.
+-- p_index: an index there now; else p_old_name: one as the table's last recorded shape has it.
+CREATE FUNCTION pggit._index_shape(p_rel oid, p_index oid, p_old_name text) RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    RETURN CASE WHEN p_index IS NOT NULL THEN
+        coalesce((SELECT 'constraint ' || (pggit._table_structure(p_rel) -> 'constraints' ->> k.conname)
+                  FROM pg_constraint k
+                  WHERE k.conindid = p_index AND k.conrelid = p_rel AND k.contype IN ('p', 'u', 'x')),
+                 (SELECT replace(pggit._index_definition(p_index), ' INDEX ' || quote_ident(c.relname) || ' ON ',
+                                 ' INDEX ON ')
+                  FROM pg_class c WHERE c.oid = p_index))
+    ELSE
+        (SELECT coalesce('constraint ' || (s.structure -> 'constraints' ->> p_old_name),
+                         replace(s.structure -> 'indexes' ->> p_old_name, ' INDEX ' || quote_ident(p_old_name) || ' ON ',
+                                 ' INDEX ON '))
+         FROM pggit.catalog_shapes s WHERE s.relid = p_rel)
+    END;
+END $$;
+
 CREATE FUNCTION pggit._heal_index_identities(p_rel oid) RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -144,10 +165,21 @@ BEGIN
       AND EXISTS (SELECT 1 FROM pggit.objects o
                   WHERE o.object_type = 'INDEX' AND o.schema_name = id.schema_name
                     AND o.object_name = id.object_name AND o.branch_name = pggit._current_branch() AND o.is_active);
+    -- (not one this statement created: that one is new, V7, even if drift dropped its twin, U3)
     SELECT array_agg(i.indexrelid) INTO v_fresh FROM pg_index i
     WHERE i.indrelid = p_rel AND NOT EXISTS (SELECT 1 FROM pggit.identities k
-                                             WHERE k.classid = 'pg_class'::regclass AND k.objid = i.indexrelid);
-    IF cardinality(v_gone) = 1 AND cardinality(v_fresh) = 1 THEN
+                                             WHERE k.classid = 'pg_class'::regclass AND k.objid = i.indexrelid)
+      AND NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() d
+                      WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid
+                        AND d.command_tag = 'CREATE INDEX');
+    -- REINDEX … CONCURRENTLY builds the same index again: on a table, a gone index of another shape was
+    -- dropped unreported (drift, U3), and the fresh one does not continue it (a materialized view keeps
+    -- no index definitions, and drift there is outside the machines)
+    IF cardinality(v_gone) = 1 AND cardinality(v_fresh) = 1
+       AND (NOT EXISTS (SELECT 1 FROM pggit.catalog_shapes s WHERE s.relid = p_rel)
+            OR pggit._index_shape(p_rel, v_fresh[1], NULL) IS NOT DISTINCT FROM pggit._index_shape(p_rel, NULL,
+               (SELECT id.object_name FROM pggit.identities id
+                WHERE id.classid = 'pg_class'::regclass AND id.objid = v_gone[1]))) THEN
         UPDATE pggit.identities SET objid = v_fresh[1]
         WHERE classid = 'pg_class'::regclass AND objid = v_gone[1];
     END IF;
