@@ -17,8 +17,9 @@ from sqlglot.tokens import Token, TokenType
 
 from pggit_model import ops
 from pggit_model.errors import InvalidOp, UnsupportedStatement
-from pggit_model.parse import cascades, kinds, partitions, renames
-from pggit_model.parse.reader import _STRINGS, _TOKENIZER, Reader
+from pggit_model.parse import cascades, kinds, renames
+from pggit_model.parse.reader import _STRINGS, _TOKENIZER
+from pggit_model.parse.tables import TableStatements
 
 
 def parse(text: str, default_schema: str | None = None) -> list[ops.Op]:
@@ -69,8 +70,9 @@ def parse_one(text: str, default_schema: str | None = None) -> ops.Op:
     return found[0]
 
 
-class _Parser(Reader):
-    """The statements of the vocabulary, one method each (a table of leading keywords picks one)."""
+class _Parser(TableStatements):
+    """The statements of the vocabulary, one method each (a table of leading keywords picks one); the table
+    statements' phrases are in `TableStatements`."""
 
     def statement(self) -> ops.Op:
         try:
@@ -146,18 +148,6 @@ class _Parser(Reader):
         src, cols = self._select_list(schema, "a view")
         return ops.CreateView(schema, name, src, cols, or_replace=replace)
 
-    def _select_list(self, schema: str, what: str) -> tuple[str, tuple[str, ...]]:
-        """`SELECT a, b FROM schema.src`: the source and the columns (of ``schema``: the vocabulary stays in one)."""
-        self.expect("SELECT")
-        cols = [self.ident()]
-        while self.accept_type(TokenType.COMMA):
-            cols.append(self.ident())
-        self.expect("FROM")
-        src_schema, src = self.qname()
-        if src_schema != schema:
-            raise self.fail(f"{what} reads a relation of its own schema")
-        return src, tuple(cols)
-
     def _create_function(self, replace: bool) -> ops.CreateFunction:
         schema, name = self.qname()
         args = self._arg_types()
@@ -198,105 +188,6 @@ class _Parser(Reader):
             self.expect_type(TokenType.R_PAREN, ")")
         return tuple(args)
 
-    def _create_table(self) -> ops.Op:
-        ine = self.accept("IF", "NOT", "EXISTS")
-        schema, name = self.qname()
-        if self.accept("AS"):
-            return self._create_table_as(schema, name, ine)
-        if not ine and self.is_word("PARTITION"):
-            return partitions.partition_of(self, schema, name)  # §14.1 V24r
-        self.expect_type(TokenType.L_PAREN, "(")
-        if self.accept("LIKE"):
-            return kinds.table_like(self, schema, name)  # §14.1 V24j
-        cols: list[ops.Column] = []
-        cons: list[Any] = []
-        if not self.accept_type(TokenType.R_PAREN):
-            while True:
-                if self.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
-                    cons.append(self._table_constraint())
-                else:
-                    col, inline = self._column()
-                    cols.append(col)
-                    if inline is not None:
-                        cons.append(inline)
-                if self.accept_type(TokenType.COMMA):
-                    continue
-                self.expect_type(TokenType.R_PAREN, ")")
-                break
-        if not ine and (tail := partitions.create_table_tail(self, schema, name, cols, cons)) is not None:
-            return tail  # §14.1 V24q, V24w
-        return ops.CreateTable(schema, name, tuple(cols), tuple(cons), if_not_exists=ine)
-
-    def _create_table_as(self, schema: str, name: str, ine: bool) -> ops.CreateTableAs:
-        src, cols = self._select_list(schema, "CREATE TABLE AS")
-        return ops.CreateTableAs(schema, name, src, cols, if_not_exists=ine)
-
-    def _column(self) -> tuple[ops.Column, Any]:
-        name = self.ident()
-        type_ = self.type_text()
-        not_null = False
-        default: Any = None
-        inline: Any = None
-        while True:
-            if self.accept("NOT", "NULL"):
-                not_null = True
-            elif self.accept("NULL"):
-                not_null = False
-            elif self.accept("DEFAULT"):
-                default = self.literal()
-            elif self.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "REFERENCES"):
-                if inline is not None:
-                    raise self.fail("one inline constraint per column")
-                inline = self._column_constraint(name)
-            else:
-                break
-        return ops.Column(name, type_, not_null, default), inline
-
-    def _column_constraint(self, column: str) -> Any:
-        cname = self.ident() if self.accept("CONSTRAINT") else None
-        if self.accept("PRIMARY", "KEY"):
-            return ops.PrimaryKey((column,), cname)
-        if cname is None:
-            raise self.fail("constraints other than PRIMARY KEY must be named")
-        if self.accept("UNIQUE"):
-            return ops.Unique(cname, (column,))
-        if self.accept("CHECK"):
-            return self._check_body(cname)
-        if self.accept("REFERENCES"):
-            rs, rt = self.qname()
-            return ops.ForeignKey(cname, (column,), rs, rt, self.ident_list())
-        raise self.fail("unknown column constraint")
-
-    def _check_body(self, cname: str) -> ops.Check:
-        self.expect_type(TokenType.L_PAREN, "(")
-        col = self.ident()
-        if self.accept("IS", "NOT", "NULL"):
-            test = "not_null"
-        elif self.accept_type(TokenType.GT) and self.peek() is not None and self.peek().text == "0":  # type: ignore[union-attr]
-            self.i += 1
-            test = "positive"
-        else:
-            raise self.fail("CHECK constraints of the vocabulary are (col IS NOT NULL) or (col > 0)")
-        self.expect_type(TokenType.R_PAREN, ")")
-        return ops.Check(cname, col, test)
-
-    def _table_constraint(self) -> Any:
-        cname = self.ident() if self.accept("CONSTRAINT") else None
-        if self.accept("PRIMARY", "KEY"):
-            return ops.PrimaryKey(self.ident_list(), cname)
-        if cname is None:
-            raise self.fail("constraints other than PRIMARY KEY must be named")
-        if self.accept("UNIQUE"):
-            return ops.Unique(cname, self.ident_list())
-        if self.accept("CHECK"):
-            return self._check_body(cname)
-        if self.accept("FOREIGN", "KEY"):
-            cols = self.ident_list()
-            self.expect("REFERENCES")
-            rs, rt = self.qname()
-            return ops.ForeignKey(cname, cols, rs, rt, self.ident_list())
-        raise self.fail("unknown table constraint")
-
     def _drop(self) -> ops.Op:
         if self.accept("SCHEMA"):
             return renames.drop_schema(self)
@@ -322,59 +213,6 @@ class _Parser(Reader):
         if kind == "INDEX":
             return ops.DropIndex(schema, name, if_exists, cascade)
         return ops.DropFunction(schema, name, args or (), if_exists, cascade)
-
-    def _alter_table(self) -> ops.Op:
-        if_exists = self.accept("IF", "EXISTS")
-        schema, name = self.qname()
-        if (renamed := renames.alter_relation_tail(self, "TABLE", schema, name, if_exists)) is not None:
-            return renamed
-        if not if_exists and (other := cascades.storage_tail(self, "TABLE", schema, name)
-                              or cascades.statistics_tail(self, schema, name)) is not None:  # §14 V24p
-            return other
-        if not if_exists and (kind := kinds.alter_table_tail(self, schema, name)) is not None:
-            return kind  # §14.1
-        if not if_exists and (tail := partitions.alter_table_tail(self, schema, name)) is not None:
-            return tail  # §14.1 V24s, V24t, V24x
-        actions = [self._action()]
-        while self.accept_type(TokenType.COMMA):
-            actions.append(self._action())
-        return ops.AlterTable(schema, name, tuple(actions), if_exists)
-
-    def _action(self) -> Any:
-        if self.accept("ADD"):
-            if self.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
-                return ops.AddConstraint(self._table_constraint())
-            self.accept("COLUMN")
-            ine = self.accept("IF", "NOT", "EXISTS")
-            col, inline = self._column()
-            return ops.AddColumn(col, ine, inline)
-        if self.accept("DROP"):
-            if self.accept("CONSTRAINT"):
-                ie = self.accept("IF", "EXISTS")
-                n = self.ident()
-                cascade = self.accept("CASCADE")
-                cascade or self.accept("RESTRICT")
-                return ops.DropConstraint(n, ie, cascade)
-            self.accept("COLUMN")
-            ie = self.accept("IF", "EXISTS")
-            n = self.ident()
-            cascade = self.accept("CASCADE")
-            cascade or self.accept("RESTRICT")
-            return ops.DropColumn(n, ie, cascade)
-        if self.accept("ALTER"):
-            self.accept("COLUMN")
-            target = self.ident()
-            if self.accept("TYPE") or self.accept("SET", "DATA", "TYPE"):
-                return ops.AlterColumnType(target, self.type_text())
-            if self.accept("SET", "NOT", "NULL"):
-                return ops.SetNotNull(target)
-            if self.accept("DROP", "NOT", "NULL"):
-                return ops.DropNotNull(target)
-            if self.accept("SET", "DEFAULT"):
-                return ops.SetDefault(target, self.literal())
-            if self.accept("DROP", "DEFAULT"):
-                return ops.DropDefault(target)
-        raise self.fail("unknown ALTER TABLE action")
 
     def _comment(self) -> ops.Op:
         if self.accept("TABLE"):

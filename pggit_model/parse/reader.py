@@ -1,5 +1,6 @@
 """The token reader under the parser: sqlglot's PostgreSQL tokens, read as identifiers (folded as PostgreSQL
-folds them), qualified names, literals and type names, with errors that point at the statement's text."""
+folds them), qualified names, literals, type names and the `SELECT a, b FROM s.src` of views and CREATE TABLE AS,
+with errors that point at the statement's text."""
 
 from __future__ import annotations
 
@@ -167,5 +168,16 @@ class Reader:
         text = " ".join(parts)
         return re.sub(r"\s*\[\s*\]", "[]", text).replace(" (", "(")
 
-    # -- statements --
+    # -- a phrase several statements share --
 
+    def _select_list(self, schema: str, what: str) -> tuple[str, tuple[str, ...]]:
+        """`SELECT a, b FROM schema.src`: the source and the columns (of ``schema``: the vocabulary stays in one)."""
+        self.expect("SELECT")
+        cols = [self.ident()]
+        while self.accept_type(TokenType.COMMA):
+            cols.append(self.ident())
+        self.expect("FROM")
+        src_schema, src = self.qname()
+        if src_schema != schema:
+            raise self.fail(f"{what} reads a relation of its own schema")
+        return src, tuple(cols)
