@@ -11,12 +11,13 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from .client import Completion, Snapshot
+from .client import Completion
 from .divergences import diverge, first_rule
 from .model import CheckContext, CommitRef, Expected, HashOf, Pred, State, Unspecified, observe
 from .model.drift import unknown_row
 from .model.state import HISTORY_GAP, RowKey
 from .model.versions import V2_KINDS
+from .snapshot import Snapshot
 
 DIFF_LINES = 8
 

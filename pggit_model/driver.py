@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import evolve
 
 from . import backend, checkers, goals, incremental
-from .client import Client, Completion, Snapshot
+from .client import Client, Completion
 from .divergences import Divergence, diverge
 from .known import EMPTY as EMPTY_REGISTRY
 from .known import Registry
@@ -27,6 +27,7 @@ from .model.state import Change, bind_invented
 from .ops import Op, OtherSession
 from .ops.calls import MergeBranches
 from .session import STATS, RunStats
+from .snapshot import Snapshot
 
 if TYPE_CHECKING:
     from .twin import Twin

@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import checkers
-from .client import Snapshot
 from .divergences import Divergence
 from .model import CheckContext, HashOf, Pred, State, Unspecified, observe
 from .model.versions import V2_KINDS
+from .snapshot import Snapshot
 
 #: A full comparison at least every this many checks (the rest see changes only), once the schema is large.
 FULL_EVERY = 10

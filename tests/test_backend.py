@@ -11,13 +11,14 @@ import psycopg
 import pytest
 
 from pggit_model import __version__, backend, checkers, cluster, pytest_plugin
-from pggit_model.client import BranchRow, Client, Snapshot
+from pggit_model.client import Client
 from pggit_model.divergences import Divergence
 from pggit_model.driver import Driver, RunStats
 from pggit_model.install import install
 from pggit_model.isolation import Template
 from pggit_model.model import CheckContext, initial_state
 from pggit_model.ops import Column, CreateTable
+from pggit_model.snapshot import BranchRow, Snapshot
 
 SCHEMA = "mc_backend"
 TABLE_KEY = ("TABLE", SCHEMA, "t", "main")

@@ -14,7 +14,7 @@ import attrs
 import pytest
 
 from pggit_model import checkers
-from pggit_model.client import BranchRow, CommitRow, Completion, HistoryRow, ObjectRow, Snapshot
+from pggit_model.client import Completion
 from pggit_model.divergences import Divergence
 from pggit_model.model import (
     ANY,
@@ -46,6 +46,7 @@ from pggit_model.ops import (
     Rollback,
     UpdateAllHashes,
 )
+from pggit_model.snapshot import BranchRow, CommitRow, HistoryRow, ObjectRow, Snapshot
 
 S = "app"
 OPS = [CreateTable(S, "t", [Column("a", "int")]), AlterTable(S, "t", [AddColumn(Column("x", "integer"))]),

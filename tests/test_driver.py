@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 import pytest
 
-from pggit_model.client import BranchRow, Completion, HistoryRow, ObjectRow, Snapshot
+from pggit_model.client import Completion
 from pggit_model.divergences import Divergence
 from pggit_model.driver import Driver
 from pggit_model.known import Known, Registry
@@ -33,6 +33,7 @@ from pggit_model.ops import (
     TerminateSession,
 )
 from pggit_model.session import RunStats
+from pggit_model.snapshot import BranchRow, HistoryRow, ObjectRow, Snapshot
 
 S = "app"
 T = CreateTable(S, "t", [Column("a", "int")])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pggit_model import cluster, ops
-from pggit_model.client import BranchRow, CommitRow, Completion, HistoryRow, ObjectRow
+from pggit_model.client import Completion
 from pggit_model.divergences import Divergence
 from pggit_model.isolation import Template
 from pggit_model.parallel import load_checks as lc
@@ -28,6 +28,7 @@ from pggit_model.parallel.load import (
     returned_ids,
     run_load,
 )
+from pggit_model.snapshot import BranchRow, CommitRow, HistoryRow, ObjectRow
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = ("TABLE", "load", "t0", "main")

@@ -76,7 +76,7 @@ NEW_ROW = Row(1, 1, 0, 0, True)
 class Change(NamedTuple):
     """One `pggit.history` row (O2): change_type, change_severity, old_version, new_version.
 
-    A named tuple, so it equals the observed row (`client.HistoryRow`) field by field: the checker compares
+    A named tuple, so it equals the observed row (`snapshot.HistoryRow`) field by field: the checker compares
     whole histories in one comparison."""
 
     change_type: str

@@ -25,11 +25,12 @@ from attrs import frozen
 from psycopg import sql
 
 from pggit_model import ops
-from pggit_model.client import Client, Completion, Snapshot
+from pggit_model.client import Client, Completion
 from pggit_model.cluster import connect
 from pggit_model.errors import PggitModelError
 from pggit_model.model.state import RowKey
 from pggit_model.ops import Column, Op
+from pggit_model.snapshot import Snapshot
 
 from . import load_checks as lc
 from .history import ABORT_STATES
