@@ -279,7 +279,7 @@ def test_a_known_recorded_no_op_is_taken_over_with_the_table_as_it_is_now(
     """A backend that records a no-op ALTER (V9a) remembers the table as it is at that point: after a known merge
     revert (#42) left it remembering an older structure, the no-op brings it up to date, and the next ADD COLUMN is
     MINOR there (V10d). The model follows; keeping the older structure would predict MAJOR (the undone TYPE change)."""
-    from pggit_model import driver
+    from pggit_model import adoption
     from pggit_model.ops import AlterTable, CreateBranch, MergeBranches
     from pggit_model.ops.ddl import AddColumn, AlterColumnType, DropNotNull
     from pggit_model.replay import Run, replay
@@ -295,7 +295,7 @@ def test_a_known_recorded_no_op_is_taken_over_with_the_table_as_it_is_now(
                                known.Known("noop", "V7", op="alter_table", match="model unchanged"),
                                known.Known("noop-history", "V8", op="alter_table")))
     assert replay(run, pggit_server, source, registry=registry).got is None
-    monkeypatch.setattr(driver, "table_shape", lambda *a: None)
+    monkeypatch.setattr(adoption, "table_shape", lambda *a: None)
     stale = replay(run, pggit_server, source, registry=registry).got
     assert stale is not None and (stale.rule, stale.step) == ("V7", 6), stale
 
