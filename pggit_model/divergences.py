@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NoReturn
 
 from .errors import PggitModelError
 
 _RULE = re.compile(r"^[A-Z][0-9]+[a-z]?$")
+
+#: What known divergences made the checks give up on, per check area (row keys, names, or "*": the whole area).
+#: "history" divergences (O2) are part of the "objects" area for what is checked and ignored.
+Ignore = Mapping[str, set[Any]]
+NO_IGNORE: Ignore = {}
 
 
 class Divergence(PggitModelError, AssertionError):
@@ -102,3 +107,11 @@ def first_rule(message: str, default: str) -> str:
     """The rule id a checker message starts with (``"C3: …"`` -> ``"C3"``), else ``default``."""
     m = re.match(r"^([A-Z][0-9]+[a-z]?)(?:[/,][A-Z0-9a-z/,]+)?:", message)
     return m.group(1) if m else default
+
+
+_ABSENT = object()
+
+
+def differing(expected: Mapping[Any, Any], observed: Mapping[Any, Any]) -> list[Any]:
+    """The keys whose values differ (or that one side lacks): what a divergence names in its ``keys``."""
+    return [k for k in {*expected, *observed} if expected.get(k, _ABSENT) != observed.get(k, _ABSENT)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import checkers
+from . import checkers, commit_checks
 from .divergences import Divergence
 from .model import CheckContext, HashOf, Pred, State, Unspecified, observe
 from .model.versions import V2_KINDS
@@ -71,17 +71,17 @@ def _small_areas(state: State, snap: Snapshot, ctx: CheckContext, *, op: Any, st
         return area not in snap.unobserved
 
     if on("current"):
-        checkers.current_branch_matches_model(state, snap, op=op, step=step, hint=None)
+        commit_checks.current_branch_matches_model(state, snap, op=op, step=step, hint=None)
     if on("commits"):
-        checkers.commits_match_model(state, snap, ctx, op=op, step=step, hint=None)
+        commit_checks.commits_match_model(state, snap, ctx, op=op, step=step, hint=None)
     else:
-        checkers.bind_commit_hashes(state, snap, ctx)
+        commit_checks.bind_commit_hashes(state, snap, ctx)
     if on("branches"):
-        checkers.branches_match_model(state, snap, ctx, op=op, step=step, hint=None)
+        commit_checks.branches_match_model(state, snap, ctx, op=op, step=step, hint=None)
     if on("trinity"):
         checkers.trinity_sequence_never_reused(state, snap, ctx, op=op, step=step)
     if on("conflicts"):
-        checkers.merge_conflicts_match_model(state, snap, ctx, op=op, step=step)
+        commit_checks.merge_conflicts_match_model(state, snap, ctx, op=op, step=step)
 
 
 __all__ = ["CHANGES_ABOVE", "FULL_EVERY", "changes_agree"]

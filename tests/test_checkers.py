@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 import pytest
 
-from pggit_model import checkers
+from pggit_model import checkers, commit_checks
 from pggit_model.client import Completion
 from pggit_model.divergences import Divergence
 from pggit_model.model import (
@@ -212,10 +212,10 @@ def test_the_commit_graph_is_sound_on_the_observed_rows():
     """C8b/C8d: a parent that is not a commit, or a head that is not a commit of its branch, is C8."""
     orphan = CommitRow("d0" * 32, None, "e0" * 32, "x", None, None)
     with pytest.raises(Divergence, match="C8b"):
-        checkers._commit_graph_is_sound(_snap(commits=(*_snap().commits, orphan)), op=None, step=1)
+        commit_checks._commit_graph_is_sound(_snap(commits=(*_snap().commits, orphan)), op=None, step=1)
     snap = _snap(branches=_with(_snap().branches, "b", BranchRow("ACTIVE", "main", HASH)))
     with pytest.raises(Divergence, match="C8d") as err:
-        checkers._commit_graph_is_sound(snap, op=None, step=1)
+        commit_checks._commit_graph_is_sound(snap, op=None, step=1)
     assert err.value.rule == "C8"
 
 
@@ -266,9 +266,9 @@ def test_merge_conflicts_are_one_row_per_conflict():
     ctx = CheckContext()
     ctx.bindings[MergeRef(0)] = "m1"
     row = ("m1", "c", "main", f"{S}.w")
-    checkers.merge_conflicts_match_model(state, _snap(conflicts=(row,)), ctx, op=CONFLICT_OPS[-1], step=8)
+    commit_checks.merge_conflicts_match_model(state, _snap(conflicts=(row,)), ctx, op=CONFLICT_OPS[-1], step=8)
     with pytest.raises(Divergence) as err:
-        checkers.merge_conflicts_match_model(state, _snap(conflicts=(row, row)), ctx, op=CONFLICT_OPS[-1], step=8)
+        commit_checks.merge_conflicts_match_model(state, _snap(conflicts=(row, row)), ctx, op=CONFLICT_OPS[-1], step=8)
     assert (err.value.rule, err.value.area) == ("M5", "conflicts")
 
 
@@ -307,7 +307,7 @@ def test_an_area_that_agrees_is_accepted_by_one_comparison(monkeypatch):
 
     monkeypatch.setattr(checkers, "_first_difference", explained)
     monkeypatch.setattr(checkers.observe, "history_matches", explained)
-    monkeypatch.setattr(checkers, "_diff", explained)
+    monkeypatch.setattr(commit_checks, "_diff", explained)
     _check(_snap())
     with pytest.raises(AssertionError, match="a diff was computed"):
         _check(_snap(objects=_with(_snap().objects, T_MAIN, ObjectRow(3, 1, 1, 0, True))))  # the patch is live

@@ -19,8 +19,7 @@ import attrs
 from attrs import evolve, frozen
 
 from pggit_model import checkers
-from pggit_model.checkers import NO_IGNORE, Ignore
-from pggit_model.divergences import Divergence, diverge
+from pggit_model.divergences import NO_IGNORE, Divergence, Ignore, diverge
 from pggit_model.known import EMPTY, Registry
 from pggit_model.model import CheckContext, Expected, NewTrinityId, State, step
 from pggit_model.model.expected import TRINITY_RE
