@@ -125,6 +125,16 @@ def lit(value: Any) -> Composable:
     return sql.SQL(sql.Literal(value).as_string(None).lstrip(" "))
 
 
+def drop(what: str, target: Composable, if_exists: bool, cascade: bool) -> Composable:
+    """`DROP what [IF EXISTS] target [CASCADE]`."""
+    return sql.SQL("DROP {} {}{}{}").format(
+        sql.SQL(what),
+        sql.SQL("IF EXISTS ") if if_exists else sql.SQL(""),
+        target,
+        sql.SQL(" CASCADE") if cascade else sql.SQL(""),
+    )
+
+
 def render(composable: Composable) -> str:
     """Render without a connection (psycopg 3.3 falls back to UTF-8 and standard_conforming_strings)."""
     return composable.as_string(None)

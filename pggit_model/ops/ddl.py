@@ -1,7 +1,9 @@
 """DDL operations: the statements V10 lists, restricted to what the model predicts exactly.
 
-Constraints and indexes are always named, except a PRIMARY KEY may take PostgreSQL's `<table>_pkey`.
-Defaults are plain literals (int, bool, str) that PostgreSQL accepts for the column's type.
+Here the table statements (CREATE TABLE, CREATE TABLE AS, ALTER TABLE, DROP TABLE), and `DDL_OPS`: the whole DDL
+vocabulary, whose other ops (indexes, views, functions and comments in `ops.objects`; the §14 modules) are
+exported from here too. Constraints and indexes are always named, except a PRIMARY KEY may take PostgreSQL's
+`<table>_pkey`. Defaults are plain literals (int, bool, str) that PostgreSQL accepts for the column's type.
 """
 
 from __future__ import annotations
@@ -30,15 +32,12 @@ from pggit_model.ops.actions import (
 from pggit_model.ops.base import (
     Op,
     _fail,
-    arg_types_converter,
     as_tuple,
     boolean,
     comma,
+    drop,
     ident,
-    idlist,
-    lit,
     nonempty_idents,
-    opt_text,
     qname,
 )
 from pggit_model.ops.cascades import (  # §14 cascades and statements outside a transaction block
@@ -64,6 +63,16 @@ from pggit_model.ops.columns import (
     default_problem,
 )
 from pggit_model.ops.kinds import KINDS_OPS  # §14.1 kinds: DDL ops too (exported by ops/__init__)
+from pggit_model.ops.objects import (  # indexes, views, functions, comments
+    CommentOnColumn,
+    CommentOnTable,
+    CreateFunction,
+    CreateIndex,
+    CreateView,
+    DropFunction,
+    DropIndex,
+    DropView,
+)
 from pggit_model.ops.partitions import (  # §14.1 V24q–x: partitions and inheritance
     PARTITION_OPS,
     AttachPartition,
@@ -144,16 +153,7 @@ class DropTable(Op):
     family: ClassVar[str] = "ddl"
 
     def sql(self) -> Composable:
-        return _drop("TABLE", qname(self.schema, self.name), self.if_exists, self.cascade)
-
-
-def _drop(what: str, target: Composable, if_exists: bool, cascade: bool) -> Composable:
-    return sql.SQL("DROP {} {}{}{}").format(
-        sql.SQL(what),
-        sql.SQL("IF EXISTS ") if if_exists else sql.SQL(""),
-        target,
-        sql.SQL(" CASCADE") if cascade else sql.SQL(""),
-    )
+        return drop("TABLE", qname(self.schema, self.name), self.if_exists, self.cascade)
 
 
 @frozen
@@ -194,177 +194,6 @@ class AlterTable(Op):
             sql.SQL("IF EXISTS ") if self.if_exists else sql.SQL(""),
             qname(self.schema, self.name),
             comma(a.sql() for a in self.actions),
-        )
-
-
-# --- indexes, views, functions, comments -------------------------------------------------------------
-
-
-@frozen
-class CreateIndex(Op):
-    """`CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON schema.table (columns)` — V10c."""
-
-    schema: str = field(validator=ident)
-    name: str = field(validator=ident)
-    table: str = field(validator=ident)
-    columns: tuple[str, ...] = field(converter=as_tuple, validator=nonempty_idents)
-    unique: bool = field(default=False, validator=boolean)
-    if_not_exists: bool = field(default=False, validator=boolean)
-
-    kind: ClassVar[str] = "create_index"
-    family: ClassVar[str] = "ddl"
-
-    def sql(self) -> Composable:
-        return sql.SQL("CREATE {}INDEX {}{} ON {} {}").format(
-            sql.SQL("UNIQUE ") if self.unique else sql.SQL(""),
-            sql.SQL("IF NOT EXISTS ") if self.if_not_exists else sql.SQL(""),
-            sql.Identifier(self.name),
-            qname(self.schema, self.table),
-            idlist(self.columns),
-        )
-
-
-@frozen
-class DropIndex(Op):
-    """`DROP INDEX [IF EXISTS] schema.name [CASCADE]` — V10n."""
-
-    schema: str = field(validator=ident)
-    name: str = field(validator=ident)
-    if_exists: bool = field(default=False, validator=boolean)
-    cascade: bool = field(default=False, validator=boolean)
-
-    kind: ClassVar[str] = "drop_index"
-    family: ClassVar[str] = "ddl"
-
-    def sql(self) -> Composable:
-        return _drop("INDEX", qname(self.schema, self.name), self.if_exists, self.cascade)
-
-
-@frozen
-class CreateView(Op):
-    """`CREATE [OR REPLACE] VIEW schema.name AS SELECT columns FROM schema.source` — V10b, V12."""
-
-    schema: str = field(validator=ident)
-    name: str = field(validator=ident)
-    source: str = field(validator=ident)
-    columns: tuple[str, ...] = field(converter=as_tuple, validator=nonempty_idents)
-    or_replace: bool = field(default=False, validator=boolean)
-
-    kind: ClassVar[str] = "create_view"
-    family: ClassVar[str] = "ddl"
-
-    def sql(self) -> Composable:
-        return sql.SQL("CREATE {}VIEW {} AS SELECT {} FROM {}").format(
-            sql.SQL("OR REPLACE ") if self.or_replace else sql.SQL(""),
-            qname(self.schema, self.name),
-            comma(sql.Identifier(c) for c in self.columns),
-            qname(self.schema, self.source),
-        )
-
-
-@frozen
-class DropView(Op):
-    """`DROP VIEW [IF EXISTS] schema.name [CASCADE]` — V10p."""
-
-    schema: str = field(validator=ident)
-    name: str = field(validator=ident)
-    if_exists: bool = field(default=False, validator=boolean)
-    cascade: bool = field(default=False, validator=boolean)
-
-    kind: ClassVar[str] = "drop_view"
-    family: ClassVar[str] = "ddl"
-
-    def sql(self) -> Composable:
-        return _drop("VIEW", qname(self.schema, self.name), self.if_exists, self.cascade)
-
-
-def _int4(inst: Any, attr: Attribute, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**31:
-        _fail(inst, attr, value, "must be an integer in the range of integer")
-
-
-@frozen
-class CreateFunction(Op):
-    """`CREATE [OR REPLACE] FUNCTION schema.name(arg types) RETURNS integer LANGUAGE sql IMMUTABLE
-    AS 'SELECT <body>'` — V10b, V12; `body` varies the definition (H3)."""
-
-    schema: str = field(validator=ident)
-    name: str = field(validator=ident)
-    arg_types: tuple[str, ...] = field(default=(), converter=arg_types_converter)
-    body: int = field(default=1, validator=_int4)
-    or_replace: bool = field(default=False, validator=boolean)
-
-    kind: ClassVar[str] = "create_function"
-    family: ClassVar[str] = "ddl"
-
-    @property
-    def signature(self) -> str:
-        """The V5 object name, e.g. `add_tax(numeric, integer)`."""
-        return f"{self.name}({', '.join(self.arg_types)})"
-
-    def sql(self) -> Composable:
-        return sql.SQL("CREATE {}FUNCTION {}({}) RETURNS integer LANGUAGE sql IMMUTABLE AS {}").format(
-            sql.SQL("OR REPLACE ") if self.or_replace else sql.SQL(""),
-            qname(self.schema, self.name),
-            sql.SQL(", ").join([sql.SQL(t) for t in self.arg_types]),
-            lit(f"SELECT {self.body}"),
-        )
-
-
-@frozen
-class DropFunction(Op):
-    """`DROP FUNCTION [IF EXISTS] schema.name(arg types) [CASCADE]` — V10p."""
-
-    schema: str = field(validator=ident)
-    name: str = field(validator=ident)
-    arg_types: tuple[str, ...] = field(default=(), converter=arg_types_converter)
-    if_exists: bool = field(default=False, validator=boolean)
-    cascade: bool = field(default=False, validator=boolean)
-
-    kind: ClassVar[str] = "drop_function"
-    family: ClassVar[str] = "ddl"
-
-    @property
-    def signature(self) -> str:
-        return f"{self.name}({', '.join(self.arg_types)})"
-
-    def sql(self) -> Composable:
-        target = sql.SQL("{}({})").format(
-            qname(self.schema, self.name), sql.SQL(", ").join([sql.SQL(t) for t in self.arg_types])
-        )
-        return _drop("FUNCTION", target, self.if_exists, self.cascade)
-
-
-@frozen
-class CommentOnTable(Op):
-    """`COMMENT ON TABLE schema.table IS text|NULL` — V10m ('' removes the comment, like NULL)."""
-
-    schema: str = field(validator=ident)
-    table: str = field(validator=ident)
-    text: str | None = field(validator=opt_text)
-
-    kind: ClassVar[str] = "comment_table"
-    family: ClassVar[str] = "ddl"
-
-    def sql(self) -> Composable:
-        return sql.SQL("COMMENT ON TABLE {} IS {}").format(qname(self.schema, self.table), lit(self.text))
-
-
-@frozen
-class CommentOnColumn(Op):
-    """`COMMENT ON COLUMN schema.table.column IS text|NULL` — V10m."""
-
-    schema: str = field(validator=ident)
-    table: str = field(validator=ident)
-    column: str = field(validator=ident)
-    text: str | None = field(validator=opt_text)
-
-    kind: ClassVar[str] = "comment_column"
-    family: ClassVar[str] = "ddl"
-
-    def sql(self) -> Composable:
-        return sql.SQL("COMMENT ON COLUMN {} IS {}").format(
-            sql.Identifier(self.schema, self.table, self.column), lit(self.text)
         )
 
 
