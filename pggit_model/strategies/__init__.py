@@ -13,8 +13,9 @@ Across areas: `limits` (every limit the contract states, and `near(limit)` drawi
 `schemas` (further tracked schemas of an example, search paths over them, unqualified names).
 
 By area: `values` (identifiers, types, defaults, text, branch names), `ddl` (random DDL, drawn from the
-tables `DDL_DRAWERS`, `ALTER_ACTIONS` and `CONSTRAINT_DRAWERS`), `calls` (branches, commits, transactions,
-lookups, merges, Trinity IDs, session settings) and `targeted` (one contract rule each).
+table `DDL_DRAWERS`; its ALTER TABLE from `ALTER_ACTIONS` and `CONSTRAINT_DRAWERS`, in `alter`), `calls`
+(branches, commits, transactions, lookups, merges, Trinity IDs, session settings) and `targeted` (one contract
+rule each).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 
 from pggit_model import ops
 from pggit_model.model import State
+from pggit_model.strategies.alter import ALTER_ACTIONS, CONSTRAINT_DRAWERS
 from pggit_model.strategies.calls import (
     branch_ops,
     call_ops,
@@ -32,13 +34,7 @@ from pggit_model.strategies.calls import (
     trinity_ops,
     txn_ops,
 )
-from pggit_model.strategies.ddl import (
-    ALTER_ACTIONS,
-    CONSTRAINT_DRAWERS,
-    DDL_DRAWERS,
-    ddl_ops,
-    single_changes,
-)
+from pggit_model.strategies.ddl import DDL_DRAWERS, ddl_ops, single_changes
 from pggit_model.strategies.hostile import hostile_kind, hostile_text
 from pggit_model.strategies.limits import LIMITS, near, near_value
 from pggit_model.strategies.reuse import Recent, repeats

@@ -8,6 +8,9 @@ from pggit_model import ops
 from pggit_model.model import State, step
 from pggit_model.model.catalog import Table
 
+#: 0 one time in three
+THIRD = st.integers(0, 2)
+
 
 def predicted(state: State, op: ops.Op) -> bool:
     """The model predicts `op` exactly (not unspecified)."""

@@ -1,0 +1,179 @@
+"""ALTER TABLE in random DDL: `ALTER_ACTIONS` (one row per subcommand) and `CONSTRAINT_DRAWERS` (one row per
+constraint ALTER TABLE … ADD makes), with their drawers; `strategies.ddl` draws statements from them.
+
+As in `DDL_DRAWERS`, a row says what it makes (`tests/test_completeness.py` holds every subcommand and constraint
+kind to a row), and appending a row keeps what the existing rows draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from attrs import evolve, frozen
+from hypothesis import strategies as st
+
+from pggit_model import ops
+from pggit_model.model.catalog import Table
+from pggit_model.model.catalog_values import default_expr
+from pggit_model.ops.types import assignment_cast
+from pggit_model.strategies.common import THIRD
+from pggit_model.strategies.values import COLUMN_TYPES, column_types, columns, defaults_for, names
+
+#: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for ALTER_ACTIONS)
+DdlDraw = Any
+
+
+# --- ALTER TABLE subcommands: one drawer each, None when it would repeat a name already changed --------
+
+
+# Variant weights: each subcommand drawer picks uniformly among the V10 rows and V9a no-ops it can show, so
+# every row is drawn as often as every other instead of as often as the values happen to make it (ADD COLUMN
+# NOT NULL without a DEFAULT, V10e, was one draw in six; an identical SET DEFAULT, V9a, one in hundreds).
+_VARIANT = st.integers(0, 3)
+_ADD_VARIANT = st.sampled_from([0, 1, 2, 0, 1, 3])  # rows e, d, k inline, and a column as drawn
+
+
+def _add_column(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
+    col = d.draw(columns())
+    prefix = f"{table}."
+    dropped = [n[len(prefix):] for n in d.past_lives(("COLUMN",)) if n.startswith(prefix)]
+    if dropped and d.draw(THIRD) == 0:  # a dropped column added again: a new life of its row (V14)
+        col = evolve(col, name=d.draw(st.sampled_from(dropped)))
+    if col.name in used:
+        return None
+    used.add(col.name)
+    variant = d.draw(_ADD_VARIANT)
+    if variant == 0:  # V10e: NOT NULL without a DEFAULT (or DEFAULT NULL, which counts as none)
+        col = evolve(col, not_null=True, default=None)
+    elif variant == 1:  # V10d: nullable
+        col = evolve(col, not_null=False)
+    elif variant == 2:  # V10k inline: the column's own row and the constraint's, the higher severity wins (V9)
+        cname = d.draw(names(("k1", "k2", "k3")))
+        if cname not in used:
+            used.add(cname)
+            con = ops.Check(cname, col.name, d.draw(st.sampled_from(["not_null", "positive"]))) \
+                if d.draw(st.booleans()) else ops.Unique(cname, (col.name,))
+            return ops.AddColumn(col, d.draw(st.booleans()), con)
+    return ops.AddColumn(col, d.draw(st.booleans()))
+
+
+def _drop_constraint(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
+    if not t.constraints:
+        return None
+    cname = d.draw(st.sampled_from([k.name for k in t.constraints]))
+    if cname in used:
+        return None
+    used.add(cname)
+    return ops.DropConstraint(cname, d.draw(st.booleans()))
+
+
+ColumnAction = Callable[[DdlDraw, str, Table, str, set[str]], Any]
+
+
+def _on_a_column(build: ColumnAction) -> Callable[[DdlDraw, str, Table, set[str]], Any]:
+    """A subcommand on one column of the table, not one this statement already changes."""
+    def draw_action(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
+        col_name = d.pick_col(t)
+        if col_name in used:
+            return None
+        used.add(col_name)
+        return build(d, table, t, col_name, used)
+    return draw_action
+
+
+def _alter_type(d: DdlDraw, table: str, t: Table, col_name: str, used: set[str]) -> Any:
+    found = t.col(col_name)
+    castable = [ty for ty in COLUMN_TYPES if found is not None and ty != found.type
+                and assignment_cast(found.type, ty)]
+    # mostly a type PostgreSQL can cast to, so V10g changes happen often enough to be checked
+    variant = d.draw(_VARIANT)
+    if variant <= 1 and castable:  # V10g: a type PostgreSQL can cast to (MAJOR)
+        return ops.AlterColumnType(col_name, d.draw(st.sampled_from(castable)))
+    if variant == 2 and found is not None:  # V9a: TYPE to the same type records nothing
+        return ops.AlterColumnType(col_name, found.type)
+    return ops.AlterColumnType(col_name, d.draw(column_types()))
+
+
+def _set_default(d: DdlDraw, table: str, t: Table, col_name: str, used: set[str]) -> Any:
+    found = t.col(col_name)
+    values = defaults_for(found.type) if found else st.integers(0, 9)
+    variant = d.draw(_VARIANT)
+    if variant == 0 and found is not None and found.default is not None:  # V9a: an identical SET DEFAULT
+        return ops.SetDefault(col_name, found.default[1])
+    value = d.draw(values)
+    if variant >= 2:  # V10j: a default that differs from the one it has (two tries: some types have few)
+        for _ in range(2):
+            if value is not None and (found is None or default_expr(value, found.type) != found.default):
+                break
+            value = d.draw(values)
+    return ops.SetDefault(col_name, value)
+
+
+def _add_constraint(d: DdlDraw, table: str, t: Table, col_name: str, used: set[str]) -> Any:
+    cname = d.draw(names(("k1", "k2", "k3")))
+    if cname in used:
+        return None
+    used.add(cname)
+    con = CONSTRAINT_DRAWERS[d.draw(_CONSTRAINT_KINDS)].draw(d, table, col_name, cname, used)
+    return None if con is None else ops.AddConstraint(con)
+
+
+@frozen
+class ActionDrawer:
+    """A row of `ALTER_ACTIONS`: `draw(d, table, t, used)` makes one of `makes`, or None."""
+
+    draw: Callable[[DdlDraw, str, Table, set[str]], Any]
+    makes: tuple[type, ...]
+
+
+ALTER_ACTIONS: dict[str, ActionDrawer] = {
+    "add": ActionDrawer(_add_column, (ops.AddColumn,)),
+    "drop": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropColumn(
+        c, d.draw(st.booleans()), d.draw(st.booleans()))), (ops.DropColumn,)),
+    "type": ActionDrawer(_on_a_column(_alter_type), (ops.AlterColumnType,)),
+    "setnn": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.SetNotNull(c)), (ops.SetNotNull,)),
+    "dropnn": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropNotNull(c)), (ops.DropNotNull,)),
+    "setdef": ActionDrawer(_on_a_column(_set_default), (ops.SetDefault,)),
+    "dropdef": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropDefault(c)), (ops.DropDefault,)),
+    "addcon": ActionDrawer(_on_a_column(_add_constraint), (ops.AddConstraint,)),
+    "dropcon": ActionDrawer(_drop_constraint, (ops.DropConstraint,)),
+}
+ALTER_KINDS = st.sampled_from(list(ALTER_ACTIONS))
+
+
+# --- constraints ALTER TABLE … ADD draws -------------------------------------------------------------
+
+
+def _primary_key(d: DdlDraw, table: str, col_name: str, cname: str, used: set[str]) -> Any:
+    named = d.draw(st.booleans())
+    if not named:
+        # PostgreSQL names it <table>_pkey: dropping and re-creating one name in one statement is outside
+        # the model (§12), so that name counts as used too.
+        if f"{table}_pkey" in used:
+            return None
+        used.add(f"{table}_pkey")
+    return ops.PrimaryKey((col_name,), cname if named else None)
+
+
+def _foreign_key(d: DdlDraw, table: str, col_name: str, cname: str, used: set[str]) -> Any:
+    ref_name, ref = d.draw(st.sampled_from(d.tables))
+    return ops.ForeignKey(cname, (col_name,), d.schema, ref_name, (d.pick_col(ref),))
+
+
+@frozen
+class ConstraintDrawer:
+    """A row of `CONSTRAINT_DRAWERS`: `draw(d, table, column, name, used)` makes a `makes`, or None."""
+
+    draw: Callable[[DdlDraw, str, str, str, set[str]], Any]
+    makes: type
+
+
+CONSTRAINT_DRAWERS: dict[str, ConstraintDrawer] = {
+    "check": ConstraintDrawer(lambda d, table, c, cname, used: ops.Check(
+        cname, c, d.draw(st.sampled_from(["not_null", "positive"]))), ops.Check),
+    "unique": ConstraintDrawer(lambda d, table, c, cname, used: ops.Unique(cname, (c,)), ops.Unique),
+    "pk": ConstraintDrawer(_primary_key, ops.PrimaryKey),
+    "fk": ConstraintDrawer(_foreign_key, ops.ForeignKey),
+}
+_CONSTRAINT_KINDS = st.sampled_from(list(CONSTRAINT_DRAWERS))
