@@ -19,7 +19,6 @@ import pytest
 from . import backend, known, profiles
 from .cluster import ExternalServer, ThrowawayCluster, connect, drop_database, find_binaries, mask_dsn, start_server
 from .errors import InvalidProfile, NotAPggitCheckout, PggitModelError
-from .goals import goal_lines
 from .install import check_source
 from .isolation import ClonePool, RollbackIsolation, Template
 from .machine import Harness
@@ -27,17 +26,16 @@ from .rules import ALL_RULES, base
 from .session import (
     SESSION,
     STATS,
-    RunStats,
     markdown_report,
     merge_session,
     merge_stats,
     rss_kb,
     rss_line,
-    rule_count_lines,
     session_to_data,
     stats_from_data,
     stats_to_data,
 )
+from .summary import coverage_lines, detection_lines, finding_lines, mutant_lines
 
 _KNOWN = pytest.StashKey[known.Registry]()
 
@@ -303,70 +301,18 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     tr = terminalreporter
     if stats.mutants:
         tr.section("pggit-model: planted faults")
-        for line in _mutant_lines(stats):
+        for line in mutant_lines(stats):
             tr.write_line(line)
     if stats.detections:
         tr.section("pggit-model: planted faults x seeds")
-        for line in _detection_lines(stats, Path(config.getoption("--pggit-results"))):
+        for line in detection_lines(stats, Path(config.getoption("--pggit-results"))):
             tr.write_line(line)
     if not stats.steps and not stats.missing_functions:
         return
     tr.section("pggit-model")
-    for line in [*_coverage_lines(stats), *_finding_lines(stats, config.stash.get(_KNOWN, known.EMPTY)),
+    for line in [*coverage_lines(stats), *finding_lines(stats, config.stash.get(_KNOWN, known.EMPTY)),
                  rss_line(stats)]:
         tr.write_line(line)
-
-
-def _mutant_lines(stats: RunStats) -> list[str]:
-    out = [f"caught {name}: shrunk to {steps} steps, divergence {', '.join(caught)}"
-           f"{'' if steps <= 6 else '   (above the 6-step target)'}"
-           for name, (steps, caught) in sorted(stats.mutants.items())]
-    median = sorted(s for s, _ in stats.mutants.values())[len(stats.mutants) // 2]
-    return [*out, f"{len(stats.mutants)} planted faults caught; median shrunk length {median} steps"]
-
-
-def _detection_lines(stats: RunStats, results: Path) -> list[str]:
-    """The fault x seed table, the median / worst per fault, and where its JSON went."""
-    import json
-
-    from .detection import from_dict, summary_lines, table_lines, to_json
-
-    rows = [from_dict(d) for d in stats.detections.values()]
-    results.mkdir(parents=True, exist_ok=True)
-    out = results / "detect-mutants.json"
-    out.write_text(json.dumps(to_json(rows), indent=1), encoding="utf-8")
-    return [*table_lines(rows), "", *summary_lines(rows), f"written: {out}"]
-
-
-def _coverage_lines(stats: RunStats) -> list[str]:
-    """Steps, machines, rules exercised (with checks per rule), RULES-list gaps and labelled goals."""
-    exercised = sorted({base(r) for r in stats.rules} & set(ALL_RULES), key=ALL_RULES.index)
-    out = [f"steps executed: {stats.steps}   examples: {stats.examples}   "
-           f"ops the model could not predict (skipped): {stats.skipped_unspecified}",
-           *(f"  {name}: {steps} steps" for name, steps in sorted(stats.machines.items())),
-           f"contract rules exercised: {len(exercised)}/{len(ALL_RULES)}",
-           *(f"  {line}" for line in rule_count_lines(stats.rules, ALL_RULES))]
-    unexercised = [r for r in ALL_RULES if r not in exercised]
-    if unexercised:
-        out.append(f"  not exercised: {' '.join(unexercised)}")
-    out += [f"  {machine}: rules of its RULES list never exercised: {' '.join(gaps)}"
-            for machine, gaps in sorted(stats.gaps.items())]
-    if stats.goals:
-        out.append("goals (labelled situations; the shortest example that reached each):")
-        out += [f"  {line}" for line in goal_lines(stats.goals, width=120)]
-    return out
-
-
-def _finding_lines(stats: RunStats, registry: known.Registry) -> list[str]:
-    """Missing contract parts (I4), known divergences explored past, stale registry entries, new divergences."""
-    out = [f"divergence (I4, {backend.kind_of(sig)} missing): {sig} -> rules skipped: {', '.join(rules)} "
-           f"({stats.skipped_missing} calls skipped)" for sig, rules in sorted(stats.missing_functions.items())]
-    out += [f"known divergence {kid}: seen {times} times, explored past" for kid, times in sorted(stats.known.items())]
-    out += known.stale_lines(registry, stats.known)  # only meaningful for a run of every machine
-    if not stats.divergences:
-        return [*out, "new divergences: none"]
-    return [*out, f"new divergences: {len(stats.divergences)}",
-            *(f"  {key}: {line}" for key, line in sorted(stats.divergences.items()))]
 
 
 _stats_out, _stats_in = stats_to_data, stats_from_data  # (names the tests of the round trip use)
