@@ -504,6 +504,18 @@ STALE_SEQUENCES = {
         "CREATE INDEX i2 ON s.t1 (id)", "SELECT pggit.checkout_branch('main')",
         "ALTER TABLE s.t1 ALTER id SET NOT NULL", "COMMENT ON TABLE s.t1 IS NULL",
         "ALTER TABLE s.t1 ALTER a DROP DEFAULT"],
+    # R3a: every active COLUMN row moves with its table, also one whose column b1 dropped (a mixed-machine smoke)
+    "column-dropped-elsewhere-table-renamed": [
+        "CREATE TABLE s.t1 (id int NOT NULL, a int)", "SELECT pggit.create_branch('b1')",
+        "SELECT pggit.checkout_branch('b1')", "ALTER TABLE s.t1 DROP COLUMN a",
+        "SELECT pggit.checkout_branch('main')", "ALTER TABLE s.t1 RENAME TO t2", "ALTER TABLE s.t2 ADD COLUMN b int"],
+    # N5a: a move takes every COLUMN and INDEX row of the table along, also those of objects b1 dropped
+    "columns-and-indexes-dropped-elsewhere-table-moved": [
+        "CREATE SCHEMA s2", "CREATE TABLE s.t1 (id int PRIMARY KEY, a int, b int)", "CREATE INDEX i1 ON s.t1 (a)",
+        "ALTER TABLE s.t1 ADD CONSTRAINT u1 UNIQUE (b)", "SELECT pggit.create_branch('b1')",
+        "SELECT pggit.checkout_branch('b1')", "ALTER TABLE s.t1 DROP CONSTRAINT t1_pkey, DROP COLUMN b",
+        "DROP INDEX s.i1", "SELECT pggit.checkout_branch('main')", "ALTER TABLE s.t1 SET SCHEMA s2",
+        "ALTER TABLE s2.t1 RENAME TO t3"],
 }
 
 

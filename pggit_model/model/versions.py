@@ -175,6 +175,7 @@ def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
         if not _active(book, key):
             raise B9Violation(f"{key[0]} {key[1]}.{key[2]} is replaced but has no active row on {branch!r}")
     renamed = [(o, n) for o, n in applied.renamed if _tracked(o) and _tracked(n)]
+    renamed += _stale_members(book, renamed)
     for old, new in renamed:  # B12: every key that changes has an active row on c, no new key has one
         if not _active(book, old) or _active(book, new):
             raise B9Violation(f"{old[0]} {old[1]}.{old[2]} -> {new[1]}.{new[2]}: a key change needs an active row "
@@ -206,6 +207,31 @@ def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
         return book.freeze()
     fresh = {*book.rows, *(("TABLE", s, t, branch) for s, t, _, _ in altered)}
     return follow_references(book.freeze(), tuple(renamed), fresh)  # R6
+
+
+def _stale_members(book: _Book, renamed: list[tuple[ObjKey, ObjKey]]) -> list[tuple[ObjKey, ObjKey]]:
+    """The key changes of a renamed or moved table's rows whose objects are gone from the shared catalog (B9: dropped
+    on another branch): R3a moves *every* active COLUMN row `t.c`, N5a every COLUMN and INDEX row of t. Found
+    through the structure recorded for t on c, which still names them (rows carry no parent here)."""
+    moving = set(renamed)
+    out = []
+    for old, new in renamed:
+        if old[0] != "TABLE":
+            continue
+        row = book.row((*old, book.c))
+        shape = row.recorded if row is not None else None
+        if not isinstance(shape, tuple) or len(shape) < 3:
+            continue
+        members = [("COLUMN", f"{old[2]}.{c.name}", f"{new[2]}.{c.name}") for c in shape[0]]
+        if old[1] != new[1]:  # N5a: a move takes its indexes along; a rename leaves their keys (R3a)
+            owned = {k.name for k in shape[1] if k.kind in ("unique", "primary_key", "exclude")}
+            members += [("INDEX", name, name) for name in sorted({i[0] for i in shape[2]} | owned)]
+        for kind, o, n in members:
+            pair = ((kind, old[1], o), (kind, new[1], n))
+            if pair not in moving and _active(book, pair[0]):
+                moving.add(pair)
+                out.append(pair)
+    return out
 
 
 def _active(book: _Book, key: ObjKey) -> bool:
