@@ -118,8 +118,9 @@ class Observer:
     def reprobe(self, probe: backend.Probe) -> None:
         """The backend changed under this connection (re-installed or upgraded, U1/U2): observe it as it is now."""
         done = _PREPARED.pop(self.conn, None)
-        if done is not None and done.prepared:
-            self.conn.execute(f"DEALLOCATE {_OBSERVE_NAME}".encode())
+        if done is not None and done.prepared:  # both, or the next PREPARE of the two fails (42P05)
+            names = (_OBSERVE_NAME, _CHANGES_NAME) if done.changes is not None else (_OBSERVE_NAME,)
+            self.conn.execute("; ".join(f"DEALLOCATE {n}" for n in names).encode())
         self._probe = probe
         self._last_doc, self._last_built = {}, {}
 

@@ -128,6 +128,23 @@ def test_the_observation_is_prepared_once_per_connection_and_outlives_rollbacks(
             assert prepared.fetchone() == (1,)
 
 
+def test_a_reprobe_prepares_both_observations_again(pggit_conn: psycopg.Connection) -> None:
+    """U1/U2: after the backend changed under the connection, the full and the changes-only observation are both
+    prepared again (not one left behind, so that the next PREPARE fails and every step sends the text)."""
+    pggit_conn.execute(f"CREATE SCHEMA {SCHEMA}")
+    client = Client(pggit_conn, SCHEMA)
+    names = "SELECT name FROM pg_prepared_statements WHERE name LIKE 'pggit_model_%' ORDER BY 1"
+    client.observe()
+    before = pggit_conn.execute(names).fetchall()
+    assert before == [("pggit_model_changes",), ("pggit_model_observe",)]
+    client.reprobe(backend.probe(pggit_conn))
+    assert client.apply(_table()).ok
+    assert TABLE_KEY in client.observe().objects
+    assert pggit_conn.execute(names).fetchall() == before
+    observer = client._observer  # the text each step sends: EXECUTE of the prepared one, not the whole query
+    assert observer.sql_text().startswith("EXECUTE pggit_model_observe")
+    assert observer.sql_text(changes=True).startswith("EXECUTE pggit_model_changes")
+
 
 def test_a_drop_does_not_take_the_prepared_observation_with_it(pggit_conn: psycopg.Connection) -> None:
     """O1: psycopg's own prepared statements answer a DROP with DEALLOCATE ALL; the observation must survive it
