@@ -11,8 +11,12 @@ from hypothesis import HealthCheck, Phase, settings
 from .errors import InvalidProfile
 
 # Database-backed steps are slow by unit-test standards and vary with machine load: no deadline.
+# No explain phase: after the first failure Hypothesis would run every shrink step under a line tracer
+# (sys.settrace) to report which lines only failing examples ran. In the model's pure-Python step that multiplies
+# each shrink step's cost, and the lines it names are the harness's, not pgGit's (bench/shrink.py measures it).
 _COMMON = {
     "deadline": None,
+    "phases": [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 }
 
@@ -26,7 +30,7 @@ PROFILES: dict[str, dict[str, object]] = {
     "nightly": {"max_examples": 2000, "stateful_step_count": 80, **_COMMON},
     "weekly": {"max_examples": 2500, "stateful_step_count": 150, **_COMMON},
     # Rerun what the example database saved; generate nothing new.
-    "replay": {"phases": [Phase.explicit, Phase.reuse], "max_examples": 1000, **_COMMON},
+    "replay": {**_COMMON, "phases": [Phase.explicit, Phase.reuse], "max_examples": 1000},
 }
 
 _registered = False
