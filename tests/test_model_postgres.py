@@ -19,6 +19,7 @@ from pggit_model.ops import (
     AlterTable,
     Check,
     Column,
+    CommentOnColumn,
     CreateIndex,
     CreateTable,
     CreateTableAs,
@@ -33,6 +34,7 @@ from pggit_model.ops import (
     Unique,
 )
 from pggit_model.ops.base import Op
+from pggit_model.ops.kinds import CreateMatView
 from tests.model_steps import postgres_outcome
 
 S = "mc_pg"
@@ -164,6 +166,14 @@ CASES: list[tuple[str, list[Op], Op, str, dict[str, list[str]] | None]] = [
      CreateTableAs(S, "u", "i", ("a",)), "42809", None),
     ("ctas-from-a-view", [_t("t", "a", "b"), CreateView(S, "v", "t", ("b",))],
      CreateTableAs(S, "u", "v", ("b",)), "ok", {"u": []}),
+    # COMMENT ON COLUMN of a relation that is no table: the column is looked up first (a transactions smoke: a
+    # constraint's index named like a rolled-back table)
+    ("comment-on-a-column-an-index-lacks", [_t("t", "a", cons=(Unique("table", ("a",)),))],
+     CommentOnColumn(S, "table", "b", None), "42703", None),
+    ("comment-on-an-index-column", [_t("t", "a"), CreateIndex(S, "i", "t", ("a",))],
+     CommentOnColumn(S, "i", "a", "x"), "42809", None),
+    ("comment-on-a-column-a-matview-lacks", [_t("t", "a"), CreateMatView(S, "m", "t", ("a",))],
+     CommentOnColumn(S, "m", "b", None), "42703", None),
 ]
 
 

@@ -20,7 +20,7 @@ from pggit_model.model.catalog_partitions import PARTITION_STATEMENTS
 from pggit_model.model.catalog_propagation import wrap
 from pggit_model.model.catalog_renames import RENAME_STATEMENTS
 from pggit_model.model.catalog_schemas import SCHEMA_STATEMENTS
-from pggit_model.model.catalog_values import Col, Function, Index, Table, View, default_expr
+from pggit_model.model.catalog_values import Col, Function, Index, MatView, Table, View, default_expr
 from pggit_model.model.catalog_work import Work, drop_index, reject, set_col, unknown
 from pggit_model.ops import ddl
 
@@ -227,6 +227,14 @@ def _comment_target(w: Work, schema: str, table: str, column: str | None) -> Tab
     if isinstance(r, View) and column is not None:
         raise unknown("§12", "comments on view columns are outside the first model")
     if not isinstance(r, Table):
+        # PostgreSQL looks the column up before it checks the kind of relation (pinned on PostgreSQL 15):
+        # COMMENT ON COLUMN of an index column it lacks is 42703, of one it has 42809
+        if column is not None and isinstance(r, Index) and column not in (r.labels or r.columns):
+            raise reject("42703", f"column {column!r} of relation {table!r} does not exist")
+        if column is not None and isinstance(r, MatView):
+            if column not in (c for c, _ in r.columns):
+                raise reject("42703", f"column {column!r} of relation {table!r} does not exist")
+            raise unknown("§12", "comments on a materialized view's columns are outside the model")
         raise reject("42809", f"{table!r} is not a table")
     if column is not None and r.col(column) is None:
         raise reject("42703", f"column {column!r} of relation {table!r} does not exist")
