@@ -25,6 +25,7 @@ from pggit_model.ops import (
     CreateTable,
     DetachPartition,
     DropColumn,
+    DropConstraint,
     DropIndex,
     DropNotNull,
     DropTable,
@@ -127,6 +128,16 @@ CASES: list[tuple[str, list[Op], Op, str]] = [
     ("parent-pk-on-key", [M, P0], AlterTable(S, "m", (AddConstraint(PrimaryKey(("k",))),)), "ok"),
     ("parent-unique-with-key", [M, P0], AlterTable(S, "m", (AddConstraint(Unique("uk", ("k", "v"))),)), "ok"),
     ("child-default-of-its-own", [PARENT, CHILD], AlterTable(S, "c", (SetDefault("a", 3),)), "ok"),
+    # a child that declares the columns it inherits (NO INHERIT, then INHERIT) still counts them as inherited
+    # (attinhcount): renaming, dropping or retyping one is refused as for any child (a partitions smoke, seed 258)
+    ("rename-a-declared-inherited-column", [PARENT, CHILD, SetInherit(S, "c", "p", False), SetInherit(S, "c", "p")],
+     RenameColumn("TABLE", S, "c", "a", "q"), "42P16"),
+    ("drop-a-declared-inherited-column", [PARENT, CHILD, SetInherit(S, "c", "p", False), SetInherit(S, "c", "p")],
+     AlterTable(S, "c", (DropColumn("a"),)), "42P16"),
+    ("drop-a-declared-inherited-check",
+     [PARENT, AlterTable(S, "p", (AddConstraint(Check("ck", "a", "positive")),)), CHILD,
+      SetInherit(S, "c", "p", False), SetInherit(S, "c", "p")],
+     AlterTable(S, "c", (DropConstraint("ck"),)), "42P16"),
     # the key follows RENAME COLUMN even with no partition yet (found by a fresh-clone smoke of the reinstall machine)
     ("drop-renamed-key-no-partitions", [M, RenameColumn("TABLE", S, "m", "k", "a")],
      AlterTable(S, "m", (DropColumn("a"),)), "42P16"),

@@ -195,10 +195,10 @@ def _alter_descendant(w: Work, op: ddl.AlterTable, t: Table) -> str:
     for a in op.actions:
         if isinstance(a, ddl.DropColumn | ddl.AlterColumnType):
             col = a.name if isinstance(a, ddl.DropColumn) else a.column
-            if parent.col(col) is not None and not t.declares_inherited:
+            if parent.col(col) is not None:  # also a column the child declares itself (attinhcount > 0)
                 verb = "drop" if isinstance(a, ddl.DropColumn) else "alter"
                 raise reject("42P16", f"cannot {verb} inherited column {col!r}")
-        if isinstance(a, ddl.DropConstraint) and parent.con(a.name) is not None and not t.declares_inherited:
+        if isinstance(a, ddl.DropConstraint) and parent.con(a.name) is not None:
             raise reject("42P16", f"cannot drop inherited constraint {a.name!r}")
     if not all(isinstance(a, ddl.SetDefault | ddl.DropDefault) for a in op.actions):
         raise unknown("§12", "ALTER TABLE on a partition or child beyond its defaults: not modelled")
@@ -287,7 +287,7 @@ def rename_column_in_hierarchy(w: Work, op: renames.RenameColumn, base: Handler)
         return base(w, op)  # a partitioned table without partitions still renames its key below
     if t.parent is not None:
         parent = w.rel(s, t.parent)
-        if isinstance(parent, Table) and parent.col(op.column) is not None and not t.declares_inherited:
+        if isinstance(parent, Table) and parent.col(op.column) is not None:  # declared or not (attinhcount)
             raise reject("42P16", f"cannot rename inherited column {op.column!r}")
         if children(w, s, op.table):
             raise unknown("§12", "RENAME COLUMN in the middle of a hierarchy: not modelled")
