@@ -9,6 +9,7 @@ from pggit_model.errors import InvalidOp
 from pggit_model.model import HashOf, initial_state, observe, run, step
 from pggit_model.ops import (
     AddColumn,
+    AlterColumnType,
     AlterTable,
     Check,
     Column,
@@ -31,6 +32,7 @@ from pggit_model.ops import (
     UpdateAllHashes,
 )
 from pggit_model.ops.kinds import AddIdentityColumn, RestartIdentity, ValidateConstraint
+from pggit_model.ops.partitions import SetInherit
 
 S = "app"
 T = CreateTable(S, "t", [Column("id", "integer"), Column("a", "text")])
@@ -112,6 +114,19 @@ def test_u3_v25_a_statement_on_the_parent_of_a_drifted_child_is_open():
     other, _ = _after(T, CreateChild(S, "c", "t"), CreateTable(S, "u", [Column("id", "integer")]),
                       Untracked(AlterTable(S, "u", (AddColumn(Column("d", "text")),))))
     _, exp = step(other, CommentOnTable(S, "t", "x"))
+    assert exp.kind == "ok"
+
+
+def test_u3_v25_a_statement_on_the_former_parent_of_a_child_drift_detached_is_open():
+    """U3, V25: drift that took a child out of the hierarchy (NO INHERIT) leaves a later statement on its former
+    parent unspecified: a backend that walks the children its recorded structures name records the child's drift (a
+    drift smoke, seed 259); the same NO INHERIT tracked leaves the parent's next statement predicted."""
+    retype = AlterTable(S, "t", (AlterColumnType("a", "varchar"),))
+    state, _ = _after(T, CreateChild(S, "c", "t"), Untracked(SetInherit(S, "c", "t", False)))
+    _, exp = step(state, retype)
+    assert exp.is_unspecified and "U3" in exp.rules
+    tracked, _ = _after(T, CreateChild(S, "c", "t"), SetInherit(S, "c", "t", False))
+    _, exp = step(tracked, retype)
     assert exp.kind == "ok"
 
 

@@ -70,6 +70,8 @@ def drifted_below(db: Db, applied: Applied) -> str | None:
     rels = applied.catalog.relations
     for s, t in applied.altered:
         for (s2, n) in db.drifted:
+            if s2 == s and t in _recorded_parents(db, s2, n):  # drift took it out of t's hierarchy (NO INHERIT)
+                return f"table {s}.{t} had a child drift changed (U3 and V25 leave it open)"
             seen: set[str] = set()
             parent = getattr(rels.get((s2, n)), "parent", None) if s2 == s else None
             while isinstance(parent, str) and parent not in seen:
@@ -78,6 +80,18 @@ def drifted_below(db: Db, applied: Applied) -> str | None:
                 seen.add(parent)
                 parent = getattr(rels.get((s, parent)), "parent", None)
     return None
+
+
+def _recorded_parents(db: Db, schema: str, name: str) -> set[str]:
+    """The parents a table's structure recorded on any branch names (V23 (5)): a backend that walks the former
+    children of a table, as the recorded structure knows them, reaches one that drift detached."""
+    out = set()
+    for key, row in db.rows.items():
+        if key[:3] == ("TABLE", schema, name) and isinstance(row.recorded, tuple) and len(row.recorded) == 5:
+            hierarchy = row.recorded[4]
+            if isinstance(hierarchy, tuple) and len(hierarchy) == 3 and isinstance(hierarchy[1], str):
+                out.add(hierarchy[1])
+    return out
 
 
 def follow_renames(db: Db, applied: Applied) -> Db:
