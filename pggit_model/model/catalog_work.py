@@ -145,8 +145,8 @@ class Work:
             if not isinstance(r, View | MatView) or r.source != source:
                 continue
             read = r.read_columns() if isinstance(r, MatView) else tuple(c for c, _ in r.columns)  # (R3h)
-            if (columns is None or any(c in columns for c in read)) and (
-                    not isinstance(r, MatView) or r.source_schema is None):  # (moved away from it: N5c)
+            if (columns is None or any(c in columns for c in read)) and \
+                    r.source_schema is None:  # (moved away from it: N5, N6)
                 out.append(n)
         return out
 
