@@ -310,6 +310,33 @@ class RenamesMachine(VersioningRules):
         self.harness.stats.rules.update(("H10",))
 
     @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), into=st.sampled_from(SCHEMA_POOL),
+          how=st.sampled_from(["TABLE", "VIEW", "MATERIALIZED VIEW", "RENAME SCHEMA"]))
+    def views_across_schemas(self, data: st.DataObject, into: str, how: str) -> None:
+        """N5a–c, N6, R6: a table with a view and a materialized view (with an index) over it; the table, the view
+        or the materialized view moves to another schema, or such a schema is then renamed: the moved rows change
+        keys, views keep reading their source by identity across schemas and record nothing (R6); then the
+        version API on the old and the new keys."""
+        s, src, names = self.schema, "x src", ("x view", "x mv", "x mv idx")
+        if into not in self.model.db.catalog.schemas:
+            self.run(CreateSchema(into))
+        if self.model.db.catalog.rel(s, src) is None:
+            self.run(CreateTable(s, src, (Column("a", "integer"), Column("b", "text"))))
+        for op in (CreateView(s, names[0], src, ("a",)), CreateMatView(s, names[1], src, ("a", "b")),
+                   CreateIndex(s, names[2], names[1], ("a",))):
+            if self.model.db.catalog.rel(s, op.name) is None:
+                self.run(op)  # (rejected or unknown when src moved away and another took its name: harmless)
+        moved = src if how == "RENAME SCHEMA" and data.draw(st.booleans(), label="table") else names[1]
+        name = moved if how == "RENAME SCHEMA" else names[0] if how == "VIEW" else names[1] if how != "TABLE" else src
+        keyword = "MATERIALIZED VIEW" if name == names[1] else "VIEW" if name == names[0] else "TABLE"
+        self._key_change(SetSchema(keyword, s, name, into))
+        if how == "RENAME SCHEMA":
+            new = data.draw(st.sampled_from(SCHEMA_POOL), label="new name")
+            self.run(RenameSchema(into, new))
+            self._look([f"{into}.{name}", f"{new}.{name}", f"{s}.{names[0]}"])
+        self.harness.stats.rules.update(("R6",))
+
+    @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data(), how=st.sampled_from(["RENAME TO", "RENAME COLUMN", "RENAME INDEX", "SET SCHEMA"]),
           keyword=st.sampled_from(["MATERIALIZED VIEW", "MATERIALIZED VIEW", "TABLE", "INDEX"]))
     def matview_key_change(self, data: st.DataObject, how: str, keyword: str) -> None:
