@@ -44,6 +44,7 @@ from pggit_model.ops import (
     SetSearchPath,
     UpdateAllHashes,
 )
+from pggit_model.strategies.common import predicted
 from pggit_model.strategies.renames import SCHEMA_POOL, indexes_of, movable_tables, other_schemas
 
 
@@ -311,12 +312,12 @@ class RenamesMachine(VersioningRules):
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data(), into=st.sampled_from(SCHEMA_POOL),
-          how=st.sampled_from(["TABLE", "VIEW", "MATERIALIZED VIEW", "RENAME SCHEMA"]))
-    def views_across_schemas(self, data: st.DataObject, into: str, how: str) -> None:
+          how=st.sampled_from(["TABLE", "VIEW", "MATERIALIZED VIEW"]), then_rename=st.booleans())
+    def views_across_schemas(self, data: st.DataObject, into: str, how: str, then_rename: bool) -> None:
         """N5a–c, N6, R6: a table with a view and a materialized view (with an index) over it; the table, the view
-        or the materialized view moves to another schema, or such a schema is then renamed: the moved rows change
-        keys, views keep reading their source by identity across schemas and record nothing (R6); then the
-        version API on the old and the new keys."""
+        or the materialized view moves to another schema, and that schema, with the materialized view moved there
+        too, is perhaps renamed: the moved rows change keys, views keep reading their source by identity across
+        schemas and record nothing (R6); then the version API on the old and the new keys."""
         s, src, names = self.schema, "x src", ("x view", "x mv", "x mv idx")
         if into not in self.model.db.catalog.schemas:
             self.run(CreateSchema(into))
@@ -324,16 +325,18 @@ class RenamesMachine(VersioningRules):
             self.run(CreateTable(s, src, (Column("a", "integer"), Column("b", "text"))))
         for op in (CreateView(s, names[0], src, ("a",)), CreateMatView(s, names[1], src, ("a", "b")),
                    CreateIndex(s, names[2], names[1], ("a",))):
-            if self.model.db.catalog.rel(s, op.name) is None:
-                self.run(op)  # (rejected or unknown when src moved away and another took its name: harmless)
-        moved = src if how == "RENAME SCHEMA" and data.draw(st.booleans(), label="table") else names[1]
-        name = moved if how == "RENAME SCHEMA" else names[0] if how == "VIEW" else names[1] if how != "TABLE" else src
-        keyword = "MATERIALIZED VIEW" if name == names[1] else "VIEW" if name == names[0] else "TABLE"
-        self._key_change(SetSchema(keyword, s, name, into))
-        if how == "RENAME SCHEMA":
-            new = data.draw(st.sampled_from(SCHEMA_POOL), label="new name")
+            # (not predicted while a view moved away still reads src, catalog_renames.guard_moved_matviews)
+            if self.model.db.catalog.rel(s, op.name) is None and predicted(self.model, op):
+                self.run(op)
+        name = {"TABLE": src, "VIEW": names[0]}.get(how, names[1])
+        self._key_change(SetSchema(how, s, name, into))
+        if then_rename:
+            if how != "MATERIALIZED VIEW":
+                self.run(SetSchema("MATERIALIZED VIEW", s, names[1], into))
+            free = [n for n in SCHEMA_POOL if n not in self.model.db.catalog.schemas]
+            new = data.draw(st.sampled_from(free or list(SCHEMA_POOL)), label="new name")
             self.run(RenameSchema(into, new))
-            self._look([f"{into}.{name}", f"{new}.{name}", f"{s}.{names[0]}"])
+            self._look([f"{into}.{names[1]}", f"{new}.{names[1]}"])
         self.harness.stats.rules.update(("R6",))
 
     @precondition(lambda self: not self.model.aborted)
