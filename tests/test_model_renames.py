@@ -335,3 +335,17 @@ def test_n5_a_move_whose_array_type_may_clash_is_unspecified() -> None:
                SetSchema("TABLE", "s2", "_t", S)):
         assert step(st, op)[1].kind == "unspecified", op
     assert step(st, SetSchema("TABLE", S, "u", "s2"))[1].kind == "ok"
+
+
+
+def test_n4_r6_what_depends_across_schemas() -> None:
+    """N4, R6: after a table moved away from a view and a materialized view over it, DDL no view depends on is
+    predicted, DROP TABLE of it is not (the model's dependency walks stay in one schema), and DROP SCHEMA … CASCADE of
+    its new schema drops the view, the materialized view with its index, and a view over the view (A31)."""
+    st, exps = run(*MV, CreateView(S, "v", "t", ("k",)), CreateView(S, "w", "v", ("k",)), CreateSchema("s2"),
+                   SetSchema("TABLE", S, "t", "s2"), AlterTable("s2", "t", (AddColumn(Column("z", "integer")),)),
+                   DropTable("s2", "t"), DropSchema("s2"), DropSchema("s2", cascade=True))
+    assert [e.kind for e in exps[6:]] == ["ok", "ok", "unspecified", "error", "ok"], exps
+    for kind, name in (("VIEW", "v"), ("VIEW", "w"), ("MATERIALIZED_VIEW", "mv"), ("INDEX", "mvi")):
+        assert hist(st, kind, S, name)[-1][0] == "DROP", (kind, name)
+        assert st.db.catalog.rel(S, name) is None

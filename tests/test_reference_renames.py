@@ -489,3 +489,16 @@ def test_n5_n6_views_reading_across_schemas_agree_with_the_model(pggit_conn):
         "ALTER MATERIALIZED VIEW s4.mv SET SCHEMA app", "CREATE OR REPLACE VIEW app.v AS SELECT k FROM app.u",
         "DROP VIEW app.w", "DROP TABLE app.u", "DROP SCHEMA s4",
     ], schema="app")
+
+
+def test_n4_n5a_dependants_across_schemas_agree_with_the_model(pggit_conn):
+    """N4, N5a, R6, V24ab: a table moved away from a view and an indexed materialized view over it takes DDL that
+    no view depends on (ADD COLUMN, CREATE INDEX); DROP SCHEMA of its new schema is refused without CASCADE and
+    with CASCADE drops the views in the machine's schema too (A31): the reference and the model agree."""
+    agrees_with_model(pggit_conn, [
+        "CREATE TABLE app.q (k int)", "CREATE VIEW app.qv AS SELECT k FROM app.q",
+        "CREATE MATERIALIZED VIEW app.qm AS SELECT k FROM app.q", "CREATE INDEX qmi ON app.qm (k)",
+        "CREATE VIEW app.qw AS SELECT k FROM app.qv", "CREATE SCHEMA s5", "ALTER TABLE app.q SET SCHEMA s5",
+        "ALTER TABLE s5.q ADD COLUMN z int", "CREATE INDEX qz ON s5.q (z)", "CREATE TABLE app.q (k int)",
+        "DROP SCHEMA s5", "DROP SCHEMA s5 CASCADE", "CREATE VIEW app.qv AS SELECT k FROM app.q",
+    ], schema="app")

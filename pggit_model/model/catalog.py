@@ -17,7 +17,6 @@ from attrs import evolve
 
 from pggit_model.model.catalog_cascades import CASCADE_STATEMENTS
 from pggit_model.model.catalog_kinds_guard import guard_cascades
-from pggit_model.model.catalog_renames import guard_moved_matviews
 from pggit_model.model.catalog_statements import STATEMENTS
 from pggit_model.model.catalog_values import (
     Applied,
@@ -45,7 +44,6 @@ from pggit_model.ops import ddl, renames
 
 STATEMENTS.update(CASCADE_STATEMENTS)  # §14.1 V26, V24m–p (catalog_cascades imports catalog_statements)
 STATEMENTS.update(guard_cascades(STATEMENTS))  # ... and hierarchies: not combined where the model has no rule
-STATEMENTS.update(guard_moved_matviews(STATEMENTS))  # §14.3 N5c: what a moved materialized view reads
 
 
 def _guard_array_types(base: Any) -> Any:

@@ -222,37 +222,3 @@ RENAME_STATEMENTS: dict[type, Callable[[Work, Any], str]] = {
     renames.RenameRelation: _relation, renames.RenameColumn: _column, renames.RenameConstraint: _constraint,
     renames.RenameFunction: _function,
 }
-
-
-# --- materialized views moved away from what they read (N5c) ---------------------------------------------
-
-
-def _moved_sources(w: Work) -> set[tuple[str, str]]:
-    return {(r.source_schema, r.source) for _, r in w.base.relations.items()
-            if isinstance(r, View | MatView) and r.source_schema is not None}
-
-
-#: statements that follow a view's source into another schema (follow_relation, catalog_schemas._rename_schema)
-_FOLLOWING = (renames.RenameRelation, renames.SetSchema, renames.RenameSchema)
-
-
-def guard_moved_matviews(statements: dict[type, Callable[[Work, Any], str]]) -> dict[type, Callable[[Work, Any], str]]:
-    """After a move (N5a–c, N6) a view or materialized view may read a relation in another schema. Renames and
-    moves follow it there (R6); the model's other dependency walks (views_on: DROP, ALTER COLUMN TYPE, RENAME
-    COLUMN, CASCADE) do not: statements naming that relation, and DROP SCHEMA of its schema, are unknown (§12),
-    so no machine draws them."""
-    def guarded(base: Callable[[Work, Any], str]) -> Callable[[Work, Any], str]:
-        def handler(w: Work, op: Any) -> str:
-            if not isinstance(op, _FOLLOWING) and (srcs := _moved_sources(w)):
-                named = {getattr(op, a, None) for a in ("name", "table", "source", "parent")}
-                named |= set(getattr(op, "names", ()) or ())
-                schema = getattr(op, "schema", None)
-                if any(s == schema and n in named for s, n in srcs) or (
-                        isinstance(op, renames.DropSchema) and schema in {s for s, _ in srcs}):
-                    raise unknown("§12", "a view or materialized view reads this relation from another schema "
-                                         "(after N5/N6): statements on it other than renames and moves are not "
-                                         "modelled")
-            return base(w, op)
-        return handler
-
-    return {cls: guarded(h) for cls, h in statements.items()}

@@ -132,6 +132,14 @@ def _drop_schema(w: Work, op: renames.DropSchema) -> str:
         elif isinstance(r, MatView):  # §14.1 V24ab: with its indexes
             w.dropped.extend([("INDEX", s, i) for i in r.indexes])
             w.dropped.append(("MATERIALIZED_VIEW", s, n))
+    for s3, n3 in _readers_elsewhere(w, s, [n for n, _ in rels]):  # N4: views elsewhere over s go with it
+        r3 = w.rel(s3, n3)
+        if isinstance(r3, MatView):
+            w.dropped.extend([("INDEX", s3, i) for i in r3.indexes])
+            for i in r3.indexes:
+                w.put(s3, i, None)
+        w.dropped.append(("MATERIALIZED_VIEW" if isinstance(r3, MatView) else "VIEW", s3, n3))
+        w.put(s3, n3, None)
     for n, _ in rels:
         w.put(s, n, None)
     for sig in funcs:
@@ -139,6 +147,22 @@ def _drop_schema(w: Work, op: renames.DropSchema) -> str:
         w.dropped.append(("FUNCTION", s, sig))
     w.schemas = w.base.schemas - {s}
     return "N4"
+
+
+def _readers_elsewhere(w: Work, s: str, names: list[str]) -> list[tuple[str, str]]:
+    """Views and materialized views outside s reading one of `names` (after N5/N6), and those over them, in any
+    schema but s."""
+    out: list[tuple[str, str]] = []
+    todo = [(s, n) for n in names]
+    while todo:
+        s0, n0 = todo.pop()
+        for s3 in sorted(w.base.schemas - {s}):
+            for n3, r3 in w.relations_in(s3):
+                if isinstance(r3, View | MatView) and (r3.source_schema or s3, r3.source) == (s0, n0) and \
+                        (s3, n3) not in out:
+                    out.append((s3, n3))
+                    todo.append((s3, n3))
+    return out
 
 
 def _rename_schema(w: Work, op: renames.RenameSchema) -> str:
