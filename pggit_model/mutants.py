@@ -215,6 +215,12 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "WHERE id.nspoid = cmd.objid AND id.classid = 'pg_class'::regclass;",
            "WHERE false;",
            machine="RenamesMachine", why="ALTER SCHEMA … RENAME leaves the members' tables under the old schema"),
+    Mutant("schema-rename-skips-matview", "N6", RN,
+           "WHERE id.nspoid = cmd.objid AND id.classid = 'pg_class'::regclass;",
+           "WHERE id.nspoid = cmd.objid AND id.classid = 'pg_class'::regclass\n"
+           "              AND (SELECT c.relkind FROM pg_class c WHERE c.oid = id.objid) <> 'm';",
+           machine="RenamesMachine", why="ALTER SCHEMA … RENAME leaves a materialized view of the schema, and its "
+           "indexes, under the old schema (the tables and views follow)"),
     # -- cascades and statements outside a transaction block (second model: V26, X13, V24p) ------------
     Mutant("cascade-fk-unrecorded", "V26", T,
            "          AND object_type IN ('table', 'view', 'function', 'index', 'table column', 'table constraint',\n",

@@ -154,3 +154,40 @@ def test_a31_drop_schema_cascade_reports_only_drops(db):
     assert flags["s3.a"] == ("normal",)
     assert flags["s2.vx"] == ("normal",)
     assert "x_a_id_fkey on s2.x" in flags and "s3.a_pkey" in flags
+
+
+def viewdef(conn: psycopg.Connection, regclass: str) -> str:
+    return conn.execute("SELECT pg_get_viewdef(%s::regclass)", (regclass,)).fetchone()[0]
+
+
+def test_a27_a31_a32_views_across_schemas_and_their_rendering(db):
+    """A27, A31, A32, R6 (V23): ALTER SCHEMA … RENAME of a schema holding a materialized view and its index reports
+    the schema only (both move, same OID); pg_get_viewdef renders a view's source by its current schema and name
+    after the source moves or its schema is renamed (unqualified when on the search_path); a view moves under
+    ALTER VIEW and ALTER TABLE; a schema renamed to an existing name, its own included, is 42P06; DROP TABLE of a
+    source read from another schema is 2BP01, and DROP SCHEMA … CASCADE drops the views there."""
+    db.execute("CREATE SCHEMA a; CREATE SCHEMA b; CREATE TABLE a.t (k int, v text)")
+    db.execute("CREATE VIEW a.v AS SELECT k FROM a.t; CREATE MATERIALIZED VIEW a.m AS SELECT k, v FROM a.t")
+    db.execute("CREATE INDEX mi ON a.m (k)")
+    assert viewdef(db, "a.v") == " SELECT t.k\n   FROM a.t;"
+    assert reported(db, "ALTER TABLE a.t SET SCHEMA b") == [("end", "ALTER TABLE", "table", "b.t")]
+    assert viewdef(db, "a.v") == " SELECT t.k\n   FROM b.t;"
+    m = oid(db, "a.m")
+    assert reported(db, "ALTER SCHEMA a RENAME TO a2") == [("end", "ALTER SCHEMA", "schema", "a2")]
+    assert oid(db, "a2.m") == m and db.execute("SELECT to_regclass('a2.mi') IS NOT NULL").fetchone() == (True,)
+    assert reported(db, "ALTER SCHEMA b RENAME TO b2") == [("end", "ALTER SCHEMA", "schema", "b2")]
+    assert viewdef(db, "a2.v") == " SELECT t.k\n   FROM b2.t;"
+    assert viewdef(db, "a2.m") == " SELECT t.k,\n    t.v\n   FROM b2.t;"
+    db.execute("SET search_path = b2")
+    assert viewdef(db, "a2.v") == " SELECT t.k\n   FROM t;"
+    db.execute("RESET search_path")
+    assert reported(db, "ALTER VIEW a2.v SET SCHEMA b2") == [("end", "ALTER VIEW", "view", "b2.v")]
+    assert reported(db, "ALTER TABLE b2.v SET SCHEMA a2") == [("end", "ALTER TABLE", "view", "a2.v")]
+    for new in ("b2", "a2"):
+        with pytest.raises(psycopg.errors.DuplicateSchema):
+            db.execute(f"ALTER SCHEMA a2 RENAME TO {new}")
+    with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+        db.execute("DROP TABLE b2.t")
+    assert ("drop", None, "view", "a2.v") in reported(db, "DROP SCHEMA b2 CASCADE")
+    assert db.execute("SELECT to_regclass('a2.v'), to_regclass('a2.m'), to_regclass('a2.mi')").fetchone() == (
+        None, None, None)

@@ -137,15 +137,16 @@ def test_v24k_v24l_exclude() -> None:
 
 
 def test_first_model_statements_near_kinds_objects_are_unspecified() -> None:
-    """§12 (catalog_kinds_guard): ALTER COLUMN on an identity column, DROP COLUMN of a generation expression's
-    source and moving what a materialized view reads are not predicted; renaming what one reads (R6), the view
-    itself (R3f) and its index (R3c) are (the renames family's)."""
+    """§12 (catalog_kinds_guard): ALTER COLUMN on an identity column and DROP COLUMN of a generation expression's
+    source are not predicted; renaming or moving what a materialized view reads (R6, N5a), the view itself (R3f)
+    and its index (R3c) are (the renames family's)."""
     st, _ = run(T, AddIdentity(S, "t", "b"), AddStoredColumn(S, "t", "g", "note"), CreateMatView(S, "mv", "t", ("id",)),
                 CreateIndex(S, "mi", "mv", ("id",)), CreateSchema("s2"))
     for op in (AlterTable(S, "t", (DropNotNull("b"),)), AlterTable(S, "t", (DropNotNull("note"),)),
-               RenameColumn("TABLE", S, "t", "note", "n2"), SetSchema("TABLE", S, "t", "s2")):
+               RenameColumn("TABLE", S, "t", "note", "n2")):
         assert step(st, op)[1].is_unspecified, op
-    for op in (RenameRelation("TABLE", S, "t", "u"), RenameRelation("TABLE", S, "mv", "mv2"),
+    for op in (RenameRelation("TABLE", S, "t", "u"), SetSchema("TABLE", S, "t", "s2"),
+               RenameRelation("TABLE", S, "mv", "mv2"),
                RenameRelation("INDEX", S, "mi", "mj")):
         assert step(st, op)[1].kind == "ok", op
 

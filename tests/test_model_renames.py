@@ -126,12 +126,61 @@ def test_n5e_set_schema_into_its_own_schema_records_nothing() -> None:
 
 
 def test_moves_the_model_cannot_follow_are_unspecified() -> None:
-    """§14.8 / model limits: a move into public (I5) and a table with a view moved away are not predicted, so
-    machines never draw them."""
+    """§14.8 / model limits: a move into public (I5) is not predicted; after a table moved away from a view over
+    it, DROP of the table (a dependency walk across schemas) is not predicted either, so machines never draw them."""
     _, exps = run(CreateTable(S, "t", (Column("a", "integer"),)), CreateSchema("s2"),
-                  SetSchema("TABLE", S, "t", "public"), CreateView(S, "v", "t", ("a",)),
-                  SetSchema("TABLE", S, "t", "s2"))
-    assert exps[2].kind == "unspecified" and exps[4].kind == "unspecified"
+                   SetSchema("TABLE", S, "t", "public"), CreateView(S, "v", "t", ("a",)),
+                   SetSchema("TABLE", S, "t", "s2"), DropTable("s2", "t"))
+    assert [e.kind for e in exps[2:]] == ["unspecified", "ok", "ok", "unspecified"]
+
+
+def test_n5a_r6_a_view_follows_its_source_into_another_schema() -> None:
+    """N5a, R6, V23: a table moved away from a view over it records nothing on the view (its structure names the
+    source by identity: pg_get_viewdef renders `FROM s2.t`, pinned), a same-definition CREATE OR REPLACE reading
+    s2.t from there is impossible, so the view's recorded structure is what follows: renaming the table there and
+    moving it back keep the view unchanged; moved back, DROP TABLE is predicted again (2BP01)."""
+    st, exps = run(CreateTable(S, "t", (Column("a", "integer"),)), CreateSchema("s2"), CreateView(S, "v", "t", ("a",)),
+                   SetSchema("TABLE", S, "t", "s2"), RenameRelation("TABLE", "s2", "t", "u"))
+    assert all(e.kind == "ok" for e in exps), exps
+    v = st.db.catalog.rel(S, "v")
+    assert (v.source_schema, v.source) == ("s2", "u")
+    assert hist(st, "VIEW", S, "v") == [("CREATE", "MINOR", None, 1)]
+    assert st.db.rows[("VIEW", S, "v", "main")].recorded == ("VIEW", "s2", "u", ("a",))
+    st, exps = run(SetSchema("TABLE", "s2", "u", S), DropTable(S, "u"), state=st)
+    assert exps[0].kind == "ok" and st.db.catalog.rel(S, "v").source_schema is None
+    assert exps[1].sqlstates == ("2BP01",)
+    st, exps = run(CreateView(S, "v", "u", ("a",), or_replace=True), state=st)
+    assert hist(st, "VIEW", S, "v") == [("CREATE", "MINOR", None, 1)]  # V12: the same definition by identity
+
+
+def test_n5b_a_moved_view_keeps_reading_its_source() -> None:
+    """N5b: ALTER VIEW v SET SCHEMA s2 is a key change VIEW (MAJOR); the view still reads app.t (R6), and a view
+    over it follows it to s2."""
+    st, exps = run(CreateTable(S, "t", (Column("a", "integer"),)), CreateSchema("s2"), CreateView(S, "v", "t", ("a",)),
+                   CreateView(S, "w", "v", ("a",)), SetSchema("VIEW", S, "v", "s2"))
+    assert all(e.kind == "ok" for e in exps), exps
+    assert hist(st, "VIEW", S, "v")[-1] == ("RENAME", "MAJOR", 1, None)
+    assert row(st, "VIEW", "s2", "v") == (2, "2.0.0", True)
+    cat = st.db.catalog
+    assert (cat.rel("s2", "v").source_schema, cat.rel(S, "w").source_schema) == (S, "s2")
+    assert row(st, "VIEW", S, "w") == (1, "1.0.0", True)
+
+
+def test_n6_a_schema_with_a_materialized_view_and_views_reading_across() -> None:
+    """N6: renaming a schema changes the keys of its MATERIALIZED_VIEW (MAJOR) and its INDEX rows (PATCH) too;
+    views elsewhere reading from it, and its own views reading elsewhere, keep their sources by identity (R6)."""
+    st, exps = run(*MV, CreateSchema("s2"), CreateTable("s2", "x", (Column("k", "integer"),)),
+                   CreateView("s2", "xv", "x", ("k",)), SetSchema("VIEW", "s2", "xv", S),
+                   SetSchema("MATERIALIZED VIEW", S, "mv", "s2"), SetSchema("TABLE", "s2", "mv", S),
+                   SetSchema("MATERIALIZED VIEW", S, "mv", "s2"), RenameSchema("s2", "s3"))
+    assert all(e.kind == "ok" for e in exps), exps
+    assert hist(st, "MATERIALIZED_VIEW", "s2", "mv")[-1] == ("RENAME", "MAJOR", 5, None)
+    assert row(st, "MATERIALIZED_VIEW", "s3", "mv") == (6, "5.0.0", True)
+    assert hist(st, "INDEX", "s3", "mvi") == [("RENAME", "PATCH", 4, 5)]
+    assert row(st, "TABLE", "s3", "x") is not None and row(st, "TABLE", "s2", "x")[2] is False
+    cat = st.db.catalog
+    assert (cat.rel("s3", "mv").source_schema, cat.rel(S, "xv").source_schema) == (S, "s3")
+    assert row(st, "VIEW", S, "xv") == (2, "2.0.0", True)
 
 
 @pytest.mark.parametrize("text, op", [
@@ -286,3 +335,17 @@ def test_n5_a_move_whose_array_type_may_clash_is_unspecified() -> None:
                SetSchema("TABLE", "s2", "_t", S)):
         assert step(st, op)[1].kind == "unspecified", op
     assert step(st, SetSchema("TABLE", S, "u", "s2"))[1].kind == "ok"
+
+
+
+def test_n4_r6_what_depends_across_schemas() -> None:
+    """N4, R6: after a table moved away from a view and a materialized view over it, DDL no view depends on is
+    predicted, DROP TABLE of it is not (the model's dependency walks stay in one schema), and DROP SCHEMA … CASCADE of
+    its new schema drops the view, the materialized view with its index, and a view over the view (A31)."""
+    st, exps = run(*MV, CreateView(S, "v", "t", ("k",)), CreateView(S, "w", "v", ("k",)), CreateSchema("s2"),
+                   SetSchema("TABLE", S, "t", "s2"), AlterTable("s2", "t", (AddColumn(Column("z", "integer")),)),
+                   DropTable("s2", "t"), DropSchema("s2"), DropSchema("s2", cascade=True))
+    assert [e.kind for e in exps[6:]] == ["ok", "ok", "unspecified", "error", "ok"], exps
+    for kind, name in (("VIEW", "v"), ("VIEW", "w"), ("MATERIALIZED_VIEW", "mv"), ("INDEX", "mvi")):
+        assert hist(st, kind, S, name)[-1][0] == "DROP", (kind, name)
+        assert st.db.catalog.rel(S, name) is None

@@ -450,3 +450,55 @@ def test_r3f_r3h_n5c_agree_with_the_model(pggit_conn):
         "CREATE INDEX m5i ON s2.m5 (w2)", "ALTER MATERIALIZED VIEW s2.m5 RENAME TO m7",
         "ALTER TABLE s2.m7 SET SCHEMA app", "DROP MATERIALIZED VIEW app.m7",
     ], schema="app")
+
+
+# --- views and materialized views reading across schemas (N5a–c, N6, R6) ------------------------------------------
+
+
+def test_n6_schema_rename_with_a_materialized_view(app):
+    """N6, A32: ALTER SCHEMA … RENAME (reported as the schema only) changes the key of its MATERIALIZED_VIEW row
+    (MAJOR) and of the view's INDEX rows (PATCH); a view elsewhere over the view records nothing (R6)."""
+    app.execute("CREATE SCHEMA s2")
+    app.execute("CREATE TABLE s2.t (k int)")
+    app.execute("CREATE MATERIALIZED VIEW s2.mv AS SELECT k FROM s2.t")
+    app.execute("CREATE INDEX mvi ON s2.mv (k)")
+    app.execute("CREATE VIEW app.v AS SELECT k FROM s2.mv")
+    before = rows_count(app)
+    app.execute("ALTER SCHEMA s2 RENAME TO s3")
+    assert hist(app, "MATERIALIZED_VIEW", "s2", "mv")[-1] == ("RENAME", "MAJOR", 2, None)
+    assert row(app, "MATERIALIZED_VIEW", "s3", "mv") == (3, "2.0.0", True)
+    assert hist(app, "INDEX", "s3", "mvi") == [("RENAME", "PATCH", 1, 2)]
+    assert row(app, "VIEW", "app", "v") == (1, "1.0.0", True)
+    assert rows_count(app) == before + 8  # TABLE, COLUMN, MATERIALIZED_VIEW, INDEX: two RENAME rows each
+
+
+def test_n5_n6_views_reading_across_schemas_agree_with_the_model(pggit_conn):
+    """N5a, N5b, N5c, N6, R6, V12, V20: a view and a materialized view whose sources move to other schemas, views
+    moved away from their sources, schema renames with materialized views and with views reading across, what
+    PostgreSQL refuses (42P06, 3F000, 2BP01): the reference and the model agree step by step."""
+    agrees_with_model(pggit_conn, [
+        "CREATE TABLE app.t (k int, v text)", "CREATE VIEW app.v AS SELECT k FROM app.t",
+        "CREATE MATERIALIZED VIEW app.mv AS SELECT k, v FROM app.t", "CREATE INDEX mvi ON app.mv (k)",
+        "CREATE VIEW app.w AS SELECT k FROM app.v",
+        "CREATE SCHEMA s2", "ALTER TABLE app.t SET SCHEMA s2", "ALTER TABLE s2.t RENAME TO u",
+        "CREATE OR REPLACE VIEW app.w AS SELECT k FROM app.v",
+        "ALTER VIEW app.v SET SCHEMA s2", "ALTER SCHEMA s2 RENAME TO s3", "ALTER SCHEMA s3 RENAME TO app",
+        "ALTER SCHEMA zz RENAME TO s4", "ALTER MATERIALIZED VIEW app.mv SET SCHEMA s3",
+        "ALTER SCHEMA s3 RENAME TO s4", "REFRESH MATERIALIZED VIEW s4.mv", "CREATE INDEX mvj ON s4.mv (v)",
+        "ALTER TABLE s4.u SET SCHEMA app", "ALTER VIEW s4.v SET SCHEMA app",
+        "ALTER MATERIALIZED VIEW s4.mv SET SCHEMA app", "CREATE OR REPLACE VIEW app.v AS SELECT k FROM app.u",
+        "DROP VIEW app.w", "DROP TABLE app.u", "DROP SCHEMA s4",
+    ], schema="app")
+
+
+def test_n4_n5a_dependants_across_schemas_agree_with_the_model(pggit_conn):
+    """N4, N5a, R6, V24ab: a table moved away from a view and an indexed materialized view over it takes DDL that
+    no view depends on (ADD COLUMN, CREATE INDEX); DROP SCHEMA of its new schema is refused without CASCADE and
+    with CASCADE drops the views in the machine's schema too (A31): the reference and the model agree."""
+    agrees_with_model(pggit_conn, [
+        "CREATE TABLE app.q (k int)", "CREATE VIEW app.qv AS SELECT k FROM app.q",
+        "CREATE MATERIALIZED VIEW app.qm AS SELECT k FROM app.q", "CREATE INDEX qmi ON app.qm (k)",
+        "CREATE VIEW app.qw AS SELECT k FROM app.qv", "CREATE SCHEMA s5", "ALTER TABLE app.q SET SCHEMA s5",
+        "ALTER TABLE s5.q ADD COLUMN z int", "CREATE INDEX qz ON s5.q (z)", "CREATE TABLE app.q (k int)",
+        "DROP SCHEMA s5", "DROP SCHEMA s5 CASCADE", "CREATE VIEW app.qv AS SELECT k FROM app.q",
+    ], schema="app")

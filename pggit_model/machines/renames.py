@@ -44,6 +44,7 @@ from pggit_model.ops import (
     SetSearchPath,
     UpdateAllHashes,
 )
+from pggit_model.strategies.common import predicted
 from pggit_model.strategies.renames import SCHEMA_POOL, indexes_of, movable_tables, other_schemas
 
 
@@ -308,6 +309,35 @@ class RenamesMachine(VersioningRules):
             for name in (op.name, op.new_name):
                 self.run(ComputeDdlHash(kind, self.schema, name))
         self.harness.stats.rules.update(("H10",))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), into=st.sampled_from(SCHEMA_POOL),
+          how=st.sampled_from(["TABLE", "VIEW", "MATERIALIZED VIEW"]), then_rename=st.booleans())
+    def views_across_schemas(self, data: st.DataObject, into: str, how: str, then_rename: bool) -> None:
+        """N5a–c, N6, R6: a table with a view and a materialized view (with an index) over it; the table, the view
+        or the materialized view moves to another schema, and that schema, with the materialized view moved there
+        too, is perhaps renamed: the moved rows change keys, views keep reading their source by identity across
+        schemas and record nothing (R6); then the version API on the old and the new keys."""
+        s, src, names = self.schema, "x src", ("x view", "x mv", "x mv idx")
+        if into not in self.model.db.catalog.schemas:
+            self.run(CreateSchema(into))
+        if self.model.db.catalog.rel(s, src) is None:
+            self.run(CreateTable(s, src, (Column("a", "integer"), Column("b", "text"))))
+        for op in (CreateView(s, names[0], src, ("a",)), CreateMatView(s, names[1], src, ("a", "b")),
+                   CreateIndex(s, names[2], names[1], ("a",))):
+            # (only what the model predicts: this rule is after key changes, not skipped ops)
+            if self.model.db.catalog.rel(s, op.name) is None and predicted(self.model, op):
+                self.run(op)
+        name = {"TABLE": src, "VIEW": names[0]}.get(how, names[1])
+        self._key_change(SetSchema(how, s, name, into))
+        if then_rename:
+            if how != "MATERIALIZED VIEW":
+                self.run(SetSchema("MATERIALIZED VIEW", s, names[1], into))
+            free = [n for n in SCHEMA_POOL if n not in self.model.db.catalog.schemas]
+            new = data.draw(st.sampled_from(free or list(SCHEMA_POOL)), label="new name")
+            self.run(RenameSchema(into, new))
+            self._look([f"{into}.{names[1]}", f"{new}.{names[1]}"])
+        self.harness.stats.rules.update(("R6",))
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data(), how=st.sampled_from(["RENAME TO", "RENAME COLUMN", "RENAME INDEX", "SET SCHEMA"]),

@@ -17,7 +17,6 @@ from attrs import evolve
 
 from pggit_model.model.catalog_cascades import CASCADE_STATEMENTS
 from pggit_model.model.catalog_kinds_guard import guard_cascades
-from pggit_model.model.catalog_renames import guard_moved_matviews
 from pggit_model.model.catalog_statements import STATEMENTS
 from pggit_model.model.catalog_values import (
     Applied,
@@ -45,7 +44,6 @@ from pggit_model.ops import ddl, renames
 
 STATEMENTS.update(CASCADE_STATEMENTS)  # §14.1 V26, V24m–p (catalog_cascades imports catalog_statements)
 STATEMENTS.update(guard_cascades(STATEMENTS))  # ... and hierarchies: not combined where the model has no rule
-STATEMENTS.update(guard_moved_matviews(STATEMENTS))  # §14.3 N5c: what a moved materialized view reads
 
 
 def _guard_array_types(base: Any) -> Any:
@@ -143,7 +141,8 @@ def structure(catalog: Catalog, key: ObjKey) -> Any:
         # H9: identity kind and generation expression are components of S, apart from the default
         return ("TABLE", tuple((c.name, c.type, c.not_null, c.default, c.identity, c.generated) for c in r.columns))
     if kind == "VIEW" and isinstance(r, View):
-        return ("VIEW", schema, r.source, tuple(c for c, _ in r.columns))
+        # its source by identity (V23, R6): pg_get_viewdef renders the source's current schema and name (pinned)
+        return ("VIEW", r.source_schema or schema, r.source, tuple(c for c, _ in r.columns))
     if kind == "INDEX" and isinstance(r, Index):
         # storage parameters are part of the index's definition (H11, B19), not of its table's structure (V24p)
         return ("INDEX", schema, r.table, r.columns, r.unique, *(() if r.fillfactor is None else (r.fillfactor,)))

@@ -84,8 +84,9 @@ def _select_list(w: Work, s: str, source: str, columns: tuple[str, ...]) -> tupl
 def unpopulated(w: Work, s: str, source: str) -> bool:
     """Reading `source` (through views) reaches a materialized view created WITH NO DATA and not refreshed."""
     r, seen = w.rel(s, source), set()
-    while isinstance(r, View) and r.source not in seen:
-        seen.add(r.source)
+    while isinstance(r, View) and (r.source_schema or s, r.source) not in seen:
+        s = r.source_schema or s  # (a view whose source moved to another schema: N5, N6)
+        seen.add((s, r.source))
         r = w.rel(s, r.source)
     return isinstance(r, MatView) and not r.populated
 

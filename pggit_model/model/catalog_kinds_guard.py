@@ -9,7 +9,7 @@ from typing import Any
 
 from pggit_model.model.catalog_kinds import unpopulated
 from pggit_model.model.catalog_partitions import descendants
-from pggit_model.model.catalog_values import Index, MatView, Table
+from pggit_model.model.catalog_values import Index, Table
 from pggit_model.model.catalog_work import Work, reject, unknown
 from pggit_model.ops import cascades, ddl, kinds, partitions, renames
 
@@ -19,20 +19,13 @@ def _kinds_columns(t: Table) -> set[str]:
     return {c.name for c in t.columns if c.identity or c.generated} | {c.generated for c in t.columns if c.generated}
 
 
-def _read_by_matview(w: Work, s: str, name: str) -> bool:
-    """`name` is what a materialized view of its schema reads."""
-    return any(isinstance(r, MatView) and r.source == name and r.source_schema is None for _, r in w.relations_in(s))
-
-
 def guard_first_model(statements: dict[type, Callable[[Work, Any], str]]) -> dict[type, Callable[[Work, Any], str]]:
     """CREATE TABLE AS of an unpopulated materialized view fails (55000). The first model's ALTER TABLE
     subcommands and the renames are kept away from what they do not model: a column
     subcommand on an identity or generated column or on a column a generation expression reads (PostgreSQL: 42601,
-    22023, 2BP01, 0A000), a rename of such a source column, and moves of what a materialized view reads (the view
-    would read across schemas; R3f, R3h and N5c themselves are the renames family's). Unknown (§12), so no machine
-    draws them."""
+    22023, 2BP01, 0A000), and a rename of such a source column (moves of what a materialized view reads, R3f, R3h
+    and N5c are the renames family's). Unknown (§12), so no machine draws them."""
     alter, ren_col, ctas = statements[ddl.AlterTable], statements[renames.RenameColumn], statements[ddl.CreateTableAs]
-    set_schema = statements[renames.SetSchema]
 
     def alter_table(w: Work, op: ddl.AlterTable) -> str:
         t = w.rel(op.schema, op.name)
@@ -56,13 +49,7 @@ def guard_first_model(statements: dict[type, Callable[[Work, Any], str]]) -> dic
             raise unknown("§12", "renaming a column a generation expression reads is not modelled")
         return ren_col(w, op)
 
-    def move(w: Work, op: renames.SetSchema) -> str:
-        if op.keyword != "FUNCTION" and _read_by_matview(w, op.schema, op.name):
-            raise unknown("§12", "moving what a materialized view reads (N5, R6) is not modelled")
-        return set_schema(w, op)
-
-    return {ddl.AlterTable: alter_table, ddl.CreateTableAs: create_table_as, renames.RenameColumn: rename_column,
-            renames.SetSchema: move}
+    return {ddl.AlterTable: alter_table, ddl.CreateTableAs: create_table_as, renames.RenameColumn: rename_column}
 
 
 __all__ = ["guard_first_model"]

@@ -198,7 +198,8 @@ def _function(w: Work, op: renames.RenameFunction) -> str:
 
 
 def follow_relation(w: Work, old: tuple[str, str], new: tuple[str, str]) -> None:
-    """Every reference to relation `old` now names `new`: its indexes' table, views over it, foreign keys into it."""
+    """Every reference to relation `old` now names `new`: its indexes' table, views over it (in any schema: a view
+    reads its source by identity, also after a move to another schema, R6), foreign keys into it."""
     s, name = new
     r = w.rel(s, name)
     if isinstance(r, Table | MatView):
@@ -206,12 +207,10 @@ def follow_relation(w: Work, old: tuple[str, str], new: tuple[str, str]) -> None
             idx = w.rel(s, i)  # (moved along by SET SCHEMA)
             if isinstance(idx, Index):
                 w.put(s, i, evolve(idx, table=name))
-    for vname, v in w.relations_in(old[0]):
-        if isinstance(v, View | MatView) and v.source == old[1] and (old[0], vname) != new and (
-                not isinstance(v, MatView) or v.source_schema is None):
-            if old[0] != s:
-                raise unknown("§12", "a view whose source moved to another schema is outside the model")
-            w.put(s, vname, evolve(v, source=name))
+    for s3 in sorted(w.base.schemas | {s}):
+        for vname, v in w.relations_in(s3):
+            if isinstance(v, View | MatView) and (v.source_schema or s3, v.source) == old and (s3, vname) != new:
+                w.put(s3, vname, evolve(v, source=name, source_schema=None if s == s3 else s))
     for s2, n2, t2 in w.all_tables():
         if any(k.ref and k.ref[:2] == old for k in t2.constraints):
             w.put(s2, n2, evolve(t2, constraints=tuple(
@@ -223,31 +222,3 @@ RENAME_STATEMENTS: dict[type, Callable[[Work, Any], str]] = {
     renames.RenameRelation: _relation, renames.RenameColumn: _column, renames.RenameConstraint: _constraint,
     renames.RenameFunction: _function,
 }
-
-
-# --- materialized views moved away from what they read (N5c) ---------------------------------------------
-
-
-def _moved_sources(w: Work) -> set[tuple[str, str]]:
-    return {(r.source_schema, r.source) for _, r in w.base.relations.items()
-            if isinstance(r, MatView) and r.source_schema is not None}
-
-
-def guard_moved_matviews(statements: dict[type, Callable[[Work, Any], str]]) -> dict[type, Callable[[Work, Any], str]]:
-    """After N5c a materialized view reads a relation in another schema, which the model's dependency walks
-    (views_on: DROP, ALTER COLUMN TYPE, RENAME, CASCADE) do not follow: statements naming that relation, and
-    DROP / ALTER SCHEMA of its schema, are unknown (§12), so no machine draws them."""
-    def guarded(base: Callable[[Work, Any], str]) -> Callable[[Work, Any], str]:
-        def handler(w: Work, op: Any) -> str:
-            if srcs := _moved_sources(w):
-                named = {getattr(op, a, None) for a in ("name", "table", "source", "parent")}
-                named |= set(getattr(op, "names", ()) or ())
-                schema = getattr(op, "schema", None)
-                if any(s == schema and n in named for s, n in srcs) or (
-                        isinstance(op, renames.DropSchema | renames.RenameSchema) and schema in {s for s, _ in srcs}):
-                    raise unknown("§12", "a materialized view moved away from the relation it reads (N5c): "
-                                         "statements on that relation are not modelled")
-            return base(w, op)
-        return handler
-
-    return {cls: guarded(h) for cls, h in statements.items()}

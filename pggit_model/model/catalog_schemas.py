@@ -13,7 +13,7 @@ from typing import Any
 from attrs import evolve
 
 from pggit_model.model.catalog_renames import follow_relation
-from pggit_model.model.catalog_values import Index, MatView, ObjKey, Table, View
+from pggit_model.model.catalog_values import Index, MatView, ObjKey, Relation, Table, View
 from pggit_model.model.catalog_work import Work, reject, unknown
 from pggit_model.ops import renames
 
@@ -54,9 +54,7 @@ def _set_schema(w: Work, op: renames.SetSchema) -> str:
         elif isinstance(r, View):
             w.replaced.append(("VIEW", s, name))
         return "N5e,V27"
-    if isinstance(r, View):
-        raise unknown("§12", "a view whose source is in another schema is outside the model")
-    moving = [name, *r.indexes]
+    moving = [name, *(() if isinstance(r, View) else r.indexes)]
     if clash := next((n for n in moving if w.rel(s2, n) is not None), None):
         raise reject("42P07", f"relation {clash!r} already exists in schema {s2!r}")
     # its row type and array type move with it too: a clash there (42710) is left open by catalog._guard_array_types
@@ -64,10 +62,13 @@ def _set_schema(w: Work, op: renames.SetSchema) -> str:
         x = w.rel(s, n)
         w.put(s, n, None)
         w.put(s2, n, x)
-    if isinstance(r, MatView):  # N5c: it reads its source where it was (catalog_renames.guard_moved_matviews)
+    if isinstance(r, View | MatView):  # N5b, N5c: it reads its source where it was (R6)
         src = r.source_schema or s
         w.put(s2, name, evolve(r, source_schema=None if src == s2 else src))
     follow_relation(w, (s, name), (s2, name))
+    if isinstance(r, View):
+        w.renamed.append((("VIEW", s, name), ("VIEW", s2, name)))
+        return "N5b,R1,V20"
     if isinstance(r, MatView):
         w.renamed.append((("MATERIALIZED_VIEW", s, name), ("MATERIALIZED_VIEW", s2, name)))
         w.renamed.extend((("INDEX", s, i), ("INDEX", s2, i)) for i in r.indexes)
@@ -131,6 +132,14 @@ def _drop_schema(w: Work, op: renames.DropSchema) -> str:
         elif isinstance(r, MatView):  # §14.1 V24ab: with its indexes
             w.dropped.extend([("INDEX", s, i) for i in r.indexes])
             w.dropped.append(("MATERIALIZED_VIEW", s, n))
+    for s3, n3 in _readers_elsewhere(w, s, [n for n, _ in rels]):  # N4: views elsewhere over s go with it
+        r3 = w.rel(s3, n3)
+        if isinstance(r3, MatView):
+            w.dropped.extend([("INDEX", s3, i) for i in r3.indexes])
+            for i in r3.indexes:
+                w.put(s3, i, None)
+        w.dropped.append(("MATERIALIZED_VIEW" if isinstance(r3, MatView) else "VIEW", s3, n3))
+        w.put(s3, n3, None)
     for n, _ in rels:
         w.put(s, n, None)
     for sig in funcs:
@@ -138,6 +147,22 @@ def _drop_schema(w: Work, op: renames.DropSchema) -> str:
         w.dropped.append(("FUNCTION", s, sig))
     w.schemas = w.base.schemas - {s}
     return "N4"
+
+
+def _readers_elsewhere(w: Work, s: str, names: list[str]) -> list[tuple[str, str]]:
+    """Views and materialized views outside s reading one of `names` (after N5/N6), and those over them, in any
+    schema but s."""
+    out: list[tuple[str, str]] = []
+    todo = [(s, n) for n in names]
+    while todo:
+        s0, n0 = todo.pop()
+        for s3 in sorted(w.base.schemas - {s}):
+            for n3, r3 in w.relations_in(s3):
+                if isinstance(r3, View | MatView) and (r3.source_schema or s3, r3.source) == (s0, n0) and \
+                        (s3, n3) not in out:
+                    out.append((s3, n3))
+                    todo.append((s3, n3))
+    return out
 
 
 def _rename_schema(w: Work, op: renames.RenameSchema) -> str:
@@ -149,23 +174,27 @@ def _rename_schema(w: Work, op: renames.RenameSchema) -> str:
     if not tracked_schema(s2):
         raise unknown("§14.8", f"a rename into {s2!r}, which is excluded from tracking, is outside")
     rels, funcs = _members(w, s)
-    if any(isinstance(r, MatView) for _, r in rels):
-        raise unknown("§14.3", "renaming a schema with a materialized view (N6 for its row) is not modelled yet")
     keys: list[tuple[ObjKey, ObjKey]] = []
 
-    def follow(t: Table) -> Table:  # foreign keys into the schema's tables follow them (R6)
-        if not any(k.ref and k.ref[0] == s for k in t.constraints):
+    def follow(t: Relation, own: str) -> Relation:
+        """References into s name s2 (R6): foreign keys, and the sources of views and materialized views."""
+        if isinstance(t, View | MatView):
+            if (t.source_schema or own) != s:
+                return t
+            return evolve(t, source_schema=None if own == s else s2)
+        if not isinstance(t, Table) or not any(k.ref and k.ref[0] == s for k in t.constraints):
             return t
         return evolve(t, constraints=tuple(evolve(k, ref=(s2, *k.ref[1:])) if k.ref and k.ref[0] == s else k
                                            for k in t.constraints))
 
-    for s3, n3, t3 in w.all_tables():
-        if s3 != s:
-            w.put(s3, n3, follow(t3))
+    for s3 in sorted(w.base.schemas - {s}):
+        for n3, r3 in w.relations_in(s3):
+            if (f := follow(r3, s3)) is not r3:
+                w.put(s3, n3, f)
     for n, r in rels:
         w.put(s, n, None)
-        w.put(s2, n, follow(r) if isinstance(r, Table) else r)
-        kind = "TABLE" if isinstance(r, Table) else "INDEX" if isinstance(r, Index) else "VIEW"
+        w.put(s2, n, follow(r, s))
+        kind = {Table: "TABLE", Index: "INDEX", View: "VIEW", MatView: "MATERIALIZED_VIEW"}[type(r)]
         keys.append(((kind, s, n), (kind, s2, n)))
         if isinstance(r, Table):
             keys.extend((("COLUMN", s, f"{n}.{c.name}"), ("COLUMN", s2, f"{n}.{c.name}")) for c in r.columns)

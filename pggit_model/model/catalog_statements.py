@@ -174,7 +174,7 @@ def _create_view(w: Work, op: ddl.CreateView) -> str:
 def _view_sources(w: Work, s: str, name: str) -> set[str]:
     out: set[str] = set()
     r = w.rel(s, name)
-    while isinstance(r, View) and r.source not in out:
+    while isinstance(r, View) and r.source_schema is None and r.source not in out:  # (moved apart: not s's)
         out.add(r.source)
         r = w.rel(s, r.source)
     return out

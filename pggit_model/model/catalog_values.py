@@ -88,6 +88,7 @@ class Index:
 class View:
     source: str
     columns: tuple[tuple[str, str], ...]  # (name, type) in select-list order
+    source_schema: str | None = None  # the source's schema once a move split them (N5a, N5b, N6; R6)
 
 
 @frozen

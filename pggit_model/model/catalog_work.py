@@ -139,15 +139,30 @@ class Work:
     # dependency walking
 
     def views_on(self, schema: str, source: str, columns: set[str] | None = None) -> list[str]:
-        """Views and materialized views (§14.1) selecting from `source` (only those using one of `columns`)."""
+        """Views and materialized views (§14.1) selecting from `source` (only those using one of `columns`). Unknown
+        when one in another schema does (after a move, N5/N6): the callers' walks stay in `schema`."""
+        if self.views_elsewhere(schema, source, columns):
+            raise unknown("§12", f"a view in another schema reads {schema}.{source} (after N5/N6): what depends on "
+                                 "it across schemas is not modelled")
         out = []
         for n, r in self.relations_in(schema):
             if not isinstance(r, View | MatView) or r.source != source:
                 continue
             read = r.read_columns() if isinstance(r, MatView) else tuple(c for c, _ in r.columns)  # (R3h)
-            if (columns is None or any(c in columns for c in read)) and (
-                    not isinstance(r, MatView) or r.source_schema is None):  # (moved away from it: N5c)
+            if (columns is None or any(c in columns for c in read)) and \
+                    r.source_schema is None:  # (moved away from it: N5, N6)
                 out.append(n)
+        return out
+
+    def views_elsewhere(self, schema: str, source: str, columns: set[str] | None = None) -> list[tuple[str, str]]:
+        """(schema, name) of the views and materialized views outside `schema` that read `schema.source`."""
+        out = []
+        for key in sorted({*self.base.relations, *self.rels}):
+            r = self.rel(*key)
+            if isinstance(r, View | MatView) and (r.source_schema, r.source) == (schema, source):
+                read = r.read_columns() if isinstance(r, MatView) else tuple(c for c, _ in r.columns)
+                if columns is None or any(c in columns for c in read):
+                    out.append(key)
         return out
 
     def drop_view_tree(self, schema: str, names: list[str], cascade: bool, what: str) -> None:

@@ -58,9 +58,9 @@ def follow_references(db: Db, renamed: tuple[tuple[ObjKey, ObjKey], ...], skip: 
 
 def _follow(kind: str, rec: Any, tables: dict[tuple[str, str], tuple[str, str]],
             columns: dict[tuple[str, str], dict[str, str]]) -> Any:
-    if kind == "VIEW":  # ("VIEW", schema, source, columns)
+    if kind == "VIEW":  # ("VIEW", source schema, source, columns): also into another schema (N5, N6)
         target = tables.get((rec[1], rec[2]))
-        return rec if target is None or target[0] != rec[1] else (rec[0], rec[1], target[1], *rec[3:])
+        return rec if target is None else (rec[0], *target, *rec[3:])
     if kind != "TABLE":
         return rec
     cols, cons, plain, comment = rec[:4]

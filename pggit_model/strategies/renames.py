@@ -84,12 +84,13 @@ def rename(d: DdlDraw) -> ops.Op:
 
 
 def schema_ddl(d: DdlDraw) -> ops.Op:
-    """N3–N6: create, drop or rename another schema, or move a table or function into one."""
+    """N3–N6: create, drop or rename another schema, or move a table, view, materialized view or function into
+    one."""
     draw, s, state = d.draw, d.schema, d.state
     # only pool schemas are dropped or renamed: `s` may itself be another schema of the machine, whose own
     # (observed) schema must stay
     others = [o for o in other_schemas(state, s) if o in SCHEMA_POOL]
-    kinds = ["create"] + ["set_schema"] * bool(d.tables or d.funcs)
+    kinds = ["create"] + ["set_schema"] * bool(d.tables or d.funcs or d.views)
     kinds += ["drop", "rename"]  # (with no other schema: one from the pool, which does not exist: 3F000 or V15)
     others = others or list(SCHEMA_POOL)
     kind = draw(st.sampled_from(kinds))
@@ -105,6 +106,9 @@ def schema_ddl(d: DdlDraw) -> ops.Op:
     if mvs and draw(st.booleans()):  # N5c
         return ops.SetSchema(draw(st.sampled_from(["MATERIALIZED VIEW", "TABLE"])), s, draw(st.sampled_from(mvs)),
                              target, (), draw(st.booleans()))
+    if d.views and (not d.tables or draw(st.booleans())):  # N5b: it reads its source where it is (R6)
+        return ops.SetSchema(draw(st.sampled_from(["VIEW", "TABLE"])), s, draw(st.sampled_from(d.views)), target,
+                             (), draw(st.booleans()))
     if d.funcs and (not d.tables or draw(st.booleans())):
         fname, args = split_signature(draw(st.sampled_from(d.funcs)))
         return ops.SetSchema("FUNCTION", s, fname, target, args)
