@@ -93,6 +93,17 @@ def test_ddl_on_the_same_table_fails_with_40001_and_its_retry_commits(reference:
     assert len(states) == 7 + 4 and states[7:] == [None] * 4, states  # the retry: BEGIN, SELECT 1, DDL, COMMIT
 
 
+@pytest.mark.parametrize("level", ["repeatable read", "serializable"])
+def test_x11c_a_branch_from_a_parent_committed_on_after_the_snapshot_commits(reference: ParallelHarness,
+                                                                             level: str) -> None:
+    """X11(c), X12: B creates a branch from main, its snapshot older than A's committed commit on main: B records no
+    change on a key A changed, so it commits (a foreign key from the new branch row to its parent made PostgreSQL's
+    check lock main's updated row: 40001; found by a parallel smoke, seed 290)."""
+    a = [ops.CreateCommit("main", "m", None)]
+    b = [ops.Begin(level), ops.TakeSnapshot(), ops.CreateBranch("b2", "main"), ops.Commit()]
+    assert _states(reference, Program(PREFIX, [a, b], [1, 1, 0, 1, 1], S, level)) == [None] * 5
+
+
 @pytest.mark.parametrize("statement", [ops.RenameRelation("TABLE", S, "t1", "t3"),
                                        ops.DropTable(S, "t1", cascade=True)], ids=["rename", "drop-cascade"])
 def test_x14_schedule_with_a_key_change_or_cascade_has_no_serialization_failure(reference: ParallelHarness,

@@ -15,7 +15,10 @@ CREATE TYPE pggit.branch_status AS ENUM ('ACTIVE', 'MERGED', 'DELETED', 'CONFLIC
 CREATE TABLE pggit.branches (
     id               serial PRIMARY KEY,
     name             text NOT NULL UNIQUE,              -- B10: never reused, so UNIQUE over every status
-    parent_branch_id int REFERENCES pggit.branches (id),
+    -- the parent (B4), checked by create_branch; no foreign key: its check locks the parent's row, and at
+    -- REPEATABLE READ a commit on the parent after the snapshot (its head moved) would fail the new branch
+    -- with 40001, which X11(c) forbids
+    parent_branch_id int,
     head_commit_hash text,                              -- B4: NULL until the first commit (C2)
     status           pggit.branch_status NOT NULL DEFAULT 'ACTIVE',
     created_at       timestamp NOT NULL DEFAULT localtimestamp,
