@@ -22,7 +22,7 @@ from pggit_model.parallel.mutants import PARALLEL_MUTANTS
 from pggit_model.parallel.record import record
 from pggit_model.parallel.spec import regress
 from pggit_model.replay import replay
-from pggit_model.runs import op_from_repr
+from pggit_model.runs import Run, op_from_repr
 from pggit_model.store import load_run
 
 Server = cluster.ThrowawayCluster | cluster.ExternalServer
@@ -100,3 +100,18 @@ def test_recorded_parallel_failure_replays_and_its_spec_is_a_regression_test(fau
         assert ok == passes, diff
         if not passes:
             assert "+main  |ACTIVE|      2|    1" in diff  # the fork shows in the diff
+
+
+@pytest.mark.server
+def test_a_parallel_program_with_ddl_replays_clean_on_the_reference(pggit_server: Server) -> None:
+    """V21, X8: replaying a parallel program whose sessions run DDL compares it with the program's own control
+    database, as the machine did, not with the twin, which never sees the sessions' statements (it reported a V21
+    difference for every such replay: a parallel smoke's run.json, seed 290)."""
+    t2 = ops.CreateTable(S, "t2", (Column("a", "integer"),))
+    sessions = ((ops.Begin("repeatable read"), ops.TakeSnapshot(), ops.CreateIndex(S, "i1", "t1", ("a",)),
+                 ops.Commit()),
+                (ops.CreateIndex(S, "i2", "t2", ("a",)),))
+    run = Run(ops=(T1, t2, Parallel(sessions, (0, 0, 1, 0, 0), "repeatable read")), schema=S,
+              machine="ParallelMachine", isolation="clone")
+    result = replay(run, pggit_server, reference=True)
+    assert result.got is None and result.steps_run == 3, result.summary()
