@@ -126,6 +126,11 @@ CASES: list[tuple[str, list[Op], Op, str]] = [
     ("drop-parent-without-cascade", [PARENT, CHILD], DropTable(S, "p"), "2BP01"),
     ("drop-partitioned-without-cascade", [M, P0, P1], DropTable(S, "m"), "ok"),
     ("parent-pk-on-key", [M, P0], AlterTable(S, "m", (AddConstraint(PrimaryKey(("k",))),)), "ok"),
+    # a second primary key without the key column: 42P16 before 0A000 (a partitions smoke, seed 301)
+    ("second-pk-without-key", [M, P0, AlterTable(S, "m", (AddConstraint(PrimaryKey(("k",))),))],
+     AlterTable(S, "m", (AddConstraint(PrimaryKey(("v",))),)), "42P16"),
+    ("unique-without-key-beside-a-pk", [M, P0, AlterTable(S, "m", (AddConstraint(PrimaryKey(("k",))),))],
+     AlterTable(S, "m", (AddConstraint(Unique("u1", ("v",))),)), "0A000"),
     ("parent-unique-with-key", [M, P0], AlterTable(S, "m", (AddConstraint(Unique("uk", ("k", "v"))),)), "ok"),
     ("child-default-of-its-own", [PARENT, CHILD], AlterTable(S, "c", (SetDefault("a", 3),)), "ok"),
     # a child that declares the columns it inherits (NO INHERIT, then INHERIT) still counts them as inherited

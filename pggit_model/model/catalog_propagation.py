@@ -93,6 +93,8 @@ def alter_table_in_hierarchy(w: Work, op: ddl.AlterTable) -> str:
         if not partitioned:
             raise unknown("§12", "PRIMARY KEY / UNIQUE on an inheritance parent (NOT NULL propagates): not modelled")
         if key not in k.columns and all(t.col(c) is not None for c in k.columns):  # a missing column first: 42703
+            if isinstance(k, ddl.PrimaryKey) and any(x.kind == "primary_key" for x in t.constraints):
+                raise reject("42P16", f"multiple primary keys for table {op.name!r} are not allowed")  # (pinned)
             raise reject("0A000", "unique constraint on partitioned table must include all partitioning columns")
     if isinstance(k, ddl.ForeignKey) and not partitioned:
         raise unknown("§12", "a FOREIGN KEY on an inheritance parent stays on the parent: not modelled")
