@@ -34,6 +34,7 @@ from pggit_model.ops import (
     PrimaryKey,
     RenameColumn,
     RenameConstraint,
+    RenameRelation,
     SetDefault,
     SetInherit,
     SetNotNull,
@@ -240,6 +241,19 @@ def test_v25_index_and_primary_key_on_a_partitioned_table_reach_each_partition()
     assert row(st, "INDEX", "m_p0_v_idx")[2] is False
     assert row(st, "INDEX", "m_p1_pkey") == (1, "1.0.0", True)
     assert row(st, "TABLE", "m_p1") == (4, "2.0.0", True)
+
+
+def test_r3c_v25_a_renamed_partitioned_index_still_drops_its_partition_indexes() -> None:
+    """R3c, V25, V10l: after the partitioned primary key's index is renamed (its constraint with it), DROP CONSTRAINT
+    of the new name still drops every partition's attached index (a partitions smoke, seed 301: the model lost the
+    attachment at the rename and kept them active)."""
+    st, _ = run(*WORLD, AlterTable(S, "m", (AddConstraint(PrimaryKey(("k",))),)),
+                RenameRelation("TABLE", S, "m_pkey", "group"), RenameRelation("INDEX", S, "group", "g2"))
+    st, (exp,) = run(AlterTable(S, "m", (DropConstraint("g2", if_exists=True),)), state=st)
+    assert exp.kind == "ok"
+    for x in ("m_p0", "m_p1"):
+        assert row(st, "INDEX", f"{x}_pkey")[2] is False
+        assert last(st, "INDEX", f"{x}_pkey")[0] == "DROP"
 
 
 def test_v24s_v24t_attach_major_detach_minor_parent_nothing() -> None:

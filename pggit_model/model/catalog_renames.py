@@ -74,6 +74,9 @@ def _move_index(w: Work, s: str, tname: str, t: Table, old: str, new: str, idx: 
     w.put(s, old, None)
     w.put(s, new, idx)
     w.put(s, tname, evolve(t, constraints=cons, indexes=tuple(new if i == old else i for i in t.indexes)))
+    for n, r in list(w.relations_in(s)):  # the partitions' indexes attached to it stay attached (V24s)
+        if isinstance(r, Index) and r.of == old:
+            w.put(s, n, evolve(r, of=new))
     w.renamed.append((("INDEX", s, old), ("INDEX", s, new)))
     w.touch(s, tname)
 
