@@ -243,6 +243,19 @@ def test_v25_index_and_primary_key_on_a_partitioned_table_reach_each_partition()
     assert row(st, "TABLE", "m_p1") == (4, "2.0.0", True)
 
 
+def test_a_keyless_unique_beside_other_subcommands_is_left_open(pggit_conn: psycopg.Connection) -> None:
+    """§12: PostgreSQL refuses a UNIQUE without the partition key (0A000) only when it builds the index, after the
+    other subcommands' checks (here SET NOT NULL of a missing column: 42703), so the model leaves such a statement
+    unspecified rather than guess the order (a cascades smoke, seed 304); alone it is 0A000."""
+    both = AlterTable(S, "m", (AddConstraint(Unique("k1", ("v",))), SetNotNull("zz")))
+    st, _ = run(M, P0)
+    _, (exp,) = run(both, state=st)
+    assert exp.is_unspecified
+    assert postgres_outcome(pggit_conn, [S], [M, P0], both) == "42703"
+    _, (alone,) = run(AlterTable(S, "m", (AddConstraint(Unique("k1", ("v",))),)), state=st)
+    assert outcome(alone) == "0A000"
+
+
 def test_r3c_v25_a_renamed_partitioned_index_still_drops_its_partition_indexes() -> None:
     """R3c, V25, V10l: after the partitioned primary key's index is renamed (its constraint with it), DROP CONSTRAINT
     of the new name still drops every partition's attached index (a partitions smoke, seed 301: the model lost the

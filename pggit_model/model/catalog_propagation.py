@@ -93,6 +93,9 @@ def alter_table_in_hierarchy(w: Work, op: ddl.AlterTable) -> str:
         if not partitioned:
             raise unknown("§12", "PRIMARY KEY / UNIQUE on an inheritance parent (NOT NULL propagates): not modelled")
         if key not in k.columns and all(t.col(c) is not None for c in k.columns):  # a missing column first: 42703
+            if len(op.actions) > 1:  # PostgreSQL refuses it when it builds the index, after other passes' checks
+                raise unknown("§12", "a UNIQUE/PRIMARY KEY without the partition key beside other subcommands: "
+                                     "the order of their errors is not modelled")
             if isinstance(k, ddl.PrimaryKey) and any(x.kind == "primary_key" for x in t.constraints):
                 raise reject("42P16", f"multiple primary keys for table {op.name!r} are not allowed")  # (pinned)
             raise reject("0A000", "unique constraint on partitioned table must include all partitioning columns")
