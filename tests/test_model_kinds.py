@@ -121,6 +121,18 @@ def test_v24y_aa_ab_v28_matview_rows() -> None:
     assert row(st, "MATERIALIZED_VIEW", "mv")[2] is False and row(st, "INDEX", "mi2")[2] is False
 
 
+def test_b9_v24z_refresh_on_a_branch_without_the_matviews_row_is_open() -> None:
+    """B9, V24z: REFRESH records nothing where the materialized view has an active row on c; on a branch made
+    before it was created (no row there) it is unspecified, as a no-op ALTER of such a table is (a reinstall
+    smoke, seed 305: the reference recorded it as created there)."""
+    from pggit_model.ops import CheckoutBranch, CreateBranch
+    st, _ = run(T, CreateBranch("early"), CreateMatView(S, "mv", "t", ("id",), False))
+    _, (here,) = run(RefreshMatView(S, "mv"), state=st)
+    assert here.kind == "ok" and "V24z" in here.rules
+    _, (_, there) = run(CheckoutBranch("early"), RefreshMatView(S, "mv"), state=st)
+    assert there.is_unspecified and "B9" in there.rules
+
+
 def test_h8_matview_hash_is_null() -> None:
     """H8: compute_ddl_hash of a MATERIALIZED_VIEW is NULL."""
     _, exps = run(T, CreateMatView(S, "mv", "t", ("id",)), ComputeDdlHash("MATERIALIZED_VIEW", S, "mv"))

@@ -162,7 +162,8 @@ def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
     # check every altered object first, so a B9 case leaves nothing half-recorded
     for key in applied.touched:  # B9: a column a subcommand or COMMENT targets needs an active row on c
         if _tracked(key) and not _active(book, key):
-            raise B9Violation(f"column {key[1]}.{key[2]} is altered or commented but has no active row on {branch!r}")
+            raise B9Violation(f"{key[0]} {key[1]}.{key[2]} is altered, commented or refreshed but has no active row "
+                              f"on {branch!r}")
     altered = _altered_tables(book, before, applied, {(k[1], k[2]) for k in (*created, *dropped) if k[0] == "TABLE"})
     fixed = {(f[0], f[1]) for f in applied.forced}
     for schema, table, rec, _ in altered:
