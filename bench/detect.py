@@ -20,20 +20,14 @@ from pathlib import Path
 from pggit_model import cluster, detection, profiles
 from pggit_model.isolation import Template
 from pggit_model.machines.crash import CRASH_SERVERS
-from pggit_model.mutants import REFERENCE_MUTANTS, Mutant
-from pggit_model.parallel.mutants import PARALLEL_MUTANTS
-
-EVERY: tuple[Mutant, ...] = (*REFERENCE_MUTANTS, *PARALLEL_MUTANTS)
+from pggit_model.mutants import Mutant
 
 
 def chosen(names: str) -> list[Mutant]:
-    if names == "all":
-        return list(EVERY)
-    by_name = {m.name: m for m in EVERY}
-    unknown = [n for n in names.split(",") if n not in by_name]
-    if unknown:
-        raise SystemExit(f"bench/detect.py: no planted fault named {', '.join(unknown)}; known: {', '.join(by_name)}")
-    return [by_name[n] for n in names.split(",")]
+    try:
+        return detection.planted(names)
+    except ValueError as e:
+        raise SystemExit(f"bench/detect.py: {e}") from None
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ from hypothesis import Phase, settings
 
 from pggit_model import cluster, detection, profiles
 from pggit_model.isolation import Template
-from pggit_model.mutants import REFERENCE_MUTANTS
 
 DEFAULT_FAULTS = "noop-alter-recorded,checkout-ignored,index-rename-major,hash-ignores-default"
 
@@ -35,15 +34,15 @@ def main() -> None:
     profiles.check(args.profile)
     base = settings.get_profile(args.profile)
     settings.register_profile(f"{args.profile}+explain", base, phases=(*base.phases, Phase.explain))
+    try:
+        faults = detection.planted(args.faults)
+    except ValueError as e:
+        raise SystemExit(f"bench/shrink.py: {e}") from None
     seeds = detection.seeds(args.seeds)
     print(f"seeds {list(seeds)}; seconds from the first failure to the shrunk example", flush=True)
     ratios = []
     with cluster.server_session() as server, tempfile.TemporaryDirectory(prefix="pggit-shrink-") as tmp:
-        by_name = {m.name: m for m in REFERENCE_MUTANTS}
-        missing = [n for n in args.faults.split(",") if n not in by_name]
-        if missing:
-            raise SystemExit(f"bench/shrink.py: no planted fault named {', '.join(missing)}; see bench/detect.py")
-        for m in (by_name[n] for n in args.faults.split(",")):
+        for m in faults:
             template = Template(server, m.apply(Path(tmp) / m.name))
             try:
                 for s in seeds:

@@ -46,6 +46,22 @@ def seeds(n: int = 3) -> tuple[int, ...]:
     return tuple(rng.randrange(2**32) for _ in range(n))
 
 
+def planted(names: str) -> list[Mutant]:
+    """The planted faults named (comma-separated), reference and parallel, or every one for "all"; ValueError
+    naming the unknown ones and the known."""
+    from .mutants import REFERENCE_MUTANTS
+    from .parallel.mutants import PARALLEL_MUTANTS  # (the parallel package only when a bench asks)
+
+    every = (*REFERENCE_MUTANTS, *PARALLEL_MUTANTS)
+    if names == "all":
+        return list(every)
+    by_name = {m.name: m for m in every}
+    unknown = [n for n in names.split(",") if n not in by_name]
+    if unknown:
+        raise ValueError(f"no planted fault named {', '.join(unknown)}; known: {', '.join(by_name)}")
+    return [by_name[n] for n in names.split(",")]
+
+
 @attrs.frozen
 class Detection:
     """One fault under one seed: caught or not, when, and how short the shrunk example is."""
