@@ -117,33 +117,34 @@ BEGIN
     END LOOP;
 END $$;
 
--- V20, A84, B20: `REINDEX … CONCURRENTLY` gives an index a new OID and fires no event, so the identity
--- remembered for it names an OID that is gone. The replacement — same table, same name when it was
--- made — continues the index's identity: an index of p_rel with no identity takes over the gone
--- identity of its name, and if this statement renamed it (one rename per statement), the one gone
--- identity left takes the one index left. (Identities of dropped objects are forgotten at sql_drop,
--- _forget_dropped, so a gone identity here is a replaced index.)
 -- What an index of p_rel is, without its name: its definition, or its constraint's when one owns it.
 -- p_index: an index there now; else p_old_name: one as the table's last recorded shape has it.
 CREATE FUNCTION pggit._index_shape(p_rel oid, p_index oid, p_old_name text) RETURNS text
 LANGUAGE plpgsql STABLE
 AS $$
+DECLARE
+    v_con text;   -- the owning constraint's definition
+    v_def text;   -- else the index's definition, which names it
+    v_name text := p_old_name;
 BEGIN
-    RETURN CASE WHEN p_index IS NOT NULL THEN
-        coalesce((SELECT 'constraint ' || (pggit._table_structure(p_rel) -> 'constraints' ->> k.conname)
-                  FROM pg_constraint k
-                  WHERE k.conindid = p_index AND k.conrelid = p_rel AND k.contype IN ('p', 'u', 'x')),
-                 (SELECT replace(pggit._index_definition(p_index), ' INDEX ' || quote_ident(c.relname) || ' ON ',
-                                 ' INDEX ON ')
-                  FROM pg_class c WHERE c.oid = p_index))
+    IF p_index IS NOT NULL THEN
+        SELECT pggit._table_structure(p_rel) -> 'constraints' ->> k.conname INTO v_con
+        FROM pg_constraint k WHERE k.conindid = p_index AND k.conrelid = p_rel AND k.contype IN ('p', 'u', 'x');
+        SELECT pggit._index_definition(p_index), c.relname INTO v_def, v_name FROM pg_class c WHERE c.oid = p_index;
     ELSE
-        (SELECT coalesce('constraint ' || (s.structure -> 'constraints' ->> p_old_name),
-                         replace(s.structure -> 'indexes' ->> p_old_name, ' INDEX ' || quote_ident(p_old_name) || ' ON ',
-                                 ' INDEX ON '))
-         FROM pggit.catalog_shapes s WHERE s.relid = p_rel)
-    END;
+        SELECT s.structure -> 'constraints' ->> p_old_name, s.structure -> 'indexes' ->> p_old_name INTO v_con, v_def
+        FROM pggit.catalog_shapes s WHERE s.relid = p_rel;
+    END IF;
+    RETURN coalesce('constraint ' || v_con, replace(v_def, ' INDEX ' || quote_ident(v_name) || ' ON ', ' INDEX ON '));
 END $$;
 
+-- V20, A84, B20: `REINDEX … CONCURRENTLY` gives an index a new OID and fires no event, so the identity
+-- remembered for it names an OID that is gone. The replacement — same table, same name when it was
+-- made — continues the index's identity: an index of p_rel with no identity takes over the gone
+-- identity of its name, and if this statement renamed it (one rename per statement), the one gone
+-- identity left takes the one index left, if it is the same index again. (Identities of dropped objects
+-- are forgotten at sql_drop, _forget_dropped, so a gone identity here is a replaced index, or one that
+-- drift dropped unreported, U3.)
 CREATE FUNCTION pggit._heal_index_identities(p_rel oid) RETURNS void
 LANGUAGE plpgsql
 AS $$
