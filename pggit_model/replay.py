@@ -206,8 +206,9 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
             with contextlib.suppress(psycopg.Error):
                 conn.rollback()
             sessions.close(driver.client.conn)
-            if twin is not None and twin_db is not None:
+            if twin is not None:
                 twin.close()
+            if twin_db is not None:
                 twin_db.close()
     return None, len(run.ops), None, None
 

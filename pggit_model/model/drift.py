@@ -68,9 +68,10 @@ def drifted_below(db: Db, applied: Applied) -> str | None:
     if not db.drifted:
         return None
     rels = applied.catalog.relations
+    former = {d: _recorded_parents(db, *d) for d in db.drifted} if applied.altered else {}
     for s, t in applied.altered:
         for (s2, n) in db.drifted:
-            if s2 == s and t in _recorded_parents(db, s2, n):  # drift took it out of t's hierarchy (NO INHERIT)
+            if s2 == s and t in former[(s2, n)]:  # drift took it out of t's hierarchy (NO INHERIT)
                 return f"table {s}.{t} had a child drift changed (U3 and V25 leave it open)"
             seen: set[str] = set()
             parent = getattr(rels.get((s2, n)), "parent", None) if s2 == s else None
