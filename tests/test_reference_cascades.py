@@ -323,15 +323,4 @@ def test_v20_u3_an_index_drift_dropped_is_not_continued_by_a_new_one(pggit_conn,
     """V20, U3, V7: an index dropped while the triggers did not fire leaves its identity behind with no OID; a
     new index on the table is created (V7, 1.0.0), not taken for that one replaced by REINDEX … CONCURRENTLY
     (which builds the same index again, unreported). Statements starting with ~ run as drift."""
-    from pggit_model.client import Client
-    from pggit_model.driver import Driver
-    from pggit_model.ops import Untracked
-    from pggit_model.parse import parse
-    from pggit_model.session import RunStats
-
-    pggit_conn.execute("CREATE SCHEMA s")
-    driver = Driver(Client(pggit_conn, "s"), "s", stats=RunStats())
-    for text in DRIFT_THEN_NEW_INDEX[name]:
-        for op in parse(text.lstrip("~").replace("app.", "s.")):
-            assert driver.run(Untracked(op) if text.startswith("~") else op) is not None
-            driver.check_state()
+    agrees_with_model(pggit_conn, DRIFT_THEN_NEW_INDEX[name])
