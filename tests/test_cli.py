@@ -78,3 +78,13 @@ def test_run_rejects_an_unknown_profile() -> None:
     res = _cli("run", "--profile", "fast")
     assert res.returncode == 2
     assert "unknown Hypothesis profile 'fast'" in res.stderr and "smoke, ci, nightly, weekly, replay" in res.stderr
+
+
+def test_run_rejects_a_directory_that_is_not_a_pggit_checkout(tmp_path: Path) -> None:
+    """--pggit-source at a directory without sql/install.sql (pgGit's v0.1.0 tag has that layout) is one line
+    naming the file it expected, exit 2, before pytest starts a server."""
+    (tmp_path / "sql").mkdir()
+    res = _cli("run", "--profile", "smoke", "--pggit-source", str(tmp_path))
+    assert res.returncode == 2, res.stderr
+    assert re.search(r"not a pgGit checkout: .*sql/install\.sql does not exist", res.stderr), res.stderr
+    assert "Traceback" not in res.stderr and res.stdout == ""

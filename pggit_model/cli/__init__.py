@@ -90,6 +90,8 @@ def run(args: argparse.Namespace, extra: Sequence[str]) -> int:
         print(f"PROBLEM: no machines directory at {machines}; run from a pggit-model checkout or pass --machines DIR",
               file=sys.stderr)
         return 2
+    if args.pggit_source:  # a checkout without sql/install.sql is one line and exit 2, not a pytest usage error
+        check_source(args.pggit_source)
     # The plugin comes by its entry point; hypothesis is imported already, which pytest would warn about.
     if getattr(args, "pggit_upgrade_from", None):  # a bad DIR is one line and exit 2, before pytest starts
         from ..upgrade import check_upgrade
