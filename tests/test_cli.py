@@ -88,3 +88,11 @@ def test_run_rejects_a_directory_that_is_not_a_pggit_checkout(tmp_path: Path) ->
     assert res.returncode == 2, res.stderr
     assert re.search(r"not a pgGit checkout: .*sql/install\.sql does not exist", res.stderr), res.stderr
     assert "Traceback" not in res.stderr and res.stdout == ""
+
+
+def test_run_passes_what_follows_a_double_dash_to_pytest_as_options(tmp_path: Path) -> None:
+    """`pggit-model run … -- --collect-only` gives pytest its options (no tests here: exit 5), not paths named
+    "--collect-only" (a usage error, exit 4)."""
+    res = _cli("run", "--profile", "smoke", "--jobs", "1", "--machines", str(tmp_path), "--", "--collect-only", "-q")
+    assert res.returncode == 5, res.stdout + res.stderr
+    assert "no tests collected" in res.stdout

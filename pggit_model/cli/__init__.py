@@ -297,7 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     try:
         if args.command == "run":
-            return run(args, extra)  # the rest goes to pytest
+            # The rest goes to pytest; a `--` before it (as other wrappers take) would make pytest read paths.
+            return run(args, extra[1:] if extra[:1] == ["--"] else extra)
         if extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         if args.command == "load":
