@@ -277,6 +277,9 @@ def test_a_family_files_mutant_runs_its_own_machine_first() -> None:
     config = RunConfig(dsn="")
     for file, machine in FAMILY_MACHINE.items():
         order = config.order_for(Mutant(file, 1, "cmp", 1, "x", "y"))
-        assert order[0] == machine and set(order[1:]) == set(DEFAULT_MACHINES), order
+        assert order[0] == machine and len(set(order)) == len(order), order
+        assert set(order) == {machine, *DEFAULT_MACHINES}, order
+        given = RunConfig(dsn="", machines=("VersioningMachine",)).order_for(Mutant(file, 1, "cmp", 1, "x", "y"))
+        assert given == (machine, "VersioningMachine"), given
     assert config.order_for(Mutant("060_hashes.sql", 1, "cmp", 1, "x", "y"))[0] == "HashesMachine"
     assert config.order_for(Mutant("010_tracking.sql", 1, "cmp", 1, "x", "y")) == DEFAULT_MACHINES

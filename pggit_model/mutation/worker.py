@@ -21,10 +21,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-#: The machines ``--machines smoke`` means: every machine of ``pytest machines`` that shares the server (the crash
-#: machine needs a durable cluster of its own, the load mode is opt-in).
+#: The machines a mutant runs by default: every machine of ``pytest machines`` that shares the server (the crash
+#: machine needs a durable cluster of its own, the load mode is opt-in), so the score is the `smoke` run's. The
+#: first model's machines come first (they catch most mutants soonest), the parallel machine last.
 DEFAULT_MACHINES = ("VersioningMachine", "BranchesCommitsMachine", "TransactionsMachine", "TrinityMachine",
-                    "HashesMachine", "FaultsMachine", "ParallelMachine")
+                    "HashesMachine", "FaultsMachine", "MixedMachine", "RenamesMachine", "KindsMachine",
+                    "PartitionsMachine", "CascadesMachine", "DriftMachine", "DamageMachine", "ReinstallMachine",
+                    "ParallelMachine")
 
 
 class Stopped(BaseException):
