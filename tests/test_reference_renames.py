@@ -502,3 +502,18 @@ def test_n4_n5a_dependants_across_schemas_agree_with_the_model(pggit_conn):
         "ALTER TABLE s5.q ADD COLUMN z int", "CREATE INDEX qz ON s5.q (z)", "CREATE TABLE app.q (k int)",
         "DROP SCHEMA s5", "DROP SCHEMA s5 CASCADE", "CREATE VIEW app.qv AS SELECT k FROM app.q",
     ], schema="app")
+
+
+def test_r6_v24d_a_not_valid_foreign_key_into_a_renamed_table_stays_as_recorded(pggit_conn):
+    """R6, V24c/d, V23: renaming (or moving) the table a NOT VALID foreign key references re-renders the key in the
+    referencing table's recorded structure the way V23 holds it (validity left out), so the referencing table's
+    next change records its own severity (CREATE INDEX: PATCH), not a constraint change (MAJOR; a smoke seed,
+    found by the kinds machine)."""
+    agrees_with_model(pggit_conn, [
+        "CREATE TABLE app.kp (id int PRIMARY KEY)", "CREATE TABLE app.k1 (id int NOT NULL)",
+        "ALTER TABLE app.k1 ADD CONSTRAINT fk1 FOREIGN KEY (id) REFERENCES app.kp (id) NOT VALID",
+        "ALTER TABLE app.kp RENAME TO t1", "CREATE INDEX ki ON app.k1 (id)",
+        "CREATE SCHEMA s2", "ALTER TABLE app.t1 SET SCHEMA s2", "CREATE INDEX kj ON app.k1 (id)",
+        "ALTER TABLE app.k1 VALIDATE CONSTRAINT fk1", "ALTER TABLE s2.t1 RENAME TO t2",
+        "ALTER TABLE app.k1 ADD COLUMN z int",
+    ], schema="app")

@@ -9,6 +9,13 @@ CREATE FUNCTION pggit._current_branch() RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$ SELECT coalesce(nullif(current_setting('pggit.current_branch', true), ''), 'main') $$;
 
+-- V23 (§14.1): a constraint as a table's structure and its constraints_hash hold it: not whether it is validated
+-- (VALIDATE CONSTRAINT changes nothing, V24d), nor its index's storage parameters (V24p). One rendering for every
+-- place that records or compares one, so a re-rendered constraint (R6) compares equal to a recorded one.
+CREATE FUNCTION pggit._constraint_structure(p_con oid) RETURNS text
+LANGUAGE sql STABLE
+AS $$ SELECT regexp_replace(regexp_replace(pg_get_constraintdef(p_con), ' NOT VALID$', ''), ' WITH \([^)]*\)', '') $$;
+
 -- V1: schemas whose objects never get a row.
 CREATE FUNCTION pggit._is_tracked_schema(p_schema text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

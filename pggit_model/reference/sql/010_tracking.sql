@@ -36,8 +36,7 @@ BEGIN
         'constraints', coalesce((
             -- V23 (§14.1): not whether a constraint is validated, so VALIDATE CONSTRAINT changes nothing (V24d), nor
             -- its index's storage parameters (V24p)
-            SELECT jsonb_object_agg(k.conname, regexp_replace(regexp_replace(pg_get_constraintdef(k.oid), ' NOT VALID$', ''),
-                                                              ' WITH \([^)]*\)', ''))
+            SELECT jsonb_object_agg(k.conname, pggit._constraint_structure(k.oid))
             FROM pg_constraint k
             WHERE k.conrelid = p_rel AND k.contype IN ('c', 'f', 'p', 'u', 'x')), '{}'),
         -- indexes not owned by a constraint (those count as the constraint, V10k/l)

@@ -67,8 +67,7 @@ AS $$
     SELECT pggit.compute_ddl_hash('TABLE', p_schema_name, p_table_name),
            -- §14.1: constraints as V23 compares them: not whether validated (V24d, H11), nor their index's storage
            -- parameters (those are the index's: its own hash and indexes_hash show them, H11)
-           pggit._set_hash(ARRAY(SELECT regexp_replace(regexp_replace(pg_get_constraintdef(k.oid), ' NOT VALID$', ''),
-                                                       ' WITH \([^)]*\)', '')
+           pggit._set_hash(ARRAY(SELECT pggit._constraint_structure(k.oid)
                                  FROM pg_constraint k
                                  WHERE k.conrelid = r.oid AND k.contype IN ('c', 'u', 'p', 'f', 'x'))),
            pggit._set_hash(ARRAY(SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i

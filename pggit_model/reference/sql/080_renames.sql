@@ -111,7 +111,7 @@ BEGIN
         UPDATE pggit.catalog_shapes SET structure = pggit._table_structure(k.conrelid) WHERE relid = k.conrelid;
         UPDATE pggit.objects
         SET structure = jsonb_set(structure, ARRAY['constraints', k.conname::text],
-                                  to_jsonb(pg_get_constraintdef(k.oid)))
+                                  to_jsonb(pggit._constraint_structure(k.oid)))
         WHERE object_type = 'TABLE' AND schema_name = k.nspname AND object_name = k.relname
           AND structure -> 'constraints' ? k.conname;
     END LOOP;
