@@ -256,6 +256,21 @@ def test_a_keyless_unique_beside_other_subcommands_is_left_open(pggit_conn: psyc
     assert outcome(alone) == "0A000"
 
 
+def test_a_partition_key_retyped_beside_other_subcommands_is_left_open(pggit_conn: psycopg.Connection) -> None:
+    """§12: ALTER TYPE of the partition key beside a subcommand naming a missing column: PostgreSQL checks the
+    subcommands in order and answers 42703 first, not the key's 42P16 (a versioning smoke, seed 330); the model
+    leaves the order open, and alone each keeps its SQLSTATE."""
+    both = AlterTable(S, "m", (AlterColumnType("a", "integer"), AlterColumnType("k", "integer")))
+    st, _ = run(M, P0)
+    _, (exp,) = run(both, state=st)
+    assert exp.is_unspecified
+    assert postgres_outcome(pggit_conn, [S], [M, P0], both) == "42703"
+    for alone, code in ((AlterColumnType("k", "integer"), "42P16"), (DropColumn("k"), "42P16"),
+                        (AlterColumnType("a", "integer"), "42703")):
+        _, (e,) = run(AlterTable(S, "m", (alone,)), state=st)
+        assert outcome(e) == code, alone
+
+
 def test_r3c_v25_a_renamed_partitioned_index_still_drops_its_partition_indexes() -> None:
     """R3c, V25, V10l: after the partitioned primary key's index is renamed (its constraint with it), DROP CONSTRAINT
     of the new name still drops every partition's attached index (a partitions smoke, seed 301: the model lost the
