@@ -30,6 +30,7 @@ from pggit_model.ops import (
     GetVersion,
     ListBranches,
     Op,
+    RenameRelation,
     ShowTableVersions,
 )
 from pggit_model.ops.damage import (
@@ -103,10 +104,11 @@ class DamageMachine(VersioningRules):
             self.damage(data.draw(st.sampled_from(keys).flatmap(lambda k: _damages(*k)), label="damage"))
 
     @precondition(lambda self: self.model.txn is None)
-    @rule(data=st.data())
-    def damage_a_table_then_alter_and_drop_it(self, data: st.DataObject) -> None:
-        """U4: a table whose row, history or versions were damaged is still altered and dropped as PostgreSQL
-        alone would (the twin), and pgGit's version calls on it answer. With no table, one is created first."""
+    @rule(data=st.data(), how=st.sampled_from(["add a column", "rename", "both"]))
+    def damage_a_table_then_alter_and_drop_it(self, data: st.DataObject, how: str) -> None:
+        """U4: a table whose row, history or versions were damaged is still altered, renamed (its row's key
+        changes: R1, V20) and dropped as PostgreSQL alone would (the twin), and pgGit's version calls on it answer.
+        With no table, one is created first."""
         if not strategies.tracked_tables(self.model, self.schema):
             self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
         tables = strategies.tracked_tables(self.model, self.schema)
@@ -115,7 +117,12 @@ class DamageMachine(VersioningRules):
         table = data.draw(st.sampled_from(tables), label="table")
         self.damage(data.draw(_damages("TABLE", self.schema, table), label="damage"))
         self._columns += 1
-        self.run(AlterTable(self.schema, table, (AddColumn(Column(f"u4_{self._columns}", "integer")),)))
+        if how != "rename":
+            self.run(AlterTable(self.schema, table, (AddColumn(Column(f"u4_{self._columns}", "integer")),)))
+        if how != "add a column" and self.model.db.catalog.rel(self.schema, f"u4 t{self._columns}") is None:
+            self.run(RenameRelation("TABLE", self.schema, table, f"u4 t{self._columns}"))
+            if self.model.db.catalog.rel(self.schema, f"u4 t{self._columns}") is not None:  # (if it ran)
+                table = f"u4 t{self._columns}"
         self.call(GetVersion(f"{self.schema}.{table}"))
         self.call(GetHistory(f"{self.schema}.{table}", 5))
         if data.draw(st.booleans(), label="drop"):
