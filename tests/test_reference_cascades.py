@@ -324,3 +324,16 @@ def test_v20_u3_an_index_drift_dropped_is_not_continued_by_a_new_one(pggit_conn,
     new index on the table is created (V7, 1.0.0), not taken for that one replaced by REINDEX … CONCURRENTLY
     (which builds the same index again, unreported). Statements starting with ~ run as drift."""
     agrees_with_model(pggit_conn, DRIFT_THEN_NEW_INDEX[name])
+
+
+def test_v24aa_v24m_indexes_on_a_materialized_view_built_and_dropped_concurrently(pggit_conn):
+    """V24aa, V24m, X13: CREATE / DROP INDEX CONCURRENTLY on a materialized view create / drop the INDEX row and
+    bump the view PATCH, as without CONCURRENTLY; IF [NOT] EXISTS on what is (not) there records nothing (V15). The
+    model crashed on the DROP (it took the index's relation for a table; a model-vs-PostgreSQL fuzz found it)."""
+    agrees_with_model(pggit_conn, [
+        "CREATE TABLE app.t (id int)", "CREATE MATERIALIZED VIEW app.mv AS SELECT id FROM app.t WITH NO DATA",
+        "CREATE INDEX CONCURRENTLY mi ON app.mv (id)", "CREATE INDEX CONCURRENTLY IF NOT EXISTS mi ON app.mv (id)",
+        "DROP INDEX CONCURRENTLY app.mi", "DROP INDEX CONCURRENTLY IF EXISTS app.mi",
+        "CREATE UNIQUE INDEX CONCURRENTLY mu ON app.mv (id)", "REFRESH MATERIALIZED VIEW app.mv",
+        "DROP INDEX CONCURRENTLY app.mu",
+    ], schema="s")

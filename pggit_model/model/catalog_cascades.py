@@ -14,7 +14,9 @@ from typing import Any
 
 from attrs import evolve
 
-from pggit_model.model.catalog_statements import _create_index, _drop_index_op, _drop_table_objects
+# STATEMENTS, looked up when a statement runs: CREATE / DROP INDEX as dispatched, with indexes on materialized
+# views (V24aa) and the hierarchy guards, so CONCURRENTLY changes nothing else
+from pggit_model.model.catalog_statements import STATEMENTS, _drop_table_objects
 from pggit_model.model.catalog_values import Index, Table, View
 from pggit_model.model.catalog_work import Work, reject, unknown
 from pggit_model.ops import cascades, ddl
@@ -55,8 +57,9 @@ def _create_index_concurrently(w: Work, op: cascades.CreateIndexConcurrently) ->
     t = w.rel(op.schema, op.table)
     if isinstance(t, Table) and t.partition_by is not None:
         raise reject("0A000", f"cannot create index on partitioned table {op.table!r} concurrently")
-    _create_index(w, ddl.CreateIndex(op.schema, op.name, op.table, op.columns, op.unique, op.if_not_exists))
-    return "V24m,V10c"
+    rule = STATEMENTS[ddl.CreateIndex](w, ddl.CreateIndex(op.schema, op.name, op.table, op.columns, op.unique,
+                                                          op.if_not_exists))
+    return "V15" if rule == "V15" else f"V24m,{rule}"
 
 
 def _drop_index_concurrently(w: Work, op: cascades.DropIndexConcurrently) -> str:
@@ -69,8 +72,8 @@ def _drop_index_concurrently(w: Work, op: cascades.DropIndexConcurrently) -> str
             raise reject("0A000", f"cannot drop partitioned index {op.name!r} concurrently")
         if idx.of is not None:
             raise reject("2BP01", f"cannot drop index {op.name!r} because index {idx.of!r} requires it")
-    rule = _drop_index_op(w, ddl.DropIndex(op.schema, op.name, op.if_exists))
-    return "V15" if rule == "V15" else "V24m,V10n"
+    rule = STATEMENTS[ddl.DropIndex](w, ddl.DropIndex(op.schema, op.name, op.if_exists))
+    return "V15" if rule == "V15" else f"V24m,{rule}"
 
 
 def _reindex(w: Work, op: cascades.Reindex) -> str:
