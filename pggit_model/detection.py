@@ -155,7 +155,7 @@ def _run_parallel(harness: Harness, budget: settings, seed: int, first: list[flo
                     first.append(time.monotonic())
                 raise
 
-        ph.run(run)
+        ph.run(run, schema=f"mc_{harness.run_id}")
     finally:
         ph.close()
 

@@ -247,11 +247,21 @@ class ParallelHarness:
                 failed += rule_family(again.rule) == rule_family(d.rule)
         settle(d, failed, runs)
 
-    def run(self, test: Callable[[], None]) -> None:
-        """Run a Hypothesis test of ``check``; its shrunk failures are confirmed and recorded (``record``)."""
+    def run(self, test: Callable[[], None], schema: str | None = None) -> None:
+        """Run a Hypothesis test of ``check`` (of one argument, the program); its shrunk failures are confirmed and
+        recorded (``record``). With ``schema`` (the drawn programs'), a generating run first checks the contended
+        programs that cover every kind (``contention.covering``), so no seed leaves a kind untried."""
+        from hypothesis import Phase, example
+        from hypothesis import settings as current
+
         from pggit_model.machine import _divergences
 
+        from .contention import covering
         from .record import record
+        used = getattr(test, "_hypothesis_internal_use_settings", None) or current()  # (or the profile)
+        if schema is not None and Phase.generate in used.phases:
+            for program in reversed(covering(schema)):  # (each example() goes first: reversed keeps HOT's order)
+                test = example(program)(test)
         try:
             test()
         except (Divergence, ExceptionGroup) as e:
