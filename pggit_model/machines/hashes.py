@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from hypothesis import strategies as st
-from hypothesis.stateful import rule
+from hypothesis.stateful import invariant, rule
 
 from pggit_model import strategies
 from pggit_model.machines.schemas import SchemaRules
@@ -58,6 +58,26 @@ class HashesMachine(SchemaRules, VersioningRules):
     """Schema-hash machine: H1–H7 as metamorphic properties, with V rules along the way."""
 
     RULES = span("H1", "H7")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._hashed: dict[str, Table] = {}  # each table as it was when its hashes were last asked for
+
+    @invariant()
+    def hashes_of_each_new_table_state(self) -> None:
+        """H2–H4 on every table state the example reaches, not only the ones a hash rule brackets: after any step,
+        hash each table whose structure changed since its hashes were last asked for (a default set by one rule
+        and hashed by none went unjudged: hash-ignores-default missed under 1 seed in 4). Only in this machine's
+        own runs (a machine composed from its rules lists its own RULES, and its steps run in transactions)."""
+        if type(self).RULES is not HashesMachine.RULES or self.model.txn is not None:
+            return
+        tables = {n: t for (s, n), t in self.model.db.catalog.relations.items()
+                  if s == self.schema and isinstance(t, Table)}
+        for name, t in sorted(tables.items()):
+            if self._hashed.get(name) != t:
+                self.run(ComputeDdlHash("TABLE", self.schema, name))
+                self.run(ComputeTableComponentHashes(self.schema, name))
+        self._hashed = tables
 
     @rule(data=st.data(), upper=st.booleans(), spacing=st.sampled_from(["  ", "\n\t", " \n "]),
           aliases=st.booleans())
