@@ -207,7 +207,8 @@ def test_contended_programs_find_a_forgotten_bookkeeping_lock(mutant_id: str, pg
 
 #: the planted faults the covering programs catch on their own, with the rules they may show as
 COVERED = {"create-branch-lock-late": ("X8", "X9"), "ddl-lock-at-end": ("X9",), "rr-stale-version": ("X11",),
-           "ddl-touches-branch-row": ("X11",)}
+           "ddl-touches-branch-row": ("X11",), "commit-branch-unlocked": ("X8", "X9"),
+           "commit-hash-of-content-unlocked": ("X10", "X8")}
 
 
 def test_covering_programs_pass_on_the_reference(pggit_server: Server, tmp_path: Path) -> None:
@@ -232,7 +233,8 @@ def test_covering_programs_catch_a_late_lock_without_any_drawn_program(name: str
                                                                        tmp_path: Path) -> None:
     """The covering programs alone catch a bookkeeping lock forgotten or taken late (X9, with its crossing orders
     and CREATE INDEX's trap) and a stale snapshot recorded from or failing on an untouched table (X11): the catches
-    that smoke's few drawn contended programs left to the seed (create-branch-lock-late under 1 seed in 3)."""
+    that smoke's few drawn contended programs left to the seed (create-branch-lock-late under 1 seed in 3), and
+    two commits on one branch at once (X8, X10); each program run once, as ParallelHarness.run runs them."""
     from pggit_model.parallel.contention import covering
 
     mutant = next(m for m in PARALLEL_MUTANTS if m.name == name)

@@ -156,6 +156,7 @@ class ParallelHarness:
         self.last: Timing = Timing()
         self.skipped_known = 0  # X8 failures the sessions in sequence explain by a known divergence
         self._struck: dict[int, Strike] = {}  # id of a divergence -> the strike its program had (not in its ops)
+        self._once: set[Program] = set()  # the covering programs: aligned rounds that fail every time or never
 
     @property
     def stats(self) -> RunStats:
@@ -217,7 +218,7 @@ class ParallelHarness:
         adopts pgGit's state past it, the parallel checker (it observes only at the end) cannot, so that X8 is
         the known bug seen through concurrency, not a finding (counted in ``skipped_known``)."""
         try:
-            return self._check(program, repeats)
+            return self._check(program, 1 if program in self._once else repeats)
         except Divergence as d:
             if rule_family(d.rule) != "X8" or not self.harness.known.entries or not self.known_in_sequence(program):
                 raise
@@ -260,7 +261,9 @@ class ParallelHarness:
         from .record import record
         used = getattr(test, "_hypothesis_internal_use_settings", None) or current()  # (or the profile)
         if schema is not None and Phase.generate in used.phases:
-            for program in reversed(covering(schema)):  # (each example() goes first: reversed keeps HOT's order)
+            once = covering(schema)
+            self._once.update(once)  # run once each: their schedules leave nothing to timing but the lock waits
+            for program in reversed(once):  # (each example() goes first: reversed keeps HOT's order)
                 test = example(program)(test)
         try:
             test()
