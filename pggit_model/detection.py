@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from hypothesis import settings
+from hypothesis import Phase, settings
 
 from .divergences import Divergence, one_failure
 from .isolation import Template
@@ -32,6 +32,14 @@ TARGET_SHRUNK_S = 60.0
 
 #: ``PGGIT_MUTANT_SEEDS=1,2,3`` fixes the seeds (to rerun a row of the table); otherwise they are drawn afresh.
 SEEDS_ENV = "PGGIT_MUTANT_SEEDS"
+#: ``PGGIT_MUTANT_NO_SHRINK=1`` stops each run at its first failing example: the table keeps caught / first s, and
+#: its "shrunk" columns then hold the end of the run and the unshrunk length (a catch-only sweep of every fault).
+NO_SHRINK_ENV = "PGGIT_MUTANT_NO_SHRINK"
+
+
+def shrinking() -> bool:
+    """Whether detection shrinks a caught example (unless ``PGGIT_MUTANT_NO_SHRINK`` is set to other than 0)."""
+    return os.environ.get(NO_SHRINK_ENV, "").strip() in ("", "0")
 
 
 def seeds(n: int = 3) -> tuple[int, ...]:
@@ -87,6 +95,8 @@ def detect(mutant: Mutant, template: Template, results: Path, seed: int, profile
     ``seed`` and the ``profile``'s settings, without an example database (a saved failure must not make it pass)."""
     name = machine or mutant.machine
     budget = settings(settings.get_profile(profile), database=None, print_blob=False)
+    if not shrinking():
+        budget = settings(budget, phases=tuple(p for p in budget.phases if p is not Phase.shrink))
     start = time.monotonic()
     first: list[float] = []
     harness = Harness(template, results, stats=RunStats())
@@ -145,7 +155,7 @@ def _run_parallel(harness: Harness, budget: settings, seed: int, first: list[flo
                     first.append(time.monotonic())
                 raise
 
-        ph.run(run)
+        ph.run(run, schema=f"mc_{harness.run_id}")
     finally:
         ph.close()
 
@@ -217,4 +227,5 @@ def from_dict(data: dict[str, Any]) -> Detection:
     return Detection(**{**data, "rules": tuple(data.get("rules", ()))})
 
 
-__all__ = ["SEEDS_ENV", "Detection", "detect", "from_dict", "seeds", "summary_lines", "table_lines", "to_json"]
+__all__ = ["NO_SHRINK_ENV", "SEEDS_ENV", "Detection", "detect", "from_dict", "seeds", "shrinking", "summary_lines",
+           "table_lines", "to_json"]

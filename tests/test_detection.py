@@ -6,7 +6,17 @@ import json
 
 import pytest
 
-from pggit_model.detection import SEEDS_ENV, Detection, from_dict, seeds, summary_lines, table_lines, to_json
+from pggit_model.detection import (
+    NO_SHRINK_ENV,
+    SEEDS_ENV,
+    Detection,
+    from_dict,
+    seeds,
+    shrinking,
+    summary_lines,
+    table_lines,
+    to_json,
+)
 
 CAUGHT = Detection("f", "V8", "VersioningMachine", 7, True, 2.0, 20.0, 3, ("V8",), 20.0)
 SLOW = Detection("f", "V8", "VersioningMachine", 8, True, 4.0, 90.0, 5, ("V8",), 90.0)
@@ -22,6 +32,16 @@ def test_seeds_are_random_unless_fixed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SEEDS_ENV, "1,x")
     with pytest.raises(ValueError, match="expected integers"):
         seeds(3)
+
+
+def test_shrinking_is_on_unless_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Detection shrinks a catch by default and with PGGIT_MUTANT_NO_SHRINK=0; any other value makes it catch-only."""
+    monkeypatch.delenv(NO_SHRINK_ENV, raising=False)
+    assert shrinking()
+    monkeypatch.setenv(NO_SHRINK_ENV, "0")
+    assert shrinking()
+    monkeypatch.setenv(NO_SHRINK_ENV, "1")
+    assert not shrinking()
 
 
 def test_table_has_one_line_per_run_and_says_a_miss() -> None:

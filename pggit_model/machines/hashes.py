@@ -10,14 +10,16 @@ H3 (what the structure of each kind is), H4 (each component hash moves only with
 from __future__ import annotations
 
 import re
+from typing import Any, ClassVar
 
 from hypothesis import strategies as st
-from hypothesis.stateful import rule
+from hypothesis.stateful import invariant, rule
 
 from pggit_model import strategies
 from pggit_model.machines.schemas import SchemaRules
 from pggit_model.machines.versioning import VersioningRules
-from pggit_model.model.catalog import Table
+from pggit_model.model import step
+from pggit_model.model.catalog import Index, Table
 from pggit_model.ops import (
     ComputeDdlHash,
     ComputeTableComponentHashes,
@@ -54,10 +56,39 @@ def respell(sql: str, *, upper: bool, spacing: str, aliases: bool) -> str:
     return "".join(parts)
 
 
-class HashesMachine(SchemaRules, VersioningRules):
+class HashEachState:
+    """H1–H4 on every table and index state an example reaches, not only the ones a hash rule brackets: after any
+    step, the hashes of each table and index whose structure changed since they were last asked for (a default set
+    by one rule and hashed by none went unjudged: hash-ignores-default missed under 1 seed in 4,
+    unique-not-a-constraint under 2 in 3). A mixin of a PgGitMachine; on only in a machine whose own RULES sit
+    beside ``hash_each_state = True`` (a machine composed from its rules lists its own RULES, and runs
+    transactions). About 0.5 s of a smoke run."""
+
+    hash_each_state: ClassVar[bool] = True
+
+    @invariant()
+    def hashes_of_each_new_state(self) -> None:
+        owner = next(c for c in type(self).__mro__ if "RULES" in vars(c))
+        machine: Any = self
+        if not vars(owner).get("hash_each_state") or machine.model.txn is not None:
+            return
+        hashed: dict[str, Any] = machine.__dict__.setdefault("_hashed", {})  # name -> as last hashed
+        now = {n: r for (s, n), r in machine.model.db.catalog.relations.items()
+               if s == machine.schema and isinstance(r, Table | Index)}
+        for name, r in sorted(now.items()):
+            if hashed.get(name) != r:
+                machine.run(ComputeDdlHash("TABLE" if isinstance(r, Table) else "INDEX", machine.schema, name))
+                if isinstance(r, Table):
+                    machine.run(ComputeTableComponentHashes(machine.schema, name))
+        hashed.clear()
+        hashed.update(now)
+
+
+class HashesMachine(HashEachState, SchemaRules, VersioningRules):
     """Schema-hash machine: H1–H7 as metamorphic properties, with V rules along the way."""
 
     RULES = span("H1", "H7")
+    hash_each_state = True
 
     @rule(data=st.data(), upper=st.booleans(), spacing=st.sampled_from(["  ", "\n\t", " \n "]),
           aliases=st.booleans())
@@ -76,7 +107,11 @@ class HashesMachine(SchemaRules, VersioningRules):
         """H2/H4: hash every table, change one thing, hash again: each hash moves with its own component only. The
         change is one statement of a kind drawn uniformly, one subcommand alone, so components are told apart."""
         self._hash_tables()
-        self.run(data.draw(strategies.single_changes(self.model, self.schema), label="ddl"))
+        before = self.model
+        # a change that moves the catalog: a rejected or no-op statement between the two hashes judges nothing moving
+        moves = strategies.single_changes(before, self.schema).filter(
+            lambda op: step(before, op)[0].db.catalog != before.db.catalog)
+        self.run(data.draw(moves, label="ddl"))
         self._hash_tables()
 
     @rule(data=st.data())

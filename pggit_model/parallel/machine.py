@@ -156,6 +156,7 @@ class ParallelHarness:
         self.last: Timing = Timing()
         self.skipped_known = 0  # X8 failures the sessions in sequence explain by a known divergence
         self._struck: dict[int, Strike] = {}  # id of a divergence -> the strike its program had (not in its ops)
+        self._once: set[Program] = set()  # the covering programs: aligned rounds that fail every time or never
 
     @property
     def stats(self) -> RunStats:
@@ -217,7 +218,7 @@ class ParallelHarness:
         adopts pgGit's state past it, the parallel checker (it observes only at the end) cannot, so that X8 is
         the known bug seen through concurrency, not a finding (counted in ``skipped_known``)."""
         try:
-            return self._check(program, repeats)
+            return self._check(program, 1 if program in self._once else repeats)
         except Divergence as d:
             if rule_family(d.rule) != "X8" or not self.harness.known.entries or not self.known_in_sequence(program):
                 raise
@@ -247,11 +248,23 @@ class ParallelHarness:
                 failed += rule_family(again.rule) == rule_family(d.rule)
         settle(d, failed, runs)
 
-    def run(self, test: Callable[[], None]) -> None:
-        """Run a Hypothesis test of ``check``; its shrunk failures are confirmed and recorded (``record``)."""
+    def run(self, test: Callable[[], None], schema: str | None = None) -> None:
+        """Run a Hypothesis test of ``check`` (of one argument, the program); its shrunk failures are confirmed and
+        recorded (``record``). With ``schema`` (the drawn programs'), a generating run first checks the contended
+        programs that cover every kind (``contention.covering``), so no seed leaves a kind untried."""
+        from hypothesis import Phase, example
+        from hypothesis import settings as current
+
         from pggit_model.machine import _divergences
 
+        from .contention import covering
         from .record import record
+        used = getattr(test, "_hypothesis_internal_use_settings", None) or current()  # (or the profile)
+        if schema is not None and Phase.generate in used.phases:
+            once = covering(schema)
+            self._once.update(once)  # run once each: their schedules leave nothing to timing but the lock waits
+            for program in reversed(once):  # (each example() goes first: reversed keeps HOT's order)
+                test = example(program)(test)
         try:
             test()
         except (Divergence, ExceptionGroup) as e:
