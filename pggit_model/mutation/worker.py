@@ -119,7 +119,7 @@ def _run_parallel(harness: Any, name: str, seed: int) -> None:
             assume(parallel.supported(program))
             parallel.check(program)
 
-        parallel.run(run)
+        parallel.run(run, schema=f"mc_{harness.run_id}")  # (the programs covering every kind first)
     finally:
         parallel.close()
 
