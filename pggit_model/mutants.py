@@ -47,6 +47,7 @@ class Mutant:
         return dest
 
 
+HELPERS = "005_helpers.sql"
 T = "010_tracking.sql"
 TR = "050_trinity.sql"
 H = "060_hashes.sql"
@@ -248,9 +249,9 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "                                  END,",
            machine="KindsMachine", why="CREATE MATERIALIZED VIEW and indexes on one record nothing: the kind is not "
            "tracked"),
-    Mutant("validate-constraint-records", "V24d", T,
-           "regexp_replace(pg_get_constraintdef(k.oid), ' NOT VALID$', '')",
-           "pg_get_constraintdef(k.oid)",
+    Mutant("validate-constraint-records", "V24d", HELPERS,
+           "regexp_replace(pg_get_constraintdef(p_con), ' NOT VALID$', '')",
+           "pg_get_constraintdef(p_con)",
            machine="KindsMachine", why="a constraint's validity is part of the table's structure, so VALIDATE "
            "CONSTRAINT records an ALTER MAJOR (V23 leaves validity out)"),
     Mutant("generation-hashed-as-default", "H9", H,
