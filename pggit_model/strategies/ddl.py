@@ -19,7 +19,7 @@ from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
 from pggit_model.strategies import cascades, kinds, partitions, renames
-from pggit_model.strategies.alter import ALTER_ACTIONS, ALTER_KINDS
+from pggit_model.strategies.alter import ALTER_ACTIONS, ALTER_KINDS, new_life
 from pggit_model.strategies.common import THIRD, predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.values import (
     NONE,
@@ -94,13 +94,18 @@ def _create_table(d: DdlDraw) -> ops.Op:
 
 #: One subcommand half the time: in a statement of several, the highest severity hides the others' (V9).
 _SUBCOMMANDS = st.sampled_from([1, 1, 2, 3])
+#: A third of the statements of several subcommands on a table with constraints drop one and take its name again.
+_NEW_LIFE = st.integers(0, 2)
 
 
 def _alter_table(d: DdlDraw) -> ops.Op:
     name, t = d.pick_table()
     acts: list[Any] = []
     used: set[str] = set()  # columns and constraint names already changed: one change of each per statement
-    for _ in range(d.draw(_SUBCOMMANDS)):
+    count = d.draw(_SUBCOMMANDS)
+    if count > 1 and t.constraints and d.draw(_NEW_LIFE) == 0:  # a name dropped and taken again (V14, V20)
+        acts += new_life(d, name, t, used)
+    for _ in range(count - len(acts)):
         act = ALTER_ACTIONS[d.draw(ALTER_KINDS)].draw(d, name, t, used)
         if act is not None:
             acts.append(act)
