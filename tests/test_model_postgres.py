@@ -380,7 +380,8 @@ def test_postgresql_stores_default_null_only_with_a_type_modifier(pggit_conn: ps
     assert rows == [("a", "NULL::character varying")]
 
 
-_FK_NEEDS_PKEY = ([_t("t", "a", cons=(PrimaryKey(("a",)),)), _t("r", "x", cons=(ForeignKey("f", ("x",), S, "t", ("a",)),))],
+_FK_NEEDS_PKEY = ([_t("t", "a", cons=(PrimaryKey(("a",)),)),
+                   _t("r", "x", cons=(ForeignKey("f", ("x",), S, "t", ("a",)),))],
                   _alter("t", DropConstraint("t_pkey"), AddConstraint(PrimaryKey(("a",)))))
 
 

@@ -121,7 +121,8 @@ def _add_constraint(d: DdlDraw, table: str, t: Table, col_name: str, used: set[s
 
 @frozen
 class ActionDrawer:
-    """A row of `ALTER_ACTIONS`: `draw(d, table, t, used)` makes one of `makes`, or None."""
+    """A row of `ALTER_ACTIONS`: `draw(d, table, t, used)` makes one of `makes` (or a tuple of them: subcommands
+    that belong together), or None."""
 
     draw: Callable[[DdlDraw, str, Table, set[str]], Any]
     makes: tuple[type, ...]
@@ -138,6 +139,9 @@ ALTER_ACTIONS: dict[str, ActionDrawer] = {
     "dropdef": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropDefault(c)), (ops.DropDefault,)),
     "addcon": ActionDrawer(_on_a_column(_add_constraint), (ops.AddConstraint,)),
     "dropcon": ActionDrawer(_drop_constraint, (ops.DropConstraint,)),
+    # two subcommands: a constraint dropped and its name taken again (V13, V14, V20; blind spot 8)
+    "renew": ActionDrawer(lambda d, table, t, used: new_life(d, table, t, used),
+                          (ops.DropConstraint, ops.AddConstraint)),
 }
 ALTER_KINDS = st.sampled_from(list(ALTER_ACTIONS))
 
@@ -196,16 +200,19 @@ def _same_again(k: Con, table: str, unnamed: bool) -> Any:
     return None
 
 
-def new_life(d: DdlDraw, table: str, t: Table, used: set[str]) -> list[Any]:
+def new_life(d: DdlDraw, table: str, t: Table, used: set[str]) -> tuple[Any, ...] | None:
     """`DROP CONSTRAINT k` and an ADD that takes the name k again, in one statement: the constraint (and the
     index of a PRIMARY KEY or UNIQUE) is dropped and created anew — the index's row starts a new life even when
     the table's structure ends up as it was (V13, V14, V20: a new OID; V9a: the table records only a
     difference). Half the time the same definition (an unnamed PRIMARY KEY for <table>_pkey), else another
     constraint of a drawn kind under the name; the ADD is written before the DROP a third of the time (PostgreSQL
-    runs every DROP first). [] when the name or the columns are already taken in this statement."""
+    runs every DROP first). None when the table has no constraint, or the name or the columns are already taken in
+    this statement."""
+    if not t.constraints:
+        return None
     k = d.draw(st.sampled_from(t.constraints))
     if k.name in used:
-        return []
+        return None
     again = _same_again(k, table, d.draw(st.booleans())) if d.draw(st.booleans()) else None
     if again is None:
         col_name = d.pick_col(t)
@@ -213,9 +220,9 @@ def new_life(d: DdlDraw, table: str, t: Table, used: set[str]) -> list[Any]:
         if isinstance(again, ops.PrimaryKey) and again.name is None and k.name != f"{table}_pkey":
             again = None  # an unnamed one would take <table>_pkey, not k
     if again is None or any(c in used for c in again.columns):
-        return []
+        return None
     used.update((k.name, *again.columns))
     if again.name is None:
         used.add(f"{table}_pkey")
-    pair = [ops.DropConstraint(k.name, d.draw(st.booleans())), ops.AddConstraint(again)]
+    pair = (ops.DropConstraint(k.name, d.draw(st.booleans())), ops.AddConstraint(again))
     return pair[::-1] if d.draw(THIRD) == 0 else pair

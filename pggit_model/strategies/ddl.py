@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
-from pggit_model.strategies import cascades, kinds, partitions, renames
-from pggit_model.strategies.alter import ALTER_ACTIONS, ALTER_KINDS, new_life
+from pggit_model.strategies import cascades, frame, kinds, partitions, renames
+from pggit_model.strategies.alter import ALTER_ACTIONS, ALTER_KINDS
 from pggit_model.strategies.common import THIRD, predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.values import (
     NONE,
@@ -94,21 +94,15 @@ def _create_table(d: DdlDraw) -> ops.Op:
 
 #: One subcommand half the time: in a statement of several, the highest severity hides the others' (V9).
 _SUBCOMMANDS = st.sampled_from([1, 1, 2, 3])
-#: A third of the statements of several subcommands on a table with constraints drop one and take its name again.
-_NEW_LIFE = st.integers(0, 2)
 
 
 def _alter_table(d: DdlDraw) -> ops.Op:
     name, t = d.pick_table()
     acts: list[Any] = []
     used: set[str] = set()  # columns and constraint names already changed: one change of each per statement
-    count = d.draw(_SUBCOMMANDS)
-    if count > 1 and t.constraints and d.draw(_NEW_LIFE) == 0:  # a name dropped and taken again (V14, V20)
-        acts += new_life(d, name, t, used)
-    for _ in range(count - len(acts)):
+    for _ in range(d.draw(_SUBCOMMANDS)):
         act = ALTER_ACTIONS[d.draw(ALTER_KINDS)].draw(d, name, t, used)
-        if act is not None:
-            acts.append(act)
+        acts += act if isinstance(act, tuple) else [] if act is None else [act]
     if not acts:
         acts.append(ops.AddColumn(d.draw(columns()), True))
     return ops.AlterTable(d.schema, name if not d.maybe() else d.draw(names()), tuple(acts),
@@ -212,6 +206,8 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
     # §14.1 V24q–x (strategies/partitions.py)
     DdlDrawer(partitions.hierarchy_ddl, (ops.CreatePartitioned, ops.CreatePartition, ops.AttachPartition,
                                          ops.DetachPartition, ops.CreateChild, ops.SetInherit), needs="tables"),
+    # V15 frame, V27: statements that record nothing (strategies/frame.py)
+    DdlDrawer(frame.frame_ddl, ops.FRAME_OPS, needs="tables"),
 )
 
 
@@ -243,7 +239,8 @@ def _single_change(draw: st.DrawFn, state: State, schema: str, invalid: float) -
         return draw(st.sampled_from(rows)).draw(d)
     name, t = d.pick_table()
     act = ALTER_ACTIONS[draw(ALTER_KINDS)].draw(d, name, t, set())
-    return ops.AlterTable(schema, name, (act if act is not None else ops.AddColumn(d.draw(columns()), False),))
+    acts = act if isinstance(act, tuple) else (act if act is not None else ops.AddColumn(d.draw(columns()), False),)
+    return ops.AlterTable(schema, name, acts)
 
 
 def single_changes(state: State, schema: str, invalid: float = 0.0) -> st.SearchStrategy[ops.Op]:
