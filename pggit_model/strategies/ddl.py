@@ -200,14 +200,15 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
     DdlDrawer(renames.schema_ddl, (ops.CreateSchema, ops.DropSchema, ops.RenameSchema, ops.SetSchema)),
     # §14.1 V26h, V24m–p (strategies/cascades.py)
     DdlDrawer(cascades.cascade_ddl, (ops.DropTables, ops.CreateIndexConcurrently, ops.DropIndexConcurrently,
-                                     ops.Reindex, ops.SetStorage, ops.SetStatistics), needs="tables"),
+                                     ops.Reindex, ops.SetStorage, ops.SetStatistics), needs="tables",
+              weight=2),  # 2: six statements in one row, DROP INDEX CONCURRENTLY rare once the frame row came
     # §14.1 (strategies/kinds.py)
     DdlDrawer(kinds.kinds_ddl, ops.KINDS_OPS, needs="tables", weight=3),  # (17 statements in one row)
     # §14.1 V24q–x (strategies/partitions.py)
     DdlDrawer(partitions.hierarchy_ddl, (ops.CreatePartitioned, ops.CreatePartition, ops.AttachPartition,
                                          ops.DetachPartition, ops.CreateChild, ops.SetInherit), needs="tables"),
     # V15 frame, V27: statements that record nothing (strategies/frame.py)
-    DdlDrawer(frame.frame_ddl, ops.FRAME_OPS, needs="tables"),
+    DdlDrawer(frame.frame_ddl, ops.FRAME_OPS, needs="tables", weight=2),  # (six statements in one row)
 )
 
 
