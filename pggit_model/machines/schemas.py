@@ -36,6 +36,8 @@ from pggit_model.strategies.schemas import (
     other_schemas,
     owned_schemas,
     search_paths,
+    twin_hashes,
+    twins,
     unqualified_names,
 )
 
@@ -90,6 +92,11 @@ class SchemaRules(ReuseRules):
         other = self._another_schema(data)
         if other is None:
             return
+        pairs = twins(self.model, self.schema, other)
+        if len(pairs) > 0 and data.draw(st.booleans(), label="twin"):  # one name, two definitions (blind spot 7)
+            op = data.draw(st.sampled_from(pairs), label="twin ddl")
+            if predicted(self.model, op):
+                self.run(op)
         for _ in range(data.draw(st.integers(1, 3), label="changes")):
             mirrored = mirror(self.recent.ops, self.schema, other, data.draw(st.booleans(), label="vary"))
             if len(mirrored) > 0 and data.draw(st.booleans(), label="mirror"):
@@ -98,6 +105,9 @@ class SchemaRules(ReuseRules):
                     self.run(op)
                     continue
             self.run(data.draw(strategies.ddl_ops(self.model, other), label="ddl"))
+        hashes = twin_hashes(self.model, self.schema, other)
+        if len(hashes) > 0 and data.draw(st.booleans(), label="twin hash"):  # H3: each schema's own object's hash
+            self.run(data.draw(st.sampled_from(hashes), label="hash"))
         which = data.draw(st.sampled_from([other, self.schema]), label="read schema")
         read = data.draw(st.sampled_from(["tables", "hashes", "version"]), label="read")
         names = unqualified_names(self.model)
