@@ -92,11 +92,8 @@ class SchemaRules(ReuseRules):
         other = self._another_schema(data)
         if other is None:
             return
-        pairs = twins(self.model, self.schema, other)
-        if len(pairs) > 0 and data.draw(st.booleans(), label="twin"):  # one name, two definitions (blind spot 7)
-            op = data.draw(st.sampled_from(pairs), label="twin ddl")
-            if predicted(self.model, op):
-                self.run(op)
+        if data.draw(st.integers(0, 2), label="twin") > 0:
+            self._twin(data, other)
         for _ in range(data.draw(st.integers(1, 3), label="changes")):
             mirrored = mirror(self.recent.ops, self.schema, other, data.draw(st.booleans(), label="vary"))
             if len(mirrored) > 0 and data.draw(st.booleans(), label="mirror"):
@@ -106,7 +103,7 @@ class SchemaRules(ReuseRules):
                     continue
             self.run(data.draw(strategies.ddl_ops(self.model, other), label="ddl"))
         hashes = twin_hashes(self.model, self.schema, other)
-        if len(hashes) > 0 and data.draw(st.booleans(), label="twin hash"):  # H3: each schema's own object's hash
+        if len(hashes) > 0 and data.draw(st.integers(0, 3), label="twin hash") > 0:  # H3: each schema's own
             self.run(data.draw(st.sampled_from(hashes), label="hash"))
         which = data.draw(st.sampled_from([other, self.schema]), label="read schema")
         read = data.draw(st.sampled_from(["tables", "hashes", "version"]), label="read")
@@ -117,6 +114,17 @@ class SchemaRules(ReuseRules):
             self.run(ExportSchemaHashes(which))
         elif names:
             self.run(GetVersion(f"{which}.{data.draw(st.sampled_from(names), label='name')}"))
+
+    def _twin(self, data: st.DataObject, other: str) -> None:
+        """One name, two definitions (blind spot 7): an object of the machine's schema created again in `other`
+        with another definition — after a new function in the machine's schema when it has nothing to twin."""
+        if not twins(self.model, self.schema, other) and not self.model.aborted:
+            self.run(data.draw(strategies.new_functions(self.model, self.schema), label="function"))
+        pairs = twins(self.model, self.schema, other)
+        if len(pairs) > 0:
+            op = data.draw(st.sampled_from(pairs), label="twin ddl")
+            if predicted(self.model, op):
+                self.run(op)
 
     def lookup_through_search_path(self, data: st.DataObject) -> None:
         """V17 step 2, V18: get_version / get_history of an unqualified name (sometimes a near miss of one) with
