@@ -1,7 +1,10 @@
 """Statements the frame rule covers (V15, §14.1 V27; ops/frame.py): they record nothing, so each handler only
 keeps what later statements of the same kind are refused by — a table's triggers and policies — and predicts
 PostgreSQL 15's errors (pinned in tests/test_frame_ops.py). A constraint trigger's name is also a
-`pg_constraint` row's, so a CHECK, UNIQUE, … of that name refuses it."""
+`pg_constraint` row's, so a CHECK, UNIQUE, … of that name refuses it.
+
+Each names a relation that needs an active row on c (B9): on a branch that lacks it, a backend may take a row for
+it, as for a no-op ALTER of such a table (the reference's ALTER TABLE … OWNER TO does; a crash smoke, seed 1)."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ def _table(w: Work, schema: str, name: str, what: str) -> Table:
         raise unknown("§12", f"{what} on {name!r}: that kind of relation is not in the vocabulary")
     if r.partition_by is not None:  # row triggers are cloned to partitions on ATTACH: not modelled
         raise unknown("§12", f"{what} on the partitioned table {name!r} is not modelled")
+    w.touched.append(("TABLE", schema, name))  # B9: see the module's docstring
     return r
 
 
@@ -63,6 +67,7 @@ def _set_trigger(w: Work, op: frame.SetTrigger) -> str:
 def _table_setting(w: Work, op: frame.TableSetting) -> str:
     r = w.rel(op.schema, op.table)
     if op.what.startswith("OWNER") and isinstance(r, View | MatView):  # ALTER TABLE … OWNER TO takes them too
+        w.touched.append(("VIEW" if isinstance(r, View) else "MATERIALIZED_VIEW", op.schema, op.table))
         return "V27"
     _table(w, op.schema, op.table, op.what)
     return "V27"
