@@ -43,3 +43,22 @@ def test_twin_hashes_differ_between_the_two_schemas() -> None:
                      ComputeDdlHash("TABLE", A, "t"), ComputeDdlHash("TABLE", B, "t")]
     answers = [step(state, c)[1].value for c in calls]
     assert None not in answers and answers[0] != answers[1] and answers[2] != answers[3], answers
+
+
+def test_twin_drops_name_only_what_another_schema_also_holds() -> None:
+    """M3, B9: the DROPs drawn on a branch before a merge name only the machine schema's twinned function and
+    table (CASCADE), and each succeeds in the model while the other schema's twin stays."""
+    from pggit_model.ops import DropFunction, DropTable
+    from pggit_model.strategies.schemas import twin_drops
+
+    state = _state()
+    assert twin_drops(state, A) == []
+    state, _ = step(state, CreateFunction(B, "f", ("integer",), 8))
+    assert twin_drops(state, A) == [DropFunction(A, "f", ("integer",), False, True)]
+    state, _ = step(state, CreateTable(B, "t", (Column("twin", "integer"),)))
+    drops = twin_drops(state, A)
+    assert drops == [DropTable(A, "t", False, True), DropFunction(A, "f", ("integer",), False, True)]
+    for op in drops:
+        state, exp = step(state, op)
+        assert exp.kind == "ok", exp
+    assert (B, "f(integer)") in state.db.catalog.functions and state.db.catalog.rel(B, "t") is not None

@@ -17,7 +17,8 @@ from pggit_model.machines.schemas import SchemaRules
 from pggit_model.machines.versioning import VersioningRules
 from pggit_model.ops import CheckoutBranch, CreateBranch, DeleteBranch, MergeBranches
 from pggit_model.rules import span
-from pggit_model.strategies.schemas import owned_schemas
+from pggit_model.strategies.common import predicted
+from pggit_model.strategies.schemas import owned_schemas, twin_drops
 
 
 class BranchRules(VersioningRules):
@@ -65,6 +66,11 @@ class BranchRules(VersioningRules):
         schema = data.draw(st.sampled_from(owned_schemas(self.model, self.schema)), label="schema")
         self.run(CreateBranch(name, parent))
         self.run(CheckoutBranch(name))
+        drops = twin_drops(self.model, schema)
+        if len(drops) > 0 and data.draw(st.booleans(), label="drop a twin"):  # M3 takes ⊥ for this schema only
+            op = data.draw(st.sampled_from(drops), label="twin drop")
+            if predicted(self.model, op):
+                self.run(op)
         for _ in range(data.draw(st.integers(1, 3), label="changes")):
             self.run(data.draw(strategies.ddl_ops(self.model, schema, invalid=0.0), label="ddl"))
         self.run(CheckoutBranch(parent))

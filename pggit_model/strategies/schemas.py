@@ -14,7 +14,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from pggit_model.model import State
-from pggit_model.ops import Column, ComputeDdlHash, CreateFunction, CreateTable, Op
+from pggit_model.ops import Column, ComputeDdlHash, CreateFunction, CreateTable, DropFunction, DropTable, Op
 from pggit_model.strategies.common import split_signature, tables_of
 
 #: Suffixes of the extra schemas: one that needs quoting, one with a quote, and near misses of V1's exclusions.
@@ -88,5 +88,22 @@ def twin_hashes(state: State, schema: str, other: str) -> list[Op]:
     return out
 
 
-__all__ = ["extra_schema_names", "other_schemas", "owned_schemas", "search_paths", "twin_hashes", "twins",
-           "unqualified_names"]
+def twin_drops(state: State, schema: str) -> list[Op]:
+    """DROP … CASCADE of each function or table of `schema` (with an active row on c, B9) whose name another owned
+    schema holds too: on a branch, then merged back, the target takes ⊥ for that schema's key only (M3)."""
+    from pggit_model.strategies.targeted import droppable  # (targeted imports the strategies package)
+
+    cat = state.db.catalog
+    others = set(other_schemas(state, schema))
+    out: list[Op] = []
+    for kind, name in droppable(state, schema):
+        if kind == "FUNCTION" and any((o, name) in cat.functions for o in others):
+            fname, args = split_signature(name)
+            out.append(DropFunction(schema, fname, args, False, True))
+        elif kind == "TABLE" and any(isinstance(cat.rel(o, name), type(cat.rel(schema, name))) for o in others):
+            out.append(DropTable(schema, name, False, True))
+    return out
+
+
+__all__ = ["extra_schema_names", "other_schemas", "owned_schemas", "search_paths", "twin_drops", "twin_hashes",
+           "twins", "unqualified_names"]
