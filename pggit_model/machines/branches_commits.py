@@ -63,11 +63,16 @@ class BranchRules(VersioningRules):
         """The git workflow: branch off, change things there (and maybe on the parent too), merge back (M2–M5).
         The changes are in any schema the example owns (a merge must match rows by schema too)."""
         parent = self.model.c
-        schema = data.draw(st.sampled_from(owned_schemas(self.model, self.schema)), label="schema")
+        owned = owned_schemas(self.model, self.schema)
+        twinned = [s for s in owned if twin_drops(self.model, s)]
+        # half the time, when some schema shares a name with another: drop it there, so M3 takes ⊥ for that
+        # schema's key only (blind spot 7: a merge lookup that loses its schema filter drops the twin too)
+        drop_twin = len(twinned) > 0 and data.draw(st.booleans(), label="drop a twin")
+        schema = data.draw(st.sampled_from(twinned if drop_twin else owned), label="schema")
         self.run(CreateBranch(name, parent))
         self.run(CheckoutBranch(name))
-        drops = twin_drops(self.model, schema)
-        if len(drops) > 0 and data.draw(st.booleans(), label="drop a twin"):  # M3 takes ⊥ for this schema only
+        drops = twin_drops(self.model, schema) if drop_twin else []
+        if len(drops) > 0:
             op = data.draw(st.sampled_from(drops), label="twin drop")
             if predicted(self.model, op):
                 self.run(op)
