@@ -146,9 +146,8 @@ def _rich_state():  # type: ignore[no-untyped-def]
 
 @settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
 @given(data=st.data())
-def test_general_ddl_draws_frame_statements_and_new_lives(data: st.DataObject) -> None:
-    """Blind spots 8 and 9: the general DDL drawers (every machine's `ddl_ops`) draw the frame statements and
-    ALTER TABLE pairs that drop a constraint and take its name again; counted over 600 draws below."""
+def _draw_general_ddl(data: st.DataObject) -> None:
+    """600 draws of the general DDL drawers (every machine's `ddl_ops`), kept for the count below."""
     op = data.draw(ddl_ops(_rich_state(), S))
     _SEEN.append(op)
 
@@ -160,7 +159,7 @@ def test_the_shares_of_frame_statements_and_new_lives() -> None:
     """Of 600 general DDL draws on tables with constraints, ≥ 2 % are frame statements with ≥ 1 constraint
     trigger among them, and ≥ 1 % are ALTER TABLEs that drop a constraint and add one under its name."""
     _SEEN.clear()
-    test_general_ddl_draws_frame_statements_and_new_lives()
+    _draw_general_ddl()
     frame = [o for o in _SEEN if isinstance(o, ops.FRAME_OPS)]
     renewed = [o for o in _SEEN if isinstance(o, ops.AlterTable) and _renews(o)]
     assert len(frame) >= 12 and any(isinstance(o, ops.CreateTrigger) and o.constraint for o in frame), len(frame)
