@@ -174,6 +174,29 @@ CASES: list[tuple[str, list[Op], Op, str, dict[str, list[str]] | None]] = [
      CommentOnColumn(S, "i", "a", "x"), "42809", None),
     ("comment-on-a-column-a-matview-lacks", [_t("t", "a"), CreateMatView(S, "m", "t", ("a",))],
      CommentOnColumn(S, "m", "b", None), "42703", None),
+    # a constraint name dropped and taken again in one statement (V13, V14, V20): every DROP runs in pass 0, so
+    # the ADD may be written first; what PostgreSQL accepts and the names it leaves (blind spot 8)
+    ("new-life-pkey-unnamed", [_t("t", "a", cons=(PrimaryKey(("a",)),))],
+     _alter("t", DropConstraint("t_pkey"), AddConstraint(PrimaryKey(("a",)))), "ok", {"t": ["t_pkey"]}),
+    ("new-life-unique-add-written-first", [_t("t", "a", "b", cons=(Unique("k", ("a",)),))],
+     _alter("t", AddConstraint(Unique("k", ("b",))), DropConstraint("k")), "ok", {"t": ["k"]}),
+    ("new-life-unique-as-primary-key", [_t("t", "a", "b", cons=(Unique("k", ("a",)),))],
+     _alter("t", DropConstraint("k"), AddConstraint(PrimaryKey(("b",), "k"))), "ok", {"t": ["k"]}),
+    ("new-life-check-as-unique", [_t("t", "a", cons=(Check("k", "a", "positive"),))],
+     _alter("t", AddConstraint(Unique("k", ("a",))), DropConstraint("k", True)), "ok", {"t": ["k"]}),
+    ("new-life-inline-in-add-column", [_t("t", "a", cons=(Unique("k", ("a",)),))],
+     _alter("t", DropConstraint("k"), AddColumn(Column("b", "integer"), False, Unique("k", ("b",)))),
+     "ok", {"t": ["k"]}),
+    ("new-life-missing-column", [_t("t", "a", cons=(Unique("k", ("a",)),))],
+     _alter("t", DropConstraint("k"), AddConstraint(Unique("k", ("zz",)))), "42703", None),
+    ("new-life-of-a-missing-constraint", [_t("t", "a")],
+     _alter("t", DropConstraint("k"), AddConstraint(Unique("k", ("a",)))), "42704", None),
+    ("new-life-if-exists-of-a-missing-constraint", [_t("t", "a")],
+     _alter("t", DropConstraint("k", True), AddConstraint(Unique("k", ("a",)))), "ok", {"t": ["k"]}),
+    ("new-life-pkey-cascades-to-a-foreign-key", [_t("t", "a", cons=(PrimaryKey(("a",)),)),
+                                                 _t("r", "x", cons=(ForeignKey("f", ("x",), S, "t", ("a",)),))],
+     _alter("t", DropConstraint("t_pkey", False, True), AddConstraint(PrimaryKey(("a",)))), "ok",
+     {"t": ["t_pkey"], "r": []}),
 ]
 
 
@@ -355,3 +378,20 @@ def test_postgresql_stores_default_null_only_with_a_type_modifier(pggit_conn: ps
         "ON a.attrelid = d.adrelid AND a.attnum = d.adnum JOIN pg_class c ON c.oid = d.adrelid "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = 't1'", [S]).fetchall()
     assert rows == [("a", "NULL::character varying")]
+
+
+_FK_NEEDS_PKEY = ([_t("t", "a", cons=(PrimaryKey(("a",)),)),
+                   _t("r", "x", cons=(ForeignKey("f", ("x",), S, "t", ("a",)),))],
+                  _alter("t", DropConstraint("t_pkey"), AddConstraint(PrimaryKey(("a",)))))
+
+
+def test_a_new_life_of_a_primary_key_a_foreign_key_needs_is_refused() -> None:
+    """DROP CONSTRAINT t_pkey, ADD PRIMARY KEY (a) while r's foreign key depends on t_pkey: refused (X4), and
+    the model allows PostgreSQL's 2BP01 among the errors of its subcommands (the ADD alone would be 42P16)."""
+    assert "2BP01" in _model(*_FK_NEEDS_PKEY)[0].split("|")
+
+
+@pytest.mark.server
+def test_postgresql_refuses_a_new_life_of_a_primary_key_a_foreign_key_needs(pggit_conn: psycopg.Connection) -> None:
+    """The PostgreSQL side of the case above: 2BP01."""
+    assert postgres_outcome(pggit_conn, (S,), *_FK_NEEDS_PKEY) == "2BP01"

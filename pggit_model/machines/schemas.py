@@ -36,6 +36,8 @@ from pggit_model.strategies.schemas import (
     other_schemas,
     owned_schemas,
     search_paths,
+    twin_hashes,
+    twins,
     unqualified_names,
 )
 
@@ -90,6 +92,8 @@ class SchemaRules(ReuseRules):
         other = self._another_schema(data)
         if other is None:
             return
+        if data.draw(st.integers(0, 2), label="twin") > 0:
+            self._twin(data, other)
         for _ in range(data.draw(st.integers(1, 3), label="changes")):
             mirrored = mirror(self.recent.ops, self.schema, other, data.draw(st.booleans(), label="vary"))
             if len(mirrored) > 0 and data.draw(st.booleans(), label="mirror"):
@@ -98,6 +102,12 @@ class SchemaRules(ReuseRules):
                     self.run(op)
                     continue
             self.run(data.draw(strategies.ddl_ops(self.model, other), label="ddl"))
+        hashes = twin_hashes(self.model, self.schema, other)
+        if len(hashes) > 0 and data.draw(st.integers(0, 3), label="twin hash") > 0:  # H3: each schema's own
+            # mostly the other schema's, the later twin: a lookup that loses its schema finds the older one first
+            later = [h for h in hashes if getattr(h, "schema", None) == other]
+            prefer = len(later) > 0 and data.draw(st.integers(0, 3), label="later twin") > 0
+            self.run(data.draw(st.sampled_from(later if prefer else hashes), label="hash"))
         which = data.draw(st.sampled_from([other, self.schema]), label="read schema")
         read = data.draw(st.sampled_from(["tables", "hashes", "version"]), label="read")
         names = unqualified_names(self.model)
@@ -107,6 +117,23 @@ class SchemaRules(ReuseRules):
             self.run(ExportSchemaHashes(which))
         elif names:
             self.run(GetVersion(f"{which}.{data.draw(st.sampled_from(names), label='name')}"))
+
+    def _twin(self, data: st.DataObject, other: str) -> None:
+        """One name, two definitions (blind spot 7): an object of the machine's schema created again in `other`
+        with another definition — after a new function in the machine's schema when it has nothing to twin."""
+        def functions() -> list[Op]:
+            return [p for p in twins(self.model, self.schema, other) if isinstance(p, CreateFunction)]
+
+        # a function half the time: two functions of one signature are what a lookup by name alone mixes up
+        want_function = data.draw(st.booleans(), label="function twin")
+        if (not twins(self.model, self.schema, other) or (want_function and not functions())) \
+                and not self.model.aborted:
+            self.run(data.draw(strategies.new_functions(self.model, self.schema), label="function"))
+        pairs = (want_function and functions()) or twins(self.model, self.schema, other)
+        if len(pairs) > 0:
+            op = data.draw(st.sampled_from(pairs), label="twin ddl")
+            if predicted(self.model, op):
+                self.run(op)
 
     def lookup_through_search_path(self, data: st.DataObject) -> None:
         """V17 step 2, V18: get_version / get_history of an unqualified name (sometimes a near miss of one) with

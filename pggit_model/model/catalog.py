@@ -16,6 +16,7 @@ from typing import Any
 from attrs import evolve
 
 from pggit_model.model.catalog_cascades import CASCADE_STATEMENTS
+from pggit_model.model.catalog_frame import FRAME_STATEMENTS
 from pggit_model.model.catalog_kinds_guard import guard_cascades
 from pggit_model.model.catalog_statements import STATEMENTS
 from pggit_model.model.catalog_values import (
@@ -44,6 +45,7 @@ from pggit_model.ops import ddl, renames
 
 STATEMENTS.update(CASCADE_STATEMENTS)  # §14.1 V26, V24m–p (catalog_cascades imports catalog_statements)
 STATEMENTS.update(guard_cascades(STATEMENTS))  # ... and hierarchies: not combined where the model has no rule
+STATEMENTS.update(FRAME_STATEMENTS)  # V15 frame, V27: triggers, policies, row security, owner
 
 
 def _guard_array_types(base: Any) -> Any:

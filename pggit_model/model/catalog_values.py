@@ -58,6 +58,10 @@ class Table:
     parent: str | None = None  # the partitioned table or inheritance parent (one: B12), same schema
     bound: tuple[Any, ...] | None = None  # a partition's (how, values)
     declares_inherited: bool = False  # a child that declares its inherited columns itself (after INHERIT: B12)
+    # what the frame rule's statements leave on the table (V27, model/catalog_frame.py), in no V23 component:
+    # its triggers as (name, is a constraint trigger), and its policies' names
+    triggers: tuple[tuple[str, bool], ...] = ()
+    policies: tuple[str, ...] = ()
 
     def col(self, name: str) -> Col | None:
         for c in self.columns:

@@ -15,6 +15,8 @@ from pggit_model.ops.drift import *  # noqa: F403
 from pggit_model.ops.drift import __all__ as _drift_all
 from pggit_model.ops.events import *  # noqa: F403
 from pggit_model.ops.events import __all__ as _events_all
+from pggit_model.ops.frame import *  # noqa: F403
+from pggit_model.ops.frame import __all__ as _frame_all
 from pggit_model.ops.kinds import *  # noqa: F403
 from pggit_model.ops.kinds import __all__ as _kinds_all
 from pggit_model.ops.txn import *  # noqa: F403
@@ -24,4 +26,4 @@ from pggit_model.ops.types import canonical_type
 ALL_OPS = (*DDL_OPS, *CALL_OPS, *TXN_OPS, *SESSION_OPS, *EVENT_OPS, *DAMAGE_OPS, *DRIFT_OPS)  # noqa: F405
 
 __all__ = ["ALL_OPS", "MAX_IDENTIFIER_BYTES", "Op", "canonical_type", "identifier_problem",
-           *_calls_all, *_damage_all, *_ddl_all, *_drift_all, *_events_all, *_kinds_all, *_txn_all]
+           *_calls_all, *_damage_all, *_ddl_all, *_drift_all, *_events_all, *_frame_all, *_kinds_all, *_txn_all]

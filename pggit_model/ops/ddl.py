@@ -62,6 +62,7 @@ from pggit_model.ops.columns import (
     _constraints,
     default_problem,
 )
+from pggit_model.ops.frame import FRAME_OPS  # V15 frame, V27: DDL ops too (exported by ops/__init__)
 from pggit_model.ops.kinds import KINDS_OPS  # §14.1 kinds: DDL ops too (exported by ops/__init__)
 from pggit_model.ops.objects import (  # indexes, views, functions, comments
     CommentOnColumn,
@@ -160,8 +161,11 @@ class DropTable(Op):
 class AlterTable(Op):
     """`ALTER TABLE [IF EXISTS] schema.name action, …` — one statement, so one change (V9).
 
-    Each column and each constraint name appears in at most one action: PostgreSQL runs subcommands in
-    passes, and keeping them independent makes the result not depend on that order (contract §12)."""
+    Each column appears in at most one action, and each constraint name too, or in exactly two when one drops
+    the constraint and the other adds one under its name (a new life in one statement, V13/V14/V20): PostgreSQL
+    runs every DROP in its first pass, so the result does not depend on the order the two are written in; other
+    pairs would (§12). A column dropped and added again in one statement stays outside (§12: its table's
+    change is unclear under V23, docs/mutation.md blind spot 8)."""
 
     schema: str = field(validator=ident)
     name: str = field(validator=ident)
@@ -176,7 +180,7 @@ class AlterTable(Op):
         if not isinstance(value, tuple) or not value:
             _fail(self, attr, value, "must be a non-empty tuple of ALTER TABLE actions")
         seen_cols: set[str] = set()
-        seen_names: set[str] = set()
+        seen_names: dict[str, list[Action]] = {}
         for a in value:
             if not isinstance(a, ACTION_TYPES):
                 _fail(self, attr, value, f"{a!r} is not an ALTER TABLE action")
@@ -184,10 +188,9 @@ class AlterTable(Op):
                 if c in seen_cols:
                     _fail(self, attr, value, f"column {c!r} appears in two actions")
                 seen_cols.add(c)
-            if (n := _constraint_name(a)) is not None:
-                if n in seen_names:
-                    _fail(self, attr, value, f"constraint {n!r} appears in two actions")
-                seen_names.add(n)
+            n = _constraint_name(a)
+            if n is not None and not _new_life(seen_names.setdefault(n, []), a):
+                _fail(self, attr, value, f"constraint {n!r} appears in two actions (other than a drop and an add)")
 
     def sql(self) -> Composable:
         return sql.SQL("ALTER TABLE {}{} {}").format(
@@ -197,9 +200,17 @@ class AlterTable(Op):
         )
 
 
+def _new_life(earlier: list[Action], a: Action) -> bool:
+    """Adds `a` to the `earlier` actions naming one constraint; False unless they are one action, or one DROP
+    CONSTRAINT and one ADD (of a constraint or of a column with it inline), in either order."""
+    earlier.append(a)
+    drops = [x for x in earlier if isinstance(x, DropConstraint)]
+    return len(earlier) == 1 or (len(earlier) == 2 and len(drops) == 1)
+
+
 DDL_OPS = (CreateTable, DropTable, AlterTable, CreateIndex, DropIndex, CreateView, DropView, CreateFunction,
            DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS, *CASCADE_OPS, *KINDS_OPS,
-           *PARTITION_OPS)
+           *PARTITION_OPS, *FRAME_OPS)
 
 __all__ = [
     "ACTION_TYPES",

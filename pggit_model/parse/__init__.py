@@ -17,7 +17,7 @@ from sqlglot.tokens import Token, TokenType
 
 from pggit_model import ops
 from pggit_model.errors import InvalidOp, UnsupportedStatement
-from pggit_model.parse import cascades, kinds, renames
+from pggit_model.parse import cascades, frame, kinds, renames
 from pggit_model.parse.reader import _STRINGS, _TOKENIZER
 from pggit_model.parse.tables import TableStatements
 
@@ -129,6 +129,10 @@ class _Parser(TableStatements):
             return self._create_view(replace)
         if self.accept("FUNCTION"):
             return self._create_function(replace)
+        if self.is_word("TRIGGER") or self.is_word("CONSTRAINT"):
+            return frame.create_trigger(self, replace)  # V15 frame, V27
+        if not replace and self.accept("POLICY"):
+            return frame.create_policy(self)
         raise self.fail("unknown CREATE statement")
 
     def _create_index(self) -> ops.CreateIndex:
@@ -193,6 +197,9 @@ class _Parser(TableStatements):
             return renames.drop_schema(self)
         if self.accept("MATERIALIZED", "VIEW"):
             return kinds.drop_matview(self)  # §14.1
+        for what in ("TRIGGER", "POLICY"):  # V15 frame, V27
+            if self.accept(what):
+                return frame.drop_on_table(self, what)
         kind = next((k for k in ("TABLE", "VIEW", "INDEX", "FUNCTION") if self.accept(k)), None)
         if kind is None:
             raise self.fail("unknown DROP statement")

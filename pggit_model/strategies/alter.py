@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from pggit_model import ops
 from pggit_model.model.catalog import Table
-from pggit_model.model.catalog_values import default_expr
+from pggit_model.model.catalog_values import Con, default_expr
 from pggit_model.ops.types import assignment_cast
 from pggit_model.strategies.common import THIRD
 from pggit_model.strategies.values import COLUMN_TYPES, column_types, columns, defaults_for, names
@@ -121,7 +121,8 @@ def _add_constraint(d: DdlDraw, table: str, t: Table, col_name: str, used: set[s
 
 @frozen
 class ActionDrawer:
-    """A row of `ALTER_ACTIONS`: `draw(d, table, t, used)` makes one of `makes`, or None."""
+    """A row of `ALTER_ACTIONS`: `draw(d, table, t, used)` makes one of `makes` (or a tuple of them: subcommands
+    that belong together), or None."""
 
     draw: Callable[[DdlDraw, str, Table, set[str]], Any]
     makes: tuple[type, ...]
@@ -138,6 +139,9 @@ ALTER_ACTIONS: dict[str, ActionDrawer] = {
     "dropdef": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropDefault(c)), (ops.DropDefault,)),
     "addcon": ActionDrawer(_on_a_column(_add_constraint), (ops.AddConstraint,)),
     "dropcon": ActionDrawer(_drop_constraint, (ops.DropConstraint,)),
+    # two subcommands: a constraint dropped and its name taken again (V13, V14, V20; blind spot 8)
+    "renew": ActionDrawer(lambda d, table, t, used: new_life(d, table, t, used),
+                          (ops.DropConstraint, ops.AddConstraint)),
 }
 ALTER_KINDS = st.sampled_from(list(ALTER_ACTIONS))
 
@@ -148,8 +152,8 @@ ALTER_KINDS = st.sampled_from(list(ALTER_ACTIONS))
 def _primary_key(d: DdlDraw, table: str, col_name: str, cname: str, used: set[str]) -> Any:
     named = d.draw(st.booleans())
     if not named:
-        # PostgreSQL names it <table>_pkey: dropping and re-creating one name in one statement is outside
-        # the model (§12), so that name counts as used too.
+        # PostgreSQL names it <table>_pkey, so that name counts as used too (a DROP of it in the same statement
+        # draws its new life through `new_life`, where the drop comes first)
         if f"{table}_pkey" in used:
             return None
         used.add(f"{table}_pkey")
@@ -177,3 +181,48 @@ CONSTRAINT_DRAWERS: dict[str, ConstraintDrawer] = {
     "fk": ConstraintDrawer(_foreign_key, ops.ForeignKey),
 }
 _CONSTRAINT_KINDS = st.sampled_from(list(CONSTRAINT_DRAWERS))
+
+
+# --- a name freed and taken again in one statement (V13, V14, V20) -----------------------------------------
+
+
+def _same_again(k: Con, table: str, unnamed: bool) -> Any:
+    """The constraint `k` as ALTER TABLE … ADD writes it (a primary key named <table>_pkey perhaps unnamed), or
+    None for kinds ADD CONSTRAINT does not draw (EXCLUDE, a partition's bound CHECK)."""
+    if k.kind == "primary_key":
+        return ops.PrimaryKey(k.columns, None if unnamed and k.name == f"{table}_pkey" else k.name)
+    if k.kind == "unique":
+        return ops.Unique(k.name, k.columns)
+    if k.kind == "check" and k.test in ("not_null", "positive"):
+        return ops.Check(k.name, k.columns[0], k.test)
+    if k.kind == "foreign_key" and k.ref is not None:
+        return ops.ForeignKey(k.name, k.columns, *k.ref)
+    return None
+
+
+def new_life(d: DdlDraw, table: str, t: Table, used: set[str]) -> tuple[Any, ...] | None:
+    """`DROP CONSTRAINT k` and an ADD that takes the name k again, in one statement: the constraint (and the
+    index of a PRIMARY KEY or UNIQUE) is dropped and created anew — the index's row starts a new life even when
+    the table's structure ends up as it was (V13, V14, V20: a new OID; V9a: the table records only a
+    difference). Half the time the same definition (an unnamed PRIMARY KEY for <table>_pkey), else another
+    constraint of a drawn kind under the name; the ADD is written before the DROP a third of the time (PostgreSQL
+    runs every DROP first). None when the table has no constraint, or the name or the columns are already taken in
+    this statement."""
+    if not t.constraints:
+        return None
+    k = d.draw(st.sampled_from(t.constraints))
+    if k.name in used:
+        return None
+    again = _same_again(k, table, d.draw(st.booleans())) if d.draw(st.booleans()) else None
+    if again is None:
+        col_name = d.pick_col(t)
+        again = CONSTRAINT_DRAWERS[d.draw(_CONSTRAINT_KINDS)].draw(d, table, col_name, k.name, {k.name} | used)
+        if isinstance(again, ops.PrimaryKey) and again.name is None and k.name != f"{table}_pkey":
+            again = None  # an unnamed one would take <table>_pkey, not k
+    if again is None or any(c in used for c in again.columns):
+        return None
+    used.update((k.name, *again.columns))
+    if again.name is None:
+        used.add(f"{table}_pkey")
+    pair = (ops.DropConstraint(k.name, d.draw(st.booleans())), ops.AddConstraint(again))
+    return pair[::-1] if d.draw(THIRD) == 0 else pair

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
-from pggit_model.strategies import cascades, kinds, partitions, renames
+from pggit_model.strategies import cascades, frame, kinds, partitions, renames
 from pggit_model.strategies.alter import ALTER_ACTIONS, ALTER_KINDS
 from pggit_model.strategies.common import THIRD, predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.values import (
@@ -102,8 +102,7 @@ def _alter_table(d: DdlDraw) -> ops.Op:
     used: set[str] = set()  # columns and constraint names already changed: one change of each per statement
     for _ in range(d.draw(_SUBCOMMANDS)):
         act = ALTER_ACTIONS[d.draw(ALTER_KINDS)].draw(d, name, t, used)
-        if act is not None:
-            acts.append(act)
+        acts += act if isinstance(act, tuple) else [] if act is None else [act]
     if not acts:
         acts.append(ops.AddColumn(d.draw(columns()), True))
     return ops.AlterTable(d.schema, name if not d.maybe() else d.draw(names()), tuple(acts),
@@ -201,12 +200,15 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
     DdlDrawer(renames.schema_ddl, (ops.CreateSchema, ops.DropSchema, ops.RenameSchema, ops.SetSchema)),
     # §14.1 V26h, V24m–p (strategies/cascades.py)
     DdlDrawer(cascades.cascade_ddl, (ops.DropTables, ops.CreateIndexConcurrently, ops.DropIndexConcurrently,
-                                     ops.Reindex, ops.SetStorage, ops.SetStatistics), needs="tables"),
+                                     ops.Reindex, ops.SetStorage, ops.SetStatistics), needs="tables",
+              weight=2),  # 2: six statements in one row, DROP INDEX CONCURRENTLY rare once the frame row came
     # §14.1 (strategies/kinds.py)
     DdlDrawer(kinds.kinds_ddl, ops.KINDS_OPS, needs="tables", weight=3),  # (17 statements in one row)
     # §14.1 V24q–x (strategies/partitions.py)
     DdlDrawer(partitions.hierarchy_ddl, (ops.CreatePartitioned, ops.CreatePartition, ops.AttachPartition,
                                          ops.DetachPartition, ops.CreateChild, ops.SetInherit), needs="tables"),
+    # V15 frame, V27: statements that record nothing (strategies/frame.py)
+    DdlDrawer(frame.frame_ddl, ops.FRAME_OPS, needs="tables", weight=2),  # (six statements in one row)
 )
 
 
@@ -238,7 +240,8 @@ def _single_change(draw: st.DrawFn, state: State, schema: str, invalid: float) -
         return draw(st.sampled_from(rows)).draw(d)
     name, t = d.pick_table()
     act = ALTER_ACTIONS[draw(ALTER_KINDS)].draw(d, name, t, set())
-    return ops.AlterTable(schema, name, (act if act is not None else ops.AddColumn(d.draw(columns()), False),))
+    acts = act if isinstance(act, tuple) else (act if act is not None else ops.AddColumn(d.draw(columns()), False),)
+    return ops.AlterTable(schema, name, acts)
 
 
 def single_changes(state: State, schema: str, invalid: float = 0.0) -> st.SearchStrategy[ops.Op]:

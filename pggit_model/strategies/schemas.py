@@ -14,6 +14,8 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from pggit_model.model import State
+from pggit_model.ops import Column, ComputeDdlHash, CreateFunction, CreateTable, DropFunction, DropTable, Op
+from pggit_model.strategies.common import split_signature, tables_of
 
 #: Suffixes of the extra schemas: one that needs quoting, one with a quote, and near misses of V1's exclusions.
 _SUFFIXES = (" Zwei", '"q', "_pggit", "_pg_temp", "_information_schema")
@@ -56,4 +58,52 @@ def unqualified_names(state: State) -> list[str]:
     return sorted({n for (_k, s, n, b) in state.db.rows if s in owned and b == state.c})
 
 
-__all__ = ["extra_schema_names", "other_schemas", "owned_schemas", "search_paths", "unqualified_names"]
+def twins(state: State, schema: str, other: str) -> list[Op]:
+    """CREATEs that give `other` an object named as one `schema` holds, with another definition: a function of
+    the same signature with another body, a table of the same name with other columns. Two objects under one
+    name, which a lookup that loses its schema filter mixes up (blind spot 7: `_function_oid`, merge's lookups)."""
+    cat = state.db.catalog
+    out: list[Op] = []
+    for (s, sig), f in sorted(cat.functions.items()):
+        if s == schema and (other, sig) not in cat.functions:
+            name, args = split_signature(sig)
+            out.append(CreateFunction(other, name, args, f.body % 1000 + 1))
+    for name, _ in tables_of(state, schema):
+        if cat.rel(other, name) is None:
+            out.append(CreateTable(other, name, (Column("twin", "integer"),)))
+    return out
+
+
+def twin_hashes(state: State, schema: str, other: str) -> list[Op]:
+    """compute_ddl_hash (H1–H3) of each name that `schema` and `other` both hold as a function or a table, asked
+    in either schema: each answer must be its own schema's object's."""
+    cat = state.db.catalog
+    out: list[Op] = []
+    for (s, sig) in sorted(cat.functions):
+        if s == schema and (other, sig) in cat.functions:
+            out += [ComputeDdlHash("FUNCTION", schema, sig), ComputeDdlHash("FUNCTION", other, sig)]
+    for name, _ in tables_of(state, schema):
+        if (other, name) in cat.relations and name in dict(tables_of(state, other)):
+            out += [ComputeDdlHash("TABLE", schema, name), ComputeDdlHash("TABLE", other, name)]
+    return out
+
+
+def twin_drops(state: State, schema: str) -> list[Op]:
+    """DROP … CASCADE of each function or table of `schema` (with an active row on c, B9) whose name another owned
+    schema holds too: on a branch, then merged back, the target takes ⊥ for that schema's key only (M3)."""
+    from pggit_model.strategies.targeted import droppable  # (targeted imports the strategies package)
+
+    cat = state.db.catalog
+    others = set(other_schemas(state, schema))
+    out: list[Op] = []
+    for kind, name in droppable(state, schema):
+        if kind == "FUNCTION" and any((o, name) in cat.functions for o in others):
+            fname, args = split_signature(name)
+            out.append(DropFunction(schema, fname, args, False, True))
+        elif kind == "TABLE" and any(isinstance(cat.rel(o, name), type(cat.rel(schema, name))) for o in others):
+            out.append(DropTable(schema, name, False, True))
+    return out
+
+
+__all__ = ["extra_schema_names", "other_schemas", "owned_schemas", "search_paths", "twin_drops", "twin_hashes",
+           "twins", "unqualified_names"]
