@@ -25,7 +25,7 @@ _COMMON = {
 BUDGETS = {"smoke": 3, "ci": 6, "nightly": 60, "weekly": 120}
 
 PROFILES: dict[str, dict[str, object]] = {
-    "smoke": {"max_examples": 15, "stateful_step_count": 25, **_COMMON},
+    "smoke": {"max_examples": 25, "stateful_step_count": 30, **_COMMON},
     "ci": {"max_examples": 100, "stateful_step_count": 40, **_COMMON},
     "nightly": {"max_examples": 2000, "stateful_step_count": 80, **_COMMON},
     "weekly": {"max_examples": 2500, "stateful_step_count": 150, **_COMMON},
