@@ -156,3 +156,15 @@ def test_mirror_repeats_the_schemas_ddl_in_another_with_a_function_body_varied()
     same, varied = mirror(recent, "a", "b", vary=False), mirror(recent, "a", "b", vary=True)
     assert [(op.kind, op.schema) for op in same] == [("create_function", "b"), ("create_table", "b")]
     assert same[0].body == 3 and varied[0].body == 4 and same[0].signature == varied[0].signature
+
+
+def test_a_suffixed_name_stays_within_63_bytes() -> None:
+    """V5: a name built from a drawn one plus a suffix (a partitioned table's column renamed to `c_2`, the renames
+    machine's `t_renamed`) is cut to PostgreSQL's 63 bytes, multi-byte characters whole (a partitions smoke, seed
+    353, drew a 63-byte column and its rename failed as an invalid op)."""
+    from pggit_model.strategies.values import suffixed
+    assert suffixed("c", "_2") == "c_2"
+    long = "abcdefgh" * 7 + "abcdefg"  # 63 bytes
+    assert suffixed(long, "_2") == long[:61] + "_2"
+    wide = "é" * 31  # 62 bytes
+    assert suffixed(wide, "_renamed") == "é" * 27 + "_renamed" and len(suffixed(wide, "_renamed").encode()) == 62

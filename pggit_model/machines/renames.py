@@ -17,7 +17,6 @@ from pggit_model import strategies
 from pggit_model.machines.versioning import VersioningRules
 from pggit_model.model.catalog_values import MatView
 from pggit_model.ops import (
-    MAX_IDENTIFIER_BYTES,
     CheckoutBranch,
     Column,
     CommentOnTable,
@@ -46,6 +45,7 @@ from pggit_model.ops import (
 )
 from pggit_model.strategies.common import predicted
 from pggit_model.strategies.renames import SCHEMA_POOL, indexes_of, movable_tables, other_schemas
+from pggit_model.strategies.values import suffixed
 
 
 def _keys(op: Op, model: object) -> list[str]:
@@ -69,10 +69,7 @@ def _keys(op: Op, model: object) -> list[str]:
 def _renamed(name: str) -> str:
     """`name` with a suffix, within PostgreSQL's 63 bytes (a suffix that needs no quoting: names that do are
     drawn elsewhere, and a backend that mishandles them should not hide what it does with the rename)."""
-    out = name
-    while len(f"{out}_renamed".encode()) > MAX_IDENTIFIER_BYTES:
-        out = out[:-1]
-    return f"{out}_renamed"
+    return suffixed(name, "_renamed")
 
 
 class RenamesMachine(VersioningRules):

@@ -14,6 +14,7 @@ from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table
 from pggit_model.strategies.common import predicted_only, tables_of
+from pggit_model.strategies.values import suffixed
 
 #: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for its DDL_DRAWERS row)
 DdlDraw = Any
@@ -136,7 +137,7 @@ def _parent_change(draw: Any, state: State, schema: str, parent: str) -> ops.Op:
             act = ops.AddConstraint(ops.Check(draw(st.sampled_from(["ck", "k_pos"])),
                                               draw(st.sampled_from(ints or cols or ["k"])), "positive"))
     elif kind == "rename":
-        return ops.RenameColumn("TABLE", schema, parent, col, f"{col}_2")
+        return ops.RenameColumn("TABLE", schema, parent, col, suffixed(col, "_2"))
     elif kind == "index":
         if indexes and draw(st.booleans()):
             return ops.DropIndex(schema, draw(st.sampled_from(indexes)))

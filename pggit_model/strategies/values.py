@@ -47,6 +47,15 @@ _any_ident = st.text(st.characters(exclude_categories=["Cs"], exclude_characters
 
 
 @cache
+def suffixed(name: str, suffix: str) -> str:
+    """``name + suffix`` within PostgreSQL's 63 bytes, cutting ``name`` (a longer identifier would be truncated by
+    PostgreSQL, which the ops refuse to send)."""
+    out = name
+    while len(f"{out}{suffix}".encode()) > MAX_IDENTIFIER_BYTES:
+        out = out[:-1]
+    return f"{out}{suffix}"
+
+
 def identifiers() -> st.SearchStrategy[str]:
     """Valid identifiers: plain, needing quotes, reserved words, unicode, 63 bytes long, or anything legal."""
     return st.one_of(_plain, st.sampled_from(RESERVED), st.sampled_from(QUOTED), st.sampled_from(UNICODE),
