@@ -9,6 +9,7 @@ from pggit_model.errors import InvalidOp
 from pggit_model.model import HashOf, initial_state, observe, run, step
 from pggit_model.ops import (
     AddColumn,
+    AddConstraint,
     AlterColumnType,
     AlterTable,
     Check,
@@ -20,6 +21,8 @@ from pggit_model.ops import (
     CreateTable,
     DetectChangesByHash,
     DropColumn,
+    DropConstraint,
+    DropDefault,
     DropTable,
     GetVersion,
     Reinstall,
@@ -192,3 +195,21 @@ def test_untracked_refuses_what_is_not_ddl():
         Untracked(GetVersion("app.t"))  # type: ignore[arg-type]
     with pytest.raises(InvalidOp):
         Untracked(T, "disable", [("trg", "X")])
+
+
+def test_u3_a_check_whose_rendering_is_unsure_set_against_a_new_one_is_open():
+    """V10k/l, §12: drift changes a column's type under a CHECK (its rendering becomes unsure to the model) and a
+    tracked statement takes the drift in; then `ADD CONSTRAINT k1 CHECK …, DROP CONSTRAINT k1` (PostgreSQL drops
+    first) re-adds the same CHECK, which PostgreSQL renders as before: the model cannot tell, so it is left open
+    rather than recorded MAJOR (a drift smoke, seed 406); a definite rendering still records nothing."""
+    t = CreateTable(S, "t", [Column("id", "integer", default=0)], [])
+    renew = AlterTable(S, "t", (AddConstraint(Check("k1", "id", "positive")), DropConstraint("k1")))
+    state, _ = _after(t, UpdateAllHashes(),
+                      Untracked(AlterTable(S, "t", (AddConstraint(Check("k1", "id", "positive")),))),
+                      Untracked(AlterTable(S, "t", (AlterColumnType("id", "numeric"),))),
+                      AlterTable(S, "t", (DropDefault("id"),)))
+    _, exp = step(state, renew)
+    assert exp.is_unspecified and "§12" in exp.rules
+    clean, _ = _after(t, AlterTable(S, "t", (AddConstraint(Check("k1", "id", "positive")),)))
+    after, exp = step(clean, renew)
+    assert exp.kind == "ok" and observe.objects(after, S) == observe.objects(clean, S)
