@@ -271,6 +271,20 @@ def test_a_partition_key_retyped_beside_other_subcommands_is_left_open(pggit_con
         assert outcome(e) == code, alone
 
 
+def test_v25_an_inheritance_parents_foreign_key_is_dropped_on_the_parent_only(pggit_conn: psycopg.Connection) -> None:
+    """V25: PostgreSQL gives an inheritance child no copy of its parent's foreign key, so DROP CONSTRAINT of that
+    key on the parent succeeds and leaves the child alone (the model propagated it and predicted 42704: a cascades
+    smoke, seed 8)."""
+    ref = CreateTable(S, "r", (Column("id", "integer", True),), (PrimaryKey(("id",)),))
+    parent = CreateTable(S, "q", (Column("rid", "integer"),), (ForeignKey("q_fk", ("rid",), S, "r", ("id",)),))
+    child = CreateChild(S, "qc", "q", ())
+    drop = AlterTable(S, "q", (DropConstraint("q_fk"),))
+    st, exps = run(ref, parent, child, drop)
+    assert [outcome(e) for e in exps] == ["ok"] * 4
+    assert postgres_outcome(pggit_conn, [S], [ref, parent, child], drop) == "ok"
+    assert row(st, "TABLE", "qc")[0] == 1 and last(st, "TABLE", "q")[:2] == ("ALTER", "MINOR")
+
+
 def test_r3c_v25_a_renamed_partitioned_index_still_drops_its_partition_indexes() -> None:
     """R3c, V25, V10l: after the partitioned primary key's index is renamed (its constraint with it), DROP CONSTRAINT
     of the new name still drops every partition's attached index (a partitions smoke, seed 301: the model lost the

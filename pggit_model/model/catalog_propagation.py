@@ -158,6 +158,8 @@ def _alter_one_descendant(w: Work, s: str, d: str, op: ddl.AlterTable, parent: T
             k = parent.con(a.name)
             if k is None:
                 acts.append(a)  # (rejected or skipped on the parent already)
+            elif k.kind == "foreign_key" and parent.partition_by is None:
+                continue  # inheritance children get no copy of a parent's foreign key (partitions do)
             elif k.kind in ("check", "foreign_key"):
                 acts.append(a)
             else:  # the partition's own constraint attached to the dropped one goes with it
