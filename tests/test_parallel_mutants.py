@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -77,10 +78,18 @@ ALSO = {"commit-branch-unlocked": ("X9",), "ddl-lock-at-end": ("X8", "X11", "X12
         "rr-stale-version": ("X12",), "ddl-touches-branch-row": ("X12",)}
 
 
-def _harness(server: Server, source: Path | None, tmp: Path) -> tuple[Template, Harness, ParallelHarness]:
+@contextlib.contextmanager
+def _parallel(server: Server, source: Path | None, tmp: Path) -> Iterator[ParallelHarness]:
+    """A parallel harness on ``source`` (None: the reference), its harness and template closed afterwards."""
     template = Template(server, source)
     harness = Harness(template, tmp / "results", stats=RunStats())
-    return template, harness, ParallelHarness(harness)
+    ph = ParallelHarness(harness)
+    try:
+        yield ph
+    finally:
+        ph.close()
+        harness.close()
+        template.close()
 
 
 @pytest.mark.parametrize("mutant", PARALLEL_MUTANTS, ids=lambda m: f"{m.rule}-{m.name}")
@@ -89,18 +98,13 @@ def test_schedule_exposes_planted_fault_and_passes_on_the_reference(mutant: Muta
     """The mutant's schedule diverges with the mutant's rule, and checks green on the (fixed) reference."""
     program = PROGRAMS[mutant.name]
     for source, broken in ((mutant.apply(tmp_path / "mutant"), True), (None, False)):
-        template, harness, ph = _harness(pggit_server, source, tmp_path)
-        try:
+        with _parallel(pggit_server, source, tmp_path) as ph:
             if broken:
                 with pytest.raises(Divergence) as caught:
                     ph.check(program)
                 assert caught.value.rule == mutant.rule, str(caught.value)
             else:
                 assert ph.check(program).ok
-        finally:
-            ph.close()
-            harness.close()
-            template.close()
 
 
 @pytest.mark.parametrize("mutant", PARALLEL_MUTANTS, ids=lambda m: f"{m.rule}-{m.name}")
@@ -108,23 +112,22 @@ def test_drawn_programs_find_planted_fault(mutant: Mutant, pggit_server: Server,
     """The machine's own drawn programs (no shrinking) hit the planted fault within 150 examples under one of the
     fixed seeds 0, 1, 2 (tried in order, as tests/test_mutants.py does), with its rule (or one it also breaks);
     the isolation-level faults (X11) through the contended programs at REPEATABLE READ and SERIALIZABLE."""
-    template, harness, ph = _harness(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path)
-    found: list[Divergence] = []
+    with _parallel(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path) as ph:
+        found: list[Divergence] = []
 
-    @settings(max_examples=150, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    # the isolation-level faults straight from the contended programs at those levels (the machine draws them one
-    # time in two, at one of three levels: same programs, found six times sooner)
-    @given(contended_programs(schema=S, levels=ISOLATION) if mutant.rule == "X11" else programs())
-    def run(program: Program) -> None:
-        try:
-            ph.check(program, repeats=1)
-        except Divergence as d:
-            found.append(d)
-            raise
+        @settings(max_examples=150, database=None, deadline=None, phases=[Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+        # the isolation-level faults straight from the contended programs at those levels (the machine draws them
+        # one time in two, at one of three levels: same programs, found six times sooner)
+        @given(contended_programs(schema=S, levels=ISOLATION) if mutant.rule == "X11" else programs())
+        def run(program: Program) -> None:
+            try:
+                ph.check(program, repeats=1)
+            except Divergence as d:
+                found.append(d)
+                raise
 
-    expected = {mutant.rule, *ALSO.get(mutant.name, ())}
-    try:
+        expected = {mutant.rule, *ALSO.get(mutant.name, ())}
         for s in (*SEEDS, 3, 4, 5):  # seeds past 0-2 only when those stopped at a reference gap first
             if s not in SEEDS and not found:
                 break
@@ -132,10 +135,6 @@ def test_drawn_programs_find_planted_fault(mutant: Mutant, pggit_server: Server,
                 seed(s)(run)()
             if any(d.rule in expected for d in found):
                 break
-    finally:
-        ph.close()
-        harness.close()
-        template.close()
     # A seed may stop first at a documented gap of the reference (docs/reference-backend.md): R2, an X9 deadlock
     # of CREATE TABLE AS, or R3, an XX000 of a CREATE INDEX racing a DROP TABLE of its table (seen as X8); the
     # next seed goes on. Anything else unexpected fails the test.
@@ -150,18 +149,13 @@ def test_isolationtester_reproduces_the_x9_deadlock_from_the_written_spec(pggit_
     from pggit_model.parallel.record import record
     from pggit_model.parallel.spec import run_spec
     mutant = next(m for m in PARALLEL_MUTANTS if m.name == "create-branch-lock-late")
-    template, harness, ph = _harness(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path)
-    try:
+    with _parallel(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path) as ph:
         with pytest.raises(Divergence) as caught:
             ph.check(PROGRAMS[mutant.name])
-        folder = record(harness, caught.value)
+        folder = record(ph.harness, caught.value)
         assert folder is not None
-        with harness.clones.example() as db:
-            out = run_spec((folder / "replay.spec").read_text(), template.server.conninfo(db))
-    finally:
-        ph.close()
-        harness.close()
-        template.close()
+        with ph.harness.clones.example() as db:
+            out = run_spec((folder / "replay.spec").read_text(), ph.harness.template.server.conninfo(db))
     assert "deadlock detected" in out, out
 
 
@@ -179,29 +173,24 @@ def test_contended_programs_find_a_forgotten_bookkeeping_lock(mutant_id: str, pg
     from pggit_model.mutation.operators import OPERATORS, generate
 
     mutant = next(m for m in generate(operators={"lock": OPERATORS["lock"]}) if m.id == mutant_id)
-    template, harness, ph = _harness(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path)
-    found: list[Divergence] = []
+    with _parallel(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path) as ph:
+        found: list[Divergence] = []
 
-    @settings(max_examples=40, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(contended_programs(schema=S))
-    def run(program: Program) -> None:
-        try:
-            ph.check(program, repeats=1)
-        except Divergence as d:
-            found.append(d)
-            raise
+        @settings(max_examples=40, database=None, deadline=None, phases=[Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+        @given(contended_programs(schema=S))
+        def run(program: Program) -> None:
+            try:
+                ph.check(program, repeats=1)
+            except Divergence as d:
+                found.append(d)
+                raise
 
-    try:
         for s in SEEDS:
             with contextlib.suppress(Divergence, ExceptionGroup):
                 seed(s)(run)()
             if found:
                 break
-    finally:
-        ph.close()
-        harness.close()
-        template.close()
     assert found and all(d.rule in ("X9", "X11", "X12") for d in found), "\n\n".join(map(str, found))
 
 
@@ -218,14 +207,9 @@ def test_covering_programs_pass_on_the_reference(pggit_server: Server, tmp_path:
 
     programs_ = covering(S)
     assert len(programs_) == len(HOT) + 2 and {p.level for p in programs_} == {"read committed", *ISOLATION}
-    template, harness, ph = _harness(pggit_server, None, tmp_path)
-    try:
+    with _parallel(pggit_server, None, tmp_path) as ph:
         for program in programs_:
             assert ph.check(program, repeats=1).ok, program
-    finally:
-        ph.close()
-        harness.close()
-        template.close()
 
 
 @pytest.mark.parametrize("name", COVERED)
@@ -238,17 +222,12 @@ def test_covering_programs_catch_a_late_lock_without_any_drawn_program(name: str
     from pggit_model.parallel.contention import covering
 
     mutant = next(m for m in PARALLEL_MUTANTS if m.name == name)
-    template, harness, ph = _harness(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path)
-    found: list[Divergence] = []
-    try:
+    with _parallel(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path) as ph:
+        found: list[Divergence] = []
         for program in covering(S):
             try:
                 ph.check(program, repeats=1)
             except Divergence as d:
                 found.append(d)
                 break
-    finally:
-        ph.close()
-        harness.close()
-        template.close()
     assert found and found[0].rule in COVERED[name], "\n\n".join(map(str, found)) or f"{name}: no program failed"
