@@ -60,9 +60,9 @@ def classify(recorded: Any, new: Any) -> tuple[str, str] | None:
     # a CHECK whose rendering the model lost ('?') against one of the same definition it knows: set aside, and
     # left open unless the statement is MAJOR anyway (whether PostgreSQL renders them alike is not known)
     differ = rcons ^ ncons
-    unsure = {(k.name, k.kind, k.columns, k.test) for k in differ if k.token == "?"}
-    paired = {k for k in differ if (k.name, k.kind, k.columns, k.test) in unsure} if unsure and any(
-        (k.name, k.kind, k.columns, k.test) in unsure for k in differ if k.token != "?") else set()
+    unsure = {_but_token(k) for k in differ if k.token == "?"}
+    known = {_but_token(k) for k in differ if k.token != "?"}
+    paired = {k for k in differ if _but_token(k) in unsure} if unsure & known else set()
     sev, column_comment = _column_changes(rcols, ncols)
     comment = rcomment != ncomment or column_comment
     if (ncons - rcons) - paired:
@@ -77,6 +77,11 @@ def classify(recorded: Any, new: Any) -> tuple[str, str] | None:
     if sev == 0:
         return ("COMMENT", "PATCH") if comment else ("ALTER", "PATCH")
     return ("ALTER", _SEV[sev])
+
+
+def _but_token(k: Any) -> tuple[Any, ...]:
+    """A constraint as `classify` pairs an unsure rendering with a known one: all but its CHECK token."""
+    return (k.name, k.kind, k.columns, k.test)
 
 
 def _column_changes(rcols: Any, ncols: Any) -> tuple[int, bool]:
