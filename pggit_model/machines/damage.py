@@ -119,10 +119,11 @@ class DamageMachine(VersioningRules):
         self._columns += 1
         if how != "rename":
             self.run(AlterTable(self.schema, table, (AddColumn(Column(f"u4_{self._columns}", "integer")),)))
-        if how != "add a column" and self.model.db.catalog.rel(self.schema, f"u4 t{self._columns}") is None:
-            self.run(RenameRelation("TABLE", self.schema, table, f"u4 t{self._columns}"))
-            if self.model.db.catalog.rel(self.schema, f"u4 t{self._columns}") is not None:  # (if it ran)
-                table = f"u4 t{self._columns}"
+        new = f"u4 t{self._columns}"
+        if how != "add a column" and self.model.db.catalog.rel(self.schema, new) is None:
+            self.run(RenameRelation("TABLE", self.schema, table, new))
+            if self.model.db.catalog.rel(self.schema, new) is not None:  # (if it ran)
+                table = new
         self.call(GetVersion(f"{self.schema}.{table}"))
         self.call(GetHistory(f"{self.schema}.{table}", 5))
         if data.draw(st.booleans(), label="drop"):
