@@ -25,7 +25,7 @@ from pggit_model.model import step
 from pggit_model.model.expected import Expected
 from pggit_model.model.state import State, initial_state
 from pggit_model.ops import CreateIndex, Op
-from pggit_model.twin import TwinDatabase
+from pggit_model.twin import TwinDatabase, machine_schemas
 
 pytestmark = pytest.mark.server
 
@@ -37,38 +37,38 @@ RANDOM = os.environ.get("PGGIT_OUTCOMES_RANDOM", "") not in ("", "0")
 
 
 @pytest.fixture(scope="module")
-def bare(pggit_template: Template) -> Iterator[psycopg.Connection]:
-    """An autocommit session on a database without pgGit (X13's CONCURRENTLY statements run there as they are)."""
+def bare(pggit_template: Template) -> Iterator[TwinDatabase]:
+    """A database without pgGit (the twin's, V21), used through its autocommit session: X13's CONCURRENTLY
+    statements run there as they are."""
     db = TwinDatabase(pggit_template.server)
-    conn = psycopg.connect(db.conninfo, autocommit=True)
     try:
-        yield conn
+        yield db
     finally:
-        conn.close()
         db.close()
 
 
-def _reset(conn: psycopg.Connection) -> None:
-    """Every schema the previous example made is dropped; the machine's schema starts empty (as B1's)."""
-    made = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('public', 'information_schema') "
-                        "AND nspname NOT LIKE 'pg\\_%'").fetchall()
-    for (name,) in made:
+def _reset(db: TwinDatabase) -> psycopg.Connection:
+    """The session, with every schema an earlier example made dropped and the machine's schema empty (as B1's)."""
+    conn = db.connection(nested=False)
+    for name in sorted(machine_schemas(conn) - db.baseline):
         conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
     conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(SCHEMA)))
+    return conn
 
 
-def _outcome(conn: psycopg.Connection, op: Op) -> str:
+def _problem(conn: psycopg.Connection, op: Op, expected: Expected) -> str | None:
+    """Run ``op``; None if its outcome is one ``expected`` allows (the machines' own checks), else what differs."""
     try:
         conn.execute(op.sql())
     except psycopg.Error as e:
-        return e.sqlstate or "no SQLSTATE"
-    return "ok"
+        return expected.check_error(e.sqlstate)
+    return expected.check_success()
 
 
 Predict = Callable[[State, Op], tuple[State, Expected]]
 
 
-def check_streams(conn: psycopg.Connection, examples: int, predict: Predict = step, shrink: bool = True) -> None:
+def check_streams(db: TwinDatabase, examples: int, predict: Predict = step, shrink: bool = True) -> None:
     """Draw ``examples`` DDL streams of STEPS statements; fail at the first outcome ``predict`` did not expect."""
 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=not RANDOM,
@@ -76,33 +76,28 @@ def check_streams(conn: psycopg.Connection, examples: int, predict: Predict = st
               phases=(Phase.explicit, Phase.generate) + ((Phase.shrink,) if shrink else ()))
     @given(st.data())
     def streams(data: st.DataObject) -> None:
-        _reset(conn)
+        conn = _reset(db)
         state = initial_state(schemas=(SCHEMA,))
         sent: list[Op] = []
         for _ in range(STEPS):
             op = data.draw(strategies.ddl_ops(state, SCHEMA), label="ddl")
             new, expected = predict(state, op)
             sent.append(op)
-            got = _outcome(conn, op)
-            if expected.is_error:
-                ok = got in expected.sqlstates
-                want = f"an error {'/'.join(sorted(expected.sqlstates))} ({expected.why})"
-            else:
-                ok, want = got == "ok", "success"
+            problem = _problem(conn, op, expected)
             script = "\n".join(f"{o.sql().as_string(conn)};" for o in sent)
-            assert ok, f"the model predicted {want}; PostgreSQL answered {got} to the last of:\n{script}"
+            assert problem is None, f"{problem}, to the last of:\n{script}"
             state = new
 
     streams()
 
 
-def test_each_drawn_statement_has_the_outcome_the_model_predicts(bare: psycopg.Connection) -> None:
+def test_each_drawn_statement_has_the_outcome_the_model_predicts(bare: TwinDatabase) -> None:
     """X4, V15 (and the §14 rows' pinned SQLSTATEs): for random DDL streams the drawers make, PostgreSQL without
     pgGit accepts exactly the statements the model accepts and refuses the others with a SQLSTATE it allows."""
     check_streams(bare, EXAMPLES)
 
 
-def test_a_model_that_refuses_what_postgresql_accepts_is_caught(bare: psycopg.Connection) -> None:
+def test_a_model_that_refuses_what_postgresql_accepts_is_caught(bare: TwinDatabase) -> None:
     """The check bites: a model that predicts 42P07 for every CREATE INDEX (a deliberately wrong model) fails it."""
 
     def wrong(state: State, op: Op) -> tuple[State, Expected]:
@@ -111,5 +106,6 @@ def test_a_model_that_refuses_what_postgresql_accepts_is_caught(bare: psycopg.Co
             return state, Expected.error(("42P07",), rule="X4", why="a deliberately wrong model")
         return new, expected
 
-    with pytest.raises(AssertionError, match=r"the model predicted an error 42P07 .*answered ok"):
+    caught = r"expected an error \(42P07: a deliberately wrong model\), but it succeeded"
+    with pytest.raises(AssertionError, match=caught):
         check_streams(bare, 50, wrong, shrink=False)
