@@ -16,6 +16,41 @@ CREATE FUNCTION pggit._constraint_structure(p_con oid) RETURNS text
 LANGUAGE sql STABLE
 AS $$ SELECT regexp_replace(regexp_replace(pg_get_constraintdef(p_con), ' NOT VALID$', ''), ' WITH \([^)]*\)', '') $$;
 
+-- X11, B17: at REPEATABLE READ and SERIALIZABLE a trigger's plain SQL reads of pg_catalog use the transaction's
+-- snapshot. A catalog row that a transaction committed after that snapshot updated (a GRANT, a SET STATISTICS)
+-- and that this statement updated again is then visible twice: as the snapshot knew it, and as this
+-- transaction wrote it. A read by key must see one row per catalog row, or a scalar subquery fails with 21000
+-- and a list counts a column or an index twice: these keep the newest version (the smallest age of xmin:
+-- this transaction's xids come after every xid its snapshot saw committed).
+CREATE FUNCTION pggit._class_row(p_oid oid) RETURNS SETOF pg_catalog.pg_class
+LANGUAGE sql STABLE
+AS $$ SELECT * FROM pg_catalog.pg_class c WHERE c.oid = p_oid ORDER BY age(c.xmin) LIMIT 1 $$;
+
+-- the columns of a relation (attnum > 0; dropped ones too: callers filter on attisdropped)
+CREATE FUNCTION pggit._columns_of(p_rel oid) RETURNS SETOF pg_catalog.pg_attribute
+LANGUAGE sql STABLE
+AS $$
+    SELECT DISTINCT ON (a.attnum) * FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid = p_rel AND a.attnum > 0 ORDER BY a.attnum, age(a.xmin)
+$$;
+
+CREATE FUNCTION pggit._constraints_of(p_rel oid) RETURNS SETOF pg_catalog.pg_constraint
+LANGUAGE sql STABLE
+AS $$
+    SELECT DISTINCT ON (k.oid) * FROM pg_catalog.pg_constraint k
+    WHERE k.conrelid = p_rel ORDER BY k.oid, age(k.xmin)
+$$;
+
+-- the indexes of a relation, with their pg_class names (a rename or SET (…) updates that row)
+CREATE FUNCTION pggit._indexes_of(p_rel oid)
+RETURNS TABLE (indexrelid oid, relname name, relnamespace oid, reloptions text[])
+LANGUAGE sql STABLE
+AS $$
+    SELECT DISTINCT ON (i.indexrelid) i.indexrelid, ic.relname, ic.relnamespace, ic.reloptions
+    FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+    WHERE i.indrelid = p_rel ORDER BY i.indexrelid, age(ic.xmin), age(i.xmin)
+$$;
+
 -- V1: schemas whose objects never get a row.
 CREATE FUNCTION pggit._is_tracked_schema(p_schema text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

@@ -28,36 +28,35 @@ BEGIN
                        -- §14.1 V23: identity kind ('a' ALWAYS, 'd' BY DEFAULT) and generation expression
                        'identity', nullif(a.attidentity, ''),
                        'generated', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END))
-            FROM pg_attribute a
+            FROM pggit._columns_of(p_rel) a  -- one version per row (X11, 005_helpers.sql)
             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
             LEFT JOIN pg_description c ON c.objoid = a.attrelid AND c.classoid = 'pg_class'::regclass
                                       AND c.objsubid = a.attnum
-            WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT a.attisdropped), '{}'),
+            WHERE NOT a.attisdropped), '{}'),
         'constraints', coalesce((
             -- V23 (§14.1): not whether a constraint is validated, so VALIDATE CONSTRAINT changes nothing (V24d), nor
             -- its index's storage parameters (V24p)
             SELECT jsonb_object_agg(k.conname, pggit._constraint_structure(k.oid))
-            FROM pg_constraint k
-            WHERE k.conrelid = p_rel AND k.contype IN ('c', 'f', 'p', 'u', 'x')), '{}'),
+            FROM pggit._constraints_of(p_rel) k
+            WHERE k.contype IN ('c', 'f', 'p', 'u', 'x')), '{}'),
         -- indexes not owned by a constraint (those count as the constraint, V10k/l)
         'indexes', coalesce((
             -- without storage parameters: ALTER INDEX … SET (…) records nothing (V24p, 086_cascades.sql)
-            SELECT jsonb_object_agg(ic.relname, pggit._index_definition(i.indexrelid))
-            FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-            WHERE i.indrelid = p_rel
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint k
+            SELECT jsonb_object_agg(i.relname, pggit._index_definition(i.indexrelid))
+            FROM pggit._indexes_of(p_rel) i
+            WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k
                               WHERE k.conindid = i.indexrelid AND k.conrelid = p_rel
                                 AND k.contype IN ('p', 'u', 'x'))), '{}'),
         'comment', (SELECT d.description FROM pg_description d
-                    WHERE d.objoid = p_rel AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0),
+                    WHERE d.objoid = p_rel AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
+                    ORDER BY age(d.xmin) LIMIT 1),
         -- §14 V23 (5): its place in a hierarchy (084_partitions.sql)
         'hierarchy', pggit._table_hierarchy(p_rel),
         -- every index of the table, constraint-owned ones too: V9a ignores this key, but comparing it
         -- before and after a statement tells which INDEX rows the statement created or dropped
         'index_names', coalesce((
-            SELECT jsonb_agg(ic.relname::text ORDER BY ic.relname)
-            FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-            WHERE i.indrelid = p_rel), '[]'));
+            SELECT jsonb_agg(i.relname::text ORDER BY i.relname)
+            FROM pggit._indexes_of(p_rel) i), '[]'));
 END $$;
 
 -- V10: the change a table makes between two snapshots, or NULLs when nothing changed (V9a, V15).
@@ -247,8 +246,8 @@ BEGIN
         RETURN;
     END IF;
     SELECT n.nspname, c.relname INTO v_schema, v_table
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.oid = p_rel AND c.relkind IN ('r', 'p') AND c.relpersistence <> 't';  -- 'p': §14 V22
+    FROM pggit._class_row(p_rel) c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't';  -- 'p': §14 V22
     IF NOT FOUND OR NOT pggit._is_tracked_schema(v_schema) THEN
         RETURN;
     END IF;
@@ -320,11 +319,10 @@ BEGIN
     -- indexes the statement built: created (V10a/c/k). An index rebuilt internally keeps its name and
     -- is not reported dropped: no change.
     FOR v_child IN
-        SELECT ic.relname AS name, pg_get_indexdef(i.indexrelid) AS def
-        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-        WHERE i.indrelid = p_rel
-          AND (v_seen IS NULL OR NOT (v_seen -> 'index_names') ? ic.relname::text
-               OR format('%I.%I', v_schema, ic.relname) = ANY (p_dropped))
+        SELECT i.relname AS name, pg_get_indexdef(i.indexrelid) AS def
+        FROM pggit._indexes_of(p_rel) i
+        WHERE (v_seen IS NULL OR NOT (v_seen -> 'index_names') ? i.relname::text
+               OR format('%I.%I', v_schema, i.relname) = ANY (p_dropped))
         ORDER BY i.indexrelid
     LOOP
         PERFORM pggit._record_create('INDEX', v_schema, v_child.name, v_table,
@@ -393,10 +391,11 @@ BEGIN
             -- §14 V22: 'p' a partitioned table, 'I' a partitioned index)
             SELECT CASE WHEN c.relkind IN ('r', 'p', 'i', 'I') THEN 'table' WHEN c.relkind = 'v' THEN 'view'
                                   WHEN c.relkind = 'm' THEN 'table' END,
-                   CASE WHEN c.relkind IN ('i', 'I') THEN (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.oid)
+                   CASE WHEN c.relkind IN ('i', 'I') THEN (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.oid
+                                                            ORDER BY age(i.xmin) LIMIT 1)
                                   ELSE c.oid END
             INTO v_kind, v_obj
-            FROM pg_class c WHERE c.oid = cmd.objid;
+            FROM pggit._class_row(cmd.objid) c;
         ELSIF cmd.classid = 'pg_constraint'::regclass THEN
             SELECT 'table', k.conrelid INTO v_kind, v_obj
             FROM pg_constraint k WHERE k.oid = cmd.objid AND k.conrelid <> 0;
@@ -414,11 +413,12 @@ BEGIN
             PERFORM pggit._sync_definition('VIEW', n.nspname, c.relname, pg_get_viewdef(c.oid),
                                            (CASE WHEN starts_with(tg_tag, 'ALTER') THEN 'MAJOR'
                                                  ELSE 'MINOR' END)::pggit.change_severity)
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = v_obj;
+            FROM pggit._class_row(v_obj) c JOIN pg_namespace n ON n.oid = c.relnamespace;
         ELSE
             PERFORM pggit._sync_definition('FUNCTION', n.nspname, pggit._function_name(p.oid),
                                            pg_get_functiondef(p.oid))
-            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = v_obj;
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = v_obj
+            ORDER BY age(p.xmin) LIMIT 1;  -- one version per row (X11, 005_helpers.sql)
         END IF;
     END LOOP;
     PERFORM pggit._sync_hierarchy(v_tables);  -- §14 V25: descendants, and children that left (084)

@@ -16,9 +16,9 @@ AS $$
                                                CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END)
                                       ELSE '[]'::jsonb END
                               ORDER BY a.attnum), '[]')::text
-    FROM pg_attribute a
+    FROM pggit._columns_of(p_rel) a  -- one version per row (X11, 005_helpers.sql)
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT a.attisdropped
+    WHERE NOT a.attisdropped
 $$;
 
 -- H1: 64 hex characters for an existing TABLE, VIEW, INDEX or FUNCTION (named as in V5); NULL for
@@ -68,11 +68,10 @@ AS $$
            -- §14.1: constraints as V23 compares them: not whether validated (V24d, H11), nor their index's storage
            -- parameters (those are the index's: its own hash and indexes_hash show them, H11)
            pggit._set_hash(ARRAY(SELECT pggit._constraint_structure(k.oid)
-                                 FROM pg_constraint k
-                                 WHERE k.conrelid = r.oid AND k.contype IN ('c', 'u', 'p', 'f', 'x'))),
-           pggit._set_hash(ARRAY(SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
-                                 WHERE i.indrelid = r.oid
-                                   AND NOT EXISTS (SELECT 1 FROM pg_constraint k
+                                 FROM pggit._constraints_of(r.oid) k
+                                 WHERE k.contype IN ('c', 'u', 'p', 'f', 'x'))),
+           pggit._set_hash(ARRAY(SELECT pg_get_indexdef(i.indexrelid) FROM pggit._indexes_of(r.oid) i
+                                 WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k
                                                    WHERE k.conindid = i.indexrelid AND k.conrelid = r.oid
                                                      AND k.contype IN ('p', 'u', 'x'))))
     FROM (SELECT pggit._relation_oid(p_schema_name, p_table_name, '{r,p}') AS oid) r

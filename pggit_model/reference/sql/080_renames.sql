@@ -130,7 +130,7 @@ BEGIN
     IF p_index IS NOT NULL THEN
         SELECT pggit._table_structure(p_rel) -> 'constraints' ->> k.conname INTO v_con
         FROM pg_constraint k WHERE k.conindid = p_index AND k.conrelid = p_rel AND k.contype IN ('p', 'u', 'x');
-        SELECT pggit._index_definition(p_index), c.relname INTO v_def, v_name FROM pg_class c WHERE c.oid = p_index;
+        SELECT pggit._index_definition(p_index), c.relname INTO v_def, v_name FROM pggit._class_row(p_index) c;
     ELSE
         SELECT s.structure -> 'constraints' ->> p_old_name, s.structure -> 'indexes' ->> p_old_name INTO v_con, v_def
         FROM pggit.catalog_shapes s WHERE s.relid = p_rel;
@@ -153,9 +153,9 @@ DECLARE
     v_fresh oid[];
 BEGIN
     UPDATE pggit.identities id SET objid = i.indexrelid
-    FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-    WHERE i.indrelid = p_rel AND id.classid = 'pg_class'::regclass AND id.relid = p_rel
-      AND id.object_name = ic.relname::text AND ic.relnamespace = id.nspoid
+    FROM pggit._indexes_of(p_rel) i  -- one version per row (X11, 005_helpers.sql)
+    WHERE id.classid = 'pg_class'::regclass AND id.relid = p_rel
+      AND id.object_name = i.relname::text AND i.relnamespace = id.nspoid
       AND NOT EXISTS (SELECT 1 FROM pg_class g WHERE g.oid = id.objid)
       AND NOT EXISTS (SELECT 1 FROM pggit.identities k
                       WHERE k.classid = 'pg_class'::regclass AND k.objid = i.indexrelid);
@@ -219,7 +219,7 @@ DECLARE
     v_row pggit.objects;
 BEGIN
     SELECT c.relkind, c.relname::text AS name, n.nspname::text AS schema INTO r
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_rel;
+    FROM pggit._class_row(p_rel) c JOIN pg_namespace n ON n.oid = c.relnamespace;  -- X11, 005_helpers.sql
     IF NOT FOUND OR r.relkind NOT IN ('r', 'p', 'v', 'm') OR NOT pggit._is_tracked_schema(r.schema) THEN  -- 'p', 'm': V22
         RETURN;
     END IF;
@@ -265,7 +265,7 @@ BEGIN
     FOR x IN
         SELECT c.key AS old_name, a.attname::text AS new_name
         FROM jsonb_each(v_shape -> 'columns') c
-        JOIN pg_attribute a ON a.attrelid = p_rel AND a.attnum = (c.value ->> 'pos')::int AND NOT a.attisdropped
+        JOIN pggit._columns_of(p_rel) a ON a.attnum = (c.value ->> 'pos')::int AND NOT a.attisdropped
         WHERE a.attname::text <> c.key
     LOOP
         PERFORM pggit._rekey('COLUMN', r.schema, r.name || '.' || x.old_name, r.schema, r.name || '.' || x.new_name,
@@ -275,10 +275,10 @@ BEGIN
 
     -- R3c, R3d (and PostgreSQL's silent index renames, B2): an index whose OID had another name
     FOR x IN
-        SELECT id.object_name AS old_name, ic.relname::text AS new_name
-        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        SELECT id.object_name AS old_name, i.relname::text AS new_name
+        FROM pggit._indexes_of(p_rel) i  -- one version per row (X11, 005_helpers.sql)
         JOIN pggit.identities id ON id.classid = 'pg_class'::regclass AND id.objid = i.indexrelid
-        WHERE i.indrelid = p_rel AND id.schema_name = r.schema AND id.object_name <> ic.relname::text
+        WHERE id.schema_name = r.schema AND id.object_name <> i.relname::text
     LOOP
         PERFORM pggit._rekey('INDEX', r.schema, x.old_name, r.schema, x.new_name, r.name, NULL);
         v_sev := coalesce(v_sev, 'PATCH');
@@ -341,10 +341,10 @@ BEGIN
     END IF;
     PERFORM pggit._heal_index_identities(p_rel);  -- V20
     FOR x IN
-        SELECT id.object_name AS old_name, ic.relname::text AS new_name
-        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        SELECT id.object_name AS old_name, i.relname::text AS new_name
+        FROM pggit._indexes_of(p_rel) i  -- one version per row (X11, 005_helpers.sql)
         JOIN pggit.identities id ON id.classid = 'pg_class'::regclass AND id.objid = i.indexrelid
-        WHERE i.indrelid = p_rel AND id.schema_name = p_schema AND id.object_name <> ic.relname::text
+        WHERE id.schema_name = p_schema AND id.object_name <> i.relname::text
     LOOP
         PERFORM pggit._rekey('INDEX', p_schema, x.old_name, p_schema, x.new_name, p_name, NULL);
     END LOOP;
@@ -379,9 +379,11 @@ LANGUAGE sql
 AS $$
     SELECT CASE WHEN c.classid = 'pg_constraint'::regclass THEN 'pg_class'::regclass::oid ELSE c.classid END,
            CASE WHEN c.classid = 'pg_class'::regclass
-                THEN coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.objid), c.objid)
+                THEN coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.objid
+                               ORDER BY age(i.xmin) LIMIT 1), c.objid)  -- one version per row (X11)
                 WHEN c.classid = 'pg_constraint'::regclass
-                THEN (SELECT k.conrelid FROM pg_constraint k WHERE k.oid = c.objid AND k.conrelid <> 0)
+                THEN (SELECT k.conrelid FROM pg_constraint k WHERE k.oid = c.objid AND k.conrelid <> 0
+                      ORDER BY age(k.xmin) LIMIT 1)
                 ELSE c.objid END,
            c.classid = 'pg_constraint'::regclass
     FROM pg_event_trigger_ddl_commands() c
@@ -420,9 +422,10 @@ AS $$
     -- (as text: a union with `name` columns would cut a function's signature to 63 bytes)
     SELECT p_classid, c.oid, c.relnamespace, n.nspname::text, c.relname::text,
            CASE WHEN c.oid <> p_objid THEN p_objid END
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    FROM (SELECT r.oid, r.relnamespace, r.relname FROM pggit._class_row(p_objid) r  -- X11, 005_helpers.sql
+          UNION ALL SELECT x.indexrelid, x.relnamespace, x.relname FROM pggit._indexes_of(p_objid) x) c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE p_classid = 'pg_class'::regclass
-      AND (c.oid = p_objid OR c.oid IN (SELECT x.indexrelid FROM pg_index x WHERE x.indrelid = p_objid))
     UNION ALL
     SELECT p_classid, p.oid, p.pronamespace, n.nspname::text, pggit._function_name(p.oid), NULL
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace

@@ -12,9 +12,8 @@ AS $$
     SELECT jsonb_build_object(
         'definition', pg_get_viewdef(p_rel),
         -- names only: `ALTER INDEX … SET (…)` on one of them changes no V23 component (V24p)
-        'index_names', coalesce((SELECT jsonb_agg(ic.relname::text ORDER BY ic.relname)
-                                 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-                                 WHERE i.indrelid = p_rel), '[]'))
+        'index_names', coalesce((SELECT jsonb_agg(i.relname::text ORDER BY i.relname)
+                                 FROM pggit._indexes_of(p_rel) i), '[]'))  -- X11, 005_helpers.sql
 $$;
 
 -- V24y (created), V24aa (an index created or dropped: ALTER PATCH, and the new index's INDEX row).
@@ -30,8 +29,8 @@ DECLARE
     v_index text;
 BEGIN
     SELECT n.nspname, c.relname INTO v_schema, v_name
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.oid = p_rel AND c.relkind = 'm';
+    FROM pggit._class_row(p_rel) c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind = 'm';
     IF NOT FOUND OR NOT pggit._is_tracked_schema(v_schema) THEN
         RETURN;
     END IF;

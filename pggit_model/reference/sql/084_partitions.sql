@@ -14,12 +14,14 @@ CREATE FUNCTION pggit._table_hierarchy(p_rel oid) RETURNS jsonb
 LANGUAGE sql STABLE
 AS $$
     SELECT jsonb_build_object(
+        -- (one version per row, X11: see 005_helpers.sql)
         'key', (SELECT jsonb_build_array(p.partstrat::text, p.partattrs::text)
-                FROM pg_catalog.pg_partitioned_table p WHERE p.partrelid = p_rel),
+                FROM pg_catalog.pg_partitioned_table p WHERE p.partrelid = p_rel ORDER BY age(p.xmin) LIMIT 1),
         'parents', coalesce((SELECT jsonb_agg(i.inhparent::bigint::text ORDER BY i.inhseqno)
-                             FROM pg_catalog.pg_inherits i WHERE i.inhrelid = p_rel), '[]'),
-        'bound', (SELECT pg_catalog.pg_get_expr(c.relpartbound, c.oid)
-                  FROM pg_catalog.pg_class c WHERE c.oid = p_rel))
+                             FROM (SELECT DISTINCT ON (h.inhseqno) h.inhparent, h.inhseqno
+                                   FROM pg_catalog.pg_inherits h WHERE h.inhrelid = p_rel
+                                   ORDER BY h.inhseqno, age(h.xmin)) i), '[]'),
+        'bound', (SELECT pg_catalog.pg_get_expr(c.relpartbound, c.oid) FROM pggit._class_row(p_rel) c))
 $$;
 
 -- Former children are found by their last seen parents (see _sync_hierarchy), without a scan.

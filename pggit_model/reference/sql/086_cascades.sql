@@ -10,19 +10,13 @@
 
 -- V24p, V23: an index definition as a table's structure holds it, without storage parameters.
 -- pg_get_indexdef renders them as ` WITH (name='value', …)` (B19); ALTER INDEX … SET (…) records
--- nothing, so they are cut out here (exactly as rendered: quote_ident(name) = 'value'). The INDEX
--- row's own hash keeps them (H11).
+-- nothing, so they are cut out here, from the rendering alone: pg_get_indexdef reads the latest catalog,
+-- while a REPEATABLE READ statement's own reads of pg_class may see older reloptions (X11, 005_helpers.sql).
+-- The INDEX row's own hash keeps them (H11).
 CREATE FUNCTION pggit._index_definition(p_index oid) RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE WHEN c.reloptions IS NULL THEN pg_get_indexdef(p_index)
-                ELSE replace(pg_get_indexdef(p_index),
-                             ' WITH (' || (SELECT string_agg(quote_ident(split_part(o, '=', 1)) || '='
-                                                             || quote_literal(substr(o, strpos(o, '=') + 1)), ', '
-                                                             ORDER BY n)
-                                           FROM unnest(c.reloptions) WITH ORDINALITY AS r(o, n)) || ')',
-                             '')
-           END
-    FROM pg_class c WHERE c.oid = p_index
+    SELECT regexp_replace(pg_get_indexdef(p_index),
+                          ' WITH \((("[^"]+"|[a-z_][a-z0-9_]*)=''[^'']*''(, )?)+\)', '')
 $$;
