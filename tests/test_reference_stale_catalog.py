@@ -96,3 +96,38 @@ def test_x11_a_statement_after_a_concurrent_untracked_change_commits_as_serially
         if recorded(setup, concurrent) != recorded(setup, serial):
             failures.append(f"{name}: recorded {recorded(setup, concurrent)}\n  serially {recorded(setup, serial)}")
     assert not failures, f"after a concurrent {untracked!r}:\n" + "\n".join(failures)
+
+
+def test_x11_b_a_statement_after_a_concurrent_tracked_change_fails_with_40001_only(
+        pggit_connect: Callable[[], psycopg.Connection]) -> None:
+    """X11(b): after another session committed a tracked change of the same table (ADD COLUMN) past the snapshot,
+    each tracked statement either fails with 40001 and leaves the other's change alone, or commits and records what
+    the two record one after the other; never 21000 from reading both versions of the table's catalog row."""
+    setup, rr = pggit_connect(), pggit_connect()
+    rr.execute("SET enable_indexscan = off")
+    rr.execute("SET enable_bitmapscan = off")
+    other = "ALTER TABLE {s}.t ADD COLUMN c0 int"
+    failures = []
+    for n, (name, tracked) in enumerate(sorted(TRACKED.items())):
+        serial, concurrent = f"ser_{n}", f"con_{n}"
+        for schema in (serial, concurrent):
+            prepare(setup, schema)
+        setup.execute(other.format(s=serial))
+        only_other = recorded(setup, serial)
+        setup.execute(tracked.format(s=serial))
+        rr.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        rr.execute("SELECT 1")
+        setup.execute(other.format(s=concurrent))
+        try:
+            rr.execute(tracked.format(s=concurrent))
+            rr.execute("COMMIT")
+        except psycopg.Error as e:
+            rr.execute("ROLLBACK")
+            if e.sqlstate != "40001":
+                failures.append(f"{name}: {e.sqlstate} {str(e).splitlines()[0]}")
+            elif recorded(setup, concurrent) != only_other:
+                failures.append(f"{name}: 40001 left {recorded(setup, concurrent)}")
+            continue
+        if recorded(setup, concurrent) != recorded(setup, serial):
+            failures.append(f"{name}: recorded {recorded(setup, concurrent)}\n  serially {recorded(setup, serial)}")
+    assert not failures, "\n".join(failures)
