@@ -314,6 +314,19 @@ def test_v17_get_version_resolution():
     assert step(state, GetVersion("app.u"))[1].rows == ()
 
 
+def test_v17_b8_a_name_dropped_on_c_but_active_on_another_branch_is_said_so():
+    """V17, B8: after DROP TABLE on c, get_version answers no row; the expectation names the branches where the
+    name is still active, so a backend answering another branch's row (pgGit #33) reads differently from one
+    answering c's own dropped row."""
+    state, _ = go(table(), CreateBranch("r1", "main"), DropTable(S, "u"))
+    exp = step(state, GetVersion("app.u"))[1]
+    assert exp.rows == () and exp.why == "no active row on c; active on branch 'r1'"
+    assert exp.check_success(rows=[{"object_name": "u", "schema_name": S, "version": 1,
+                                     "version_string": "1.0.0"}]).endswith("(no active row on c; active on branch 'r1')")
+    state, _ = go(table(), DropTable(S, "u"))
+    assert step(state, GetVersion("app.u"))[1].why == ""
+
+
 def test_v18_get_history_limit_and_inactive_fallback():
     """V18: newest first, limited, also for a dropped object; version is new_version (NULL for DROP)."""
     state, _ = go(table(), alter(SetDefault("email", "a")), DropTable(S, "u"))

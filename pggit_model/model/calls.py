@@ -107,6 +107,20 @@ def _drift_unknown(state: State, name: str | None) -> Expected | None:
     return None
 
 
+def _active_elsewhere(state: State, name: str | None) -> str:
+    """Where else the name has an active row, so a wrong answer says which row it may be (B8: another branch's
+    row, against c's own dropped one); '' where none has."""
+    if name is None:
+        return ""
+    pairs = [(s, name) for s in current_schemas(state)]
+    if "." in name:
+        schema, obj = name.split(".", 1)
+        pairs.append((schema, obj))
+    branches = sorted({k[3] for k, r in state.db.rows.items()
+                       if r.active and k[3] != state.c and (k[1], k[2]) in pairs and k[0] in V2_KINDS})
+    return f"no active row on c; active on branch {', '.join(map(repr, branches))}" if branches else ""
+
+
 def get_version(state: State, op: calls.GetVersion) -> Result:
     cols = ("object_name", "schema_name", "version", "version_string")
     if (u := _drift_unknown(state, op.name)) is not None:
@@ -115,7 +129,7 @@ def get_version(state: State, op: calls.GetVersion) -> Result:
     if isinstance(key, Expected):
         return state, key
     if key is None:
-        return state, Expected.table(cols, [], rule="V17")
+        return state, Expected.table(cols, [], rule="V17", why=_active_elsewhere(state, op.name))
     r = state.db.rows[key]
     return state, Expected.table(cols, [(key[2], key[1], r.version, r.version_string)], rule="V17")
 

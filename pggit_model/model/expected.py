@@ -278,9 +278,11 @@ class Expected:
 
     @classmethod
     def table(cls, columns: Sequence[str], rows: Sequence[Sequence[Any]], rule: str | Sequence[str],
-              ordered: bool = False, scope_column: str | None = None, scope: Sequence[str] = ()) -> Expected:
+              ordered: bool = False, scope_column: str | None = None, scope: Sequence[str] = (),
+              why: str = "") -> Expected:
+        """``why``: what the model knows that tells wrong answers apart (said when the number of rows differs)."""
         return cls("rows", _rules(rule), columns=tuple(columns), rows=tuple(tuple(r) for r in rows),
-                   ordered=ordered, scope_column=scope_column, scope=tuple(scope))
+                   ordered=ordered, scope_column=scope_column, scope=tuple(scope), why=why)
 
     @classmethod
     def error(cls, sqlstate: str | Sequence[str] | None, rule: str | Sequence[str], why: str = "") -> Expected:
@@ -329,7 +331,8 @@ class Expected:
                 and (self.exclude_column is None or r[self.exclude_column] not in self.exclude)]
         actual = [tuple(r[c] for c in self.columns) for r in kept]
         if len(actual) != len(self.rows):
-            return f"{tag}: expected {len(self.rows)} rows {list(self.rows)!r}, got {len(actual)}: {actual!r}"
+            why = f" ({self.why})" if self.why else ""
+            return f"{tag}: expected {len(self.rows)} rows {list(self.rows)!r}, got {len(actual)}: {actual!r}{why}"
         if self.ordered:
             pairs: list[tuple[tuple[Any, ...], tuple[Any, ...]]] | None = list(zip(self.rows, actual, strict=True))
         else:
