@@ -24,6 +24,33 @@ BRANCH_CALLS = frozenset({"create_branch", "checkout_branch", "delete_branch", "
                           "create_commit", "commit_changes"})
 
 
+def carried_keys(skip: set[Any], before: State, after: State) -> set[Any]:
+    """R1: the keys a step moved given-up rows to. A key change in the model (RENAME, SET SCHEMA) deactivates the old
+    key and starts the new one with a RENAME row at the same version; where the model had given up on the old key,
+    the database never had the row the model moves, so the new key is given up too (with its every-branch form)."""
+    old_rows, new_rows, history = before.db.rows, after.db.rows, after.db.history
+    if old_rows is new_rows:
+        return set()
+    branches = {k[3] for k in new_rows}
+    out: set[Any] = set()
+    for k in skip:
+        if not (isinstance(k, tuple) and len(k) == 4):
+            continue
+        for key in ([(*k[:3], b) for b in branches] if k[3] == "*" else [k]):
+            was, now, last = old_rows.get(key), new_rows.get(key), history.get(key, ())[-1:]
+            if was is None or now is None or not was.active or now.active \
+                    or not last or (last[0].change_type, last[0].new_version) != ("RENAME", None):
+                continue
+            moved = [n for n, row in new_rows.items()
+                     if n[0] == key[0] and n[3] == key[3] and row.active and n != key
+                     and not (old_rows.get(n) is not None and old_rows[n].active)
+                     and history.get(n) and history[n][-1].change_type == "RENAME"
+                     and history[n][-1].old_version == was.version]
+            for n in moved:
+                out |= {n, (*n[:3], "*")}
+    return out - skip
+
+
 class KnownDivergences:
     """The Driver's part that explores past known divergences (a base class: it works on the Driver's state)."""
 

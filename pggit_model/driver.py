@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import evolve
 
 from . import backend, checkers, goals, incremental
-from .adoption import KnownDivergences
+from .adoption import KnownDivergences, carried_keys
 from .client import Client, Completion
 from .divergences import Divergence, diverge
 from .known import EMPTY as EMPTY_REGISTRY
@@ -154,6 +154,8 @@ class Driver(KnownDivergences):
                 new_state = self._adopt(new_state, expected, done, other_session=session is not None)
         self.stats.rules.update(expected.rules)
         before, self.state = self.state, self._feed_back(new_state, expected)
+        if self.ignore.get("objects"):  # a key change moves a given-up row: the new key is given up too (R1)
+            self.ignore["objects"] |= carried_keys(self.ignore["objects"], before, self.state)
         goals.note(self.stats.goals, goals.reached(op, expected, done.status, before, self.state, struck), self.ops)
         if self.state.txn is None:
             self._txn_started = None

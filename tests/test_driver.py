@@ -295,3 +295,25 @@ def test_version_calls_about_an_object_given_up_on_are_not_sent():
     d.run(T)
     d.ignore["objects"] = {"*"}
     assert d.run(GetVersion(f"{S}.t")) is None and [op for op, *_ in client.sent] == [T]
+
+
+# -- given-up rows follow key changes (R1) ------------------------------------------------------------------
+
+def test_r1_a_row_given_up_follows_its_key_change_and_nothing_else_does():
+    """R1 through the harness: a rename moves a given-up TABLE row (and its COLUMN rows) to new keys, which are given
+    up too (pgGit never had the row the model moves); a drop of a given-up key, and a rename of a row not given up,
+    give up nothing new."""
+    from pggit_model.adoption import carried_keys
+    from pggit_model.model import initial_state, step
+    from pggit_model.ops import DropTable, RenameRelation
+
+    state = initial_state(schemas=(S,), search_path=(S,))
+    state, _ = step(state, T)
+    state, _ = step(state, CreateTable(S, "u", [Column("a", "int")]))
+    renamed, _ = step(state, RenameRelation("TABLE", S, "t", "t2"))
+    skip = {T_MAIN, ("COLUMN", S, "t.a", "*")}
+    assert carried_keys(skip, state, renamed) == {
+        ("TABLE", S, "t2", "main"), ("TABLE", S, "t2", "*"), ("COLUMN", S, "t2.a", "main"), ("COLUMN", S, "t2.a", "*")}
+    assert carried_keys({("TABLE", S, "u", "main")}, state, renamed) == set()
+    dropped, _ = step(state, DropTable(S, "t"))
+    assert carried_keys(skip, state, dropped) == set()
