@@ -21,24 +21,48 @@ AS $$ SELECT regexp_replace(regexp_replace(pg_get_constraintdef(p_con), ' NOT VA
 -- and that this statement updated again is then visible twice: as the snapshot knew it, and as this
 -- transaction wrote it. A read by key must see one row per catalog row, or a scalar subquery fails with 21000
 -- and a list counts a column or an index twice: these keep the newest version (the smallest age of xmin:
--- this transaction's xids come after every xid its snapshot saw committed).
+-- this transaction's xids come after every xid its snapshot saw committed). And they read the catalog by
+-- scanning it there, not through its indexes: where both updates were heap-only, an index scan stops at the
+-- first visible version of the chain, the snapshot's, without this statement's own change (a retyped column
+-- would look unchanged). At READ COMMITTED each statement sees the latest catalog: index scans are right.
+CREATE FUNCTION pggit._snapshot_reads() RETURNS boolean
+LANGUAGE sql STABLE
+AS $$ SELECT current_setting('transaction_isolation') <> 'read committed' $$;
+
 CREATE FUNCTION pggit._class_row(p_oid oid) RETURNS SETOF pg_catalog.pg_class
 LANGUAGE sql STABLE
-AS $$ SELECT * FROM pg_catalog.pg_class c WHERE c.oid = p_oid ORDER BY age(c.xmin) LIMIT 1 $$;
+AS $$
+    SELECT (v.c).* FROM (
+        SELECT c, age(c.xmin) AS age FROM pg_catalog.pg_class c WHERE c.oid = p_oid AND NOT pggit._snapshot_reads()
+        UNION ALL
+        SELECT c, age(c.xmin) FROM pg_catalog.pg_class c
+        WHERE c.oid::bigint = p_oid::bigint AND pggit._snapshot_reads()) v
+    ORDER BY v.age LIMIT 1
+$$;
 
 -- the columns of a relation (attnum > 0; dropped ones too: callers filter on attisdropped)
 CREATE FUNCTION pggit._columns_of(p_rel oid) RETURNS SETOF pg_catalog.pg_attribute
 LANGUAGE sql STABLE
 AS $$
-    SELECT DISTINCT ON (a.attnum) * FROM pg_catalog.pg_attribute a
-    WHERE a.attrelid = p_rel AND a.attnum > 0 ORDER BY a.attnum, age(a.xmin)
+    SELECT DISTINCT ON ((v.a).attnum) (v.a).* FROM (
+        SELECT a, age(a.xmin) AS age FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT pggit._snapshot_reads()
+        UNION ALL
+        SELECT a, age(a.xmin) FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid::bigint = p_rel::bigint AND a.attnum > 0 AND pggit._snapshot_reads()) v
+    ORDER BY (v.a).attnum, v.age
 $$;
 
 CREATE FUNCTION pggit._constraints_of(p_rel oid) RETURNS SETOF pg_catalog.pg_constraint
 LANGUAGE sql STABLE
 AS $$
-    SELECT DISTINCT ON (k.oid) * FROM pg_catalog.pg_constraint k
-    WHERE k.conrelid = p_rel ORDER BY k.oid, age(k.xmin)
+    SELECT DISTINCT ON ((v.k).oid) (v.k).* FROM (
+        SELECT k, age(k.xmin) AS age FROM pg_catalog.pg_constraint k
+        WHERE k.conrelid = p_rel AND NOT pggit._snapshot_reads()
+        UNION ALL
+        SELECT k, age(k.xmin) FROM pg_catalog.pg_constraint k
+        WHERE k.conrelid::bigint = p_rel::bigint AND pggit._snapshot_reads()) v
+    ORDER BY (v.k).oid, v.age
 $$;
 
 -- the indexes of a relation, with their pg_class names (a rename or SET (…) updates that row)
@@ -46,9 +70,30 @@ CREATE FUNCTION pggit._indexes_of(p_rel oid)
 RETURNS TABLE (indexrelid oid, relname name, relnamespace oid, reloptions text[])
 LANGUAGE sql STABLE
 AS $$
-    SELECT DISTINCT ON (i.indexrelid) i.indexrelid, ic.relname, ic.relnamespace, ic.reloptions
-    FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-    WHERE i.indrelid = p_rel ORDER BY i.indexrelid, age(ic.xmin), age(i.xmin)
+    SELECT DISTINCT ON (v.indexrelid) v.indexrelid, v.relname, v.relnamespace, v.reloptions FROM (
+        SELECT i.indexrelid, ic.relname, ic.relnamespace, ic.reloptions, age(ic.xmin) AS age, age(i.xmin) AS iage
+        FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+        WHERE i.indrelid = p_rel AND NOT pggit._snapshot_reads()
+        UNION ALL
+        SELECT i.indexrelid, ic.relname, ic.relnamespace, ic.reloptions, age(ic.xmin), age(i.xmin)
+        FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid::bigint = i.indexrelid::bigint
+        WHERE i.indrelid::bigint = p_rel::bigint AND pggit._snapshot_reads()) v
+    ORDER BY v.indexrelid, v.age, v.iage
+$$;
+
+-- a relation's (or one of its columns') comment, read as the functions above read (COMMENT updates its row)
+CREATE FUNCTION pggit._comment_of(p_rel oid, p_subid int) RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT v.description FROM (
+        SELECT d.description, age(d.xmin) AS age FROM pg_catalog.pg_description d
+        WHERE d.objoid = p_rel AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = p_subid
+          AND NOT pggit._snapshot_reads()
+        UNION ALL
+        SELECT d.description, age(d.xmin) FROM pg_catalog.pg_description d
+        WHERE d.objoid::bigint = p_rel::bigint AND d.classoid = 'pg_catalog.pg_class'::regclass
+          AND d.objsubid = p_subid AND pggit._snapshot_reads()) v
+    ORDER BY v.age LIMIT 1
 $$;
 
 -- V1: schemas whose objects never get a row.

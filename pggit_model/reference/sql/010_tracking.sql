@@ -30,8 +30,7 @@ BEGIN
                        'generated', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END))
             FROM pggit._columns_of(p_rel) a  -- one version per row (X11, 005_helpers.sql)
             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-            LEFT JOIN pg_description c ON c.objoid = a.attrelid AND c.classoid = 'pg_class'::regclass
-                                      AND c.objsubid = a.attnum
+            LEFT JOIN LATERAL (SELECT pggit._comment_of(p_rel, a.attnum) AS description) c ON true
             WHERE NOT a.attisdropped), '{}'),
         'constraints', coalesce((
             -- V23 (§14.1): not whether a constraint is validated, so VALIDATE CONSTRAINT changes nothing (V24d), nor
@@ -47,9 +46,7 @@ BEGIN
             WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k
                               WHERE k.conindid = i.indexrelid AND k.conrelid = p_rel
                                 AND k.contype IN ('p', 'u', 'x'))), '{}'),
-        'comment', (SELECT d.description FROM pg_description d
-                    WHERE d.objoid = p_rel AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
-                    ORDER BY age(d.xmin) LIMIT 1),
+        'comment', pggit._comment_of(p_rel, 0),
         -- §14 V23 (5): its place in a hierarchy (084_partitions.sql)
         'hierarchy', pggit._table_hierarchy(p_rel),
         -- every index of the table, constraint-owned ones too: V9a ignores this key, but comparing it
