@@ -29,72 +29,88 @@ CREATE FUNCTION pggit._snapshot_reads() RETURNS boolean
 LANGUAGE sql STABLE
 AS $$ SELECT current_setting('transaction_isolation') <> 'read committed' $$;
 
-CREATE FUNCTION pggit._class_row(p_oid oid) RETURNS SETOF pg_catalog.pg_class
-LANGUAGE sql STABLE
+-- Each reads plainly at READ COMMITTED (the first branch) and as above otherwise. PL/pgSQL, not inlined SQL:
+-- CREATE TABLE resets every cached plan (a new pg_type row), so each DDL statement plans the queries it runs
+-- again, and only the branch taken is planned here (inlined, both arms of every read made DDL ~1.5x slower).
+CREATE FUNCTION pggit._class_row(p_oid oid)
+RETURNS TABLE (oid oid, relname name, relnamespace oid, relkind "char", relpersistence "char",
+               relpartbound pg_catalog.pg_node_tree)
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT (v.c).* FROM (
-        SELECT c, age(c.xmin) AS age FROM pg_catalog.pg_class c WHERE c.oid = p_oid AND NOT pggit._snapshot_reads()
-        UNION ALL
-        SELECT c, age(c.xmin) FROM pg_catalog.pg_class c
-        WHERE c.oid::bigint = p_oid::bigint AND pggit._snapshot_reads()) v
-    ORDER BY v.age LIMIT 1
-$$;
+BEGIN
+    IF NOT pggit._snapshot_reads() THEN
+        RETURN QUERY SELECT c.oid, c.relname, c.relnamespace, c.relkind, c.relpersistence, c.relpartbound
+                     FROM pg_catalog.pg_class c WHERE c.oid = p_oid;
+    ELSE
+        RETURN QUERY SELECT c.oid, c.relname, c.relnamespace, c.relkind, c.relpersistence, c.relpartbound
+                     FROM pg_catalog.pg_class c WHERE c.oid::bigint = p_oid::bigint
+                     ORDER BY age(c.xmin) LIMIT 1;
+    END IF;
+END $$;
 
 -- the columns of a relation (attnum > 0; dropped ones too: callers filter on attisdropped)
-CREATE FUNCTION pggit._columns_of(p_rel oid) RETURNS SETOF pg_catalog.pg_attribute
-LANGUAGE sql STABLE
+CREATE FUNCTION pggit._columns_of(p_rel oid)
+RETURNS TABLE (attrelid oid, attnum int2, attname name, atttypid oid, atttypmod int4, attnotnull bool,
+               attgenerated "char", attidentity "char", attisdropped bool)
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT DISTINCT ON ((v.a).attnum) (v.a).* FROM (
-        SELECT a, age(a.xmin) AS age FROM pg_catalog.pg_attribute a
-        WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT pggit._snapshot_reads()
-        UNION ALL
-        SELECT a, age(a.xmin) FROM pg_catalog.pg_attribute a
-        WHERE a.attrelid::bigint = p_rel::bigint AND a.attnum > 0 AND pggit._snapshot_reads()) v
-    ORDER BY (v.a).attnum, v.age
-$$;
+BEGIN
+    IF NOT pggit._snapshot_reads() THEN
+        RETURN QUERY SELECT a.attrelid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attgenerated,
+                            a.attidentity, a.attisdropped
+                     FROM pg_catalog.pg_attribute a WHERE a.attrelid = p_rel AND a.attnum > 0;
+    ELSE
+        RETURN QUERY SELECT DISTINCT ON (a.attnum) a.attrelid, a.attnum, a.attname, a.atttypid, a.atttypmod,
+                            a.attnotnull, a.attgenerated, a.attidentity, a.attisdropped
+                     FROM pg_catalog.pg_attribute a WHERE a.attrelid::bigint = p_rel::bigint AND a.attnum > 0
+                     ORDER BY a.attnum, age(a.xmin);
+    END IF;
+END $$;
 
-CREATE FUNCTION pggit._constraints_of(p_rel oid) RETURNS SETOF pg_catalog.pg_constraint
-LANGUAGE sql STABLE
+CREATE FUNCTION pggit._constraints_of(p_rel oid) RETURNS TABLE (oid oid, conname name, contype "char")
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT DISTINCT ON ((v.k).oid) (v.k).* FROM (
-        SELECT k, age(k.xmin) AS age FROM pg_catalog.pg_constraint k
-        WHERE k.conrelid = p_rel AND NOT pggit._snapshot_reads()
-        UNION ALL
-        SELECT k, age(k.xmin) FROM pg_catalog.pg_constraint k
-        WHERE k.conrelid::bigint = p_rel::bigint AND pggit._snapshot_reads()) v
-    ORDER BY (v.k).oid, v.age
-$$;
+BEGIN
+    IF NOT pggit._snapshot_reads() THEN
+        RETURN QUERY SELECT k.oid, k.conname, k.contype FROM pg_catalog.pg_constraint k WHERE k.conrelid = p_rel;
+    ELSE
+        RETURN QUERY SELECT DISTINCT ON (k.oid) k.oid, k.conname, k.contype FROM pg_catalog.pg_constraint k
+                     WHERE k.conrelid::bigint = p_rel::bigint ORDER BY k.oid, age(k.xmin);
+    END IF;
+END $$;
 
 -- the indexes of a relation, with their pg_class names (a rename or SET (…) updates that row)
 CREATE FUNCTION pggit._indexes_of(p_rel oid)
 RETURNS TABLE (indexrelid oid, relname name, relnamespace oid, reloptions text[])
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT DISTINCT ON (v.indexrelid) v.indexrelid, v.relname, v.relnamespace, v.reloptions FROM (
-        SELECT i.indexrelid, ic.relname, ic.relnamespace, ic.reloptions, age(ic.xmin) AS age, age(i.xmin) AS iage
-        FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-        WHERE i.indrelid = p_rel AND NOT pggit._snapshot_reads()
-        UNION ALL
-        SELECT i.indexrelid, ic.relname, ic.relnamespace, ic.reloptions, age(ic.xmin), age(i.xmin)
-        FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid::bigint = i.indexrelid::bigint
-        WHERE i.indrelid::bigint = p_rel::bigint AND pggit._snapshot_reads()) v
-    ORDER BY v.indexrelid, v.age, v.iage
-$$;
+BEGIN
+    IF NOT pggit._snapshot_reads() THEN
+        RETURN QUERY SELECT i.indexrelid, ic.relname, ic.relnamespace, ic.reloptions
+                     FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                     WHERE i.indrelid = p_rel;
+    ELSE
+        RETURN QUERY SELECT DISTINCT ON (i.indexrelid) i.indexrelid, ic.relname, ic.relnamespace, ic.reloptions
+                     FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid::bigint = i.indexrelid::bigint
+                     WHERE i.indrelid::bigint = p_rel::bigint
+                     ORDER BY i.indexrelid, age(ic.xmin), age(i.xmin);
+    END IF;
+END $$;
 
--- a relation's (or one of its columns') comment, read as the functions above read (COMMENT updates its row)
-CREATE FUNCTION pggit._comment_of(p_rel oid, p_subid int) RETURNS text
-LANGUAGE sql STABLE
+-- a relation's comments (objsubid 0) and its columns' (objsubid = attnum) (COMMENT updates its row)
+CREATE FUNCTION pggit._comments_of(p_rel oid) RETURNS TABLE (objsubid int, description text)
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT v.description FROM (
-        SELECT d.description, age(d.xmin) AS age FROM pg_catalog.pg_description d
-        WHERE d.objoid = p_rel AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = p_subid
-          AND NOT pggit._snapshot_reads()
-        UNION ALL
-        SELECT d.description, age(d.xmin) FROM pg_catalog.pg_description d
-        WHERE d.objoid::bigint = p_rel::bigint AND d.classoid = 'pg_catalog.pg_class'::regclass
-          AND d.objsubid = p_subid AND pggit._snapshot_reads()) v
-    ORDER BY v.age LIMIT 1
-$$;
+BEGIN
+    IF NOT pggit._snapshot_reads() THEN
+        RETURN QUERY SELECT d.objsubid, d.description FROM pg_catalog.pg_description d
+                     WHERE d.objoid = p_rel AND d.classoid = 'pg_catalog.pg_class'::regclass;
+    ELSE
+        RETURN QUERY SELECT DISTINCT ON (d.objsubid) d.objsubid, d.description FROM pg_catalog.pg_description d
+                     WHERE d.objoid::bigint = p_rel::bigint AND d.classoid = 'pg_catalog.pg_class'::regclass
+                     ORDER BY d.objsubid, age(d.xmin);
+    END IF;
+END $$;
 
 -- V1: schemas whose objects never get a row.
 CREATE FUNCTION pggit._is_tracked_schema(p_schema text) RETURNS boolean

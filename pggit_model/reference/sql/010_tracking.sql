@@ -30,7 +30,7 @@ BEGIN
                        'generated', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END))
             FROM pggit._columns_of(p_rel) a  -- one version per row (X11, 005_helpers.sql)
             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-            LEFT JOIN LATERAL (SELECT pggit._comment_of(p_rel, a.attnum) AS description) c ON true
+            LEFT JOIN pggit._comments_of(p_rel) c ON c.objsubid = a.attnum
             WHERE NOT a.attisdropped), '{}'),
         'constraints', coalesce((
             -- V23 (§14.1): not whether a constraint is validated, so VALIDATE CONSTRAINT changes nothing (V24d), nor
@@ -46,7 +46,7 @@ BEGIN
             WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k
                               WHERE k.conindid = i.indexrelid AND k.conrelid = p_rel
                                 AND k.contype IN ('p', 'u', 'x'))), '{}'),
-        'comment', pggit._comment_of(p_rel, 0),
+        'comment', (SELECT c.description FROM pggit._comments_of(p_rel) c WHERE c.objsubid = 0),
         -- §14 V23 (5): its place in a hierarchy (084_partitions.sql)
         'hierarchy', pggit._table_hierarchy(p_rel),
         -- every index of the table, constraint-owned ones too: V9a ignores this key, but comparing it
