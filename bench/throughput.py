@@ -98,7 +98,11 @@ def main() -> None:
     ap.add_argument("--examples", type=int, default=60)
     ap.add_argument("--steps", type=int, default=40, help="steps per example")
     ap.add_argument("--pggit-source")
+    ap.add_argument("--overlap", action=argparse.BooleanOptionalAction, default=None,
+                    help="overlap client and server (PgGitMachine.OVERLAP; default: as PGGIT_MODEL_OVERLAP says)")
     args = ap.parse_args()
+    if args.overlap is not None:
+        RecordedVersioning.OVERLAP = args.overlap
     profiles.register()
     with cluster.server_session() as server:
         template = Template(server, args.pggit_source)
@@ -138,7 +142,7 @@ def main() -> None:
             template.close()
     checked_rate = checked_steps / checked_s
     bare_rate = bare_steps / bare_s
-    print(f"backend: {template.report.backend}; {len(streams)} examples")
+    print(f"backend: {template.report.backend}; {len(streams)} examples; overlap {RecordedVersioning.OVERLAP}")
     print(f"checked (Hypothesis + model + database + full-state check): {checked_steps} steps in {checked_s:.2f} s "
           f"= {checked_rate:.0f} steps/s (target >= 300); {cpu_text(checked_steps, *checked_cpu)}")
     print(f"bare (same SQL through the same client, nothing checked): {bare_steps} steps in {bare_s:.2f} s "
