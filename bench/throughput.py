@@ -142,7 +142,8 @@ def main() -> None:
             template.close()
     checked_rate = checked_steps / checked_s
     bare_rate = bare_steps / bare_s
-    print(f"backend: {template.report.backend}; {len(streams)} examples; overlap {RecordedVersioning.OVERLAP}")
+    overlap = getattr(RecordedVersioning, "OVERLAP", False)  # (absent before the switch: compare with older trees)
+    print(f"backend: {template.report.backend}; {len(streams)} examples; overlap {overlap}")
     print(f"checked (Hypothesis + model + database + full-state check): {checked_steps} steps in {checked_s:.2f} s "
           f"= {checked_rate:.0f} steps/s (target >= 300); {cpu_text(checked_steps, *checked_cpu)}")
     print(f"bare (same SQL through the same client, nothing checked): {bare_steps} steps in {bare_s:.2f} s "
