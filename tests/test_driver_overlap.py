@@ -12,8 +12,7 @@ import pytest
 
 from pggit_model.divergences import Divergence
 from pggit_model.ops import Column, CommentOnTable, CreateBranch, CreateTable
-
-from tests.test_driver import S, T, T_MAIN, FakeClient, _driver, _error, honest
+from tests.test_driver import T_MAIN, FakeClient, S, T, _driver, _error, honest
 
 T2 = CreateTable(S, "u", [Column("b", "int")])
 COMMENT = CommentOnTable(S, "t", "x")
