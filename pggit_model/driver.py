@@ -12,8 +12,10 @@ import contextlib
 import time
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from attrs import evolve
 
@@ -34,6 +36,27 @@ if TYPE_CHECKING:
 #: op kind -> the contract signature it calls (to tell "function missing" from other errors).
 #: op kind -> the contract part it needs (a §4 function, or a sequence such as pggit.trinity_id_seq for setval).
 FUNCTION_OF_KIND: Mapping[str, str] = backend.NEEDS
+
+
+class _Sent(NamedTuple):
+    """An op sent to the database, with what checking its answer needs."""
+
+    op: Op
+    number: int
+    new_state: State
+    expected: Expected
+    before: State
+    session: Client | None
+    text: str | None
+    tolerate: str | None
+    recorded_as: Op | None
+    ahead: Any
+
+
+@cache
+def _overlap_pool() -> ThreadPoolExecutor:
+    """The thread that waits for the database while Hypothesis draws the next op (the wait releases the GIL)."""
+    return ThreadPoolExecutor(1, thread_name_prefix="pggit-model-overlap")
 
 
 class Driver(KnownDivergences):
@@ -73,6 +96,11 @@ class Driver(KnownDivergences):
         self._tracked = 0  # object rows the last full observation saw
         self._changes = False  # the last op's observation is of changes only
         self._clean = True  # the last run/check_state returned normally: finish() may still raise
+        #: Overlap client and server (issue 19 part 2): ``run(wait=False)`` sends a DDL op and returns; ``settle``
+        #: checks it before anything else touches the connection or the model's answer. Off: every run waits.
+        self.overlap = False
+        self._pending: tuple[_Sent, Future[Completion]] | None = None
+        self._check_wanted = False  # check_state was asked for while an op was in flight
 
     # -- capability --------------------------------------------------------------------------
     def supports(self, kind: str) -> bool:
@@ -87,17 +115,22 @@ class Driver(KnownDivergences):
     def record(self, op: Op) -> None:
         """Put a session event that happened between ops (a kill, a crash) into the reproducer and the recorded
         run, in its place."""
+        self.settle()
         self.ops.append(op)
 
     def run(self, op: Op, *, session: Client | None = None, text: str | None = None,
-            tolerate: str | None = None, recorded_as: Op | None = None) -> Completion | None:
+            tolerate: str | None = None, recorded_as: Op | None = None, wait: bool = True) -> Completion | None:
         """Run one op and check its answer; None if the model cannot predict it (the op is not run).
 
         ``session``: run it on another connection (an autocommit session of the same database) instead —
         for calls whose effect is not transactional (Trinity IDs: T5, T6 across sessions).
         ``text``: send this SQL for ``op`` instead of its own rendering (same statement, other spelling: H2).
         ``tolerate``: a SQLSTATE an injected fault may cause instead; then the op must have had no effect (X4).
-        ``recorded_as``: what the reproducer shows for this step (the fault that struck ``op``, say)."""
+        ``recorded_as``: what the reproducer shows for this step (the fault that struck ``op``, say).
+        ``wait=False`` (with ``overlap`` on): a DDL op is sent and this returns None at once; its answer and the
+        state after it are checked when the next op is run, the state is checked or the example finishes
+        (``settle``), so Hypothesis draws the next op while the server runs this one."""
+        self.settle()  # the op before, if still in flight: a divergence there is reported as its own step
         if not self.supports(op.kind):
             # I4: reported once for the run (summary), then skipped — never a failure per example.
             self.stats.skipped_missing += 1
@@ -124,7 +157,32 @@ class Driver(KnownDivergences):
         self._changes = session is None and self._changes_only(op)
         self._clean = False
         more = {"changes": True} if self._changes else {}  # (fake clients in tests know no changes-only mode)
-        done = (session or self.client).apply(op, observe=session is None, text=text, **more)
+        sent = _Sent(op, number, new_state, expected, self.state, session, text, tolerate, recorded_as, ahead)
+        if not wait and self.overlap and session is None and tolerate is None and op.family == "ddl":
+            # DDL invents no values the model binds from the answer: what it predicts is the state to draw from
+            self._pending = (sent, _overlap_pool().submit(self.client.apply, op, observe=True, text=text, **more))
+            self.state = new_state
+            return None
+        return self._complete(sent, (session or self.client).apply(op, observe=session is None, text=text, **more))
+
+    def settle(self) -> None:
+        """Collect and check the op in flight (``run(wait=False)``) and, if it was asked for meanwhile, the state
+        after it: exactly the checks ``run`` and ``check_state`` make when they wait."""
+        if self._pending is None:
+            return
+        (sent, future), self._pending = self._pending, None
+        done = future.result()
+        self.state = sent.before
+        self._complete(sent, done)
+        if self._check_wanted:
+            self._check_wanted = False
+            self.check_state()
+
+    def _complete(self, sent: _Sent, done: Completion) -> Completion:
+        """Check ``done``, the answer to ``sent``, and move the model to the state after it."""
+        op, number, new_state, expected, session, text, tolerate, recorded_as, ahead = (
+            sent.op, sent.number, sent.new_state, sent.expected, sent.session, sent.text, sent.tolerate,
+            sent.recorded_as, sent.ahead)
         self.stats.steps += 1
         if done.status == "error" and done.sqlstate == "42883":
             sig = FUNCTION_OF_KIND.get(op.kind)
@@ -178,6 +236,7 @@ class Driver(KnownDivergences):
 
     def check_twin_catalog(self) -> None:
         """V21 at the end of an example: the machine's schemas have the same catalog with and without pgGit."""
+        self.settle()
         if self.twin is None:
             return
         problem, rule = self.twin.compare_catalog(self.client), self.twin.rule
@@ -190,6 +249,7 @@ class Driver(KnownDivergences):
         whose every answer is allowed but a hang (the op's statement timeout, 57014) or a lost session. The model
         then gives up on ``given_up`` (check area -> keys, as after a known divergence) and the twin's
         differences are U4's from here on."""
+        self.settle()
         self.ops.append(op)
         number = len(self.ops)
         done = self.client.apply(op)
@@ -231,6 +291,7 @@ class Driver(KnownDivergences):
         """At the example's end: the full comparison, if the last checks saw changes only (nothing they could not
         see is left unchecked). Not after a failure (it would hide it), in an aborted transaction (O9) or on a lost
         connection (a crash machine's session ends with its server)."""
+        self.settle()
         conn = self.client.conn
         if self._since_full and self._clean and not (conn.closed or conn.broken or self.client.in_error):
             self._checked = -1
@@ -249,6 +310,9 @@ class Driver(KnownDivergences):
     # -- whole state -------------------------------------------------------------------------
     def check_state(self) -> None:
         """Observe pgGit (one round trip) and compare every area with the model (skipped while aborted, O9)."""
+        if self._pending is not None:
+            self._check_wanted = True  # after the op in flight is checked (settle)
+            return
         if self.client.in_error or self._checked == len(self.ops):
             return
         self._checked = len(self.ops)
@@ -309,6 +373,7 @@ class Driver(KnownDivergences):
 
     def session_lost(self, client: Client, state: State) -> None:
         """The session died (X5) and ``client`` replaces it; ``state`` is what the model keeps of it."""
+        self.settle()
         self.client = client
         self.state = state
         self._txn_started = None

@@ -9,6 +9,7 @@ database from the clone pool (``isolation = "clone"``, for machines that really 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 import uuid
@@ -196,6 +197,9 @@ class PgGitMachine(RuleBasedStateMachine):
     #: compared at least every FULL_EVERY checks and at the example's end (pggit_model.incremental); 1: always whole.
     FULL_EVERY: ClassVar[int] = incremental.FULL_EVERY
     CHANGES_ABOVE: ClassVar[int] = incremental.CHANGES_ABOVE
+    #: Overlap client and server (Driver.overlap): ``run`` sends a DDL op and returns, its answer and the state after
+    #: it are checked before the next op is sent; off by default (PGGIT_MODEL_OVERLAP=1 turns it on everywhere).
+    OVERLAP: ClassVar[bool] = os.environ.get("PGGIT_MODEL_OVERLAP") == "1"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A misspelt isolation fails when the machine is defined, not in its first example."""
@@ -229,6 +233,7 @@ class PgGitMachine(RuleBasedStateMachine):
         self.driver = Driver(client, self.schema, missing=h.missing, stats=h.stats, txn_started=started, known=h.known,
                              full_every=self.FULL_EVERY, changes_above=self.CHANGES_ABOVE)
         self.driver.twin = twin
+        self.driver.overlap = self.OVERLAP
 
     @property
     def model(self) -> Any:
@@ -247,8 +252,9 @@ class PgGitMachine(RuleBasedStateMachine):
         return conn
 
     def run(self, op: Op) -> Completion | None:
-        """Run one op through model and database, then compare the whole state (also inside composite rules)."""
-        done = self.driver.run(op)
+        """Run one op through model and database, then compare the whole state (also inside composite rules); with
+        OVERLAP, a DDL op's answer and state are checked when the next op is run (None is returned for it)."""
+        done = self.driver.run(op, wait=False)
         self.driver.check_state()
         return done
 
