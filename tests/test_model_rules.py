@@ -321,8 +321,8 @@ def test_v17_b8_a_name_dropped_on_c_but_active_on_another_branch_is_said_so():
     state, _ = go(table(), CreateBranch("r1", "main"), DropTable(S, "u"))
     exp = step(state, GetVersion("app.u"))[1]
     assert exp.rows == () and exp.why == "no active row on c; active on branch 'r1'"
-    assert exp.check_success(rows=[{"object_name": "u", "schema_name": S, "version": 1,
-                                     "version_string": "1.0.0"}]).endswith("(no active row on c; active on branch 'r1')")
+    answer = [{"object_name": "u", "schema_name": S, "version": 1, "version_string": "1.0.0"}]
+    assert exp.check_success(rows=answer).endswith("(no active row on c; active on branch 'r1')")
     state, _ = go(table(), DropTable(S, "u"))
     assert step(state, GetVersion("app.u"))[1].why == ""
 
