@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from pggit_model import ops
 from pggit_model.model import State
-from pggit_model.strategies.common import draw_until, index, pick, predicted_only, tables_of
+from pggit_model.strategies.common import draw_until, pick, predicted_only, tables_of
 from pggit_model.strategies.defaults import default_or, leave_out_defaults
 from pggit_model.strategies.hostile import draw_hostile, draw_invalid, sized_name
 from pggit_model.strategies.limits import near, near_value
@@ -257,10 +257,10 @@ def _owned_object(draw: st.DrawFn, state: State) -> tuple[str, str, str] | None:
     keys = sorted({k[:3] for k in state.db.rows if k[1] in owned and k[0] in _HASH_TYPES})
     if not keys or not draw(st.booleans()):
         return None
-    typ, schema, name = keys[draw(index(len(keys)))]
+    typ, schema, name = keys[draw(st.integers(0, len(keys) - 1))]
     others = sorted(owned - {schema})
     if len(others) > 0 and draw(st.booleans()):
-        schema = others[draw(index(len(others)))]
+        schema = others[draw(st.integers(0, len(others) - 1))]
     return typ, schema, name
 
 

@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 @cache
 def index(n: int) -> st.SearchStrategy[int]:
-    """An index into a list of ``n`` candidates, 0 the simplest (one choice even for n = 1, as st.integers(0, 0))."""
+    """An index into a list of ``n`` candidates (n >= 2), 0 the simplest."""
     return st.integers(0, n - 1)
 
 

@@ -17,7 +17,6 @@ from functools import cache
 from hypothesis import strategies as st
 
 from pggit_model.ops.base import MAX_IDENTIFIER_BYTES
-from pggit_model.strategies.common import index
 from pggit_model.strategies.limits import LIMITS, near
 
 #: One row per kind of hostile text, so tests can ask for each kind.
@@ -109,7 +108,7 @@ def _shapes() -> st.SearchStrategy[str]:
 def draw_hostile(draw: st.DrawFn, related: tuple[str, ...] = ()) -> str:
     """One hostile text (a composite's helper: no strategy object is built per draw)."""
     if len(related) > 0 and draw(st.booleans()):
-        value = related[draw(index(len(related)))]
+        value = related[draw(st.integers(0, len(related) - 1))]
         return _bend(value, draw(_BENDS), draw(_EXTRA))
     return draw(_shapes())
 
@@ -152,7 +151,7 @@ def draw_invalid(draw: st.DrawFn, related: tuple[str, ...] = ()) -> str | None:
     """An invalid argument, its shape uniform over INVALID_SHAPES: NULL, '', blanks, a bad character inside a
     real value, one character past the length limits (256 characters, 64 bytes), or hostile text."""
     shape = INVALID_SHAPES[draw(_INVALID)]
-    base = related[draw(index(len(related)))] if related else "x"
+    base = related[draw(st.integers(0, len(related) - 1))] if related else "x"
     if shape == "null":
         return None
     if shape == "empty":
@@ -160,7 +159,7 @@ def draw_invalid(draw: st.DrawFn, related: tuple[str, ...] = ()) -> str | None:
     if shape == "blank":
         return draw(_BLANKS)
     if shape == "bad_char":
-        cut = draw(index(len(base) + 1))
+        cut = draw(st.integers(0, len(base)))
         return base[:cut] + draw(_BAD_CHARS) + base[cut:]
     if shape == "too_long":  # B3's 255 characters, or V5's 63 bytes, one past
         n = LIMITS["branch_name_chars"].value + 1

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from pggit_model import ops
 from pggit_model.ops import Op
-from pggit_model.strategies.common import index
 
 #: How many recent ops the pool holds: enough for "the call before the last", small enough to be repeated often.
 POOL = 12
@@ -65,7 +64,7 @@ def _repeat(draw: st.DrawFn, recent: Recent) -> ops.Op:
     # the last op most often (an identical repeat right after the call), else any recent one
     if draw(st.booleans()):
         return recent.ops[-1]
-    return recent.ops[draw(index(len(recent.ops)))]
+    return recent.ops[draw(st.integers(0, len(recent.ops) - 1))]
 
 
 def repeats(recent: Recent) -> st.SearchStrategy[ops.Op]:
@@ -77,7 +76,7 @@ def draw_reused(draw: st.DrawFn, recent: Recent) -> str | None:
     """A text value some recent op used (in whatever role), or None when the pool has none."""
     if not recent.texts:
         return None
-    return recent.texts[draw(index(len(recent.texts)))]
+    return recent.texts[draw(st.integers(0, len(recent.texts) - 1))]
 
 
 __all__ = ["NOTHING", "POOL", "Recent", "draw_reused", "repeats"]

@@ -13,7 +13,7 @@ from pggit_model import ops
 from pggit_model.ops.base import MAX_IDENTIFIER_BYTES, identifier_problem
 from pggit_model.ops.ddl import default_problem
 from pggit_model.ops.types import category
-from pggit_model.strategies.common import draw_until, index
+from pggit_model.strategies.common import draw_until
 from pggit_model.strategies.limits import near
 
 # --- identifiers and values --------------------------------------------------------------------------
@@ -171,4 +171,4 @@ def maybe(draw: st.DrawFn, invalid: float) -> bool:
 
 def either(draw: st.DrawFn, *options: st.SearchStrategy[Any]) -> Any:
     """Like draw(st.one_of(*options)) without building a new one_of per draw (shrinks towards the first)."""
-    return draw(options[draw(index(len(options)))])
+    return draw(options[draw(st.integers(0, len(options) - 1))])
