@@ -58,7 +58,6 @@ def suffixed(name: str, suffix: str) -> str:
     return f"{out}{suffix}"
 
 
-@cache
 def identifiers() -> st.SearchStrategy[str]:
     """Valid identifiers: plain, needing quotes, reserved words, unicode, 63 bytes long, or anything legal."""
     return st.one_of(_plain, st.sampled_from(RESERVED), st.sampled_from(QUOTED), st.sampled_from(UNICODE),
@@ -78,8 +77,7 @@ def names(pool: tuple[str, ...] = NAME_POOL) -> st.SearchStrategy[str]:
 def fresh_name(draw: st.DrawFn, pool: tuple[str, ...], taken: Callable[[str], bool]) -> str:
     """``draw(names(pool).filter(lambda n: not taken(n)))`` without a new filtered strategy per draw (filtering the
     one_of rebuilt and validated its every branch: ~1 ms): a name of the pool's untaken part, or any identifier."""
-    free = tuple(n for n in pool if not taken(n))
-    return draw_until(draw, names(free) if free else identifiers(), lambda n: not taken(n))
+    return draw_until(draw, names(tuple(n for n in pool if not taken(n))), lambda n: not taken(n))
 
 
 COLUMN_TYPES = ("integer", "bigint", "smallint", "numeric", "numeric(10,2)", "real", "double precision", "boolean",
