@@ -17,7 +17,7 @@ from pggit_model import ops
 from pggit_model.model.catalog import Table
 from pggit_model.model.catalog_values import Con, default_expr
 from pggit_model.ops.types import assignment_cast
-from pggit_model.strategies.common import THIRD, pick
+from pggit_model.strategies.common import THIRD
 from pggit_model.strategies.values import COLUMN_TYPES, column_types, columns, defaults_for, names
 
 #: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for ALTER_ACTIONS)
@@ -39,7 +39,7 @@ def _add_column(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
     prefix = f"{table}."
     dropped = [n[len(prefix):] for n in d.past_lives(("COLUMN",)) if n.startswith(prefix)]
     if dropped and d.draw(THIRD) == 0:  # a dropped column added again: a new life of its row (V14)
-        col = evolve(col, name=pick(d.draw, dropped))
+        col = evolve(col, name=d.draw(st.sampled_from(dropped)))
     if col.name in used:
         return None
     used.add(col.name)
@@ -52,7 +52,7 @@ def _add_column(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
         cname = d.draw(names(("k1", "k2", "k3")))
         if cname not in used:
             used.add(cname)
-            con = ops.Check(cname, col.name, pick(d.draw, ["not_null", "positive"])) \
+            con = ops.Check(cname, col.name, d.draw(st.sampled_from(["not_null", "positive"]))) \
                 if d.draw(st.booleans()) else ops.Unique(cname, (col.name,))
             return ops.AddColumn(col, d.draw(st.booleans()), con)
     return ops.AddColumn(col, d.draw(st.booleans()))
@@ -61,7 +61,7 @@ def _add_column(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
 def _drop_constraint(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
     if not t.constraints:
         return None
-    cname = pick(d.draw, [k.name for k in t.constraints])
+    cname = d.draw(st.sampled_from([k.name for k in t.constraints]))
     if cname in used:
         return None
     used.add(cname)
@@ -89,7 +89,7 @@ def _alter_type(d: DdlDraw, table: str, t: Table, col_name: str, used: set[str])
     # mostly a type PostgreSQL can cast to, so V10g changes happen often enough to be checked
     variant = d.draw(_VARIANT)
     if variant <= 1 and castable:  # V10g: a type PostgreSQL can cast to (MAJOR)
-        return ops.AlterColumnType(col_name, pick(d.draw, castable))
+        return ops.AlterColumnType(col_name, d.draw(st.sampled_from(castable)))
     if variant == 2 and found is not None:  # V9a: TYPE to the same type records nothing
         return ops.AlterColumnType(col_name, found.type)
     return ops.AlterColumnType(col_name, d.draw(column_types()))
@@ -161,7 +161,7 @@ def _primary_key(d: DdlDraw, table: str, col_name: str, cname: str, used: set[st
 
 
 def _foreign_key(d: DdlDraw, table: str, col_name: str, cname: str, used: set[str]) -> Any:
-    ref_name, ref = pick(d.draw, d.tables)
+    ref_name, ref = d.draw(st.sampled_from(d.tables))
     return ops.ForeignKey(cname, (col_name,), d.schema, ref_name, (d.pick_col(ref),))
 
 
@@ -175,7 +175,7 @@ class ConstraintDrawer:
 
 CONSTRAINT_DRAWERS: dict[str, ConstraintDrawer] = {
     "check": ConstraintDrawer(lambda d, table, c, cname, used: ops.Check(
-        cname, c, pick(d.draw, ["not_null", "positive"])), ops.Check),
+        cname, c, d.draw(st.sampled_from(["not_null", "positive"]))), ops.Check),
     "unique": ConstraintDrawer(lambda d, table, c, cname, used: ops.Unique(cname, (c,)), ops.Unique),
     "pk": ConstraintDrawer(_primary_key, ops.PrimaryKey),
     "fk": ConstraintDrawer(_foreign_key, ops.ForeignKey),
@@ -210,7 +210,7 @@ def new_life(d: DdlDraw, table: str, t: Table, used: set[str]) -> tuple[Any, ...
     this statement."""
     if not t.constraints:
         return None
-    k = pick(d.draw, t.constraints)
+    k = d.draw(st.sampled_from(t.constraints))
     if k.name in used:
         return None
     again = _same_again(k, table, d.draw(st.booleans())) if d.draw(st.booleans()) else None

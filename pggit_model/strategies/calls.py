@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from pggit_model import ops
 from pggit_model.model import State
-from pggit_model.strategies.common import draw_until, pick, predicted_only, tables_of
+from pggit_model.strategies.common import predicted_only, tables_of
 from pggit_model.strategies.defaults import default_or, leave_out_defaults
 from pggit_model.strategies.hostile import draw_hostile, draw_invalid, sized_name
 from pggit_model.strategies.limits import near, near_value
@@ -65,22 +65,22 @@ def _branch(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
     existing = sorted(state.db.branches)
     active = sorted(n for n, b in state.db.branches.items() if b.status == "ACTIVE")
     related = tuple(existing)
-    kind = pick(draw, ["create", "create", "checkout", "delete", "list"])
+    kind = draw(st.sampled_from(["create", "create", "checkout", "delete", "list"]))
     if kind == "create":
         if maybe(draw, invalid):
-            name = pick(draw, existing) if draw(_QUARTER) == 0 else _invalid(draw, related, recent)
+            name = draw(st.sampled_from(existing)) if draw(_QUARTER) == 0 else _invalid(draw, related, recent)
         else:
             # a value another op used, where B3 allows it as a name (cross-id reuse), else a fresh B3 name
             reusable = [t for t in recent.texts if _B3.fullmatch(t) and t not in state.db.branches]
-            name = pick(draw, reusable) if reusable and draw(_QUARTER) == 0 else \
-                draw_until(draw, branch_names(prefix), lambda n: n not in state.db.branches)
-        parent = pick(draw, active) if not maybe(draw, invalid) else either(
+            name = draw(st.sampled_from(reusable)) if reusable and draw(_QUARTER) == 0 else \
+                draw(branch_names(prefix).filter(lambda n: n not in state.db.branches))
+        parent = draw(st.sampled_from(active)) if not maybe(draw, invalid) else either(
             draw, st.sampled_from(existing), branch_names(prefix)) if draw(_QUARTER) == 0 else \
             _invalid(draw, related, recent)
         return leave_out_defaults(draw, ops.CreateBranch(name, parent))
     if kind == "checkout":
         # twice the invalid share, as delete's: one name argument to get wrong
-        target = pick(draw, active) if not maybe(draw, 2 * invalid) else either(
+        target = draw(st.sampled_from(active)) if not maybe(draw, 2 * invalid) else either(
             draw, st.sampled_from(existing), branch_names(prefix)) if draw(_QUARTER) == 0 else \
             _invalid(draw, related, recent)
         return ops.CheckoutBranch(target)
@@ -104,7 +104,7 @@ def special_branches(state: State) -> st.SearchStrategy[str]:
 def _active_branch(draw: st.DrawFn, state: State, active: list[str], recent: Recent) -> str:
     """An ACTIVE branch; half the time one a recent op named, so calls on one branch follow each other (C2)."""
     used = [t for t in recent.texts if t in active]
-    return used[-1] if len(used) > 0 and draw(st.booleans()) else pick(draw, active)
+    return used[-1] if len(used) > 0 and draw(st.booleans()) else draw(st.sampled_from(active))
 
 
 def branch_ops(state: State, prefix: str = "", invalid: float = 0.1,
@@ -122,11 +122,11 @@ def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
         draw, NONE, st.just(""), st.just("  "), st.sampled_from(sorted(state.db.branches)),
         branch_names(prefix)) if draw(st.booleans()) else _invalid(draw, related, recent)
     # generate_trinity_id is trinity_ops' (T1–T9); here, the two functions that write commits, half each
-    kind = pick(draw, ["create", "changes"])
+    kind = draw(st.sampled_from(["create", "changes"]))
     if kind == "create":
         how = draw(_QUARTER)
         if maybe(draw, invalid):
-            msg = pick(draw, [None, ""])
+            msg = draw(st.sampled_from([None, ""]))
         elif how == 0:
             msg = draw(messages())
         elif how == 1:
@@ -141,7 +141,7 @@ def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
     known = [c.hash for c in state.db.commits if c.hash is not None]
     how = draw(st.integers(0, 4))
     custom = None if how == 0 else _sized(draw, "custom_id_chars", "c") if how == 1 else \
-        draw(_CUSTOM_ID) if how == 2 else pick(draw, known) if how == 3 and known else \
+        draw(_CUSTOM_ID) if how == 2 else draw(st.sampled_from(known)) if how == 3 and known else \
         _text(draw, tuple(known), recent)
     return leave_out_defaults(draw, ops.CommitChanges(branch, msg, custom))
 
@@ -169,14 +169,14 @@ def _txn(draw: st.DrawFn, state: State) -> ops.Op:
     if t is not None and t.aborted and draw(st.integers(0, 3)) > 0:
         return ops.Rollback()  # an aborted transaction only answers 25P02 (X4) until rolled back
     if t is None:
-        return pick(draw, [ops.Begin(), ops.Begin(), ops.Savepoint("s1"), ops.Commit()])
+        return draw(st.sampled_from([ops.Begin(), ops.Begin(), ops.Savepoint("s1"), ops.Commit()]))
     names_ = [f.name for f in t.frames[1:] if f.name is not None]
-    pool = [ops.Commit(), ops.Rollback(), ops.Savepoint(pick(draw, ["s1", "s2", "Sp 3"]))]
+    pool = [ops.Commit(), ops.Rollback(), ops.Savepoint(draw(st.sampled_from(["s1", "s2", "Sp 3"])))]
     if names_:
-        pool += [ops.RollbackToSavepoint(pick(draw, names_)),
-                 ops.ReleaseSavepoint(pick(draw, names_))]
+        pool += [ops.RollbackToSavepoint(draw(st.sampled_from(names_))),
+                 ops.ReleaseSavepoint(draw(st.sampled_from(names_)))]
     pool.append(ops.RollbackToSavepoint("nope"))
-    return pick(draw, pool)
+    return draw(st.sampled_from(pool))
 
 
 def txn_ops(state: State) -> st.SearchStrategy[ops.Op]:
@@ -195,11 +195,11 @@ def _schema(draw: st.DrawFn, state: State, schema: str, recent: Recent, system: 
     how = draw(st.integers(0, 5))
     if how <= 2:
         others = sorted(state.db.catalog.schemas - {schema})
-        return pick(draw, others) if others and how == 2 else schema
+        return draw(st.sampled_from(others)) if others and how == 2 else schema
     if how == 3 and system:
-        return pick(draw, SPECIAL_SCHEMAS)
+        return draw(st.sampled_from(SPECIAL_SCHEMAS))
     if how == 4:
-        return pick(draw, schema_variants(schema))
+        return draw(st.sampled_from(schema_variants(schema)))
     text = _text(draw, (schema,), recent)
     # hashes of objects in PostgreSQL's or pgGit's schemas are not modelled (compute_ddl_hash finds real ones)
     return text if system or not (text.startswith("pg") or text == "information_schema") else schema
@@ -219,8 +219,9 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
             f"{schema}.{_text(draw, tuple(n for _, _, n in keys), recent)}"
     else:  # names at the identifier limit (as text, 64 bytes can be asked for), names in special schemas
         name = f"{schema}.{sized_name(draw(near('identifier_bytes')), draw(_FILL))}" if draw(st.booleans()) \
-            else f"{pick(draw, SPECIAL_SCHEMAS)}.{draw(names())}"
-    kind = pick(draw, ["version", "history", "tables", "hash", "components", "update", "detect", "export"])
+            else f"{draw(st.sampled_from(SPECIAL_SCHEMAS))}.{draw(names())}"
+    kind = draw(st.sampled_from(["version", "history", "tables", "hash", "components", "update", "detect",
+                                 "export"]))
     if kind == "version":
         return ops.GetVersion(name)
     if kind == "history":
@@ -228,17 +229,17 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
     if kind == "tables":
         return ops.ShowTableVersions(_schema(draw, state, schema, recent, system=True))
     if kind == "hash":
-        owned = _owned_object(draw, state)
-        if owned is not None:
-            return ops.ComputeDdlHash(*owned)
-        typ = pick(draw, _HASH_TYPES)
+        pick = _owned_object(draw, state)
+        if pick is not None:
+            return ops.ComputeDdlHash(*pick)
+        typ = draw(st.sampled_from(_HASH_TYPES))
         objects = tuple(n for _, _, n in keys)
-        obj = pick(draw, objects) if len(objects) > 0 and draw(st.booleans()) else \
+        obj = draw(st.sampled_from(objects)) if len(objects) > 0 and draw(st.booleans()) else \
             _text(draw, objects, recent)
         return ops.ComputeDdlHash(typ, _schema(draw, state, schema, recent, system=False), obj)
     if kind == "components":
         tables = [n for n, _ in tables_of(state, schema)] or ["t1"]
-        return ops.ComputeTableComponentHashes(schema, pick(draw, tables))
+        return ops.ComputeTableComponentHashes(schema, draw(st.sampled_from(tables)))
     if kind == "update":
         return ops.UpdateAllHashes()
     if kind == "detect":
@@ -294,11 +295,11 @@ def _merge(draw: st.DrawFn, state: State, recent: Recent) -> ops.Op:
     existing = sorted(state.db.branches)
     # half valid merges (M2–M5), half calls M1 rejects: the composite merge rules of the machines merge too
     if len(mergeable) > 0 and draw(st.booleans()):
-        src = pick(draw, mergeable)
-        msg = pick(draw, ["Merge branch", "m"]) if draw(st.booleans()) else _text(draw, (src,), recent)
+        src = draw(st.sampled_from(mergeable))
+        msg = draw(st.sampled_from(["Merge branch", "m"])) if draw(st.booleans()) else _text(draw, (src,), recent)
         return leave_out_defaults(draw, ops.MergeBranches(src, state.db.branches[src].parent, msg))
     how = draw(_QUARTER)
-    a = pick(draw, existing) if how <= 1 else either(draw, NONE, st.just("no-such-branch")) \
+    a = draw(st.sampled_from(existing)) if how <= 1 else either(draw, NONE, st.just("no-such-branch")) \
         if how == 2 else _invalid(draw, tuple(existing), recent)
     # the same value in both arguments half the time (M1: S = T), else a near miss of it or an unknown name
     how = draw(_QUARTER)

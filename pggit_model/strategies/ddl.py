@@ -20,20 +20,11 @@ from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
 from pggit_model.strategies import cascades, frame, kinds, partitions, renames
 from pggit_model.strategies.alter import ALTER_ACTIONS, ALTER_KINDS
-from pggit_model.strategies.common import (
-    THIRD,
-    pick,
-    picks,
-    predicted_only,
-    relations_of,
-    split_signature,
-    tables_of,
-)
+from pggit_model.strategies.common import THIRD, predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.values import (
     NONE,
     columns,
     either,
-    fresh_name,
     maybe,
     names,
     schema_variants,
@@ -71,18 +62,18 @@ class DdlDraw:
         used = {n for (s, n) in self.state.db.catalog.relations if s == self.schema}
         lives = [n for n in self.past_lives() if n not in used]
         if lives and self.draw(THIRD) == 0:
-            return pick(self.draw, lives)
+            return self.draw(st.sampled_from(lives))
         name = self.draw(names(pool))
-        return name if self.maybe() or name not in used else fresh_name(self.draw, pool, used.__contains__)
+        return name if self.maybe() or name not in used else self.draw(names(pool).filter(lambda n: n not in used))
 
     def pick_table(self) -> tuple[str, Table]:
-        return pick(self.draw, self.tables)
+        return self.draw(st.sampled_from(self.tables))
 
     def pick_col(self, t: Table) -> str:
         """A column of `t` (or, when invalid or `t` has none, a name that may not be one)."""
         if not t.columns or self.maybe():
             return self.draw(names(("a", "zz")))
-        return pick(self.draw, [c.name for c in t.columns])
+        return self.draw(st.sampled_from([c.name for c in t.columns]))
 
 
 # --- one drawer per kind of statement ----------------------------------------------------------------
@@ -97,7 +88,7 @@ def _create_table(d: DdlDraw) -> ops.Op:
         cons.append(ops.Unique(d.draw(names(("u1", "u2"))), (cols[1].name,)))
     if len(cols) > 0 and d.draw(st.booleans()):
         cons.append(ops.Check(d.draw(names(("c1", "c2"))), cols[-1].name,
-                              pick(d.draw, ["not_null", "positive"])))
+                              d.draw(st.sampled_from(["not_null", "positive"]))))
     return ops.CreateTable(d.schema, d.fresh(), tuple(cols), tuple(cons), d.draw(st.booleans()))
 
 
@@ -133,23 +124,23 @@ def _create_index(d: DdlDraw) -> ops.Op:
 def _create_view(d: DdlDraw) -> ops.Op:
     name, t = d.pick_table()
     if len(d.views) > 0 and d.draw(st.booleans()):
-        name = pick(d.draw, d.views)
+        name = d.draw(st.sampled_from(d.views))
         src = d.state.db.catalog.rel(d.schema, name)
         avail = [c for c, _ in src.columns] if isinstance(src, View) else []
     else:
         avail = [c.name for c in t.columns]
     if not avail:
         avail = [d.draw(names(("a",)))]
-    cols = tuple(dict.fromkeys(picks(d.draw, avail, min_size=1, max_size=3)))
+    cols = tuple(dict.fromkeys(d.draw(st.lists(st.sampled_from(avail), min_size=1, max_size=3))))
     replace = len(d.views) > 0 and d.draw(st.booleans())
-    vname = pick(d.draw, d.views) if replace and d.draw(st.booleans()) else d.fresh(("v1", "v2"))
+    vname = d.draw(st.sampled_from(d.views)) if replace and d.draw(st.booleans()) else d.fresh(("v1", "v2"))
     return ops.CreateView(d.schema, vname, name, cols, replace)
 
 
 def _create_table_as(d: DdlDraw) -> ops.Op:
     name, t = d.pick_table()
     avail = [c.name for c in t.columns] or [d.draw(names(("a",)))]
-    cols = dict.fromkeys(picks(d.draw, avail, min_size=1, max_size=3))
+    cols = dict.fromkeys(d.draw(st.lists(st.sampled_from(avail), min_size=1, max_size=3)))
     return ops.CreateTableAs(d.schema, d.fresh(("t2", "t3")), name, tuple(cols), d.draw(st.booleans()))
 
 
@@ -162,11 +153,11 @@ def _comment(d: DdlDraw) -> ops.Op:
 
 
 def _drop_index(d: DdlDraw) -> ops.Op:
-    return ops.DropIndex(d.schema, pick(d.draw, d.indexes), d.draw(st.booleans()), d.draw(st.booleans()))
+    return ops.DropIndex(d.schema, d.draw(st.sampled_from(d.indexes)), d.draw(st.booleans()), d.draw(st.booleans()))
 
 
 def _drop_view(d: DdlDraw) -> ops.Op:
-    return ops.DropView(d.schema, pick(d.draw, d.views), d.draw(st.booleans()), d.draw(st.booleans()))
+    return ops.DropView(d.schema, d.draw(st.sampled_from(d.views)), d.draw(st.booleans()), d.draw(st.booleans()))
 
 
 def _create_function(d: DdlDraw) -> ops.Op:
@@ -176,7 +167,7 @@ def _create_function(d: DdlDraw) -> ops.Op:
 
 
 def _drop_function(d: DdlDraw) -> ops.Op:
-    name, args = split_signature(pick(d.draw, d.funcs))
+    name, args = split_signature(d.draw(st.sampled_from(d.funcs)))
     return ops.DropFunction(d.schema, name, args, d.draw(st.booleans()), d.draw(st.booleans()))
 
 
@@ -225,13 +216,13 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
 def _ddl(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
     d = DdlDraw(draw, state, schema, invalid)
     choices = [row.draw for row in DDL_DRAWERS for _ in range(row.weight) if row.needs is None or getattr(d, row.needs)]
-    op = pick(draw, choices)(d)
+    op = draw(st.sampled_from(choices))(d)
     if d.maybe() and not isinstance(op, ops.CreateView | ops.CreateTableAs | ops.CreateMatView | ops.SelectInto
                                     | ops.CreateTableLike):
         # a schema that looks like the machine's but is not (case, quotes, a space, a character off): rejected
         # with 3F000, or skipped with IF EXISTS (V15), and never recorded. Not for statements with a SELECT:
         # PostgreSQL analyses it first (42P01), and the model does not know that order yet (it says 3F000).
-        op = evolve(op, schema=pick(draw, schema_variants(schema)))  # type: ignore[call-arg]
+        op = evolve(op, schema=draw(st.sampled_from(schema_variants(schema))))  # type: ignore[call-arg]
     return op
 
 
@@ -246,7 +237,7 @@ def _single_change(draw: st.DrawFn, state: State, schema: str, invalid: float) -
     rows = [row for row in DDL_DRAWERS if row.needs is None or getattr(d, row.needs)]
     # Two thirds ALTER TABLE: most V10 rows (d–l of a–p) are its subcommands.
     if not d.tables or draw(THIRD) == 0:
-        return pick(draw, rows).draw(d)
+        return draw(st.sampled_from(rows)).draw(d)
     name, t = d.pick_table()
     act = ALTER_ACTIONS[draw(ALTER_KINDS)].draw(d, name, t, set())
     acts = act if isinstance(act, tuple) else (act if act is not None else ops.AddColumn(d.draw(columns()), False),)

@@ -13,7 +13,6 @@ from typing import Any
 from hypothesis import strategies as st
 
 from pggit_model import ops
-from pggit_model.strategies.common import pick
 from pggit_model.strategies.values import names
 
 #: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for its DDL_DRAWERS row)
@@ -34,8 +33,8 @@ def frame_ddl(d: DdlDraw) -> ops.Op:
     triggers PostgreSQL clones to its partitions)."""
     draw, s = d.draw, d.schema
     plain = [(n, t) for n, t in d.tables if t.partition_by is None]
-    name, t = pick(draw, plain or d.tables)
-    kind = pick(draw, _KINDS)
+    name, t = draw(st.sampled_from(plain or d.tables))
+    kind = draw(st.sampled_from(_KINDS))
     has = [g for g, _ in t.triggers]
     if kind in ("constraint_trigger", "trigger"):
         constraint = kind == "constraint_trigger"
@@ -43,15 +42,15 @@ def frame_ddl(d: DdlDraw) -> ops.Op:
         tname = _absent(d, pool, has)
         return ops.CreateTrigger(s, name, tname, constraint, not constraint and draw(st.booleans()))
     if kind in ("drop_trigger", "set_trigger"):
-        tname = pick(draw, has) if has and not d.maybe() else draw(names(_TRIGGERS))
+        tname = draw(st.sampled_from(has)) if has and not d.maybe() else draw(names(_TRIGGERS))
         if kind == "drop_trigger":
             return ops.DropTrigger(s, name, tname, draw(st.booleans()))
         return ops.SetTrigger(s, name, draw(st.booleans()), None if draw(st.booleans()) else tname)
     if kind == "setting":
-        return ops.TableSetting(pick(draw, ops.TABLE_SETTINGS), s, name)
+        return ops.TableSetting(draw(st.sampled_from(ops.TABLE_SETTINGS)), s, name)
     if kind == "policy":
         return ops.CreatePolicy(s, name, _absent(d, _POLICIES, list(t.policies)))
-    pname = pick(draw, t.policies) if t.policies and not d.maybe() else draw(names(_POLICIES))
+    pname = draw(st.sampled_from(t.policies)) if t.policies and not d.maybe() else draw(names(_POLICIES))
     return ops.DropPolicy(s, name, pname, draw(st.booleans()))
 
 
@@ -59,7 +58,7 @@ def _absent(d: DdlDraw, pool: tuple[str, ...], taken: list[str]) -> str:
     """A name of `pool` not in `taken` (or, when invalid, perhaps one that is: 42710). Never a name outside the
     pool: a constraint trigger's must not meet a constraint's, whose clashes the model leaves to this pool."""
     free = [n for n in pool if n not in taken]
-    return pick(d.draw, free if free and not d.maybe() else pool)
+    return d.draw(st.sampled_from(free if free and not d.maybe() else pool))
 
 
 __all__ = ["frame_ddl"]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog_values import Index, MatView, Table, View
-from pggit_model.strategies.common import pick, picks, relations_of, tables_of
+from pggit_model.strategies.common import relations_of, tables_of
 from pggit_model.strategies.values import names
 
 #: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for its DDL_DRAWERS row, and holds kinds_ops)
@@ -42,10 +42,10 @@ def _sources(d: DdlDraw) -> list[tuple[str, list[str]]]:
 
 def _query(d: DdlDraw) -> tuple[str, tuple[str, ...]]:
     srcs = _sources(d) or [(d.tables[0][0], ["zz"])]
-    src, cols = pick(d.draw, srcs)
+    src, cols = d.draw(st.sampled_from(srcs))
     if d.maybe():
         cols = [*cols, "zz"]
-    picked = picks(d.draw, cols, min_size=1, max_size=3, unique=True)
+    picked = d.draw(st.lists(st.sampled_from(cols), min_size=1, max_size=3, unique=True))
     return src, tuple(picked)
 
 
@@ -54,7 +54,7 @@ def _column(d: DdlDraw, t: Table, want: Any = None) -> str:
     cols = [c.name for c in t.columns if want is None or want(c)]
     if not cols or d.maybe():
         cols = [c.name for c in t.columns] or ["zz"]
-    return str(pick(d.draw, cols))
+    return str(d.draw(st.sampled_from(cols)))
 
 
 def _identity_ready(c: Any) -> bool:
@@ -65,14 +65,14 @@ def _identity_ready(c: Any) -> bool:
 def kinds_ddl(d: DdlDraw) -> ops.Op:
     """One §14.1 statement on `d.schema` (V24a, c, d, f–l, p, y–ab; V27)."""
     draw, s = d.draw, d.schema
-    kind = pick(draw, _KINDS)
+    kind = draw(st.sampled_from(_KINDS))
     name, t = d.pick_table()
     mvs = relations_of(d.state, s, MatView)
     if kind == "matview":
         src, cols = _query(d)
         return ops.CreateMatView(s, d.fresh(_MV_POOL), src, cols, draw(st.booleans()), draw(st.booleans()))
     if kind in ("refresh", "drop_matview", "matview_index"):
-        target = pick(draw, mvs) if mvs and not d.maybe() else name
+        target = draw(st.sampled_from(mvs)) if mvs and not d.maybe() else name
         if kind == "refresh":
             return ops.RefreshMatView(s, target)
         if kind == "drop_matview":
@@ -80,14 +80,14 @@ def kinds_ddl(d: DdlDraw) -> ops.Op:
         mv = d.state.db.catalog.rel(s, target)
         mv_cols = [c for c, _ in mv.columns] if isinstance(mv, MatView) else ["zz"]
         return ops.CreateIndex(s, d.fresh(("mv_i", "mvi2", "Mv Idx")), target,
-                               tuple(picks(draw, mv_cols, min_size=1, max_size=2, unique=True)),
+                               tuple(draw(st.lists(st.sampled_from(mv_cols), min_size=1, max_size=2, unique=True))),
                                draw(st.booleans()))
     if kind == "select_into":
         src, cols = _query(d)
         return ops.SelectInto(s, d.fresh(), src, cols)
     if kind == "like":
         srcs = [n for n, _ in _sources(d)]
-        return ops.CreateTableLike(s, d.fresh(), pick(draw, srcs or [name]))
+        return ops.CreateTableLike(s, d.fresh(), draw(st.sampled_from(srcs or [name])))
     if kind == "add_identity":
         return ops.AddIdentity(s, name, _column(d, t, _identity_ready), draw(st.booleans()))
     if kind in ("set_generated", "drop_identity", "restart"):
@@ -98,7 +98,7 @@ def kinds_ddl(d: DdlDraw) -> ops.Op:
             return ops.DropIdentity(s, name, col, draw(st.booleans()))
         return ops.RestartIdentity(s, name, col, draw(st.integers(1, 1000)))
     if kind == "identity_column":
-        return ops.AddIdentityColumn(s, name, draw(names(_COL_POOL)), pick(draw, ops.IDENTITY_TYPES),
+        return ops.AddIdentityColumn(s, name, draw(names(_COL_POOL)), draw(st.sampled_from(ops.IDENTITY_TYPES)),
                                      draw(st.booleans()))
     if kind == "stored_column":
         return ops.AddStoredColumn(s, name, draw(names(_COL_POOL)), _column(d, t, lambda c: c.generated is None))
@@ -107,14 +107,14 @@ def kinds_ddl(d: DdlDraw) -> ops.Op:
     if kind == "exclude":
         own = [c.name for c in t.columns] or ["zz"]
         return ops.AddExclude(s, name, d.fresh(("ex1", "t1_ex", "Excl")),
-                              tuple(picks(draw, own, min_size=1, max_size=2, unique=True)))
+                              tuple(draw(st.lists(st.sampled_from(own), min_size=1, max_size=2, unique=True))))
     if kind == "fk_not_valid":
         return ops.AddForeignKeyNotValid(s, name, _foreign_key(d, name, t))
     if kind == "validate":
         cons = [k.name for k in t.constraints if k.kind in ("foreign_key", "check")]
         if not cons or d.maybe():
             cons = [k.name for k in t.constraints] or ["zz"]
-        return ops.ValidateConstraint(s, name, pick(draw, cons))
+        return ops.ValidateConstraint(s, name, draw(st.sampled_from(cons)))
     return _quiet(d, name, t, mvs)
 
 
@@ -124,7 +124,7 @@ def _foreign_key(d: DdlDraw, name: str, t: Table) -> ops.ForeignKey:
     keys = [(n, idx.columns) for n, tt in d.tables for i in tt.indexes
             if isinstance(idx := cat.rel(d.schema, i), Index) and idx.unique]
     if keys and not d.maybe():
-        ref, ref_cols = pick(d.draw, keys)
+        ref, ref_cols = d.draw(st.sampled_from(keys))
     else:
         ref, rt = d.pick_table()
         ref_cols = (d.pick_col(rt),)
@@ -139,8 +139,8 @@ def _foreign_key(d: DdlDraw, name: str, t: Table) -> ops.ForeignKey:
 def _quiet(d: DdlDraw, name: str, t: Table, mvs: list[str]) -> ops.Op:
     """ANALYZE, GRANT or REVOKE of the table or a materialized view (V27, V24o)."""
     draw = d.draw
-    target = pick(draw, mvs) if mvs and draw(st.booleans()) else name
-    return ops.Quiet(pick(draw, ops.QUIET_KINDS), d.schema, target)
+    target = draw(st.sampled_from(mvs)) if mvs and draw(st.booleans()) else name
+    return ops.Quiet(draw(st.sampled_from(ops.QUIET_KINDS)), d.schema, target)
 
 
 def identity_tables(state: State, schema: str) -> list[str]:

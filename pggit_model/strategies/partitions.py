@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table
-from pggit_model.strategies.common import pick, predicted_only, tables_of
+from pggit_model.strategies.common import predicted_only, tables_of
 from pggit_model.strategies.values import suffixed
 
 #: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for its DDL_DRAWERS row)
@@ -62,24 +62,24 @@ def hierarchy_ddl(d: DdlDraw) -> ops.Op:
     parts = partitioned(state, s)
     loose = loose_tables(state, s)
     kinds += ["partition", "attach", "detach", "inherit", "inherit"]  # (INHERIT is often refused: drawn twice)
-    kind = pick(draw, kinds)
+    kind = draw(st.sampled_from(kinds))
     if kind == "partitioned":
-        cols = (ops.Column("k", "integer", True), ops.Column("v", pick(draw, ["text", "integer"])))
-        strategy = pick(draw, ["RANGE", "LIST"])
+        cols = (ops.Column("k", "integer", True), ops.Column("v", draw(st.sampled_from(["text", "integer"]))))
+        strategy = draw(st.sampled_from(["RANGE", "LIST"]))
         key = "k" if not d.maybe() else "zz"
         return ops.CreatePartitioned(s, d.fresh(("m", "Measures", "m2")), cols, strategy, key)
     if kind == "child":
         name, _ = d.pick_table()
-        own = (ops.Column(pick(draw, ["x", "y"]), "integer"),) if draw(st.booleans()) else ()
+        own = (ops.Column(draw(st.sampled_from(["x", "y"])), "integer"),) if draw(st.booleans()) else ()
         return ops.CreateChild(s, d.fresh(("c", "Child", "c2")), name, own)
     if kind == "inherit":
         name, t = d.pick_table()
         others = [n for n, _ in d.tables if n != name] or [name]
         if t.parent is not None:
             return ops.SetInherit(s, name, t.parent, False)
-        return ops.SetInherit(s, name, pick(draw, others), True)
+        return ops.SetInherit(s, name, draw(st.sampled_from(others)), True)
     # (with no partitioned table, or when invalid, a plain table: 42809 "not partitioned")
-    m, mt = pick(draw, parts) if parts and not d.maybe() else d.pick_table()
+    m, mt = draw(st.sampled_from(parts)) if parts and not d.maybe() else d.pick_table()
     how, values = bound_for(mt.partition_by[0] if mt.partition_by else "RANGE", _slot(draw))
     if kind == "partition":
         return ops.CreatePartition(s, d.fresh(PARTITION_NAMES), m, how, values)
@@ -87,9 +87,9 @@ def hierarchy_ddl(d: DdlDraw) -> ops.Op:
         kids = children_of(state, s, m)
         # CONCURRENTLY now and then: outside a transaction block only (X13), so under rollback isolation the model
         # leaves it unpredicted and it is not run
-        return ops.DetachPartition(s, m, pick(draw, kids) if kids else d.fresh(PARTITION_NAMES),
-                                   pick(draw, [False, False, False, True]))
-    x = pick(draw, [n for n, _ in loose]) if loose else d.fresh(PARTITION_NAMES)
+        return ops.DetachPartition(s, m, draw(st.sampled_from(kids)) if kids else d.fresh(PARTITION_NAMES),
+                                   draw(st.sampled_from([False, False, False, True])))
+    x = draw(st.sampled_from([n for n, _ in loose])) if loose else d.fresh(PARTITION_NAMES)
     return ops.AttachPartition(s, m, x, how, values)
 
 
@@ -103,16 +103,16 @@ def _parent_change(draw: Any, state: State, schema: str, parent: str) -> ops.Op:
     key = t.partition_by[1] if t.partition_by is not None else None
     cols = [c.name for c in t.columns]
     nonkey = [c for c in cols if c != key] or cols
-    col = pick(draw, nonkey or ["zz"])
+    col = draw(st.sampled_from(nonkey or ["zz"]))
     c = t.col(col)
     checks = [k.name for k in t.constraints if k.kind == "check"]
     keys = [k.name for k in t.constraints if k.kind in ("unique", "primary_key")]
     indexes = [i for i in t.indexes if isinstance(x := state.db.catalog.rel(schema, i), Index) and x.constraint is None]
-    kind = pick(draw, ["add", "add", "drop", "type", "not_null", "default", "check", "rename", "index",
-                                 "key"])
+    kind = draw(st.sampled_from(["add", "add", "drop", "type", "not_null", "default", "check", "rename", "index",
+                                 "key"]))
     act: ops.Action
     if kind == "add":
-        new = ops.Column(pick(draw, ["n", "note", "Qty"]), pick(draw, ["integer", "text"]),
+        new = ops.Column(draw(st.sampled_from(["n", "note", "Qty"])), draw(st.sampled_from(["integer", "text"])),
                          draw(st.booleans()))
         if draw(st.booleans()):
             new = ops.Column(new.name, new.type, new.not_null, 1 if new.type == "integer" else "x")
@@ -132,20 +132,20 @@ def _parent_change(draw: Any, state: State, schema: str, parent: str) -> ops.Op:
     elif kind == "check":
         ints = [x.name for x in t.columns if x.type in ("integer", "bigint")]
         if checks and draw(st.booleans()):
-            act = ops.DropConstraint(pick(draw, checks))
+            act = ops.DropConstraint(draw(st.sampled_from(checks)))
         else:
-            act = ops.AddConstraint(ops.Check(pick(draw, ["ck", "k_pos"]),
-                                              pick(draw, ints or cols or ["k"]), "positive"))
+            act = ops.AddConstraint(ops.Check(draw(st.sampled_from(["ck", "k_pos"])),
+                                              draw(st.sampled_from(ints or cols or ["k"])), "positive"))
     elif kind == "rename":
         return ops.RenameColumn("TABLE", schema, parent, col, suffixed(col, "_2"))
     elif kind == "index":
         if indexes and draw(st.booleans()):
-            return ops.DropIndex(schema, pick(draw, indexes))
-        return ops.CreateIndex(schema, pick(draw, ["mi", "mi2"]), parent, (col,),
+            return ops.DropIndex(schema, draw(st.sampled_from(indexes)))
+        return ops.CreateIndex(schema, draw(st.sampled_from(["mi", "mi2"])), parent, (col,),
                                unique=draw(st.booleans()))
     else:
         if keys and draw(st.booleans()):
-            act = ops.DropConstraint(pick(draw, keys))
+            act = ops.DropConstraint(draw(st.sampled_from(keys)))
         elif key is not None and draw(st.booleans()):
             act = ops.AddConstraint(ops.PrimaryKey((key,)))
         else:

@@ -15,8 +15,8 @@ from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table
 from pggit_model.model.catalog_values import MatView
 from pggit_model.ops.renames import COLUMN_KEYWORDS
-from pggit_model.strategies.common import pick, relations_of, split_signature
-from pggit_model.strategies.values import fresh_name, names
+from pggit_model.strategies.common import relations_of, split_signature
+from pggit_model.strategies.values import names
 
 #: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for its DDL_DRAWERS rows)
 DdlDraw = Any
@@ -37,8 +37,8 @@ def _schema_name(d: DdlDraw, state: State, schema: str) -> str:
     if others:
         use_existing: bool = d.draw(st.booleans())
         if use_existing:
-            return str(pick(d.draw, others))
-    return str(pick(d.draw, (*SCHEMA_POOL, schema)))
+            return str(d.draw(st.sampled_from(others)))
+    return str(d.draw(st.sampled_from((*SCHEMA_POOL, schema))))
 
 
 def rename(d: DdlDraw) -> ops.Op:
@@ -52,34 +52,34 @@ def rename(d: DdlDraw) -> ops.Op:
     name, t = d.pick_table()
     if t.constraints:
         kinds.append("constraint")
-    kind = pick(draw, kinds)
+    kind = draw(st.sampled_from(kinds))
     if kind == "table":
         return ops.RenameRelation("TABLE", s, name, d.fresh(), draw(st.booleans()))
     if kind == "column":
         col = d.pick_col(t)
-        new = draw(names(_COLUMN_POOL)) if d.maybe() or not t.columns else fresh_name(
-            draw, _COLUMN_POOL, lambda n: t.col(n) is not None)
+        new = draw(names(_COLUMN_POOL)) if d.maybe() or not t.columns else draw(
+            names(_COLUMN_POOL).filter(lambda n: t.col(n) is None))
         return ops.RenameColumn("TABLE", s, name, col, new)
     if kind == "index":
-        old = pick(draw, d.indexes)
-        kw = pick(draw, ["INDEX", "TABLE"])  # A16: ALTER TABLE renames an index too
+        old = draw(st.sampled_from(d.indexes))
+        kw = draw(st.sampled_from(["INDEX", "TABLE"]))  # A16: ALTER TABLE renames an index too
         return ops.RenameRelation(kw, s, old, d.fresh(("i3", "t1_idx2", "u_pkey")))
     if kind == "view":
-        old = pick(draw, d.views)
-        kw = pick(draw, ["VIEW", "TABLE"])  # A19
+        old = draw(st.sampled_from(d.views))
+        kw = draw(st.sampled_from(["VIEW", "TABLE"]))  # A19
         return ops.RenameRelation(kw, s, old, d.fresh(("v3", "w", "select")))
     if kind == "function":
-        fname, args = split_signature(pick(draw, d.funcs))
+        fname, args = split_signature(draw(st.sampled_from(d.funcs)))
         return ops.RenameFunction(s, fname, args, draw(names(("g", "f", "Add Tax"))))
     if kind == "matview":  # R3f (PostgreSQL takes ALTER TABLE / INDEX too), R3h
-        old = pick(draw, mvs)
+        old = draw(st.sampled_from(mvs))
         mv = d.state.db.catalog.rel(s, old)
         if isinstance(mv, MatView) and draw(st.booleans()):
-            return ops.RenameColumn(pick(draw, COLUMN_KEYWORDS), s, old,
-                                    pick(draw, [c for c, _ in mv.columns]), draw(names(_COLUMN_POOL)))
-        return ops.RenameRelation(pick(draw, ["MATERIALIZED VIEW", "TABLE", "INDEX"]), s, old,
+            return ops.RenameColumn(draw(st.sampled_from(COLUMN_KEYWORDS)), s, old,
+                                    draw(st.sampled_from([c for c, _ in mv.columns])), draw(names(_COLUMN_POOL)))
+        return ops.RenameRelation(draw(st.sampled_from(["MATERIALIZED VIEW", "TABLE", "INDEX"])), s, old,
                                   d.fresh(("mv3", "Mat View", "w")))
-    con = pick(draw, [k.name for k in t.constraints])
+    con = draw(st.sampled_from([k.name for k in t.constraints]))
     return ops.RenameConstraint(s, name, con, d.fresh(("k1", "t1_pk", "c1")))
 
 
@@ -93,24 +93,24 @@ def schema_ddl(d: DdlDraw) -> ops.Op:
     kinds = ["create"] + ["set_schema"] * bool(d.tables or d.funcs or d.views)
     kinds += ["drop", "rename"]  # (with no other schema: one from the pool, which does not exist: 3F000 or V15)
     others = others or list(SCHEMA_POOL)
-    kind = pick(draw, kinds)
+    kind = draw(st.sampled_from(kinds))
     if kind == "create":
         return ops.CreateSchema(_schema_name(d, state, s), draw(st.booleans()))
     if kind == "drop":
-        return ops.DropSchema(pick(draw, others), draw(st.booleans()), draw(st.booleans()))
+        return ops.DropSchema(draw(st.sampled_from(others)), draw(st.booleans()), draw(st.booleans()))
     if kind == "rename":
-        new = pick(draw, SCHEMA_POOL)
-        return ops.RenameSchema(pick(draw, others), new)
+        new = draw(st.sampled_from(SCHEMA_POOL))
+        return ops.RenameSchema(draw(st.sampled_from(others)), new)
     target = _schema_name(d, state, s)
     mvs = relations_of(state, s, MatView)
     if mvs and draw(st.booleans()):  # N5c
-        return ops.SetSchema(pick(draw, ["MATERIALIZED VIEW", "TABLE"]), s, pick(draw, mvs),
+        return ops.SetSchema(draw(st.sampled_from(["MATERIALIZED VIEW", "TABLE"])), s, draw(st.sampled_from(mvs)),
                              target, (), draw(st.booleans()))
     if d.views and (not d.tables or draw(st.booleans())):  # N5b: it reads its source where it is (R6)
-        return ops.SetSchema(pick(draw, ["VIEW", "TABLE"]), s, pick(draw, d.views), target,
+        return ops.SetSchema(draw(st.sampled_from(["VIEW", "TABLE"])), s, draw(st.sampled_from(d.views)), target,
                              (), draw(st.booleans()))
     if d.funcs and (not d.tables or draw(st.booleans())):
-        fname, args = split_signature(pick(draw, d.funcs))
+        fname, args = split_signature(draw(st.sampled_from(d.funcs)))
         return ops.SetSchema("FUNCTION", s, fname, target, args)
     name, _ = d.pick_table()
     return ops.SetSchema("TABLE", s, name, target, (), draw(st.booleans()))

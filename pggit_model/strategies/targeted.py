@@ -15,16 +15,9 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State, step
 from pggit_model.model.catalog import Col, Index, Table, View
-from pggit_model.strategies.common import (
-    pick,
-    predicted,
-    predicted_only,
-    relations_of,
-    split_signature,
-    tables_of,
-)
+from pggit_model.strategies.common import predicted, predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.ddl import ARG_LISTS
-from pggit_model.strategies.values import NAME_POOL, columns, defaults_for, fresh_name, names, texts
+from pggit_model.strategies.values import columns, defaults_for, names, texts
 
 
 def tracked_tables(state: State, schema: str) -> list[str]:
@@ -75,7 +68,7 @@ _DROPS: dict[str, Callable[..., ops.Op]] = {"TABLE": ops.DropTable, "VIEW": ops.
 
 @st.composite
 def _drop(draw: st.DrawFn, state: State, schema: str) -> ops.Op:
-    kind, name = pick(draw, droppable(state, schema))
+    kind, name = draw(st.sampled_from(droppable(state, schema)))
     if_exists, cascade = draw(st.booleans()), draw(st.booleans())
     if kind == "FUNCTION":
         fname, args = split_signature(name)
@@ -98,8 +91,8 @@ def _set_defaults(type_: str) -> st.SearchStrategy[Any]:
 def _default_change(draw: st.DrawFn, state: State, schema: str) -> ops.Op:
     tracked = set(tracked_tables(state, schema))
     tables = [(n, t) for n, t in tables_of(state, schema) if t.columns and n in tracked]
-    name, t = pick(draw, tables)
-    col = pick(draw, t.columns)
+    name, t = draw(st.sampled_from(tables))
+    col = draw(st.sampled_from(t.columns))
     if col.default is not None and draw(st.booleans()):
         return ops.AlterTable(schema, name, (ops.DropDefault(col.name),))
     return ops.AlterTable(schema, name, (ops.SetDefault(col.name, draw(_set_defaults(col.type))),))
@@ -114,7 +107,7 @@ def has_default_target(state: State, schema: str) -> bool:
 @st.composite
 def _new_table(draw: st.DrawFn, state: State, schema: str) -> ops.Op:
     used = {n for (s, n) in state.db.catalog.relations if s == schema}
-    name = fresh_name(draw, NAME_POOL, used.__contains__)
+    name = draw(names().filter(lambda n: n not in used))
     return ops.CreateTable(schema, name, (draw(columns()),))
 
 
@@ -150,7 +143,7 @@ def _table_change(draw: st.DrawFn, state: State, schema: str, table: str, drop: 
     before = _st(state, schema, table)
 
     def build(kind: str) -> ops.Op | None:
-        col: Col | None = pick(draw, t.columns) if t.columns else None
+        col: Col | None = draw(st.sampled_from(t.columns)) if t.columns else None
         if kind == "comment":
             return ops.CommentOnTable(schema, table, draw(texts(10)))
         if kind == "drop":
@@ -164,7 +157,7 @@ def _table_change(draw: st.DrawFn, state: State, schema: str, table: str, drop: 
             act = ops.DropNotNull(col.name) if col.not_null else ops.SetNotNull(col.name)
         else:
             act = ops.AddConstraint(ops.Check(draw(names(("k1", "k2"))), col.name,
-                                              pick(draw, ["not_null", "positive"])))
+                                              draw(st.sampled_from(["not_null", "positive"]))))
         return ops.AlterTable(schema, table, (act,))
 
     start = draw(st.integers(0, len(_TABLE_CHANGES) - 1))
