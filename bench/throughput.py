@@ -26,7 +26,9 @@ import contextlib
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from hypothesis import settings
 
@@ -40,6 +42,31 @@ from pggit_model.ops import Op
 from pggit_model.session import RunStats
 
 streams: list[list[Op]] = []
+#: primitive choices Hypothesis made (integers, booleans, floats, strings, bytes) while the checked run ran
+choices = [0]
+
+
+@contextlib.contextmanager
+def counting_choices() -> Iterator[None]:
+    """Count every primitive choice of the checked run: what drawing an op costs before any strategy code runs."""
+    from hypothesis.internal.conjecture.data import ConjectureData
+
+    names = ("draw_integer", "draw_boolean", "draw_float", "draw_string", "draw_bytes")
+    saved = {n: getattr(ConjectureData, n) for n in names}
+
+    def counted(original: Any) -> Any:
+        def draw(self: Any, *args: Any, **kwargs: Any) -> Any:
+            choices[0] += 1
+            return original(self, *args, **kwargs)
+        return draw
+
+    for n, f in saved.items():
+        setattr(ConjectureData, n, counted(f))
+    try:
+        yield
+    finally:
+        for n, f in saved.items():
+            setattr(ConjectureData, n, f)
 
 
 def server_cpu(server: object, pid: int) -> float | None:
@@ -89,7 +116,8 @@ def main() -> None:
             harness.rollback.reset()  # open the isolation before timing
             pid = harness.rollback.conn.info.backend_pid
             s0, c0, t0 = server_cpu(server, pid), time.process_time(), time.perf_counter()
-            harness.run(RecordedVersioning, settings=run_settings)
+            with counting_choices():
+                harness.run(RecordedVersioning, settings=run_settings)
             checked_s = time.perf_counter() - t0
             checked_cpu = (time.process_time() - c0, _delta(server_cpu(server, pid), s0))
             checked_steps = stats.steps
@@ -127,11 +155,18 @@ def main() -> None:
         c = (checked_cpu[0] + checked_cpu[1]) / checked_steps
         b = (bare_cpu[0] + bare_cpu[1]) / bare_steps
         print(f"by CPU time: checked {c * 1000:.2f} ms/step, bare {b * 1000:.2f} ms/step, ratio {b / c:.2f}")
+    per_step = choices[0] / checked_steps
+    print(f"Hypothesis choices per checked step: {per_step:.1f}")
     print(f"checked steps/s {checked_rate:.0f}; ratio checked/bare = {checked_rate / bare_rate:.2f}")
-    cpu = {} if checked_cpu[1] is None or bare_cpu[1] is None else {"cpu_ratio": (
-        (bare_cpu[0] + bare_cpu[1]) / bare_steps / ((checked_cpu[0] + checked_cpu[1]) / checked_steps), "", "higher")}
+    cpu = {} if checked_cpu[1] is None or bare_cpu[1] is None else {
+        "cpu_ratio": ((bare_cpu[0] + bare_cpu[1]) / bare_steps / ((checked_cpu[0] + checked_cpu[1]) / checked_steps),
+                      "", "higher"),
+        "checked_server_cpu_ms_per_step": (checked_cpu[1] / checked_steps * 1000, "ms", "lower")}
     emit("throughput", {"checked_steps_per_s": (checked_rate, "steps/s", "higher"),
+                        "bare_steps_per_s": (bare_rate, "steps/s", "higher"),
+                        "wall_ratio": (checked_rate / bare_rate, "", "higher"),
                         "checked_cpu_ms_per_step": (checked_cpu[0] / checked_steps * 1000, "ms", "lower"),
+                        "choices_per_step": (per_step, "choices", "lower"),
                         **cpu})
 
 
