@@ -16,6 +16,7 @@ from typing import Any
 from attrs import evolve
 
 from pggit_model.model.catalog_cascades import CASCADE_STATEMENTS
+from pggit_model.model.catalog_dependents import DEPENDENT_STATEMENTS, guard_uses
 from pggit_model.model.catalog_frame import FRAME_STATEMENTS
 from pggit_model.model.catalog_kinds_guard import guard_cascades
 from pggit_model.model.catalog_statements import STATEMENTS
@@ -46,6 +47,8 @@ from pggit_model.ops import ddl, renames
 STATEMENTS.update(CASCADE_STATEMENTS)  # §14.1 V26, V24m–p (catalog_cascades imports catalog_statements)
 STATEMENTS.update(guard_cascades(STATEMENTS))  # ... and hierarchies: not combined where the model has no rule
 STATEMENTS.update(FRAME_STATEMENTS)  # V15 frame, V27: triggers, policies, row security, owner
+STATEMENTS.update(DEPENDENT_STATEMENTS)  # §14.1 V26d–f: types, domains, sequences, functions tables use
+STATEMENTS.update(guard_uses(STATEMENTS))  # ... and DROP FUNCTION / DROP SCHEMA of what they use
 
 
 def _guard_array_types(base: Any) -> Any:

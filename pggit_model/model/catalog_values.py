@@ -116,6 +116,14 @@ class MatView:
         return self.reads or tuple(c for c, _ in self.columns)
 
 
+@frozen
+class Usable:
+    """An enum type, domain or sequence (§14.1 V26d, f; model/catalog_dependents.py): untracked (V27), so kept apart
+    from the relations, which the first model's statements walk."""
+
+    what: str  # ENUM | DOMAIN | SEQUENCE (ops.dependents.CreateUsable.what)
+
+
 Relation = Table | Index | View | MatView
 
 
@@ -128,6 +136,7 @@ class Catalog:
     foreign: frozenset[str] = frozenset({"public"})
     relations: FrozenMap[tuple[str, str], Relation] = EMPTY
     functions: FrozenMap[tuple[str, str], Function] = EMPTY
+    usables: FrozenMap[tuple[str, str], Usable] = EMPTY  # enum types, domains, sequences (§14.1 V26d-f)
     #: relations whose array type PostgreSQL may have named other than "_" + name: it got a name while an
     #: `odd_array_name` relation was in its schema (PostgreSQL then appends "_1" or moves a clashing array type
     #: out of the way), or came in with its array from another schema (N5; see model.catalog._guard_array_types)

@@ -62,6 +62,7 @@ from pggit_model.ops.columns import (
     _constraints,
     default_problem,
 )
+from pggit_model.ops.dependents import DEPENDENT_OPS  # §14.1 V26d–f: DDL ops too (exported by ops/__init__)
 from pggit_model.ops.frame import FRAME_OPS  # V15 frame, V27: DDL ops too (exported by ops/__init__)
 from pggit_model.ops.kinds import KINDS_OPS  # §14.1 kinds: DDL ops too (exported by ops/__init__)
 from pggit_model.ops.objects import (  # indexes, views, functions, comments
@@ -210,7 +211,7 @@ def _new_life(earlier: list[Action], a: Action) -> bool:
 
 DDL_OPS = (CreateTable, DropTable, AlterTable, CreateIndex, DropIndex, CreateView, DropView, CreateFunction,
            DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS, *CASCADE_OPS, *KINDS_OPS,
-           *PARTITION_OPS, *FRAME_OPS)
+           *PARTITION_OPS, *FRAME_OPS, *DEPENDENT_OPS)
 
 __all__ = [
     "ACTION_TYPES",

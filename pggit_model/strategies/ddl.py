@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
-from pggit_model.strategies import cascades, frame, kinds, partitions, renames
+from pggit_model.strategies import cascades, dependents, frame, kinds, partitions, renames
 from pggit_model.strategies.alter import ALTER_ACTIONS, ALTER_KINDS
 from pggit_model.strategies.common import THIRD, predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.values import (
@@ -209,6 +209,8 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
                                          ops.DetachPartition, ops.CreateChild, ops.SetInherit), needs="tables"),
     # V15 frame, V27: statements that record nothing (strategies/frame.py)
     DdlDrawer(frame.frame_ddl, ops.FRAME_OPS, needs="tables", weight=2),  # (six statements in one row)
+    # §14.1 V26d–f: types, domains, sequences and their uses (strategies/dependents.py)
+    DdlDrawer(dependents.dependent_ddl, ops.DEPENDENT_OPS),
 )
 
 
