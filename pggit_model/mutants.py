@@ -238,6 +238,11 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "SELECT CASE WHEN c.reloptions IS NULL THEN",
            "SELECT CASE WHEN true THEN",
            machine="CascadesMachine", why="ALTER INDEX … SET (fillfactor) is recorded as an ALTER of its table"),
+    Mutant("cascade-default-unrecorded", "V26f", T,
+           "                              'default value', 'materialized view')\n",
+           "                              'materialized view')\n",
+           machine="DependentsMachine", why="DROP SEQUENCE/FUNCTION … CASCADE takes another table's default and "
+           "that table records nothing: PostgreSQL reports it only as a 'default value' row of sql_drop (B6)"),
     # -- kinds and structure (second model: V22-V24, V27, H9) ------------------------------------------------
     Mutant("identity-always-lifted-patch", "V24g", T,
            "                         WHEN o.value ->> 'identity' = 'a' THEN 'MINOR'\n",

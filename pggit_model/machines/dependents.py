@@ -74,6 +74,19 @@ class DependentsMachine(ReuseRules):
         """A table starts to use a type, sequence or function (its own V10 row records it); the object is created
         first unless it exists, most of the time. Now and then a view over the new column (V26d: it goes with
         the column) or a view calling the function (V26e)."""
+        self._use(data, how)
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), how=st.sampled_from(sorted(USES)), cascade=st.sampled_from([True, True, False]))
+    def use_then_drop(self, data: st.DataObject, how: str, cascade: bool) -> None:
+        """V26d–f at once: a use, then the DROP of what it uses (mostly with CASCADE), so every kind of use meets
+        its cascade within a few steps."""
+        if (used := self._use(data, how)) is not None:
+            self._drop(data, {"type": "TYPE", "sequence": "SEQUENCE", "function": "FUNCTION"}[USES[how]], used,
+                       cascade, False)
+
+    def _use(self, data: st.DataObject, how: str) -> str | None:
+        """Run a use of kind `how`; the used object's name when PostgreSQL accepted it."""
         s, kind = self.schema, USES[how]
         used = data.draw(st.sampled_from(POOL_OF[kind]), label="used")
         if self._missing(kind, used) and data.draw(st.integers(0, 4), label="create it") > 0:
@@ -85,14 +98,15 @@ class DependentsMachine(ReuseRules):
         table = self._table(data)
         part = data.draw(st.sampled_from(PARTS), label="part")
         if not self._ok(UseInTable(how, s, table, part, s, used), "V10"):
-            return
+            return None
         view = data.draw(st.sampled_from(VIEWS), label="view")
         if self.model.db.catalog.rel(s, view) is not None or not data.draw(st.booleans(), label="a view"):
-            return
+            return used
         if how in ("column", "default", "nextval", "generated"):
             self.run(CreateView(s, view, table, (part,)))
         else:
             self.run(CreateCallingView(s, view, s, used))
+        return used
 
     def _missing(self, kind: str, name: str) -> bool:
         if kind == "function":
@@ -108,13 +122,16 @@ class DependentsMachine(ReuseRules):
         the object loses the parts that used it and records one ALTER at the highest severity (a column MAJOR, a
         CHECK MINOR, a default or an index PATCH), its H4 hashes changing with it (H12); views using it go. Without
         CASCADE a used object is refused (2BP01, V15); an unused one goes recording nothing (V27)."""
-        s, cat = self.schema, self.model.db.catalog
         pool = SEQUENCES if keyword == "SEQUENCE" else FUNCTIONS if keyword == "FUNCTION" else TYPES
         kind = "sequence" if keyword == "SEQUENCE" else "function" if keyword == "FUNCTION" else "type"
         there = [n for n in pool if not self._missing(kind, n)]
         # mostly one that exists (so cascades are common), now and then either name (missing: 42704/42P01/42883)
         pick: list[str] = there if there and data.draw(st.integers(0, 3), label="any") > 0 else list(pool)
-        name = data.draw(st.sampled_from(pick), label="name")
+        self._drop(data, keyword, data.draw(st.sampled_from(pick), label="name"), cascade, if_exists)
+
+    def _drop(self, data: st.DataObject, keyword: str, name: str, cascade: bool, if_exists: bool) -> None:
+        """DROP keyword name, bracketed by the H4 hashes of the tables that may use it (H12)."""
+        s, cat = self.schema, self.model.db.catalog
         users = [t for t in TABLES if isinstance(cat.rel(s, t), Table)]
         for t in users:
             self.run(ComputeTableComponentHashes(s, t))

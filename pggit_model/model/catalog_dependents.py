@@ -115,11 +115,13 @@ def _drop_columns(w: Work, s: str, n: str, names: set[str]) -> None:
 
 
 def _create_usable(w: Work, op: CreateUsable) -> str:
-    """V27: records nothing. A type's name clashes with every type, a table's, view's or sequence's row type
-    included (42710); a sequence's with any relation (42P07) or type (42710); an index has no row type (pinned on
-    PostgreSQL 15)."""
+    """V27: records nothing. A type's name clashes with every type, a table's or view's row type included (42710);
+    a sequence's with any relation (42P07) or type (42710); indexes and sequences have no row type (pinned on
+    PostgreSQL 15), but the model keeps one used object per name."""
     r, u = w.rel(op.schema, op.name), w.usable(op.schema, op.name)
     seq = op.what == "SEQUENCE"
+    if u is not None and u.what == "SEQUENCE" and not seq:
+        raise unknown("§12", "a type named like a sequence: the model keeps one used object per name")
     if u is not None:
         raise reject("42P07" if seq and u.what == "SEQUENCE" else "42710", f"{op.name!r} already exists")
     if r is not None and (seq or not isinstance(r, Index)):
@@ -131,7 +133,7 @@ def _create_usable(w: Work, op: CreateUsable) -> str:
 def _drop_usable(w: Work, op: DropUsable) -> str:
     """V26d, f (with CASCADE), V15 (refused while used), V27 (unused: records nothing)."""
     s, r, u = op.schema, w.rel(op.schema, op.name), w.usable(op.schema, op.name)
-    has_row_type = isinstance(r, Table | View | MatView) or (u is not None and u.what == "SEQUENCE")
+    has_row_type = isinstance(r, Table | View | MatView)  # (a sequence has none: DROP TYPE of one is 42704)
     if op.keyword == "SEQUENCE":
         found = u is not None and u.what == "SEQUENCE"
         if not found and r is not None:
@@ -143,7 +145,7 @@ def _drop_usable(w: Work, op: DropUsable) -> str:
             raise reject("2BP01" if op.keyword == "TYPE" else "42809", f"{op.name!r} is a relation's row type")
         if op.keyword == "DOMAIN" and u is not None and u.what == "ENUM":
             raise reject("42809", f"{op.name!r} is not a domain")
-        found = u is not None
+        found = u is not None and u.what in _TYPES
         missing = "42704"
     if not found:
         if op.if_exists:
@@ -170,7 +172,7 @@ def _use_in_table(w: Work, op: UseInTable) -> str:
     kind = USES[op.how]
     codes: list[str] = []
     if kind == "type" and not (used is not None and used.what in _TYPES):
-        if used is not None or isinstance(other, Table | View | MatView):
+        if isinstance(other, Table | View | MatView):
             raise unknown("§12", "a column of a relation's row type (a composite type)")
         codes.append("42704")
     if kind == "sequence" and not (used is not None and used.what == "SEQUENCE"):
