@@ -69,7 +69,8 @@ def dependent_ops(draw: st.DrawFn, state: Any, schema: str) -> ops.Op:
         what = draw(st.sampled_from(["ENUM", "DOMAIN", "SEQUENCE"]))
         return ops.CreateUsable(what, s, draw(creates(what)))
     if kind == "function":
-        return ops.CreateFunction(s, draw(st.sampled_from(FUNCTIONS)), (), draw(st.integers(-1, 2)), draw(st.booleans()))
+        return ops.CreateFunction(s, draw(st.sampled_from(FUNCTIONS)), (), draw(st.integers(-1, 2)),
+                                  draw(st.booleans()))
     if kind == "use":
         how = draw(st.sampled_from(sorted(ops.USES)))
         return ops.UseInTable(how, s, table, draw(st.sampled_from(PARTS)), s,
