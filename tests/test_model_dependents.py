@@ -159,6 +159,15 @@ CASES: list[tuple[str, tuple[Op, ...], Op, str]] = [
 ]
 
 
+SCHEMA_CASES: list[tuple[str, tuple[Op, ...], Op, str]] = [
+    ("view-missing-function-before-missing-schema", (), CreateCallingView("mc_nope", "v", S, "f"), "42883"),
+    ("view-in-missing-schema", OBJECTS, CreateCallingView("mc_nope", "v", S, "f"), "3F000"),
+    ("function-in-missing-schema", (), CreateCallingView(S, "v", "mc_nope", "f"), "3F000"),
+    ("type-in-missing-schema", (T,), UseInTable("column", S, "t", "c", "mc_nope", "mood"), "3F000"),
+]
+CASES += SCHEMA_CASES  # (a schema that does not exist: the order PostgreSQL looks things up in)
+
+
 @pytest.mark.parametrize(("setup", "op", "outcome"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_model_predicts_postgresql(setup: tuple[Op, ...], op: Op, outcome: str) -> None:
     """X4, V15, V26d–f: the model's answer to each case (success or the SQLSTATE PostgreSQL gives)."""
@@ -178,3 +187,4 @@ def test_postgresql_agrees_with_every_case(pggit_conn: psycopg.Connection) -> No
         if got != outcome:
             problems.append(f"{case_id}: PostgreSQL says {got}, the case says {outcome}")
     assert problems == [], "\n".join(problems)
+

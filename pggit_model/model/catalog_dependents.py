@@ -168,6 +168,10 @@ def _use_in_table(w: Work, op: UseInTable) -> str:
     if not isinstance(t, Table) or t.partition_by is not None or t.parent is not None or any(
             isinstance(r, Table) and r.parent == op.table for _, r in w.relations_in(s)):
         raise unknown("§12", "uses of types, sequences and functions by other relations or hierarchies")
+    if op.used_schema in w.base.foreign:
+        raise unknown("I5", f"schema {op.used_schema!r} holds objects the model does not know")
+    if op.used_schema not in w.base.schemas:
+        raise reject("3F000", f"schema {op.used_schema!r} does not exist")
     used, other = w.usable(op.used_schema, op.used), w.rel(op.used_schema, op.used)
     kind = USES[op.how]
     codes: list[str] = []
@@ -215,8 +219,14 @@ def _use_in_table(w: Work, op: UseInTable) -> str:
 def _create_calling_view(w: Work, op: CreateCallingView) -> str:
     """V10b: a view; PostgreSQL resolves its query (42883) before it looks at the name (42P07, or 42710 for a
     type's: a view has a row type)."""
+    if op.function_schema in w.base.foreign:
+        raise unknown("I5", f"schema {op.function_schema!r} holds objects the model does not know")
+    if op.function_schema not in w.base.schemas:
+        raise reject("3F000", f"schema {op.function_schema!r} does not exist")
     if not _function_exists(w, op.function_schema, op.function):
         raise reject("42883", f"function {op.function}() does not exist")
+    if op.schema not in w.base.schemas:
+        raise reject("3F000", f"schema {op.schema!r} does not exist")
     u = w.usable(op.schema, op.name)
     if w.rel(op.schema, op.name) is not None or u is not None:
         raise reject("42710" if u is not None and u.what in _TYPES else "42P07", f"{op.name!r} already exists")

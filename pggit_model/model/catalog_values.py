@@ -62,6 +62,9 @@ class Table:
     # its triggers as (name, is a constraint trigger), and its policies' names
     triggers: tuple[tuple[str, bool], ...] = ()
     policies: tuple[str, ...] = ()
+    # rows put in by InsertRows (§14.1 V24n, model/catalog_rows.py): each a tuple of (column, value) pairs over
+    # all its columns; a table with rows admits only the statements catalog_rows predicts
+    rows: tuple[tuple[tuple[str, int | None], ...], ...] = ()
 
     def col(self, name: str) -> Col | None:
         for c in self.columns:
@@ -86,6 +89,8 @@ class Index:
     of: str | None = None  # a partition index: the partitioned index it is attached to (V22, V25)
     labels: tuple[str, ...] | None = None  # the index's own column names, kept through column renames: a
     # partitioned index names its partition indexes after them (pinned on PostgreSQL 15)
+    rowless: bool = False  # the INVALID index a failed CREATE UNIQUE INDEX CONCURRENTLY leaves (V24n): no row, not in
+    # its table's `indexes` (nor its V23 structure); model/catalog_rows.py
 
 
 @frozen
@@ -168,6 +173,8 @@ class Rejected:
     sqlstates: tuple[str, ...]
     rule: str
     why: str
+    debris: Catalog | None = None  # the catalog a statement outside a transaction block leaves although it
+    # failed (X13(c), V24n: the INVALID index of a UNIQUE build over duplicates); None: unchanged
 
 
 @frozen

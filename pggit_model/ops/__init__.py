@@ -21,6 +21,8 @@ from pggit_model.ops.frame import *  # noqa: F403
 from pggit_model.ops.frame import __all__ as _frame_all
 from pggit_model.ops.kinds import *  # noqa: F403
 from pggit_model.ops.kinds import __all__ as _kinds_all
+from pggit_model.ops.rows import *  # noqa: F403
+from pggit_model.ops.rows import __all__ as _rows_all
 from pggit_model.ops.txn import *  # noqa: F403
 from pggit_model.ops.txn import __all__ as _txn_all
 from pggit_model.ops.types import canonical_type
@@ -29,4 +31,4 @@ ALL_OPS = (*DDL_OPS, *CALL_OPS, *TXN_OPS, *SESSION_OPS, *EVENT_OPS, *DAMAGE_OPS,
 
 __all__ = ["ALL_OPS", "MAX_IDENTIFIER_BYTES", "Op", "canonical_type", "identifier_problem",
            *_calls_all, *_damage_all, *_dependents_all, *_ddl_all, *_drift_all, *_events_all, *_frame_all,
-           *_kinds_all, *_txn_all]
+           *_kinds_all, *_rows_all, *_txn_all]

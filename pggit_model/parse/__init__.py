@@ -17,7 +17,7 @@ from sqlglot.tokens import Token, TokenType
 
 from pggit_model import ops
 from pggit_model.errors import InvalidOp, UnsupportedStatement
-from pggit_model.parse import cascades, dependents, frame, kinds, renames
+from pggit_model.parse import cascades, dependents, frame, kinds, renames, rows
 from pggit_model.parse.reader import _STRINGS, _TOKENIZER
 from pggit_model.parse.tables import TableStatements
 
@@ -340,6 +340,8 @@ _LEADS: tuple[tuple[tuple[tuple[str, ...], ...], Callable[[_Parser], ops.Op]], .
     ((("ALTER", "TABLE"),), _Parser._alter_table),
     ((("ALTER", "INDEX"),), cascades.alter_index),  # storage parameters, else renames.alter_index
     ((("REINDEX",),), cascades.reindex),
+    ((("INSERT", "INTO"),), rows.insert),  # §14.1 V24n
+    ((("DELETE", "FROM"),), rows.delete),
     ((("ALTER", "VIEW"),), renames.alter_view),
     ((("ALTER", "MATERIALIZED", "VIEW"),), renames.alter_matview),  # §14.2 R3f, R3h; §14.3 N5c
     ((("ALTER", "FUNCTION"), ("ALTER", "ROUTINE")), renames.alter_function),

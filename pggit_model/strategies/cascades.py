@@ -17,13 +17,15 @@ from pggit_model.strategies.values import names
 #: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for its DDL_DRAWERS rows)
 DdlDraw = Any
 
-_KINDS = ("drop_tables", "cic", "dic", "reindex", "storage", "statistics")
+_KINDS = ("drop_tables", "cic", "dic", "reindex", "storage", "statistics", "rows")
+#: values rows are drawn from: few, so duplicates are common (V24n)
+VALUES = st.sampled_from([1, 2, None])
 _FILLFACTORS = st.sampled_from([None, 10, 70, 100])
 
 
 def cascade_ddl(d: DdlDraw) -> ops.Op:
     """One of DROP TABLE a, b (V26h), CREATE / DROP INDEX CONCURRENTLY (V24m), REINDEX (V24o), SET/RESET
-    (fillfactor) and SET STATISTICS (V24p); some name what does not exist."""
+    (fillfactor) and SET STATISTICS (V24p), INSERT / DELETE (V24n); some name what does not exist."""
     draw, s = d.draw, d.schema
     kinds = [k for k in _KINDS if k not in ("dic",) or d.indexes]
     kind = draw(st.sampled_from(kinds))
@@ -47,6 +49,13 @@ def cascade_ddl(d: DdlDraw) -> ops.Op:
         # rename of one of them (docs/second-model-cascades.md, open); the cascades machine draws it on an index
         # it drops right after
         return ops.Reindex(target, s, which)
+    if kind == "rows":
+        # here only DELETE (the model's tables are empty: nothing changes) and an INSERT naming a column no table
+        # has (42703): a table with rows admits only what catalog_rows predicts, and the other machines' rules
+        # would be skipped on it. The cascades machine inserts rows itself (unique_over_duplicates)
+        if draw(st.booleans()):
+            return ops.DeleteRows(s, name)
+        return ops.InsertRows(s, name, ("no such column",), ((draw(VALUES),),))
     if kind == "storage":
         if d.indexes and draw(st.booleans()):
             return ops.SetStorage("INDEX", s, draw(st.sampled_from(d.indexes)), draw(_FILLFACTORS))

@@ -200,7 +200,7 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
     DdlDrawer(renames.schema_ddl, (ops.CreateSchema, ops.DropSchema, ops.RenameSchema, ops.SetSchema)),
     # §14.1 V26h, V24m–p (strategies/cascades.py)
     DdlDrawer(cascades.cascade_ddl, (ops.DropTables, ops.CreateIndexConcurrently, ops.DropIndexConcurrently,
-                                     ops.Reindex, ops.SetStorage, ops.SetStatistics), needs="tables",
+                                     ops.Reindex, ops.SetStorage, ops.SetStatistics, *ops.ROW_OPS), needs="tables",
               weight=2),  # 2: six statements in one row, DROP INDEX CONCURRENTLY rare once the frame row came
     # §14.1 (strategies/kinds.py)
     DdlDrawer(kinds.kinds_ddl, ops.KINDS_OPS, needs="tables", weight=3),  # (17 statements in one row)

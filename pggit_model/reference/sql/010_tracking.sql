@@ -45,6 +45,7 @@ BEGIN
             SELECT jsonb_object_agg(ic.relname, pggit._index_definition(i.indexrelid))
             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
             WHERE i.indrelid = p_rel
+              AND (i.indisvalid OR ic.relkind <> 'i')  -- §14.1 V24n: a failed CONCURRENTLY build's has no row
               AND NOT EXISTS (SELECT 1 FROM pg_constraint k
                               WHERE k.conindid = i.indexrelid AND k.conrelid = p_rel
                                 AND k.contype IN ('p', 'u', 'x'))), '{}'),
@@ -57,7 +58,7 @@ BEGIN
         'index_names', coalesce((
             SELECT jsonb_agg(ic.relname::text ORDER BY ic.relname)
             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-            WHERE i.indrelid = p_rel), '[]'));
+            WHERE i.indrelid = p_rel AND (i.indisvalid OR ic.relkind <> 'i')), '[]'));  -- §14.1 V24n
 END $$;
 
 -- V10: the change a table makes between two snapshots, or NULLs when nothing changed (V9a, V15).
@@ -322,7 +323,7 @@ BEGIN
     FOR v_child IN
         SELECT ic.relname AS name, pg_get_indexdef(i.indexrelid) AS def
         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-        WHERE i.indrelid = p_rel
+        WHERE i.indrelid = p_rel AND (i.indisvalid OR ic.relkind <> 'i')  -- §14.1 V24n: no row for an INVALID one
           AND (v_seen IS NULL OR NOT (v_seen -> 'index_names') ? ic.relname::text
                OR format('%I.%I', v_schema, ic.relname) = ANY (p_dropped))
         ORDER BY i.indexrelid

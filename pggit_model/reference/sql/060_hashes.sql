@@ -72,6 +72,8 @@ AS $$
                                  WHERE k.conrelid = r.oid AND k.contype IN ('c', 'u', 'p', 'f', 'x'))),
            pggit._set_hash(ARRAY(SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
                                  WHERE i.indrelid = r.oid
+                                   -- §14.1 V24n: not the INVALID index of a failed CONCURRENTLY build
+                                   AND (i.indisvalid OR i.indexrelid IN (SELECT oid FROM pg_class WHERE relkind = 'I'))
                                    AND NOT EXISTS (SELECT 1 FROM pg_constraint k
                                                    WHERE k.conindid = i.indexrelid AND k.conrelid = r.oid
                                                      AND k.contype IN ('p', 'u', 'x'))))
