@@ -25,6 +25,7 @@ from pggit_model.model import step
 from pggit_model.model.expected import Expected
 from pggit_model.model.state import State, initial_state
 from pggit_model.ops import CreateIndex, Op
+from pggit_model.strategies.cascades import row_ops
 from pggit_model.strategies.dependents import dependent_ops
 from pggit_model.twin import TwinDatabase, machine_schemas
 
@@ -104,6 +105,12 @@ def test_uses_of_types_sequences_and_functions_have_the_predicted_outcomes(bare:
     """V26d–f, V15, V27: streams of the dependents machine's statements (enum types, domains, sequences, functions
     and their uses by tables and views, dropped with and without CASCADE) have the outcomes the model predicts."""
     check_streams(bare, EXAMPLES, drawer=dependent_ops)
+
+
+def test_rows_and_unique_builds_over_them_have_the_predicted_outcomes(bare: TwinDatabase) -> None:
+    """V24n, X13(c): streams of rows with duplicates, UNIQUE builds (also CONCURRENTLY, which leave an INVALID
+    index) over them, REINDEX, DROP INDEX and DELETE have the outcomes the model predicts."""
+    check_streams(bare, EXAMPLES, drawer=row_ops)
 
 
 def test_a_model_that_refuses_what_postgresql_accepts_is_caught(bare: TwinDatabase) -> None:
