@@ -238,6 +238,17 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "                          ' WITH \\((",
            "                          ' NEVER \\((",
            machine="CascadesMachine", why="ALTER INDEX … SET (fillfactor) is recorded as an ALTER of its table"),
+    Mutant("cascade-default-unrecorded", "V26f", T,
+           "                              'default value', 'materialized view')\n",
+           "                              'materialized view')\n",
+           machine="DependentsMachine", why="DROP SEQUENCE/FUNCTION … CASCADE takes another table's default and "
+           "that table records nothing: PostgreSQL reports it only as a 'default value' row of sql_drop (B6)"),
+    Mutant("invalid-index-recorded", "V24n", T,
+           "        WHERE (i.indisvalid OR i.relkind <> 'i')  -- §14.1 V24n: no row for an INVALID one\n"
+           "          AND (v_seen IS NULL",
+           "        WHERE (v_seen IS NULL",
+           machine="CascadesMachine", why="the INVALID index a failed CREATE UNIQUE INDEX CONCURRENTLY leaves gets "
+           "an INDEX row at the next statement that syncs its table (V24n: it never has one)"),
     # -- kinds and structure (second model: V22-V24, V27, H9) ------------------------------------------------
     Mutant("identity-always-lifted-patch", "V24g", T,
            "                         WHEN o.value ->> 'identity' = 'a' THEN 'MINOR'\n",

@@ -25,6 +25,8 @@ from pggit_model.model import step
 from pggit_model.model.expected import Expected
 from pggit_model.model.state import State, initial_state
 from pggit_model.ops import CreateIndex, Op
+from pggit_model.strategies.cascades import row_ops
+from pggit_model.strategies.dependents import dependent_ops
 from pggit_model.twin import TwinDatabase, machine_schemas
 
 pytestmark = pytest.mark.server
@@ -68,8 +70,10 @@ def _problem(conn: psycopg.Connection, op: Op, expected: Expected) -> str | None
 Predict = Callable[[State, Op], tuple[State, Expected]]
 
 
-def check_streams(db: TwinDatabase, examples: int, predict: Predict = step, shrink: bool = True) -> None:
-    """Draw ``examples`` DDL streams of STEPS statements; fail at the first outcome ``predict`` did not expect."""
+def check_streams(db: TwinDatabase, examples: int, predict: Predict = step, shrink: bool = True,
+                  drawer: Callable[[State, str], st.SearchStrategy[Op]] = strategies.ddl_ops) -> None:
+    """Draw ``examples`` DDL streams of STEPS statements (from ``drawer``); fail at the first outcome ``predict``
+    did not expect."""
 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=not RANDOM,
               suppress_health_check=list(HealthCheck),
@@ -80,7 +84,7 @@ def check_streams(db: TwinDatabase, examples: int, predict: Predict = step, shri
         state = initial_state(schemas=(SCHEMA,))
         sent: list[Op] = []
         for _ in range(STEPS):
-            op = data.draw(strategies.ddl_ops(state, SCHEMA), label="ddl")
+            op = data.draw(drawer(state, SCHEMA), label="ddl")
             new, expected = predict(state, op)
             sent.append(op)
             problem = _problem(conn, op, expected)
@@ -95,6 +99,18 @@ def test_each_drawn_statement_has_the_outcome_the_model_predicts(bare: TwinDatab
     """X4, V15 (and the §14 rows' pinned SQLSTATEs): for random DDL streams the drawers make, PostgreSQL without
     pgGit accepts exactly the statements the model accepts and refuses the others with a SQLSTATE it allows."""
     check_streams(bare, EXAMPLES)
+
+
+def test_uses_of_types_sequences_and_functions_have_the_predicted_outcomes(bare: TwinDatabase) -> None:
+    """V26d–f, V15, V27: streams of the dependents machine's statements (enum types, domains, sequences, functions
+    and their uses by tables and views, dropped with and without CASCADE) have the outcomes the model predicts."""
+    check_streams(bare, EXAMPLES, drawer=dependent_ops)
+
+
+def test_rows_and_unique_builds_over_them_have_the_predicted_outcomes(bare: TwinDatabase) -> None:
+    """V24n, X13(c): streams of rows with duplicates, UNIQUE builds (also CONCURRENTLY, which leave an INVALID
+    index) over them, REINDEX, DROP INDEX and DELETE have the outcomes the model predicts."""
+    check_streams(bare, EXAMPLES, drawer=row_ops)
 
 
 def test_a_model_that_refuses_what_postgresql_accepts_is_caught(bare: TwinDatabase) -> None:

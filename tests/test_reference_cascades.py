@@ -337,3 +337,21 @@ def test_v24aa_v24m_indexes_on_a_materialized_view_built_and_dropped_concurrentl
         "CREATE UNIQUE INDEX CONCURRENTLY mu ON app.mv (id)", "REFRESH MATERIALIZED VIEW app.mv",
         "DROP INDEX CONCURRENTLY app.mu",
     ], schema="s")
+
+
+def test_v24n_invalid_index_never_gets_a_row_step_by_step(pggit_conn):
+    """V24n, H4: the INVALID index a failed CREATE UNIQUE INDEX CONCURRENTLY leaves gets no row later either — a
+    CREATE INDEX on its table records only the new index — and is no part of the table's indexes_hash; its DROP
+    records nothing; step by step against the model (which keeps the rows the build failed on)."""
+    agrees_with_model(pggit_conn, [
+        "CREATE TABLE app.dups (k integer, v integer)",
+        "SELECT * FROM pggit.compute_table_component_hashes('s', 'dups')",
+        "INSERT INTO app.dups (k, v) VALUES (1, 1), (1, 2), (NULL, 3)",
+        "CREATE UNIQUE INDEX CONCURRENTLY dups_u ON app.dups (k)",
+        "SELECT * FROM pggit.compute_table_component_hashes('s', 'dups')",
+        "REINDEX TABLE CONCURRENTLY app.dups",
+        "CREATE INDEX ff ON app.dups (k)",
+        "DROP INDEX CONCURRENTLY app.dups_u",
+        "DELETE FROM app.dups",
+        "CREATE UNIQUE INDEX CONCURRENTLY dups_u ON app.dups (k)",
+    ])

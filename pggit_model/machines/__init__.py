@@ -4,6 +4,7 @@ from pggit_model.machines.branches_commits import BranchesCommitsMachine
 from pggit_model.machines.cascades import CascadesMachine
 from pggit_model.machines.crash import CrashMachine
 from pggit_model.machines.damage import DamageMachine
+from pggit_model.machines.dependents import DependentsMachine
 from pggit_model.machines.drift import DriftMachine
 from pggit_model.machines.faults import FaultsMachine
 from pggit_model.machines.hashes import HashesMachine
@@ -18,10 +19,11 @@ from pggit_model.machines.versioning import VersioningMachine
 
 ALL_MACHINES = (VersioningMachine, BranchesCommitsMachine, TransactionsMachine, TrinityMachine, HashesMachine,
                 FaultsMachine, CrashMachine, DamageMachine, MixedMachine, RenamesMachine, DriftMachine,
-                ReinstallMachine, CascadesMachine, KindsMachine, PartitionsMachine)
+                ReinstallMachine, CascadesMachine, KindsMachine, PartitionsMachine, DependentsMachine)
 
 __all__ = [
-    "ALL_MACHINES", "BranchesCommitsMachine", "CascadesMachine", "CrashMachine", "DamageMachine", "DriftMachine",
+    "ALL_MACHINES", "BranchesCommitsMachine", "CascadesMachine", "CrashMachine", "DamageMachine", "DependentsMachine",
+    "DriftMachine",
     "FaultsMachine", "HashesMachine", "KindsMachine", "MixedMachine", "PartitionsMachine", "ReinstallMachine",
     "RenamesMachine", "TransactionsMachine", "TrinityMachine", "VersioningMachine",
 ]

@@ -1,7 +1,8 @@
 """Cascades machine (second model, contract §14.1 V26 and §14.6 X13): DDL in the machine's schema interleaved with
 drops that cascade into other tables — DROP TABLE / DROP COLUMN / DROP CONSTRAINT … CASCADE into foreign keys and
 views, DROP TABLE a, b, DROP SCHEMA … CASCADE into a table of the machine's schema — and with statements that run
-outside a transaction block: CREATE / DROP INDEX CONCURRENTLY, REINDEX [CONCURRENTLY], storage parameters.
+outside a transaction block: CREATE / DROP INDEX CONCURRENTLY, REINDEX [CONCURRENTLY], storage parameters, and a
+UNIQUE build over duplicate rows that fails and leaves an INVALID index (V24n).
 
 Clone isolation: CONCURRENTLY needs an autocommit session outside any transaction block (B12), which rollback
 isolation's outer transaction would not give. Each cascade is bracketed by H4's component hashes of the table that
@@ -26,8 +27,10 @@ from pggit_model.ops import (
     CreateSchema,
     CreateTable,
     CreateView,
+    DeleteRows,
     DropColumn,
     DropConstraint,
+    DropIndex,
     DropIndexConcurrently,
     DropSchema,
     DropTable,
@@ -35,6 +38,7 @@ from pggit_model.ops import (
     DropView,
     ForeignKey,
     GetVersion,
+    InsertRows,
     Op,
     PrimaryKey,
     Reindex,
@@ -45,6 +49,7 @@ from pggit_model.ops import (
     Unique,
 )
 from pggit_model.ops.partitions import AttachPartition, CreatePartition, CreatePartitioned, DetachPartition
+from pggit_model.strategies.cascades import VALUES
 from pggit_model.strategies.partitions import bound_for, children_of
 from pggit_model.strategies.renames import SCHEMA_POOL
 
@@ -60,7 +65,7 @@ class CascadesMachine(VersioningRules):
 
     isolation = "clone"
     RULES = ("V26a", "V26b", "V26c", "V26g", "V26h", "V26i", "V15", "N4", "V24m", "V24o", "V24p", "X13", "H11",
-             "H12", "V24t", "V20", "R3c")
+             "H12", "V24t", "V20", "R3c", "V24n")
 
     def _ok(self, op: Op, *rules: str) -> bool:
         """Run `op`; count `rules` as checked when PostgreSQL accepted it (the model predicted the same)."""
@@ -176,6 +181,50 @@ class CascadesMachine(VersioningRules):
                 and self._ok(RenameRelation("INDEX", self.schema, index, renamed), "R3c", "V20"):
             index = renamed
         self._ok(DropIndexConcurrently(self.schema, index), "V24m", "X13")
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), concurrently=st.sampled_from([True, True, False]),
+          reindex=st.sampled_from([None, "INDEX", "TABLE", "SCHEMA"]), reindex_concurrently=st.booleans(),
+          then=st.sampled_from(["drop", "drop concurrently", "delete first", "leave"]))
+    def unique_over_duplicates(self, data: st.DataObject, concurrently: bool, reindex: str | None,
+                               reindex_concurrently: bool, then: str) -> None:
+        """V24n, X13(c): rows with duplicates (drawn from few values), then CREATE UNIQUE INDEX [CONCURRENTLY] over
+        them: 23505; the concurrent build leaves an INVALID index, which has no row. REINDEX of it fails again
+        (CONCURRENTLY on a table or schema skips it) and its DROP INDEX [CONCURRENTLY] records nothing, on its
+        table neither. Mostly the rows and the index go at the end: a table with rows admits only the statements
+        the model predicts on rows, so the other rules would skip it."""
+        s, name = self.schema, "dups"
+        if self.model.db.catalog.rel(s, name) is None:
+            self.run(CreateTable(s, name, (Column("k", "integer"), Column("v", "integer"))))
+        if not isinstance(self.model.db.catalog.rel(s, name), Table):
+            return
+        n = data.draw(st.integers(2, 5), label="rows")
+        rows = tuple((data.draw(VALUES, label="k"), data.draw(VALUES, label="v")) for _ in range(n))
+        self.run(InsertRows(s, name, ("k", "v"), rows))
+        cols = data.draw(st.sampled_from([("k",), ("v",), ("k", "v")]), label="columns")
+        index = data.draw(st.sampled_from(["dups_u", "Dups U"]), label="index")
+        build = CreateIndexConcurrently(s, index, name, cols, True) if concurrently else \
+            CreateIndex(s, index, name, cols, True)
+        self.run(ComputeTableComponentHashes(s, name))
+        done = self.run(build)
+        if done is not None and done.status == "error":
+            self.harness.stats.rules.update(("V24n", "X13") if concurrently else ("V15",))
+        self.run(ComputeTableComponentHashes(s, name))  # (an INVALID index is no part of indexes_hash, H4)
+        if data.draw(st.integers(0, 3), label="another index") > 0 and self.model.db.catalog.rel(s, "dups_k") is None:
+            # a sync of the table beside its INVALID index, which still gets no row (V24n)
+            self._ok(CreateIndex(s, "dups_k", name, ("k",)), "V24n")
+            self.run(DropIndex(s, "dups_k"))
+        if reindex is not None and self.model.db.catalog.rel(s, index) is not None:
+            which = None if reindex == "SCHEMA" else index if reindex == "INDEX" else name
+            self.run(Reindex(reindex, s, which, reindex_concurrently))
+        if then == "leave":
+            return
+        if then == "delete first":
+            self.run(DeleteRows(s, name))
+        if self.model.db.catalog.rel(s, index) is not None:
+            self._ok(DropIndexConcurrently(s, index) if then == "drop concurrently" else DropIndex(s, index), "V24n")
+        self.run(DeleteRows(s, name))
+        self.run(GetVersion(f"{s}.{name}"))
 
     @precondition(lambda self: not self.model.aborted and bool(strategies.tracked_tables(self.model, self.schema)))
     @rule(data=st.data(), fillfactor=st.sampled_from([None, 10, 70]))

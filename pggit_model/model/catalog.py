@@ -16,8 +16,10 @@ from typing import Any
 from attrs import evolve
 
 from pggit_model.model.catalog_cascades import CASCADE_STATEMENTS
+from pggit_model.model.catalog_dependents import DEPENDENT_STATEMENTS, guard_uses
 from pggit_model.model.catalog_frame import FRAME_STATEMENTS
 from pggit_model.model.catalog_kinds_guard import guard_cascades
+from pggit_model.model.catalog_rows import ROW_STATEMENTS, guard_rows
 from pggit_model.model.catalog_statements import STATEMENTS
 from pggit_model.model.catalog_values import (
     Applied,
@@ -46,6 +48,8 @@ from pggit_model.ops import ddl, renames
 STATEMENTS.update(CASCADE_STATEMENTS)  # §14.1 V26, V24m–p (catalog_cascades imports catalog_statements)
 STATEMENTS.update(guard_cascades(STATEMENTS))  # ... and hierarchies: not combined where the model has no rule
 STATEMENTS.update(FRAME_STATEMENTS)  # V15 frame, V27: triggers, policies, row security, owner
+STATEMENTS.update(DEPENDENT_STATEMENTS)  # §14.1 V26d–f: types, domains, sequences, functions tables use
+STATEMENTS.update(guard_uses(STATEMENTS))  # ... and DROP FUNCTION / DROP SCHEMA of what they use
 
 
 def _guard_array_types(base: Any) -> Any:
@@ -71,6 +75,8 @@ def _guard_array_types(base: Any) -> Any:
 
 
 STATEMENTS[renames.SetSchema] = _guard_array_types(STATEMENTS[renames.SetSchema])
+STATEMENTS.update(ROW_STATEMENTS)  # §14.1 V24n: rows a UNIQUE build fails on
+STATEMENTS.update(guard_rows(STATEMENTS))  # outermost: a table with rows admits only what catalog_rows predicts
 
 
 @by_identity()
@@ -87,7 +93,9 @@ def apply_ddl(catalog: Catalog, op: ddl.Op) -> Outcome:
         if schemas & catalog.foreign:
             raise unknown("I5", f"schema {sorted(schemas & catalog.foreign)[0]!r} holds objects the model "
                                 "does not know; machines work in their own schema")
-        if op.schema not in catalog.schemas and not getattr(op, "creates_schema", False):  # type: ignore[attr-defined]
+        # (an op with `checks_schema` looks its schema up itself: CREATE VIEW resolves its query first, §14.1)
+        if op.schema not in catalog.schemas and not getattr(  # type: ignore[attr-defined]
+                op, "creates_schema", False) and not getattr(op, "checks_schema", False):
             if getattr(op, "if_exists", False):
                 return Applied(catalog, rule="V15")
             raise reject("3F000", f"schema {op.schema!r} does not exist")  # type: ignore[attr-defined]

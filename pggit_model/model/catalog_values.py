@@ -62,6 +62,9 @@ class Table:
     # its triggers as (name, is a constraint trigger), and its policies' names
     triggers: tuple[tuple[str, bool], ...] = ()
     policies: tuple[str, ...] = ()
+    # rows put in by InsertRows (§14.1 V24n, model/catalog_rows.py): each a tuple of (column, value) pairs over
+    # all its columns; a table with rows admits only the statements catalog_rows predicts
+    rows: tuple[tuple[tuple[str, int | None], ...], ...] = ()
 
     def col(self, name: str) -> Col | None:
         for c in self.columns:
@@ -86,6 +89,8 @@ class Index:
     of: str | None = None  # a partition index: the partitioned index it is attached to (V22, V25)
     labels: tuple[str, ...] | None = None  # the index's own column names, kept through column renames: a
     # partitioned index names its partition indexes after them (pinned on PostgreSQL 15)
+    rowless: bool = False  # the INVALID index a failed CREATE UNIQUE INDEX CONCURRENTLY leaves (V24n): no row, not in
+    # its table's `indexes` (nor its V23 structure); model/catalog_rows.py
 
 
 @frozen
@@ -116,6 +121,14 @@ class MatView:
         return self.reads or tuple(c for c, _ in self.columns)
 
 
+@frozen
+class Usable:
+    """An enum type, domain or sequence (§14.1 V26d, f; model/catalog_dependents.py): untracked (V27), so kept apart
+    from the relations, which the first model's statements walk."""
+
+    what: str  # ENUM | DOMAIN | SEQUENCE (ops.dependents.CreateUsable.what)
+
+
 Relation = Table | Index | View | MatView
 
 
@@ -128,6 +141,7 @@ class Catalog:
     foreign: frozenset[str] = frozenset({"public"})
     relations: FrozenMap[tuple[str, str], Relation] = EMPTY
     functions: FrozenMap[tuple[str, str], Function] = EMPTY
+    usables: FrozenMap[tuple[str, str], Usable] = EMPTY  # enum types, domains, sequences (§14.1 V26d-f)
     #: relations whose array type PostgreSQL may have named other than "_" + name: it got a name while an
     #: `odd_array_name` relation was in its schema (PostgreSQL then appends "_1" or moves a clashing array type
     #: out of the way), or came in with its array from another schema (N5; see model.catalog._guard_array_types)
@@ -159,6 +173,8 @@ class Rejected:
     sqlstates: tuple[str, ...]
     rule: str
     why: str
+    debris: Catalog | None = None  # the catalog a statement outside a transaction block leaves although it
+    # failed (X13(c), V24n: the INVALID index of a UNIQUE build over duplicates); None: unchanged
 
 
 @frozen

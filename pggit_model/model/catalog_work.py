@@ -23,6 +23,7 @@ from pggit_model.model.catalog_values import (
     Relation,
     Table,
     Unknown,
+    Usable,
     View,
     index_matches,
     odd_array_name,
@@ -80,6 +81,7 @@ class Work:
         self.base = catalog
         self.rels: dict[tuple[str, str], Relation | None] = {}
         self.funcs: dict[tuple[str, str], Function | None] = {}
+        self.usables: dict[tuple[str, str], Usable | None] = {}  # §14.1 V26d-f (catalog_dependents)
         self.created: list[ObjKey] = []
         self.dropped: list[ObjKey] = []
         self.altered: list[tuple[str, str]] = []
@@ -95,6 +97,11 @@ class Work:
 
     def put(self, schema: str, name: str, r: Relation | None) -> None:
         self.rels[(schema, name)] = r
+
+    def usable(self, schema: str, name: str) -> Usable | None:
+        """The enum type, domain or sequence `schema.name` (§14.1 V26d-f), if there is one."""
+        key = (schema, name)
+        return self.usables[key] if key in self.usables else self.base.usables.get(key)
 
     def relations_in(self, schema: str) -> list[tuple[str, Relation]]:
         names = {n for (s, n) in self.base.relations if s == schema} | {n for (s, n) in self.rels if s == schema}
@@ -128,6 +135,9 @@ class Work:
             funcs = funcs.drop(*[k for k, v in self.funcs.items() if v is None]).merge(
                 [(k, v) for k, v in self.funcs.items() if v is not None])
         cat = evolve(self.base, relations=rels, functions=funcs)
+        if self.usables:  # §14.1 V26d-f
+            cat = evolve(cat, usables=cat.usables.drop(*[k for k, v in self.usables.items() if v is None]).merge(
+                [(k, v) for k, v in self.usables.items() if v is not None]))
         odd = _odd_arrays(self.base, cat, self.rels)
         if odd != cat.odd_arrays:
             cat = evolve(cat, odd_arrays=odd)

@@ -67,7 +67,8 @@ def _ddl(state: State, op: Op) -> Result:
     before = state.db.catalog
     out = apply_ddl(before, op)
     if isinstance(out, Rejected):
-        return state, Expected.error(out.sqlstates, rule=(out.rule, "V15"), why=out.why)
+        failed = state if out.debris is None else evolve(state, db=evolve(state.db, catalog=out.debris))  # X13(c)
+        return failed, Expected.error(out.sqlstates, rule=(out.rule, "V15"), why=out.why)
     if not isinstance(out, Applied):
         return state, Expected.unspecified(out.rule, out.why)
     if (why := drift.unknown_involved(state.db, out) or drift.drifted_below(state.db, out)) is not None:

@@ -62,6 +62,7 @@ from pggit_model.ops.columns import (
     _constraints,
     default_problem,
 )
+from pggit_model.ops.dependents import DEPENDENT_OPS  # §14.1 V26d–f: DDL ops too (exported by ops/__init__)
 from pggit_model.ops.frame import FRAME_OPS  # V15 frame, V27: DDL ops too (exported by ops/__init__)
 from pggit_model.ops.kinds import KINDS_OPS  # §14.1 kinds: DDL ops too (exported by ops/__init__)
 from pggit_model.ops.objects import (  # indexes, views, functions, comments
@@ -94,6 +95,7 @@ from pggit_model.ops.renames import (  # the §14 key changes are DDL ops too
     RenameSchema,
     SetSchema,
 )
+from pggit_model.ops.rows import ROW_OPS  # §14.1 V24n: rows a UNIQUE build fails on (exported by ops/__init__)
 
 
 @frozen
@@ -210,7 +212,7 @@ def _new_life(earlier: list[Action], a: Action) -> bool:
 
 DDL_OPS = (CreateTable, DropTable, AlterTable, CreateIndex, DropIndex, CreateView, DropView, CreateFunction,
            DropFunction, CommentOnTable, CommentOnColumn, CreateTableAs, *RENAME_OPS, *CASCADE_OPS, *KINDS_OPS,
-           *PARTITION_OPS, *FRAME_OPS)
+           *PARTITION_OPS, *FRAME_OPS, *DEPENDENT_OPS, *ROW_OPS)
 
 __all__ = [
     "ACTION_TYPES",

@@ -17,7 +17,7 @@ from sqlglot.tokens import Token, TokenType
 
 from pggit_model import ops
 from pggit_model.errors import InvalidOp, UnsupportedStatement
-from pggit_model.parse import cascades, frame, kinds, renames
+from pggit_model.parse import cascades, dependents, frame, kinds, renames, rows
 from pggit_model.parse.reader import _STRINGS, _TOKENIZER
 from pggit_model.parse.tables import TableStatements
 
@@ -133,6 +133,12 @@ class _Parser(TableStatements):
             return frame.create_trigger(self, replace)  # V15 frame, V27
         if not replace and self.accept("POLICY"):
             return frame.create_policy(self)
+        if not replace and self.accept("TYPE"):  # §14.1 V26d-f (parse/dependents.py)
+            return dependents.create_type(self)
+        if not replace and self.accept("DOMAIN"):
+            return dependents.create_domain(self)
+        if not replace and self.accept("SEQUENCE"):
+            return dependents.create_sequence(self)
         raise self.fail("unknown CREATE statement")
 
     def _create_index(self) -> ops.CreateIndex:
@@ -144,11 +150,15 @@ class _Parser(TableStatements):
         name = self.ident()
         self.expect("ON")
         schema, table = self.qname()
+        if not unique and not ine and (used := dependents.index_tail(self, schema, name, table)) is not None:
+            return used  # type: ignore[return-value]  # §14.1 V26e: an expression index
         return ops.CreateIndex(schema, name, table, self.ident_list(), unique=unique, if_not_exists=ine)
 
     def _create_view(self, replace: bool) -> ops.CreateView:
         schema, name = self.qname()
         self.expect("AS")
+        if not replace and (calling := dependents.view_tail(self, schema, name)) is not None:
+            return calling  # type: ignore[return-value]  # §14.1 V26e
         src, cols = self._select_list(schema, "a view")
         return ops.CreateView(schema, name, src, cols, or_replace=replace)
 
@@ -197,6 +207,9 @@ class _Parser(TableStatements):
             return renames.drop_schema(self)
         if self.accept("MATERIALIZED", "VIEW"):
             return kinds.drop_matview(self)  # §14.1
+        for keyword in ("TYPE", "DOMAIN", "SEQUENCE"):  # §14.1 V26d-f
+            if self.accept(keyword):
+                return dependents.drop_usable(self, keyword)
         for what in ("TRIGGER", "POLICY"):  # V15 frame, V27
             if self.accept(what):
                 return frame.drop_on_table(self, what)
@@ -327,6 +340,8 @@ _LEADS: tuple[tuple[tuple[tuple[str, ...], ...], Callable[[_Parser], ops.Op]], .
     ((("ALTER", "TABLE"),), _Parser._alter_table),
     ((("ALTER", "INDEX"),), cascades.alter_index),  # storage parameters, else renames.alter_index
     ((("REINDEX",),), cascades.reindex),
+    ((("INSERT", "INTO"),), rows.insert),  # §14.1 V24n
+    ((("DELETE", "FROM"),), rows.delete),
     ((("ALTER", "VIEW"),), renames.alter_view),
     ((("ALTER", "MATERIALIZED", "VIEW"),), renames.alter_matview),  # §14.2 R3f, R3h; §14.3 N5c
     ((("ALTER", "FUNCTION"), ("ALTER", "ROUTINE")), renames.alter_function),

@@ -11,7 +11,7 @@ from typing import Any
 from sqlglot.tokens import TokenType
 
 from pggit_model import ops
-from pggit_model.parse import cascades, frame, kinds, partitions, renames
+from pggit_model.parse import cascades, dependents, frame, kinds, partitions, renames
 from pggit_model.parse.reader import Reader
 
 
@@ -131,6 +131,8 @@ class TableStatements(Reader):
             return tail  # §14.1 V24s, V24t, V24x
         if not if_exists and (setting := frame.alter_table_tail(self, schema, name)) is not None:
             return setting  # V15 frame, V27
+        if not if_exists and (use := dependents.alter_table_tail(self, schema, name)) is not None:
+            return use  # §14.1 V26d-f
         actions = [self._action()]
         while self.accept_type(TokenType.COMMA):
             actions.append(self._action())

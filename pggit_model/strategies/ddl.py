@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
-from pggit_model.strategies import cascades, frame, kinds, partitions, renames
+from pggit_model.strategies import cascades, dependents, frame, kinds, partitions, renames
 from pggit_model.strategies.alter import ALTER_ACTIONS, ALTER_KINDS
 from pggit_model.strategies.common import THIRD, predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.values import (
@@ -200,7 +200,7 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
     DdlDrawer(renames.schema_ddl, (ops.CreateSchema, ops.DropSchema, ops.RenameSchema, ops.SetSchema)),
     # §14.1 V26h, V24m–p (strategies/cascades.py)
     DdlDrawer(cascades.cascade_ddl, (ops.DropTables, ops.CreateIndexConcurrently, ops.DropIndexConcurrently,
-                                     ops.Reindex, ops.SetStorage, ops.SetStatistics), needs="tables",
+                                     ops.Reindex, ops.SetStorage, ops.SetStatistics, *ops.ROW_OPS), needs="tables",
               weight=2),  # 2: six statements in one row, DROP INDEX CONCURRENTLY rare once the frame row came
     # §14.1 (strategies/kinds.py)
     DdlDrawer(kinds.kinds_ddl, ops.KINDS_OPS, needs="tables", weight=3),  # (17 statements in one row)
@@ -209,6 +209,8 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
                                          ops.DetachPartition, ops.CreateChild, ops.SetInherit), needs="tables"),
     # V15 frame, V27: statements that record nothing (strategies/frame.py)
     DdlDrawer(frame.frame_ddl, ops.FRAME_OPS, needs="tables", weight=2),  # (six statements in one row)
+    # §14.1 V26d–f: types, domains, sequences and their uses (strategies/dependents.py)
+    DdlDrawer(dependents.dependent_ddl, ops.DEPENDENT_OPS),
 )
 
 

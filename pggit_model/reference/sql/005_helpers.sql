@@ -81,16 +81,18 @@ END $$;
 
 -- the indexes of a relation, with their pg_class names (a rename or SET (…) updates that row)
 CREATE FUNCTION pggit._indexes_of(p_rel oid)
-RETURNS TABLE (indexrelid oid, relname name, relnamespace oid, reloptions text[])
+RETURNS TABLE (indexrelid oid, relname name, relnamespace oid, reloptions text[], indisvalid bool,
+               relkind "char")
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
     IF NOT pggit._snapshot_reads() THEN
-        RETURN QUERY SELECT i.indexrelid, ic.relname, ic.relnamespace, ic.reloptions
+        RETURN QUERY SELECT i.indexrelid, ic.relname, ic.relnamespace, ic.reloptions, i.indisvalid, ic.relkind
                      FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
                      WHERE i.indrelid = p_rel;
     ELSE
-        RETURN QUERY SELECT DISTINCT ON (i.indexrelid) i.indexrelid, ic.relname, ic.relnamespace, ic.reloptions
+        RETURN QUERY SELECT DISTINCT ON (i.indexrelid) i.indexrelid, ic.relname, ic.relnamespace, ic.reloptions,
+                            i.indisvalid, ic.relkind
                      FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid::bigint = i.indexrelid::bigint
                      WHERE i.indrelid::bigint = p_rel::bigint
                      ORDER BY i.indexrelid, age(ic.xmin), age(i.xmin);

@@ -43,7 +43,8 @@ BEGIN
             -- without storage parameters: ALTER INDEX … SET (…) records nothing (V24p, 086_cascades.sql)
             SELECT jsonb_object_agg(i.relname, pggit._index_definition(i.indexrelid))
             FROM pggit._indexes_of(p_rel) i
-            WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k
+            WHERE (i.indisvalid OR i.relkind <> 'i')  -- §14.1 V24n: a failed CONCURRENTLY build's has no row
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint k
                               WHERE k.conindid = i.indexrelid AND k.conrelid = p_rel
                                 AND k.contype IN ('p', 'u', 'x'))), '{}'),
         'comment', (SELECT c.description FROM pggit._comments_of(p_rel) c WHERE c.objsubid = 0),
@@ -53,7 +54,7 @@ BEGIN
         -- before and after a statement tells which INDEX rows the statement created or dropped
         'index_names', coalesce((
             SELECT jsonb_agg(i.relname::text ORDER BY i.relname)
-            FROM pggit._indexes_of(p_rel) i), '[]'));
+            FROM pggit._indexes_of(p_rel) i WHERE i.indisvalid OR i.relkind <> 'i'), '[]'));  -- §14.1 V24n
 END $$;
 
 -- V10: the change a table makes between two snapshots, or NULLs when nothing changed (V9a, V15).
@@ -318,7 +319,8 @@ BEGIN
     FOR v_child IN
         SELECT i.relname AS name, pg_get_indexdef(i.indexrelid) AS def
         FROM pggit._indexes_of(p_rel) i
-        WHERE (v_seen IS NULL OR NOT (v_seen -> 'index_names') ? i.relname::text
+        WHERE (i.indisvalid OR i.relkind <> 'i')  -- §14.1 V24n: no row for an INVALID one
+          AND (v_seen IS NULL OR NOT (v_seen -> 'index_names') ? i.relname::text
                OR format('%I.%I', v_schema, i.relname) = ANY (p_dropped))
         ORDER BY i.indexrelid
     LOOP

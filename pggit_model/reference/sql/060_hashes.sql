@@ -71,7 +71,9 @@ AS $$
                                  FROM pggit._constraints_of(r.oid) k
                                  WHERE k.contype IN ('c', 'u', 'p', 'f', 'x'))),
            pggit._set_hash(ARRAY(SELECT pg_get_indexdef(i.indexrelid) FROM pggit._indexes_of(r.oid) i
-                                 WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k
+                                 -- §14.1 V24n: not the INVALID index of a failed CONCURRENTLY build
+                                 WHERE (i.indisvalid OR i.relkind <> 'i')
+                                   AND NOT EXISTS (SELECT 1 FROM pg_constraint k
                                                    WHERE k.conindid = i.indexrelid AND k.conrelid = r.oid
                                                      AND k.contype IN ('p', 'u', 'x'))))
     FROM (SELECT pggit._relation_oid(p_schema_name, p_table_name, '{r,p}') AS oid) r
