@@ -72,11 +72,15 @@ class KindsMachine(VersioningRules):
         return data.draw(st.sampled_from(tables), label="table") if tables else None
 
     def _look(self, schema: str, name: str) -> None:
-        """V17/V18 (V28 for a materialized view): get_version and get_history of one key."""
+        """V17/V18 (V28 for a materialized view): get_version and get_history of one key; H1/H9 its hash too when it
+        is a table, so every identity or generation step is hashed (the model knows which structures hash alike:
+        H2), not only the one statement `hashes_around_kinds` brackets."""
         if self.model.session.search_path != (self.schema,):
             self.run(SetSearchPath((self.schema,)))
         self.run(GetVersion(f"{schema}.{name}"))
         self.run(GetHistory(f"{schema}.{name}", 5))
+        if isinstance(self.model.db.catalog.rel(schema, name), Table):
+            self.run(ComputeDdlHash("TABLE", schema, name))
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data())

@@ -30,6 +30,7 @@ from pggit_model.strategies.values import (
 _STATUSES = st.none() | st.sampled_from(ops.BRANCH_STATUSES)
 _CHANGES_MESSAGE = st.none() | texts(30) | st.just(" " * 3 + "x" * 10_000)
 _CUSTOM_ID = st.text(BRANCH_ALPHABET + " ", min_size=8, max_size=14)
+_VALID_CUSTOM_ID = st.text(BRANCH_ALPHABET, min_size=10, max_size=14)
 _B3 = re.compile(r"[A-Za-z0-9._/#-]{1,255}")
 _QUARTER = st.integers(0, 3)
 _SIXTH = st.integers(0, 5)
@@ -138,11 +139,19 @@ def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
     how = draw(st.integers(0, 4))
     msg = "" if how == 4 else draw(_CHANGES_MESSAGE) if how == 0 else \
         _sized(draw, "changes_message_chars") if how == 1 else _text(draw, related, recent)
+    if how in (2, 3) and msg is not None and draw(st.booleans()):
+        pad = draw(_PADDING)  # C7 trims the message: hostile text padded too, not only the sized one
+        msg = pad + msg + pad
     known = [c.hash for c in state.db.commits if c.hash is not None]
     how = draw(st.integers(0, 4))
-    custom = None if how == 0 else _sized(draw, "custom_id_chars", "c") if how == 1 else \
-        draw(_CUSTOM_ID) if how == 2 else draw(st.sampled_from(known)) if how == 3 and known else \
-        _text(draw, tuple(known), recent)
+    if draw(st.booleans()):
+        # One argument at its edge at a time: an invalid custom id rejects the call before the message's
+        # trimming and limit (C7) can show, so half the calls take no custom id or a fresh valid one.
+        custom = None if how <= 1 else draw(_VALID_CUSTOM_ID.filter(lambda c: c not in known))
+    else:
+        custom = None if how == 0 else _sized(draw, "custom_id_chars", "c") if how == 1 else \
+            draw(_CUSTOM_ID) if how == 2 else draw(st.sampled_from(known)) if how == 3 and known else \
+            _text(draw, tuple(known), recent)
     return leave_out_defaults(draw, ops.CommitChanges(branch, msg, custom))
 
 
@@ -299,8 +308,11 @@ def _merge(draw: st.DrawFn, state: State, recent: Recent) -> ops.Op:
         msg = draw(st.sampled_from(["Merge branch", "m"])) if draw(st.booleans()) else _text(draw, (src,), recent)
         return leave_out_defaults(draw, ops.MergeBranches(src, state.db.branches[src].parent, msg))
     how = draw(_QUARTER)
-    a = draw(st.sampled_from(existing)) if how <= 1 else either(draw, NONE, st.just("no-such-branch")) \
-        if how == 2 else _invalid(draw, tuple(existing), recent)
+    # an ACTIVE branch a quarter of the time: S = T is a rejection of its own (M1) only where S is otherwise
+    # mergeable; branches merged or deleted earlier soon outnumber the active ones and are rejected anyway
+    active = sorted(n for n, b in state.db.branches.items() if b.status == "ACTIVE")
+    a = draw(st.sampled_from(active)) if how == 0 and active else draw(st.sampled_from(existing)) if how <= 1 \
+        else either(draw, NONE, st.just("no-such-branch")) if how == 2 else _invalid(draw, tuple(existing), recent)
     # the same value in both arguments half the time (M1: S = T), else a near miss of it or an unknown name
     how = draw(_QUARTER)
     b = a if how <= 1 or a is None else draw_hostile(draw, (a,)) if how == 2 else \
