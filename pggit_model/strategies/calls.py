@@ -142,7 +142,10 @@ def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
     if how in (2, 3) and msg is not None and draw(st.booleans()):
         pad = draw(_PADDING)  # C7 trims the message: hostile text padded too, not only the sized one
         msg = pad + msg + pad
-    known = [c.hash for c in state.db.commits if c.hash is not None]
+    # every id a commit is known by, the ids the server returned too (C3: create_commit's commit_id; C7 rejects
+    # a custom id equal to any commit's hash or commit_id): values of one function reused in another
+    bound = state.counters.bound
+    known = [v for c in state.db.commits if (v := c.hash if c.hash is not None else bound.get(c.ref)) is not None]
     how = draw(st.integers(0, 4))
     if draw(st.booleans()):
         # One argument at its edge at a time: an invalid custom id rejects the call before the message's
@@ -268,6 +271,9 @@ def _owned_object(draw: st.DrawFn, state: State) -> tuple[str, str, str] | None:
     if not keys or not draw(st.booleans()):
         return None
     typ, schema, name = keys[draw(st.integers(0, len(keys) - 1))]
+    if draw(_QUARTER) == 0:
+        # the name asked as another kind (cross-kind reuse): NULL, unless the lookup lost its kind filter (H1)
+        typ = _HASH_TYPES[draw(st.integers(0, len(_HASH_TYPES) - 1))]
     others = sorted(owned - {schema})
     if len(others) > 0 and draw(st.booleans()):
         schema = others[draw(st.integers(0, len(others) - 1))]
