@@ -260,6 +260,7 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
 
 
 _HASH_TYPES = ("TABLE", "VIEW", "INDEX", "FUNCTION", "COLUMN")
+_RELATION_KINDS = ("TABLE", "VIEW", "INDEX")
 
 
 def _owned_object(draw: st.DrawFn, state: State) -> tuple[str, str, str] | None:
@@ -272,8 +273,10 @@ def _owned_object(draw: st.DrawFn, state: State) -> tuple[str, str, str] | None:
         return None
     typ, schema, name = keys[draw(st.integers(0, len(keys) - 1))]
     if draw(_QUARTER) == 0:
-        # the name asked as another kind (cross-kind reuse): NULL, unless the lookup lost its kind filter (H1)
-        typ = _HASH_TYPES[draw(st.integers(0, len(_HASH_TYPES) - 1))]
+        # the name asked as another kind (cross-kind reuse): NULL, unless the lookup lost its kind filter (H1); a
+        # relation's name as another kind of relation, which shares its namespace
+        kinds = [k for k in _RELATION_KINDS if k != typ] if typ in _RELATION_KINDS else list(_HASH_TYPES)
+        typ = kinds[draw(st.integers(0, len(kinds) - 1))]
     others = sorted(owned - {schema})
     if len(others) > 0 and draw(st.booleans()):
         schema = others[draw(st.integers(0, len(others) - 1))]
