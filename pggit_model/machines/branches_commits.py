@@ -15,7 +15,8 @@ from hypothesis.stateful import rule
 from pggit_model import strategies
 from pggit_model.machines.schemas import SchemaRules
 from pggit_model.machines.versioning import VersioningRules
-from pggit_model.ops import CheckoutBranch, CreateBranch, DeleteBranch, MergeBranches, RenameRelation
+from pggit_model.model.catalog_values import View
+from pggit_model.ops import CheckoutBranch, CreateBranch, CreateView, DeleteBranch, MergeBranches, RenameRelation
 from pggit_model.rules import span
 from pggit_model.strategies.common import predicted
 from pggit_model.strategies.schemas import owned_schemas, twin_drops, twins
@@ -106,10 +107,11 @@ class BranchRules(VersioningRules):
         self.run(CheckoutBranch(name))
         if self.model.c != name:
             return
-        for _ in range(data.draw(st.integers(1, 3), label="changes")):
+        widened = self._widen_a_view(data, schema)  # a referrer redefined on the branch, half the time
+        for _ in range(data.draw(st.integers(0 if widened else 1, 2), label="changes")):
             self.run(data.draw(strategies.ddl_ops(self.model, schema, invalid=0.0), label="ddl on branch"))
         self.run(CheckoutBranch(parent))
-        tables = strategies.tracked_tables(self.model, schema)
+        tables = [n for n in strategies.tracked_tables(self.model, schema) if n != widened]
         if len(tables) > 0:
             table = data.draw(st.sampled_from(tables), label="renamed")
             rename = RenameRelation("TABLE", schema, table, suffixed(table, "_r"))
@@ -119,6 +121,24 @@ class BranchRules(VersioningRules):
         if len(replacements) > 0:
             self.run(data.draw(st.sampled_from(replacements), label="replace"))
         self.run(data.draw(strategies.ddl_ops(self.model, schema, invalid=0.0), label="ddl on parent"))
+
+    def _widen_a_view(self, data: st.DataObject, schema: str) -> str | None:
+        """Half the time, CREATE OR REPLACE of a view of `schema` with one more column of its source (a new
+        definition: ALTER, V10); the view's source, or None."""
+        cat = self.model.db.catalog
+        views = [(n, v, t) for (s, n), v in sorted(cat.relations.items()) if s == schema and isinstance(v, View)
+                 and v.source_schema is None and (t := cat.table(schema, v.source)) is not None
+                 and len(t.columns) > len(v.columns)]
+        if not views or not data.draw(st.booleans(), label="widen a view"):
+            return None
+        name, v, t = data.draw(st.sampled_from(views), label="view")
+        extra = next((c.name for c in t.columns if c.name not in {n for n, _ in v.columns}), None)
+        if extra is None:
+            return None
+        op = CreateView(schema, name, v.source, (*(n for n, _ in v.columns), extra), True)
+        if predicted(self.model, op):
+            self.run(op)
+        return v.source
 
     @rule(data=st.data())
     def commit(self, data: st.DataObject) -> None:
