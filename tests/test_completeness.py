@@ -24,6 +24,8 @@ from pggit_model.ops import (
     CONSTRAINT_TYPES,
     DDL_OPS,
     AddConstraint,
+    AddIdentityColumn,
+    AddStoredColumn,
     AlterTable,
     Check,
     Column,
@@ -50,6 +52,11 @@ SETUP = (
     CreateIndex(S, "i1", "t2", ("t1_id",)),
     CreateView(S, "v1", "t1", ("id", "a")),
     CreateFunction(S, "f", ("integer",), 1),
+    # an identity and a generated column: statements on one (SET GENERATED, DROP IDENTITY, RESTART, DROP
+    # EXPRESSION) are drawn where the table has one (strategies.kinds)
+    CreateTable(S, "t3", (Column("id", "integer"),)),
+    AddIdentityColumn(S, "t3", "k"),
+    AddStoredColumn(S, "t3", "g", "id"),
 )
 
 #: examples drawn for the checks (test_rich_state_draws_often: every class at least RARE times among them)

@@ -15,10 +15,12 @@ from hypothesis.stateful import rule
 from pggit_model import strategies
 from pggit_model.machines.schemas import SchemaRules
 from pggit_model.machines.versioning import VersioningRules
-from pggit_model.ops import CheckoutBranch, CreateBranch, DeleteBranch, MergeBranches
+from pggit_model.model.catalog_values import View
+from pggit_model.ops import CheckoutBranch, CreateBranch, CreateView, DeleteBranch, MergeBranches, RenameRelation
 from pggit_model.rules import span
 from pggit_model.strategies.common import predicted
 from pggit_model.strategies.schemas import owned_schemas, twin_drops, twins
+from pggit_model.strategies.values import suffixed
 
 
 class BranchRules(VersioningRules):
@@ -91,6 +93,52 @@ class BranchRules(VersioningRules):
         if conflict:
             self.run(data.draw(strategies.ddl_ops(self.model, schema, invalid=0.0), label="ddl on parent"))
         self.run(MergeBranches(name, parent, "Merge branch"))
+
+    @rule(data=st.data(), name=strategies.branch_names())
+    def leave_a_branch_diverged(self, data: st.DataObject, name: str) -> None:
+        """B8, B9, R6, V9a: changes on a new branch left unmerged, so the parent's rows record structures the
+        shared catalog no longer has; back on the parent, a table renamed (R6: only what refers to it is
+        re-rendered), then the views and functions replaced with the catalog's definitions and one more change,
+        each compared with the parent's own record (blind spot 11: a rename that re-rendered every view or
+        foreign key, on every branch, went unseen)."""
+        parent = self.model.c
+        schema = data.draw(st.sampled_from(owned_schemas(self.model, self.schema)), label="schema")
+        self.run(CreateBranch(name, parent))
+        self.run(CheckoutBranch(name))
+        if self.model.c != name:
+            return
+        widened = self._widen_a_view(data, schema)  # a referrer redefined on the branch, half the time
+        for _ in range(data.draw(st.integers(0 if widened else 1, 2), label="changes")):
+            self.run(data.draw(strategies.ddl_ops(self.model, schema, invalid=0.0), label="ddl on branch"))
+        self.run(CheckoutBranch(parent))
+        tables = [n for n in strategies.tracked_tables(self.model, schema) if n != widened]
+        if len(tables) > 0:
+            table = data.draw(st.sampled_from(tables), label="renamed")
+            rename = RenameRelation("TABLE", schema, table, suffixed(table, "_r"))
+            if predicted(self.model, rename):
+                self.run(rename)
+        replacements = strategies.same_definition_replacements(self.model, schema)
+        if len(replacements) > 0:
+            self.run(data.draw(st.sampled_from(replacements), label="replace"))
+        self.run(data.draw(strategies.ddl_ops(self.model, schema, invalid=0.0), label="ddl on parent"))
+
+    def _widen_a_view(self, data: st.DataObject, schema: str) -> str | None:
+        """Half the time, CREATE OR REPLACE of a view of `schema` with one more column of its source (a new
+        definition: ALTER, V10); the view's source, or None."""
+        cat = self.model.db.catalog
+        views = [(n, v, t) for (s, n), v in sorted(cat.relations.items()) if s == schema and isinstance(v, View)
+                 and v.source_schema is None and (t := cat.table(schema, v.source)) is not None
+                 and len(t.columns) > len(v.columns)]
+        if not views or not data.draw(st.booleans(), label="widen a view"):
+            return None
+        name, v, t = data.draw(st.sampled_from(views), label="view")
+        extra = next((c.name for c in t.columns if c.name not in {n for n, _ in v.columns}), None)
+        if extra is None:
+            return None
+        op = CreateView(schema, name, v.source, (*(n for n, _ in v.columns), extra), True)
+        if predicted(self.model, op):
+            self.run(op)
+        return v.source
 
     @rule(data=st.data())
     def commit(self, data: st.DataObject) -> None:

@@ -72,11 +72,15 @@ class KindsMachine(VersioningRules):
         return data.draw(st.sampled_from(tables), label="table") if tables else None
 
     def _look(self, schema: str, name: str) -> None:
-        """V17/V18 (V28 for a materialized view): get_version and get_history of one key."""
+        """V17/V18 (V28 for a materialized view): get_version and get_history of one key; H1/H9 its hash too when it
+        is a table, so every identity or generation step is hashed (the model knows which structures hash alike:
+        H2), not only the one statement `hashes_around_kinds` brackets."""
         if self.model.session.search_path != (self.schema,):
             self.run(SetSearchPath((self.schema,)))
         self.run(GetVersion(f"{schema}.{name}"))
         self.run(GetHistory(f"{schema}.{name}", 5))
+        if isinstance(self.model.db.catalog.rel(schema, name), Table):
+            self.run(ComputeDdlHash("TABLE", schema, name))
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data())
@@ -97,14 +101,30 @@ class KindsMachine(VersioningRules):
     def identity_walk(self, data: st.DataObject, steps: list[tuple[str, bool]]) -> None:
         """V24g (every row of its severity table), V27 (SET GENERATED to the current kind, DROP IDENTITY IF
         EXISTS without one): identity statements on one NOT NULL integer column, then the table's history."""
+        cat = self.model.db.catalog
+
+        def walkable(table: str) -> list[str]:
+            t = cat.table(self.schema, table)
+            return [c.name for c in t.columns if c.type in ("integer", "bigint", "smallint") and c.not_null
+                    and c.default is None and c.generated is None] if t is not None else []
+
         name = self._table(data, self.schema)
-        t = self.model.db.catalog.table(self.schema, name) if name is not None else None
-        cols = [c.name for c in t.columns if c.type in ("integer", "bigint", "smallint") and c.not_null
-                and c.default is None and c.generated is None] if t is not None else []
+        if name is not None and not walkable(name):  # another table that has such a column, if one does
+            name = next(iter(sorted(n for n in strategies.tracked_tables(self.model, self.schema) if walkable(n))),
+                        name)
+        cols = walkable(name) if name is not None else []
         if name is None or not cols:
             return
         col = data.draw(st.sampled_from(cols), label="column")
         for how, always in steps:
+            t = self.model.db.catalog.table(self.schema, name)  # (the model's state moves with every step)
+            now = next((c.identity for c in t.columns if c.name == col), None) if t is not None else None
+            if data.draw(st.booleans(), label="a change of kind"):
+                # half the steps change the kind the column has now (V24g's table row by row: add, ALWAYS <-> BY
+                # DEFAULT, drop), rather than a statement drawn blind, which on the wrong state only fails or
+                # does nothing: lifting an ALWAYS identity came about in some runs not at all
+                how = "add" if now is None else "drop" if how == "drop" else "set"
+                always = now != "ALWAYS" if how == "set" else always
             op: Op = (AddIdentity(self.schema, name, col, always) if how == "add"
                       else SetGenerated(self.schema, name, col, always) if how == "set"
                       else DropIdentity(self.schema, name, col, always))

@@ -44,7 +44,8 @@ ALWAYS = ("ddl", "more_ddl", "show_table_versions", "repeat_a_recent_op")
 AREA_OF = {
     **dict.fromkeys(("version_api", "replace_with_the_same_definition", "drop_then_get_version",
                      "one_change_of_any_kind", "schemas_lookups_or_a_long_history"), "versioning"),
-    **dict.fromkeys(("branch", "more_branch_calls", "create_branch_with_invalid_name"), "branches"),
+    **dict.fromkeys(("branch", "more_branch_calls", "create_branch_with_invalid_name", "leave_a_branch_diverged"),
+                    "branches"),
     **dict.fromkeys(("commit", "more_commits"), "commits"),
     **dict.fromkeys(("change_on_a_branch_then_merge", "conflicting_changes_then_merge", "merge"), "merge"),
     **dict.fromkeys(("respelled_ddl", "hash_call", "hashes_around_ddl", "baseline_then_ddl",

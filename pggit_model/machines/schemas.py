@@ -36,6 +36,7 @@ from pggit_model.strategies.schemas import (
     other_schemas,
     owned_schemas,
     search_paths,
+    shadowed_names,
     twin_hashes,
     twins,
     unqualified_names,
@@ -144,6 +145,9 @@ class SchemaRules(ReuseRules):
         names = unqualified_names(self.model)
         if not names:
             return
+        shadowed = shadowed_names(self.model, path)
+        if len(shadowed) > 0 and data.draw(st.booleans(), label="shadowed"):
+            names = shadowed  # half the time a name the path's order decides
         name = data.draw(st.sampled_from(names), label="name")
         if data.draw(st.integers(0, 3), label="bend") == 0:
             name = data.draw(hostile_text((name,)), label="near miss")

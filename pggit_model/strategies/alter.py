@@ -143,7 +143,10 @@ ALTER_ACTIONS: dict[str, ActionDrawer] = {
     "renew": ActionDrawer(lambda d, table, t, used: new_life(d, table, t, used),
                           (ops.DropConstraint, ops.AddConstraint)),
 }
-ALTER_KINDS = st.sampled_from(list(ALTER_ACTIONS))
+#: Weights: "add" stands for three V10 rows (d nullable, e NOT NULL without a default, k inline), every other row
+#: for one, so it is drawn three times as often; as one row in ten, ADD COLUMN … NOT NULL (V10e) came about twice
+#: in a smoke run of the versioning machine, and a seed that drew none missed a planted fault (issue 18 part 3).
+ALTER_KINDS = st.sampled_from([*ALTER_ACTIONS, "add", "add"])
 
 
 # --- constraints ALTER TABLE … ADD draws -------------------------------------------------------------

@@ -30,6 +30,7 @@ from pggit_model.strategies.values import (
 _STATUSES = st.none() | st.sampled_from(ops.BRANCH_STATUSES)
 _CHANGES_MESSAGE = st.none() | texts(30) | st.just(" " * 3 + "x" * 10_000)
 _CUSTOM_ID = st.text(BRANCH_ALPHABET + " ", min_size=8, max_size=14)
+_VALID_CUSTOM_ID = st.text(BRANCH_ALPHABET, min_size=10, max_size=14)
 _B3 = re.compile(r"[A-Za-z0-9._/#-]{1,255}")
 _QUARTER = st.integers(0, 3)
 _SIXTH = st.integers(0, 5)
@@ -138,11 +139,22 @@ def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
     how = draw(st.integers(0, 4))
     msg = "" if how == 4 else draw(_CHANGES_MESSAGE) if how == 0 else \
         _sized(draw, "changes_message_chars") if how == 1 else _text(draw, related, recent)
-    known = [c.hash for c in state.db.commits if c.hash is not None]
+    if how in (2, 3) and msg is not None and draw(st.booleans()):
+        pad = draw(_PADDING)  # C7 trims the message: hostile text padded too, not only the sized one
+        msg = pad + msg + pad
+    # every id a commit is known by, the ids the server returned too (C3: create_commit's commit_id; C7 rejects
+    # a custom id equal to any commit's hash or commit_id): values of one function reused in another
+    bound = state.counters.bound
+    known = [v for c in state.db.commits if (v := c.hash if c.hash is not None else bound.get(c.ref)) is not None]
     how = draw(st.integers(0, 4))
-    custom = None if how == 0 else _sized(draw, "custom_id_chars", "c") if how == 1 else \
-        draw(_CUSTOM_ID) if how == 2 else draw(st.sampled_from(known)) if how == 3 and known else \
-        _text(draw, tuple(known), recent)
+    if draw(st.booleans()):
+        # One argument at its edge at a time: an invalid custom id rejects the call before the message's
+        # trimming and limit (C7) can show, so half the calls take no custom id or a fresh valid one.
+        custom = None if how <= 1 else draw(_VALID_CUSTOM_ID.filter(lambda c: c not in known))
+    else:
+        custom = None if how == 0 else _sized(draw, "custom_id_chars", "c") if how == 1 else \
+            draw(_CUSTOM_ID) if how == 2 else draw(st.sampled_from(known)) if how == 3 and known else \
+            _text(draw, tuple(known), recent)
     return leave_out_defaults(draw, ops.CommitChanges(branch, msg, custom))
 
 
@@ -248,6 +260,7 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
 
 
 _HASH_TYPES = ("TABLE", "VIEW", "INDEX", "FUNCTION", "COLUMN")
+_RELATION_KINDS = ("TABLE", "VIEW", "INDEX")
 
 
 def _owned_object(draw: st.DrawFn, state: State) -> tuple[str, str, str] | None:
@@ -259,6 +272,11 @@ def _owned_object(draw: st.DrawFn, state: State) -> tuple[str, str, str] | None:
     if not keys or not draw(st.booleans()):
         return None
     typ, schema, name = keys[draw(st.integers(0, len(keys) - 1))]
+    if draw(_QUARTER) == 0:
+        # the name asked as another kind (cross-kind reuse): NULL, unless the lookup lost its kind filter (H1); a
+        # relation's name as another kind of relation, which shares its namespace
+        kinds = [k for k in _RELATION_KINDS if k != typ] if typ in _RELATION_KINDS else list(_HASH_TYPES)
+        typ = kinds[draw(st.integers(0, len(kinds) - 1))]
     others = sorted(owned - {schema})
     if len(others) > 0 and draw(st.booleans()):
         schema = others[draw(st.integers(0, len(others) - 1))]
@@ -299,8 +317,11 @@ def _merge(draw: st.DrawFn, state: State, recent: Recent) -> ops.Op:
         msg = draw(st.sampled_from(["Merge branch", "m"])) if draw(st.booleans()) else _text(draw, (src,), recent)
         return leave_out_defaults(draw, ops.MergeBranches(src, state.db.branches[src].parent, msg))
     how = draw(_QUARTER)
-    a = draw(st.sampled_from(existing)) if how <= 1 else either(draw, NONE, st.just("no-such-branch")) \
-        if how == 2 else _invalid(draw, tuple(existing), recent)
+    # an ACTIVE branch a quarter of the time: S = T is a rejection of its own (M1) only where S is otherwise
+    # mergeable; branches merged or deleted earlier soon outnumber the active ones and are rejected anyway
+    active = sorted(n for n, b in state.db.branches.items() if b.status == "ACTIVE")
+    a = draw(st.sampled_from(active)) if how == 0 and active else draw(st.sampled_from(existing)) if how <= 1 \
+        else either(draw, NONE, st.just("no-such-branch")) if how == 2 else _invalid(draw, tuple(existing), recent)
     # the same value in both arguments half the time (M1: S = T), else a near miss of it or an unknown name
     how = draw(_QUARTER)
     b = a if how <= 1 or a is None else draw_hostile(draw, (a,)) if how == 2 else \

@@ -58,6 +58,16 @@ def unqualified_names(state: State) -> list[str]:
     return sorted({n for (_k, s, n, b) in state.db.rows if s in owned and b == state.c})
 
 
+def shadowed_names(state: State, path: tuple[str, ...]) -> list[str]:
+    """The names of `unqualified_names` that two or more schemas of `path` hold on c: the path's order decides
+    which one an unqualified lookup finds (V17 step 2), where a name only one schema holds cannot tell."""
+    holders: dict[str, set[str]] = {}
+    for (_k, s, n, b) in state.db.rows:
+        if s in path and b == state.c:
+            holders.setdefault(n, set()).add(s)
+    return sorted(n for n, ss in holders.items() if len(ss) > 1)
+
+
 def twins(state: State, schema: str, other: str) -> list[Op]:
     """CREATEs that give `other` an object named as one `schema` holds, with another definition: a function of
     the same signature with another body, a table of the same name with other columns. Two objects under one
@@ -105,5 +115,5 @@ def twin_drops(state: State, schema: str) -> list[Op]:
     return out
 
 
-__all__ = ["extra_schema_names", "other_schemas", "owned_schemas", "search_paths", "twin_drops", "twin_hashes",
-           "twins", "unqualified_names"]
+__all__ = ["extra_schema_names", "other_schemas", "owned_schemas", "search_paths", "shadowed_names", "twin_drops",
+           "twin_hashes", "twins", "unqualified_names"]

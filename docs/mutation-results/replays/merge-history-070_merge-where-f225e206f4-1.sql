@@ -1,0 +1,11 @@
+CREATE TABLE "app"."t" ("a" integer);
+CREATE TABLE "app"."u" ("b" integer);
+SELECT pggit.create_branch('b1', 'main');
+SELECT pggit.checkout_branch('b1');
+ALTER TABLE "app"."t" ADD COLUMN "c" integer;
+SELECT pggit.checkout_branch('main');
+SELECT pggit.merge_branches('b1', 'main', 'm');
+SELECT * FROM pggit.get_history('app.t', 10);
+ALTER TABLE "app"."t" ADD COLUMN "d" integer;
+SELECT * FROM pggit.get_history('app.t', 10);
+SELECT * FROM pggit.get_history('app.t', 1);
