@@ -76,9 +76,14 @@ def kinds_ddl(d: DdlDraw) -> ops.Op:
     name, t = d.pick_table()
     if kind in _NEEDS and not any(map(_NEEDS[kind], t.columns)) and not d.maybe():
         # the table lacks the column kind this statement acts on, so it could only fail: outside the invalid
-        # share, a kind that applies to this table instead (identity and generation statements, H9 and V24,
-        # were drawn mostly where there was no such column, and a hash check around them missed a planted fault)
-        kind = draw(st.sampled_from([k for k in _KINDS if k not in _NEEDS or any(map(_NEEDS[k], t.columns))]))
+        # share, a table that has one, else a kind that applies to this table (identity and generation
+        # statements, H9 and V24, were drawn mostly where there was no such column, and a hash check around them
+        # missed a planted fault; redrawing the kind alone made the rarer kinds rarer still)
+        fit = [(n, r) for n, r in d.tables if any(map(_NEEDS[kind], r.columns))]
+        if fit:
+            name, t = draw(st.sampled_from(fit))
+        else:
+            kind = draw(st.sampled_from([k for k in _KINDS if k not in _NEEDS or any(map(_NEEDS[k], t.columns))]))
     mvs = relations_of(d.state, s, MatView)
     if kind == "matview":
         src, cols = _query(d)

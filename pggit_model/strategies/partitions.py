@@ -61,7 +61,9 @@ def hierarchy_ddl(d: DdlDraw) -> ops.Op:
     kinds = ["partitioned", "child"]
     parts = partitioned(state, s)
     loose = loose_tables(state, s)
-    kinds += ["partition", "attach", "detach", "inherit", "inherit"]  # (INHERIT is often refused: drawn twice)
+    # (INHERIT is often refused, and a partition's bound often overlaps a sibling's or names no partitioned table:
+    # both drawn twice)
+    kinds += ["partition", "partition", "attach", "detach", "inherit", "inherit"]
     kind = draw(st.sampled_from(kinds))
     if kind == "partitioned":
         cols = (ops.Column("k", "integer", True), ops.Column("v", draw(st.sampled_from(["text", "integer"]))))
