@@ -517,3 +517,20 @@ def test_r6_v24d_a_not_valid_foreign_key_into_a_renamed_table_stays_as_recorded(
         "ALTER TABLE app.k1 VALIDATE CONSTRAINT fk1", "ALTER TABLE s2.t1 RENAME TO t2",
         "ALTER TABLE app.k1 ADD COLUMN z int",
     ], schema="app")
+
+
+def test_r6_r7_a_rename_keeps_a_referrer_recorded_differently_on_c_than_in_the_shared_catalog(app):
+    """R6, V12 (B9's shared catalog): a view replaced on another branch changes the catalog, not c's recorded
+    definition; renaming its source on c re-renders only definitions that were the catalog's, so c's later CREATE OR
+    REPLACE to the other branch's definition is a change on c (MINOR), not nothing (found by the transactions
+    machine's smoke run)."""
+    app.execute("CREATE TABLE app.t1 (id int, a int)")
+    app.execute("CREATE VIEW app.v1 AS SELECT id FROM app.t1")
+    app.execute("SELECT pggit.create_branch('b1', 'main')")
+    app.execute("SELECT pggit.checkout_branch('b1')")
+    app.execute("CREATE OR REPLACE VIEW app.v1 AS SELECT id, a FROM app.t1")
+    app.execute("SELECT pggit.checkout_branch('main')")
+    app.execute("ALTER TABLE app.t1 RENAME TO t1_r")
+    assert row(app, "VIEW", "app", "v1") == (1, "1.0.0", True)  # R6: the referrer records nothing
+    app.execute("CREATE OR REPLACE VIEW app.v1 AS SELECT id, a FROM app.t1_r")
+    assert row(app, "VIEW", "app", "v1") == (2, "1.1.0", True)

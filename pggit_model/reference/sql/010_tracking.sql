@@ -413,6 +413,7 @@ BEGIN
                                            (CASE WHEN starts_with(tg_tag, 'ALTER') THEN 'MAJOR'
                                                  ELSE 'MINOR' END)::pggit.change_severity)
             FROM pggit._class_row(v_obj) c JOIN pg_namespace n ON n.oid = c.relnamespace;
+            PERFORM pggit._remember_rendering(v_obj);  -- R6: what a later rename re-renders from (080)
         ELSE
             PERFORM pggit._sync_definition('FUNCTION', n.nspname, pggit._function_name(p.oid),
                                            pg_get_functiondef(p.oid))
@@ -469,6 +470,7 @@ BEGIN
               AND o.object_type = CASE d.object_type WHEN 'view' THEN 'VIEW' ELSE 'MATERIALIZED_VIEW'
                                   END::pggit.object_type
               AND o.object_name = d.address_names[2];
+            DELETE FROM pggit.view_renderings WHERE relid = d.objid;
         WHEN 'function' THEN
             PERFORM pggit._record_drop(o.id) FROM pggit.objects o
             WHERE o.branch_name = v_branch AND o.object_type = 'FUNCTION' AND o.schema_name = d.schema_name

@@ -83,6 +83,19 @@ END $$;
 -- R6/V23: objects that refer to relation p_rel record nothing, but their recorded renderings name it:
 -- re-render them (views over it; the foreign keys of other tables into it), so that a later
 -- comparison sees no difference where there is none by identity.
+-- R6 on the catalog B9 shares: a view's rendering as the triggers last saw it, so a rename re-renders only the
+-- recorded definitions that were that rendering. A branch whose recorded definition differs (another branch
+-- replaced the view since, in the shared catalog) keeps its own: it is the same object by identity, and a later
+-- CREATE OR REPLACE on it is compared with what it recorded (V9a, V12), not with the other branch's.
+CREATE TABLE pggit.view_renderings (relid oid PRIMARY KEY, definition text NOT NULL);
+
+CREATE FUNCTION pggit._remember_rendering(p_view oid) RETURNS void
+LANGUAGE sql
+AS $$
+    INSERT INTO pggit.view_renderings AS w (relid, definition) VALUES (p_view, pg_get_viewdef(p_view))
+    ON CONFLICT (relid) DO UPDATE SET definition = excluded.definition WHERE w.definition <> excluded.definition
+$$;
+
 CREATE FUNCTION pggit._refresh_referrers(p_rel oid) RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -95,7 +108,14 @@ BEGIN
           WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
             AND d.refobjid = p_rel AND r.ev_class <> p_rel) v
     JOIN pg_class c ON c.oid = v.oid JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE o.object_type = 'VIEW' AND o.schema_name = n.nspname AND o.object_name = c.relname;
+    LEFT JOIN pggit.view_renderings w ON w.relid = v.oid
+    WHERE o.object_type = 'VIEW' AND o.schema_name = n.nspname AND o.object_name = c.relname
+      AND (w.definition IS NULL OR o.structure ->> 'definition' = w.definition);  -- (see view_renderings)
+    PERFORM pggit._remember_rendering(r.ev_class)
+    FROM (SELECT DISTINCT r.ev_class FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+          JOIN pg_class c ON c.oid = r.ev_class
+          WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+            AND d.refobjid = p_rel AND r.ev_class <> p_rel AND c.relkind = 'v') r;
     -- §14.1: materialized views over it, whose structure is their query and index names (082_kinds.sql)
     UPDATE pggit.objects o SET structure = pggit._matview_structure(c.oid)
     FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class c ON c.oid = r.ev_class
