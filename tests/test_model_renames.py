@@ -349,3 +349,17 @@ def test_n4_r6_what_depends_across_schemas() -> None:
     for kind, name in (("VIEW", "v"), ("VIEW", "w"), ("MATERIALIZED_VIEW", "mv"), ("INDEX", "mvi")):
         assert hist(st, kind, S, name)[-1][0] == "DROP", (kind, name)
         assert st.db.catalog.rel(S, name) is None
+
+
+def test_r1_b9_a_table_keeps_its_recorded_shape_across_renames_so_a_column_only_c_records_moves_each_time() -> None:
+    """R1, R3a, B9: a column dropped on another branch (the shared catalog) still has its active row on c; renaming
+    the table on c moves it (through the shape c recorded), and renaming it back moves it again: the key change kept
+    the recorded shape, not the catalog's (which no longer names the column). Found by the branches/commits
+    machine's smoke run (the model left t1.id behind on the second rename; the reference moved it)."""
+    from pggit_model.ops import CheckoutBranch, CreateBranch
+    st, _ = run(CreateTable(S, "t1", [Column("id", "integer")]), CreateBranch("b1", "main"), CheckoutBranch("b1"),
+                AlterTable(S, "t1", (DropColumn("id"),)), CheckoutBranch("main"),
+                RenameRelation("TABLE", S, "t1", "t1_r"))
+    assert row(st, "COLUMN", S, "t1_r.id") == (1, "1.0.0", True) and row(st, "COLUMN", S, "t1.id")[2] is False
+    st, _ = run(RenameRelation("TABLE", S, "t1_r", "t1"), state=st)
+    assert row(st, "COLUMN", S, "t1.id") == (1, "1.0.0", True) and row(st, "COLUMN", S, "t1_r.id")[2] is False

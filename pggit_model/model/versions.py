@@ -203,7 +203,11 @@ def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
             raise B9Violation(f"{old[0]} {old[1]}.{old[2]} -> {new[1]}.{new[2]}: a key change needs an active row "
                               f"for the old key and none for the new one on {branch!r}")
     for old, new in renamed:
-        book.rekey(old, new, table_shape(after, new[1], new[2]) if new[0] == "TABLE"
+        # R1, R6: a TABLE keeps the shape it recorded (by identity a key change changes no component); the catalog's
+        # shape would drop what only c still records (a column another branch dropped in the shared catalog, B9),
+        # and the next key change would leave that column's row behind (_stale_members finds them through it)
+        book.rekey(old, new, table_shape(after, new[1], new[2]) if new[0] == "TABLE" and not _recorded_shape(book, old)
+                   else None if new[0] == "TABLE"
                    else structure(after, new) if new[0] in ("VIEW", "FUNCTION") else None)
     for key in dropped:
         book.drop(key)
@@ -254,6 +258,12 @@ def _stale_members(book: _Book, renamed: list[tuple[ObjKey, ObjKey]]) -> list[tu
                 moving.add(pair)
                 out.append(pair)
     return out
+
+
+def _recorded_shape(book: _Book, key: ObjKey) -> bool:
+    """Whether c's row of ``key`` holds a recorded table shape (rows made before the model knew one hold None)."""
+    row = book.row((*key, book.c))
+    return row is not None and isinstance(row.recorded, tuple)
 
 
 def _active(book: _Book, key: ObjKey) -> bool:
