@@ -353,9 +353,10 @@ def test_n4_r6_what_depends_across_schemas() -> None:
 
 def test_r1_b9_a_table_keeps_its_recorded_shape_across_renames_so_a_column_only_c_records_moves_each_time() -> None:
     """R1, R3a, B9: a column dropped on another branch (the shared catalog) still has its active row on c; renaming
-    the table on c moves it (through the shape c recorded), and renaming it back moves it again: the key change kept
-    the recorded shape, not the catalog's (which no longer names the column). Found by the branches/commits
-    machine's smoke run (the model left t1.id behind on the second rename; the reference moved it)."""
+    the table on c moves it (through the shape c recorded), and renaming it back moves it again, though the shape
+    recorded under the new key is the catalog's (which no longer names the column): every active COLUMN row of the
+    table on c moves. Found by the branches/commits machine's smoke run (the model left t1.id behind on the second
+    rename; the reference moved it)."""
     from pggit_model.ops import CheckoutBranch, CreateBranch
     st, _ = run(CreateTable(S, "t1", [Column("id", "integer")]), CreateBranch("b1", "main"), CheckoutBranch("b1"),
                 AlterTable(S, "t1", (DropColumn("id"),)), CheckoutBranch("main"),

@@ -203,11 +203,7 @@ def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
             raise B9Violation(f"{old[0]} {old[1]}.{old[2]} -> {new[1]}.{new[2]}: a key change needs an active row "
                               f"for the old key and none for the new one on {branch!r}")
     for old, new in renamed:
-        # R1, R6: a TABLE keeps the shape it recorded (by identity a key change changes no component); the catalog's
-        # shape would drop what only c still records (a column another branch dropped in the shared catalog, B9),
-        # and the next key change would leave that column's row behind (_stale_members finds them through it)
-        book.rekey(old, new, table_shape(after, new[1], new[2]) if new[0] == "TABLE" and not _recorded_shape(book, old)
-                   else None if new[0] == "TABLE"
+        book.rekey(old, new, table_shape(after, new[1], new[2]) if new[0] == "TABLE"
                    else structure(after, new) if new[0] in ("VIEW", "FUNCTION") else None)
     for key in dropped:
         book.drop(key)
@@ -249,6 +245,11 @@ def _stale_members(book: _Book, renamed: list[tuple[ObjKey, ObjKey]]) -> list[tu
         if not isinstance(shape, tuple) or len(shape) < 3:
             continue
         members = [("COLUMN", f"{old[2]}.{c.name}", f"{new[2]}.{c.name}") for c in shape[0]]
+        # and every other active COLUMN row of t on c: a column dropped elsewhere before an earlier key change of
+        # t is no longer in the shape t recorded then (it is the catalog's), but its row still moves (R3a)
+        members += sorted({("COLUMN", k[2], f"{new[2]}{k[2][len(old[2]):]}") for k in (*book.db.rows, *book.rows)
+                           if k[3] == book.c and k[0] == "COLUMN" and k[1] == old[1]
+                           and k[2].startswith(f"{old[2]}.")} - set(members))
         if old[1] != new[1]:  # N5a: a move takes its indexes along; a rename leaves their keys (R3a)
             owned = {k.name for k in shape[1] if k.kind in ("unique", "primary_key", "exclude")}
             members += [("INDEX", name, name) for name in sorted({i[0] for i in shape[2]} | owned)]
@@ -258,12 +259,6 @@ def _stale_members(book: _Book, renamed: list[tuple[ObjKey, ObjKey]]) -> list[tu
                 moving.add(pair)
                 out.append(pair)
     return out
-
-
-def _recorded_shape(book: _Book, key: ObjKey) -> bool:
-    """Whether c's row of ``key`` holds a recorded table shape (rows made before the model knew one hold None)."""
-    row = book.row((*key, book.c))
-    return row is not None and isinstance(row.recorded, tuple)
 
 
 def _active(book: _Book, key: ObjKey) -> bool:
