@@ -101,21 +101,20 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     k record;
+    v record;
 BEGIN
-    UPDATE pggit.objects o SET structure = jsonb_build_object('definition', pg_get_viewdef(v.oid))
-    FROM (SELECT DISTINCT r.ev_class AS oid
-          FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
-          WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
-            AND d.refobjid = p_rel AND r.ev_class <> p_rel) v
-    JOIN pg_class c ON c.oid = v.oid JOIN pg_namespace n ON n.oid = c.relnamespace
-    LEFT JOIN pggit.view_renderings w ON w.relid = v.oid
-    WHERE o.object_type = 'VIEW' AND o.schema_name = n.nspname AND o.object_name = c.relname
-      AND (w.definition IS NULL OR o.structure ->> 'definition' = w.definition);  -- (see view_renderings)
-    PERFORM pggit._remember_rendering(r.ev_class)
-    FROM (SELECT DISTINCT r.ev_class FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
-          JOIN pg_class c ON c.oid = r.ev_class
-          WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
-            AND d.refobjid = p_rel AND r.ev_class <> p_rel AND c.relkind = 'v') r;
+    FOR v IN
+        SELECT DISTINCT c.oid, n.nspname, c.relname, w.definition AS seen
+        FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class c ON c.oid = r.ev_class
+        JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pggit.view_renderings w ON w.relid = c.oid
+        WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+          AND d.refobjid = p_rel AND r.ev_class <> p_rel AND c.relkind = 'v'
+    LOOP
+        UPDATE pggit.objects o SET structure = jsonb_build_object('definition', pg_get_viewdef(v.oid))
+        WHERE o.object_type = 'VIEW' AND o.schema_name = v.nspname AND o.object_name = v.relname
+          AND (v.seen IS NULL OR o.structure ->> 'definition' = v.seen);  -- (see view_renderings)
+        PERFORM pggit._remember_rendering(v.oid);
+    END LOOP;
     -- §14.1: materialized views over it, whose structure is their query and index names (082_kinds.sql)
     UPDATE pggit.objects o SET structure = pggit._matview_structure(c.oid)
     FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class c ON c.oid = r.ev_class
