@@ -225,6 +225,26 @@ def test_v18_history_of_a_name_two_kinds_held_is_unspecified() -> None:
     assert exp.kind == "rows"
 
 
+def test_v17_a_name_two_active_rows_of_different_kinds_hold_is_unspecified() -> None:
+    """V17 after M7 and R3c: a conflicting merge keeps main's row of table t while the shared catalog (B9) holds the
+    source's rename of t to u, so t's TABLE row stays active; an index renamed to t then makes two active rows of
+    different kinds named t. V17 speaks of *the* row: the model leaves the answer unspecified (§12, a name reused
+    for another kind) instead of picking by set order, which named the index in one process and the table in
+    another (a ci smoke run of the renames machine reported the pick as V17)."""
+    from pggit_model.ops import CheckoutBranch, CommentOnTable, CreateBranch, MergeBranches
+    ops: list[Op] = [CreateTable(S, "t", (Column("id", "integer"),)), CreateIndex(S, "i", "t", ("id",)),
+                     CreateBranch("r1/s"), CommentOnTable(S, "t", "x"), CheckoutBranch("r1/s"),
+                     RenameRelation("TABLE", S, "t", "u"), CheckoutBranch("main"), MergeBranches("r1/s", "main"),
+                     RenameRelation("INDEX", S, "i", "t")]
+    st, exps = run(*ops)
+    assert all(e.kind != "error" for e in exps), exps
+    assert row(st, "TABLE", S, "t")[2] and row(st, "INDEX", S, "t")[2]  # both active on main
+    _, exp = step(st, GetVersion(f"{S}.t"))
+    assert exp.kind == "unspecified" and "V17" in exp.rules, exp
+    _, exp = step(st, GetVersion(f"{S}.u"))  # one active row: specified
+    assert exp.kind == "rows", exp
+
+
 def test_m7_the_contract_example_merges_per_key() -> None:
     """M7: §14.5's example — MERGE_SUCCESS with t and t.id inactive and u, u.id active on main; with COMMENT ON t
     on main first, t is the one conflict, main keeps its t, and u still merges."""

@@ -47,7 +47,9 @@ class _Foreign(Exception):
 
 
 class _Ambiguous(Exception):
-    """V18's second try finds dropped objects of more than one kind under the name."""
+    """The name has rows of more than one kind on c: active ones (a stale row B9 left active, e.g. a table a
+    conflicting merge kept while the catalog renamed it, and an index renamed into its name), or dropped ones for
+    V18's second try. V17 speaks of *the* row; which one answers is a name reused for another kind (§12)."""
 
 
 def current_schemas(state: State) -> list[str]:
@@ -65,13 +67,11 @@ def resolve(state: State, name: str, active: bool = True) -> RowKey | None:
     def find(schema: str, obj: str) -> RowKey | None:
         if schema in cat.foreign:
             raise _Foreign(schema)
-        if not active and sum((kind, schema, obj, c) in rows for kind in V2_KINDS) > 1:
-            raise _Ambiguous(f"{schema}.{obj}")
-        for kind in V2_KINDS:
-            r = rows.get((kind, schema, obj, c))
-            if r is not None and r.active == active:
-                return (kind, schema, obj, c)
-        return None
+        hits = [(kind, schema, obj, c) for kind in sorted(V2_KINDS)
+                if (r := rows.get((kind, schema, obj, c))) is not None and (r.active or not active)]
+        if len(hits) > 1:
+            raise _Ambiguous(f"{schema}.{obj}", "active" if active else "dropped")
+        return hits[0] if hits and rows[hits[0]].active == active else None
 
     if "." in name:
         schema, obj = name.split(".", 1)
@@ -92,9 +92,11 @@ def _lookup(state: State, name: str | None, active: bool = True) -> RowKey | Exp
         return Expected.unspecified("I5", f"the lookup reaches schema {e.args[0]!r}, whose objects the model "
                                           "does not know; set search_path to the machine's schema")
     except _Ambiguous as e:
-        return Expected.unspecified("V18", f"{e.args[0]} named dropped objects of more than one kind (an index "
-                                           "renamed away, then a table of that name): which one's past a lookup "
-                                           "of the name returns is outside both models (§12, §14.8)")
+        where, which = e.args
+        return Expected.unspecified("V17" if which == "active" else "V18",
+                                    f"{where} names {which} objects of more than one kind on c (an index renamed "
+                                    "into or away from a table's name): which one a lookup of the name returns is "
+                                    "outside both models (§12 'a name reused for another kind', §14.8)")
 
 
 def _drift_unknown(state: State, name: str | None) -> Expected | None:
