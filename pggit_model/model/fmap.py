@@ -26,6 +26,10 @@ class FrozenMap(dict[K, V]):
     def __repr__(self) -> str:
         return f"FrozenMap({dict.__repr__(self)})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickle rebuilds dicts item by item through __setitem__, which refuses; rebuild from a plain dict instead
+        return (FrozenMap, (dict(self),))
+
     def set(self, key: K, value: V) -> FrozenMap[K, V]:
         new: FrozenMap[K, V] = FrozenMap(self)
         dict.__setitem__(new, key, value)
