@@ -227,7 +227,7 @@ class Driver(KnownDivergences):
         registry entry of a known difference (the model's check of the same answer is then explained by it)."""
         assert self.twin is not None
         problem = self.twin.mirror(op, done, text=text, struck=struck, started=ahead)
-        self.stats.rules.update(("V21",))
+        self.stats.rules.update(self.twin.rules_of(op))
         if problem is not None:
             rule = self.twin.rule
             return self._twin_parted(lambda: diverge(rule, problem, op=op, step=number, area="twin",

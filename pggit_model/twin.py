@@ -24,6 +24,7 @@ catalog of the machine's schemas must be the same on both sides.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -33,6 +34,9 @@ from psycopg import pq, sql
 from .client import Client, Completion
 from .cluster import Server, connect, create_database, drop_database, new_dbname
 from .ops import Op, Rollback, Untracked
+
+#: an identifier PostgreSQL folds to itself unquoted (keywords aside): anything else must be written in quotes
+_PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
 
 #: Op families PostgreSQL judges alone: replayed on the twin. pgGit calls ("call") and session events are not.
 MIRRORED = frozenset({"ddl", "txn", "session"})
@@ -208,6 +212,13 @@ class Twin:
         return Client(conn, self.schema, nested=self.nested)
 
     # -- statements ----------------------------------------------------------------------------------
+    @staticmethod
+    def rules_of(op: Op) -> tuple[str, ...]:
+        """The rules mirroring ``op`` checks: V21, and N2 (V21 where a name must be quoted) when a schema it names
+        is one PostgreSQL only takes in double quotes (upper case, spaces, other characters)."""
+        schemas = [getattr(op, a, None) for a in ("schema", "new_schema", "ref_schema")]
+        return ("V21", "N2") if any(isinstance(n, str) and not _PLAIN.fullmatch(n) for n in schemas) else ("V21",)
+
     @staticmethod
     def mirrors(op: Op) -> bool:
         return op.family in MIRRORED or isinstance(op, Untracked)

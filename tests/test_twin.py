@@ -20,6 +20,7 @@ from pggit_model.model.damage import given_up
 from pggit_model.ops import (
     Begin,
     Column,
+    CreateSchema,
     CreateTable,
     CreateView,
     DamageCurrentBranch,
@@ -115,6 +116,30 @@ def test_pggit_rejecting_what_postgres_accepts_is_v21(pair: tuple[Driver, Twin])
     with pytest.raises(Divergence) as caught:
         driver.run(CreateView(SCHEMA, "v", "t", ("a",)))
     assert caught.value.rule == "V21" and "0A000" in str(caught.value) and caught.value.ops
+
+
+@pytest.mark.server
+def test_a_backend_that_fails_on_names_needing_quotes_is_n2(pair: tuple[Driver, Twin]) -> None:
+    """N2 (V21 in every schema): the reference accepts statements in a schema only quotes can name, and the run
+    counts N2 for them; a pgGit side whose trigger pastes the schema name into SQL unquoted fails there (42601),
+    which the twin reports as V21 at that statement, while the same trigger passes a plain schema."""
+    driver, _ = pair
+    other = "Other S"
+    for op in (CreateSchema(other), CreateTable(other, "t", (Column("a", "integer"),))):
+        driver.run(op)
+        driver.check_state()
+    assert "N2" in driver.stats.rules
+    driver.client.conn.execute("""
+        CREATE FUNCTION pggit_model_faults_unquoted() RETURNS event_trigger LANGUAGE plpgsql AS $$
+        DECLARE r record;
+        BEGIN FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() WHERE schema_name IS NOT NULL LOOP
+            EXECUTE 'SET LOCAL search_path TO ' || r.schema_name;
+        END LOOP; END $$;
+        CREATE EVENT TRIGGER zz_unquoted ON ddl_command_end EXECUTE FUNCTION pggit_model_faults_unquoted();""")
+    driver.run(CreateTable(SCHEMA, "plain", (Column("a", "integer"),)))  # a plain name passes
+    with pytest.raises(Divergence) as caught:
+        driver.run(CreateTable(other, "u", (Column("a", "integer"),)))
+    assert caught.value.rule == "V21" and "42601" in str(caught.value)
 
 
 @pytest.mark.server

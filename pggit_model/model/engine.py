@@ -80,6 +80,8 @@ def _ddl(state: State, op: Op) -> Result:
         return evolve(state, db=db), Expected.unspecified(e.rule, str(e))
     db = drift.follow_renames(evolve(db, catalog=out.catalog), out)
     rules = (*out.rule.split(","), "V3", "V9", "V9a", "B8")
+    if "R1" in rules and len(state.db.branches) > 1:
+        rules += ("R7",)  # a key change with other branches about: their rows must stay as they were (B8)
     return evolve(state, db=db), Expected.ok(rules)
 
 
