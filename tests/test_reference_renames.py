@@ -504,6 +504,57 @@ def test_n4_n5a_dependants_across_schemas_agree_with_the_model(pggit_conn):
     ], schema="app")
 
 
+def test_n7_r6_views_created_over_another_schema_agree_with_the_model(pggit_conn):
+    """N7, R6, V12, V26a/b, N4, A82: views and an indexed materialized view created in the machine's schema over a
+    table of another schema (and the other way round) record nothing when the table is renamed, its schema renamed
+    or it moves (also into their schema); a same-query CREATE OR REPLACE records nothing; what PostgreSQL refuses
+    across schemas (2BP01, 0A000) records nothing; DROP COLUMN / TABLE / SCHEMA … CASCADE drop the views in the
+    other schema: the reference and the model agree step by step."""
+    agrees_with_model(pggit_conn, [
+        "CREATE SCHEMA s2", "CREATE TABLE s2.t (a int, b text)", "CREATE VIEW app.v AS SELECT a FROM s2.t",
+        "CREATE VIEW app.w AS SELECT a FROM app.v", "CREATE MATERIALIZED VIEW app.mv AS SELECT a, b FROM s2.t",
+        "CREATE INDEX mvi ON app.mv (a)", "CREATE TABLE app.x (k int)", "CREATE VIEW s2.xv AS SELECT k FROM app.x",
+        "CREATE MATERIALIZED VIEW s2.xm AS SELECT k FROM app.x",
+        "ALTER TABLE s2.t RENAME TO u", "CREATE INDEX mvj ON app.mv (b)", "ALTER SCHEMA s2 RENAME TO s3",
+        "CREATE OR REPLACE VIEW app.v AS SELECT a FROM s3.u", "ALTER TABLE s3.u SET SCHEMA app",
+        "CREATE OR REPLACE VIEW app.v AS SELECT a FROM app.u", "ALTER TABLE app.u SET SCHEMA s3",
+        "ALTER TABLE app.x RENAME TO x2", "ALTER TABLE app.x2 SET SCHEMA s3",
+        "DROP TABLE s3.u", "ALTER TABLE s3.u DROP COLUMN a", "ALTER TABLE s3.u ALTER COLUMN a TYPE bigint",
+        "DROP MATERIALIZED VIEW s3.xm", "ALTER TABLE s3.u DROP COLUMN b CASCADE", "DROP TABLE s3.u CASCADE",
+        "CREATE TABLE app.y (k int)", "CREATE VIEW s3.yv AS SELECT k FROM app.y", "DROP SCHEMA s3 CASCADE",
+        "DROP TABLE app.y",
+    ], schema="app")
+
+
+def test_n7_r6_v26_rows_of_views_in_another_schema(app):
+    """N7, R6, V12, V26a/b, V24ab: the rows of views in s2 over app.t (unobserved by the step-by-step check, which
+    reads the machine's schema): a rename, a schema rename and a move of t record nothing on them, nor does a
+    same-query CREATE OR REPLACE; DROP COLUMN … CASCADE drops the materialized view that read the column, with its
+    index; DROP TABLE … CASCADE the views; t records its own change only (as tests/test_model_renames.py's
+    `_across` examples predict)."""
+    app.execute("CREATE SCHEMA s2")
+    app.execute("CREATE TABLE app.t (a int, b text)")
+    app.execute("CREATE VIEW s2.v AS SELECT a FROM app.t")
+    app.execute("CREATE VIEW s2.w AS SELECT a FROM s2.v")
+    app.execute("CREATE MATERIALIZED VIEW s2.mv AS SELECT a, b FROM app.t")
+    app.execute("CREATE INDEX mvi ON s2.mv (a)")
+    app.execute("CREATE SCHEMA s4")
+    app.execute("ALTER TABLE app.t RENAME TO u")
+    app.execute("ALTER TABLE app.u SET SCHEMA s4")
+    app.execute("ALTER SCHEMA s4 RENAME TO s3")
+    app.execute("CREATE OR REPLACE VIEW s2.v AS SELECT a FROM s3.u")
+    for kind, name in (("VIEW", "v"), ("VIEW", "w")):
+        assert hist(app, kind, "s2", name) == [("CREATE", "MINOR", None, 1)], name
+    assert hist(app, "MATERIALIZED_VIEW", "s2", "mv") == [("CREATE", "MINOR", None, 1), ("ALTER", "PATCH", 1, 2)]
+    app.execute("ALTER TABLE s3.u DROP COLUMN b CASCADE")
+    assert row(app, "MATERIALIZED_VIEW", "s2", "mv") == (2, "1.0.1", False)
+    assert hist(app, "INDEX", "s2", "mvi")[-1] == ("DROP", "MAJOR", 1, None)
+    assert row(app, "VIEW", "s2", "v") == (1, "1.0.0", True)
+    app.execute("DROP TABLE s3.u CASCADE")
+    for name in ("v", "w"):
+        assert hist(app, "VIEW", "s2", name) == [("CREATE", "MINOR", None, 1), ("DROP", "MAJOR", 1, None)], name
+
+
 def test_r6_v24d_a_not_valid_foreign_key_into_a_renamed_table_stays_as_recorded(pggit_conn):
     """R6, V24c/d, V23: renaming (or moving) the table a NOT VALID foreign key references re-renders the key in the
     referencing table's recorded structure the way V23 holds it (validity left out), so the referencing table's

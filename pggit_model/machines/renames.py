@@ -339,19 +339,20 @@ class RenamesMachine(VersioningRules):
     @rule(data=st.data(), into=st.sampled_from(SCHEMA_POOL),
           how=st.sampled_from(["TABLE", "VIEW", "MATERIALIZED VIEW"]), then_rename=st.booleans())
     def views_across_schemas(self, data: st.DataObject, into: str, how: str, then_rename: bool) -> None:
-        """N5a–c, N6, R6: a table with a view and a materialized view (with an index) over it; the table, the view
-        or the materialized view moves to another schema, and that schema, with the materialized view moved there
-        too, is perhaps renamed: the moved rows change keys, views keep reading their source by identity across
-        schemas and record nothing (R6); then the version API on the old and the new keys."""
+        """N5a–c, N6, N7, R6: a table with a view and a materialized view (with an index) over it, and a view in
+        another schema created over it there; the table, the view or the materialized view moves to that schema,
+        and that schema, with the materialized view moved there too, is perhaps renamed: the moved rows change keys,
+        views keep reading their source by identity across schemas and record nothing (R6); then the version API on
+        the old and the new keys."""
         s, src, names = self.schema, "x src", ("x view", "x mv", "x mv idx")
         if into not in self.model.db.catalog.schemas:
             self.run(CreateSchema(into))
         if self.model.db.catalog.rel(s, src) is None:
             self.run(CreateTable(s, src, (Column("a", "integer"), Column("b", "text"))))
         for op in (CreateView(s, names[0], src, ("a",)), CreateMatView(s, names[1], src, ("a", "b")),
-                   CreateIndex(s, names[2], names[1], ("a",))):
+                   CreateIndex(s, names[2], names[1], ("a",)), CreateView(into, "x far", src, ("b",), False, s)):
             # (only what the model predicts: this rule is after key changes, not skipped ops)
-            if self.model.db.catalog.rel(s, op.name) is None and predicted(self.model, op):
+            if self.model.db.catalog.rel(op.schema, op.name) is None and predicted(self.model, op):
                 self.run(op)
         name = {"TABLE": src, "VIEW": names[0]}.get(how, names[1])
         self._key_change(SetSchema(how, s, name, into))
