@@ -585,3 +585,33 @@ def test_r6_r7_a_rename_keeps_a_referrer_recorded_differently_on_c_than_in_the_s
     assert row(app, "VIEW", "app", "v1") == (1, "1.0.0", True)  # R6: the referrer records nothing
     app.execute("CREATE OR REPLACE VIEW app.v1 AS SELECT id, a FROM app.t1_r")
     assert row(app, "VIEW", "app", "v1") == (2, "1.1.0", True)
+
+
+# --- R6 for materialized views on the shared catalog (B9): recorded definitions that differ per branch ----------
+
+#: app.mv over app.t1 recorded on main; b1 drops it and makes it again with another query (a new identity, V20),
+#: so the shared catalog holds b1's while main keeps the one it recorded
+MV_ELSEWHERE = [
+    "CREATE TABLE app.t1 (id int, a int)", "CREATE MATERIALIZED VIEW app.mv AS SELECT id FROM app.t1",
+    "SELECT pggit.create_branch('b1', 'main')", "SELECT pggit.checkout_branch('b1')",
+    "DROP MATERIALIZED VIEW app.mv", "CREATE MATERIALIZED VIEW app.mv AS SELECT id, a FROM app.t1",
+    "SELECT pggit.checkout_branch('main')",
+]
+
+
+@pytest.mark.parametrize("rename", [True, False], ids=["source-renamed", "no-rename"])
+@pytest.mark.parametrize("index_elsewhere", [False, True], ids=["", "b1-index"])
+def test_r6_r7_v24aa_a_materialized_view_recorded_differently_on_c_than_in_the_shared_catalog(pggit_conn, rename,
+                                                                                             index_elsewhere):
+    """R6, R7, V24z, V24aa, R3h, B9: main keeps its recorded materialized view while b1 dropped and re-made it in
+    the shared catalog with another query (and perhaps an index); renaming its source on main records nothing on it
+    (R6), REFRESH there records nothing (V24z), an index created on it records ALTER PATCH (V24aa) and a renamed
+    column ALTER MAJOR (R3h): the rows fix the severities by what the statement did, not by how the query main
+    recorded differs from the catalog's. The reference and the model agree step by step. (The reference took a
+    recorded query unlike the catalog's for an R3h rename: MAJOR for the index, ALTER for REFRESH.)"""
+    agrees_with_model(pggit_conn, [
+        *MV_ELSEWHERE[:-1], *(["CREATE INDEX mvb ON app.mv (a)"] if index_elsewhere else []), MV_ELSEWHERE[-1],
+        *(["ALTER TABLE app.t1 RENAME TO t1_r"] if rename else []), "REFRESH MATERIALIZED VIEW app.mv",
+        "CREATE INDEX mvi ON app.mv (id)", "ALTER MATERIALIZED VIEW app.mv RENAME COLUMN a TO a2",
+        "CREATE INDEX mvj ON app.mv (a2)", "REFRESH MATERIALIZED VIEW app.mv",
+    ], schema="app")
