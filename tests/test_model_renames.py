@@ -126,12 +126,89 @@ def test_n5e_set_schema_into_its_own_schema_records_nothing() -> None:
 
 
 def test_moves_the_model_cannot_follow_are_unspecified() -> None:
-    """§14.8 / model limits: a move into public (I5) is not predicted; after a table moved away from a view over
-    it, DROP of the table (a dependency walk across schemas) is not predicted either, so machines never draw them."""
-    _, exps = run(CreateTable(S, "t", (Column("a", "integer"),)), CreateSchema("s2"),
-                   SetSchema("TABLE", S, "t", "public"), CreateView(S, "v", "t", ("a",)),
-                   SetSchema("TABLE", S, "t", "s2"), DropTable("s2", "t"))
-    assert [e.kind for e in exps[2:]] == ["unspecified", "ok", "ok", "unspecified"]
+    """§14.8 / model limits: a move into public (I5) is not predicted, nor a view reading a schema the model does
+    not own (public's demo objects, I5), so machines never draw them."""
+    _, exps = run(CreateTable(S, "t", (Column("a", "integer"),)), SetSchema("TABLE", S, "t", "public"),
+                   CreateView(S, "v", "t", ("a",), source_schema="public"))
+    assert [e.kind for e in exps[1:]] == ["unspecified", "unspecified"]
+
+
+def test_n4_n7_v26a_drop_walks_views_across_schemas() -> None:
+    """N7, V26a, N5a: after a table moved away from a view over it, DROP TABLE there walks the dependency across
+    schemas: refused without CASCADE (2BP01, nothing recorded), and with CASCADE the view in the other schema is
+    dropped (V13) with the table."""
+    st, exps = run(CreateTable(S, "t", (Column("a", "integer"),)), CreateSchema("s2"), CreateView(S, "v", "t", ("a",)),
+                   SetSchema("TABLE", S, "t", "s2"), DropTable("s2", "t"), DropTable("s2", "t", cascade=True))
+    assert [e.kind for e in exps[:4]] == ["ok"] * 4 and exps[4].sqlstates == ("2BP01",)
+    assert exps[5].kind == "ok"
+    assert hist(st, "VIEW", S, "v") == [("CREATE", "MINOR", None, 1), ("DROP", "MAJOR", 1, None)]
+    assert st.db.catalog.rel(S, "v") is None and row(st, "TABLE", "s2", "t")[2] is False
+
+
+def _across() -> tuple[Op, ...]:
+    """s1.t (a, b), and in s2 a view, a view over that view and a materialized view with an index, all reading s1.t
+    directly (N7: created so, not moved)."""
+    return (CreateSchema("s1"), CreateSchema("s2"),
+            CreateTable("s1", "t", (Column("a", "integer"), Column("b", "text"))),
+            CreateView("s2", "v", "t", ("a",), source_schema="s1"), CreateView("s2", "w", "v", ("a",)),
+            CreateMatView("s2", "mv", "t", ("a", "b"), source_schema="s1"), CreateIndex("s2", "mvi", "mv", ("a",)))
+
+
+def test_n7_a_view_created_over_another_schema_reads_it_by_identity() -> None:
+    """N7, R6, V12, V23: views created in s2 over s1.t record nothing when t is renamed, moved (into s2 too) or its
+    schema renamed; a CREATE OR REPLACE of the same query over the new key records nothing (by identity the
+    definition is unchanged), one over another relation is a change (MINOR)."""
+    st, exps = run(*_across(), RenameRelation("TABLE", "s1", "t", "u"), RenameSchema("s1", "s3"),
+                   SetSchema("TABLE", "s3", "u", "s2"), SetSchema("TABLE", "s2", "u", "s3"),
+                   CreateView("s2", "v", "u", ("a",), or_replace=True, source_schema="s3"))
+    assert all(e.kind == "ok" for e in exps), exps
+    cat = st.db.catalog
+    assert (cat.rel("s2", "v").source_schema, cat.rel("s2", "v").source) == ("s3", "u")
+    assert (cat.rel("s2", "mv").source_schema, cat.rel("s2", "w").source_schema) == ("s3", None)
+    for kind, name in (("VIEW", "v"), ("VIEW", "w")):
+        assert hist(st, kind, "s2", name) == [("CREATE", "MINOR", None, 1)], name
+    assert hist(st, "MATERIALIZED_VIEW", "s2", "mv") == [("CREATE", "MINOR", None, 1), ("ALTER", "PATCH", 1, 2)]
+    assert st.db.rows[("VIEW", "s2", "v", "main")].recorded == ("VIEW", "s3", "u", ("a",))
+    st, exps = run(CreateTable("s2", "u", (Column("a", "integer"),)),
+                   CreateView("s2", "v", "u", ("a",), or_replace=True), state=st)
+    assert exps[1].kind == "ok" and hist(st, "VIEW", "s2", "v")[-1] == ("ALTER", "MINOR", 1, 2)
+
+
+@pytest.mark.parametrize("last, sqlstate", [
+    (DropTable("s1", "t"), "2BP01"),
+    (AlterTable("s1", "t", (DropColumn("a"),)), "2BP01"),
+    (RenameColumn("TABLE", "s1", "t", "b", "b2"), "unspecified"),  # A20: the materialized view reads b
+])
+def test_n7_v15_refusals_across_schemas(last: Op, sqlstate: str) -> None:
+    """V15, V26: without CASCADE, dropping s1.t or a column views in s2 read is refused (2BP01) and records
+    nothing; a rename of a column a view elsewhere reads stays unspecified, as in its own schema (A20)."""
+    _, exps = run(*_across(), last)
+    assert all(e.kind == "ok" for e in exps[:-1]), exps
+    assert (exps[-1].kind if sqlstate == "unspecified" else exps[-1].sqlstates) == (
+        sqlstate if sqlstate == "unspecified" else (sqlstate,))
+
+
+def test_n7_v26a_v26b_cascades_drop_views_in_another_schema() -> None:
+    """V26a, V26b, V24ab, N7: DROP COLUMN … CASCADE of s1.t.b drops only the materialized view in s2 that reads b
+    (with its index); DROP TABLE … CASCADE then drops the view in s2 and the view over it: each its own DROP row."""
+    st, exps = run(*_across(), AlterTable("s1", "t", (DropColumn("b", cascade=True),)))
+    assert all(e.kind == "ok" for e in exps), exps
+    assert [k for k in ("mv", "mvi", "v", "w") if st.db.catalog.rel("s2", k) is None] == ["mv", "mvi"]
+    assert hist(st, "INDEX", "s2", "mvi")[-1] == ("DROP", "MAJOR", 1, None)
+    assert hist(st, "TABLE", "s1", "t")[-1] == ("ALTER", "MAJOR", 1, 2)
+    st, exps = run(DropTable("s1", "t", cascade=True), state=st)
+    assert exps[0].kind == "ok"
+    for name in ("v", "w"):
+        assert hist(st, "VIEW", "s2", name) == [("CREATE", "MINOR", None, 1), ("DROP", "MAJOR", 1, None)]
+
+
+def test_n4_dropping_the_source_schema_drops_views_reading_it_from_elsewhere() -> None:
+    """N4: DROP SCHEMA s1 CASCADE drops the views and the materialized view in s2 that read s1.t (created there
+    directly), with the materialized view's index."""
+    st, exps = run(*_across(), DropSchema("s1", cascade=True))
+    assert all(e.kind == "ok" for e in exps), exps
+    assert not [k for k in st.db.catalog.relations if k[0] == "s2"]
+    assert hist(st, "MATERIALIZED_VIEW", "s2", "mv")[-1] == ("DROP", "MAJOR", 2, None)
 
 
 def test_n5a_r6_a_view_follows_its_source_into_another_schema() -> None:
@@ -199,10 +276,15 @@ def test_n6_a_schema_with_a_materialized_view_and_views_reading_across() -> None
     ("ALTER MATERIALIZED VIEW IF EXISTS app.mv RENAME TO m3", RenameRelation("MATERIALIZED VIEW", S, "mv", "m3", True)),
     ("ALTER MATERIALIZED VIEW app.mv RENAME COLUMN v TO w", RenameColumn("MATERIALIZED VIEW", S, "mv", "v", "w")),
     ('ALTER MATERIALIZED VIEW app.mv SET SCHEMA "Other S"', SetSchema("MATERIALIZED VIEW", S, "mv", "Other S")),
+    ('CREATE OR REPLACE VIEW "Other S".v AS SELECT a FROM app.t',
+     CreateView("Other S", "v", "t", ("a",), True, source_schema=S)),
+    ("CREATE VIEW app.v AS SELECT a FROM app.t", CreateView(S, "v", "t", ("a",))),  # (its own schema: None)
+    ('CREATE MATERIALIZED VIEW s2.mv AS SELECT a, "b c" FROM app.t WITH NO DATA',
+     CreateMatView("s2", "mv", "t", ("a", "b c"), False, source_schema=S)),
 ])
 def test_parse_every_form(text: str, op: Op) -> None:
-    """Every §14.2/§14.3 form of the vocabulary parses to its op (R3, N3–N6), and the op renders back to SQL
-    that parses to itself."""
+    """Every §14.2/§14.3 form of the vocabulary parses to its op (R3, N3–N7: views read other schemas too), and the
+    op renders back to SQL that parses to itself."""
     assert parse_one(text) == op
     assert parse_one(op.to_sql()) == op
 
@@ -313,16 +395,15 @@ def test_r3h_r3c_materialized_view_column_and_index_renames() -> None:
 
 
 def test_n5c_materialized_view_move_and_what_it_reads_from_afar() -> None:
-    """N5c: SET SCHEMA moves the MATERIALIZED_VIEW row and its INDEX rows (key changes); REFRESH there works; DROP
-    of the table it still reads is not predicted (the model's dependency walks stay in one schema); moved back,
-    it is predicted again."""
+    """N5c, N7: SET SCHEMA moves the MATERIALIZED_VIEW row and its INDEX rows (key changes); REFRESH there works; DROP
+    of the table it still reads is refused from afar (2BP01, the dependency crosses schemas), and so moved back."""
     st, exps = run(*MV, CreateSchema("s2"), SetSchema("MATERIALIZED VIEW", S, "mv", "s2"), RefreshMatView("s2", "mv"))
     assert all(e.kind == "ok" for e in exps), exps
     assert hist(st, "MATERIALIZED_VIEW", S, "mv")[-1] == ("RENAME", "MAJOR", 2, None)
     assert row(st, "MATERIALIZED_VIEW", "s2", "mv") == (3, "2.0.0", True)
     assert row(st, "INDEX", "s2", "mvi") == (2, "1.0.1", True)
     _, e = step(st, DropTable(S, "t"))
-    assert e.kind == "unspecified"
+    assert e.kind == "error" and e.sqlstates == ("2BP01",)
     st, exps = run(SetSchema("TABLE", "s2", "mv", S), DropTable(S, "t"), state=st)
     assert [x.kind for x in exps] == ["ok", "error"] and exps[1].sqlstates == ("2BP01",)
 
@@ -360,12 +441,13 @@ def test_n5_a_move_whose_array_type_may_clash_is_unspecified() -> None:
 
 def test_n4_r6_what_depends_across_schemas() -> None:
     """N4, R6: after a table moved away from a view and a materialized view over it, DDL no view depends on is
-    predicted, DROP TABLE of it is not (the model's dependency walks stay in one schema), and DROP SCHEMA … CASCADE of
-    its new schema drops the view, the materialized view with its index, and a view over the view (A31)."""
+    predicted, DROP TABLE of it is refused (2BP01: the views depend on it across schemas, N7), and DROP SCHEMA …
+    CASCADE of its new schema drops the view, the materialized view with its index, and a view over the view (A31)."""
     st, exps = run(*MV, CreateView(S, "v", "t", ("k",)), CreateView(S, "w", "v", ("k",)), CreateSchema("s2"),
                    SetSchema("TABLE", S, "t", "s2"), AlterTable("s2", "t", (AddColumn(Column("z", "integer")),)),
                    DropTable("s2", "t"), DropSchema("s2"), DropSchema("s2", cascade=True))
-    assert [e.kind for e in exps[6:]] == ["ok", "ok", "unspecified", "error", "ok"], exps
+    assert [e.kind for e in exps[6:]] == ["ok", "ok", "error", "error", "ok"], exps
+    assert exps[8].sqlstates == ("2BP01",)
     for kind, name in (("VIEW", "v"), ("VIEW", "w"), ("MATERIALIZED_VIEW", "mv"), ("INDEX", "mvi")):
         assert hist(st, kind, S, name)[-1][0] == "DROP", (kind, name)
         assert st.db.catalog.rel(S, name) is None

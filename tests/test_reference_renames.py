@@ -504,6 +504,57 @@ def test_n4_n5a_dependants_across_schemas_agree_with_the_model(pggit_conn):
     ], schema="app")
 
 
+def test_n7_r6_views_created_over_another_schema_agree_with_the_model(pggit_conn):
+    """N7, R6, V12, V26a/b, N4, A82: views and an indexed materialized view created in the machine's schema over a
+    table of another schema (and the other way round) record nothing when the table is renamed, its schema renamed
+    or it moves (also into their schema); a same-query CREATE OR REPLACE records nothing; what PostgreSQL refuses
+    across schemas (2BP01, 0A000) records nothing; DROP COLUMN / TABLE / SCHEMA … CASCADE drop the views in the
+    other schema: the reference and the model agree step by step."""
+    agrees_with_model(pggit_conn, [
+        "CREATE SCHEMA s2", "CREATE TABLE s2.t (a int, b text)", "CREATE VIEW app.v AS SELECT a FROM s2.t",
+        "CREATE VIEW app.w AS SELECT a FROM app.v", "CREATE MATERIALIZED VIEW app.mv AS SELECT a, b FROM s2.t",
+        "CREATE INDEX mvi ON app.mv (a)", "CREATE TABLE app.x (k int)", "CREATE VIEW s2.xv AS SELECT k FROM app.x",
+        "CREATE MATERIALIZED VIEW s2.xm AS SELECT k FROM app.x",
+        "ALTER TABLE s2.t RENAME TO u", "CREATE INDEX mvj ON app.mv (b)", "ALTER SCHEMA s2 RENAME TO s3",
+        "CREATE OR REPLACE VIEW app.v AS SELECT a FROM s3.u", "ALTER TABLE s3.u SET SCHEMA app",
+        "CREATE OR REPLACE VIEW app.v AS SELECT a FROM app.u", "ALTER TABLE app.u SET SCHEMA s3",
+        "ALTER TABLE app.x RENAME TO x2", "ALTER TABLE app.x2 SET SCHEMA s3",
+        "DROP TABLE s3.u", "ALTER TABLE s3.u DROP COLUMN a", "ALTER TABLE s3.u ALTER COLUMN a TYPE bigint",
+        "DROP MATERIALIZED VIEW s3.xm", "ALTER TABLE s3.u DROP COLUMN b CASCADE", "DROP TABLE s3.u CASCADE",
+        "CREATE TABLE app.y (k int)", "CREATE VIEW s3.yv AS SELECT k FROM app.y", "DROP SCHEMA s3 CASCADE",
+        "DROP TABLE app.y",
+    ], schema="app")
+
+
+def test_n7_r6_v26_rows_of_views_in_another_schema(app):
+    """N7, R6, V12, V26a/b, V24ab: the rows of views in s2 over app.t (unobserved by the step-by-step check, which
+    reads the machine's schema): a rename, a schema rename and a move of t record nothing on them, nor does a
+    same-query CREATE OR REPLACE; DROP COLUMN … CASCADE drops the materialized view that read the column, with its
+    index; DROP TABLE … CASCADE the views; t records its own change only (as tests/test_model_renames.py's
+    `_across` examples predict)."""
+    app.execute("CREATE SCHEMA s2")
+    app.execute("CREATE TABLE app.t (a int, b text)")
+    app.execute("CREATE VIEW s2.v AS SELECT a FROM app.t")
+    app.execute("CREATE VIEW s2.w AS SELECT a FROM s2.v")
+    app.execute("CREATE MATERIALIZED VIEW s2.mv AS SELECT a, b FROM app.t")
+    app.execute("CREATE INDEX mvi ON s2.mv (a)")
+    app.execute("CREATE SCHEMA s4")
+    app.execute("ALTER TABLE app.t RENAME TO u")
+    app.execute("ALTER TABLE app.u SET SCHEMA s4")
+    app.execute("ALTER SCHEMA s4 RENAME TO s3")
+    app.execute("CREATE OR REPLACE VIEW s2.v AS SELECT a FROM s3.u")
+    for kind, name in (("VIEW", "v"), ("VIEW", "w")):
+        assert hist(app, kind, "s2", name) == [("CREATE", "MINOR", None, 1)], name
+    assert hist(app, "MATERIALIZED_VIEW", "s2", "mv") == [("CREATE", "MINOR", None, 1), ("ALTER", "PATCH", 1, 2)]
+    app.execute("ALTER TABLE s3.u DROP COLUMN b CASCADE")
+    assert row(app, "MATERIALIZED_VIEW", "s2", "mv") == (2, "1.0.1", False)
+    assert hist(app, "INDEX", "s2", "mvi")[-1] == ("DROP", "MAJOR", 1, None)
+    assert row(app, "VIEW", "s2", "v") == (1, "1.0.0", True)
+    app.execute("DROP TABLE s3.u CASCADE")
+    for name in ("v", "w"):
+        assert hist(app, "VIEW", "s2", name) == [("CREATE", "MINOR", None, 1), ("DROP", "MAJOR", 1, None)], name
+
+
 def test_r6_v24d_a_not_valid_foreign_key_into_a_renamed_table_stays_as_recorded(pggit_conn):
     """R6, V24c/d, V23: renaming (or moving) the table a NOT VALID foreign key references re-renders the key in the
     referencing table's recorded structure the way V23 holds it (validity left out), so the referencing table's
@@ -534,3 +585,33 @@ def test_r6_r7_a_rename_keeps_a_referrer_recorded_differently_on_c_than_in_the_s
     assert row(app, "VIEW", "app", "v1") == (1, "1.0.0", True)  # R6: the referrer records nothing
     app.execute("CREATE OR REPLACE VIEW app.v1 AS SELECT id, a FROM app.t1_r")
     assert row(app, "VIEW", "app", "v1") == (2, "1.1.0", True)
+
+
+# --- R6 for materialized views on the shared catalog (B9): recorded definitions that differ per branch ----------
+
+#: app.mv over app.t1 recorded on main; b1 drops it and makes it again with another query (a new identity, V20),
+#: so the shared catalog holds b1's while main keeps the one it recorded
+MV_ELSEWHERE = [
+    "CREATE TABLE app.t1 (id int, a int)", "CREATE MATERIALIZED VIEW app.mv AS SELECT id FROM app.t1",
+    "SELECT pggit.create_branch('b1', 'main')", "SELECT pggit.checkout_branch('b1')",
+    "DROP MATERIALIZED VIEW app.mv", "CREATE MATERIALIZED VIEW app.mv AS SELECT id, a FROM app.t1",
+    "SELECT pggit.checkout_branch('main')",
+]
+
+
+@pytest.mark.parametrize("rename", [True, False], ids=["source-renamed", "no-rename"])
+@pytest.mark.parametrize("index_elsewhere", [False, True], ids=["", "b1-index"])
+def test_r6_r7_v24aa_a_materialized_view_recorded_differently_on_c_than_in_the_shared_catalog(pggit_conn, rename,
+                                                                                             index_elsewhere):
+    """R6, R7, V24z, V24aa, R3h, B9: main keeps its recorded materialized view while b1 dropped and re-made it in
+    the shared catalog with another query (and perhaps an index); renaming its source on main records nothing on it
+    (R6), REFRESH there records nothing (V24z), an index created on it records ALTER PATCH (V24aa) and a renamed
+    column ALTER MAJOR (R3h): the rows fix the severities by what the statement did, not by how the query main
+    recorded differs from the catalog's. The reference and the model agree step by step. (The reference took a
+    recorded query unlike the catalog's for an R3h rename: MAJOR for the index, ALTER for REFRESH.)"""
+    agrees_with_model(pggit_conn, [
+        *MV_ELSEWHERE[:-1], *(["CREATE INDEX mvb ON app.mv (a)"] if index_elsewhere else []), MV_ELSEWHERE[-1],
+        *(["ALTER TABLE app.t1 RENAME TO t1_r"] if rename else []), "REFRESH MATERIALIZED VIEW app.mv",
+        "CREATE INDEX mvi ON app.mv (id)", "ALTER MATERIALIZED VIEW app.mv RENAME COLUMN a TO a2",
+        "CREATE INDEX mvj ON app.mv (a2)", "REFRESH MATERIALIZED VIEW app.mv",
+    ], schema="app")

@@ -88,6 +88,41 @@ def test_v12_same_definition_replacements_record_nothing(data):
         assert exp.kind == "ok" and after.db.rows == state.db.rows and after.db.history == state.db.history, op
 
 
+def _across_schemas():
+    """`_with_objects`, and a second schema s2 with a table of its own and a view over app.t (N7)."""
+    from pggit_model.ops import Column, CreateSchema, CreateTable, CreateView
+    return _run(_with_objects(), CreateSchema("s2"), CreateTable("s2", "x", (Column("k", "integer"),)),
+                CreateView("s2", "w", "t", ("b",), source_schema="app"))
+
+
+def test_n7_v12_a_view_over_another_schema_is_replaced_with_its_own_definition():
+    """V12, N7: the same-definition CREATE OR REPLACE of a view reading another schema names that schema, and records
+    nothing (the draw left such views out before)."""
+    from pggit_model.ops import CreateView
+    from pggit_model.strategies import same_definition_replacements
+    state = _across_schemas()
+    replacements = same_definition_replacements(state, "s2")
+    assert replacements == [CreateView("s2", "w", "t", ("b",), True, source_schema="app")]
+    after, exp = step(state, replacements[0])
+    assert exp.kind == "ok" and after.db.history == state.db.history
+
+
+def test_n7_ddl_draws_views_and_materialized_views_over_another_schema():
+    """N7: with another owned schema holding relations, DDL drawn for a schema includes views and materialized views
+    reading that other schema (both ways round), and the model predicts them."""
+    from hypothesis import find
+
+    from pggit_model.ops import CreateMatView, CreateView
+    from pggit_model.strategies import ddl_ops
+    state = _across_schemas()
+    for here, there, kind in (("app", "s2", CreateView), ("s2", "app", CreateView), ("app", "s2", CreateMatView)):
+        op = find(ddl_ops(state, here, invalid=0.0), lambda o, k=kind, t=there: isinstance(o, k)
+                  and o.source_schema == t and step(state, o)[1].kind == "ok",
+                  settings=settings(max_examples=2000, database=None, deadline=None,
+                                    suppress_health_check=list(HealthCheck)))
+        assert op.schema == here
+
+
 @_SETTINGS
 @given(st.data())
 def test_v17_a_dropped_object_is_not_found(data):

@@ -4,7 +4,8 @@ moves between schemas (SET SCHEMA), CREATE / DROP SCHEMA [CASCADE] and ALTER SCH
 
 After every key change the version API is asked about the old and the new key (O10, R2): `get_version` and
 `get_history` of both. The observation (O1, O2) covers the machine's schema; rows that moved to other schemas are
-checked through those calls.
+checked through those calls. The rules on schemas (moves, DDL elsewhere, views across schemas, schema statements)
+are `renames_schemas.SchemaKeyRules`; the keys a key change names and the looks after it, `renames_keys`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
 from pggit_model import strategies
-from pggit_model.machines.versioning import VersioningRules
+from pggit_model.machines.renames_keys import renamed
+from pggit_model.machines.renames_schemas import SchemaKeyRules
 from pggit_model.model.catalog_values import MatView
 from pggit_model.ops import (
     AddColumn,
@@ -30,10 +32,7 @@ from pggit_model.ops import (
     CreateTable,
     CreateView,
     DetectChangesByHash,
-    DropSchema,
     ForeignKey,
-    GetHistory,
-    GetVersion,
     MergeBranches,
     Op,
     PrimaryKey,
@@ -41,58 +40,17 @@ from pggit_model.ops import (
     RenameConstraint,
     RenameFunction,
     RenameRelation,
-    RenameSchema,
     SetSchema,
-    SetSearchPath,
     UpdateAllHashes,
 )
-from pggit_model.strategies.common import predicted
-from pggit_model.strategies.renames import SCHEMA_POOL, indexes_of, movable_tables, other_schemas
-from pggit_model.strategies.values import suffixed
+from pggit_model.strategies.renames import SCHEMA_POOL, indexes_of, movable_tables
 
 
-def _keys(op: Op, model: object) -> list[str]:
-    """The old and new `schema.name` keys a key-change op names (for the version API, O10)."""
-    if isinstance(op, RenameRelation):
-        return [f"{op.schema}.{op.name}", f"{op.schema}.{op.new_name}"]
-    if isinstance(op, RenameColumn):
-        t = f"{op.schema}.{op.table}"
-        return [f"{t}.{op.column}", f"{t}.{op.new_name}", t]
-    if isinstance(op, RenameConstraint):
-        return [f"{op.schema}.{op.name}", f"{op.schema}.{op.new_name}", f"{op.schema}.{op.table}"]
-    if isinstance(op, RenameFunction):
-        args = ", ".join(op.arg_types)
-        return [f"{op.schema}.{op.name}({args})", f"{op.schema}.{op.new_name}({args})"]
-    if isinstance(op, SetSchema):
-        name = op.signature if op.keyword == "FUNCTION" else op.name
-        return [f"{op.schema}.{name}", f"{op.new_schema}.{name}"]
-    return []
-
-
-def _renamed(name: str) -> str:
-    """`name` with a suffix, within PostgreSQL's 63 bytes (a suffix that needs no quoting: names that do are
-    drawn elsewhere, and a backend that mishandles them should not hide what it does with the rename)."""
-    return suffixed(name, "_renamed")
-
-
-class RenamesMachine(VersioningRules):
+class RenamesMachine(SchemaKeyRules):
     """R1–R7 and N1–N7 on the main branch, autocommit, with the version API on old and new keys."""
 
     RULES = ("R1", "R2", "R3a", "R3b", "R3c", "R3d", "R3e", "R3g", "R4", "R5", "R6", "N1", "N3", "N4", "N5a", "N5d",
              "N5e", "N6", "N7", "V20", "O10", "M7", "H10", "R3f", "R3h", "N5c")
-
-    def _look(self, keys: list[str]) -> None:
-        """O10/R2: get_version and get_history of each key (the session searches only the machine's schema)."""
-        if self.model.session.search_path != (self.schema,):
-            self.run(SetSearchPath((self.schema,)))
-        for k in keys:
-            self.run(GetVersion(k))
-            self.run(GetHistory(k, 5))
-
-    def _key_change(self, op: Op) -> None:
-        self.run(op)
-        self._look(_keys(op, self.model))
-        self.harness.stats.rules.update(("R2", "O10"))
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data())
@@ -104,76 +62,6 @@ class RenamesMachine(VersioningRules):
         ops = strategies.ddl_ops(self.model, self.schema).filter(
             lambda o: isinstance(o, RenameRelation | RenameColumn | RenameConstraint | RenameFunction))
         self._key_change(data.draw(ops, label="rename"))
-
-    @precondition(lambda self: not self.model.aborted)
-    @rule(data=st.data(), into=st.sampled_from(SCHEMA_POOL))
-    def move_then_look(self, data: st.DataObject, into: str) -> None:
-        """N5a, N5e, N7: ALTER TABLE … SET SCHEMA into another schema (created first if missing) or its own; the
-        table, its columns and its indexes change keys; then the version API on both keys."""
-        if into not in self.model.db.catalog.schemas:
-            self.run(CreateSchema(into))
-        tables = movable_tables(self.model, self.schema)
-        if not tables:
-            self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
-            tables = movable_tables(self.model, self.schema)
-        if tables:
-            dest = data.draw(st.sampled_from([into, into, self.schema]), label="into")
-            self._key_change(SetSchema("TABLE", self.schema, data.draw(st.sampled_from(tables), label="table"), dest))
-
-    @precondition(lambda self: not self.model.aborted)
-    @rule(data=st.data())
-    def ddl_in_another_schema(self, data: st.DataObject) -> None:
-        """N1, N7: DDL (renames included) in another schema whose name needs quoting; same names as in the
-        machine's schema are independent keys. The schema is created first if there is none."""
-        others = other_schemas(self.model, self.schema)
-        if not others:
-            self.run(CreateSchema(data.draw(st.sampled_from(SCHEMA_POOL), label="schema")))
-            others = other_schemas(self.model, self.schema)
-        if others:
-            schema = data.draw(st.sampled_from(others), label="schema")
-            op = data.draw(strategies.ddl_ops(self.model, schema), label="ddl")
-            if _keys(op, self.model):
-                self._key_change(op)
-            else:
-                self.run(op)
-            self.harness.stats.rules.update(("N7",))
-
-    @precondition(lambda self: not self.model.aborted and bool(other_schemas(self.model, self.schema)))
-    @rule(data=st.data(), new=st.sampled_from(SCHEMA_POOL))
-    def rename_a_schema_then_look(self, data: st.DataObject, new: str) -> None:
-        """N6: ALTER SCHEMA … RENAME changes the key of every member (reported: the schema only, B4); then the
-        version API on each member's old and new key."""
-        old = data.draw(st.sampled_from(other_schemas(self.model, self.schema)), label="schema")
-        members = sorted({k[2] for k in self.model.db.rows if k[1] == old and k[0] in ("TABLE", "VIEW")})[:3]
-        self.run(RenameSchema(old, new))
-        self._look([f"{s}.{m}" for m in members for s in (old, new)])
-        self.harness.stats.rules.update(("R2", "O10"))
-
-    @precondition(lambda self: not self.model.aborted and bool(other_schemas(self.model, self.schema)))
-    @rule(data=st.data(), cascade=st.booleans())
-    def drop_a_schema(self, data: st.DataObject, cascade: bool) -> None:
-        """N4: DROP SCHEMA … CASCADE drops every tracked member (V13), COLUMN rows included; without CASCADE a
-        non-empty schema is refused and nothing changes."""
-        schema = data.draw(st.sampled_from(other_schemas(self.model, self.schema)), label="schema")
-        members = sorted({k[2] for k in self.model.db.rows if k[1] == schema and k[0] == "TABLE"})[:2]
-        self.run(DropSchema(schema, cascade=cascade))
-        self._look([f"{schema}.{m}" for m in members])
-
-    @precondition(lambda self: not self.model.aborted)
-    @rule(data=st.data())
-    def table_in_a_quoted_schema(self, data: st.DataObject) -> None:
-        """N1: a table in a schema such as "My Schema" is stored unquoted (`My Schema.t`) and found by that
-        spelling."""
-        others = other_schemas(self.model, self.schema)
-        schema = data.draw(st.sampled_from(others or list(SCHEMA_POOL)), label="schema")
-        if schema not in self.model.db.catalog.schemas:
-            self.run(CreateSchema(schema))
-        name = data.draw(st.sampled_from(["Order Items", "t1", "select"]), label="name")
-        if self.model.db.catalog.rel(schema, name) is None:
-            self.run(CreateTable(schema, name, data.draw(st.lists(strategies.columns(), min_size=1, max_size=2,
-                                                                  unique_by=lambda c: c.name), label="columns")))
-        self._look([f"{schema}.{name}"])
-        self.harness.stats.rules.update(("N1",))
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data())
@@ -217,7 +105,7 @@ class RenamesMachine(VersioningRules):
         def two_columns() -> list[str]:
             return [n for n in strategies.tracked_tables(self.model, self.schema)
                     if (t := self.model.db.catalog.table(self.schema, n)) is not None and len(t.columns) >= 2
-                    and self.model.db.catalog.rel(self.schema, _renamed(n)) is None]
+                    and self.model.db.catalog.rel(self.schema, renamed(n)) is None]
 
         if not two_columns():
             self.run(CreateTable(self.schema, data.draw(st.sampled_from(["r6", "R6 src"]), label="table"),
@@ -241,8 +129,8 @@ class RenamesMachine(VersioningRules):
             return
         if column_too:
             old = t.columns[1].name
-            self.run(RenameColumn("TABLE", self.schema, name, old, _renamed(old)))
-        new = _renamed(name)
+            self.run(RenameColumn("TABLE", self.schema, name, old, renamed(old)))
+        new = renamed(name)
         self.run(RenameRelation("TABLE", self.schema, name, new))
         self.run(evolve(view, source=new, or_replace=True))
         self.harness.stats.rules.update(("R6",))
@@ -258,8 +146,8 @@ class RenamesMachine(VersioningRules):
         self.run(CreateTable(self.schema, "r6 fk", (Column("x", "integer"),),
                              (ForeignKey("r6_fk", ("x",), self.schema, key, ("id",)),)))
         if column_too:
-            self.run(RenameColumn("TABLE", self.schema, key, "id", _renamed("id")))
-        self.run(RenameRelation("TABLE", self.schema, key, _renamed(key)))
+            self.run(RenameColumn("TABLE", self.schema, key, "id", renamed("id")))
+        self.run(RenameRelation("TABLE", self.schema, key, renamed(key)))
         self.run(AlterTable(self.schema, "r6 fk", (AddColumn(Column("y", "integer")),)))
         self.harness.stats.rules.update(("R6",))
 
@@ -279,7 +167,7 @@ class RenamesMachine(VersioningRules):
         if not owned:
             return
         index, idx = data.draw(st.sampled_from(owned), label="index")
-        new = _renamed(index)
+        new = renamed(index)
         if how == "RENAME CONSTRAINT" and getattr(idx, "constraint", None) is not None:
             self._key_change(RenameConstraint(self.schema, idx.table, idx.constraint, new))
         else:
@@ -293,7 +181,7 @@ class RenamesMachine(VersioningRules):
         its row and the new key still merges; then the version API on both keys."""
         def renamable() -> list[str]:
             return [n for n in movable_tables(self.model, self.schema)
-                    if self.model.db.catalog.rel(self.schema, _renamed(n)) is None]
+                    if self.model.db.catalog.rel(self.schema, renamed(n)) is None]
 
         if not renamable():
             self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
@@ -309,10 +197,10 @@ class RenamesMachine(VersioningRules):
         if target_changed:
             self.run(CommentOnTable(self.schema, name, "changed on the target"))
         self.run(CheckoutBranch(branch))
-        self.run(RenameRelation("TABLE", self.schema, name, _renamed(name)))
+        self.run(RenameRelation("TABLE", self.schema, name, renamed(name)))
         self.run(CheckoutBranch(here))
         self.run(MergeBranches(branch, here))
-        self._look([f"{self.schema}.{name}", f"{self.schema}.{_renamed(name)}"])
+        self._look([f"{self.schema}.{name}", f"{self.schema}.{renamed(name)}"])
         self.harness.stats.rules.update(("M7", "R2", "O10"))
 
     @precondition(lambda self: not self.model.aborted)
@@ -334,35 +222,6 @@ class RenamesMachine(VersioningRules):
             for name in (op.name, op.new_name):
                 self.run(ComputeDdlHash(kind, self.schema, name))
         self.harness.stats.rules.update(("H10",))
-
-    @precondition(lambda self: not self.model.aborted)
-    @rule(data=st.data(), into=st.sampled_from(SCHEMA_POOL),
-          how=st.sampled_from(["TABLE", "VIEW", "MATERIALIZED VIEW"]), then_rename=st.booleans())
-    def views_across_schemas(self, data: st.DataObject, into: str, how: str, then_rename: bool) -> None:
-        """N5a–c, N6, R6: a table with a view and a materialized view (with an index) over it; the table, the view
-        or the materialized view moves to another schema, and that schema, with the materialized view moved there
-        too, is perhaps renamed: the moved rows change keys, views keep reading their source by identity across
-        schemas and record nothing (R6); then the version API on the old and the new keys."""
-        s, src, names = self.schema, "x src", ("x view", "x mv", "x mv idx")
-        if into not in self.model.db.catalog.schemas:
-            self.run(CreateSchema(into))
-        if self.model.db.catalog.rel(s, src) is None:
-            self.run(CreateTable(s, src, (Column("a", "integer"), Column("b", "text"))))
-        for op in (CreateView(s, names[0], src, ("a",)), CreateMatView(s, names[1], src, ("a", "b")),
-                   CreateIndex(s, names[2], names[1], ("a",))):
-            # (only what the model predicts: this rule is after key changes, not skipped ops)
-            if self.model.db.catalog.rel(s, op.name) is None and predicted(self.model, op):
-                self.run(op)
-        name = {"TABLE": src, "VIEW": names[0]}.get(how, names[1])
-        self._key_change(SetSchema(how, s, name, into))
-        if then_rename:
-            if how != "MATERIALIZED VIEW":
-                self.run(SetSchema("MATERIALIZED VIEW", s, names[1], into))
-            free = [n for n in SCHEMA_POOL if n not in self.model.db.catalog.schemas]
-            new = data.draw(st.sampled_from(free or list(SCHEMA_POOL)), label="new name")
-            self.run(RenameSchema(into, new))
-            self._look([f"{into}.{names[1]}", f"{new}.{names[1]}"])
-        self.harness.stats.rules.update(("R6",))
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data(), how=st.sampled_from(["RENAME TO", "RENAME COLUMN", "RENAME INDEX", "SET SCHEMA"]),
@@ -396,13 +255,13 @@ class RenamesMachine(VersioningRules):
         assert isinstance(mv, MatView)
         op: Op
         if how == "RENAME TO":
-            op = RenameRelation(keyword, s, name, _renamed(name))
+            op = RenameRelation(keyword, s, name, renamed(name))
         elif how == "RENAME COLUMN":
             col = data.draw(st.sampled_from([c for c, _ in mv.columns]), label="column")
-            op = RenameColumn("MATERIALIZED VIEW" if keyword == "INDEX" else keyword, s, name, col, _renamed(col))
+            op = RenameColumn("MATERIALIZED VIEW" if keyword == "INDEX" else keyword, s, name, col, renamed(col))
         elif how == "RENAME INDEX" and mv.indexes:
             op = RenameRelation("INDEX", s, data.draw(st.sampled_from(mv.indexes), label="index"),
-                                _renamed(mv.indexes[0]))
+                                renamed(mv.indexes[0]))
         else:
             into = data.draw(st.sampled_from([*SCHEMA_POOL, s]), label="into")
             if into not in self.model.db.catalog.schemas:

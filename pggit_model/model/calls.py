@@ -58,6 +58,16 @@ def current_schemas(state: State) -> list[str]:
     return [s for s in state.session.search_path if s in cat.schemas or s in cat.foreign]
 
 
+def candidates(state: State, name: str) -> list[tuple[str, str]]:
+    """The (schema, object) pairs V17 tries for `name`, in order: the qualified reading (split at the first '.'),
+    then the whole name in each schema of current_schemas(false) (step 2)."""
+    out = [(s, name) for s in current_schemas(state)]
+    if "." in name:
+        schema, obj = name.split(".", 1)
+        out.insert(0, (schema, obj))
+    return out
+
+
 def resolve(state: State, name: str, active: bool = True) -> RowKey | None:
     """V17's lookup of `name` on c among V2 kinds (active rows, or inactive ones for V18's second try)."""
     c = state.c
@@ -73,12 +83,8 @@ def resolve(state: State, name: str, active: bool = True) -> RowKey | None:
             raise _Ambiguous(f"{schema}.{obj}", "active" if active else "dropped")
         return hits[0] if hits and rows[hits[0]].active == active else None
 
-    if "." in name:
-        schema, obj = name.split(".", 1)
-        if (hit := find(schema, obj)) is not None:  # (rows outlive a dropped schema: N4)
-            return hit
-    for s in current_schemas(state):
-        if (hit := find(s, name)) is not None:
+    for schema, obj in candidates(state, name):  # (a qualified name's rows outlive a dropped schema: N4)
+        if (hit := find(schema, obj)) is not None:
             return hit
     return None
 
@@ -114,10 +120,7 @@ def _active_elsewhere(state: State, name: str | None) -> str:
     row, against c's own dropped one); '' where none has."""
     if name is None:
         return ""
-    pairs = [(s, name) for s in current_schemas(state)]
-    if "." in name:
-        schema, obj = name.split(".", 1)
-        pairs.append((schema, obj))
+    pairs = set(candidates(state, name))
     branches = sorted({k[3] for k, r in state.db.rows.items()
                        if r.active and k[3] != state.c and (k[1], k[2]) in pairs and k[0] in V2_KINDS})
     return f"no active row on c; active on branch {', '.join(map(repr, branches))}" if branches else ""

@@ -160,7 +160,7 @@ def _drop_column(w: Work, s: str, tname: str, t: Table, a: ddl.DropColumn, _: An
         if a.if_exists:
             return t
         raise reject("42703", f"column {col_name!r} of relation {tname!r} does not exist")
-    w.drop_view_tree(s, w.views_on(s, tname, {col_name}), a.cascade, f"column {col_name!r}")
+    w.drop_view_tree(w.views_on(s, tname, {col_name}), a.cascade, f"column {col_name!r}")
     # indexes and constraints that involve the column go with it, without CASCADE
     cons = [k for k in t.constraints if col_name in k.columns]
     t = drop_constraints(w, s, tname, t, cons, a.cascade)

@@ -43,7 +43,7 @@ def _drop_tables(w: Work, op: cascades.DropTables) -> str:
     if fks and not op.cascade:
         raise reject("2BP01", f"constraint {'.'.join(fks[0])} depends on a table dropped")
     views = [v for n, _ in found for v in w.views_on(s, n)]
-    w.drop_view_tree(s, list(dict.fromkeys(views)), op.cascade, "a table dropped")
+    w.drop_view_tree(list(dict.fromkeys(views)), op.cascade, "a table dropped")
     w.cascade_fks(fks)
     for name, t in found:
         _drop_table_objects(w, s, name, t)

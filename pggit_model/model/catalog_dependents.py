@@ -78,7 +78,7 @@ def cascade_uses(w: Work, uses: Uses) -> None:
     """V26d–f: take every use away; each table that survives is altered once (V9: the highest severity)."""
     for s, v in uses.views:
         if w.rel(s, v) is not None:
-            w.drop_view_tree(s, [v], True, "a function dropped")
+            w.drop_view_tree([(s, v)], True, "a function dropped")
     for key in sorted({*uses.columns, *uses.defaults, *uses.checks, *uses.indexes}):
         s, n = key
         t = w.rel(s, n)
@@ -101,7 +101,7 @@ def _drop_columns(w: Work, s: str, n: str, names: set[str]) -> None:
     t = w.rel(s, n)
     assert isinstance(t, Table)
     names |= {c.name for c in t.columns if c.generated in names}
-    w.drop_view_tree(s, w.views_on(s, n, names), True, "a column dropped")
+    w.drop_view_tree(w.views_on(s, n, names), True, "a column dropped")
     for i in list(t.indexes):
         r = w.rel(s, i)
         if isinstance(r, Index) and r.constraint is None and set(r.columns) & names:

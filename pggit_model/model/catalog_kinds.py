@@ -15,7 +15,7 @@ from attrs import evolve
 
 from pggit_model.model.catalog_constraints import add_constraint
 from pggit_model.model.catalog_values import Applied, Catalog, Col, Con, Index, MatView, ObjKey, Table, View
-from pggit_model.model.catalog_work import Work, reject, set_col, unknown
+from pggit_model.model.catalog_work import Work, reject, set_col, source_schema_of, unknown
 from pggit_model.ops import ddl, kinds
 from pggit_model.ops.types import canonical_type
 
@@ -262,14 +262,16 @@ def _validate_constraint(w: Work, op: kinds.ValidateConstraint) -> str:
 
 
 def _create_matview(w: Work, op: kinds.CreateMatView) -> str:
-    cols = _select_list(w, op.schema, op.source, op.columns)
+    src = source_schema_of(w, op)
+    cols = _select_list(w, src, op.source, op.columns)
     if w.rel(op.schema, op.name) is not None:
         if op.if_not_exists:
             return "V15"
         raise reject("42P07", f"relation {op.name!r} already exists")
     if op.with_data:
-        _not_populated(w, op.schema, op.source)
-    w.put(op.schema, op.name, MatView(op.source, cols, populated=op.with_data))
+        _not_populated(w, src, op.source)
+    w.put(op.schema, op.name, MatView(op.source, cols, populated=op.with_data,
+                                      source_schema=None if src == op.schema else src))
     w.created.append(("MATERIALIZED_VIEW", op.schema, op.name))
     return "V24y"
 
@@ -298,8 +300,8 @@ def _drop_matview(w: Work, op: kinds.DropMatView) -> str:
         return "V15"
     _matview(w, op.schema, op.name, "42809")
     # 2BP01 if a view reads it (CASCADE is V26g's, another family); then it goes with its indexes
-    w.drop_view_tree(op.schema, w.views_on(op.schema, op.name), False, f"materialized view {op.name!r}")
-    w.drop_view_tree(op.schema, [op.name], True, "")
+    w.drop_view_tree(w.views_on(op.schema, op.name), False, f"materialized view {op.name!r}")
+    w.drop_view_tree([(op.schema, op.name)], True, "")
     return "V24ab"
 
 

@@ -21,7 +21,7 @@ from pggit_model.model.catalog_propagation import wrap
 from pggit_model.model.catalog_renames import RENAME_STATEMENTS
 from pggit_model.model.catalog_schemas import SCHEMA_STATEMENTS
 from pggit_model.model.catalog_values import Col, Function, Index, MatView, Table, View, default_expr
-from pggit_model.model.catalog_work import Work, drop_index, reject, set_col, unknown
+from pggit_model.model.catalog_work import Work, drop_index, reject, set_col, source_schema_of, unknown
 from pggit_model.ops import ddl
 
 
@@ -94,7 +94,7 @@ def _drop_table(w: Work, op: ddl.DropTable) -> str:
         raise reject("42809", f"{name!r} is not a table")
     if (fks := w.referencing_fks(s, name)) and not op.cascade:
         raise reject("2BP01", f"constraint {'.'.join(fks[0])} depends on table {name!r}")
-    w.drop_view_tree(s, w.views_on(s, name), op.cascade, f"table {name!r}")
+    w.drop_view_tree(w.views_on(s, name), op.cascade, f"table {name!r}")
     w.cascade_fks(fks)  # V26a: other tables lose their foreign keys into it (each records ALTER MINOR)
     _drop_table_objects(w, s, name, t)
     return "V10o,V26a" if fks else "V10o"
@@ -150,9 +150,9 @@ def _drop_index_op(w: Work, op: ddl.DropIndex) -> str:
 
 
 def _create_view(w: Work, op: ddl.CreateView) -> str:
-    s = op.schema
-    available = _select_list(w, s, op.source, op.columns)
-    new = View(op.source, tuple((c, available[c]) for c in op.columns))
+    s, src = op.schema, source_schema_of(w, op)
+    available = _select_list(w, src, op.source, op.columns)
+    new = View(op.source, tuple((c, available[c]) for c in op.columns), None if src == s else src)
     old = w.rel(s, op.name)
     if old is not None:
         if not op.or_replace:
@@ -161,7 +161,7 @@ def _create_view(w: Work, op: ddl.CreateView) -> str:
             raise reject("42809", f"{op.name!r} is not a view")
         if new.columns[: len(old.columns)] != old.columns:
             raise reject("42P16", "CREATE OR REPLACE VIEW cannot drop, rename or retype view columns")
-        if op.name == op.source or op.name in _view_sources(w, s, op.source):
+        if (s, op.name) == (src, op.source) or (s, op.name) in _view_sources(w, src, op.source):
             raise unknown("§12", "a view depending on itself")
         w.put(s, op.name, new)
         w.replaced.append(("VIEW", s, op.name))
@@ -171,12 +171,14 @@ def _create_view(w: Work, op: ddl.CreateView) -> str:
     return "V10b"
 
 
-def _view_sources(w: Work, s: str, name: str) -> set[str]:
-    out: set[str] = set()
+def _view_sources(w: Work, s: str, name: str) -> set[tuple[str, str]]:
+    """(schema, name) of what view `s.name` reads, through views, in any schema (N7)."""
+    out: set[tuple[str, str]] = set()
     r = w.rel(s, name)
-    while isinstance(r, View) and r.source_schema is None and r.source not in out:  # (moved apart: not s's)
-        out.add(r.source)
-        r = w.rel(s, r.source)
+    while isinstance(r, View) and (key := (r.source_schema or s, r.source)) not in out:
+        out.add(key)
+        s = key[0]
+        r = w.rel(*key)
     return out
 
 
@@ -189,7 +191,7 @@ def _drop_view(w: Work, op: ddl.DropView) -> str:
         raise reject("42P01", f"view {op.name!r} does not exist")
     if not isinstance(v, View):
         raise reject("42809", f"{op.name!r} is not a view")
-    w.drop_view_tree(s, w.views_on(s, op.name), op.cascade, f"view {op.name!r}")
+    w.drop_view_tree(w.views_on(s, op.name), op.cascade, f"view {op.name!r}")
     w.put(s, op.name, None)
     w.dropped.append(("VIEW", s, op.name))
     return "V10p"

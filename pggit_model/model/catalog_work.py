@@ -148,47 +148,36 @@ class Work:
 
     # dependency walking
 
-    def views_on(self, schema: str, source: str, columns: set[str] | None = None) -> list[str]:
-        """Views and materialized views (§14.1) selecting from `source` (only those using one of `columns`). Unknown
-        when one in another schema does (after a move, N5/N6): the callers' walks stay in `schema`."""
-        if self.views_elsewhere(schema, source, columns):
-            raise unknown("§12", f"a view in another schema reads {schema}.{source} (after N5/N6): what depends on "
-                                 "it across schemas is not modelled")
+    def views_on(self, schema: str, source: str, columns: set[str] | None = None) -> list[tuple[str, str]]:
+        """(schema, name) of the views and materialized views (§14.1) selecting from `schema.source` (only those
+        using one of `columns`), in every schema: a view in s2 may read s1.t, created so or after a move (N5, N6,
+        N7); PostgreSQL's dependencies do not stop at a schema."""
         out = []
-        for n, r in self.relations_in(schema):
-            if not isinstance(r, View | MatView) or r.source != source:
+        for key in sorted({k for k in (*self.base.relations, *self.rels)}):
+            r = self.rel(*key)
+            if not isinstance(r, View | MatView) or (r.source_schema or key[0], r.source) != (schema, source):
                 continue
             read = r.read_columns() if isinstance(r, MatView) else tuple(c for c, _ in r.columns)  # (R3h)
-            if (columns is None or any(c in columns for c in read)) and \
-                    r.source_schema is None:  # (moved away from it: N5, N6)
-                out.append(n)
+            if columns is None or any(c in columns for c in read):
+                out.append(key)
         return out
 
-    def views_elsewhere(self, schema: str, source: str, columns: set[str] | None = None) -> list[tuple[str, str]]:
-        """(schema, name) of the views and materialized views outside `schema` that read `schema.source`."""
-        out = []
-        for key in sorted({*self.base.relations, *self.rels}):
-            r = self.rel(*key)
-            if isinstance(r, View | MatView) and (r.source_schema, r.source) == (schema, source):
-                read = r.read_columns() if isinstance(r, MatView) else tuple(c for c, _ in r.columns)
-                if columns is None or any(c in columns for c in read):
-                    out.append(key)
-        return out
-
-    def drop_view_tree(self, schema: str, names: list[str], cascade: bool, what: str) -> None:
-        if names and not cascade:
-            raise reject("2BP01", f"view {names[0]!r} depends on {what}; PostgreSQL needs CASCADE")
-        for v in names:
-            r = self.rel(schema, v)
+    def drop_view_tree(self, keys: list[tuple[str, str]], cascade: bool, what: str) -> None:
+        """Drop the views and materialized views `keys` (schema, name) with everything that reads them, in any
+        schema (V26a, V26g); without CASCADE, 2BP01 if there is any."""
+        if keys and not cascade:
+            raise reject("2BP01", f"view {keys[0][1]!r} depends on {what}; PostgreSQL needs CASCADE")
+        for vs, v in keys:
+            r = self.rel(vs, v)
             if r is None:
                 continue
-            self.drop_view_tree(schema, self.views_on(schema, v), cascade, f"view {v!r}")
+            self.drop_view_tree(self.views_on(vs, v), cascade, f"view {v!r}")
             if isinstance(r, MatView):  # V24ab: with its indexes
                 for i in r.indexes:
-                    self.put(schema, i, None)
-                    self.dropped.append(("INDEX", schema, i))
-            self.put(schema, v, None)
-            self.dropped.append(("MATERIALIZED_VIEW" if isinstance(r, MatView) else "VIEW", schema, v))
+                    self.put(vs, i, None)
+                    self.dropped.append(("INDEX", vs, i))
+            self.put(vs, v, None)
+            self.dropped.append(("MATERIALIZED_VIEW" if isinstance(r, MatView) else "VIEW", vs, v))
 
     def fk_dependents(self, schema: str, table: str, removed: set[str]) -> list[FkKey]:
         """Foreign keys (on any table) that rely on a unique index of schema.table being removed."""
@@ -232,6 +221,15 @@ class Work:
 
 
 # --- edits shared by several statements -------------------------------------------------------------
+
+
+def source_schema_of(w: Work, op: Any) -> str:
+    """The schema a CREATE [MATERIALIZED] VIEW reads from (N7: perhaps another than its own). Unknown for one the
+    model does not own: it knows nothing of what is there (public's demo objects, pgGit's own schema: I5, V1)."""
+    src = op.source_schema or op.schema
+    if src != op.schema and src not in w.base.schemas:
+        raise unknown("I5", f"a view reading schema {src!r}, which the model does not own")
+    return src
 
 
 def set_col(t: Table, name: str, **changes: Any) -> Table:

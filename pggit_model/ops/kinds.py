@@ -14,7 +14,19 @@ from attrs import Attribute, field, frozen
 from psycopg import sql
 from psycopg.sql import Composable
 
-from pggit_model.ops.base import Op, _fail, as_tuple, boolean, comma, ident, nonempty_idents, one_of, qname
+from pggit_model.ops.base import (
+    Op,
+    _fail,
+    as_tuple,
+    boolean,
+    comma,
+    ident,
+    nonempty_idents,
+    one_of,
+    opt_ident,
+    qname,
+    repr_leaving_out,
+)
 from pggit_model.ops.columns import ForeignKey
 
 #: identity kinds of a column (V23): how `GENERATED … AS IDENTITY` was written (None: no identity)
@@ -40,8 +52,9 @@ def _identity(always: bool) -> Composable:
 
 @frozen
 class CreateMatView(Op):
-    """`CREATE MATERIALIZED VIEW [IF NOT EXISTS] schema.name AS SELECT columns FROM schema.source [WITH NO DATA]`
-    — V24y: a MATERIALIZED_VIEW row (V22)."""
+    """`CREATE MATERIALIZED VIEW [IF NOT EXISTS] schema.name AS SELECT columns FROM source_schema.source [WITH NO
+    DATA]` — V24y: a MATERIALIZED_VIEW row (V22); the source in its own schema unless `source_schema` names another
+    (N7)."""
 
     schema: str = field(validator=ident)
     name: str = field(validator=ident)
@@ -49,14 +62,16 @@ class CreateMatView(Op):
     columns: tuple[str, ...] = field(converter=as_tuple, validator=nonempty_idents)
     with_data: bool = field(default=True, validator=boolean)
     if_not_exists: bool = field(default=False, validator=boolean)
+    source_schema: str | None = field(default=None, validator=opt_ident)
 
+    __repr__ = repr_leaving_out("source_schema")
     kind: ClassVar[str] = "create_matview"
     family: ClassVar[str] = "ddl"
 
     def sql(self) -> Composable:
         return sql.SQL("CREATE MATERIALIZED VIEW {}{} AS SELECT {} FROM {}{}").format(
             sql.SQL("IF NOT EXISTS ") if self.if_not_exists else sql.SQL(""), qname(self.schema, self.name),
-            comma(sql.Identifier(c) for c in self.columns), qname(self.schema, self.source),
+            comma(sql.Identifier(c) for c in self.columns), qname(self.source_schema or self.schema, self.source),
             sql.SQL("") if self.with_data else sql.SQL(" WITH NO DATA"))
 
 

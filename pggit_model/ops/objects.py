@@ -21,8 +21,10 @@ from pggit_model.ops.base import (
     idlist,
     lit,
     nonempty_idents,
+    opt_ident,
     opt_text,
     qname,
+    repr_leaving_out,
 )
 
 
@@ -68,14 +70,17 @@ class DropIndex(Op):
 
 @frozen
 class CreateView(Op):
-    """`CREATE [OR REPLACE] VIEW schema.name AS SELECT columns FROM schema.source` — V10b, V12."""
+    """`CREATE [OR REPLACE] VIEW schema.name AS SELECT columns FROM source_schema.source` — V10b, V12; the source
+    in the view's own schema unless `source_schema` names another (§14.3 N7: a view in s2 over s1.t)."""
 
     schema: str = field(validator=ident)
     name: str = field(validator=ident)
     source: str = field(validator=ident)
     columns: tuple[str, ...] = field(converter=as_tuple, validator=nonempty_idents)
     or_replace: bool = field(default=False, validator=boolean)
+    source_schema: str | None = field(default=None, validator=opt_ident)
 
+    __repr__ = repr_leaving_out("source_schema")
     kind: ClassVar[str] = "create_view"
     family: ClassVar[str] = "ddl"
 
@@ -84,7 +89,7 @@ class CreateView(Op):
             sql.SQL("OR REPLACE ") if self.or_replace else sql.SQL(""),
             qname(self.schema, self.name),
             comma(sql.Identifier(c) for c in self.columns),
-            qname(self.schema, self.source),
+            qname(self.source_schema or self.schema, self.source),
         )
 
 

@@ -159,8 +159,8 @@ class _Parser(TableStatements):
         self.expect("AS")
         if not replace and (calling := dependents.view_tail(self, schema, name)) is not None:
             return calling  # type: ignore[return-value]  # §14.1 V26e
-        src, cols = self._select_list(schema, "a view")
-        return ops.CreateView(schema, name, src, cols, or_replace=replace)
+        src_schema, src, cols = self._select_across(schema)
+        return ops.CreateView(schema, name, src, cols, or_replace=replace, source_schema=src_schema)
 
     def _create_function(self, replace: bool) -> ops.CreateFunction:
         schema, name = self.qname()

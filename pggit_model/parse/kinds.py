@@ -25,10 +25,10 @@ def create_matview(p: Any) -> ops.Op:
     ine = p.accept("IF", "NOT", "EXISTS")
     schema, name = p.qname()
     p.expect("AS")
-    src, cols = p._select_list(schema, "a materialized view")
+    src_schema, src, cols = p._select_across(schema)
     with_data = not p.accept("WITH", "NO", "DATA")
     with_data or p.accept("WITH", "DATA")
-    return ops.CreateMatView(schema, name, src, cols, with_data, ine)
+    return ops.CreateMatView(schema, name, src, cols, with_data, ine, src_schema)
 
 
 def refresh_matview(p: Any) -> ops.Op:

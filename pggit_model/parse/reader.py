@@ -172,12 +172,18 @@ class Reader:
 
     def _select_list(self, schema: str, what: str) -> tuple[str, tuple[str, ...]]:
         """`SELECT a, b FROM schema.src`: the source and the columns (of ``schema``: the vocabulary stays in one)."""
+        src_schema, src, cols = self._select_across(schema)
+        if src_schema is not None:
+            raise self.fail(f"{what} reads a relation of its own schema")
+        return src, cols
+
+    def _select_across(self, schema: str) -> tuple[str | None, str, tuple[str, ...]]:
+        """`SELECT a, b FROM s.src`: the source's schema (None: ``schema`` itself), the source and the columns —
+        views and materialized views may read another schema (§14.3 N7)."""
         self.expect("SELECT")
         cols = [self.ident()]
         while self.accept_type(TokenType.COMMA):
             cols.append(self.ident())
         self.expect("FROM")
         src_schema, src = self.qname()
-        if src_schema != schema:
-            raise self.fail(f"{what} reads a relation of its own schema")
-        return src, tuple(cols)
+        return (None if src_schema == schema else src_schema), src, tuple(cols)

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State, step
 from pggit_model.model.catalog import Table
+from pggit_model.model.catalog_values import MatView, View
 
 #: 0 one time in three
 THIRD = st.integers(0, 2)
@@ -30,6 +31,26 @@ def tables_of(state: State, schema: str) -> list[tuple[str, Table]]:
 def relations_of(state: State, schema: str, kind: type) -> list[str]:
     """Names of the relations of `schema` that are of `kind` (Table, View or Index), sorted."""
     return sorted(n for (s, n), r in state.db.catalog.relations.items() if s == schema and isinstance(r, kind))
+
+
+def sources_elsewhere(state: State, schema: str) -> list[tuple[str, str, list[str]]]:
+    """(schema, relation, its column names) of every table, view and materialized view with columns in another
+    schema the model owns: what a view of `schema` may read across schemas (§14.3 N7)."""
+    out = []
+    for (s, n), r in sorted(state.db.catalog.relations.items()):
+        if s != schema and s in state.db.catalog.schemas and isinstance(r, Table | View | MatView) and r.columns:
+            out.append((s, n, [c.name for c in r.columns] if isinstance(r, Table) else [c for c, _ in r.columns]))
+    return out
+
+
+def across(draw: st.DrawFn, state: State, schema: str) -> tuple[str, str, list[str]] | None:
+    """N7: a quarter of the time, when another owned schema holds one, a relation there for a view of `schema` to
+    read (its schema, name and columns); else None, without a draw when there is none (single-schema machines draw
+    as before)."""
+    elsewhere = sources_elsewhere(state, schema)
+    if not elsewhere or draw(st.integers(0, 3)) != 0:
+        return None
+    return draw(st.sampled_from(elsewhere))
 
 
 def split_signature(sig: str) -> tuple[str, tuple[str, ...]]:

@@ -20,7 +20,14 @@ from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
 from pggit_model.strategies import cascades, dependents, frame, kinds, partitions, renames
 from pggit_model.strategies.alter import ALTER_ACTIONS, ALTER_KINDS
-from pggit_model.strategies.common import THIRD, predicted_only, relations_of, split_signature, tables_of
+from pggit_model.strategies.common import (
+    THIRD,
+    across,
+    predicted_only,
+    relations_of,
+    split_signature,
+    tables_of,
+)
 from pggit_model.strategies.values import (
     NONE,
     columns,
@@ -123,7 +130,10 @@ def _create_index(d: DdlDraw) -> ops.Op:
 
 def _create_view(d: DdlDraw) -> ops.Op:
     name, t = d.pick_table()
-    if len(d.views) > 0 and d.draw(st.booleans()):
+    src_schema = None
+    if (far := across(d.draw, d.state, d.schema)) is not None:  # N7: a view over another schema's relation
+        src_schema, name, avail = far
+    elif len(d.views) > 0 and d.draw(st.booleans()):
         name = d.draw(st.sampled_from(d.views))
         src = d.state.db.catalog.rel(d.schema, name)
         avail = [c for c, _ in src.columns] if isinstance(src, View) else []
@@ -134,7 +144,7 @@ def _create_view(d: DdlDraw) -> ops.Op:
     cols = tuple(dict.fromkeys(d.draw(st.lists(st.sampled_from(avail), min_size=1, max_size=3))))
     replace = len(d.views) > 0 and d.draw(st.booleans())
     vname = d.draw(st.sampled_from(d.views)) if replace and d.draw(st.booleans()) else d.fresh(("v1", "v2"))
-    return ops.CreateView(d.schema, vname, name, cols, replace)
+    return ops.CreateView(d.schema, vname, name, cols, replace, src_schema)
 
 
 def _create_table_as(d: DdlDraw) -> ops.Op:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog_values import Index, MatView, Table, View
-from pggit_model.strategies.common import relations_of, tables_of
+from pggit_model.strategies.common import across, relations_of, tables_of
 from pggit_model.strategies.values import names
 
 #: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for its DDL_DRAWERS row, and holds kinds_ops)
@@ -87,7 +87,12 @@ def kinds_ddl(d: DdlDraw) -> ops.Op:
     mvs = relations_of(d.state, s, MatView)
     if kind == "matview":
         src, cols = _query(d)
-        return ops.CreateMatView(s, d.fresh(_MV_POOL), src, cols, draw(st.booleans()), draw(st.booleans()))
+        src_schema = None
+        if (far := across(draw, d.state, s)) is not None:  # N7: over another schema's relation
+            src_schema, src = far[:2]
+            cols = tuple(draw(st.lists(st.sampled_from(far[2]), min_size=1, max_size=3, unique=True)))
+        return ops.CreateMatView(s, d.fresh(_MV_POOL), src, cols, draw(st.booleans()), draw(st.booleans()),
+                                 src_schema)
     if kind in ("refresh", "drop_matview", "matview_index"):
         target = draw(st.sampled_from(mvs)) if mvs and not d.maybe() else name
         if kind == "refresh":

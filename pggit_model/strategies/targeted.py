@@ -30,9 +30,9 @@ def same_definition_replacements(state: State, schema: str) -> list[ops.Op]:
     definition it already has: V12 says that records nothing."""
     out: list[ops.Op] = []
     for (s, n), r in sorted(state.db.catalog.relations.items(), key=lambda kv: kv[0]):
-        if s == schema and isinstance(r, View) and r.source_schema is None and \
-                state.active_row("VIEW", s, n) is not None:  # (a source in another schema: no CreateView)
-            out.append(ops.CreateView(s, n, r.source, tuple(c for c, _ in r.columns), True))
+        if s == schema and isinstance(r, View) and state.active_row("VIEW", s, n) is not None:
+            # (a source in another schema, N7, read there by identity: R6)
+            out.append(ops.CreateView(s, n, r.source, tuple(c for c, _ in r.columns), True, r.source_schema))
     for (s, sig), f in sorted(state.db.catalog.functions.items(), key=lambda kv: kv[0]):
         if s == schema and state.active_row("FUNCTION", s, sig) is not None:
             name, args = split_signature(sig)

@@ -471,6 +471,7 @@ BEGIN
                                   END::pggit.object_type
               AND o.object_name = d.address_names[2];
             DELETE FROM pggit.view_renderings WHERE relid = d.objid;
+            DELETE FROM pggit.matview_shapes WHERE relid = d.objid;  -- (082_kinds.sql)
         WHEN 'function' THEN
             PERFORM pggit._record_drop(o.id) FROM pggit.objects o
             WHERE o.branch_name = v_branch AND o.object_type = 'FUNCTION' AND o.schema_name = d.schema_name

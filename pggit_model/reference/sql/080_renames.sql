@@ -115,13 +115,18 @@ BEGIN
           AND (v.seen IS NULL OR o.structure ->> 'definition' = v.seen);  -- (see view_renderings)
         PERFORM pggit._remember_rendering(v.oid);
     END LOOP;
-    -- §14.1: materialized views over it, whose structure is their query and index names (082_kinds.sql)
+    -- §14.1: materialized views over it, whose structure is their query and index names (082_kinds.sql); the
+    -- structure the triggers saw follows too, so the next statement finds no change in the query (R3h)
     UPDATE pggit.objects o SET structure = pggit._matview_structure(c.oid)
     FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class c ON c.oid = r.ev_class
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = p_rel
       AND r.ev_class <> p_rel AND c.relkind = 'm'
       AND o.object_type = 'MATERIALIZED_VIEW' AND o.schema_name = n.nspname AND o.object_name = c.relname;
+    PERFORM pggit._remember_matview(c.oid, pggit._matview_structure(c.oid))
+    FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class c ON c.oid = r.ev_class
+    WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = p_rel
+      AND r.ev_class <> p_rel AND c.relkind = 'm';
     FOR k IN
         SELECT f.oid, f.conname, f.conrelid, n.nspname, c.relname
         FROM pg_constraint f JOIN pg_class c ON c.oid = f.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace

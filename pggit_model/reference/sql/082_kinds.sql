@@ -16,8 +16,24 @@ AS $$
                                  FROM pggit._indexes_of(p_rel) i), '[]'))  -- X11, 005_helpers.sql
 $$;
 
--- V24y (created), V24aa (an index created or dropped: ALTER PATCH, and the new index's INDEX row).
--- Compared with the structure recorded on c (V9a). Called only from the event triggers (pinned search_path).
+-- A materialized view's structure as the triggers last saw it in the catalog, shared by every branch (as
+-- catalog_shapes is for tables): what one statement changed. c's recorded structure is no guide to that: another
+-- branch may have dropped the view and made it again with another query in the shared catalog (B9) while c keeps
+-- the one it recorded, and the rows that apply fix the severity by the statement alone (V24z nothing, V24aa
+-- PATCH, R3h MAJOR). sql_drop forgets a dropped view's row (010_tracking.sql).
+CREATE TABLE pggit.matview_shapes (relid oid PRIMARY KEY, structure jsonb NOT NULL);
+
+CREATE FUNCTION pggit._remember_matview(p_rel oid, p_structure jsonb) RETURNS void
+LANGUAGE sql
+AS $$
+    INSERT INTO pggit.matview_shapes AS s (relid, structure) VALUES (p_rel, p_structure)
+    ON CONFLICT (relid) DO UPDATE SET structure = excluded.structure WHERE s.structure <> excluded.structure
+$$;
+
+-- V24y (created), V24aa (an index created or dropped: ALTER PATCH, and the new index's INDEX row), R3h (a column
+-- renamed: its query changed, MAJOR). What changed is the catalog's before and after the statement (above); c's
+-- recorded structure only when the triggers never saw the view. Called only from the event triggers (pinned
+-- search_path).
 CREATE FUNCTION pggit._sync_matview(p_rel oid) RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -25,6 +41,7 @@ DECLARE
     v_schema text;
     v_name text;
     v_new jsonb;
+    v_seen jsonb;
     v_row pggit.objects;
     v_index text;
 BEGIN
@@ -35,24 +52,28 @@ BEGIN
         RETURN;
     END IF;
     v_new := pggit._matview_structure(p_rel);
+    SELECT s.structure INTO v_seen FROM pggit.matview_shapes s WHERE s.relid = p_rel;
+    PERFORM pggit._remember_matview(p_rel, v_new);
     SELECT * INTO v_row FROM pggit.objects
     WHERE object_type = 'MATERIALIZED_VIEW' AND schema_name = v_schema AND object_name = v_name
       AND branch_name = pggit._current_branch();
     IF NOT FOUND OR NOT v_row.is_active THEN
         PERFORM pggit._record_create('MATERIALIZED_VIEW', v_schema, v_name, NULL, v_new);
-        v_row.structure := NULL;
-    ELSIF v_row.structure IS NOT DISTINCT FROM v_new THEN
-        RETURN;  -- REFRESH, or nothing that V23 compares (V27)
+        v_seen := NULL;  -- (every index of it is new on c)
     ELSE
+        v_seen := coalesce(v_seen, v_row.structure);
+        IF v_seen IS NOT DISTINCT FROM v_new THEN
+            RETURN;  -- REFRESH, or nothing that V23 compares (V27)
+        END IF;
         -- V24aa, R3c: its indexes changed (PATCH); R3h: its query, which only RENAME COLUMN changes here
-        -- (renames of what it reads re-render the recorded query first, R6, 080_renames.sql): MAJOR
+        -- (renames of what it reads re-render the seen query first, R6, 080_renames.sql): MAJOR
         PERFORM pggit._record_change(v_row.id, 'ALTER',
-                                     (CASE WHEN (v_row.structure -> 'definition') IS DISTINCT FROM (v_new -> 'definition')
+                                     (CASE WHEN (v_seen -> 'definition') IS DISTINCT FROM (v_new -> 'definition')
                                            THEN 'MAJOR' ELSE 'PATCH' END)::pggit.change_severity, v_new);
     END IF;
     FOR v_index IN
         SELECT x FROM jsonb_array_elements_text(v_new -> 'index_names') x
-        WHERE NOT coalesce(v_row.structure -> 'index_names', '[]') ? x
+        WHERE NOT coalesce(v_seen -> 'index_names', '[]') ? x
     LOOP
         PERFORM pggit._record_create('INDEX', v_schema, v_index, v_name,
                                      jsonb_build_object('definition',
