@@ -164,6 +164,16 @@ def _primary_key(d: DdlDraw, table: str, col_name: str, cname: str, used: set[st
 
 
 def _foreign_key(d: DdlDraw, table: str, col_name: str, cname: str, used: set[str]) -> Any:
+    # mostly a single-column key of the column's type (a UNIQUE or PRIMARY KEY): any table and column gave a
+    # type pair the model leaves open (§12) or no unique key (42830) most of the time
+    own = d.state.db.catalog.rel(d.schema, table)
+    kind = next((c.type for c in getattr(own, "columns", ()) if c.name == col_name), None)
+    keys = sorted((n, k.columns[0]) for n, t in d.tables for k in t.constraints
+                  if k.kind in ("primary_key", "unique") and len(k.columns) == 1
+                  and any(c.name == k.columns[0] and c.type == kind for c in t.columns))
+    if keys and not d.maybe():
+        ref_name, ref_col = d.draw(st.sampled_from(keys))
+        return ops.ForeignKey(cname, (col_name,), d.schema, ref_name, (ref_col,))
     ref_name, ref = d.draw(st.sampled_from(d.tables))
     return ops.ForeignKey(cname, (col_name,), d.schema, ref_name, (d.pick_col(ref),))
 
