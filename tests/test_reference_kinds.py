@@ -3,6 +3,8 @@ one test per rule row against a real server."""
 
 from __future__ import annotations
 
+import contextlib
+
 import psycopg
 import pytest
 
@@ -231,3 +233,65 @@ def test_h11_statements_that_change_no_structure_keep_has_changed_false(app):
     assert history_rows(app) == count
     changed = app.execute("SELECT full_name FROM pggit.detect_changes_by_hash() WHERE has_changed").fetchall()
     assert changed == [("app.ti",)]
+
+
+#: A backend that tracks pg_temp (V1 broken as mutant `005_helpers.sql:andor:52627ed369:1` breaks it) and handles
+#: sql_drop without `is_temporary`: it looks every dropped tracked table up and refuses one it has no row for.
+_TRACKS_PG_TEMP = """
+CREATE OR REPLACE FUNCTION pggit._is_tracked_schema(p_schema text) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT p_schema IS NOT NULL AND p_schema NOT IN ('pg_catalog', 'information_schema')
+       AND NOT starts_with(p_schema, 'pggit') AND NOT starts_with(p_schema, 'pg_toast') $$;
+CREATE FUNCTION app.strict_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$
+DECLARE d record;
+BEGIN
+    FOR d IN SELECT * FROM pg_event_trigger_dropped_objects()
+             WHERE object_type = 'table' AND pggit._is_tracked_schema(schema_name) LOOP
+        IF NOT EXISTS (SELECT 1 FROM pggit.objects WHERE schema_name = d.schema_name
+                       AND object_name = d.object_name) THEN
+            RAISE EXCEPTION 'dropped table %.% has no row', d.schema_name, d.object_name;
+        END IF;
+    END LOOP;
+END $$;
+CREATE EVENT TRIGGER strict_drop ON sql_drop EXECUTE FUNCTION app.strict_drop();
+"""
+
+
+def refresh_concurrently_problems(app: psycopg.Connection) -> list[str]:
+    """What REFRESH … CONCURRENTLY of a populated view with a unique index (and rows to diff) does against V24z, A71,
+    V1 and H11, inside a transaction block and out; [] when it records nothing."""
+    app.execute("CREATE MATERIALIZED VIEW app.mv AS SELECT id, note FROM app.t")
+    app.execute("CREATE UNIQUE INDEX mv_id ON app.mv (id)")
+    app.execute("INSERT INTO app.t VALUES (1, 1, 'x'), (2, 2, 'y')")
+    app.execute("SELECT pggit.update_all_hashes()")
+    before = app.execute("SELECT count(*), max(version) FROM pggit.objects").fetchone(), history_rows(app)
+    problems = []
+    for block in (False, True):
+        try:
+            with app.transaction() if block else contextlib.nullcontext():  # (autocommit: BEGIN … COMMIT)
+                app.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY app.mv")
+                app.execute("UPDATE app.t SET note = 'z'")
+        except psycopg.Error as e:
+            problems.append(f"REFRESH CONCURRENTLY failed: {e.sqlstate} {e}")  # (autocommit: nothing left open)
+    after = app.execute("SELECT count(*), max(version) FROM pggit.objects").fetchone(), history_rows(app)
+    if after != before:
+        problems.append(f"rows, history: {before} -> {after}")
+    temp = app.execute("SELECT schema_name, object_name FROM pggit.objects WHERE schema_name LIKE 'pg_temp%'")
+    problems += [f"a row for {r}" for r in temp.fetchall()]
+    changed = app.execute("SELECT full_name FROM pggit.detect_changes_by_hash() WHERE has_changed").fetchall()
+    problems += [f"has_changed: {r[0]}" for r in changed]
+    return problems
+
+
+def test_v24z_a71_refresh_concurrently_records_nothing(app):
+    """V24z, V27, A71, V1, H11: REFRESH … CONCURRENTLY (nested DDL on two pg_temp tables, which sql_drop reports)
+    records nothing, leaves no pg_temp row and no has_changed, in a transaction block too."""
+    assert refresh_concurrently_problems(app) == []
+
+
+def test_v1_a71_a_backend_tracking_pg_temp_fails_the_refresh_concurrently_check(app):
+    """V1, A71: the check above bites: a reference planted to track pg_temp and look up every dropped tracked
+    table refuses the nested drops (a deliberately wrong backend)."""
+    app.execute(_TRACKS_PG_TEMP)
+    problems = refresh_concurrently_problems(app)
+    assert any("REFRESH CONCURRENTLY failed" in p and "pg_temp" in p for p in problems), problems

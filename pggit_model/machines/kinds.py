@@ -135,8 +135,8 @@ class KindsMachine(VersioningRules):
     @rule(data=st.data(), with_data=st.booleans(), unique=st.booleans())
     def matview_life(self, data: st.DataObject, with_data: bool, unique: bool) -> None:
         """V24y, z, aa, ab, V28: a materialized view over a table is created, refreshed, indexed (the view records
-        ALTER PATCH) and looked up like a view, and show_table_versions does not list it; sometimes dropped with
-        its index."""
+        ALTER PATCH), refreshed again (also CONCURRENTLY: A71) and looked up like a view, and show_table_versions
+        does not list it; sometimes dropped with its index."""
         name = self._table(data, self.schema)
         t = self.model.db.catalog.table(self.schema, name) if name is not None else None
         if name is None or t is None or not t.columns:
@@ -151,6 +151,8 @@ class KindsMachine(VersioningRules):
         index = f"{mv} idx"
         if self.model.db.catalog.rel(self.schema, index) is None:
             self.run(CreateIndex(self.schema, index, mv, (r.columns[0][0],), unique))
+        # A71: with a unique index (and data, else 0A000) CONCURRENTLY runs nested DDL on two pg_temp tables (V1)
+        self.run(RefreshMatView(self.schema, mv, data.draw(st.booleans(), label="concurrently")))
         self._look(self.schema, mv)
         self.run(ShowTableVersions(self.schema))
         self.harness.stats.rules.update(("V22", "V28"))
@@ -201,7 +203,8 @@ class KindsMachine(VersioningRules):
             SetStorage("INDEX", self.schema, t.indexes[0], None),
             SetStatistics(self.schema, name, t.columns[0].name, 10), SetStorage("TABLE", self.schema, name, 70),
             Quiet("GRANT", self.schema, name), Quiet("REVOKE", self.schema, name), Quiet("ANALYZE", self.schema, name),
-            *[RefreshMatView(self.schema, mv) for mv in relations_of(self.model, self.schema, MatView)[:1]],
+            *[RefreshMatView(self.schema, mv, c) for mv in relations_of(self.model, self.schema, MatView)[:1]
+              for c in (False, True)],
             *[op for c in t.columns if c.identity for op in (RestartIdentity(self.schema, name, c.name, 7),
                                                               SetGenerated(self.schema, name, c.name,
                                                                            c.identity == "ALWAYS"))],

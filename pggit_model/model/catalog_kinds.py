@@ -287,12 +287,27 @@ def _matview(w: Work, s: str, name: str, wrong_kind: str) -> MatView:
 
 def _refresh_matview(w: Work, op: kinds.RefreshMatView) -> str:
     mv = _matview(w, op.schema, op.name, "0A000")  # (REFRESH of a table: "not a materialized view", 0A000)
+    if op.concurrently:
+        # PostgreSQL 15 checks these before its query runs (pinned in tests/test_model_kinds.py): the view must
+        # hold data, then have a unique index it can match rows by
+        if not mv.populated:
+            raise reject("0A000", "CONCURRENTLY cannot be used when the materialized view is not populated")
+        if not any(_matchable(w, op.schema, i) for i in mv.indexes):
+            raise reject("55000", f"cannot refresh materialized view {op.name!r} concurrently: no unique index "
+                                  "on plain columns without a WHERE clause")
     _not_populated(w, mv.source_schema or op.schema, mv.source)
     w.put(op.schema, op.name, evolve(mv, populated=True))
     # B9: issued on c only with an active row there (a backend may take one it lacks for created, as for a no-op
     # ALTER of a table made on another branch; a reinstall smoke, seed 305)
     w.touched.append(("MATERIALIZED_VIEW", op.schema, op.name))
     return "V24z"
+
+
+def _matchable(w: Work, s: str, index: str) -> bool:
+    """An index REFRESH … CONCURRENTLY can match rows by: unique, valid, on plain columns, without a WHERE clause
+    (the vocabulary's indexes on a materialized view have neither expressions nor predicates)."""
+    idx = w.rel(s, index)
+    return isinstance(idx, Index) and idx.unique and not idx.rowless
 
 
 def _drop_matview(w: Work, op: kinds.DropMatView) -> str:

@@ -109,14 +109,15 @@ def one_of(*allowed: Any) -> Callable[[Any, Attribute, Any], None]:
 
 
 def repr_leaving_out(*names: str) -> Callable[[Any], str]:
-    """A constructor-call repr that leaves out the fields `names` while they are None: a field added to an op later
-    keeps the reprs recorded before it (run.json, known-divergence matches, printed reproducers) as they were."""
+    """A constructor-call repr that leaves out the fields `names` while they hold their default (None, False): a
+    field added to an op later keeps the reprs recorded before it (run.json, known-divergence matches, printed
+    reproducers) as they were."""
 
     def _repr(self: Any) -> str:
         import attrs  # (attrs.fields; this module imports only attrs' decorators at the top)
 
         shown = [f"{a.name}={getattr(self, a.name)!r}" for a in attrs.fields(type(self))
-                 if a.name not in names or getattr(self, a.name) is not None]
+                 if a.name not in names or getattr(self, a.name) != a.default]
         return f"{type(self).__name__}({', '.join(shown)})"
 
     return _repr

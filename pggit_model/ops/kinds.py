@@ -77,16 +77,20 @@ class CreateMatView(Op):
 
 @frozen
 class RefreshMatView(Op):
-    """`REFRESH MATERIALIZED VIEW schema.name` — V24z: records nothing (V27)."""
+    """`REFRESH MATERIALIZED VIEW [CONCURRENTLY] schema.name` — V24z: records nothing (V27). CONCURRENTLY runs nested
+    CREATE/ALTER/DROP TABLE of two `pg_temp` tables and reports their drops (A71), which V1 leaves untracked."""
 
     schema: str = field(validator=ident)
     name: str = field(validator=ident)
+    concurrently: bool = field(default=False, validator=boolean)
 
+    __repr__ = repr_leaving_out("concurrently")  # (False: the repr recorded before the field)
     kind: ClassVar[str] = "refresh_matview"
     family: ClassVar[str] = "ddl"
 
     def sql(self) -> Composable:
-        return sql.SQL("REFRESH MATERIALIZED VIEW {}").format(qname(self.schema, self.name))
+        return sql.SQL("REFRESH MATERIALIZED VIEW {}{}").format(
+            sql.SQL("CONCURRENTLY ") if self.concurrently else sql.SQL(""), qname(self.schema, self.name))
 
 
 @frozen

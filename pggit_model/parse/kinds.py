@@ -33,7 +33,9 @@ def create_matview(p: Any) -> ops.Op:
 
 def refresh_matview(p: Any) -> ops.Op:
     """After REFRESH MATERIALIZED VIEW."""
-    return ops.RefreshMatView(*p.qname())
+    concurrently = p.accept("CONCURRENTLY")
+    schema, name = p.qname()
+    return ops.RefreshMatView(schema, name, concurrently)
 
 
 def drop_matview(p: Any) -> ops.Op:

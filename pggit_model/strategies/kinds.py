@@ -93,17 +93,19 @@ def kinds_ddl(d: DdlDraw) -> ops.Op:
             cols = tuple(draw(st.lists(st.sampled_from(far[2]), min_size=1, max_size=3, unique=True)))
         return ops.CreateMatView(s, d.fresh(_MV_POOL), src, cols, draw(st.booleans()), draw(st.booleans()),
                                  src_schema)
-    if kind in ("refresh", "drop_matview", "matview_index"):
+    if kind == "refresh":
+        return _refresh(d, name, mvs)
+    if kind in ("drop_matview", "matview_index"):
         target = draw(st.sampled_from(mvs)) if mvs and not d.maybe() else name
-        if kind == "refresh":
-            return ops.RefreshMatView(s, target)
         if kind == "drop_matview":
             return ops.DropMatView(s, target, draw(st.booleans()))
         mv = d.state.db.catalog.rel(s, target)
         mv_cols = [c for c, _ in mv.columns] if isinstance(mv, MatView) else ["zz"]
+        # UNIQUE mostly while the view has no unique index: REFRESH CONCURRENTLY needs one (A71)
+        unique = draw(st.sampled_from((True, False) if _has_unique_index(d, target) else (True, True, False)))
         return ops.CreateIndex(s, d.fresh(("mv_i", "mvi2", "Mv Idx")), target,
                                tuple(draw(st.lists(st.sampled_from(mv_cols), min_size=1, max_size=2, unique=True))),
-                               draw(st.booleans()))
+                               unique)
     if kind == "select_into":
         src, cols = _query(d)
         return ops.SelectInto(s, d.fresh(), src, cols)
@@ -138,6 +140,22 @@ def kinds_ddl(d: DdlDraw) -> ops.Op:
             cons = [k.name for k in t.constraints] or ["zz"]
         return ops.ValidateConstraint(s, name, draw(st.sampled_from(cons)))
     return _quiet(d, name, t, mvs)
+
+
+def _refresh(d: DdlDraw, table: str, mvs: list[str]) -> ops.RefreshMatView:
+    """REFRESH, CONCURRENTLY half the time (V24z, A71): then mostly of a view with a unique index, which it needs
+    (55000 otherwise), so the nested pg_temp tables it makes and drops are exercised, not only its refusal."""
+    concurrently = d.draw(st.booleans())
+    keyed = [m for m in mvs if _has_unique_index(d, m)]
+    pool = keyed if concurrently and keyed and not d.maybe() else mvs
+    target = d.draw(st.sampled_from(pool)) if pool and not d.maybe() else table
+    return ops.RefreshMatView(d.schema, target, concurrently)
+
+
+def _has_unique_index(d: DdlDraw, mv: str) -> bool:
+    r = d.state.db.catalog.rel(d.schema, mv)
+    return isinstance(r, MatView) and any(
+        isinstance(i := d.state.db.catalog.rel(d.schema, n), Index) and i.unique for n in r.indexes)
 
 
 def _foreign_key(d: DdlDraw, name: str, t: Table) -> ops.ForeignKey:
