@@ -1,6 +1,7 @@
 """The renames machine's schema rules (contract §14.3 N, with R6 across schemas): moves between schemas, DDL in
 schemas whose names need quoting, views created over or moved away from their sources in other schemas, and
-CREATE / DROP / ALTER SCHEMA … RENAME — each followed by the version API on the old and the new keys (O10)."""
+CREATE / DROP / ALTER SCHEMA … RENAME — each followed by the version API on the old and the new keys (O10); and
+objects in a user schema V1 excludes (`pggitx`), next to tracked ones reading them and read by them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pggit_model import strategies
 from pggit_model.machines.renames_keys import KeyLooks, keys_of
 from pggit_model.ops import (
     Column,
+    CreateFunction,
     CreateIndex,
     CreateMatView,
     CreateSchema,
@@ -20,8 +22,8 @@ from pggit_model.ops import (
     RenameSchema,
     SetSchema,
 )
-from pggit_model.strategies.common import predicted
-from pggit_model.strategies.renames import SCHEMA_POOL, movable_tables, other_schemas
+from pggit_model.strategies.common import predicted, tables_of
+from pggit_model.strategies.renames import EXCLUDED_POOL, SCHEMA_POOL, movable_tables, other_schemas
 
 
 class SchemaKeyRules(KeyLooks):
@@ -114,7 +116,9 @@ class SchemaKeyRules(KeyLooks):
         for op in (CreateView(s, names[0], src, ("a",)), CreateMatView(s, names[1], src, ("a", "b")),
                    CreateIndex(s, names[2], names[1], ("a",)), CreateView(into, "x far", src, ("b",), False, s)):
             # (only what the model predicts: this rule is after key changes, not skipped ops)
-            if self.model.db.catalog.rel(op.schema, op.name) is None and predicted(self.model, op):
+            fresh = (op.schema, op.signature) not in self.model.db.catalog.functions if isinstance(
+                op, CreateFunction) else self.model.db.catalog.rel(op.schema, op.name) is None
+            if fresh and predicted(self.model, op):
                 self.run(op)
         name = {"TABLE": src, "VIEW": names[0]}.get(how, names[1])
         self._key_change(SetSchema(how, s, name, into))
@@ -126,3 +130,33 @@ class SchemaKeyRules(KeyLooks):
             self.run(RenameSchema(into, new))
             self._look([f"{into}.{names[1]}", f"{new}.{names[1]}"])
         self.harness.stats.rules.update(("R6",))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), x=st.sampled_from(EXCLUDED_POOL))
+    def objects_in_an_excluded_schema(self, data: st.DataObject, x: str) -> None:
+        """V1, N7, V26a: a user schema V1 excludes (`pggitx`, "pggit Archive") with a table, an index, a view and
+        a function, a view of the machine's schema over that table and one there over a table of the machine's,
+        then DDL there: nothing in it ever gets a row (its keys find nothing), the tracked view does; then the
+        version API on those keys."""
+        s = self.schema
+        if x not in self.model.db.catalog.schemas:
+            self.run(CreateSchema(x))
+        mine = [n for n, _ in tables_of(self.model, s)]
+        made: list[CreateTable | CreateIndex | CreateView | CreateFunction] = [
+            CreateTable(x, "x t", (Column("a", "integer"), Column("b", "text"))), CreateIndex(x, "x ti", "x t", ("a",)),
+            CreateView(x, "x v", "x t", ("a",)), CreateFunction(x, "xf", ("integer",)),
+            CreateView(s, "x over", "x t", ("b",), False, x)]
+        if mine:
+            t = data.draw(st.sampled_from(mine), label="read by x")
+            table = self.model.db.catalog.table(s, t)
+            if table is not None and table.columns:
+                made.append(CreateView(x, "x back", t, (table.columns[0].name,), False, s))
+        for op in made:
+            fresh = (op.schema, op.signature) not in self.model.db.catalog.functions if isinstance(
+                op, CreateFunction) else self.model.db.catalog.rel(op.schema, op.name) is None
+            if fresh and predicted(self.model, op):
+                self.run(op)
+        for _ in range(data.draw(st.integers(0, 2), label="changes")):
+            self.run(data.draw(strategies.ddl_ops(self.model, x), label="ddl"))
+        self._look([f"{x}.x t", f"{x}.x v", f"{x}.xf(integer)", f"{s}.x over"])
+        self.harness.stats.rules.update(("V1", "N7"))

@@ -3,6 +3,12 @@
 A move is a key change (N5) of the object and of the rows that move with it; a schema rename (N6) changes the key
 of every member. Moves into or out of schemas the model does not own (pgGit's, the system's, `public`) are outside
 (§14.8, I5).
+
+V1 excludes every schema whose name starts with `pggit`, so a user schema such as `pggitx` or "pggit Archive" is not
+tracked: the model owns it (its catalog follows DDL as any schema's) and no object in it ever gets a row
+(versions.record_ddl keeps only tracked keys). `pggit` and `pggit_*` are left alone: pgGit's own (its modules create
+`pggit_audit`, `pggit_branches`, …). Moves and schema renames across the line between tracked and excluded are
+outside (§14.8: never decided), while a move or rename between two excluded schemas records nothing (V1).
 """
 
 from __future__ import annotations
@@ -26,9 +32,17 @@ def tracked_schema(schema: str) -> bool:
     return schema not in _EXCLUDED and not schema.startswith(_EXCLUDED_PREFIXES)
 
 
-def _target_schema(w: Work, schema: str) -> None:
-    if schema in w.base.foreign or not tracked_schema(schema):
+def user_excluded(schema: str) -> bool:
+    """A schema V1 excludes that the model may own: a `pggit*` name that is not pgGit's own (`pggit`, `pggit_*`)."""
+    return schema.startswith("pggit") and schema != "pggit" and not schema.startswith("pggit_")
+
+
+def _target_schema(w: Work, source: str, schema: str) -> None:
+    if schema in w.base.foreign or not (tracked_schema(schema) or schema in w.base.schemas):
         raise unknown("§14.8", f"moves into schema {schema!r}, which the model does not own, are outside")
+    if tracked_schema(source) != tracked_schema(schema):
+        raise unknown("§14.8", f"a move from {source!r} to {schema!r} crosses V1's line between tracked and "
+                               "excluded schemas: whether the object appears or disappears was never decided")
     if schema not in w.base.schemas:
         raise reject("3F000", f"schema {schema!r} does not exist")
 
@@ -45,7 +59,7 @@ def _set_schema(w: Work, op: renames.SetSchema) -> str:
     if isinstance(r, Index) or (op.keyword == "VIEW" and not isinstance(r, View)) or (
             op.keyword == "MATERIALIZED VIEW" and not isinstance(r, MatView)):
         raise reject("42809", f"{name!r} cannot be moved by ALTER {op.keyword}")
-    _target_schema(w, s2)
+    _target_schema(w, s, s2)
     if s2 == s:
         # accepted and reported by PostgreSQL (B4); nothing to record (V27), but reported on an object c must
         # have a row for (B9: without one, what a backend records is open)
@@ -84,7 +98,7 @@ def _move_function(w: Work, op: renames.SetSchema) -> str:
     f = w.base.functions.get((s, op.signature))
     if f is None:
         raise reject("42883", f"function {op.signature} does not exist")
-    _target_schema(w, s2)
+    _target_schema(w, s, s2)
     if s2 == s:
         w.replaced.append(("FUNCTION", s, op.signature))  # (B9, as for a table)
         return "N5e,V27"
@@ -104,8 +118,8 @@ def _create_schema(w: Work, op: renames.CreateSchema) -> str:
         raise reject("42P06", f"schema {s!r} already exists")
     if s.startswith("pg_"):
         raise reject("42939", f"unacceptable schema name {s!r}")
-    if not tracked_schema(s):
-        raise unknown("V1", f"schema {s!r} is excluded from tracking; the model does not own it")
+    if not tracked_schema(s) and not user_excluded(s):
+        raise unknown("V1", f"schema {s!r} is excluded from tracking and may be pgGit's own; the model does not own it")
     w.schemas = w.base.schemas | {s}
     return "N3,V27"
 
@@ -171,8 +185,11 @@ def _rename_schema(w: Work, op: renames.RenameSchema) -> str:
         raise reject("42P06", f"schema {s2!r} already exists")  # also its own name
     if s2.startswith("pg_"):
         raise reject("42939", f"unacceptable schema name {s2!r}")
-    if not tracked_schema(s2):
-        raise unknown("§14.8", f"a rename into {s2!r}, which is excluded from tracking, is outside")
+    if tracked_schema(s) != tracked_schema(s2):
+        raise unknown("§14.8", f"a rename from {s!r} to {s2!r} crosses V1's line between tracked and excluded "
+                               "schemas: whether its objects appear or disappear was never decided")
+    if not tracked_schema(s2) and not user_excluded(s2):
+        raise unknown("V1", f"{s2!r} is excluded from tracking and may be pgGit's own; the model does not own it")
     rels, funcs = _members(w, s)
     keys: list[tuple[ObjKey, ObjKey]] = []
 

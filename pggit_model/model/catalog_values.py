@@ -135,10 +135,10 @@ Relation = Table | Index | View | MatView
 @frozen
 class Catalog:
     """`schemas` are the schemas the model owns (it knows all they contain); `foreign` ones exist but
-    hold objects the model does not know (pgGit's demo objects in public, I5)."""
+    hold objects the model does not know (pgGit's demo objects in public, I5; pgGit's own schema `pggit`)."""
 
     schemas: frozenset[str]
-    foreign: frozenset[str] = frozenset({"public"})
+    foreign: frozenset[str] = frozenset({"public", "pggit"})
     relations: FrozenMap[tuple[str, str], Relation] = EMPTY
     functions: FrozenMap[tuple[str, str], Function] = EMPTY
     usables: FrozenMap[tuple[str, str], Usable] = EMPTY  # enum types, domains, sequences (§14.1 V26d-f)

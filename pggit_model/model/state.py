@@ -216,9 +216,10 @@ class State:
 
 def initial_state(schemas: Iterable[str] = ("app",), search_path: Iterable[str] = ("$user", "public")) -> State:
     """A fresh install (B1): branch main only, no rows; the machine owns `schemas`, which exist and are
-    empty. `public` exists too but holds pgGit's demo objects (I5), so the model makes no claim there."""
+    empty. `public` exists too but holds pgGit's demo objects (I5), so the model makes no claim there; so does
+    `pggit`, pgGit's own (a statement naming it is not a 3F000: strategies.values.schema_variants of `pggitx`)."""
     owned = frozenset(schemas)
-    return State(db=Db(catalog=Catalog(schemas=owned, foreign=frozenset({"public"}) - owned)),
+    return State(db=Db(catalog=Catalog(schemas=owned, foreign=frozenset({"public", "pggit"}) - owned)),
                  session=Session(search_path=tuple(search_path)))
 
 

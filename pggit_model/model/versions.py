@@ -216,6 +216,8 @@ def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
         if verdict is not None:
             book.change(("TABLE", schema, table), verdict[0], verdict[1], new_shape)
     for key, change, severity in matview_changes(applied, after):  # V24aa: indexes on a materialized view
+        if not _tracked(key):
+            continue  # V1: one in an excluded schema has no row
         if not _active(book, key):
             raise B9Violation(f"{key[1]}.{key[2]} is altered but has no active row on {branch!r}")
         book.change(key, change, severity, None)

@@ -1,7 +1,8 @@
 """Drawing renames (R3) and schema statements (N3–N6): two rows appended to `DDL_DRAWERS`.
 
-Other schemas come from `SCHEMA_POOL` — names that need quoting (N1) — and are never the machine's own schema: a
-machine does not drop or rename the schema it observes, it moves objects out of it and renames the others.
+Other schemas come from `SCHEMA_POOL` — names that need quoting (N1) — and now and then from `EXCLUDED_POOL`, user
+schemas V1 excludes; they are never the machine's own schema: a machine does not drop or rename the schema it
+observes, it moves objects out of it and renames the others.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table
 from pggit_model.model.catalog_values import MatView
+from pggit_model.model.state import tracked_schema
 from pggit_model.ops.renames import COLUMN_KEYWORDS
 from pggit_model.strategies.common import relations_of, split_signature
 from pggit_model.strategies.values import names
@@ -23,6 +25,8 @@ DdlDraw = Any
 
 #: N1: schemas whose names need quoting: mixed case, a space, a reserved word, a double quote, non-ASCII
 SCHEMA_POOL = ("Sales", "My Schema", "select", 'a"b', "schéma")
+#: V1: user schemas V1 excludes (`pggit*`, but not pgGit's own `pggit`, `pggit_*`): DDL there never gets a row
+EXCLUDED_POOL = ("pggitx", "pggit Archive")
 _COLUMN_POOL = ("a", "c2", "Qty", "order", "é")
 
 
@@ -31,14 +35,17 @@ def other_schemas(state: State, schema: str) -> list[str]:
     return sorted(state.db.catalog.schemas - {schema})
 
 
-def _schema_name(d: DdlDraw, state: State, schema: str) -> str:
-    """An existing other schema, or a pool name (perhaps new, perhaps `schema` itself: N5e, 42P06)."""
-    others = other_schemas(state, schema)
+def _schema_name(d: DdlDraw, state: State, schema: str, move: bool = False) -> str:
+    """An existing other schema, or a pool name (perhaps new, perhaps `schema` itself: N5e, 42P06); now and then
+    one V1 excludes. For a move (`move`), only schemas on `schema`'s side of V1 (moves across are outside, §14.8)."""
+    same_side = tracked_schema(schema)
+    others = [o for o in other_schemas(state, schema) if not move or tracked_schema(o) == same_side]
     if others:
         use_existing: bool = d.draw(st.booleans())
         if use_existing:
             return str(d.draw(st.sampled_from(others)))
-    return str(d.draw(st.sampled_from((*SCHEMA_POOL, schema))))
+    pool = [n for n in (*SCHEMA_POOL, *EXCLUDED_POOL) if not move or tracked_schema(n) == same_side]
+    return str(d.draw(st.sampled_from((*pool, *SCHEMA_POOL, schema))))
 
 
 def rename(d: DdlDraw) -> ops.Op:
@@ -89,7 +96,8 @@ def schema_ddl(d: DdlDraw) -> ops.Op:
     draw, s, state = d.draw, d.schema, d.state
     # only pool schemas are dropped or renamed: `s` may itself be another schema of the machine, whose own
     # (observed) schema must stay
-    others = [o for o in other_schemas(state, s) if o in SCHEMA_POOL]
+    # (and excluded pool schemas are renamed among themselves only: a rename across V1's line is outside, §14.8)
+    others = [o for o in other_schemas(state, s) if o in SCHEMA_POOL or o in EXCLUDED_POOL]
     kinds = ["create"] + ["set_schema"] * bool(d.tables or d.funcs or d.views)
     kinds += ["drop", "rename"]  # (with no other schema: one from the pool, which does not exist: 3F000 or V15)
     others = others or list(SCHEMA_POOL)
@@ -99,9 +107,10 @@ def schema_ddl(d: DdlDraw) -> ops.Op:
     if kind == "drop":
         return ops.DropSchema(draw(st.sampled_from(others)), draw(st.booleans()), draw(st.booleans()))
     if kind == "rename":
-        new = draw(st.sampled_from(SCHEMA_POOL))
-        return ops.RenameSchema(draw(st.sampled_from(others)), new)
-    target = _schema_name(d, state, s)
+        old = draw(st.sampled_from(others))
+        new = draw(st.sampled_from(SCHEMA_POOL if tracked_schema(old) else EXCLUDED_POOL))
+        return ops.RenameSchema(old, new)
+    target = _schema_name(d, state, s, move=True)
     mvs = relations_of(state, s, MatView)
     if mvs and draw(st.booleans()):  # N5c
         return ops.SetSchema(draw(st.sampled_from(["MATERIALIZED VIEW", "TABLE"])), s, draw(st.sampled_from(mvs)),

@@ -5,6 +5,9 @@ An example whose tracked objects all live in one schema cannot tell "only this s
 (V17 step 2). These strategies give the first-model machines a second (and third) schema of their own, named so
 that it needs quoting or nearly spells a schema V1 excludes (`Pggit`, `pg`, `information_schema2` are tracked
 like any other), with the same object names as the machine's schema, and lookups that reach them by search_path.
+Now and then the further schema is one V1 does exclude (`pggit<run>`, "pggit Archive <run>"): the same DDL there
+leaves no row, so every answer about it (show_table_versions, export_schema_hashes, get_version) is empty, and a
+backend whose schema filter tests `= 'pggit'` instead of the prefix shows rows there.
 
 Names derive from the machine's schema (its run id, I5), so examples running at once never share a schema.
 """
@@ -21,14 +24,16 @@ from pggit_model.strategies.common import split_signature, tables_of
 _SUFFIXES = (" Zwei", '"q', "_pggit", "_pg_temp", "_information_schema")
 #: Whole names that nearly spell what V1 excludes (tracked: V1 excludes `pggit*`, not `Pggit`).
 _NEAR_SPECIAL = ("Pggit", "PG_CATALOG", "information_schema2", "pg")
+#: Prefixes of names V1 does exclude (`pggit*`) that pgGit never creates (its own: `pggit`, `pggit_*`).
+_EXCLUDED_USER = ("pggit", "pggit Archive ")
 
 
 def extra_schema_names(schema: str) -> tuple[str, ...]:
     """Names for further schemas of the machine whose own schema is `schema`: derived from it (never shared
-    between examples running at once), most needing quoting; then ones that nearly spell V1's exclusions, made
-    unique by `schema`'s run id."""
+    between examples running at once), most needing quoting; then ones that nearly spell V1's exclusions and ones
+    V1 excludes, made unique by `schema`'s run id."""
     run = schema.rsplit("_", 1)[-1]
-    return (*(schema + s for s in _SUFFIXES), *(f"{n}{run}" if n != "pg" else f"pg{run}" for n in _NEAR_SPECIAL))
+    return (*(schema + s for s in _SUFFIXES), *(f"{n}{run}" for n in (*_NEAR_SPECIAL, *_EXCLUDED_USER)))
 
 
 def owned_schemas(state: State, schema: str) -> list[str]:
