@@ -49,7 +49,9 @@ FAILED = ("DO $pggit_model_twin$ BEGIN RAISE EXCEPTION 'pggit-model twin: this s
 
 #: Schemas that are never the machine's: PostgreSQL's own (pg_catalog, pg_toast, the per-backend pg_temp_N whose
 #: numbers differ between sessions) and pgGit's (pggit*, never tracked: V1).
-NOT_MACHINE = "nspname !~ '^(pg_|pggit)' AND nspname <> 'information_schema'"
+# pgGit's own schemas are `pggit` and `pggit_*`; other `pggit*` names are user schemas a machine may make (V1
+# excludes them from tracking, not from the catalog), so the twin drops and compares them like any other.
+NOT_MACHINE = "nspname !~ '^(pg_|pggit$|pggit_)' AND nspname <> 'information_schema'"
 
 SCHEMAS = f"SELECT coalesce(array_agg(nspname::text ORDER BY nspname), '{{}}') FROM pg_namespace WHERE {NOT_MACHINE}"
 

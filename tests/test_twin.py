@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from psycopg import sql
 
 from pggit_model import known
 from pggit_model.client import Client, Completion
@@ -31,7 +32,7 @@ from pggit_model.ops import (
     Unchecked,
 )
 from pggit_model.session import RunStats
-from pggit_model.twin import Twin, TwinDatabase, catalog_difference
+from pggit_model.twin import Twin, TwinDatabase, catalog_difference, machine_schemas
 
 SCHEMA = "mc_twin"
 
@@ -140,6 +141,22 @@ def test_a_backend_that_fails_on_names_needing_quotes_is_n2(pair: tuple[Driver, 
     with pytest.raises(Divergence) as caught:
         driver.run(CreateTable(other, "u", (Column("a", "integer"),)))
     assert caught.value.rule == "V21" and "42601" in str(caught.value)
+
+
+@pytest.mark.server
+def test_a_user_schema_named_pggit_something_is_the_machines(twin_db: TwinDatabase) -> None:
+    """V1, V21: a user schema whose name starts with pggit (excluded from tracking, not from the catalog) is one the
+    twin drops between examples and compares, while pgGit's own (pggit, pggit_*) are left alone; a smoke run
+    failed when the next example created "pggitx" again on a twin that had kept it (42P06)."""
+    conn = twin_db.connection(nested=False)
+    for s in ("pggitx", "pggit Archive", "pggit_audit"):
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(s)))
+    try:
+        found = machine_schemas(conn)
+        assert {"pggitx", "pggit Archive"} <= found and not found & {"pggit", "pggit_audit"}
+    finally:
+        for s in ("pggitx", "pggit Archive", "pggit_audit"):
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(s)))
 
 
 @pytest.mark.server
