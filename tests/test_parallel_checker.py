@@ -268,3 +268,30 @@ def test_no_lookup_inside_a_read_committed_transaction_block(program: Program) -
             depth += op.kind == "begin"
             depth -= op.kind in ("commit", "rollback")
             assert not (depth and op.kind in ("show_table_versions", "get_version", "get_history")), session
+
+
+def test_a_concurrency_divergence_the_registry_lists_is_explored_past() -> None:
+    """X9 with --pggit-known: a deadlock the registry lists is counted and the program skipped, as the Driver
+    explores past a known sequential divergence; one it does not list still fails the program."""
+    from types import SimpleNamespace
+
+    from pggit_model import known
+    from pggit_model.divergences import divergence_type
+    from pggit_model.parallel import ParallelHarness
+    from pggit_model.session import RunStats
+
+    entry = known.Known(id="a-deadlock", rule="X9", op="parallel", match="UpdateAllHashes.*\\n.*40P01")
+    harness = SimpleNamespace(known=known.Registry((entry,)), stats=RunStats(), template=SimpleNamespace(server=None))
+    p = ParallelHarness(harness)  # type: ignore[arg-type]
+    program = Program((), [[ops.UpdateAllHashes()], [ops.UpdateAllHashes()]], [0, 1])
+
+    def deadlock(statement: str) -> None:
+        raise divergence_type("X9")(f"session 0 statement 1 failed with {statement} at READ COMMITTED",
+                                    op=ops.Parallel((tuple(program.sessions[0]), tuple(program.sessions[1])),
+                                                    (0, 1), "read committed"))
+
+    p._check = lambda program, repeats: deadlock("40P01")  # type: ignore[method-assign]
+    assert p.check(program) is None and harness.stats.known == {"a-deadlock": 1}
+    p._check = lambda program, repeats: deadlock("40001")  # type: ignore[method-assign]
+    with pytest.raises(Divergence):
+        p.check(program)
