@@ -268,3 +268,58 @@ def test_no_lookup_inside_a_read_committed_transaction_block(program: Program) -
             depth += op.kind == "begin"
             depth -= op.kind in ("commit", "rollback")
             assert not (depth and op.kind in ("show_table_versions", "get_version", "get_history")), session
+
+
+def test_a_concurrency_divergence_the_registry_lists_is_explored_past() -> None:
+    """X9 with --pggit-known: a deadlock the registry lists is counted and the program skipped, as the Driver
+    explores past a known sequential divergence; one it does not list still fails the program."""
+    from types import SimpleNamespace
+
+    from pggit_model import known
+    from pggit_model.divergences import divergence_type
+    from pggit_model.parallel import ParallelHarness
+    from pggit_model.session import RunStats
+
+    entry = known.Known(id="a-deadlock", rule="X9", op="parallel", match="UpdateAllHashes.*\\n.*40P01")
+    harness = SimpleNamespace(known=known.Registry((entry,)), stats=RunStats(), template=SimpleNamespace(server=None))
+    p = ParallelHarness(harness)  # type: ignore[arg-type]
+    program = Program((), [[ops.UpdateAllHashes()], [ops.UpdateAllHashes()]], [0, 1])
+
+    def deadlock(statement: str) -> None:
+        raise divergence_type("X9")(f"session 0 statement 1 failed with {statement} at READ COMMITTED",
+                                    op=ops.Parallel((tuple(program.sessions[0]), tuple(program.sessions[1])),
+                                                    (0, 1), "read committed"))
+
+    p._check = lambda program, repeats: deadlock("40P01")  # type: ignore[method-assign]
+    assert p.check(program) is None and harness.stats.known == {"a-deadlock": 1}
+    p._check = lambda program, repeats: deadlock("40001")  # type: ignore[method-assign]
+    with pytest.raises(Divergence):
+        p.check(program)
+
+
+def test_an_x11_final_state_the_sessions_in_sequence_explain_is_explored_past() -> None:
+    """X11/X12 with --pggit-known: when every unit was placed and only the final state differs (one row summing
+    two statements' known divergences, which no single entry names), the sessions run in sequence decide, as for
+    X8; an X11 40001 pgGit caused is still a finding."""
+    from types import SimpleNamespace
+
+    from pggit_model import known
+    from pggit_model.divergences import divergence_type
+    from pggit_model.parallel import ParallelHarness
+    from pggit_model.parallel.machine import FINAL_ONLY
+    from pggit_model.session import RunStats
+
+    entry = known.Known(id="some-root", rule="V7", op="alter_table", match="never")
+    harness = SimpleNamespace(known=known.Registry((entry,)), stats=RunStats(), template=SimpleNamespace(server=None))
+    p = ParallelHarness(harness)  # type: ignore[arg-type]
+    p.known_in_sequence = lambda program: {"some-root"}  # type: ignore[method-assign]
+    program = Program((), [[ops.UpdateAllHashes()], [ops.UpdateAllHashes()]], [0, 1])
+
+    def x11(message: str) -> None:
+        raise divergence_type("X11")(message)
+
+    p._check = lambda program, repeats: x11(f"no serial order …\nStopped because: {FINAL_ONLY}: [V7] …")  # type: ignore[method-assign]
+    assert p.check(program) is None and p.skipped_known == 1
+    p._check = lambda program, repeats: x11("session 1 statement 2 failed with 40001 at REPEATABLE READ")  # type: ignore[method-assign]
+    with pytest.raises(Divergence):
+        p.check(program)

@@ -72,6 +72,9 @@ class HashEachState:
         machine: Any = self
         if not vars(owner).get("hash_each_state") or machine.model.txn is not None:
             return
+        # The state after the rule's last op first: a rule that ran it unchecked (respelled_ddl) would otherwise
+        # have its divergence reported at the hash call below, under an op kind no registry entry names.
+        machine.driver.check_state()
         hashed: dict[str, Any] = machine.__dict__.setdefault("_hashed", {})  # name -> as last hashed
         now = {n: r for (s, n), r in machine.model.db.catalog.relations.items()
                if s == machine.schema and isinstance(r, Table | Index)}
