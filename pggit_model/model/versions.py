@@ -33,6 +33,15 @@ class DriftOpen(B9Violation):
     rule = "U3"
 
 
+class HierarchyOpen(B9Violation):
+    """A statement on a table whose place in a hierarchy (V23 (5)) differs from what c recorded: another branch
+    attached, detached or [NO] INHERITed it in the shared catalog (B9). V9a classifies against c's recorded structure,
+    so that difference counts (V24s/t/x's severities); the model fixes those severities only for the statements
+    themselves and leaves this open rather than predict without it."""
+
+    rule = "V9a"
+
+
 def bump(row: Row, severity: str) -> Row:
     """V7: one more change at `severity`."""
     if severity == "MAJOR":
@@ -74,6 +83,9 @@ def classify(recorded: Any, new: Any) -> tuple[str, str] | None:
     if paired and sev < 3:
         raise RenderingOpen("a CHECK whose rendering is unsure after a type change, against one of the same "
                             "definition: whether the constraints changed is not known")
+    if sev < 3 and recorded[4:5] != new[4:5]:
+        raise HierarchyOpen("the table's place in a hierarchy differs from what c recorded (another branch changed "
+                            "it in the shared catalog): V9a counts that difference, the model does not classify it")
     if sev == 0:
         return ("COMMENT", "PATCH") if comment else ("ALTER", "PATCH")
     return ("ALTER", _SEV[sev])
