@@ -65,7 +65,7 @@ SETUP = (
 )
 
 #: examples drawn for the checks (test_rich_state_draws_often: every class at least RARE times among them)
-DRAWS = 3000  # the rarest draws are renames of functions and constraints (about 0.25 % of DDL draws)
+DRAWS = 4000  # the rarest draws are renames of functions and constraints (about 0.25 % of DDL draws)
 RARE = 3
 
 
