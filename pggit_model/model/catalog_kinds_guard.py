@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pggit_model.model.catalog_kinds import unpopulated
+from pggit_model.model.catalog_matviews import unpopulated
 from pggit_model.model.catalog_partitions import descendants
 from pggit_model.model.catalog_values import Index, Table
 from pggit_model.model.catalog_work import Work, reject, unknown

@@ -14,8 +14,9 @@ from attrs import evolve
 
 from pggit_model.model.catalog_alter import alter_table
 from pggit_model.model.catalog_constraints import add_constraint, create_table_order
-from pggit_model.model.catalog_kinds import KINDS_STATEMENTS, wrap_index_statements
+from pggit_model.model.catalog_kinds import KINDS_STATEMENTS
 from pggit_model.model.catalog_kinds_guard import guard_first_model, guard_hierarchies
+from pggit_model.model.catalog_matviews import wrap_index_statements
 from pggit_model.model.catalog_partitions import PARTITION_STATEMENTS
 from pggit_model.model.catalog_propagation import wrap
 from pggit_model.model.catalog_renames import RENAME_STATEMENTS

@@ -11,7 +11,8 @@ from typing import Any
 from attrs import evolve
 
 from pggit_model.model.catalog import Applied, Catalog, ObjKey, structure, table_shape
-from pggit_model.model.catalog_kinds import kind_change_severity, matview_changes
+from pggit_model.model.catalog_kinds import kind_change_severity
+from pggit_model.model.catalog_matviews import matview_changes
 from pggit_model.model.state import NEW_ROW, Change, Db, Row, RowKey, Unspecified, tracked_schema
 from pggit_model.model.versions_renames import follow_references, rekeyed_rows
 
