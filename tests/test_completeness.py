@@ -6,9 +6,7 @@ Pure (no server). `gaps` is the check; the last tests show it reports a class th
 
 from __future__ import annotations
 
-import os
 import pickle
-import subprocess
 import sys
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
@@ -46,6 +44,7 @@ from pggit_model.ops import (
 )
 from pggit_model.parse import parse_one
 from pggit_model.strategies import ALTER_ACTIONS, CONSTRAINT_DRAWERS, DDL_DRAWERS, ddl_ops
+from tests.child import run_module
 
 S = "app"
 
@@ -152,12 +151,11 @@ def state() -> State:
 @pytest.fixture(scope="module")
 def drawn(tmp_path_factory: pytest.TempPathFactory) -> dict[type, tuple[int, Op]]:
     """The draws, made in a fresh interpreter: in-process, the derandomized examples changed with the modules other
-    test files had imported before (a combined run drew [NO] INHERIT twice where this file alone drew it 6 times),
-    so the rate check below passed or failed by test order."""
+    test files had imported before (Hypothesis biases generation with literal constants it mines from every local
+    module loaded; a combined run drew [NO] INHERIT twice where this file alone drew it 6 times), so the rate check
+    below passed or failed by test order."""
     out = tmp_path_factory.mktemp("drawn") / "drawn.pickle"
-    root = Path(__file__).resolve().parent.parent
-    subprocess.run([sys.executable, "-m", "tests.test_completeness", str(out)], cwd=root, check=True,
-                   env={**os.environ, "PYTHONHASHSEED": "0"})
+    run_module("tests.test_completeness", [str(out)], hash_seed=0)
     found: dict[type, tuple[int, Op]] = pickle.loads(out.read_bytes())
     return found
 

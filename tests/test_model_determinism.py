@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import os
 import pickle
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from tests.child import run_module
 
 SCHEMA = "mc_det"
 EXAMPLES = int(os.environ.get("PGGIT_DETERMINISM_EXAMPLES", "12"))
@@ -79,10 +80,8 @@ def _replay(traces: Trace, wrong: bool) -> Trace:
 
 
 def _child(args: list[str], hash_seed: int, wrong: bool, examples: int) -> None:
-    env = {**os.environ, "PYTHONHASHSEED": str(hash_seed), "PGGIT_DETERMINISM_WRONG": "1" if wrong else "",
-           "PGGIT_DETERMINISM_EXAMPLES": str(examples)}
-    root = Path(__file__).resolve().parent.parent
-    subprocess.run([sys.executable, "-m", "tests.test_model_determinism", *args], env=env, cwd=root, check=True)
+    run_module("tests.test_model_determinism", args, hash_seed=hash_seed,
+               env={"PGGIT_DETERMINISM_WRONG": "1" if wrong else "", "PGGIT_DETERMINISM_EXAMPLES": str(examples)})
 
 
 def _differences(tmp_path: Path, wrong: bool = False, examples: int = EXAMPLES) -> list[str]:
