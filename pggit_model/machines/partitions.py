@@ -7,6 +7,8 @@ and of the partitioned table; hashes around propagation (H12); `show_table_versi
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
@@ -39,6 +41,8 @@ from pggit_model.strategies.partitions import (
 )
 
 M, P, C = "m", "p", "c"
+#: H8: the kinds compute_ddl_hash is asked for (a MATERIALIZED_VIEW's hash is NULL)
+_HASHED = ("TABLE", "INDEX", "VIEW", "FUNCTION", "MATERIALIZED_VIEW")
 
 
 class PartitionsMachine(VersioningRules):
@@ -93,8 +97,11 @@ class PartitionsMachine(VersioningRules):
             self._ensure_inheritance()
         if self._cat().table(self.schema, which) is None:
             return
+        before = self.model.db.rows
         self.run(data.draw(parent_changes(self.model, self.schema, which), label="change"))
         self._look(children_of(self.model, self.schema, which))
+        if data.draw(st.booleans(), label="hash what changed"):
+            self._hash_each_kind(data, before, touched_only=True)
         self.harness.stats.rules.update(("V25", "V23", "B12"))
 
     @precondition(lambda self: not self.model.aborted)
@@ -130,8 +137,11 @@ class PartitionsMachine(VersioningRules):
             return
         name = data.draw(st.sampled_from(PARTITION_NAMES), label="name")
         how, values = bound_for(t.partition_by[0], data.draw(st.one_of(st.integers(0, 5), st.none()), label="slot"))
+        before = self.model.db.rows
         self.run(CreatePartition(self.schema, name, M, how, values))
         self._look([name])
+        if data.draw(st.booleans(), label="hash what changed"):
+            self._hash_each_kind(data, before, touched_only=True)
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data())
@@ -172,9 +182,23 @@ class PartitionsMachine(VersioningRules):
         if kids:
             self.run(ComputeDdlHash("TABLE", self.schema, kids[0]))
         if self._cat().table(self.schema, M) is not None:
+            before = self.model.db.rows
             self.run(data.draw(parent_changes(self.model, self.schema, M), label="change"))
+            self._hash_each_kind(data, before)
         self.run(DetectChangesByHash())
         self.harness.stats.rules.update(("H8", "H12"))
+
+    def _hash_each_kind(self, data: st.DataObject, before: Any, touched_only: bool = False) -> None:
+        """H8's observation: compute_ddl_hash of one object of each kind with rows on c — what the last statement
+        created or changed when it touched that kind (a partitioned index and the partition indexes it made, the
+        descendants it altered), else (unless `touched_only`) any, drawn."""
+        rows = self.model.db.rows
+        for kind in _HASHED:
+            keys = sorted({k[:3] for k in rows if k[0] == kind and k[1] == self.schema and k[3] == self.model.c})
+            touched = [k for k in keys if before.get((*k, self.model.c)) != rows.get((*k, self.model.c))]
+            if touched or (keys and not touched_only):
+                _, s, name = data.draw(st.sampled_from(touched or keys), label=f"hashed {kind}")
+                self.run(ComputeDdlHash(kind, s, name))
 
     @precondition(lambda self: not self.model.aborted and bool(partitioned(self.model, self.schema)))
     @rule(data=st.data())
