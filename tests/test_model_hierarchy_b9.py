@@ -48,6 +48,11 @@ SEQUENCES: dict[str, tuple[list[str], str, tuple[str, str] | None]] = {
     # V24t: CONCURRENTLY's CHECK (the old bound) is the same change, not V10k's added constraint
     "detached-concurrently-elsewhere": ([*M, *B1, "ALTER TABLE app.m DETACH PARTITION app.m_p0 CONCURRENTLY", MAIN,
                                          "CREATE INDEX i9 ON app.m_p0 (v)"], "m_p0", ("ALTER", "MINOR")),
+    "detached-concurrently-from-a-list-elsewhere": (
+        ["CREATE TABLE app.l (k int NOT NULL, v text) PARTITION BY LIST (k)",
+         "CREATE TABLE app.l_p0 PARTITION OF app.l FOR VALUES IN (1, -2, 30)", *B1,
+         "ALTER TABLE app.l DETACH PARTITION app.l_p0 CONCURRENTLY", MAIN, "CREATE INDEX i9 ON app.l_p0 (v)"],
+        "l_p0", ("ALTER", "MINOR")),
     # V10k: a CHECK added after a plain DETACH is no bound's: it counts MAJOR with the MINOR of leaving
     "detached-then-checked-elsewhere": ([*M, *B1, "ALTER TABLE app.m DETACH PARTITION app.m_p0",
                                          "ALTER TABLE app.m_p0 ADD CONSTRAINT ck CHECK (k > 0)", MAIN,
