@@ -92,4 +92,10 @@ def bound_check(w: Work, s: str, x: str, xt: Table, m: str) -> Table:
     return evolve(xt, constraints=(*xt.constraints, Con(name, "check", (key,), test="bound", token=_token(old.bound))))
 
 
-__all__ = ["bound_check", "bound_clauses"]
+def left_bound_check(k: Con, bound: tuple[Any, ...] | None) -> bool:
+    """Whether constraint k is the CHECK DETACH … CONCURRENTLY leaves for a partition that had `bound`: V24t counts
+    it as the same change as leaving (MINOR), not as V10k's added constraint."""
+    return bound is not None and k.kind == "check" and k.test == "bound" and k.token == _token(bound)
+
+
+__all__ = ["bound_check", "bound_clauses", "left_bound_check"]

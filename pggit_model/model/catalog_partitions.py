@@ -101,6 +101,40 @@ def clone_indexes(w: Work, s: str, child: str, parent: str) -> None:
         clone_index(w, s, child, i)
 
 
+# --- what a change of that place records (V24s/t/x) -------------------------------------------------
+
+#: a table's place in a hierarchy as table_shape records it (V23 (5)): (partition key, parent, bound); NOWHERE for
+#: a table in none (table_shape then leaves the part out)
+Place = tuple[Any, Any, Any]
+NOWHERE: Place = (None, None, None)
+
+
+def place_severity(old: Place, new: Place) -> int | None:
+    """The severity (0 none, 2 MINOR, 3 MAJOR) of a table's place going from `old` to `new`: the one rule for the
+    hierarchy statements (ATTACH, DETACH, [NO] INHERIT: classify compares the place before and after them, V9a)
+    and for a place another branch changed in the shared catalog (B9), which main's next statement on the table
+    counts with its own change (V9a, V9). The parent is compared as table_shape names it: by name, which follows
+    renames (R6; versions_renames.follow_references) and breaks when the parent is dropped (V20).
+
+    A place left — a partition's bound (V24t), an inheritance parent (V24x) — is MINOR; a place gained is MAJOR
+    for a partition (V24s: rows outside its bound are now rejected), MINOR for an inheritance parent (V24x); the
+    highest counts (V9). None where V24 does not rank the difference: a partition key that changed (a table's
+    key never changes while it lives; renaming the key column is R3b's MAJOR by itself), or a partition that
+    moved to another parent under the same bound (V24s's reason — rows outside the bound are now rejected —
+    does not hold, and V24t's is the parent's loss alone)."""
+    if old[0] != new[0]:
+        return None
+    was, now = old[1:], new[1:]
+    if was == now:
+        return 0
+    if was[1] is not None and was[1] == now[1]:
+        return None
+    sev = 2 if was[0] is not None else 0  # V24t, V24x: a place left
+    if now[0] is not None:
+        sev = max(sev, 3 if now[1] is not None else 2)  # V24s, V24x: a place gained
+    return sev
+
+
 # --- bounds ------------------------------------------------------------------------------------------
 
 
@@ -227,8 +261,7 @@ def _attach(w: Work, op: P.AttachPartition) -> str:
     for i in mt.indexes:  # an equal index of x is attached, otherwise one is built (V24s)
         if _attach_existing(w, s, x, i) is None:
             clone_index(w, s, x, i)
-    w.touch(s, x)
-    w.forced.append((s, x, "ALTER", "MAJOR"))
+    w.touch(s, x)  # V24s: MAJOR, by place_severity (classify compares x's place, V9a)
     return "V24s"
 
 
@@ -275,8 +308,7 @@ def _detach(w: Work, op: P.DetachPartition) -> str:
     if op.concurrently:
         xt = bound_check(w, s, x, xt, m)
     w.put(s, x, xt)
-    w.touch(s, x)
-    w.forced.append((s, x, "ALTER", "MINOR"))  # V24t: with CONCURRENTLY's CHECK too ("same change")
+    w.touch(s, x)  # V24t: MINOR, by place_severity; CONCURRENTLY's CHECK is the same change (classify)
     return "V24t"
 
 
@@ -329,8 +361,7 @@ def _set_inherit(w: Work, op: P.SetInherit) -> str:
         if ct.parent != p:
             raise reject("42P01", f"relation {p!r} is not a parent of relation {c!r}")
         w.put(s, c, evolve(ct, parent=None, declares_inherited=False))  # its columns and CHECKs stay, local now
-        w.touch(s, c)
-        w.forced.append((s, c, "ALTER", "MINOR"))
+        w.touch(s, c)  # V24x: MINOR, by place_severity
         return "V24x"
     pt = _inheritable(w, s, p)
     if p == c or p in descendants(w, s, c):
@@ -350,8 +381,7 @@ def _set_inherit(w: Work, op: P.SetInherit) -> str:
     # c declares every column it now inherits (B12's excluded case): parent-level statements that would
     # reach it are outside the model from now on (catalog_propagation)
     w.put(s, c, evolve(ct, parent=p, declares_inherited=True))
-    w.touch(s, c)
-    w.forced.append((s, c, "ALTER", "MINOR"))
+    w.touch(s, c)  # V24x: MINOR, by place_severity
     return "V24x"
 
 

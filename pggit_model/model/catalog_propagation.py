@@ -318,8 +318,10 @@ def rename_column_in_hierarchy(w: Work, op: renames.RenameColumn, base: Handler)
 
 
 def _not_in_hierarchy(kind: str, base: Handler) -> Handler:
+    """A move of a table in a hierarchy: the model keeps a parent in its child's schema (Table.parent). A rename is
+    followed (catalog_renames.follow_relation names the children's parent anew; pg_inherits holds OIDs)."""
     def handler(w: Work, op: Any) -> str:
-        if isinstance(op, renames.RenameRelation | renames.SetSchema) and getattr(op, "keyword", "") == "TABLE":
+        if isinstance(op, renames.SetSchema) and getattr(op, "keyword", "") == "TABLE":
             t, below = _hier(w, op.schema, op.name)
             if t is not None and (t.parent is not None or below or t.partition_by is not None):
                 raise unknown("§12", f"{kind} of a table in a hierarchy: the partitions model does not follow it")
@@ -349,6 +351,5 @@ def wrap(statements: dict[type, Handler]) -> dict[type, Handler]:
         ddl.DropTable: bind(drop_table_in_hierarchy, statements[ddl.DropTable]),
         renames.RenameColumn: bind(rename_column_in_hierarchy, RENAME_STATEMENTS[renames.RenameColumn]),
         renames.RenameConstraint: bind(_rename_constraint, RENAME_STATEMENTS[renames.RenameConstraint]),
-        renames.RenameRelation: _not_in_hierarchy("a rename", RENAME_STATEMENTS[renames.RenameRelation]),
         renames.SetSchema: _not_in_hierarchy("a move", statements[renames.SetSchema]),
     }

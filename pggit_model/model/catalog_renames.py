@@ -202,7 +202,9 @@ def _function(w: Work, op: renames.RenameFunction) -> str:
 
 def follow_relation(w: Work, old: tuple[str, str], new: tuple[str, str]) -> None:
     """Every reference to relation `old` now names `new`: its indexes' table, views over it (in any schema: a view
-    reads its source by identity, also after a move to another schema, R6), foreign keys into it."""
+    reads its source by identity, also after a move to another schema, R6), foreign keys into it, and its partitions'
+    and inheritance children's parent (pg_inherits holds the OID, V23 (5); a move of a table in a hierarchy is outside
+    the model, catalog_propagation, so the parent stays in the child's schema)."""
     s, name = new
     r = w.rel(s, name)
     if isinstance(r, Table | MatView):
@@ -210,6 +212,10 @@ def follow_relation(w: Work, old: tuple[str, str], new: tuple[str, str]) -> None
             idx = w.rel(s, i)  # (moved along by SET SCHEMA)
             if isinstance(idx, Index):
                 w.put(s, i, evolve(idx, table=name))
+    if old[0] == s and isinstance(r, Table):
+        for n2, t2 in w.relations_in(s):
+            if isinstance(t2, Table) and t2.parent == old[1]:
+                w.put(s, n2, evolve(t2, parent=name))
     for s3 in sorted(w.base.schemas | {s}):
         for vname, v in w.relations_in(s3):
             if isinstance(v, View | MatView) and (v.source_schema or s3, v.source) == old and (s3, vname) != new:

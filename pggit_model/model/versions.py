@@ -11,10 +11,12 @@ from typing import Any
 from attrs import evolve
 
 from pggit_model.model.catalog import Applied, Catalog, ObjKey, structure, table_shape
+from pggit_model.model.catalog_bound_checks import left_bound_check
 from pggit_model.model.catalog_kinds import kind_change_severity
 from pggit_model.model.catalog_matviews import matview_changes
+from pggit_model.model.catalog_partitions import NOWHERE, place_severity
 from pggit_model.model.state import NEW_ROW, Change, Db, Row, RowKey, Unspecified, tracked_schema
-from pggit_model.model.versions_renames import follow_references, rekeyed_rows
+from pggit_model.model.versions_renames import follow_references, forget_parents, rekeyed_rows
 
 #: V2 (refined by V22): the kinds the contract speaks about; rows of other kinds are neither required nor forbidden.
 V2_KINDS = frozenset({"TABLE", "COLUMN", "INDEX", "VIEW", "FUNCTION", "MATERIALIZED_VIEW"})
@@ -35,10 +37,9 @@ class DriftOpen(B9Violation):
 
 
 class HierarchyOpen(B9Violation):
-    """A statement on a table whose place in a hierarchy (V23 (5)) differs from what c recorded: another branch
-    attached, detached or [NO] INHERITed it in the shared catalog (B9). V9a classifies against c's recorded structure,
-    so that difference counts (V24s/t/x's severities); the model fixes those severities only for the statements
-    themselves and leaves this open rather than predict without it."""
+    """A table whose place in a hierarchy (V23 (5)) went from what c recorded to what it is now in a way V24 does not
+    rank (catalog_partitions.place_severity: a changed partition key, a partition moved to another parent under the
+    same bound), under a statement of its own below MAJOR: V9a counts the difference, V24s/t/x give it no severity."""
 
     rule = "V9a"
 
@@ -62,11 +63,16 @@ class RenderingOpen(B9Violation):
 
 
 def classify(recorded: Any, new: Any) -> tuple[str, str] | None:
-    """(change_type, severity) of a table whose V9a structure went from `recorded` to `new` (V10 d–n)."""
+    """(change_type, severity) of a table whose V9a structure went from `recorded` to `new` (V10 d–n, V24s/t/x)."""
     if recorded == new:
         return None
-    rcols, rcons, ridx, rcomment = recorded[:4]  # (a 5th part, a place in a hierarchy, is fixed by V24s/t/x)
+    rcols, rcons, ridx, rcomment = recorded[:4]
     ncols, ncons, nidx, ncomment = new[:4]
+    # the 5th part, a place in a hierarchy (V23 (5)), where it has one: changed by this statement (ATTACH, DETACH,
+    # [NO] INHERIT) or by another branch in the shared catalog (B9); either way it counts with the rest (V9a, V9)
+    rplace, nplace = (recorded[4] if len(recorded) > 4 else NOWHERE), (new[4] if len(new) > 4 else NOWHERE)
+    if rplace[1:] != nplace[1:]:  # V24t: the CHECK DETACH … CONCURRENTLY leaves is the same change as leaving
+        ncons = ncons - {k for k in ncons - rcons if left_bound_check(k, rplace[2])}
     # a CHECK whose rendering the model lost ('?') against one of the same definition it knows: set aside, and
     # left open unless the statement is MAJOR anyway (whether PostgreSQL renders them alike is not known)
     differ = rcons ^ ncons
@@ -84,9 +90,11 @@ def classify(recorded: Any, new: Any) -> tuple[str, str] | None:
     if paired and sev < 3:
         raise RenderingOpen("a CHECK whose rendering is unsure after a type change, against one of the same "
                             "definition: whether the constraints changed is not known")
-    if sev < 3 and recorded[4:5] != new[4:5]:
-        raise HierarchyOpen("the table's place in a hierarchy differs from what c recorded (another branch changed "
-                            "it in the shared catalog): V9a counts that difference, the model does not classify it")
+    place = place_severity(rplace, nplace)  # V24s/t/x
+    if place is None and sev < 3:
+        raise HierarchyOpen(f"the table's place in a hierarchy went from {rplace} to {nplace}, a difference V24s/t/x "
+                            "do not rank, and the statement's own change is below MAJOR: V9a leaves it open")
+    sev = max(sev, place or 0)
     if sev == 0:
         return ("COMMENT", "PATCH") if comment else ("ALTER", "PATCH")
     return ("ALTER", _SEV[sev])
@@ -240,10 +248,12 @@ def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
         new_def = structure(after, key)
         if new_def != row.recorded:
             book.change(key, "ALTER", "MINOR", new_def)  # V12
-    if not renamed:
+    gone = tuple((k[1], k[2]) for k in dropped if k[0] == "TABLE")
+    if not renamed and not gone:
         return book.freeze()
     fresh = {*book.rows, *(("TABLE", s, t, branch) for s, t, _, _ in altered)}
-    return follow_references(book.freeze(), tuple(renamed), fresh)  # R6
+    out = forget_parents(book.freeze(), gone, fresh)  # V20: a parent by identity
+    return follow_references(out, tuple(renamed), fresh) if renamed else out  # R6
 
 
 def _stale_members(book: _Book, renamed: list[tuple[ObjKey, ObjKey]]) -> list[tuple[ObjKey, ObjKey]]:

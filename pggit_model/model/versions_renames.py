@@ -50,14 +50,14 @@ def follow_references(db: Db, renamed: tuple[tuple[ObjKey, ObjKey], ...], skip: 
     for key, row in db.rows.items():
         if key in skip or row.recorded is None:
             continue
-        rec = _follow(key[0], row.recorded, tables, columns)
+        rec = _follow(key[0], row.recorded, tables, columns, key[1])
         if rec is not row.recorded:
             changed[key] = evolve(row, recorded=rec)
     return evolve(db, rows=db.rows.merge(changed)) if changed else db
 
 
 def _follow(kind: str, rec: Any, tables: dict[tuple[str, str], tuple[str, str]],
-            columns: dict[tuple[str, str], dict[str, str]]) -> Any:
+            columns: dict[tuple[str, str], dict[str, str]], schema: str) -> Any:
     if kind == "VIEW":  # ("VIEW", source schema, source, columns): also into another schema (N5, N6)
         target = tables.get((rec[1], rec[2]))
         return rec if target is None else (rec[0], *target, *rec[3:])
@@ -65,7 +65,28 @@ def _follow(kind: str, rec: Any, tables: dict[tuple[str, str], tuple[str, str]],
         return rec
     cols, cons, plain, comment = rec[:4]
     new_cons = frozenset(_follow_con(k, tables, columns) for k in cons)
-    return rec if new_cons == cons else (cols, new_cons, plain, comment, *rec[4:])  # (a hierarchy: V23 (5))
+    place = rec[4:5]  # V23 (5): its parent, in its own schema (catalog_renames.follow_relation)
+    if place and isinstance(place[0][1], str) and (parent := tables.get((schema, place[0][1]))) is not None:
+        place = ((place[0][0], parent[1], place[0][2]),)
+    return rec if new_cons == cons and place == rec[4:5] else (cols, new_cons, plain, comment, *place)
+
+
+def forget_parents(db: Db, dropped: tuple[tuple[str, str], ...], skip: set[RowKey]) -> Db:
+    """V20, V23 (5): a dropped table is no one's parent again, whatever later takes its name. Structures recorded on
+    any branch (B9: a child detached elsewhere still names it) name it `("dropped", name)` from now on, so a new
+    table of that name that becomes the child's parent is a difference (V24x, V24s), as it is by identity."""
+    gone = set(dropped)
+    if not gone:
+        return db
+    changed: dict[RowKey, Row] = {}
+    for key, row in db.rows.items():
+        rec = row.recorded
+        if key in skip or key[0] != "TABLE" or not isinstance(rec, tuple) or len(rec) < 5:
+            continue
+        how, parent, bound = rec[4]
+        if isinstance(parent, str) and (key[1], parent) in gone:
+            changed[key] = evolve(row, recorded=(*rec[:4], (how, ("dropped", parent), bound)))
+    return evolve(db, rows=db.rows.merge(changed)) if changed else db
 
 
 def _follow_con(k: Con, tables: dict[tuple[str, str], tuple[str, str]],

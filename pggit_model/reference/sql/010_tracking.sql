@@ -50,6 +50,8 @@ BEGIN
         'comment', (SELECT c.description FROM pggit._comments_of(p_rel) c WHERE c.objsubid = 0),
         -- §14 V23 (5): its place in a hierarchy (084_partitions.sql)
         'hierarchy', pggit._table_hierarchy(p_rel),
+        -- a partition's constraint, which V9a ignores: what DETACH … CONCURRENTLY's CHECK equals (§14 V24t, 084)
+        'partition_check', pg_get_partition_constraintdef(p_rel),
         -- every index of the table, constraint-owned ones too: V9a ignores this key, but comparing it
         -- before and after a statement tells which INDEX rows the statement created or dropped
         'index_names', coalesce((
