@@ -1,8 +1,8 @@
 """Partitions machine (second model, contract §14.1 V22–V25, V28; H8, H12): a partitioned table with partitions
 and an inheritance parent with a child, built on demand; parent-level statements that PostgreSQL applies to every
 descendant (V25); CREATE … PARTITION OF, ATTACH / DETACH PARTITION, INHERITS, [NO] INHERIT, DROP of a partition
-and of the partitioned table; hashes around propagation (H12); `show_table_versions` lists partitions and children
-(V28). The whole state (O1, O2) is compared after every step, so every descendant's rows are checked.
+and of the partitioned table; renames of a hierarchy's members, followed by identity (R3a, R6); hashes around
+propagation and of what each statement made (H8, H12); `show_table_versions` lists partitions and children (V28). The whole state (O1, O2) is compared after every step, so every descendant's rows are checked.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pggit_model.ops import (
     DetectChangesByHash,
     DropTable,
     GetVersion,
+    RenameRelation,
     SetInherit,
     SetSearchPath,
     ShowTableVersions,
@@ -39,6 +40,7 @@ from pggit_model.strategies.partitions import (
     parent_changes,
     partitioned,
 )
+from pggit_model.strategies.values import suffixed
 
 M, P, C = "m", "p", "c"
 #: H8: the kinds compute_ddl_hash is asked for (a MATERIALIZED_VIEW's hash is NULL)
@@ -199,6 +201,28 @@ class PartitionsMachine(VersioningRules):
             if touched or (keys and not touched_only):
                 _, s, name = data.draw(st.sampled_from(touched or keys), label=f"hashed {kind}")
                 self.run(ComputeDdlHash(kind, s, name))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), which=st.sampled_from([M, P]))
+    def rename_in_a_hierarchy(self, data: st.DataObject, which: str) -> None:
+        """R3a, R6, V20: a parent, partition or child renamed; a parent-level change then reaches every descendant
+        by identity (V25), the renamed one included, and the name may go back (R3a both ways)."""
+        if which == M:
+            self._ensure_partitioned(data)
+        else:
+            self._ensure_inheritance()
+        if self._cat().table(self.schema, which) is None:
+            return
+        old = data.draw(st.sampled_from([which, *children_of(self.model, self.schema, which)]), label="renamed")
+        new = data.draw(st.sampled_from([f"{old}_old", "Renamed Part", suffixed(old, "_2")]), label="new name")
+        self.run(RenameRelation("TABLE", self.schema, old, new))
+        parent = new if old == which and self._cat().table(self.schema, new) is not None else which
+        if self._cat().table(self.schema, parent) is not None:
+            self.run(data.draw(parent_changes(self.model, self.schema, parent), label="change"))
+            self._look(children_of(self.model, self.schema, parent))
+        if self._cat().rel(self.schema, new) is not None and data.draw(st.booleans(), label="back"):
+            self.run(RenameRelation("TABLE", self.schema, new, old))
+        self.harness.stats.rules.update(("V25",))
 
     @precondition(lambda self: not self.model.aborted and bool(partitioned(self.model, self.schema)))
     @rule(data=st.data())
