@@ -2,7 +2,8 @@
 and an inheritance parent with a child, built on demand; parent-level statements that PostgreSQL applies to every
 descendant (V25); CREATE … PARTITION OF, ATTACH / DETACH PARTITION, INHERITS, [NO] INHERIT, DROP of a partition
 and of the partitioned table; renames of a hierarchy's members, followed by identity (R3a, R6); hashes around
-propagation and of what each statement made (H8, H12); `show_table_versions` lists partitions and children (V28). The whole state (O1, O2) is compared after every step, so every descendant's rows are checked.
+propagation and of what each statement made (H8, H12); `show_table_versions` lists partitions and children (V28).
+The whole state (O1, O2) is compared after every step, so every descendant's rows are checked.
 """
 
 from __future__ import annotations
