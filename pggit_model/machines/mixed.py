@@ -43,8 +43,7 @@ ALWAYS = ("ddl", "more_ddl", "show_table_versions", "repeat_a_recent_op")
 
 AREA_OF = {
     **dict.fromkeys(("version_api", "replace_with_the_same_definition", "drop_then_get_version",
-                     "one_change_of_any_kind", "schemas_lookups_or_a_long_history", "temporary_object_then_lookup"),
-                    "versioning"),
+                     "one_change_of_any_kind", "schemas_lookups_or_a_long_history"), "versioning"),
     **dict.fromkeys(("branch", "more_branch_calls", "create_branch_with_invalid_name", "leave_a_branch_diverged"),
                     "branches"),
     **dict.fromkeys(("commit", "more_commits"), "commits"),

@@ -21,9 +21,8 @@ from pggit_model.ops import (
     SetSearchPath,
     ShowTableVersions,
 )
-from pggit_model.ops.base import TEMP_SCHEMA
 from pggit_model.rules import span
-from pggit_model.strategies.calls import history_limits, looked_up_names, temporary_lookups
+from pggit_model.strategies.calls import history_limits, looked_up_names
 
 
 class VersioningRules(ReuseRules):
@@ -129,24 +128,6 @@ class VersioningRules(ReuseRules):
 
 class VersioningMachine(SchemaRules, VersioningRules):
     """Versioning machine: V1–V19, O1–O8, X4 on the main branch, autocommit."""
-
-    @precondition(lambda self: not self.model.aborted)
-    @rule(data=st.data())
-    def temporary_object_then_lookup(self, data: st.DataObject) -> None:
-        """V1, §14 A8: DDL on the session's temporary objects (`pg_temp.name`) records nothing; then get_version or
-        get_history (V17, V18) of one of them finds no row, asked as `pg_temp.name` or bare through a search_path
-        naming pg_temp first (where a backend that tracked them under pg_temp_N would find one)."""
-        self.run(data.draw(strategies.temporary_ddl(self.model, self.schema), label="temporary ddl"))
-        names = temporary_lookups(self.model)
-        if names is None or self.model.aborted:
-            return
-        name = data.draw(names, label="name")
-        if self.model.session.search_path != (TEMP_SCHEMA, self.schema):
-            self.run(SetSearchPath((TEMP_SCHEMA, self.schema)))
-        if data.draw(st.booleans(), label="history"):
-            self.run(GetHistory(name, data.draw(history_limits(self.model, name), label="limit")))
-        else:
-            self.run(GetVersion(name))
 
     # Not V4 (carried out by B8's check), nor V16 (renames: outside the model).
     RULES = (*span("V1", "V3"), *span("V5", "V15"), *span("V17", "V19"), *span("O1", "O8"), "X4")
