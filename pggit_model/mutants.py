@@ -358,6 +358,11 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "r.relkind NOT IN ('r', 'p', 'v')",
            machine="RenamesMachine", why="a renamed or moved materialized view is not followed by identity: its old "
            "key stays active and the new one is created"),
+    Mutant("temp-objects-tracked", "V1", HELPERS,
+           "       AND NOT starts_with(p_schema, 'pg_temp')\n", "",
+           why="V1's filter lets the session's temporary schema pg_temp_N through: temporary views and functions get "
+           "rows (tables and drops stay out by their own relpersistence / is_temporary tests), found by a bare-name "
+           "lookup through a search_path naming pg_temp (§14 A8)"),
 )
 
 

@@ -18,7 +18,9 @@ catalog of the machine's schemas must be the same on both sides.
   session), and costs a process per side; one ``pg_catalog`` query on each example's own connection can, in a
   few milliseconds: ``CATALOG`` lists every relation, column (type, NOT NULL, default, identity, generation),
   constraint, index, view, sequence, trigger, rule, policy, function, type and comment of the machine's schemas as
-  text, by name (never by OID), which is what ``pg_dump --schema-only`` would print of them.
+  text, by name (never by OID), which is what ``pg_dump --schema-only`` would print of them. The session's
+  temporary objects (``pg_temp.name``, A8) are left out: they live in a pg_temp_N whose number differs between
+  the two sessions, and each side's are its session's own; their statements' outcomes are compared all the same.
 """
 
 from __future__ import annotations
@@ -311,6 +313,8 @@ class Twin:
                 conn.execute("ROLLBACK")
             for s in sorted(machine_schemas(conn) - self.db.baseline):
                 conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(s)))
+            # the session outlives the example: its temporary objects (A8) must not meet the next one's
+            conn.execute("DISCARD TEMP")
             conn.execute("RESET ALL")
 
 

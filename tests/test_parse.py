@@ -15,6 +15,7 @@ from pggit_model.ops import (
     Column,
     Commit,
     CreateTable,
+    CreateView,
     GetVersion,
     ReleaseSavepoint,
     RollbackToSavepoint,
@@ -64,3 +65,17 @@ def test_savepoint_names_quoted_or_not() -> None:
     """SAVEPOINT, ROLLBACK TO and RELEASE take a name quoted or not (sqlglot 30 lexes SAVEPOINT as a raw command)."""
     assert parse('SAVEPOINT s1; SAVEPOINT "S 1"; ROLLBACK TO SAVEPOINT "s1"; RELEASE s1') == [
         Savepoint("s1"), Savepoint("S 1"), RollbackToSavepoint("s1"), ReleaseSavepoint("s1")]
+
+
+def test_a8_temporary_tables_and_views_are_pg_temp_ops() -> None:
+    """§14 A8: CREATE TEMP[ORARY] TABLE / [OR REPLACE] TEMP VIEW name … is the vocabulary's statement on
+    pg_temp.name (the way ops render it, which parses back to the same op); TEMP with another schema (PostgreSQL:
+    42P16) or another kind of object is refused."""
+    tt = CreateTable("pg_temp", "tt", [Column("a", "int")])
+    assert parse_one("CREATE TEMP TABLE tt (a int)") == tt == parse_one(tt.to_sql())
+    assert parse_one("create temporary table pg_temp.tt (a int)") == tt
+    assert parse_one("CREATE OR REPLACE TEMP VIEW v AS SELECT a FROM app.t") == CreateView(
+        "pg_temp", "v", "t", ("a",), True, "app")
+    for sql in ("CREATE TEMP TABLE app.tt (a int)", "CREATE TEMP SEQUENCE s"):
+        with pytest.raises(UnsupportedStatement, match="outside the vocabulary"):
+            parse(sql)

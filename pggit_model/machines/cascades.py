@@ -14,14 +14,16 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
-from pggit_model import strategies
+from pggit_model import backend, strategies
 from pggit_model.machines.versioning import VersioningRules
 from pggit_model.model.catalog import Table
 from pggit_model.ops import (
     AlterTable,
+    CheckoutBranch,
     Column,
     ComputeDdlHash,
     ComputeTableComponentHashes,
+    CreateBranch,
     CreateIndex,
     CreateIndexConcurrently,
     CreateSchema,
@@ -47,6 +49,7 @@ from pggit_model.ops import (
     SetStatistics,
     SetStorage,
     Unique,
+    Untracked,
 )
 from pggit_model.ops.partitions import AttachPartition, CreatePartition, CreatePartitioned, DetachPartition
 from pggit_model.strategies.cascades import VALUES
@@ -149,6 +152,27 @@ class CascadesMachine(VersioningRules):
             self.run(SetSearchPath((s,)))
         self.run(GetVersion(f"{other}.a"))
 
+    def _gone_without_a_row(self, table: str, column: str) -> None:
+        """B9 x U3: an index of `table` that another branch made (c has no row for it) and drift then dropped on c:
+        its identity is gone unreported beside the ones REINDEX … CONCURRENTLY replaces, and the healing that
+        continues a replaced index's identity (V20) must count only identities c has a row for (mutation blind
+        spot `080_renames.sql:where:f0600288c6:3`)."""
+        here, side = self.model.c, "side-branch"
+        if self.model.in_transaction or self.model.db.catalog.rel(self.schema, "side index") is not None:
+            return
+        if side not in self.model.db.branches:
+            self.run(CreateBranch(side))
+        self.run(CheckoutBranch(side))
+        if self.model.c != side:
+            return
+        self.run(CreateIndex(self.schema, "side index", table, (column,)))
+        self.run(CheckoutBranch(here))
+        if self.model.c == here and self.model.db.catalog.rel(self.schema, "side index") is not None:
+            triggers = backend.event_triggers(self.driver.client.conn)
+            drop = DropIndex(self.schema, "side index")
+            self.run(Untracked(drop, "replica") if backend.replica_silences(triggers) else
+                     Untracked(drop, "disable", backend.firing(triggers)))
+
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data(), unique=st.booleans(), reindex=st.sampled_from([None, "INDEX", "TABLE", "SCHEMA"]),
           concurrently=st.booleans())
@@ -171,6 +195,8 @@ class CascadesMachine(VersioningRules):
         if self.model.db.catalog.rel(self.schema, index) is not None:
             return
         self._ok(CreateIndexConcurrently(self.schema, index, name, (col,), unique), "V24m", "X13")
+        if reindex == "TABLE" and concurrently:
+            self._gone_without_a_row(name, col)
         if reindex is not None:
             which = None if reindex == "SCHEMA" else index if reindex == "INDEX" else name
             # CONCURRENTLY gives every index it rebuilds a new OID, unreported (B20): the replacement continues

@@ -20,7 +20,9 @@ from pggit_model.ops import (
     AddColumn,
     AlterColumnType,
     AlterTable,
+    CheckoutBranch,
     Column,
+    CreateBranch,
     DetectChangesByHash,
     DropColumn,
     Op,
@@ -132,6 +134,23 @@ class DriftRules(VersioningRules):
         self.run(data.draw(changes, label="tracked change"))
         self.run(ShowTableVersions(self.schema))
         self.run(DetectChangesByHash())
+
+
+    @precondition(lambda self: not self.model.aborted and self.model.c == "main" and not self.model.in_transaction)
+    @rule(data=st.data())
+    def ddl_on_another_branch(self, data: st.DataObject) -> None:
+        """B9 meets U3: tracked DDL on another branch (created at the first use), then back on main. Its objects
+        are in the shared catalog without a row on main, and remembered by the backend (identities, shapes):
+        drift on main then alters or drops them unreported, and main's tracked DDL meets what that left (an
+        identity gone without a row on main: mutation blind spot `080_renames.sql:where:f0600288c6:3`)."""
+        if "drift-side" not in self.model.db.branches:
+            self.run(CreateBranch("drift-side"))
+        if self.model.db.branches.get("drift-side") is None or self.model.aborted:
+            return
+        self.run(CheckoutBranch("drift-side"))
+        if self.model.c == "drift-side":
+            self.run(data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0), label="ddl on the branch"))
+            self.run(CheckoutBranch("main"))
 
 
 class DriftMachine(DriftRules):

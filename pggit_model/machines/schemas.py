@@ -5,7 +5,8 @@ a second schema (one that needs quoting, or nearly spells a schema V1 excludes) 
 machine's own, so every "only this schema" answer (V19's show_table_versions, H7's export_schema_hashes, the
 observation of the machine's schema, O1/O2) has rows of another schema to leave out; unqualified names resolved
 through a search_path over those schemas (V17 step 2, the first schema on the path holding the name wins); and one
-object changed ten times or more, so get_history's window and its default limit (V18, §4) have rows to cut.
+object changed ten times or more, so get_history's window and its default limit (V18, §4) have rows to cut; and
+the session's temporary objects (V1, §14 A8), untracked, looked up qualified or bare through a path naming pg_temp.
 Calls leave out their defaulted arguments half the time (strategies.defaults).
 """
 
@@ -25,8 +26,9 @@ from pggit_model.ops import (
     SetSearchPath,
     ShowTableVersions,
 )
-from pggit_model.ops.base import Op
+from pggit_model.ops.base import TEMP_SCHEMA, Op
 from pggit_model.ops.renames import CreateSchema
+from pggit_model.strategies.calls import history_limits, temporary_lookups
 from pggit_model.strategies.common import predicted
 from pggit_model.strategies.defaults import leave_out_defaults
 from pggit_model.strategies.hostile import hostile_text
@@ -78,13 +80,31 @@ class SchemaRules(ReuseRules):
 
     @rule(data=st.data())
     def schemas_lookups_or_a_long_history(self, data: st.DataObject) -> None:
-        """One rule for the three, so the DDL rules of the machine keep their share of steps (Hypothesis picks
-        rules uniformly): DDL in another schema, a lookup through search_path, or a long history."""
-        how = data.draw(st.sampled_from(["schemas", "lookup", "history"]), label="which")
+        """One rule for the four, so the DDL rules of the machine keep their share of steps (Hypothesis picks
+        rules uniformly): DDL in another schema, a lookup through search_path, a long history, or a temporary
+        object looked up."""
+        how = data.draw(st.sampled_from(["schemas", "lookup", "history", "temporary"]), label="which")
         if how == "lookup":
             self.lookup_through_search_path(data)
         elif not self.model.aborted:
-            (self.ddl_in_another_schema if how == "schemas" else self.a_long_history)(data)
+            {"schemas": self.ddl_in_another_schema, "history": self.a_long_history,
+             "temporary": self.temporary_object_then_lookup}[how](data)
+
+    def temporary_object_then_lookup(self, data: st.DataObject) -> None:
+        """V1, §14 A8: DDL on the session's temporary objects (`pg_temp.name`) records nothing; then get_version or
+        get_history (V17, V18) of one of them finds no row, asked as `pg_temp.name` or bare through a search_path
+        naming pg_temp first (where a backend that tracked them under pg_temp_N would find one)."""
+        self.run(data.draw(strategies.temporary_ddl(self.model, self.schema), label="temporary ddl"))
+        names = temporary_lookups(self.model)
+        if names is None or self.model.aborted:
+            return
+        name = data.draw(names, label="name")
+        if self.model.session.search_path != (TEMP_SCHEMA, self.schema):
+            self.run(SetSearchPath((TEMP_SCHEMA, self.schema)))
+        if data.draw(st.booleans(), label="history"):
+            self.run(GetHistory(name, data.draw(history_limits(self.model, name), label="limit")))
+        else:
+            self.run(GetVersion(name))
 
     def ddl_in_another_schema(self, data: st.DataObject) -> None:
         """V1, V5: DDL in a second schema (names as in the machine's schema are other rows); then an answer

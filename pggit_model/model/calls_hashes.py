@@ -11,6 +11,11 @@ from pggit_model.model.catalog import Index, structure
 from pggit_model.model.expected import ANY, Expected, HashOf
 from pggit_model.model.state import Row, RowKey, State, Unspecified
 from pggit_model.ops import calls
+from pggit_model.ops.base import TEMP_SCHEMA
+
+#: H1 names an object by its schema's name; `pg_temp` is an alias of the session's pg_temp_N, and whether the hash
+#: functions resolve the alias was never decided
+_TEMP_HASH = "H1 on a temporary object: whether 'pg_temp' names the session's temporary schema there is open"
 
 
 def current_hash(state: State, kind: str, schema: str, name: str) -> HashOf | None:
@@ -24,14 +29,16 @@ def compute_ddl_hash(state: State, op: calls.ComputeDdlHash) -> Result:
         return state, Expected.of(None, rule="H1")
     if op.schema in state.db.catalog.foreign:
         return state, Expected.unspecified("I5", "objects in public are pgGit's demo objects")
+    if op.schema == TEMP_SCHEMA:
+        return state, Expected.unspecified("V1", _TEMP_HASH)
     return state, Expected.of(current_hash(state, op.object_type, op.schema, op.name), rule=("H1", "H2", "H3"))
 
 
 def compute_table_component_hashes(state: State, op: calls.ComputeTableComponentHashes) -> Result:
     cat = state.db.catalog
     t = cat.table(op.schema, op.table) if op.schema is not None and op.table is not None else None
-    if t is None:
-        return state, Expected.unspecified("H4", "a missing table is unspecified")
+    if t is None or op.schema == TEMP_SCHEMA:
+        return state, Expected.unspecified("H4", "a missing table is unspecified" if t is None else _TEMP_HASH)
     assert op.schema is not None and op.table is not None
     defs = tuple(sorted((k.definition() for k in t.constraints), key=repr))
     cons: Any = ANY if any(k.token == "?" for k in t.constraints) else HashOf(None, defs, "constraints")

@@ -21,6 +21,7 @@ from pggit_model.model.catalog_frame import FRAME_STATEMENTS
 from pggit_model.model.catalog_kinds_guard import guard_cascades
 from pggit_model.model.catalog_rows import ROW_STATEMENTS, guard_rows
 from pggit_model.model.catalog_statements import STATEMENTS
+from pggit_model.model.catalog_temp import guard_temp
 from pggit_model.model.catalog_values import (
     Applied,
     Catalog,
@@ -76,7 +77,8 @@ def _guard_array_types(base: Any) -> Any:
 
 STATEMENTS[renames.SetSchema] = _guard_array_types(STATEMENTS[renames.SetSchema])
 STATEMENTS.update(ROW_STATEMENTS)  # §14.1 V24n: rows a UNIQUE build fails on
-STATEMENTS.update(guard_rows(STATEMENTS))  # outermost: a table with rows admits only what catalog_rows predicts
+STATEMENTS.update(guard_rows(STATEMENTS))  # a table with rows admits only what catalog_rows predicts
+STATEMENTS.update(guard_temp(STATEMENTS))  # outermost: V1, A8: what the model follows on temporary objects
 
 
 @by_identity()

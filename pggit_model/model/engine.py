@@ -13,6 +13,7 @@ from attrs import evolve
 from pggit_model.model import calls as model_calls
 from pggit_model.model import drift
 from pggit_model.model.catalog import Applied, Rejected, apply_ddl
+from pggit_model.model.catalog_temp import drop_temporary
 from pggit_model.model.expected import Expected
 from pggit_model.model.memo import by_identity
 from pggit_model.model.state import Frame, State, Txn, initial_state
@@ -138,10 +139,12 @@ def _restore(state: State, frame: Frame, new_txn: Txn | None) -> State:
 
 def session_lost(state: State, schema: str) -> State:
     """What the model keeps when the session dies (killed, X5; the server crashed, X6): nothing of its open
-    transaction (as a rollback, X1) and a new session on main (B1); counters are never restored (X3)."""
+    transaction (as a rollback, X1), none of its temporary objects (V1, A8), and a new session on main (B1);
+    counters are never restored (X3)."""
     if state.txn is not None:
         state = evolve(state, db=state.txn.frames[0].db, txn=None)
-    return evolve(state, session=initial_state(schemas=(schema,)).session)
+    db = evolve(state.db, catalog=drop_temporary(state.db.catalog))
+    return evolve(state, db=db, session=initial_state(schemas=(schema,)).session)
 
 
 def run(state: State, ops: list[Op]) -> tuple[State, list[Expected]]:

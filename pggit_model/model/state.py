@@ -18,6 +18,7 @@ from attrs import evolve, field, frozen
 from pggit_model.model.catalog import Catalog, ObjKey
 from pggit_model.model.expected import CommitRef, HashOf, MergeRef, TrinityRef
 from pggit_model.model.fmap import EMPTY, FrozenMap
+from pggit_model.ops.base import TEMP_SCHEMA
 
 RowKey = tuple[str, str, str, str]  # (object_type, schema_name, object_name, branch_name)
 
@@ -216,9 +217,10 @@ class State:
 
 def initial_state(schemas: Iterable[str] = ("app",), search_path: Iterable[str] = ("$user", "public")) -> State:
     """A fresh install (B1): branch main only, no rows; the machine owns `schemas`, which exist and are
-    empty. `public` exists too but holds pgGit's demo objects (I5), so the model makes no claim there; so does
-    `pggit`, pgGit's own (a statement naming it is not a 3F000: strategies.values.schema_variants of `pggitx`)."""
-    owned = frozenset(schemas)
+    empty, and `pg_temp` (the session's temporary objects, untracked: V1, A8; model/catalog_temp.py). `public`
+    exists too but holds pgGit's demo objects (I5), so the model makes no claim there; so does `pggit`,
+    pgGit's own (a statement naming it is not a 3F000: strategies.values.schema_variants of `pggitx`)."""
+    owned = frozenset(schemas) | {TEMP_SCHEMA}  # the session's temporary schema is there from the start (A8)
     return State(db=Db(catalog=Catalog(schemas=owned, foreign=frozenset({"public", "pggit"}) - owned)),
                  session=Session(search_path=tuple(search_path)))
 

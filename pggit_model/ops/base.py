@@ -13,6 +13,9 @@ from pggit_model.errors import InvalidOp
 from pggit_model.ops.types import canonical_arg_type, canonical_type
 
 MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1: longer names are truncated by PostgreSQL, so we refuse them
+#: How an op addresses the session's temporary objects (§14 A8): `pg_temp.name` is PostgreSQL's alias of the
+#: session's own pg_temp_N, so a temporary object is any op's `schema` value, not an op class of its own.
+TEMP_SCHEMA = "pg_temp"
 
 
 def _fail(inst: Any, attr: Attribute | str, value: Any, why: str) -> None:

@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 
 from pggit_model import ops, strategies
 from pggit_model.model import State, initial_state, step
+from pggit_model.model.catalog_temp import schemas_named
 from pggit_model.model.state import Session
 from pggit_model.ops import Op, Parallel
+from pggit_model.ops.base import TEMP_SCHEMA
 from pggit_model.ops.cascades import outside_block
 from pggit_model.ops.events import PARALLEL_LEVELS, schedule_steps
 from pggit_model.swarm import swarm as swarm_of
@@ -162,8 +164,10 @@ def predicted_everywhere(prefix_state: State, sessions: Sequence[Sequence[Op]], 
 
 def _ddl(state: State, schema: str) -> st.SearchStrategy[Op]:
     """DDL for a program's statements, without those that run outside a transaction block (X13): CREATE INDEX
-    CONCURRENTLY waits for every other session's open transaction, which a drawn interleaving may hold open."""
-    return strategies.ddl_ops(state, schema, invalid=0.0).filter(lambda op: not outside_block(op))
+    CONCURRENTLY waits for every other session's open transaction, which a drawn interleaving may hold open. Nor
+    temporary objects (A8): each session has its own, and the checker's model has one catalog for all of them."""
+    return strategies.ddl_ops(state, schema, invalid=0.0).filter(
+        lambda op: not outside_block(op) and TEMP_SCHEMA not in schemas_named(op))
 
 
 @st.composite

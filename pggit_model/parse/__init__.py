@@ -117,6 +117,11 @@ class _Parser(TableStatements):
 
     def _create(self) -> ops.Op:
         replace = self.accept("OR", "REPLACE")
+        # §14 A8: CREATE TEMP TABLE t … / CREATE TEMP VIEW v … are the vocabulary's CREATE TABLE / VIEW pg_temp.t
+        if self.accept("TEMP") or self.accept("TEMPORARY"):
+            if not (self.is_word("VIEW") or (not replace and self.is_word("TABLE"))):
+                raise self.fail("TEMP makes tables and views only, in the vocabulary")
+            self.temporary = True
         if not replace and self.accept("SCHEMA"):
             return renames.create_schema(self)
         if not replace and self.accept("TABLE"):

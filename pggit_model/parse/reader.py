@@ -11,6 +11,7 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.tokens import Token, TokenType
 
 from pggit_model.errors import UnsupportedStatement
+from pggit_model.ops.base import TEMP_SCHEMA
 
 _TOKENIZER = Postgres().tokenizer_class()
 _WORD = re.compile(r"^[^\W\d]\w*$")
@@ -28,6 +29,8 @@ class Reader:
         self.i = 0
         self.text = text
         self.default_schema = default_schema
+        #: CREATE TEMP[ORARY] TABLE / VIEW (§14 A8): the next name read is the relation it creates, in pg_temp
+        self.temporary = False
 
     # -- token helpers --
 
@@ -89,8 +92,13 @@ class Reader:
 
     def qname(self) -> tuple[str, str]:
         first = self.ident()
+        temporary, self.temporary = self.temporary, False
         if self.accept_type(TokenType.DOT):
+            if temporary and first != TEMP_SCHEMA:
+                raise self.fail("a temporary relation is created in pg_temp only (PostgreSQL: 42P16)")
             return first, self.ident()
+        if temporary:
+            return TEMP_SCHEMA, first  # the vocabulary writes it pg_temp.name (A8)
         if self.default_schema is None:
             raise self.fail(f"{first!r} needs a schema (or pass default_schema)")
         return self.default_schema, first

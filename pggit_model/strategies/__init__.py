@@ -34,7 +34,7 @@ from pggit_model.strategies.calls import (
     trinity_ops,
     txn_ops,
 )
-from pggit_model.strategies.ddl import DDL_DRAWERS, ddl_ops, single_changes
+from pggit_model.strategies.ddl import DDL_DRAWERS, ddl_ops, single_changes, temporary_ddl
 from pggit_model.strategies.hostile import hostile_kind, hostile_text
 from pggit_model.strategies.limits import LIMITS, near, near_value
 from pggit_model.strategies.reuse import Recent, repeats
@@ -83,5 +83,6 @@ __all__ = [
     "ddl_ops", "default_changes", "defaults_for", "drop_ops", "droppable", "has_default_target", "hostile_kind",
     "hostile_text", "identifiers", "merge_ops", "messages", "names", "near", "near_value", "new_functions",
     "new_tables_with_a_column", "ops_for", "repeats", "same_definition_replacements", "session_ops",
-    "single_changes", "sql_texts", "table_changes", "texts", "tracked_tables", "trinity_ops", "txn_ops",
+    "single_changes", "sql_texts", "table_changes", "temporary_ddl", "texts", "tracked_tables", "trinity_ops",
+    "txn_ops",
 ]

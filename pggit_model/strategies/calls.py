@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from pggit_model import ops
 from pggit_model.model import State
-from pggit_model.strategies.common import predicted_only, tables_of
+from pggit_model.ops.base import TEMP_SCHEMA
+from pggit_model.strategies.common import predicted_only, tables_of, user_schemas
 from pggit_model.strategies.defaults import default_or, leave_out_defaults
 from pggit_model.strategies.hostile import draw_hostile, draw_invalid, sized_name
 from pggit_model.strategies.limits import near, near_value
@@ -208,7 +209,7 @@ def _schema(draw: st.DrawFn, state: State, schema: str, recent: Recent, system: 
     hostile text."""
     how = draw(st.integers(0, 5))
     if how <= 2:
-        others = sorted(state.db.catalog.schemas - {schema})
+        others = sorted(user_schemas(state) - {schema})
         return draw(st.sampled_from(others)) if others and how == 2 else schema
     if how == 3 and system:
         return draw(st.sampled_from(SPECIAL_SCHEMAS))
@@ -227,7 +228,9 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
     if qualified and how <= 1:
         name = draw(looked_up_names(state, schema))
     elif how == 2:
-        name = either(draw, names(), st.just(f"{schema}.t1"))
+        temps = temporary_lookups(state)  # (no draw without temporary objects: other machines draw as before)
+        name = draw(temps) if temps is not None and draw(st.booleans()) else \
+            either(draw, names(), st.just(f"{schema}.t1"))
     elif how == 3:  # near misses of real names (case, spaces, one character off), hostile text
         name = _text(draw, qualified, recent) if draw(st.booleans()) else \
             f"{schema}.{_text(draw, tuple(n for _, _, n in keys), recent)}"
@@ -285,6 +288,18 @@ def _owned_object(draw: st.DrawFn, state: State) -> tuple[str, str, str] | None:
     return typ, schema, name
 
 
+def temporary_lookups(state: State) -> st.SearchStrategy[str] | None:
+    """V1, V17: names of the session's temporary objects (relations, and functions named as in V5), qualified as
+    `pg_temp.name` or bare (found through a search_path naming pg_temp, V17 step 2, were they tracked); None when
+    there are none. Neither form finds a row: V1 leaves them untracked."""
+    cat = state.db.catalog
+    found = sorted({n for (s, n) in cat.relations if s == TEMP_SCHEMA} | {f for (s, f) in cat.functions
+                                                                          if s == TEMP_SCHEMA})
+    if not found:
+        return None
+    return st.tuples(st.sampled_from(found), st.booleans()).map(lambda t: f"{TEMP_SCHEMA}.{t[0]}" if t[1] else t[0])
+
+
 def looked_up_names(state: State, schema: str) -> st.SearchStrategy[str]:
     """Qualified names of `schema`'s objects, those with several changes on c half the time: they are the ones
     whose history has an order and a window to get wrong (V18), and whose version moved (V17)."""
@@ -340,4 +355,4 @@ def session_ops(schema: str) -> st.SearchStrategy[ops.Op]:
     """TimeZone and search_path changes (T2, H2, V17), also with pgGit's and PostgreSQL's schemas first."""
     return st.one_of(st.sampled_from(ops.TIME_ZONES).map(ops.SetTimeZone),
                      st.sampled_from([(schema,), (schema, "public"), ("pg_catalog", schema), ("pggit", schema),
-                                      ("information_schema", schema)]).map(ops.SetSearchPath))
+                                      ("information_schema", schema), (TEMP_SCHEMA, schema)]).map(ops.SetSearchPath))

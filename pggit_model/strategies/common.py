@@ -8,6 +8,7 @@ from pggit_model import ops
 from pggit_model.model import State, step
 from pggit_model.model.catalog import Table
 from pggit_model.model.catalog_values import MatView, View
+from pggit_model.ops.base import TEMP_SCHEMA
 
 #: 0 one time in three
 THIRD = st.integers(0, 2)
@@ -21,6 +22,12 @@ def predicted(state: State, op: ops.Op) -> bool:
 def predicted_only(state: State, strategy: st.SearchStrategy[ops.Op]) -> st.SearchStrategy[ops.Op]:
     """`strategy` without the ops whose Expected is unspecified in `state` (B9 and the §12 exclusions)."""
     return strategy.filter(lambda op: predicted(state, op))
+
+
+def user_schemas(state: State) -> frozenset[str]:
+    """The schemas the model owns that a machine made (its own, further ones): all but the session's temporary
+    schema, whose objects only the DDL row for temporary objects draws (strategies.ddl, V1, A8)."""
+    return state.db.catalog.schemas - {TEMP_SCHEMA}
 
 
 def tables_of(state: State, schema: str) -> list[tuple[str, Table]]:

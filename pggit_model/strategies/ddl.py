@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
+from pggit_model.ops.base import TEMP_SCHEMA, identifier_problem
 from pggit_model.strategies import cascades, dependents, frame, kinds, partitions, renames
 from pggit_model.strategies.alter import ALTER_ACTIONS, ALTER_KINDS
 from pggit_model.strategies.common import (
@@ -124,8 +125,15 @@ def _drop_table(d: DdlDraw) -> ops.Op:
 def _create_index(d: DdlDraw) -> ops.Op:
     name, t = d.pick_table()
     cols = tuple(dict.fromkeys(d.pick_col(t) for _ in range(d.draw(st.integers(1, 2)))))
-    return ops.CreateIndex(d.schema, d.fresh(("i1", "i2", "t1_idx")), name, cols, d.draw(st.booleans()),
-                           d.draw(st.booleans()))
+    return ops.CreateIndex(d.schema, d.fresh(("i1", "i2", "t1_idx", *derived_names(name, cols[0]))), name, cols,
+                           d.draw(st.booleans()), d.draw(st.booleans()))
+
+
+def derived_names(table: str, column: str) -> tuple[str, ...]:
+    """Index names made of its table's and a column's, as PostgreSQL makes its own (`t_a`, `t_a_idx`): a backend
+    that finds a table's columns by name prefix (COLUMN rows are `t.a`, their parent `t`) must not take such an
+    index for one (mutation blind spot: `010_tracking.sql:where:3cda1b2e21:1`)."""
+    return tuple(n for n in (f"{table}_{column}", f"{table}_{column}_idx") if identifier_problem(n) is None)
 
 
 def _create_view(d: DdlDraw) -> ops.Op:
@@ -192,7 +200,9 @@ class DdlDrawer:
     weight: int = 1
 
 
-DDL_DRAWERS: tuple[DdlDrawer, ...] = (
+#: The statements on temporary objects (`_temporary`): the first rows of DDL_DRAWERS, whose ops the model follows in
+#: `pg_temp` (model/catalog_temp.TEMP_STATEMENTS).
+_CORE: tuple[DdlDrawer, ...] = (
     DdlDrawer(_create_table, (ops.CreateTable,)),
     DdlDrawer(_alter_table, (ops.AlterTable,), needs="tables", weight=3),
     DdlDrawer(_drop_table, (ops.DropTable,), needs="tables"),
@@ -204,6 +214,21 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
     DdlDrawer(_create_function, (ops.CreateFunction,)),
     DdlDrawer(_drop_function, (ops.DropFunction,), needs="funcs"),
     DdlDrawer(_create_table_as, (ops.CreateTableAs,), needs="tables"),
+)
+
+
+def _temporary(d: DdlDraw) -> ops.Op:
+    """V1, §14 A8: a statement on the session's temporary objects (`pg_temp.name`): tables, their indexes, columns
+    and comments, views over temporary or permanent relations, functions; CREATE TABLE AS from a temporary table.
+    The machine's own rows meanwhile draw views over temporary relations now and then (`across`): PostgreSQL
+    refuses those in a permanent schema (42P16)."""
+    t = DdlDraw(d.draw, d.state, TEMP_SCHEMA, d.invalid)
+    return d.draw(st.sampled_from([row.draw for row in _CORE for _ in range(row.weight)
+                                   if row.needs is None or getattr(t, row.needs)]))(t)
+
+
+DDL_DRAWERS: tuple[DdlDrawer, ...] = (
+    *_CORE,
     # §14.2, §14.3 (strategies/renames.py)
     DdlDrawer(renames.rename, (ops.RenameRelation, ops.RenameColumn, ops.RenameConstraint, ops.RenameFunction),
               needs="tables", weight=2),  # 2: constraint renames stayed rare once the cascades row came
@@ -222,6 +247,8 @@ DDL_DRAWERS: tuple[DdlDrawer, ...] = (
     DdlDrawer(frame.frame_ddl, ops.FRAME_OPS, needs="tables", weight=2),  # (six statements in one row)
     # §14.1 V26d–f: types, domains, sequences and their uses (strategies/dependents.py)
     DdlDrawer(dependents.dependent_ddl, ops.DEPENDENT_OPS),
+    # V1, §14 A8: temporary objects, a modest share (the share of one ordinary row)
+    DdlDrawer(_temporary, tuple(dict.fromkeys(c for row in _CORE for c in row.makes))),
 )
 
 
@@ -247,7 +274,8 @@ def ddl_ops(state: State, schema: str, invalid: float = 0.1) -> st.SearchStrateg
 @st.composite
 def _single_change(draw: st.DrawFn, state: State, schema: str, invalid: float) -> ops.Op:
     d = DdlDraw(draw, state, schema, invalid)
-    rows = [row for row in DDL_DRAWERS if row.needs is None or getattr(d, row.needs)]
+    # (not the temporary objects' row: V1 leaves them untracked, so they change nothing of V10's)
+    rows = [row for row in DDL_DRAWERS if (row.needs is None or getattr(d, row.needs)) and row.draw is not _temporary]
     # Two thirds ALTER TABLE: most V10 rows (d–l of a–p) are its subcommands.
     if not d.tables or draw(THIRD) == 0:
         return draw(st.sampled_from(rows)).draw(d)
@@ -261,6 +289,17 @@ def single_changes(state: State, schema: str, invalid: float = 0.0) -> st.Search
     """One DDL statement whose kind — a row of DDL_DRAWERS or, as a one-subcommand ALTER TABLE, of ALTER_ACTIONS —
     is drawn uniformly: every V10 row as often as every other, none hidden behind a higher severity (V9)."""
     return predicted_only(state, _single_change(state, schema, invalid))
+
+
+def temporary_ddl(state: State, schema: str, invalid: float = 0.1) -> st.SearchStrategy[ops.Op]:
+    """V1, §14 A8: one statement on the session's temporary objects (`pg_temp.name`) that the model predicts
+    exactly; `schema` is the machine's, whose relations temporary views may read."""
+
+    @st.composite
+    def draw_one(draw: st.DrawFn) -> ops.Op:
+        return _temporary(DdlDraw(draw, state, schema, invalid))
+
+    return predicted_only(state, draw_one())
 
 
 def kinds_ops(state: State, schema: str, invalid: float = 0.1) -> st.SearchStrategy[ops.Op]:

@@ -17,7 +17,7 @@ from pggit_model.model.catalog import Index, Table
 from pggit_model.model.catalog_values import MatView
 from pggit_model.model.state import tracked_schema
 from pggit_model.ops.renames import COLUMN_KEYWORDS
-from pggit_model.strategies.common import relations_of, split_signature
+from pggit_model.strategies.common import relations_of, split_signature, user_schemas
 from pggit_model.strategies.values import names
 
 #: a `strategies.ddl.DdlDraw` (not imported: ddl imports this module for its DDL_DRAWERS rows)
@@ -31,8 +31,8 @@ _COLUMN_POOL = ("a", "c2", "Qty", "order", "é")
 
 
 def other_schemas(state: State, schema: str) -> list[str]:
-    """The schemas the model owns besides `schema`, in a stable order."""
-    return sorted(state.db.catalog.schemas - {schema})
+    """The schemas the model owns besides `schema` (not the temporary one), in a stable order."""
+    return sorted(user_schemas(state) - {schema})
 
 
 def _schema_name(d: DdlDraw, state: State, schema: str, move: bool = False) -> str:

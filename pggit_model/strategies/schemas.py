@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from pggit_model.model import State
 from pggit_model.ops import Column, ComputeDdlHash, CreateFunction, CreateTable, DropFunction, DropTable, Op
-from pggit_model.strategies.common import split_signature, tables_of
+from pggit_model.strategies.common import split_signature, tables_of, user_schemas
 
 #: Suffixes of the extra schemas: one that needs quoting, one with a quote, and near misses of V1's exclusions.
 _SUFFIXES = (" Zwei", '"q', "_pggit", "_pg_temp", "_information_schema")
@@ -38,12 +38,12 @@ def extra_schema_names(schema: str) -> tuple[str, ...]:
 
 def owned_schemas(state: State, schema: str) -> list[str]:
     """The schemas the model owns, the machine's first."""
-    return [schema, *sorted(state.db.catalog.schemas - {schema})]
+    return [schema, *sorted(user_schemas(state) - {schema})]
 
 
 def other_schemas(state: State, schema: str) -> list[str]:
-    """The schemas the model owns besides `schema`."""
-    return sorted(state.db.catalog.schemas - {schema})
+    """The schemas the model owns besides `schema` (not the temporary one)."""
+    return sorted(user_schemas(state) - {schema})
 
 
 def search_paths(state: State, schema: str) -> st.SearchStrategy[tuple[str, ...]]:
