@@ -23,12 +23,13 @@ from pggit_model.model.catalog_values import Index, MatView, ObjKey, Relation, T
 from pggit_model.model.catalog_work import Work, reject, unknown
 from pggit_model.ops import renames
 
-#: V1, as state.tracked_schema says it (state imports the catalog, so the test is repeated here)
+#: V1: the schemas whose DDL is not tracked (model.state re-exports tracked_schema)
 _EXCLUDED = ("pg_catalog", "information_schema")
 _EXCLUDED_PREFIXES = ("pggit", "pg_temp", "pg_toast")
 
 
 def tracked_schema(schema: str) -> bool:
+    """V1: DDL in every schema but the system, temporary, toast and pgGit ones is tracked."""
     return schema not in _EXCLUDED and not schema.startswith(_EXCLUDED_PREFIXES)
 
 

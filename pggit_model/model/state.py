@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from attrs import evolve, field, frozen
 
 from pggit_model.model.catalog import Catalog, ObjKey
+from pggit_model.model.catalog_schemas import tracked_schema
 from pggit_model.model.expected import CommitRef, HashOf, MergeRef, TrinityRef
 from pggit_model.model.fmap import EMPTY, FrozenMap
 from pggit_model.ops.base import TEMP_SCHEMA
@@ -23,15 +24,6 @@ from pggit_model.ops.base import TEMP_SCHEMA
 RowKey = tuple[str, str, str, str]  # (object_type, schema_name, object_name, branch_name)
 
 SEVERITY_ORDER = {"MAJOR": 3, "MINOR": 2, "PATCH": 1}
-EXCLUDED_SCHEMAS = ("pg_catalog", "information_schema")
-EXCLUDED_PREFIXES = ("pggit", "pg_temp", "pg_toast")
-
-
-def tracked_schema(schema: str) -> bool:
-    """V1: DDL in every schema but the system and pgGit ones is tracked."""
-    return schema not in EXCLUDED_SCHEMAS and not schema.startswith(EXCLUDED_PREFIXES)
-
-
 @frozen
 class Unspecified:
     """A stored value the contract leaves open (e.g. ddl_hash of an object created after the baseline)."""
