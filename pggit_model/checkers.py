@@ -110,9 +110,10 @@ def describe_change(k: RowKey, before: Mapping[RowKey, tuple], expected: Mapping
             f"pgGit {_step_kind(old, o)} -> {_version(o)}")
 
 
-def objects_match_model(state: State, snap: Snapshot, schema: str, *, op: Any, step: int, hint: str | None,
+def objects_match_model(state: State, snap: Snapshot, schema: observe.Scope, *, op: Any, step: int, hint: str | None,
                         ignore: Ignore = NO_IGNORE, before: Mapping[RowKey, tuple] | None = None) -> None:
-    """O1: every V2 row of the machine's schema on a live branch has the model's version fields and activity.
+    """O1: every V2 row of the observed schemas (``schema``: the machine's and its extra ones) on a live branch
+    has the model's version fields and activity.
 
     ``before``: the rows as last observed (the model had adopted them), to say what this step did to each."""
     skip = ignore.get("objects", set())
@@ -156,7 +157,7 @@ def _first_difference(exp: Mapping[RowKey, tuple], obs: Mapping[RowKey, tuple],
     return k, "V11" if k[0] == "COLUMN" else "V7"
 
 
-def history_matches_model(state: State, snap: Snapshot, schema: str, *, op: Any, step: int,
+def history_matches_model(state: State, snap: Snapshot, schema: observe.Scope, *, op: Any, step: int,
                           hint: str | None, ignore: Ignore = NO_IGNORE) -> None:
     """O2/V8: each row key's history rows, in order, are the model's (exactly one row per change)."""
     skip = ignore.get("objects", set())
@@ -195,8 +196,8 @@ def _history_rule(exp: list[tuple], obs: list[tuple]) -> str:
     return "V8"
 
 
-def ddl_hashes_match_model(state: State, snap: Snapshot, schema: str, ctx: CheckContext, *, op: Any, step: int,
-                           hint: str | None, ignore: Ignore = NO_IGNORE) -> None:
+def ddl_hashes_match_model(state: State, snap: Snapshot, schema: observe.Scope, ctx: CheckContext, *, op: Any,
+                           step: int, hint: str | None, ignore: Ignore = NO_IGNORE) -> None:
     """O6/H5/H6: stored ddl_hash is NULL where never written and the baseline's hash class where written."""
     skip = ignore.get("ddl_hashes", set())
     for key, want in observe.ddl_hashes(state, schema).items():
@@ -226,7 +227,7 @@ def trinity_sequence_never_reused(state: State, snap: Snapshot, ctx: CheckContex
                 op=op, step=step, area="trinity", expected=f">= {need}", observed=last)
 
 
-def state_matches_model(state: State, snap: Snapshot, schema: str, ctx: CheckContext, *, op: Any, step: int,
+def state_matches_model(state: State, snap: Snapshot, schema: observe.Scope, ctx: CheckContext, *, op: Any, step: int,
                         hint: str | None = None, ignore: Ignore = NO_IGNORE,
                         before: Mapping[RowKey, tuple] | None = None) -> None:
     """Every area, in the order that names the most specific rule first; areas in ``ignore`` with "*" are off."""

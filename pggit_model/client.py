@@ -13,6 +13,7 @@ error undoes only that statement, as autocommit would.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import attrs
@@ -54,10 +55,11 @@ _SAVEPOINT_KINDS = {"savepoint", "rollback_to_savepoint", "release_savepoint"}
 
 
 class Client:
-    """Runs Ops on one connection and observes pgGit's state for one schema."""
+    """Runs Ops on one connection and observes pgGit's state for one schema (and the extra schemas ``also``: its
+    ``scope``, what the Driver compares with the model)."""
 
     def __init__(self, conn: psycopg.Connection, schema: str, *, nested: bool = False,
-                 probe: backend.Probe | None = None) -> None:
+                 probe: backend.Probe | None = None, also: Sequence[str] = ()) -> None:
         # psycopg's automatic prepared statements answer any DROP, ALTER or ROLLBACK with DEALLOCATE ALL,
         # which also removes the observation we PREPARE ourselves: 26000 on the next step.
         conn.prepare_threshold = None
@@ -65,7 +67,8 @@ class Client:
         self.schema = schema
         self.nested = nested
         self.txns = NestedTransactions()
-        self._observer = Observer(conn, schema, probe)
+        self._observer = Observer(conn, schema, probe, also)
+        self.scope: tuple[str, ...] = self._observer.schemas
         self.last_snapshot: Snapshot | None = None  # observed in the same round trip as the last op
         self.statements = 0
 
@@ -197,7 +200,7 @@ class Client:
 
     # -- observe -----------------------------------------------------------------------------
     def observe(self) -> Snapshot:
-        """pgGit's whole state for this schema, in one round trip (history tail merged into the cache)."""
+        """pgGit's whole state for the observed schemas, in one round trip (history tail merged into the cache)."""
         snap = self._observer.query(changes=False)
         assert snap is not None  # only an observation of changes can come back empty-handed
         return snap

@@ -102,6 +102,12 @@ class Driver(KnownDivergences):
         self._pending: tuple[_Sent, Future[Completion]] | None = None
         self._check_wanted = False  # check_state was asked for while an op was in flight
 
+    @property
+    def scope(self) -> tuple[str, ...]:
+        """The schemas the client observes (its ``scope``: the machine's and the extra ones its examples create),
+        so the model predicts rows for exactly those; a client replaced after a lost session keeps it."""
+        return getattr(self.client, "scope", (self.schema,))  # (fake clients in tests observe one schema)
+
     # -- capability --------------------------------------------------------------------------
     def supports(self, kind: str) -> bool:
         """False for calls whose contract function is missing: their rules are skipped, visibly."""
@@ -322,7 +328,7 @@ class Driver(KnownDivergences):
         if self._changes:
             self._changes = False
             snap = snap if snap is not None and snap.changed is not None else self.client.observe_changes()
-            if snap is not None and incremental.changes_agree(self.state, snap, self.schema, self.ctx, op=last,
+            if snap is not None and incremental.changes_agree(self.state, snap, self.scope, self.ctx, op=last,
                                                                step=len(self.ops)):
                 self._since_full += 1
                 self._seen_objects = ChainMap(dict(snap.objects), self._seen_objects)  # type: ignore[arg-type]
@@ -341,7 +347,7 @@ class Driver(KnownDivergences):
         for _ in range(1000 + 2 * (len(snap.objects) + len(snap.history))):
             try:
                 with self._reproducer_on_divergence():
-                    checkers.state_matches_model(self.state, snap, self.schema, self.ctx, op=last,
+                    checkers.state_matches_model(self.state, snap, self.scope, self.ctx, op=last,
                                                  step=len(self.ops), hint=hint, ignore=self.ignore, before=before)
                 self._clean = True
                 return

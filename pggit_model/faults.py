@@ -88,7 +88,7 @@ def terminate_and_reconnect(driver: Driver, other: psycopg.Connection, conninfo:
             raise RuntimeError(f"backend {pid} did not exit within 10 s of pg_terminate_backend")
         time.sleep(0.01)
     old.close()
-    client = Client(connect(conninfo), driver.schema)
+    client = Client(connect(conninfo), driver.schema, also=driver.scope)
     driver.session_lost(client, session_lost(driver.state, driver.schema))
     driver.record(TerminateSession())
     return client

@@ -27,14 +27,15 @@ FULL_EVERY = 10
 CHANGES_ABOVE = 200
 
 
-def changes_agree(state: State, snap: Snapshot, schema: str, ctx: CheckContext, *, op: Any, step: int) -> bool:
+def changes_agree(state: State, snap: Snapshot, schema: observe.Scope, ctx: CheckContext, *, op: Any,
+                  step: int) -> bool:
     """Whether every changed row (version fields, history, stored ddl_hash) and every small area agrees with the
     model. False also where the model has no row for one: only the full comparison can say what that is."""
     assert snap.changed is not None, "changes_agree needs a changes-only Snapshot (Client.observe_changes)"
     live = {n for n, b in state.db.branches.items() if b.status != "DELETED"}
-    rows, history = state.db.rows, state.db.history
+    rows, history, schemas = state.db.rows, state.db.history, observe.in_scope(schema)
     for k in snap.changed:
-        if k[1] != schema or k[3] not in live:
+        if k[1] not in schemas or k[3] not in live:
             continue
         r, o = rows.get(k), snap.objects.get(k)
         if k[0] not in V2_KINDS:  # no version row to compare (O1); its stored hash is, where the model has one

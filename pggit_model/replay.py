@@ -30,6 +30,7 @@ from .model.damage import given_up
 from .ops import Fault, Op, OtherSession, Parallel, Reinstall, TerminateSession
 from .runs import Run, Verdict
 from .session import RunStats
+from .strategies.schemas import extra_schema_names
 from .twin import TwinDatabase
 
 
@@ -184,7 +185,8 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
             for name, value in run.sequences:
                 cur.execute(sql.SQL(SETVAL).format(
                     seq=sql.Literal(name), value=sql.Literal(value)))
-        client = Client(conn, run.schema, nested=nested, probe=template.report.probe)
+        client = Client(conn, run.schema, nested=nested, probe=template.report.probe,
+                        also=extra_schema_names(run.schema))  # observed as the machine observed them
         driver = Driver(client, run.schema, missing=frozenset(template.report.blocked),
                         stats=RunStats(), txn_started=time.time() if nested else None, known=registry)
         driver.twin = twin

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import attrs
@@ -101,19 +101,21 @@ _PREPARED: weakref.WeakKeyDictionary[psycopg.Connection, _Prepared] = weakref.We
 
 
 class Observer:
-    """Observes pgGit's state for one schema on one connection; keeps the history read so far, so that each
-    observation reads only the rows after it."""
+    """Observes pgGit's state for a machine's schema (and the extra schemas it names, ``also``) on one
+    connection; keeps the history read so far, so that each observation reads only the rows after it."""
 
-    def __init__(self, conn: psycopg.Connection, schema: str, probe: backend.Probe | None = None) -> None:
+    def __init__(self, conn: psycopg.Connection, schema: str, probe: backend.Probe | None = None,
+                 also: Sequence[str] = ()) -> None:
         self.conn = conn
         self.schema = schema
+        self.schemas = (schema, *(s for s in also if s != schema))
         self._history: list[list[Any]] = []  # [id, t, s, n, b, ct, cs, old, new], ascending id
         self._history_by_key: dict[RowKey, tuple[HistoryRow, ...]] = {}  # the same rows, by row key
         # The last observation's raw areas and what was built from them: unchanged areas are not rebuilt.
         self._last_doc: dict[str, Any] = {}
         self._last_built: dict[str, Any] = {}
         self._probe = probe  # what the backend lacks; None: probed on this connection when first observed
-        self._schema_literal = sql.Literal(schema).as_string(conn)
+        self._schemas_literal = sql.Literal(list(self.schemas)).as_string(conn)
 
     def reprobe(self, probe: backend.Probe) -> None:
         """The backend changed under this connection (re-installed or upgraded, U1/U2): observe it as it is now."""
@@ -131,8 +133,8 @@ class Observer:
         which = built.changes if changes and built.changes is not None else built.observation
         if built.prepared:
             name = _CHANGES_NAME if which is built.changes else _OBSERVE_NAME
-            return f"EXECUTE {name}({self._schema_literal}, {after})"
-        return psycopg.ClientCursor(self.conn).mogrify(which.text, {"schema": self.schema, "after": after})
+            return f"EXECUTE {name}({self._schemas_literal}, {after})"
+        return psycopg.ClientCursor(self.conn).mogrify(which.text, {"schemas": list(self.schemas), "after": after})
 
     def _observation(self) -> _Prepared:
         """The observation for this connection's backend; built (probe, then PREPARE) on first use.
@@ -149,7 +151,8 @@ class Observer:
         probe = self._probe if self._probe is not None else backend.probe(self.conn)
         built, changes = backend.observation(probe), backend.changes_observation(probe)
         prepare = b"; ".join(
-            f"PREPARE {name}(text, bigint) AS {o.text.replace('%(schema)s', '$1').replace('%(after)s', '$2')}".encode()
+            f"PREPARE {name}(text[], bigint) AS {o.text.replace('%(schemas)s', '$1').replace('%(after)s', '$2')}"
+            .encode()
             for name, o in ((_OBSERVE_NAME, built), (_CHANGES_NAME, changes)) if o is not None)
         guard = status != pq.TransactionStatus.IDLE
         with self.conn.cursor() as cur:
@@ -187,7 +190,7 @@ class Observer:
             self._history_by_key = {}
         self._history.extend(new)
         if len(self._history) != hist_count:
-            cur.execute(backend.HISTORY_FULL, {"schema": self.schema})
+            cur.execute(backend.HISTORY_FULL, {"schemas": list(self.schemas)})
             full = cur.fetchone()
             self._history = list((full and full[0]) or [])
             self._history_by_key = {}

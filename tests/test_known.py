@@ -67,6 +67,28 @@ def test_matching_by_rule_family_op_and_regex() -> None:
     assert reg.match(d) is None and reg.fixed_again(d) is not None
 
 
+def test_the_schema_token_stands_for_every_tracked_schema_the_machines_use(tmp_path: Path) -> None:
+    """V1: ``{schema}`` in a match covers the machine's schema, every extra schema the strategies draw, the renames
+    pool and the kinds machine's schema where V1 tracks them, and none that V1 excludes (a row there is another
+    bug)."""
+    from pggit_model.machines.kinds import QUOTED_SCHEMA
+    from pggit_model.model.state import tracked_schema
+    from pggit_model.strategies.renames import EXCLUDED_POOL, SCHEMA_POOL
+    from pggit_model.strategies.schemas import extra_schema_names
+
+    own = "mc_0a9f3c"
+    names = {own, *extra_schema_names(own), *SCHEMA_POOL, *EXCLUDED_POOL, QUOTED_SCHEMA}
+    tracked = {n for n in names if tracked_schema(n)}
+    assert tracked != names  # the strategies do draw schemas V1 excludes: the token must leave them out
+    path = _write(tmp_path, "k.toml", "[[divergence]]\nid = 'a'\nrule = 'V7'\nop = 'create_table'\n"
+                  "match = \"\\\\('TABLE', '{schema}', 't'\"\n")
+    entry = known.load(path).entries[0]
+    for n in sorted(names):
+        covered = entry.covers("V7", (), "create_table", f"op: x\n{('TABLE', n, 't', 'main')}")
+        assert covered == (n in tracked), n
+    assert not entry.covers("V7", (), "create_table", "('TABLE', 'public', 't', 'main')")
+
+
 def _run_versioning(server: Server, source: Path, results: Path, registry: known.Registry) -> RunStats:
     template = Template(server, source)
     stats = RunStats()

@@ -16,7 +16,7 @@ from .parts import Probe
 
 # Each area's expression, and the parts it reads. With nothing missing, the query is the one the contract gives
 # (O1–O7); history comes as a tail after the last id seen (the client keeps the rest).
-_CTE_O = "o AS (SELECT * FROM pggit.objects WHERE schema_name = %(schema)s)"
+_CTE_O = "o AS (SELECT * FROM pggit.objects WHERE schema_name = ANY(%(schemas)s::text[]))"
 _CTE_H = """h AS (SELECT h.id, o.object_type::text AS t, o.schema_name AS s, o.object_name AS n, o.branch_name AS b,
                   h.change_type::text AS ct, h.change_severity::text AS cs, h.old_version, h.new_version
            FROM pggit.history h JOIN o ON o.id = h.object_id)"""
@@ -45,18 +45,18 @@ _COMMIT_PARTS = ["pggit.branches.id", "pggit.branches.name", *(f"pggit.commits.{
     "hash", "branch_id", "parent_commit_hash", "message", "tree_hash", "metadata"))]
 _CONFLICT_PARTS = [f"pggit.merge_conflicts.{c}" for c in ("merge_id", "branch_a", "branch_b", "conflict_object")]
 
-#: The whole history of the schema's rows, when the cached tail no longer adds up (after a rollback).
+#: The whole history of the observed schemas' rows, when the cached tail no longer adds up (after a rollback).
 HISTORY_FULL = """
 SELECT json_agg(json_build_array(h.id, o.object_type::text, o.schema_name, o.object_name, o.branch_name,
          h.change_type::text, h.change_severity::text, h.old_version, h.new_version) ORDER BY h.id)
-FROM pggit.history h JOIN pggit.objects o ON o.id = h.object_id WHERE o.schema_name = %(schema)s
+FROM pggit.history h JOIN pggit.objects o ON o.id = h.object_id WHERE o.schema_name = ANY(%(schemas)s::text[])
 """
 
 
 @attrs.frozen
 class Observation:
-    """The observation query for one backend (placeholders ``%(schema)s``, ``%(after)s``), and the areas it
-    cannot see because a part they read is missing."""
+    """The observation query for one backend (placeholders ``%(schemas)s``, the observed schemas as a text[], and
+    ``%(after)s``), and the areas it cannot see because a part they read is missing."""
 
     text: str
     unobserved: frozenset[str] = frozenset()
@@ -107,7 +107,7 @@ _CTE_NH = """nh AS (SELECT id, object_id, change_type::text AS ct, change_severi
 # transaction they are stale (a join planned on them scanned all 10 000 rows of the schema for 10 changed ones).
 _CTE_CO = """r AS MATERIALIZED (SELECT (SELECT ob FROM pggit.objects ob WHERE ob.id = ids.object_id) AS r
                              FROM (SELECT DISTINCT object_id FROM nh) ids),
-     o AS (SELECT (r).* FROM r WHERE (r).schema_name = %(schema)s)"""
+     o AS (SELECT (r).* FROM r WHERE (r).schema_name = ANY(%(schemas)s::text[]))"""
 _CHANGED_HISTORY = """(SELECT coalesce(json_agg(json_build_array(nh.id, o.object_type::text, o.schema_name,
                 o.object_name, o.branch_name, nh.ct, nh.cs, nh.old_version, nh.new_version) ORDER BY nh.id), '[]')
               FROM nh JOIN o ON o.id = nh.object_id)"""

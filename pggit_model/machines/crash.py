@@ -302,7 +302,7 @@ class CrashMachine(TransactionRules):
         counters = evolve(s.counters, trinity_floor=max([1, *(v + 1 for v in seqs)]), last_trinity=())
         s = evolve(s, counters=counters)
         conn = _no_auto_prepare(self.connect_other())
-        self.driver.session_lost(Client(conn, self.schema), s)
+        self.driver.session_lost(Client(conn, self.schema, also=self.driver.scope), s)
         try:
             self.driver.check_state()
         except Divergence as d:

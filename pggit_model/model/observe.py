@@ -5,7 +5,7 @@ Rows, history and commits of DELETED branches are left out: B10 leaves them unsp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from pggit_model.model.state import HISTORY_GAP, Change, CommitRow, RowKey, State
@@ -20,17 +20,27 @@ def _live_names(state: State) -> set[str]:
     return {n for n, b in state.db.branches.items() if b.status != "DELETED"}
 
 
-def objects(state: State, schema: str) -> dict[RowKey, tuple[int, int, int, int, bool]]:
+#: The schemas an observation reads: one name, or several (a machine's schema and the extra ones its examples
+#: create, ``Client.scope``); rows elsewhere are neither observed nor predicted.
+Scope = str | Collection[str]
+
+
+def in_scope(scope: Scope) -> frozenset[str]:
+    """The schema names of ``scope``."""
+    return frozenset((scope,) if isinstance(scope, str) else scope)
+
+
+def objects(state: State, schema: Scope) -> dict[RowKey, tuple[int, int, int, int, bool]]:
     """O1: row key -> (version, version_major, version_minor, version_patch, is_active)."""
-    live = _live_names(state)
+    live, schemas = _live_names(state), in_scope(schema)
     return {k: (r.version, r.major, r.minor, r.patch, r.active)
-            for k, r in state.db.rows.items() if k[1] == schema and k[3] in live}
+            for k, r in state.db.rows.items() if k[1] in schemas and k[3] in live}
 
 
-def history(state: State, schema: str) -> dict[RowKey, tuple[Change, ...]]:
+def history(state: State, schema: Scope) -> dict[RowKey, tuple[Change, ...]]:
     """O2: row key -> its changes in order; HISTORY_GAP stands for any number of unspecified rows (M6)."""
-    live = _live_names(state)
-    return {k: h for k, h in state.db.history.items() if k[1] == schema and k[3] in live}
+    live, schemas = _live_names(state), in_scope(schema)
+    return {k: h for k, h in state.db.history.items() if k[1] in schemas and k[3] in live}
 
 
 def history_matches(expected: Sequence[Change], actual: Sequence[tuple[Any, Any, Any, Any]]) -> bool:
@@ -64,10 +74,10 @@ def current_branch(state: State) -> str:
     return state.c
 
 
-def ddl_hashes(state: State, schema: str) -> dict[RowKey, Any]:
+def ddl_hashes(state: State, schema: Scope) -> dict[RowKey, Any]:
     """O6: row key -> stored ddl_hash (HashOf, or Unspecified where the contract leaves it open)."""
-    live = _live_names(state)
-    return {k: r.ddl_hash for k, r in state.db.rows.items() if k[1] == schema and k[3] in live}
+    live, schemas = _live_names(state), in_scope(schema)
+    return {k: r.ddl_hash for k, r in state.db.rows.items() if k[1] in schemas and k[3] in live}
 
 
 def trinity_floor(state: State) -> tuple[int, tuple[Any, ...]]:
