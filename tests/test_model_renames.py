@@ -353,6 +353,21 @@ def test_r7_a_key_change_touches_only_rows_on_the_current_branch() -> None:
     assert st.db.rows[("TABLE", S, "t", "b")].active is False and st.db.rows[("TABLE", S, "u", "b")].active
 
 
+def test_m8_a_name_another_branch_changed_can_be_neither_renamed_nor_dropped_here() -> None:
+    """M8 (B9, B12): once branch b renamed t to u, the shared catalog knows only u: main's RENAME or DROP of t is
+    PostgreSQL's "does not exist", and of u (no active row on main) what B9 forbids, so two branches never give one
+    object two new names and per-key merging never chooses between renames."""
+    from pggit_model.ops import CheckoutBranch, CreateBranch
+    st, _ = run(CreateTable(S, "t", (Column("id", "integer"),)), CreateBranch("b"), CheckoutBranch("b"),
+                RenameRelation("TABLE", S, "t", "u"), CheckoutBranch("main"))
+    for op in (RenameRelation("TABLE", S, "t", "w"), DropTable(S, "t")):
+        _, exp = step(st, op)
+        assert exp.kind == "error" and "does not exist" in exp.why, (op, exp)
+    for op in (RenameRelation("TABLE", S, "u", "w"), DropTable(S, "u")):
+        _, exp = step(st, op)
+        assert exp.kind == "unspecified" and "B9" in exp.rules, (op, exp)
+
+
 def test_h10_hashes_find_objects_by_their_new_key() -> None:
     """H10a, H10d: after a rename compute_ddl_hash of the old key is NULL and the new key has a hash; a view over
     the renamed table is reported changed by detect_changes_by_hash though it records nothing (R6)."""
