@@ -1,7 +1,8 @@
 """The real PostgreSQL: a throwaway cluster this process owns, or an existing server given by DSN (``ExternalServer``,
 in external.py); ``start_server`` picks one.
 
-A throwaway cluster lives in a temp directory named ``pggit-model-*`` holding ``data/``, the unix
+A throwaway cluster lives in a directory named ``pggit-model-*`` under ``cluster_parent()`` (a RAM disk with
+room, else the temp directory; see pgprocs) holding ``data/``, the unix
 socket directory ``sock/`` and ``owner.json`` (our pid). It listens on its private socket only, uses
 trust auth, and trades durability for speed. It is stopped and removed on ``close()``, at exit and on
 SIGTERM; a run killed harder leaves the directory behind, and the next run sweeps it (owner pid dead).
@@ -47,6 +48,7 @@ from .pgprocs import (
     _pid_alive,
     _stop_postmaster,
     _unprivileged_user,
+    cluster_parent,
     find_binaries,
     sweep_stale,
 )
@@ -120,8 +122,8 @@ NO_SPACE = "No space left on device"
 def _disk_full(root: Path, log: str) -> str:
     line = next((x.strip() for x in log.splitlines() if NO_SPACE in x), NO_SPACE)
     return (f"the disk under {root.parent} is full: {line[-300:]}. The throwaway cluster was stopped and "
-            f"{root} removed; free space there, or set TMPDIR to a filesystem with room (a cluster needs about "
-            "100 MB, more for large runs), or use --pg-dsn")
+            f"{root} removed; free space there, or set PGGIT_MODEL_CLUSTER_DIR (or TMPDIR) to a filesystem with "
+            "room (a cluster needs about 100 MB, more for large runs), or use --pg-dsn")
 
 
 class ThrowawayCluster:
@@ -140,7 +142,7 @@ class ThrowawayCluster:
     def start(self) -> ThrowawayCluster:
         sweep_stale()
         _install_signal_handlers()
-        self.root = Path(tempfile.mkdtemp(prefix=DIR_PREFIX))
+        self.root = Path(tempfile.mkdtemp(prefix=DIR_PREFIX, dir=cluster_parent()))
         _live_clusters.add(self)
         (self.root / "owner.json").write_text(json.dumps({"pid": os.getpid(), "started": time.time()}))
         try:

@@ -122,42 +122,88 @@ class RollbackIsolation:
 
 
 class ClonePool:
-    """Databases cloned from the template ahead of time, so taking one costs a queue pop."""
+    """Databases cloned from the template ahead of time, so taking one costs a queue pop.
 
-    def __init__(self, template: Template, size: int = 3) -> None:
+    ``survives_restarts``: the server may be crashed and restarted under the pool (the crash machine, X6). The
+    crash is made inside ``paused()``, which waits for a clone or drop in flight and holds the thread off until the
+    server is back; a connection lost meanwhile is retried instead of ending the pool. Databases cloned before the
+    crash were committed, so they are still there after it."""
+
+    def __init__(self, template: Template, size: int = 3, *, survives_restarts: bool = False) -> None:
         self.template = template
         self.size = size
+        self.survives_restarts = survives_restarts
         self._ready: queue.Queue[str] = queue.Queue()
         self._dirty: queue.Queue[str | None] = queue.Queue()
         self._stop = threading.Event()
         self._error: BaseException | None = None
         self._outstanding: set[str] = set()
         self._lock = threading.Lock()
+        self._busy = threading.Lock()  # held while the thread creates or drops a database (paused() takes it)
         self._thread = threading.Thread(target=self._work, name="pggit-model-clone-pool", daemon=True)
         self._thread.start()
 
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """No clone or drop runs inside this block (one in flight is waited for): crash the server here."""
+        with self._busy:
+            yield
+
     def _work(self) -> None:
         server = self.template.server
+        admin: psycopg.Connection | None = None
         try:
-            with connect(server.conninfo("postgres")) as admin:
-                while not self._stop.is_set():
-                    # Drop first: frees space and sessions; then top the pool up.
-                    with contextlib.suppress(queue.Empty):
-                        while True:
-                            name = self._dirty.get_nowait()
-                            if name is not None:
-                                drop_database(server, name, conn=admin)
-                    if self._ready.qsize() < self.size:
-                        name = new_dbname("cl")
-                        create_database(server, name, template=self.template.dbname)
-                        self._ready.put(name)
-                        continue
-                    with contextlib.suppress(queue.Empty):
-                        name = self._dirty.get(timeout=0.2)
-                        if name is not None:
-                            drop_database(server, name, conn=admin)
+            while not self._stop.is_set():
+                try:
+                    if admin is None or admin.closed or admin.broken:
+                        with self._busy:
+                            admin = connect(server.conninfo("postgres"))
+                    self._step(admin)
+                except psycopg.OperationalError:
+                    if not self.survives_restarts or self._stop.is_set() or getattr(server, "closed", False):
+                        raise
+                    if admin is not None:
+                        with contextlib.suppress(Exception):
+                            admin.close()
+                    admin = None
+                    time.sleep(0.05)  # the server is down (crashed, restarting): try again
         except BaseException as e:  # surfaced to the caller of acquire()
             self._error = e
+        finally:
+            if admin is not None:
+                with contextlib.suppress(Exception):
+                    admin.close()
+
+    def _step(self, admin: psycopg.Connection) -> None:
+        """Drop what was released (frees space and sessions), then top the pool up, or wait for a release."""
+        server = self.template.server
+        with self._busy:
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    name = self._dirty.get_nowait()
+                    if name is not None:
+                        self._drop(admin, name)
+            if self._ready.qsize() < self.size:
+                name = new_dbname("cl")
+                try:
+                    create_database(server, name, template=self.template.dbname)
+                except psycopg.OperationalError:
+                    self._dirty.put(name)  # it may exist half-made: dropped once the server answers again
+                    raise
+                self._ready.put(name)
+                return
+        with contextlib.suppress(queue.Empty):
+            name = self._dirty.get(timeout=0.2)
+            if name is not None:
+                with self._busy:
+                    self._drop(admin, name)
+
+    def _drop(self, admin: psycopg.Connection, name: str) -> None:
+        try:
+            drop_database(self.template.server, name, conn=admin)
+        except psycopg.OperationalError:
+            self._dirty.put(name)  # dropped once the server answers again
+            raise
 
     def acquire(self, timeout: float = 60) -> str:
         """A fresh database cloned from the template (blocks only if the pool is empty)."""

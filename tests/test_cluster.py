@@ -186,3 +186,52 @@ def test_external_server_touches_only_prefixed_databases(
     finally:
         cluster.drop_database(ext, name)
     assert name not in cluster.our_databases(ext)
+
+
+def test_clusters_go_where_asked_else_to_a_roomy_ram_disk_unless_tmpdir_is_set(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """PGGIT_MODEL_CLUSTER_DIR decides where a throwaway cluster lives; without it a writable tmpfs with room
+    (/dev/shm) is taken only when TMPDIR is not set, and a directory that is no tmpfs never is."""
+    import tempfile
+
+    from pggit_model import pgprocs
+
+    monkeypatch.setenv("PGGIT_MODEL_CLUSTER_DIR", str(tmp_path))
+    assert pgprocs.cluster_parent() == tmp_path
+    monkeypatch.delenv("PGGIT_MODEL_CLUSTER_DIR")
+    monkeypatch.setenv("TMPDIR", "/somewhere")
+    assert pgprocs.cluster_parent() == Path(tempfile.gettempdir())
+    monkeypatch.delenv("TMPDIR")
+    monkeypatch.setattr(pgprocs, "SHM", tmp_path)  # a disk directory, not a tmpfs mount
+    assert pgprocs.cluster_parent() == Path(tempfile.gettempdir())
+    monkeypatch.setattr(pgprocs, "SHM", Path("/dev/shm"))
+    roomy = pgprocs._roomy_ram_disk(Path("/dev/shm"))
+    assert pgprocs.cluster_parent() == (Path("/dev/shm") if roomy else Path(tempfile.gettempdir()))
+    monkeypatch.setattr(pgprocs, "SHM_ROOM", 2**62)  # more room than any machine has
+    assert pgprocs.cluster_parent() == Path(tempfile.gettempdir())
+
+
+def test_cluster_lives_under_the_chosen_directory_and_a_stale_one_there_is_swept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A throwaway cluster is made under PGGIT_MODEL_CLUSTER_DIR and removed at close; a dead run's cluster
+    directory there is swept like one in the temp directory."""
+    import shutil
+    import tempfile
+
+    parent = Path(tempfile.mkdtemp(prefix="pggit-test-parent-"))  # (pytest's tmp_path is private to root)
+    parent.chmod(0o755)  # the server may run as another OS user (root runs it unprivileged)
+    monkeypatch.setenv("PGGIT_MODEL_CLUSTER_DIR", str(parent))
+    stale = parent / (cluster.DIR_PREFIX + "stale")
+    stale.mkdir()
+    (stale / "owner.json").write_text(json.dumps({"pid": 2**22 + 12345, "started": 0}))  # no such process
+    c = cluster.ThrowawayCluster(cluster.find_binaries()).start()
+    try:
+        assert c.root is not None and c.root.parent == parent
+        assert not stale.exists()
+        with cluster.connect(c.conninfo("postgres")) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        c.close()
+        left = list(parent.iterdir())
+        shutil.rmtree(parent, ignore_errors=True)
+    assert left == []

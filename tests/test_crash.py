@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -300,3 +301,35 @@ def test_x6_crash_machine_runs_crashes_and_leaves_no_cluster(pggit_harness: Any)
     assert root is not None and root.exists()
     CRASH_SERVERS.close()
     assert not root.exists() and _server_processes(root) == []
+
+
+@pytest.mark.parametrize("mode", cluster.CRASH_MODES)
+def test_x6_clone_pool_keeps_cloning_across_a_crash_and_restart(durable: cluster.ThrowawayCluster, mode: str) -> None:
+    """X6/I6: the crash machine's clone pool, crashed under inside ``paused()``, still gives fresh template copies
+    afterwards (a copy cloned before the crash included), drops released ones, and leaves no database behind."""
+    from pggit_model.isolation import ClonePool, Template
+
+    template = Template(durable)
+    pool = ClonePool(template, size=2, survives_restarts=True)
+    try:
+        used = pool.acquire()
+        with cluster.connect(durable.conninfo(used)) as conn:
+            conn.execute("CREATE TABLE public.dirty (i int)")
+        with pool.paused():
+            durable.crash(mode)
+            durable.restart()
+        pool.release(used)
+        fresh = [pool.acquire(timeout=30) for _ in range(3)]  # more than the pool held before the crash
+        for name in fresh:
+            with cluster.connect(durable.conninfo(name)) as conn:
+                assert conn.execute("SELECT to_regclass('public.dirty')").fetchone() == (None,)
+                assert conn.execute("SELECT to_regclass('pggit.objects')").fetchone() == ("pggit.objects",)
+            pool.release(name)
+        deadline = time.monotonic() + 30
+        while used in cluster.our_databases(durable) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert used not in cluster.our_databases(durable)
+    finally:
+        pool.close()
+        template.close()
+    assert cluster.our_databases(durable) == []
