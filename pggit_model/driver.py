@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import psycopg
 from attrs import evolve
 
 from . import backend, checkers, goals, incremental
@@ -250,6 +251,31 @@ class Driver(KnownDivergences):
             self._twin_parted(lambda: diverge(rule, problem, op=self.ops[-1] if self.ops else None,
                                               step=len(self.ops), area="twin"))
 
+    def check_excluded_schemas(self) -> None:
+        """V1 at the end of an example: pgGit holds no row for an object in a temporary or toast schema. The model
+        never predicts one there, and the observation after each step reads the machine's own schemas only, so a
+        backend that tracks temporary objects would be seen only by a lookup that happens to name one."""
+        self.settle()
+        conn = self.client.conn
+        status = psycopg.pq.TransactionStatus
+        if conn.closed or conn.broken or self.client.in_error or \
+                conn.info.transaction_status not in (status.IDLE, status.INTRANS):
+            return  # (an aborted transaction answers nothing; a read inside a live one changes nothing)
+        rows = conn.execute(_EXCLUDED_ROWS).fetchall()
+        if rows:
+            shown = "; ".join(f"{t} {s}.{n} on {b}" for t, s, n, b in rows[:5])
+            self._explore_if_known(lambda: diverge(
+                "V1", f"pgGit holds {len(rows)} row(s) for objects in schemas V1 excludes (pg_temp*, pg_toast*): "
+                f"{shown}", op=self.ops[-1] if self.ops else None, step=len(self.ops), area="objects"))
+
+    def _explore_if_known(self, raise_it: Any) -> None:
+        """Raise a divergence with the reproducer; if the registry knows it, go on."""
+        try:
+            with self._reproducer_on_divergence():
+                raise_it()
+        except Divergence as d:
+            self._explore_past(d)
+
     def run_unchecked(self, op: Op, given_up: Mapping[str, set[Any]] | None = None) -> Completion:
         """Run an op the model does not predict — damage to pgGit's own tables, a pgGit call after damage (U4) —
         whose every answer is allowed but a hang (the op's statement timeout, 57014) or a lost session. The model
@@ -401,6 +427,11 @@ class Driver(KnownDivergences):
     def reproducer(self) -> str:
         """The ops so far as Python, one per line (each repr is its constructor call)."""
         return "\n".join(f"{i}. {op!r}" for i, op in enumerate(self.ops, 1))
+
+
+#: V1: rows in the schemas of a session's temporary objects and of TOAST tables (none may exist)
+_EXCLUDED_ROWS = ("SELECT object_type::text, schema_name, object_name, branch_name FROM pggit.objects "
+                  "WHERE schema_name LIKE 'pg\\_temp%' OR schema_name LIKE 'pg\\_toast%' ORDER BY 2, 3, 1, 4")
 
 
 __all__ = ["STATS", "Divergence", "Driver", "RunStats"]

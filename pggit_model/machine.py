@@ -275,6 +275,7 @@ class PgGitMachine(RuleBasedStateMachine):
             # finally: a failure in flight must not be replaced by this one).
             if sys.exception() is None:
                 self.driver.check_twin_catalog()
+                self.driver.check_excluded_schemas()  # V1: no row for a temporary or TOAST object
         finally:
             with contextlib.suppress(psycopg.Error):
                 self._exit.close()

@@ -172,6 +172,31 @@ def test_v1_a8_a_filter_that_tracks_pg_temp_is_caught(pggit_server: Server, tmp_
         template.close()
 
 
+def test_v1_the_end_of_an_example_finds_rows_of_temporary_objects(pggit_server: Server, tmp_path: Path) -> None:
+    """V1 without any lookup: a temporary view and function, never asked about, are found at the end of the
+    example (`Driver.check_excluded_schemas`, which the machines call in teardown) on the reference with
+    `temp-objects-tracked`, where the per-step observation (the machine's schemas only) sees nothing; the clean
+    reference passes the same check."""
+    ops: list[Op] = [_TT, CreateView(T, "tv2", "tt", ("id", "x")), CreateFunction(T, "f", ("integer",))]
+    for fault in (None, "temp-objects-tracked"):
+        template = Template(pggit_server, by_name(fault).apply(tmp_path / "mutant") if fault else None)
+        try:
+            dbname = template.clone("temp_end")
+            conn = connect(pggit_server.conninfo(dbname))
+            try:
+                driver = _drive(conn, ops)
+                if fault is None:
+                    driver.check_excluded_schemas()
+                else:
+                    with pytest.raises(Divergence, match="V1 excludes"):
+                        driver.check_excluded_schemas()
+            finally:
+                conn.close()
+                drop_database(pggit_server, dbname)
+        finally:
+            template.close()
+
+
 def test_x5_temporary_objects_go_with_the_session(pggit_connect: Callable[[], psycopg.Connection]) -> None:
     """A8, X5: a new session has none of the old one's temporary objects (the model's session_lost forgets them),
     so the same CREATE TABLE pg_temp.tt succeeds again; the permanent table stays."""
