@@ -50,8 +50,10 @@ def bare(pggit_template: Template) -> Iterator[TwinDatabase]:
 
 
 def _reset(db: TwinDatabase) -> psycopg.Connection:
-    """The session, with every schema an earlier example made dropped and the machine's schema empty (as B1's)."""
+    """The session, with every schema an earlier example made dropped, its temporary objects gone (A8: they live
+    as long as the session, which outlives an example here) and the machine's schema empty (as B1's)."""
     conn = db.connection(nested=False)
+    conn.execute("DISCARD TEMP")
     for name in sorted(machine_schemas(conn) - db.baseline):
         conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
     conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(SCHEMA)))

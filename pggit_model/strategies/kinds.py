@@ -23,10 +23,11 @@ DdlDraw = Any
 _MV_POOL = ("mv1", "mv2", "Sales MV", "select")
 _COL_POOL = ("ident", "g", "Gen Col", "é")
 
-#: the statements this family draws, in the order `_KIND` picks from (appending keeps earlier draws)
+#: the statements this family draws, in the order `_KIND` picks from (appending keeps earlier draws); "quiet" twice:
+#: it stands for six statements (ANALYZE, GRANT, REVOKE, SET STATISTICS, SET/RESET fillfactor of a table or index)
 _KINDS = ("matview", "refresh", "drop_matview", "select_into", "like", "add_identity", "set_generated",
           "drop_identity", "restart", "identity_column", "stored_column", "drop_expression", "exclude",
-          "fk_not_valid", "validate", "quiet", "matview_index")
+          "fk_not_valid", "validate", "quiet", "quiet", "matview_index")
 
 
 def _sources(d: DdlDraw) -> list[tuple[str, list[str]]]:
