@@ -25,7 +25,16 @@ def matview_changes(applied: Applied, after: Catalog) -> Iterator[tuple[ObjKey, 
 
 
 def select_list(w: Work, s: str, source: str, columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """`SELECT columns FROM s.source` as PostgreSQL analyses it, before the target is looked up."""
+    """`SELECT columns FROM s.source` as PostgreSQL analyses it, before the target is looked up: (name, type) of each
+    selected column, a column selected twice refused (42701)."""
+    available = source_columns(w, s, source, columns)
+    if len(set(columns)) != len(columns):
+        raise reject("42701", "a column is selected twice")
+    return tuple((c, available[c]) for c in columns)
+
+
+def source_columns(w: Work, s: str, source: str, columns: tuple[str, ...]) -> dict[str, str]:
+    """The column types by name of `s.source`, once every one of `columns` is found there (42P01, 42809, 42703)."""
     src = w.rel(s, source)
     if src is None:
         raise reject("42P01", f"relation {source!r} does not exist")
@@ -37,9 +46,7 @@ def select_list(w: Work, s: str, source: str, columns: tuple[str, ...]) -> tuple
             if c == source:
                 raise unknown("§12", f"{c!r} names the source relation: a whole-row reference")
             raise reject("42703", f"column {c!r} does not exist")
-    if len(set(columns)) != len(columns):
-        raise reject("42701", "a column is selected twice")
-    return tuple((c, available[c]) for c in columns)
+    return available
 
 
 def unpopulated(w: Work, s: str, source: str) -> bool:
@@ -172,6 +179,7 @@ __all__ = [
     "matview_changes",
     "not_populated",
     "select_list",
+    "source_columns",
     "unpopulated",
     "wrap_index_statements",
 ]

@@ -16,7 +16,7 @@ from pggit_model.model.catalog_alter import alter_table
 from pggit_model.model.catalog_constraints import add_constraint, create_table_order
 from pggit_model.model.catalog_kinds import KINDS_STATEMENTS
 from pggit_model.model.catalog_kinds_guard import guard_first_model, guard_hierarchies
-from pggit_model.model.catalog_matviews import wrap_index_statements
+from pggit_model.model.catalog_matviews import source_columns, wrap_index_statements
 from pggit_model.model.catalog_partitions import PARTITION_STATEMENTS
 from pggit_model.model.catalog_propagation import wrap
 from pggit_model.model.catalog_renames import RENAME_STATEMENTS
@@ -58,7 +58,7 @@ def _create_table(w: Work, op: ddl.CreateTable) -> str:
 def _create_table_as(w: Work, op: ddl.CreateTableAs) -> str:
     s, name = op.schema, op.name
     # The SELECT is analysed first (42P01, 42809, 42703), then the target is looked up (42P07, or V15).
-    available = _select_list(w, s, op.source, op.columns)
+    available = source_columns(w, s, op.source, op.columns)
     if w.rel(s, name) is not None:
         if op.if_not_exists:
             return "V15"
@@ -66,22 +66,6 @@ def _create_table_as(w: Work, op: ddl.CreateTableAs) -> str:
     w.put(s, name, Table(columns=tuple(Col(c, available[c]) for c in op.columns)))
     w.created[:0] = [("TABLE", s, name), *[("COLUMN", s, f"{name}.{c}") for c in op.columns]]
     return "V10a"
-
-
-def _select_list(w: Work, s: str, source: str, columns: tuple[str, ...]) -> dict[str, str]:
-    """`SELECT columns FROM s.source` as PostgreSQL analyses it: the source's column types by name."""
-    src = w.rel(s, source)
-    if src is None:
-        raise reject("42P01", f"relation {source!r} does not exist")
-    if isinstance(src, Index):
-        raise reject("42809", f"{source!r} is an index")
-    available = {c.name: c.type for c in src.columns} if isinstance(src, Table) else dict(src.columns)
-    for c in columns:
-        if c not in available:
-            if c == source:  # `SELECT "t" FROM s."t"` is a whole-row reference, not a column
-                raise unknown("§12", f"{c!r} names the source relation: a whole-row reference")
-            raise reject("42703", f"column {c!r} does not exist")
-    return available
 
 
 def _drop_table(w: Work, op: ddl.DropTable) -> str:
@@ -152,7 +136,7 @@ def _drop_index_op(w: Work, op: ddl.DropIndex) -> str:
 
 def _create_view(w: Work, op: ddl.CreateView) -> str:
     s, src = op.schema, source_schema_of(w, op)
-    available = _select_list(w, src, op.source, op.columns)
+    available = source_columns(w, src, op.source, op.columns)
     new = View(op.source, tuple((c, available[c]) for c in op.columns), None if src == s else src)
     old = w.rel(s, op.name)
     if old is not None:
