@@ -79,6 +79,14 @@ class PartitionsMachine(VersioningRules):
         if self._cat().rel(self.schema, C) is None and self._cat().table(self.schema, P) is not None:
             self.run(CreateChild(self.schema, C, P, (Column("x", "integer"),)))
 
+    def _built(self, data: st.DataObject, which: str) -> bool:
+        """`m` (with its partitions) or `p` (with its child) built when missing; whether the parent is there."""
+        if which == M:
+            self._ensure_partitioned(data)
+        else:
+            self._ensure_inheritance()
+        return self._cat().table(self.schema, which) is not None
+
     def _look(self, names: list[str]) -> None:
         """V28: show_table_versions lists partitions and children; get_version of each descendant."""
         if self.model.session.search_path != (self.schema,):
@@ -94,11 +102,7 @@ class PartitionsMachine(VersioningRules):
         """V25 (R3b, V10 rows on a parent): one parent-level statement — ADD / DROP / RENAME COLUMN, TYPE, NOT
         NULL, DEFAULT, CHECK, PRIMARY KEY / UNIQUE, CREATE / DROP INDEX — recorded on every descendant whose
         structure changed, one change each; then the version API on the descendants."""
-        if which == M:
-            self._ensure_partitioned(data)
-        else:
-            self._ensure_inheritance()
-        if self._cat().table(self.schema, which) is None:
+        if not self._built(data, which):
             return
         before = self.model.db.rows
         self.run(data.draw(parent_changes(self.model, self.schema, which), label="change"))
@@ -208,11 +212,7 @@ class PartitionsMachine(VersioningRules):
     def rename_in_a_hierarchy(self, data: st.DataObject, which: str) -> None:
         """R3a, R6, V20: a parent, partition or child renamed; a parent-level change then reaches every descendant
         by identity (V25), the renamed one included, and the name may go back (R3a both ways)."""
-        if which == M:
-            self._ensure_partitioned(data)
-        else:
-            self._ensure_inheritance()
-        if self._cat().table(self.schema, which) is None:
+        if not self._built(data, which):
             return
         old = data.draw(st.sampled_from([which, *children_of(self.model, self.schema, which)]), label="renamed")
         new = data.draw(st.sampled_from([f"{old}_old", "Renamed Part", suffixed(old, "_2")]), label="new name")
