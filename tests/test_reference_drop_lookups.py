@@ -11,13 +11,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
-from pggit_model.client import Client
-from pggit_model.cluster import ExternalServer, ThrowawayCluster, connect, drop_database
+from pggit_model.cluster import ExternalServer, ThrowawayCluster
 from pggit_model.divergences import Divergence
-from pggit_model.driver import Driver
-from pggit_model.isolation import Template
 from pggit_model.model import initial_state, run
 from pggit_model.mutants import Mutant
 from pggit_model.ops import (
@@ -31,7 +27,7 @@ from pggit_model.ops import (
     Op,
     SetSearchPath,
 )
-from pggit_model.session import RunStats
+from tests.driven import drive, mutant_connection
 
 S = "app"
 STALE_INDEX_THEN_DROP: list[Op] = [
@@ -54,18 +50,10 @@ def test_v13_b9_a_stale_index_row_named_like_a_column_stays() -> None:
     assert main == {"TABLE t": False, "COLUMN t.a": False, "COLUMN t.b": False, "INDEX t_a": True}
 
 
-def _drive(conn: psycopg.Connection, ops: list[Op]) -> None:
-    conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(S)))
-    driver = Driver(Client(conn, S), S, stats=RunStats())
-    for op in ops:
-        assert driver.run(op) is not None, f"the model leaves {op!r} unspecified"
-        driver.check_state()
-
-
 @pytest.mark.server
 def test_v13_the_reference_drops_only_what_postgresql_dropped(pggit_conn: psycopg.Connection) -> None:
     """V13, B9 on the reference: every answer and the observed state after each step are the model's."""
-    _drive(pggit_conn, STALE_INDEX_THEN_DROP)
+    drive(pggit_conn, S, STALE_INDEX_THEN_DROP)
 
 
 @pytest.mark.server
@@ -73,15 +61,6 @@ def test_v13_a_column_lookup_without_its_kind_is_caught(
         pggit_server: ThrowawayCluster | ExternalServer, tmp_path: Path) -> None:
     """On the reference with the column lookup of DROP TABLE's sql_drop lacking `object_type = 'COLUMN'`, the same
     steps diverge: the stale row of index t_a is dropped with the table's columns."""
-    template = Template(pggit_server, COLUMN_LOOKUP_WITHOUT_KIND.apply(tmp_path / "mutant"))
-    try:
-        dbname = template.clone("stale")
-        conn = connect(pggit_server.conninfo(dbname))
-        try:
-            with pytest.raises(Divergence):
-                _drive(conn, STALE_INDEX_THEN_DROP)
-        finally:
-            conn.close()
-            drop_database(pggit_server, dbname)
-    finally:
-        template.close()
+    fault = COLUMN_LOOKUP_WITHOUT_KIND
+    with mutant_connection(pggit_server, fault, tmp_path, "stale") as conn, pytest.raises(Divergence):
+        drive(conn, S, STALE_INDEX_THEN_DROP)

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from psycopg import sql
 
-from pggit_model.client import Client
-from pggit_model.driver import Driver
 from pggit_model.ops import (
     AddColumn,
     AlterTable,
@@ -32,19 +29,9 @@ from pggit_model.ops import (
     SetSchema,
     SetSearchPath,
 )
-from pggit_model.session import RunStats
+from tests.driven import drive
 
 pytestmark = pytest.mark.server
-
-
-def _drive(conn: psycopg.Connection, schema: str, ops: list[Op]) -> None:
-    """Run `ops` through the Driver observing `schema` (created here), checking each answer and the state."""
-    conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    driver = Driver(Client(conn, schema), schema, stats=RunStats())
-    driver.check_state()
-    for op in ops:
-        assert driver.run(op) is not None, f"the model leaves {op!r} unspecified"
-        driver.check_state()
 
 
 def _objects(x: str) -> list[Op]:
@@ -58,7 +45,7 @@ def _objects(x: str) -> list[Op]:
 def test_v1_an_excluded_user_schema_observed_has_no_rows(pggit_conn: psycopg.Connection, x: str) -> None:
     """V1: observed as the machine's own schema, DDL in `pggitx` (or "pggit Archive") leaves pggit.objects and
     pggit.history without a row of that schema, and the version API finds nothing there."""
-    _drive(pggit_conn, x, [*_objects(x), ExportSchemaHashes(x), DropTable(x, "t2", cascade=True)])
+    drive(pggit_conn, x, [*_objects(x), ExportSchemaHashes(x), DropTable(x, "t2", cascade=True)])
 
 
 def test_v1_n7_n4_across_tracked_and_excluded_schemas(pggit_conn: psycopg.Connection) -> None:
@@ -66,7 +53,7 @@ def test_v1_n7_n4_across_tracked_and_excluded_schemas(pggit_conn: psycopg.Connec
     tracked table gets none; a branch and a merge carry nothing of pggitx; DROP SCHEMA pggitx CASCADE drops only
     tracked readers' rows."""
     s, x = "s", "pggitx"
-    _drive(pggit_conn, s, [
+    drive(pggit_conn, s, [
         CreateSchema(x), *_objects(x), CreateView(s, "over", "t2", ("a",), source_schema=x),
         CreateTable(s, "u", (Column("a", "integer"),)), CreateView(x, "back", "u", ("a",), source_schema=s),
         CreateBranch("b"), CheckoutBranch("b"), CreateTable(x, "n", (Column("a", "integer"),)),

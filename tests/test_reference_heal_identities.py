@@ -12,13 +12,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
-from pggit_model.client import Client
-from pggit_model.cluster import ExternalServer, ThrowawayCluster, connect, drop_database
+from pggit_model.cluster import ExternalServer, ThrowawayCluster
 from pggit_model.divergences import Divergence
-from pggit_model.driver import Driver
-from pggit_model.isolation import Template
 from pggit_model.mutants import Mutant
 from pggit_model.ops import (
     CheckoutBranch,
@@ -34,7 +30,7 @@ from pggit_model.ops import (
     SetSearchPath,
     Untracked,
 )
-from pggit_model.session import RunStats
+from tests.driven import drive, mutant_connection
 
 pytestmark = pytest.mark.server
 
@@ -54,32 +50,14 @@ GONE_WITHOUT_NAME = Mutant(
     "pggit._current_branch() AND o.is_active);")
 
 
-def _drive(conn: psycopg.Connection, ops: list[Op]) -> None:
-    conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(S)))
-    driver = Driver(Client(conn, S), S, stats=RunStats())
-    for op in ops:
-        assert driver.run(op) is not None, f"the model leaves {op!r} unspecified"
-        driver.check_state()
-
-
 def test_v20_a_renamed_index_continues_past_another_branchs_drifted_index(pggit_conn: psycopg.Connection) -> None:
     """V20, R1, B12, U3: every answer and the observed state after each step are the model's (j continues i)."""
-    _drive(pggit_conn, OTHER_BRANCHS_INDEX_DRIFTED_AWAY)
+    drive(pggit_conn, S, OTHER_BRANCHS_INDEX_DRIFTED_AWAY)
 
 
 def test_v20_a_gone_identity_counted_without_its_row_is_caught(
         pggit_server: ThrowawayCluster | ExternalServer, tmp_path: Path) -> None:
     """With the check "an active INDEX row on c" losing its name, the drifted index of the other branch counts as
     gone too, two gone identities continue none, and the rename records a new object j instead."""
-    template = Template(pggit_server, GONE_WITHOUT_NAME.apply(tmp_path / "mutant"))
-    try:
-        dbname = template.clone("heal")
-        conn = connect(pggit_server.conninfo(dbname))
-        try:
-            with pytest.raises(Divergence):
-                _drive(conn, OTHER_BRANCHS_INDEX_DRIFTED_AWAY)
-        finally:
-            conn.close()
-            drop_database(pggit_server, dbname)
-    finally:
-        template.close()
+    with mutant_connection(pggit_server, GONE_WITHOUT_NAME, tmp_path, "heal") as conn, pytest.raises(Divergence):
+        drive(conn, S, OTHER_BRANCHS_INDEX_DRIFTED_AWAY)

@@ -9,13 +9,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from pggit_model.client import Client
-from pggit_model.cluster import ExternalServer, ThrowawayCluster, connect, drop_database
+from pggit_model.cluster import ExternalServer, ThrowawayCluster
 from pggit_model.divergences import Divergence
-from pggit_model.driver import Driver
-from pggit_model.isolation import Template
 from pggit_model.model import session_lost
 from pggit_model.mutants import by_name
 from pggit_model.ops import (
@@ -49,7 +46,7 @@ from pggit_model.ops import (
     SetSearchPath,
     ShowTableVersions,
 )
-from pggit_model.session import RunStats
+from tests.driven import drive, mutant_connection
 from tests.model_steps import postgres_outcome, run_in
 
 pytestmark = pytest.mark.server
@@ -130,16 +127,6 @@ def _temporary_life() -> list[Op]:
     ]
 
 
-def _drive(conn: psycopg.Connection, ops: list[Op]) -> Driver:
-    conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(S)))
-    driver = Driver(Client(conn, S), S, stats=RunStats())
-    driver.check_state()
-    for op in ops:
-        assert driver.run(op) is not None, f"the model leaves {op!r} unspecified"
-        driver.check_state()
-    return driver
-
-
 def _temp_rows(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT count(*) FROM pggit.objects WHERE schema_name LIKE 'pg\\_temp%'").fetchone()[0]
 
@@ -149,7 +136,7 @@ def test_v1_a8_temporary_objects_get_no_row(pggit_conn: psycopg.Connection) -> N
     row in any pg_temp schema; get_version / get_history of those objects find nothing, qualified or bare through
     a search_path naming pg_temp. Fails on a reference whose V1 filter lets pg_temp_N through
     (`temp-objects-tracked` in pggit_model/mutants.py: `test_..._fails_when_pg_temp_is_tracked` below)."""
-    _drive(pggit_conn, _temporary_life())
+    drive(pggit_conn, S, _temporary_life())
     assert _temp_rows(pggit_conn) == 0
 
 
@@ -157,50 +144,30 @@ def test_v1_a8_a_filter_that_tracks_pg_temp_is_caught(pggit_server: Server, tmp_
     """V1: on the reference with the planted fault `temp-objects-tracked` (V1's filter without its pg_temp test),
     the same steps diverge: a temporary view or function gets a row under pg_temp_N, which the bare lookup
     through a search_path naming pg_temp finds where the model finds none."""
-    template = Template(pggit_server, by_name("temp-objects-tracked").apply(tmp_path / "mutant"))
-    try:
-        dbname = template.clone("temp")
-        conn = connect(pggit_server.conninfo(dbname))
-        try:
-            with pytest.raises(Divergence):
-                _drive(conn, _temporary_life())
-            assert _temp_rows(conn) > 0
-        finally:
-            conn.close()
-            drop_database(pggit_server, dbname)
-    finally:
-        template.close()
+    with mutant_connection(pggit_server, by_name("temp-objects-tracked"), tmp_path, "temp") as conn:
+        with pytest.raises(Divergence):
+            drive(conn, S, _temporary_life())
+        assert _temp_rows(conn) > 0
 
 
-def test_v1_the_end_of_an_example_finds_rows_of_temporary_objects(pggit_server: Server, tmp_path: Path) -> None:
+def test_v1_the_end_of_an_example_finds_rows_of_temporary_objects(pggit_conn: psycopg.Connection,
+                                                                   pggit_server: Server, tmp_path: Path) -> None:
     """V1 without any lookup: a temporary view and function, never asked about, are found at the end of the
     example (`Driver.check_excluded_schemas`, which the machines call in teardown) on the reference with
     `temp-objects-tracked`, where the per-step observation (the machine's schemas only) sees nothing; the clean
     reference passes the same check."""
     ops: list[Op] = [_TT, CreateView(T, "tv2", "tt", ("id", "x")), CreateFunction(T, "f", ("integer",))]
-    for fault in (None, "temp-objects-tracked"):
-        template = Template(pggit_server, by_name(fault).apply(tmp_path / "mutant") if fault else None)
-        try:
-            dbname = template.clone("temp_end")
-            conn = connect(pggit_server.conninfo(dbname))
-            try:
-                driver = _drive(conn, ops)
-                if fault is None:
-                    driver.check_excluded_schemas()
-                else:
-                    with pytest.raises(Divergence, match="V1 excludes"):
-                        driver.check_excluded_schemas()
-            finally:
-                conn.close()
-                drop_database(pggit_server, dbname)
-        finally:
-            template.close()
+    drive(pggit_conn, S, ops).check_excluded_schemas()
+    with mutant_connection(pggit_server, by_name("temp-objects-tracked"), tmp_path, "temp_end") as conn:
+        driver = drive(conn, S, ops)
+        with pytest.raises(Divergence, match="V1 excludes"):
+            driver.check_excluded_schemas()
 
 
 def test_x5_temporary_objects_go_with_the_session(pggit_connect: Callable[[], psycopg.Connection]) -> None:
     """A8, X5: a new session has none of the old one's temporary objects (the model's session_lost forgets them),
     so the same CREATE TABLE pg_temp.tt succeeds again; the permanent table stays."""
-    driver = _drive(pggit_connect(), [_T, _TT, CreateFunction(T, "f", ("integer",))])
+    driver = drive(pggit_connect(), S, [_T, _TT, CreateFunction(T, "f", ("integer",))])
     driver.client.conn.close()
     driver.session_lost(Client(pggit_connect(), S), session_lost(driver.state, S))
     for op in (SetSearchPath((S,)), _TT, CreateFunction(T, "f", ("integer",)), CreateTable(S, "t", ())):

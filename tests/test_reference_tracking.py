@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from psycopg import sql
 
-from pggit_model.client import Client
-from pggit_model.driver import Driver
 from pggit_model.ops import Untracked
 from pggit_model.parse import parse
-from pggit_model.session import RunStats
+from tests.driven import drive
 
 pytestmark = pytest.mark.server
 
@@ -523,14 +520,8 @@ STALE_SEQUENCES = {
 def agrees_with_model(conn: psycopg.Connection, statements: list[str], schema: str = "s") -> None:
     """Run the statements (app. becomes schema.) through the Driver, checking every answer and the whole state. A
     statement starting with ~ runs as drift, with pgGit's triggers off (U3)."""
-    conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    driver = Driver(Client(conn, schema), schema, stats=RunStats())
-    driver.check_state()
-    for text in statements:
-        for op in parse(text.lstrip("~").replace("app.", f"{schema}.")):
-            op = Untracked(op) if text.startswith("~") else op
-            assert driver.run(op) is not None, f"the model leaves {op!r} unspecified"
-            driver.check_state()
+    drive(conn, schema, [Untracked(op) if text.startswith("~") else op
+                         for text in statements for op in parse(text.lstrip("~").replace("app.", f"{schema}."))])
 
 
 @pytest.mark.parametrize("name", list(STALE_SEQUENCES))
