@@ -5,7 +5,8 @@ A throwaway cluster lives in a directory named ``pggit-model-*`` under ``cluster
 room, else the temp directory; see pgprocs) holding ``data/``, the unix
 socket directory ``sock/`` and ``owner.json`` (our pid). It listens on its private socket only, uses
 trust auth, and trades durability for speed. It is stopped and removed on ``close()``, at exit and on
-SIGTERM; a run killed harder leaves the directory behind, and the next run sweeps it (owner pid dead).
+SIGTERM; if this process dies harder (SIGKILL, os._exit), its watchdog (guardian.py) stops the server and removes
+the directory, and what even that misses (a watchdog killed too) the next run sweeps (owner pid dead).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import psycopg
+
+from . import guardian
 
 # The server-access names live in databases.py; cluster re-exports them, the one place callers import from.
 from .databases import (
@@ -136,6 +139,7 @@ class ThrowawayCluster:
         self.root: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self._run_as: pwd.struct_passwd | None = None
+        self._guard: guardian.Watch | None = None
         self._closed = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -146,6 +150,7 @@ class ThrowawayCluster:
         _live_clusters.add(self)
         (self.root / "owner.json").write_text(json.dumps({"pid": os.getpid(), "started": time.time()}))
         try:
+            self._guard = guardian.watch(self.root)  # stops the server if this process dies without close()
             self._start()
         except BaseException:
             self.close()
@@ -334,6 +339,8 @@ class ThrowawayCluster:
                 self.process.wait()
         log = self.log_tail(4000)
         shutil.rmtree(self.root, ignore_errors=True)
+        if self._guard is not None:
+            self._guard.release()
         if NO_SPACE in log:
             raise DiskFull(_disk_full(self.root, log))
 

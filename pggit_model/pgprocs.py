@@ -256,10 +256,15 @@ def sweep_stale(tmp_root: str | None = None) -> list[Path]:
             owner_pid = -1
         if owner_pid > 0 and _pid_alive(owner_pid):
             continue
-        _stop_postmaster(d / "data", timeout=10)
-        shutil.rmtree(d, ignore_errors=True)
+        remove_cluster(d)
         removed.append(d)
     return removed
+
+
+def remove_cluster(root: Path, timeout: float = 10) -> None:
+    """Stop the server of the throwaway cluster in ``root`` (if one runs) and remove the directory."""
+    _stop_postmaster(root / "data", timeout=timeout)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def _postmaster_pid(datadir: Path) -> int | None:
@@ -310,5 +315,5 @@ def _stop_postmaster(datadir: Path, timeout: float) -> None:
 
 __all__ = [
     "DEFAULT_SEARCH", "DIR_PREFIX", "EMBEDDED", "REQUIRED", "SHM", "PgBinaries", "cluster_parent", "embedded_binaries",
-    "find_binaries", "sweep_stale",
+    "find_binaries", "remove_cluster", "sweep_stale",
 ]

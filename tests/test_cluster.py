@@ -126,9 +126,48 @@ def test_sigterm_in_the_middle_of_a_hypothesis_run_stops_the_whole_session(tmp_p
     assert (tmp_path / "examples").read_text() == "x", "Hypothesis ran more examples after SIGTERM"
     assert not (tmp_path / "b_ran").exists(), "pytest went on with the next test after SIGTERM"
 
+def _watchdog_of(root: Path) -> int:
+    out = subprocess.run(["pgrep", "-f", f"pggit_model.guardian {root}$"], capture_output=True, text=True).stdout
+    pids = [int(p) for p in out.split()]
+    assert len(pids) == 1, f"one watchdog per cluster, found {pids}"
+    return pids[0]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("death", ["SIGKILL", "os._exit"])
+def test_a_cluster_whose_owner_dies_hard_is_stopped_at_once(death: str) -> None:
+    """An owner killed with SIGKILL, or leaving through os._exit as an xdist worker does (no atexit runs), takes
+    its server and directory with it: the watchdog stops and removes them, without waiting for a next run."""
+    code = (
+        "import os, sys, time\nfrom pggit_model import cluster\nc = cluster.start_server()\n"
+        "print(c.root, flush=True)\nsys.stdin.readline()\n"
+        + ("os._exit(0)\n" if death == "os._exit" else "time.sleep(60)\n")
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdin is not None and proc.stdout is not None
+    root = Path(proc.stdout.readline().strip())
+    assert root.is_dir() and _postgres_pids_under(root)
+    _watchdog_of(root)  # (another run's sweep could remove an orphan too, but only minutes later and by chance)
+    if death == "SIGKILL":
+        proc.kill()
+    else:
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while (root.exists() or _postgres_pids_under(root)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        assert not root.exists(), "the cluster directory outlived its owner"
+        assert _postgres_pids_under(root) == [], "the server (or its watchdog) outlived its owner"
+    finally:
+        cluster.sweep_stale()  # (leave nothing behind even when the check fails)
+
+
 @pytest.mark.server
 def test_stale_cluster_of_a_killed_run_is_swept() -> None:
-    """A cluster whose owning process died (SIGKILL) is stopped and removed by the next run's sweep."""
+    """A cluster whose owning process and watchdog both died (SIGKILL) is stopped and removed by the next run's
+    sweep."""
     code = (
         "from pggit_model import cluster\nc = cluster.start_server()\n"
         "print(c.root, flush=True)\nimport time; time.sleep(60)\n"
@@ -138,8 +177,10 @@ def test_stale_cluster_of_a_killed_run_is_swept() -> None:
     root = Path(proc.stdout.readline().strip())
     owner = json.loads((root / "owner.json").read_text())
     assert owner["pid"] == proc.pid
+    os.kill(_watchdog_of(root), signal.SIGKILL)
     proc.kill()
     proc.wait()
+    assert root.exists()
     cluster.sweep_stale()
     # Gone — swept by us, or already by a concurrent run's sweep (pytest-xdist): either way nothing is left.
     assert not root.exists()
