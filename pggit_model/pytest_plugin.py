@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from . import backend, known, profiles
+from . import backend, known, profiles, shards
 from .cluster import ExternalServer, ThrowawayCluster, connect, drop_database, find_binaries, mask_dsn, start_server
 from .errors import InvalidProfile, NotAPggitCheckout, PggitModelError
 from .install import check_source
@@ -102,6 +102,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--pggit-load-seconds", default=10.0, type=float, metavar="S",
         help="how long the load mode's sessions run (default 10)",
     )
+    group.addoption(
+        "--pggit-shard", default=None, metavar="I/N",
+        help="run only the I-th of N shards of the machines (a CI job matrix: every job the same N); each machine "
+        "is in exactly one shard, balanced by cost; see docs/ci.md",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -117,8 +122,23 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_KNOWN] = known.load(config.getoption("--pggit-known"))
         _check_upgrade(config)
         _check_sessions(config.getoption("--pggit-sessions", default=None))
-    except (InvalidProfile, NotAPggitCheckout, known.BadRegistry) as e:
+        if config.getoption("--pggit-shard", default=None):
+            shards.parse(config.getoption("--pggit-shard"))
+    except (InvalidProfile, NotAPggitCheckout, known.BadRegistry, shards.InvalidShard) as e:
         raise pytest.UsageError(str(e)) from None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--pggit-shard I/N: keep the machines of shard I (the same split on every job and xdist worker)."""
+    if not config.getoption("--pggit-shard", default=None):
+        return
+    i, n = shards.parse(config.getoption("--pggit-shard"))
+    where = shards.assign((shards.machine_of(item.nodeid) for item in items), n)
+    kept = [item for item in items if where[shards.machine_of(item.nodeid)] == i]
+    dropped = [item for item in items if where[shards.machine_of(item.nodeid)] != i]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def _check_upgrade(config: pytest.Config) -> None:
@@ -156,7 +176,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         server = f"PostgreSQL unavailable ({str(e).strip().splitlines()[0][:120]})"
     source = config.getoption("--pggit-source", default=None)
     which = f"pggit from {source}" if source else "reference (bundled)"
-    return [f"pggit-model: server {server}; backend {which}, version {backend.version_before_install(source)}"]
+    shard = config.getoption("--pggit-shard", default=None)
+    part = f"; shard {shard} (the rest deselected)" if shard else ""
+    return [f"pggit-model: server {server}; backend {which}, version {backend.version_before_install(source)}{part}"]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

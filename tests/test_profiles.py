@@ -53,6 +53,11 @@ def test_workflow_shards_every_machine_and_shares_the_example_database() -> None
     assert flow["env"]["PGGIT_MODEL_EXAMPLES"] == "github:${{ github.repository }}/pggit-model-examples"
     runs = " ".join(s.get("run", "") for s in steps)
     assert "--profile ${{ needs.tier.outputs.name }}" in runs and "pggit-model bench" in runs
+    # the ci tier runs in three shards of the machines (--shard I/N), smoke in one (issue 19 parts 1 and 5)
+    smoke = flow["jobs"]["smoke"]
+    assert "'[1, 2, 3]'" in smoke["strategy"]["matrix"]["shard"] and "'[1]'" in smoke["strategy"]["matrix"]["shard"]
+    assert "--shard ${{ matrix.shard }}/$SHARDS" in runs and "&& 3 || 1" in smoke["env"]["SHARDS"]
+    assert {"pggit-model-results-${{ needs.tier.outputs.name }}-${{ matrix.shard }}"} <= uploads
     # the tiers the workflow picks are profiles
     pick = flow["jobs"]["tier"]["steps"][0]["run"]
     assert all(f"name={t}" in pick for t in ("smoke", "nightly", "weekly"))

@@ -14,7 +14,7 @@ from typing import TextIO
 
 import psycopg
 
-from .. import __version__, known, profiles
+from .. import __version__, known, profiles, shards
 from ..cluster import ExternalServer, ThrowawayCluster, find_binaries, mask_dsn, start_server
 from ..errors import PggitModelError
 from ..install import CONTRACT_FUNCTIONS, check_source
@@ -85,6 +85,8 @@ def run(args: argparse.Namespace, extra: Sequence[str]) -> int:
     import pytest
 
     profiles.check(args.profile)
+    if args.shard:
+        shards.parse(args.shard)  # (a bad I/N is one line and exit 2, before pytest starts)
     machines = Path(args.machines)
     if not machines.is_dir():
         print(f"PROBLEM: no machines directory at {machines}; run from a pggit-model checkout or pass --machines DIR",
@@ -102,6 +104,8 @@ def run(args: argparse.Namespace, extra: Sequence[str]) -> int:
     for opt in ("pg_dsn", "pg_bindir", "pggit_source", "pggit_upgrade_from"):
         if getattr(args, opt):
             argv.append(f"--{opt.replace('_', '-')}={getattr(args, opt)}")
+    if args.shard:
+        argv.append(f"--pggit-shard={args.shard}")
     return int(pytest.main([*argv, *xdist_args(args.jobs, extra), *extra]))
 
 
@@ -248,6 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("--jobs", "-j", default=os.environ.get("PGGIT_MODEL_JOBS", "auto"), metavar="N",
                    help="machines run side by side in N pytest-xdist workers, each with its own throwaway cluster: "
                    "a number, 'auto' (one per core; the default) or 1 (one process) [env PGGIT_MODEL_JOBS]")
+    r.add_argument("--shard", default=os.environ.get("PGGIT_MODEL_SHARD"), metavar="I/N",
+                   help="only the I-th of N shards of the machines, for a CI job matrix (each machine in exactly "
+                   "one shard, balanced by cost; docs/ci.md) [env PGGIT_MODEL_SHARD]")
     rp = sub.add_parser("replay", help="rerun a recorded failure (run.json or replay.sql) and say if it reproduces")
     rp.add_argument("file", metavar="FILE", help="run.json or replay.sql from a results folder")
     rp.add_argument("--pg-dsn", default=os.environ.get("PGGIT_MODEL_DSN"), metavar="DSN",
