@@ -240,6 +240,8 @@ class _Reading:
     #: (line, "fault KIND" | "terminate-session" | "other-session" | "untracked HOW [TRIGGERS]"): session events
     events: list[tuple[int, str]] = attrs.Factory(list)
     body: list[str] = attrs.Factory(list)  # other lines blanked, so line numbers stay right
+    #: a statement line has gone to ``body``: a CREATE SCHEMA after it is an op, never the machine's schema
+    started: bool = False
 
     def meta_line(self, number: int, words: str) -> None:
         if words.startswith("untracked "):
@@ -269,14 +271,19 @@ class _Reading:
 
     def sql_line(self, line: str) -> None:
         s = _CREATE_SCHEMA.match(line)
-        if s:
-            name = s.group(1)
-            self.schema = name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
+        quoted = s.group(1) if s else ""
+        name = quoted[1:-1].replace('""', '"') if quoted.startswith('"') else quoted.lower()
+        if name and self.schema is None and not self.started and self.meta.get("schema", name) == name:
+            # The machine's schema: the header's (before the ops) or a hand-written script's first statement; a
+            # replay creates it itself. Any other CREATE SCHEMA is the example's DDL (an extra schema, the renames
+            # pool's, or the machine's own again with IF NOT EXISTS) and runs as an op.
+            self.schema = name
             self.body.append("")
         elif not self.in_ops or line.lstrip().startswith("\\") or line.rstrip().endswith(_SWITCH):
             self.body.append("")  # psql meta-commands and the observation queries are not ops
         else:
             self.body.append(line)
+            self.started = self.started or bool(line.strip()) and not line.lstrip().startswith("--")
 
 
 def load_sql(p: Path, text: str) -> Run:
