@@ -283,7 +283,7 @@ class _Reading:
             self.body.append("")  # psql meta-commands and the observation queries are not ops
         else:
             self.body.append(line)
-            self.started = self.started or bool(line.strip()) and not line.lstrip().startswith("--")
+            self.started = self.started or (bool(line.strip()) and not line.lstrip().startswith("--"))
 
 
 def load_sql(p: Path, text: str) -> Run:
