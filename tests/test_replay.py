@@ -355,6 +355,27 @@ def test_a_hand_written_script_is_in_its_first_create_schema_and_may_create_more
                                                         CreateSchema("later")]
 
 
+def test_identifiers_with_unicode_line_separators_round_trip_through_replay_sql(tmp_path: Path) -> None:
+    """N-rules' hostile names: a drawn identifier may hold \\x1c or \\x85, at which str.splitlines() breaks a line;
+    replay.sql read them back as \\n (two recorded ci runs against v0.2.1, 59ff672081 and e694e33673)."""
+    ops = [CreateTable(S, "a\x1cb\x85c\u2028d", (Column("e\x1df", "integer"),)), GetVersion(f"{S}.a\x1cb\x85c\u2028d")]
+    assert list(load_run(_record(tmp_path, step=2, ops=ops) / "replay.sql").ops) == ops
+
+
+def test_replay_sql_of_a_parallel_run_says_to_replay_run_json(tmp_path: Path) -> None:
+    """X8: a parallel program is only comments in replay.sql (psql runs one session): its header says to replay
+    run.json, and reading it back is one clear error instead of a script without its program (seven recorded
+    parallel runs of the ci tier loaded without their last step)."""
+    from pggit_model.ops import Parallel
+
+    program = Parallel(((CreateCommit("main", "m", None),), (CreateCommit("main", "n", None),)), (0, 1))
+    folder = _record(tmp_path, step=2, ops=[OPS[0], program])
+    assert "pggit-model replay run.json" in (folder / "replay.sql").read_text()
+    with pytest.raises(MalformedReplay, match=r"replay\.sql:\d+: step 2 is a parallel program.*run\.json"):
+        load_run(folder / "replay.sql")
+    assert list(load_run(folder / "run.json").ops) == [OPS[0], program]
+
+
 @pytest.mark.server
 def test_replay_strikes_faults_and_kills_the_session_as_the_machine_did(pggit_server: Server) -> None:
     """Replaying fault steps against the correct reference runs clean: the struck ALTER leaves nothing (X4),
