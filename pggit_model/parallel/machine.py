@@ -243,9 +243,7 @@ class ParallelHarness:
         return not any(FUNCTION_OF_KIND.get(op.kind) in missing for ss in program.sessions for op in ss)
 
     def known_in_sequence(self, program: Program) -> set[str]:
-        """The known divergences (--pggit-known) the sessions' statements meet when run one session after another
-        through the Driver (the prefix's are left out: the Driver has explored past them before any session ran).
-        A new divergence there is raised: a sequential bug."""
+        """``sessions_in_sequence`` with the run's registry (--pggit-known), on a fresh clone of the template."""
         h = self.harness
         with h.clones.example() as dbname, connect(h.template.server.conninfo(dbname)) as conn:
             return sessions_in_sequence(conn, program, h.missing, h.known)
