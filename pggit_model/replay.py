@@ -45,6 +45,8 @@ class ReplayResult:
     failing_op: Op | None = None
     warnings: tuple[str, ...] = ()
     backend: str = ""
+    #: the registry entries the replay explored past (as the run did), with how often: no finding of this replay
+    known: tuple[tuple[str, int], ...] = ()
 
     @property
     def reproduced(self) -> bool:
@@ -64,6 +66,10 @@ class ReplayResult:
         lines = [f"{word}: {head} ({recorded}; backend {self.backend})"]
         if self.divergence:
             lines.append(f"  {self.divergence}")
+        if self.known:
+            shown = ", ".join(f"{k} ({n}x)" for k, n in self.known[:6])
+            more = f" and {len(self.known) - 6} more" if len(self.known) > 6 else ""
+            lines.append(f"  explored past {len(self.known)} known divergence(s): {shown}{more}")
         return "\n".join(lines)
 
 
@@ -118,19 +124,19 @@ def replay(run: Run, server: ThrowawayCluster | ExternalServer, source: str | Pa
     template = Template(server, chosen)
     try:
         backend = f"{template.report.backend} {template.report.source} (sha256 {template.report.digest[:12]})"
-        got, steps, text, op = _drive(run, template, run.registry if registry is None else registry)
+        got, steps, text, op, known = _drive(run, template, run.registry if registry is None else registry, chosen)
     finally:
         template.close()
-    return ReplayResult(run, got, steps, text, op, tuple(warnings), backend)
+    return ReplayResult(run, got, steps, text, op, tuple(warnings), backend, known)
 
 
 class _Sessions:
     """The other sessions a recorded run's events need, made on first use: the faults' second session (with the
     sleeping trigger installed), an autocommit session for OtherSession steps, X9's control database."""
 
-    def __init__(self, template: Template, conn: psycopg.Connection, run: Run) -> None:
+    def __init__(self, template: Template, conn: psycopg.Connection, run: Run, source: str | None) -> None:
         self.conninfo = template.server.conninfo(template.dbname)
-        self.template, self.conn, self.schema = template, conn, run.schema
+        self.template, self.conn, self.schema, self.source = template, conn, run.schema, source
         self.other: psycopg.Connection | None = None
         if any(isinstance(op, Fault | TerminateSession) for op in run.ops):
             faults.install(conn)
@@ -156,11 +162,36 @@ class _Sessions:
             reinstall(driver, self.conninfo, op.source, upgrade=op.upgrade, psql=server.psql,
                       env=getattr(server, "psql_env", dict)())
         elif isinstance(op, Parallel):  # the sessions again in the recorded permutation, checked (X8-X10)
-            from .parallel.machine import Control, run_parallel
-            self.control = self.control or Control(self.template.server)
-            run_parallel(driver, op, self.conninfo, self.control)
+            self._parallel(driver, op)
         else:
             driver.run(op)
+
+    def _parallel(self, driver: Driver, op: Parallel) -> None:
+        """Run the program's sessions and judge a failure with the registry as the parallel machine did
+        (``parallel.machine.excuse``): one it explored past is counted, not a verdict. The sessions in sequence
+        run on a fresh install of the same backend (the database here has the program's effects)."""
+        from .parallel.machine import Control, excuse, run_parallel, sessions_in_sequence
+        from .parallel.program import Program
+        self.control = self.control or Control(self.template.server)
+        try:
+            run_parallel(driver, op, self.conninfo, self.control)
+        except Divergence as d:
+            program = Program.from_op(d.ops[:-1], d.ops[-1], self.schema)
+
+            def in_sequence() -> set[str]:
+                fresh = Template(self.template.server, self.source)
+                try:
+                    with connect(fresh.server.conninfo(fresh.dbname)) as conn:
+                        return sessions_in_sequence(conn, program, frozenset(self.template.report.blocked),
+                                                    driver.known)
+                finally:
+                    fresh.close()
+
+            why = excuse(d, driver.known, in_sequence)
+            if why is None:
+                raise
+            for k in why.ids:
+                driver.stats.known[k] = driver.stats.known.get(k, 0) + 1
 
     def close(self, current: psycopg.Connection) -> None:
         """Close every session but the run's own (``current``: the driver's, a new one after a terminate)."""
@@ -171,13 +202,16 @@ class _Sessions:
             self.control.close()
 
 
-def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict | None, int, str | None, Op | None]:
-    """Run the ops on the template database itself (it is thrown away afterwards), as the machine did."""
+def _drive(run: Run, template: Template, registry: kn.Registry, source: str | None,
+           ) -> tuple[Verdict | None, int, str | None, Op | None, tuple[tuple[str, int], ...]]:
+    """Run the ops on the template database itself (it is thrown away afterwards), as the machine did; also the
+    known divergences explored past."""
     nested = run.isolation == "rollback"
     # V21/U4: the same statements without pgGit, as the machine had; not for a parallel program, whose sessions
     # the twin does not see (its check compares with a control database of its own, as the machine's did)
     parallel = any(isinstance(op, Parallel) for op in run.ops)
     twin_db = None if parallel else TwinDatabase(template.server)
+    stats = RunStats()  # its ``known``: the registry's entries explored past, as the run counted them
     with connect(template.server.conninfo(template.dbname), autocommit=not nested) as conn:
         twin = None if twin_db is None else twin_db.example(run.schema, nested=nested, pggit=conn)
         with conn.cursor() as cur:
@@ -188,22 +222,24 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
         client = Client(conn, run.schema, nested=nested, probe=template.report.probe,
                         also=extra_schema_names(run.schema))  # observed as the machine observed them
         driver = Driver(client, run.schema, missing=frozenset(template.report.blocked),
-                        stats=RunStats(), txn_started=time.time() if nested else None, known=registry)
+                        stats=stats, txn_started=time.time() if nested else None, known=registry)
         driver.twin = twin
-        sessions = _Sessions(template, conn, run)
+        sessions = _Sessions(template, conn, run, source)
         done = 0
         try:
             driver.check_state()
             for op in run.ops:
                 sessions.step(driver, op)
                 done += 1
-                driver.check_state()
+                if not isinstance(op, Parallel):  # its checker compared the final state, registry in hand, and
+                    driver.check_state()  # the machine checks nothing more (a difference it excused showed here)
             driver.check_twin_catalog()  # as the machine's example ended
         except Divergence as d:
             number = done + 1 if len(driver.ops) > done else done  # the op whose answer diverged, else the last run
             step_no = d.step if d.step is not None else number
             failing = run.ops[step_no - 1] if 1 <= step_no <= len(run.ops) else None
-            return Verdict(rule_family(d.rule), step_no), number, str(d).split("\n")[0], failing
+            return (Verdict(rule_family(d.rule), step_no), number, str(d).split("\n")[0], failing,
+                    tuple(sorted(stats.known.items())))
         finally:
             with contextlib.suppress(psycopg.Error):
                 conn.rollback()
@@ -212,7 +248,7 @@ def _drive(run: Run, template: Template, registry: kn.Registry) -> tuple[Verdict
                 twin.close()
             if twin_db is not None:
                 twin_db.close()
-    return None, len(run.ops), None, None
+    return None, len(run.ops), None, None, tuple(sorted(stats.known.items()))
 
 
 __all__ = ["ReplayResult", "Run", "check_backend", "replay"]

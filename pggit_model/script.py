@@ -87,8 +87,9 @@ def _header(run: Run) -> list[str]:
         f"--   {install}",
         "--   psql -X -d replay -f replay.sql",
         "-- or rerun it with the model checking every step:",
-        # damage to pgGit's own tables (U4) is not in the SQL parser's vocabulary: run.json holds those ops
-        f"--   pggit-model replay {'run.json' if any(op.family == 'damage' for op in run.ops) else 'replay.sql'}"
+        # damage to pgGit's own tables (U4) is not in the SQL parser's vocabulary, and a parallel program is only
+        # comments here (psql runs one session): run.json holds those ops
+        f"--   pggit-model replay {'run.json' if _needs_json(run) else 'replay.sql'}"
         + ("" if run.backend == "reference" else f" --pggit-source {run.source}"),
         *([f"-- {run.rule} is judged against a twin: a database made from template1 in the same cluster, without",
            "-- pgGit (createdb twin), on which the same DDL, transaction and session statements ran (not pgGit's",
@@ -131,6 +132,10 @@ def _setup(run: Run) -> list[str]:
     return out
 
 
+def _needs_json(run: Run) -> bool:
+    return any(op.family == "damage" or op.kind == "parallel" for op in run.ops)
+
+
 def _step_lines(state: State, op: Op, schema: str) -> tuple[State, list[str]]:
     """One op as script lines with the model's prediction; the model state after it."""
     if isinstance(op, TerminateSession):
@@ -162,8 +167,6 @@ def _step_lines(state: State, op: Op, schema: str) -> tuple[State, list[str]]:
                 "by hand it runs unstruck)"]
         prediction += f", or fails with {FAULT_SQLSTATES[op.kind_of_fault]} and has no effect at all (X4)"
     return state, [*out, struck.to_sql() + ";", _comment(f"model expects: {prediction}")]
-
-
 
 
 def _divergence_comments(run: Run) -> list[str]:
@@ -240,6 +243,8 @@ class _Reading:
     #: (line, "fault KIND" | "terminate-session" | "other-session" | "untracked HOW [TRIGGERS]"): session events
     events: list[tuple[int, str]] = attrs.Factory(list)
     body: list[str] = attrs.Factory(list)  # other lines blanked, so line numbers stay right
+    #: a statement line has gone to ``body``: a CREATE SCHEMA after it is an op, never the machine's schema
+    started: bool = False
 
     def meta_line(self, number: int, words: str) -> None:
         if words.startswith("untracked "):
@@ -269,18 +274,32 @@ class _Reading:
 
     def sql_line(self, line: str) -> None:
         s = _CREATE_SCHEMA.match(line)
-        if s:
-            name = s.group(1)
-            self.schema = name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
+        quoted = s.group(1) if s else ""
+        name = quoted[1:-1].replace('""', '"') if quoted.startswith('"') else quoted.lower()
+        if name and self.schema is None and not self.started and self.meta.get("schema", name) == name:
+            # The machine's schema: the header's (before the ops) or a hand-written script's first statement; a
+            # replay creates it itself. Any other CREATE SCHEMA is the example's DDL (an extra schema, the renames
+            # pool's, or the machine's own again with IF NOT EXISTS) and runs as an op.
+            self.schema = name
             self.body.append("")
         elif not self.in_ops or line.lstrip().startswith("\\") or line.rstrip().endswith(_SWITCH):
             self.body.append("")  # psql meta-commands and the observation queries are not ops
         else:
             self.body.append(line)
+            self.started = self.started or (bool(line.strip()) and not line.lstrip().startswith("--"))
+
+
+#: the step comment of a parallel program (X8-X12), whose sessions a psql script holds only as comments
+_PARALLEL_STEP = re.compile(r"^-- step (\d+): parallel\b")
 
 
 def load_sql(p: Path, text: str) -> Run:
-    lines = text.splitlines()
+    # Lines end at \n only: str.splitlines() also breaks at \x1c-\x1e, \x85, \u2028…, which drawn identifiers hold
+    lines = re.split(r"\r?\n", text)
+    for number, line in enumerate(lines, 1):
+        if m := _PARALLEL_STEP.match(line):
+            raise MalformedReplay(f"{p}:{number}: step {m.group(1)} is a parallel program, which a psql script holds "
+                                  "only as comments (one session); replay the run.json next to it")
     r = _Reading(p, in_ops=not any((m := _META.match(line)) and m.group(1).strip() == "ops" for line in lines))
     for number, line in enumerate(lines, 1):
         m = _META.match(line)
@@ -348,7 +367,7 @@ def _parse_statements(p: Path, body: str, default_schema: str | None = None) -> 
     try:
         tokens = tokenize(body)
     except Exception:  # sqlglot's TokenError: an open quote, $$ or comment; find the line where it starts
-        lines = body.splitlines()
+        lines = body.split("\n")
         opened = next((k for k in range(len(lines), 0, -1) if _tokenizes(tokenize, "\n".join(lines[:k - 1]))), 1)
         raise MalformedReplay(f"{p}:{opened}: cannot read the SQL: a quote, $$ or comment opened on this line is "
                               f"never closed: {lines[opened - 1][:80]!r}") from None

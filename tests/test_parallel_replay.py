@@ -115,3 +115,57 @@ def test_a_parallel_program_with_ddl_replays_clean_on_the_reference(pggit_server
               machine="ParallelMachine", isolation="clone")
     result = replay(run, pggit_server, reference=True)
     assert result.got is None and result.steps_run == 3, result.summary()
+
+
+def test_one_registry_decision_for_a_parallel_failure_live_and_replayed() -> None:
+    """X8, X9, X11 with --pggit-known (``parallel.machine.excuse``, which ParallelHarness.check and replay share): an
+    entry listing the failure itself excuses it, the sessions-in-sequence run is asked only for X8 (or an X11/X12
+    whose final state alone differs) and excuses it when it met a known divergence; a 40001 never."""
+    from pggit_model.divergences import divergence_type
+    from pggit_model.known import Known, Registry
+    from pggit_model.parallel.machine import FINAL_ONLY, Excuse, excuse
+
+    asked: list[int] = []
+
+    def met(ids: set[str]):  # type: ignore[no-untyped-def]
+        def in_sequence() -> set[str]:
+            asked.append(1)
+            return ids
+        return in_sequence
+
+    reg = Registry((Known("deadlock", rule="X9", op="parallel", match="40P01"),
+                    Known("seq-root", rule="V7", op="alter_table", match="never")))
+    x8, x9 = divergence_type("X8")("no order explains it"), divergence_type("X9")("failed with 40P01")
+    x9.op = x8.op = FORK.op
+    assert excuse(x9, reg, met(set())) == Excuse(("deadlock",), direct=True) and not asked
+    assert excuse(x8, reg, met({"seq-root"})) == Excuse(("seq-root",), direct=False) and asked == [1]
+    assert excuse(x8, reg, met(set())) is None
+    assert excuse(x8, Registry(()), met({"seq-root"})) is None and len(asked) == 2
+    x11 = divergence_type("X11")(f"no serial order …\nStopped because: {FINAL_ONLY}: [V7] …")
+    assert excuse(x11, reg, met({"seq-root"})) == Excuse(("seq-root",), direct=False)
+    assert excuse(divergence_type("X11")("failed with 40001"), reg, met({"seq-root"})) is None and len(asked) == 3
+
+
+@pytest.mark.server
+def test_a_recorded_parallel_failure_the_registry_lists_replays_as_explored_past(faulty,  # type: ignore[no-untyped-def]
+                                                                                  pggit_server: Server) -> None:
+    """X8 with a registry (`pggit-model replay --known`, or the entries recorded with the run): the fork of the
+    unlocked-commit fault, listed by an entry, replays as explored past, the entry counted, as the parallel machine's
+    live check counts it (before, replay never asked the registry about the program: REPRODUCED); an entry that
+    does not match leaves it reproduced."""
+    from pggit_model.known import Known, Registry
+
+    source, harness, ph = faulty
+    with pytest.raises(Divergence) as caught:
+        ph.check(FORK, repeats=1)
+    d = caught.value
+    folder = record(harness, d)
+    assert folder is not None
+    run = load_run(folder / "run.json")
+    fork = Known("commit-fork", rule="X8", op="parallel", match=r"create_commit\('main'")
+    assert fork.matches(d)  # the live check (ParallelHarness.check) explores past it with this registry
+    result = replay(run, pggit_server, source, registry=Registry((fork,)))
+    assert result.got is None and result.known == (("commit-fork", 1),), result.summary()
+    assert "explored past 1 known divergence(s): commit-fork (1x)" in result.summary()
+    other = Known("other", rule="X8", op="parallel", match="nothing of the kind")
+    assert replay(run, pggit_server, source, registry=Registry((other,))).reproduced

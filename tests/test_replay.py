@@ -39,6 +39,7 @@ from pggit_model.ops import (
     CreateCommit,
     CreateFunction,
     CreateIndex,
+    CreateSchema,
     CreateTable,
     CreateView,
     DetectChangesByHash,
@@ -311,6 +312,68 @@ def test_drift_round_trips_through_replay_sql(tmp_path: Path) -> None:
     bad.write_text("-- @pggit-model untracked sideways []\nALTER TABLE m.t ADD COLUMN b int;\n")
     with pytest.raises(MalformedReplay, match=r"bad\.sql:1: bad untracked marker"):
         load_run(bad)
+
+
+#: A real run's replay.sql (branches/commits machine, ci against pgGit v0.2.1, failure 5b185f5b7d; its 198
+#: `@pggit-model known` lines left out): step 1 creates the extra schema `mc_c0150e_pggit`, steps 3-18 use it.
+EXTRA_SCHEMA_SQL = Path(__file__).parent / "data" / "replay-extra-schema.sql"
+
+
+def test_replay_sql_of_a_real_run_keeps_its_extra_schema_ddl() -> None:
+    """V1/V19 (the machines' extra schemas): the schema the header names is the machine's; the example's own
+    `CREATE SCHEMA "mc_c0150e_pggit"` is its step 1, not a second machine schema (before, the reader took it for
+    the schema and dropped the op: 17 ops, the verdict's step 18 past the end)."""
+    run = load_run(EXTRA_SCHEMA_SQL)
+    assert (run.schema, run.rule, run.step, len(run.ops)) == ("mc_c0150e", "V19", 18, 18)
+    assert run.ops[0] == CreateSchema("mc_c0150e_pggit")
+    assert repr(run.ops[17]) == "ShowTableVersions(schema='mc_c0150e_pggit')"
+    assert not any(isinstance(op, CreateSchema) and op.schema == "mc_c0150e" for op in run.ops)
+
+
+def test_a_recorded_create_schema_round_trips_through_replay_sql(tmp_path: Path) -> None:
+    """The machine's schema again with IF NOT EXISTS (the drift machine drew it) and another one with a quote and
+    a space (`mc_<run> Zwei`): both are ops of the example, and the schema stays the recorded one."""
+    ops = [CreateSchema(f"{S} Zwei"), CreateTable(f"{S} Zwei", "t1", ()), CreateSchema(S, if_not_exists=True),
+           CreateTable(S, "t2", ())]
+    run = load_run(_record(tmp_path, step=4, ops=ops) / "replay.sql")
+    assert run.schema == S and list(run.ops) == ops
+
+
+def test_a_hand_written_script_is_in_its_first_create_schema_and_may_create_more(tmp_path: Path) -> None:
+    """A script's first statement `CREATE SCHEMA app` names its schema (bare names run there); a later CREATE
+    SCHEMA is DDL of the script, and a CREATE SCHEMA after other statements never renames the schema."""
+    p = tmp_path / "hand.sql"
+    p.write_text("-- two schemas\nCREATE SCHEMA app;\nCREATE TABLE t (a int);\nCREATE SCHEMA other;\n"
+                 "CREATE TABLE other.t (a int);\n")
+    run = load_run(p)
+    assert run.schema == "app"
+    assert list(run.ops) == [CreateTable("app", "t", (Column("a", "integer"),)), CreateSchema("other"),
+                             CreateTable("other", "t", (Column("a", "integer"),))]
+    p.write_text("CREATE TABLE t (a int);\nCREATE SCHEMA later;\n")
+    run = load_run(p)
+    assert run.schema == "replay" and list(run.ops) == [CreateTable("replay", "t", (Column("a", "integer"),)),
+                                                        CreateSchema("later")]
+
+
+def test_identifiers_with_unicode_line_separators_round_trip_through_replay_sql(tmp_path: Path) -> None:
+    """N-rules' hostile names: a drawn identifier may hold \\x1c or \\x85, at which str.splitlines() breaks a line;
+    replay.sql read them back as \\n (two recorded ci runs against v0.2.1, 59ff672081 and e694e33673)."""
+    ops = [CreateTable(S, "a\x1cb\x85c\u2028d", (Column("e\x1df", "integer"),)), GetVersion(f"{S}.a\x1cb\x85c\u2028d")]
+    assert list(load_run(_record(tmp_path, step=2, ops=ops) / "replay.sql").ops) == ops
+
+
+def test_replay_sql_of_a_parallel_run_says_to_replay_run_json(tmp_path: Path) -> None:
+    """X8: a parallel program is only comments in replay.sql (psql runs one session): its header says to replay
+    run.json, and reading it back is one clear error instead of a script without its program (seven recorded
+    parallel runs of the ci tier loaded without their last step)."""
+    from pggit_model.ops import Parallel
+
+    program = Parallel(((CreateCommit("main", "m", None),), (CreateCommit("main", "n", None),)), (0, 1))
+    folder = _record(tmp_path, step=2, ops=[OPS[0], program])
+    assert "pggit-model replay run.json" in (folder / "replay.sql").read_text()
+    with pytest.raises(MalformedReplay, match=r"replay\.sql:\d+: step 2 is a parallel program.*run\.json"):
+        load_run(folder / "replay.sql")
+    assert list(load_run(folder / "run.json").ops) == [OPS[0], program]
 
 
 @pytest.mark.server
