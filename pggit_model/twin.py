@@ -187,6 +187,14 @@ class TwinDatabase:
             self.pggit_baseline = machine_schemas(pggit)
         return Twin(self, schema, nested=nested)
 
+    def clean(self, conn: psycopg.Connection) -> None:
+        """Drop every schema an example made (all but the baseline's) and reset the session (autocommit)."""
+        for s in sorted(machine_schemas(conn) - self.baseline):
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(s)))
+        # the session outlives the example: its temporary objects (A8) must not meet the next one's
+        conn.execute("DISCARD TEMP")
+        conn.execute("RESET ALL")
+
     def close(self) -> None:
         self.worker.shutdown(wait=True)
         for conn in (self._nested, self._real):
@@ -212,6 +220,8 @@ class Twin:
     def _start(self) -> Client:
         conn = self.db.connection(self.nested)
         conn.prepare_threshold = None
+        if not self.nested and self.schema in machine_schemas(conn):
+            self.db.clean(conn)  # an earlier example's end could not clean up (its server crashed meanwhile)
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
         return Client(conn, self.schema, nested=self.nested)
 
@@ -303,19 +313,19 @@ class Twin:
                 f"statements)\n  only with pgGit: {only_pggit}\n  only without:   {only_twin}")
 
     def close(self) -> None:
-        """End the example on the twin: roll back (nested) or drop what it made (autocommit)."""
+        """End the example on the twin: roll back (nested) or drop what it made (autocommit). A session that died
+        with the example (the crash machine's last step crashed the shared cluster) is replaced to do it: what the
+        example committed on the twin outlives it, and the next example's CREATE SCHEMA would meet it (42P06)."""
         conn = self.client.conn
         with contextlib.suppress(psycopg.Error):
             if self.nested:
                 conn.rollback()
                 return
+            if conn.closed or conn.broken:
+                conn = self.db.connection(nested=False)
             if conn.info.transaction_status != pq.TransactionStatus.IDLE:
                 conn.execute("ROLLBACK")
-            for s in sorted(machine_schemas(conn) - self.db.baseline):
-                conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(s)))
-            # the session outlives the example: its temporary objects (A8) must not meet the next one's
-            conn.execute("DISCARD TEMP")
-            conn.execute("RESET ALL")
+            self.db.clean(conn)
 
 
 def describe(done: Completion) -> str:

@@ -3,9 +3,11 @@ model/damage.py and the Driver's twin and unchecked steps."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from psycopg import sql
 
@@ -141,6 +143,31 @@ def test_a_backend_that_fails_on_names_needing_quotes_is_n2(pair: tuple[Driver, 
     with pytest.raises(Divergence) as caught:
         driver.run(CreateTable(other, "u", (Column("a", "integer"),)))
     assert caught.value.rule == "V21" and "42601" in str(caught.value)
+
+
+@pytest.mark.server
+def test_an_example_whose_twin_session_died_leaves_the_next_one_a_clean_twin(
+        twin_db: TwinDatabase, pggit_template: Template, pggit_dbname: str) -> None:
+    """V21: the twin's session can die with the example (the crash machine crashes the cluster both share, at its
+    last step too); what the example committed there must still go, or the next example's CREATE SCHEMA fails
+    (42P06 in a ci run of the crash machine against pgGit v0.2.1, reported by Hypothesis as a flaky strategy)."""
+    pggit = connect(pggit_template.server.conninfo(pggit_dbname))
+    try:
+        twin = twin_db.example(SCHEMA, nested=False, pggit=pggit)
+        twin.client.conn.execute(f"CREATE TABLE {SCHEMA}.t (a int)")
+        with connect(twin_db.conninfo) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [twin.client.conn.info.backend_pid])
+        with contextlib.suppress(psycopg.Error):
+            twin.client.conn.execute("SELECT 1")  # (the client learns that its session is gone)
+        twin.close()
+        with connect(twin_db.conninfo) as other:
+            assert SCHEMA not in machine_schemas(other), "the dead example's schema outlived it"
+        nxt = twin_db.example(SCHEMA, nested=False, pggit=pggit)
+        assert nxt.client.conn.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = %s", [SCHEMA]).fetchone() == (0,)
+        nxt.close()
+    finally:
+        pggit.close()
 
 
 @pytest.mark.server
