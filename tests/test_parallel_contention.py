@@ -90,6 +90,27 @@ def test_commit_order_places_a_repeatable_read_block_after_what_committed_before
     assert commit_order(history("t1", "t2", "read committed", b_state=None).units()) == [0, 0]
 
 
+def test_commit_order_trusts_only_answers_seen_before_the_commit_was_sent() -> None:
+    """X11(a): A (REPEATABLE READ) commits on main; B's autocommit create_commit on main waited for A's lock and
+    answered 0.1 ms before A's COMMIT answer was read. B committed after A (its parent is A's commit), so the order
+    may not demand B before A: only a unit that answered before A's COMMIT was sent surely committed before it
+    (the ci run bb72b4474c on the reference, a race: 1 of 3 runs)."""
+    commit = ops.CreateCommit("main", "m", None)
+    a = [ops.Begin("repeatable read"), ops.TakeSnapshot(), add("t1", "c00"), commit, ops.Commit()]
+    ok = Completion("ok")
+    events = [Event(0, 0, a[0], 0.0, 0.1, ok), Event(0, 1, a[1], 0.2, 0.3, ok), Event(0, 2, a[2], 0.4, 0.5, ok),
+              Event(1, 0, commit, 0.6, 0.955, ok), Event(0, 3, commit, 0.8, 0.9, ok),
+              Event(0, 4, a[4], 0.91, 0.96, ok)]
+    units = History(Program(PREFIX_OPS, [a, [commit]], [e.session for e in events], S, "repeatable read"),
+                    tuple(events)).units()
+    assert commit_order(units) == [0, 0]
+    # answered before A's COMMIT was sent: surely committed before A, so A follows it
+    early = [*events[:3], Event(1, 0, commit, 0.6, 0.7, ok), *events[4:]]
+    units = History(Program(PREFIX_OPS, [a, [commit]], [e.session for e in early], S, "repeatable read"),
+                    tuple(early)).units()
+    assert commit_order(units) == [0b10, 0]
+
+
 def test_the_search_respects_the_commit_order_edges() -> None:
     """X11(a): a history that only "B first" explains (A's create_branch rejected because B's ran first, though A
     started first and both overlap) is explained by real time alone, and rejected once B must follow A."""

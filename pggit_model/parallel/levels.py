@@ -153,7 +153,11 @@ def commit_order(units: Sequence[Unit]) -> list[int]:
             # are invisible to any SQL, and X11(b) gives it no 40001 (a contract gap, docs/parallel.md): such a
             # block is placed by real time only
             continue
+        # "committed before T" is known for sure only of a unit whose answer came before T's COMMIT was sent: a unit
+        # that waited for T's locks may answer (and be seen) before T's own COMMIT answer is read (CI, ci profile:
+        # an autocommit create_commit that waited behind T's commit on main answered 0.1 ms before T's COMMIT did)
+        sent = t.events[-1].invoked
         for i, u in enumerate(units):
-            if i != j and committed(u) and u.completed is not None and u.completed < t.completed:
+            if i != j and committed(u) and u.completed is not None and u.completed < sent:
                 must[j] |= 1 << i
     return must
