@@ -13,7 +13,10 @@ smaller), so a 40001 the contract allows is never reported; a key is ``("obj", n
 machine's schema (``("obj", "*")``: every object, e.g. ``update_all_hashes``, ``merge_branches`` or a CASCADE) or
 ``("branch", name)`` for a branch row a call writes or locks. The branch rows are this module's reading of X11(b)
 for pgGit calls: the contract names DDL and ``merge_branches``; a commit records a change on its branch's row
-(the head moves), so two commits on one branch at REPEATABLE READ can only chain or fail (docs/parallel.md).
+(the head moves), so two commits on one branch at REPEATABLE READ can only chain or fail (docs/parallel.md). And
+a create_branch copies its parent's rows, which no SQL at REPEATABLE READ can read past the snapshot: it may fail
+with 40001 when a unit that committed after T's snapshot changed rows of that parent (known gap R4, read into
+X11(b) as its "Why may" argues; ``rows_changed``).
 """
 
 from __future__ import annotations
