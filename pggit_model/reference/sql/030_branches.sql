@@ -6,14 +6,15 @@
 -- which no serial order gives. It fails with 40001 instead, as X11(b) allows for a key changed after the snapshot.
 -- To know about changes the snapshot hides, each transaction that writes a branch's rows notes (branch, n) here,
 -- n drawn from change_seq. Every writer of pggit.objects holds the bookkeeping lock until it ends, so n follows
--- commit order, and once create_branch holds that lock every number drawn belongs to a finished transaction.
+-- commit order, and once create_branch holds that lock every number drawn belongs to a finished transaction or
+-- to its own.
 -- Writers insert their own keys only: two DDL never update one row here (X11(c), unlike a per-branch counter row).
 CREATE SEQUENCE pggit.change_seq;
 CREATE TABLE pggit.branch_changes (
     branch_name text NOT NULL,
     n           bigint NOT NULL,
     xact        xid8 NOT NULL DEFAULT pg_current_xact_id(),
-    PRIMARY KEY (branch_name, n)
+    PRIMARY KEY (n, branch_name)  -- n first: the largest number is read off its end
 );
 CREATE INDEX branch_changes_xact ON pggit.branch_changes (xact, branch_name);
 
@@ -37,23 +38,26 @@ CREATE TRIGGER objects_deleted AFTER DELETE ON pggit.objects REFERENCING OLD TAB
     FOR EACH STATEMENT EXECUTE FUNCTION pggit._note_branch_changes();
 
 -- 40001 if a transaction that committed after this transaction's snapshot changed p_branch's rows. Call it holding
--- the bookkeeping lock. Every number up to the largest one the snapshot shows is settled in it (n follows commit
--- order); a number above was drawn by a transaction that committed after the snapshot or rolled back. Its key is
--- probed with INSERT … ON CONFLICT DO NOTHING, which fails with 40001 exactly when a committed row the snapshot
--- does not show has it (B17: checked on PostgreSQL 15), and otherwise inserts a probe row, removed again.
+-- the bookkeeping lock. Every number up to the largest one the snapshot shows of another transaction is settled in
+-- it (n follows commit order; this transaction's own numbers do not count: it drew them after its snapshot, and a
+-- transaction that committed after the snapshot may have drawn before them). A number above was drawn by this
+-- transaction or by one that committed after the snapshot or rolled back. The key of each such number is probed
+-- with INSERT … ON CONFLICT DO NOTHING, which fails with 40001 exactly when a committed row the snapshot does not
+-- show has it (B17: checked on PostgreSQL 15), and otherwise inserts a probe row, removed again.
 CREATE FUNCTION pggit._fail_if_changed_after_snapshot(p_branch text) RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_seen bigint := coalesce((SELECT max(n) FROM pggit.branch_changes), 0);
+    v_me xid8 := pg_current_xact_id();
+    v_seen bigint := coalesce((SELECT max(n) FROM pggit.branch_changes WHERE xact <> v_me), 0);
     -- a sequence is read outside any snapshot: the last number drawn by anyone
     v_drawn bigint := (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM pggit.change_seq);
 BEGIN
     FOR i IN v_seen + 1 .. v_drawn LOOP
+        CONTINUE WHEN EXISTS (SELECT 1 FROM pggit.branch_changes WHERE n = i AND xact = v_me);
         INSERT INTO pggit.branch_changes (branch_name, n) VALUES (p_branch, i) ON CONFLICT DO NOTHING;
+        DELETE FROM pggit.branch_changes WHERE branch_name = p_branch AND n = i AND xact = v_me;
     END LOOP;
-    DELETE FROM pggit.branch_changes
-    WHERE xact = pg_current_xact_id() AND branch_name = p_branch AND n > v_seen AND n <= v_drawn;
 END $$;
 
 -- B2-B5: create an ACTIVE branch from an ACTIVE parent and copy the parent's active rows.
