@@ -82,12 +82,68 @@ def test_keys_are_read_generously_off_the_statements() -> None:
     assert keys(ops.TakeSnapshot()) == frozenset()
 
 
+def _branch_after(a_op: Op, parent: str, a_commits_at: float = 2.0, b_state: str = "40001") -> History:
+    """A: `BEGIN; a_op; COMMIT` (committing at ``a_commits_at``) ∥ B: `BEGIN REPEATABLE READ; SELECT 1;
+    create_branch('b2', parent); COMMIT`, B's snapshot at 0.5 and its create_branch answering at 2.5 with
+    ``b_state``."""
+    a = [ops.Begin(), a_op, ops.Commit()]
+    b = [ops.Begin("repeatable read"), ops.TakeSnapshot(), ops.CreateBranch("b2", parent), ops.Commit()]
+    ok = Completion("ok")
+    events = sorted([Event(0, 0, a[0], 0.0, 0.1, ok), Event(0, 1, a[1], 0.2, 0.3, ok),
+                     Event(1, 0, b[0], 0.4, 0.45, ok), Event(1, 1, b[1], 0.5, 0.55, ok),
+                     Event(1, 2, b[2], 0.6, 2.5, Completion("error", sqlstate=b_state)),
+                     Event(0, 2, a[2], a_commits_at - 0.1, a_commits_at, ok), Event(1, 3, b[3], 2.6, 2.7, ok)],
+                    key=lambda e: e.invoked)
+    return History(Program(PREFIX_OPS, [a, b], [e.session for e in events], S, "repeatable read"), tuple(events))
+
+
+def test_create_branch_may_fail_with_40001_only_when_its_parent_changed_after_the_snapshot() -> None:
+    """X11(b) for the copy (known gap R4): create_branch at REPEATABLE READ copies its parent's rows, so it may fail
+    with 40001 when a unit that committed after its snapshot changed rows of the parent (DDL on main, a merge into
+    it, update_all_hashes); not after a commit on the parent (no row copied changes), nor a change on another
+    branch, nor one committed before the snapshot, nor with another SQLSTATE: a checker that excused every 40001 in
+    create_branch would let a backend fail it at will (X11(c))."""
+    ddl = add("t1", "c00")
+    for a_op in (ddl, ops.MergeBranches("b1", "main"), ops.UpdateAllHashes()):
+        h = _branch_after(a_op, "main")
+        assert (why_allowed(h.units()[1], h.units()) or "").startswith("X11(b), R4"), a_op
+        assert not unexplained_aborts(h)
+    refused = [_branch_after(ops.CreateCommit("main", "m", None), "main"), _branch_after(ddl, "b1"),
+               _branch_after(ops.MergeBranches("main", "b1"), "main"), _branch_after(ddl, "main", a_commits_at=0.35)]
+    for h in refused:
+        assert why_allowed(h.units()[1], h.units()) is None, h.program.sessions[0]
+        assert [u.session for u in unexplained_aborts(h)] == [1]
+    deadlock = _branch_after(ddl, "main", b_state="40P01")
+    assert [u.session for u in unexplained_aborts(deadlock)] == [1]
+
+
 def test_commit_order_places_a_repeatable_read_block_after_what_committed_before_it() -> None:
     """X11(a): B (REPEATABLE READ, committing after A) must come after A although they overlap in real time; a
     REPEATABLE READ block that did not commit, or a READ COMMITTED one, gets no such edge."""
     assert commit_order(history("t1", "t2", "repeatable read", b_state=None).units()) == [0, 0b01]
     assert commit_order(history("t1", "t2", "repeatable read").units()) == [0, 0]  # B failed: no effect to place
     assert commit_order(history("t1", "t2", "read committed", b_state=None).units()) == [0, 0]
+
+
+def test_commit_order_trusts_only_answers_seen_before_the_commit_was_sent() -> None:
+    """X11(a): A (REPEATABLE READ) commits on main; B's autocommit create_commit on main waited for A's lock and
+    answered 0.1 ms before A's COMMIT answer was read. B committed after A (its parent is A's commit), so the order
+    may not demand B before A: only a unit that answered before A's COMMIT was sent surely committed before it
+    (the ci run bb72b4474c on the reference, a race: 1 of 3 runs)."""
+    commit = ops.CreateCommit("main", "m", None)
+    a = [ops.Begin("repeatable read"), ops.TakeSnapshot(), add("t1", "c00"), commit, ops.Commit()]
+    ok = Completion("ok")
+    events = [Event(0, 0, a[0], 0.0, 0.1, ok), Event(0, 1, a[1], 0.2, 0.3, ok), Event(0, 2, a[2], 0.4, 0.5, ok),
+              Event(1, 0, commit, 0.6, 0.955, ok), Event(0, 3, commit, 0.8, 0.9, ok),
+              Event(0, 4, a[4], 0.91, 0.96, ok)]
+    units = History(Program(PREFIX_OPS, [a, [commit]], [e.session for e in events], S, "repeatable read"),
+                    tuple(events)).units()
+    assert commit_order(units) == [0, 0]
+    # answered before A's COMMIT was sent: surely committed before A, so A follows it
+    early = [*events[:3], Event(1, 0, commit, 0.6, 0.7, ok), *events[4:]]
+    units = History(Program(PREFIX_OPS, [a, [commit]], [e.session for e in early], S, "repeatable read"),
+                    tuple(early)).units()
+    assert commit_order(units) == [0b10, 0]
 
 
 def test_the_search_respects_the_commit_order_edges() -> None:

@@ -104,6 +104,30 @@ def test_x11c_a_branch_from_a_parent_committed_on_after_the_snapshot_commits(ref
     assert _states(reference, Program(PREFIX, [a, b], [1, 1, 0, 1, 1], S, level)) == [None] * 5
 
 
+@pytest.mark.parametrize("level", ["repeatable read", "serializable"])
+@pytest.mark.parametrize(("change", "own"), [(add("t1", "c00"), False),
+                                             (ops.CreateTable(S, "t3", (Column("a", "integer"),)), False),
+                                             (add("t1", "c00"), True)],
+                         ids=["changed-rows", "new-rows", "after-its-own-ddl"])
+def test_a_branch_whose_parent_changed_after_the_snapshot_fails_with_40001_and_its_retry_commits(
+        reference: ParallelHarness, level: str, change: Op, own: bool) -> None:
+    """X11(a)/(b), known gap R4 (ci run bb72b4474c): B creates a branch from main, its snapshot older than A's DDL
+    on main, its copy (or, with ``own``, its own COMMENT on t2 just before it) waiting for A's lock. Copying main's
+    rows as the snapshot shows them (t1 without c00, no t3) is what no serial order gives; the reference fails with
+    40001 instead, for changed rows and for new ones, also after B recorded a change on main itself after A's (the
+    replay of bb72b4474c met that), and the retry commits with A's change copied; the checker places the committed
+    retry after A."""
+    mine = [ops.CommentOnTable(S, "t2", "b")] if own else []
+    a = [ops.Begin(), change, ops.Commit()]
+    b = [ops.Begin(level), ops.TakeSnapshot(), *mine, ops.CreateBranch("b2", "main"), ops.Commit()]
+    schedule = [0, 0, 1, 1, 1, 0, *([1] if own else []), 1]
+    states = _states(reference, Program(PREFIX, [a, b], schedule, S, level))
+    n = len(schedule)
+    failed = n - 2 if own else 4  # states in the order the statements started: B's waiting copy, or its last
+    assert states[:n] == [None] * failed + ["40001"] + [None] * (n - failed - 1), states
+    assert states[n:] == [None] * len(b), states  # the retry: BEGIN, SELECT 1, (COMMENT,) create_branch, COMMIT
+
+
 @pytest.mark.parametrize("statement", [ops.RenameRelation("TABLE", S, "t1", "t3"),
                                        ops.DropTable(S, "t1", cascade=True)], ids=["rename", "drop-cascade"])
 def test_x14_schedule_with_a_key_change_or_cascade_has_no_serialization_failure(reference: ParallelHarness,

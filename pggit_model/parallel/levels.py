@@ -13,7 +13,10 @@ smaller), so a 40001 the contract allows is never reported; a key is ``("obj", n
 machine's schema (``("obj", "*")``: every object, e.g. ``update_all_hashes``, ``merge_branches`` or a CASCADE) or
 ``("branch", name)`` for a branch row a call writes or locks. The branch rows are this module's reading of X11(b)
 for pgGit calls: the contract names DDL and ``merge_branches``; a commit records a change on its branch's row
-(the head moves), so two commits on one branch at REPEATABLE READ can only chain or fail (docs/parallel.md).
+(the head moves), so two commits on one branch at REPEATABLE READ can only chain or fail (docs/parallel.md). And
+a create_branch copies its parent's rows, which no SQL at REPEATABLE READ can read past the snapshot: it may fail
+with 40001 when a unit that committed after T's snapshot changed rows of that parent (known gap R4, read into
+X11(b) as its "Why may" argues; ``rows_changed``).
 """
 
 from __future__ import annotations
@@ -82,6 +85,32 @@ def _meet(a: Iterable[Key], b: Iterable[Key]) -> bool:
     return any(k in kinds_a for k, _ in b) or any(k in kinds_b for k, _ in a)
 
 
+def rows_changed(op: Op, session_on_main: bool = True) -> frozenset[str]:
+    """The branches whose rows in pggit.objects ``op`` may change (``"*"``: any), generously: DDL records on its
+    session's branch (main, unless the session ever checks out another), a merge on its target, create_branch on
+    the new branch, update_all_hashes on every branch; commits, deletions and lookups change no object row."""
+    kind = op.kind
+    if op.family == "ddl":
+        return frozenset({"main" if session_on_main else "*"})
+    if kind == "merge_branches":
+        return frozenset({str(getattr(op, "target", None))})
+    if kind == "create_branch":
+        return frozenset({str(getattr(op, "name", None))})
+    if kind in READS or kind in ("create_commit", "commit_changes", "delete_branch", "checkout_branch") \
+            or op.family in ("txn", "session"):
+        return frozenset()
+    return frozenset({"*"})
+
+
+def _copied_changed(unit: Unit, u: Unit, units: Sequence[Unit]) -> bool:
+    """R4: ``unit`` failed with 40001 in a create_branch whose parent ``u`` changed rows of (X11(b) for the copy)."""
+    parents = {str(getattr(e.op, "parent", None) or "main") for e in unit.events
+               if e.op.kind == "create_branch" and e.sqlstate == "40001"}
+    on_main = not any(e.op.kind == "checkout_branch" for x in units if x.session == u.session for e in x.events)
+    changed = frozenset().union(*(rows_changed(e.op, on_main) for e in u.events))
+    return bool(parents) and ("*" in changed or bool(parents & changed))
+
+
 def level_of(unit: Unit) -> str:
     """The isolation level of a unit: its BEGIN's, or READ COMMITTED for autocommit statements."""
     first = unit.events[0].op
@@ -114,9 +143,13 @@ def why_allowed(unit: Unit, units: Sequence[Unit]) -> str | None:
         if u is unit or u.session == unit.session:
             continue
         done = u.completed  # (a unit invoked after T failed, T's own retry say, cannot have caused it)
-        if committed(u) and done is not None and sigma < done and u.invoked < failed_at \
-                and _meet(mine, unit_keys(u)):
+        if not (committed(u) and done is not None and sigma < done and u.invoked < failed_at):
+            continue
+        if _meet(mine, unit_keys(u)):
             return f"X11(b): session {u.session}'s unit committed after the snapshot and changed a key it records on"
+        if _copied_changed(unit, u, units):
+            return (f"X11(b), R4: session {u.session}'s unit committed after the snapshot and changed rows of the "
+                    "branch create_branch copies")
     if level == "serializable":
         for u in units:
             end = u.completed if u.completed is not None else float("inf")
@@ -147,13 +180,13 @@ def commit_order(units: Sequence[Unit]) -> list[int]:
     tests/test_parallel_levels.py (``rr-stale-version``)."""
     must = [0] * len(units)
     for j, t in enumerate(units):
-        if level_of(t) != "repeatable read" or not committed(t) or t.completed is None \
-                or any(e.op.kind == "create_branch" for e in t.events):
-            # create_branch at REPEATABLE READ copies the parent's rows as of the snapshot: rows committed after it
-            # are invisible to any SQL, and X11(b) gives it no 40001 (a contract gap, docs/parallel.md): such a
-            # block is placed by real time only
+        if level_of(t) != "repeatable read" or not committed(t) or t.completed is None:
             continue
+        # "committed before T" is known for sure only of a unit whose answer came before T's COMMIT was sent: a unit
+        # that waited for T's locks may answer (and be seen) before T's own COMMIT answer is read (CI, ci profile:
+        # an autocommit create_commit that waited behind T's commit on main answered 0.1 ms before T's COMMIT did)
+        sent = t.events[-1].invoked
         for i, u in enumerate(units):
-            if i != j and committed(u) and u.completed is not None and u.completed < t.completed:
+            if i != j and committed(u) and u.completed is not None and u.completed < sent:
                 must[j] |= 1 << i
     return must

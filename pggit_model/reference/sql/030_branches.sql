@@ -1,6 +1,65 @@
 -- B1-B11: branches. All branches share one PostgreSQL catalog (B9); a branch is a set of rows in
 -- pggit.objects with its branch_name.
 
+-- X11, known gap R4 (docs/reference-backend.md): create_branch at REPEATABLE READ or SERIALIZABLE copies the parent's
+-- rows as its snapshot shows them, so a change to them committed after the snapshot would be missing from the copy,
+-- which no serial order gives. It fails with 40001 instead, as X11(b) allows for a key changed after the snapshot.
+-- To know about changes the snapshot hides, each transaction that writes a branch's rows notes (branch, n) here,
+-- n drawn from change_seq. Every writer of pggit.objects holds the bookkeeping lock until it ends, so n follows
+-- commit order, and once create_branch holds that lock every number drawn belongs to a finished transaction or
+-- to its own.
+-- Writers insert their own keys only: two DDL never update one row here (X11(c), unlike a per-branch counter row).
+CREATE SEQUENCE pggit.change_seq;
+CREATE TABLE pggit.branch_changes (
+    branch_name text NOT NULL,
+    n           bigint NOT NULL,
+    xact        xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    PRIMARY KEY (n, branch_name)  -- n first: the largest number is read off its end
+);
+CREATE INDEX branch_changes_xact ON pggit.branch_changes (xact, branch_name);
+
+CREATE FUNCTION pggit._note_branch_changes() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    INSERT INTO pggit.branch_changes (branch_name, n)
+    SELECT c.branch_name, nextval('pggit.change_seq')
+    FROM (SELECT DISTINCT branch_name FROM changed) c
+    WHERE NOT EXISTS (SELECT 1 FROM pggit.branch_changes x
+                      WHERE x.xact = pg_current_xact_id() AND x.branch_name = c.branch_name);
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER objects_inserted AFTER INSERT ON pggit.objects REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION pggit._note_branch_changes();
+CREATE TRIGGER objects_updated AFTER UPDATE ON pggit.objects REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION pggit._note_branch_changes();
+CREATE TRIGGER objects_deleted AFTER DELETE ON pggit.objects REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION pggit._note_branch_changes();
+
+-- 40001 if a transaction that committed after this transaction's snapshot changed p_branch's rows. Call it holding
+-- the bookkeeping lock. Every number up to the largest one the snapshot shows of another transaction is settled in
+-- it (n follows commit order; this transaction's own numbers do not count: it drew them after its snapshot, and a
+-- transaction that committed after the snapshot may have drawn before them). A number above was drawn by this
+-- transaction or by one that committed after the snapshot or rolled back. The key of each such number is probed
+-- with INSERT … ON CONFLICT DO NOTHING, which fails with 40001 exactly when a committed row the snapshot does not
+-- show has it (B17: checked on PostgreSQL 15), and otherwise inserts a probe row, removed again.
+CREATE FUNCTION pggit._fail_if_changed_after_snapshot(p_branch text) RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_me xid8 := pg_current_xact_id();
+    v_seen bigint := coalesce((SELECT max(n) FROM pggit.branch_changes WHERE xact <> v_me), 0);
+    -- a sequence is read outside any snapshot: the last number drawn by anyone
+    v_drawn bigint := (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM pggit.change_seq);
+BEGIN
+    FOR i IN v_seen + 1 .. v_drawn LOOP
+        CONTINUE WHEN EXISTS (SELECT 1 FROM pggit.branch_changes WHERE n = i AND xact = v_me);
+        INSERT INTO pggit.branch_changes (branch_name, n) VALUES (p_branch, i) ON CONFLICT DO NOTHING;
+        DELETE FROM pggit.branch_changes WHERE branch_name = p_branch AND n = i AND xact = v_me;
+    END LOOP;
+END $$;
+
 -- B2-B5: create an ACTIVE branch from an ACTIVE parent and copy the parent's active rows.
 CREATE FUNCTION pggit.create_branch(
     p_branch_name text, p_parent_branch text DEFAULT 'main', p_copy_data boolean DEFAULT false)
@@ -32,6 +91,10 @@ BEGIN
         PERFORM pggit._reject('22023', 'parent branch must not be NULL');
     END IF;
     v_parent := pggit._active_branch(p_parent_branch, false);
+    -- X11, R4: at READ COMMITTED the copy's statement sees every committed row (its snapshot follows the lock)
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        PERFORM pggit._fail_if_changed_after_snapshot(v_parent.name);
+    END IF;
 
     -- B4: parent link, ACTIVE, no head yet
     INSERT INTO pggit.branches (name, parent_branch_id) VALUES (p_branch_name, v_parent.id)
