@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-# V20-V28, H8-H12, M7-M9: the second model (§14)
-_FAMILIES = {"I": 7, "O": 9, "V": 28, "B": 11, "C": 8, "T": 9, "H": 12, "M": 9, "X": 10, "R": 7, "N": 7, "U": 4}
+# O10, V20-V28, B12, H8-H12, M7-M9, X11-X14, R, N: the second model (§14); U and L: drift, upgrade and limits
+# (§15; the L rules are checked by `pggit-model limits`, not by the machines). tests/test_rule_citations.py keeps this
+# equal to the contract's ids.
+_FAMILIES = {"I": 7, "O": 10, "V": 28, "B": 12, "C": 8, "T": 9, "H": 12, "M": 9, "X": 14, "R": 7, "N": 7, "U": 4,
+             "L": 4}
 
 ALL_RULES: tuple[str, ...] = tuple(f"{f}{i}" for f, n in _FAMILIES.items() for i in range(1, n + 1))
 
