@@ -23,6 +23,7 @@ from pggit_model.ops import (
     CheckoutBranch,
     Column,
     CreateBranch,
+    CreateIndex,
     CreateTable,
     CreateView,
     DeleteBranch,
@@ -39,6 +40,7 @@ from pggit_model.ops import (
 from pggit_model.ops.frame import TABLE_SETTINGS
 from pggit_model.rules import span
 from pggit_model.strategies.common import predicted
+from pggit_model.strategies.ddl import derived_names
 from pggit_model.strategies.schemas import owned_schemas, twin_drops, twins
 from pggit_model.strategies.values import suffixed
 
@@ -127,13 +129,14 @@ class BranchRules(VersioningRules):
         parent = self.model.c
         schema = data.draw(st.sampled_from(owned_schemas(self.model, self.schema)), label="schema")
         fk = self._a_foreign_key(data, schema)  # made on the parent, before the branch copies its rows
+        index = self._an_index(data, schema)  # to drop on the branch, so the parent keeps a stale INDEX row
         self.run(CreateBranch(name, parent))
         self.run(CheckoutBranch(name))
         if self.model.c != name:
             return
         repointed = fk is not None and self._change_a_referrer(data, schema, *fk)
         widened = None if fk is not None else self._widen_a_view(data, schema)  # a referrer redefined, half the time
-        stale = self._drop_an_index(data, schema)  # a table whose INDEX row the parent keeps stale, a third of the time
+        stale = self._drop_an_index(schema, index)  # a table whose INDEX row the parent keeps stale
         for _ in range(data.draw(st.integers(0 if widened or stale or fk else 1, 2), label="changes")):
             self.run(data.draw(strategies.ddl_ops(self.model, schema, invalid=0.0), label="ddl on branch"))
         self.run(CheckoutBranch(parent))
@@ -218,21 +221,43 @@ class BranchRules(VersioningRules):
             self.run(add)
         return False
 
-    def _drop_an_index(self, data: st.DataObject, schema: str) -> str | None:
-        """A third of the time, on the branch, DROP INDEX of a plain index of `schema` the parent has a row for; the
-        index's table, or None."""
-        cat, parent = self.model.db.catalog, self.model.db.branches[self.model.c].parent
-        plain = [(n, i.table) for (s, n), i in sorted(cat.relations.items()) if s == schema
-                 and isinstance(i, Index) and i.constraint is None
-                 and ("INDEX", schema, n, parent) in self.model.db.rows]
-        if not plain or data.draw(st.integers(0, 2), label="drop an index") != 0:
+    def _an_index(self, data: st.DataObject, schema: str) -> tuple[str, str] | None:
+        """A third of the time, a plain index of `schema` with an active row on c — half the time (and when there is
+        none) one made now, named as PostgreSQL names its own (`<table>_<column>`, `strategies.ddl.derived_names`)
+        or not: (index, its table), or None."""
+        if data.draw(st.integers(0, 2), label="drop an index") != 0:
             return None
-        index, table = data.draw(st.sampled_from(plain), label="index")
-        drop = DropIndex(schema, index)
+
+        def plain() -> list[tuple[str, str]]:
+            return [(n, i.table) for (s, n), i in sorted(self.model.db.catalog.relations.items()) if s == schema
+                    and isinstance(i, Index) and i.constraint is None and i.of is None
+                    and self.model.active_row("INDEX", schema, n) is not None]
+
+        if not plain() or data.draw(st.booleans(), label="a new index"):
+            tables = [(n, t) for n in strategies.tracked_tables(self.model, schema)
+                      if (t := self.model.db.catalog.table(schema, n)) is not None and t.columns
+                      and t.partition_by is None and t.parent is None]
+            if len(tables) > 0:
+                table, t = data.draw(st.sampled_from(tables), label="indexed")
+                col = data.draw(st.sampled_from([c.name for c in t.columns]), label="column")
+                name = data.draw(st.sampled_from([*derived_names(table, col), "i1"]), label="index name")
+                op = CreateIndex(schema, name, table, (col,))
+                if self.model.db.catalog.rel(schema, name) is None and predicted(self.model, op):
+                    self.run(op)
+                    if (name, table) in plain():
+                        return name, table
+        found = plain()
+        return data.draw(st.sampled_from(found), label="index") if found else None
+
+    def _drop_an_index(self, schema: str, index: tuple[str, str] | None) -> str | None:
+        """On the branch, DROP INDEX of the index `_an_index` chose; its table, or None."""
+        if index is None:
+            return None
+        drop = DropIndex(schema, index[0])
         if not predicted(self.model, drop):
             return None
         self.run(drop)
-        return table
+        return index[1]
 
     def _widen_a_view(self, data: st.DataObject, schema: str) -> str | None:
         """Half the time, CREATE OR REPLACE of a view of `schema` with one more column of its source (a new
