@@ -15,19 +15,32 @@ from hypothesis.stateful import rule
 from pggit_model import strategies
 from pggit_model.machines.schemas import SchemaRules
 from pggit_model.machines.versioning import VersioningRules
-from pggit_model.model.catalog_values import Index, View
+from pggit_model.model.catalog_values import Con, Index, Table, View
 from pggit_model.ops import (
+    AddColumn,
+    AddConstraint,
+    AlterTable,
     CheckoutBranch,
+    Column,
     CreateBranch,
+    CreateIndex,
+    CreateTable,
     CreateView,
     DeleteBranch,
+    DropConstraint,
     DropIndex,
     DropTable,
+    ForeignKey,
     MergeBranches,
+    PrimaryKey,
     RenameRelation,
+    TableSetting,
+    Unique,
 )
+from pggit_model.ops.frame import TABLE_SETTINGS
 from pggit_model.rules import span
 from pggit_model.strategies.common import predicted
+from pggit_model.strategies.ddl import derived_names
 from pggit_model.strategies.schemas import owned_schemas, twin_drops, twins
 from pggit_model.strategies.values import suffixed
 
@@ -105,20 +118,26 @@ class BranchRules(VersioningRules):
 
     @rule(data=st.data(), name=strategies.branch_names())
     def leave_a_branch_diverged(self, data: st.DataObject, name: str) -> None:
-        """B8, B9, R6, V9a: changes on a new branch left unmerged, so the parent's rows record structures the
+        """B8, B9, R6, V9a, V15: changes on a new branch left unmerged, so the parent's rows record structures the
         shared catalog no longer has; back on the parent, a table renamed (R6: only what refers to it is
         re-rendered), then the views and functions replaced with the catalog's definitions and one more change,
         each compared with the parent's own record (blind spot 11: a rename that re-rendered every view or
-        foreign key, on every branch, went unseen)."""
+        foreign key, on every branch, went unseen). A third of the time the referrer changed on the branch is a
+        table with a foreign key (its key re-pointed, or a column added), the parent renames the referenced table
+        (when the key is as the parent recorded it) or another one, and the last statement is on the referrer:
+        a change, or one that records nothing (V15, V27), each compared with what the parent recorded."""
         parent = self.model.c
         schema = data.draw(st.sampled_from(owned_schemas(self.model, self.schema)), label="schema")
+        fk = self._a_foreign_key(data, schema)  # made on the parent, before the branch copies its rows
+        index = self._an_index(data, schema)  # to drop on the branch, so the parent keeps a stale INDEX row
         self.run(CreateBranch(name, parent))
         self.run(CheckoutBranch(name))
         if self.model.c != name:
             return
-        widened = self._widen_a_view(data, schema)  # a referrer redefined on the branch, half the time
-        stale = self._drop_an_index(data, schema)  # a table whose INDEX row the parent keeps stale, a third of the time
-        for _ in range(data.draw(st.integers(0 if widened or stale else 1, 2), label="changes")):
+        repointed = fk is not None and self._change_a_referrer(data, schema, *fk)
+        widened = None if fk is not None else self._widen_a_view(data, schema)  # a referrer redefined, half the time
+        stale = self._drop_an_index(schema, index)  # a table whose INDEX row the parent keeps stale
+        for _ in range(data.draw(st.integers(0 if widened or stale or fk else 1, 2), label="changes")):
             self.run(data.draw(strategies.ddl_ops(self.model, schema, invalid=0.0), label="ddl on branch"))
         self.run(CheckoutBranch(parent))
         if stale is not None and self.model.c == parent and self.model.db.catalog.table(schema, stale) is not None:
@@ -129,7 +148,11 @@ class BranchRules(VersioningRules):
             if predicted(self.model, drop):
                 self.run(drop)
                 return
-        tables = [n for n in strategies.tracked_tables(self.model, schema) if n != widened]
+        referrer, target = (fk[0], fk[1].ref[1] if fk[1].ref else "") if fk is not None else ("", "")
+        if fk is not None and not repointed and self.model.db.catalog.table(schema, target) is not None:
+            tables = [target]  # R6: the referrer's key names it; only that key is re-rendered
+        else:
+            tables = [n for n in strategies.tracked_tables(self.model, schema) if n not in (widened, referrer, target)]
         if len(tables) > 0:
             table = data.draw(st.sampled_from(tables), label="renamed")
             rename = RenameRelation("TABLE", schema, table, suffixed(table, "_r"))
@@ -138,23 +161,103 @@ class BranchRules(VersioningRules):
         replacements = strategies.same_definition_replacements(self.model, schema)
         if len(replacements) > 0:
             self.run(data.draw(st.sampled_from(replacements), label="replace"))
+        if fk is not None and self.model.db.catalog.table(schema, referrer) is not None:
+            if data.draw(st.booleans(), label="a statement that records nothing"):
+                self.run(TableSetting(data.draw(st.sampled_from(TABLE_SETTINGS), label="setting"), schema, referrer))
+            else:
+                self.run(data.draw(strategies.table_changes(self.model, schema, referrer), label="referrer change"))
+            return
         self.run(data.draw(strategies.ddl_ops(self.model, schema, invalid=0.0), label="ddl on parent"))
 
-    def _drop_an_index(self, data: st.DataObject, schema: str) -> str | None:
-        """A third of the time, on the branch, DROP INDEX of a plain index of `schema` the parent has a row for; the
-        index's table, or None."""
-        cat, parent = self.model.db.catalog, self.model.db.branches[self.model.c].parent
-        plain = [(n, i.table) for (s, n), i in sorted(cat.relations.items()) if s == schema
-                 and isinstance(i, Index) and i.constraint is None
-                 and ("INDEX", schema, n, parent) in self.model.db.rows]
-        if not plain or data.draw(st.integers(0, 2), label="drop an index") != 0:
+    def _foreign_keys(self, schema: str) -> list[tuple[str, Con]]:
+        """(table, its foreign key) of `schema` into another table of `schema`, both with an active row on c."""
+        cat, out = self.model.db.catalog, []
+        for (s, n), t in sorted(cat.relations.items()):
+            if s != schema or not isinstance(t, Table) or self.model.active_row("TABLE", s, n) is None:
+                continue
+            out += [(n, k) for k in t.constraints if k.kind == "foreign_key" and k.ref is not None
+                    and k.ref[0] == schema and k.ref[1] != n and self.model.active_row("TABLE", s, k.ref[1]) is not None
+                    and t.parent is None and t.partition_by is None]
+        return out
+
+    def _a_foreign_key(self, data: st.DataObject, schema: str) -> tuple[str, Con] | None:
+        """A third of the time, a foreign key of `schema` (a referenced table with a second unique key and a
+        referrer are made first when there is none): (referrer, its key), or None."""
+        if data.draw(st.integers(0, 2), label="a foreign key") != 0:
             return None
-        index, table = data.draw(st.sampled_from(plain), label="index")
-        drop = DropIndex(schema, index)
+        if not self._foreign_keys(schema):
+            key = data.draw(st.sampled_from(["fk key", "Fk Target"]), label="referenced")
+            made = (CreateTable(schema, key, (Column("id", "integer"), Column("k", "integer")),
+                                (PrimaryKey(("id",)), Unique(suffixed(key, "_k"), ("k",)))),
+                    CreateTable(schema, suffixed(key, " ref"), (Column("x", "integer"),),
+                                (ForeignKey(suffixed(key, "_fk"), ("x",), schema, key, ("id",)),)))
+            for op in made:
+                if self.model.db.catalog.rel(schema, op.name) is None and predicted(self.model, op):
+                    self.run(op)
+        keys = self._foreign_keys(schema)
+        return data.draw(st.sampled_from(keys), label="foreign key") if keys else None
+
+    def _change_a_referrer(self, data: st.DataObject, schema: str, referrer: str, key: Con) -> bool:
+        """On the branch: the foreign key re-pointed at another unique key of the table it references (DROP and
+        ADD under its name in one statement), or a column added to the referrer. True if re-pointed."""
+        cat = self.model.db.catalog
+        target, t = cat.table(schema, key.ref[1] if key.ref else ""), cat.table(schema, referrer)
+        if target is None or t is None or key.ref is None:
+            return False
+        types = [c.type for n in key.columns if (c := t.col(n)) is not None]
+        others = [k.columns for k in target.constraints if k.kind in ("primary_key", "unique")
+                  and k.columns != key.ref[2]
+                  and [c.type for n in k.columns if (c := target.col(n)) is not None] == types]
+        if len(others) > 0 and data.draw(st.booleans(), label="re-point"):
+            cols = data.draw(st.sampled_from(others), label="other key")
+            op = AlterTable(schema, referrer, (DropConstraint(key.name), AddConstraint(
+                ForeignKey(key.name, key.columns, schema, key.ref[1], cols))))
+            if predicted(self.model, op):
+                self.run(op)
+                return True
+        fresh = next(n for n in ("on branch", "b2", "b3", "b4") if t.col(n) is None)
+        add = AlterTable(schema, referrer, (AddColumn(Column(fresh, "integer")),))
+        if predicted(self.model, add):
+            self.run(add)
+        return False
+
+    def _an_index(self, data: st.DataObject, schema: str) -> tuple[str, str] | None:
+        """A third of the time, a plain index of `schema` with an active row on c — half the time (and when there is
+        none) one made now, named as PostgreSQL names its own (`<table>_<column>`, `strategies.ddl.derived_names`)
+        or not: (index, its table), or None."""
+        if data.draw(st.integers(0, 2), label="drop an index") != 0:
+            return None
+
+        def plain() -> list[tuple[str, str]]:
+            return [(n, i.table) for (s, n), i in sorted(self.model.db.catalog.relations.items()) if s == schema
+                    and isinstance(i, Index) and i.constraint is None and i.of is None
+                    and self.model.active_row("INDEX", schema, n) is not None]
+
+        if not plain() or data.draw(st.booleans(), label="a new index"):
+            tables = [(n, t) for n in strategies.tracked_tables(self.model, schema)
+                      if (t := self.model.db.catalog.table(schema, n)) is not None and t.columns
+                      and t.partition_by is None and t.parent is None]
+            if len(tables) > 0:
+                table, t = data.draw(st.sampled_from(tables), label="indexed")
+                col = data.draw(st.sampled_from([c.name for c in t.columns]), label="column")
+                name = data.draw(st.sampled_from([*derived_names(table, col), "i1"]), label="index name")
+                op = CreateIndex(schema, name, table, (col,))
+                if self.model.db.catalog.rel(schema, name) is None and predicted(self.model, op):
+                    self.run(op)
+                    if (name, table) in plain():
+                        return name, table
+        found = plain()
+        return data.draw(st.sampled_from(found), label="index") if found else None
+
+    def _drop_an_index(self, schema: str, index: tuple[str, str] | None) -> str | None:
+        """On the branch, DROP INDEX of the index `_an_index` chose; its table, or None."""
+        if index is None:
+            return None
+        drop = DropIndex(schema, index[0])
         if not predicted(self.model, drop):
             return None
         self.run(drop)
-        return table
+        return index[1]
 
     def _widen_a_view(self, data: st.DataObject, schema: str) -> str | None:
         """Half the time, CREATE OR REPLACE of a view of `schema` with one more column of its source (a new

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
 from pggit_model import strategies
-from pggit_model.machines.renames_keys import renamed
+from pggit_model.machines.renames_keys import keys_of, renamed
 from pggit_model.machines.renames_schemas import SchemaKeyRules
+from pggit_model.model.catalog import Catalog
 from pggit_model.model.catalog_values import MatView
 from pggit_model.ops import (
     AddColumn,
@@ -43,6 +44,7 @@ from pggit_model.ops import (
     SetSchema,
     UpdateAllHashes,
 )
+from pggit_model.strategies.common import predicted
 from pggit_model.strategies.renames import SCHEMA_POOL, indexes_of, movable_tables
 
 
@@ -222,6 +224,57 @@ class RenamesMachine(SchemaKeyRules):
             for name in (op.name, op.new_name):
                 self.run(ComputeDdlHash(kind, self.schema, name))
         self.harness.stats.rules.update(("H10",))
+
+    @precondition(lambda self: not self.model.aborted)
+    @rule(data=st.data(), into=st.sampled_from(SCHEMA_POOL), move=st.sampled_from([True, True, False]))
+    def neighbours_change_keys(self, data: st.DataObject, into: str, move: bool) -> None:
+        """R3a, R3f, N5a, N5c: key changes of two relations of one schema in a row, each with INDEX rows — a table
+        with an index, and a materialized view with one or another such table (made when missing): the first
+        renamed or moved, then the table moved into another schema with its indexes (or renamed); then the version
+        API on the table's and its indexes' old and new keys. A key change that touches another relation's INDEX
+        rows (their parent or key) shows at that relation's own key change."""
+        s = self.schema
+
+        def cat() -> Catalog:  # (the model is a new value after every step)
+            return self.model.db.catalog
+
+        def indexed() -> list[str]:
+            return [n for n in movable_tables(self.model, s) if (t := cat().table(s, n)) is not None and t.indexes]
+
+        if not indexed():
+            name = data.draw(st.sampled_from(["kn t", "Kn Keyed"]), label="table")
+            for made in (CreateTable(s, name, (Column("a", "integer"), Column("b", "text")), (PrimaryKey(("a",)),)),
+                         CreateIndex(s, f"{name} b", name, ("b",))):
+                if cat().rel(s, made.name) is None and predicted(self.model, made):
+                    self.run(made)
+        tables = indexed()
+        if not tables:
+            return
+        second = data.draw(st.sampled_from(tables), label="second")
+        mvs = sorted(n for (s2, n), r in cat().relations.items() if s2 == s and isinstance(r, MatView) and r.indexes)
+        if not mvs and data.draw(st.booleans(), label="a materialized view"):
+            src = data.draw(st.sampled_from(["kn src", "Kn Src"]), label="source")
+            for made_mv in (CreateTable(s, src, (Column("a", "integer"), Column("b", "text"))),
+                            CreateMatView(s, f"{src} mv", src, ("a", "b")),
+                            CreateIndex(s, f"{src} mv a", f"{src} mv", ("a",))):
+                if cat().rel(s, made_mv.name) is None and predicted(self.model, made_mv):
+                    self.run(made_mv)
+            mvs = [n for n in (f"{src} mv",) if isinstance(cat().rel(s, n), MatView)]
+        firsts = [("TABLE", n) for n in indexed() if n != second] + [("MATERIALIZED VIEW", n) for n in mvs]
+        if into not in cat().schemas:
+            self.run(CreateSchema(into))
+        if firsts:
+            keyword, first = data.draw(st.sampled_from(firsts), label="first")
+            self._key_change(SetSchema(keyword, s, first, into) if data.draw(st.booleans(), label="first moves")
+                             else RenameRelation(keyword, s, first, renamed(first)))
+        t = cat().table(s, second)
+        if t is None:
+            return
+        op: Op = SetSchema("TABLE", s, second, into) if move else RenameRelation("TABLE", s, second, renamed(second))
+        self.run(op)
+        where = op.new_schema if isinstance(op, SetSchema) else s
+        self._look(keys_of(op) + [f"{x}.{i}" for i in t.indexes for x in dict.fromkeys((s, where))])
+        self.harness.stats.rules.update(("R2", "O10"))
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data(), how=st.sampled_from(["RENAME TO", "RENAME COLUMN", "RENAME INDEX", "SET SCHEMA"]),
