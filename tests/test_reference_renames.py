@@ -587,6 +587,29 @@ def test_r6_r7_a_rename_keeps_a_referrer_recorded_differently_on_c_than_in_the_s
     assert row(app, "VIEW", "app", "v1") == (2, "1.1.0", True)
 
 
+@pytest.mark.parametrize("repoint", [True, False], ids=["key-re-pointed-on-b1", "key-as-recorded"])
+def test_r6_r7_v9a_a_foreign_key_re_pointed_on_another_branch_is_not_taken_by_a_rename(pggit_conn, repoint):
+    """R6, R7, V9a (B9's shared catalog): b1 re-points a foreign key of r (id -> k) and renames the table it
+    references; main recorded the old key, so main's next change of r (SET DEFAULT) counts b1's re-pointed key too
+    (MAJOR), as for a view. The reference re-rendered the key into every branch's row from the catalog, so main
+    took b1's key as its own and recorded PATCH (a ci run of the faults machine on the reference). Without the
+    re-pointing the rename re-renders main's key too (R6: no difference by identity), and the default is PATCH."""
+    agrees_with_model(pggit_conn, [
+        "CREATE TABLE app.p (id int, k int, PRIMARY KEY (id), CONSTRAINT p_k UNIQUE (k))",
+        "CREATE TABLE app.r (x int, CONSTRAINT r_fk FOREIGN KEY (x) REFERENCES app.p (id))",
+        "SELECT pggit.create_branch('b1', 'main')", "SELECT pggit.checkout_branch('b1')",
+        *(["ALTER TABLE app.r DROP CONSTRAINT r_fk, ADD CONSTRAINT r_fk FOREIGN KEY (x) REFERENCES app.p (k)"]
+          if repoint else []),
+        "ALTER TABLE app.p RENAME TO p2", "SELECT pggit.checkout_branch('main')",
+        "ALTER TABLE app.r ALTER COLUMN x SET DEFAULT 0",
+    ], schema="app")
+    severity = pggit_conn.execute(
+        "SELECT h.change_severity FROM pggit.history h JOIN pggit.objects o ON o.id = h.object_id "
+        "WHERE o.schema_name = 'app' AND o.object_name = 'r' AND o.branch_name = 'main' ORDER BY h.id DESC LIMIT 1"
+    ).fetchone()
+    assert severity == (("MAJOR",) if repoint else ("PATCH",))
+
+
 # --- R6 for materialized views on the shared catalog (B9): recorded definitions that differ per branch ----------
 
 #: app.mv over app.t1 recorded on main; b1 drops it and makes it again with another query (a new identity, V20),

@@ -127,9 +127,14 @@ BEGIN
     FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class c ON c.oid = r.ev_class
     WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = p_rel
       AND r.ev_class <> p_rel AND c.relkind = 'm';
+    -- The foreign keys of other tables into it, as for views: only a branch that recorded the key as the
+    -- triggers last saw it (catalog_shapes, before this rename) follows the new name. A branch whose recorded key
+    -- differs (another branch re-pointed it since, in the shared catalog) keeps its own, so its next change
+    -- counts that difference (V9a, B9) instead of taking the other branch's key as its own.
     FOR k IN
-        SELECT f.oid, f.conname, f.conrelid, n.nspname, c.relname
+        SELECT f.oid, f.conname, f.conrelid, n.nspname, c.relname, s.structure -> 'constraints' -> f.conname AS seen
         FROM pg_constraint f JOIN pg_class c ON c.oid = f.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN pggit.catalog_shapes s ON s.relid = f.conrelid
         WHERE f.confrelid = p_rel AND f.contype = 'f' AND f.conrelid <> p_rel
     LOOP
         UPDATE pggit.catalog_shapes SET structure = pggit._table_structure(k.conrelid) WHERE relid = k.conrelid;
@@ -137,7 +142,8 @@ BEGIN
         SET structure = jsonb_set(structure, ARRAY['constraints', k.conname::text],
                                   to_jsonb(pggit._constraint_structure(k.oid)))
         WHERE object_type = 'TABLE' AND schema_name = k.nspname AND object_name = k.relname
-          AND structure -> 'constraints' ? k.conname;
+          AND structure -> 'constraints' ? k.conname
+          AND (k.seen IS NULL OR structure -> 'constraints' -> k.conname = k.seen);
     END LOOP;
 END $$;
 
