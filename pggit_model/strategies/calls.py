@@ -134,9 +134,11 @@ def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
     # One argument at its edge at a time (C7 checks branch, message, custom id in some order; a call wrong in two
     # shows only one): half the commit_changes calls put the custom id at its edge with the branch and message
     # valid, the other half take no custom id or a fresh valid one, so the branch's and message's edges show
-    # (a smoke run drew 66 commit_changes and no custom id under 10 characters that nothing else rejected).
+    # (a smoke run drew 66 commit_changes and no custom id under 10 characters that nothing else rejected). That
+    # other half has the branch invalid at twice the share, so commit_changes' branch is as often invalid as before.
     id_edge = kind == "changes" and draw(st.booleans())
-    branch = _active_branch(draw, state, active, recent) if id_edge or not maybe(draw, invalid) else either(
+    edge = 2 * invalid if kind == "changes" else invalid
+    branch = _active_branch(draw, state, active, recent) if id_edge or not maybe(draw, edge) else either(
         draw, NONE, st.just(""), st.just("  "), st.sampled_from(sorted(state.db.branches)),
         branch_names(prefix)) if draw(st.booleans()) else _invalid(draw, related, recent)
     if kind == "create":
