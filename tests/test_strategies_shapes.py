@@ -101,6 +101,53 @@ def test_every_invalid_shape_reaches_every_name_argument(kind: str, arg: str) ->
     assert {s for s in INVALID_SHAPES if s != "hostile" and shapes[s] == 0} == set(), f"{kind}.{arg}: {dict(shapes)}"
 
 
+def _merged_mostly() -> Any:
+    """main, six branches merged into it, one deleted and one open: in the machines, branches the merge rules
+    merged soon outnumber the ACTIVE ones."""
+    state = initial_state((SCHEMA,))
+    for i in range(6):
+        for op in (ops.CreateBranch(f"f{i}"), ops.MergeBranches(f"f{i}", "main")):
+            state = step(state, op)[0]
+    for op in (ops.CreateBranch("gone"), ops.DeleteBranch("gone", True), ops.CreateBranch("open")):
+        state = step(state, op)[0]
+    return state
+
+
+def test_self_merges_name_an_active_branch() -> None:
+    """M1: merge_branches(S, S) is rejected for S = T alone only where S is ACTIVE (a MERGED, DELETED or unknown S
+    fails its status or lookup check first), so at least a quarter of the merge calls drawn are self-merges of an
+    ACTIVE branch, even where most branches are MERGED (the draw before was 17 %: a smoke run of the branches
+    machine passed a backend merging a branch into itself), and the calls rejected as NULL / unknown still name
+    the other argument validly most of the time (one clause broken at a time)."""
+    state = _merged_mostly()
+    drawn = _collect(merge_ops(state, recent=RECENT), examples=300, seeds=(0, 1, 2))
+    active = {n for n, b in state.db.branches.items() if b.status == "ACTIVE"}
+    selves = [op for op in drawn if op.source == op.target and op.source in active]
+    assert len(selves) >= len(drawn) / 4, f"{len(selves)} of {len(drawn)}"
+    unknown = [op for op in drawn if (op.source in state.db.branches) != (op.target in state.db.branches)]
+    assert sum(op.source in active or op.target in active for op in unknown) >= len(unknown) * 3 / 4
+
+
+def test_deletes_of_main_ask_with_force() -> None:
+    """B10: delete_branch('main') is rejected for being main alone only with force (main is ACTIVE, and an ACTIVE
+    branch without force is rejected for that too), so deletes of main are asked with force at least three times
+    in four (the draw before: half; a smoke run's first two deletes of main went without force)."""
+    mains = [op for op in DRAWN if isinstance(op, ops.DeleteBranch) and op.name == "main"]
+    assert len(mains) > 20 and sum(op.force for op in mains) >= len(mains) * 3 / 4, \
+        f"{sum(op.force for op in mains)} of {len(mains)}"
+
+
+def test_short_custom_ids_come_with_a_valid_branch_and_message() -> None:
+    """C7: a custom id under 10 characters after trimming is rejected for that alone only where the branch and
+    message are valid, so at least a fifth of the commit_changes calls drawn carry such an id (1–9 characters)
+    with nothing else the model rejects (the draw before: 12 %; a smoke run drew none in 66 calls)."""
+    drawn = _collect(commit_ops(STATE, recent=RECENT), examples=300, seeds=(0, 1, 2))
+    calls = [op for op in drawn if isinstance(op, ops.CommitChanges)]
+    alone = [op for op in calls if op.custom_id is not None and 0 < len(op.custom_id.strip(" ")) < 10
+             and step(STATE, ops.CommitChanges(op.branch, op.message, "x" * 12))[1].kind != "error"]
+    assert len(alone) >= len(calls) / 5, f"{len(alone)} of {len(calls)}"
+
+
 def test_invalid_shape_names_the_shapes() -> None:
     """The classifier the test above counts with tells the shapes apart (and a valid name from all of them)."""
     assert [invalid_shape(v) for v in (None, "", " \t", "a b", "b" * 256, "main", "r1/x-2")] == \

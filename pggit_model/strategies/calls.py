@@ -91,7 +91,14 @@ def _branch(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
     if kind == "delete":
         # twice the invalid share: its one name argument is all a delete can get wrong (create has two)
         target = draw(special_branches(state)) if not maybe(draw, 2 * invalid) else _invalid(draw, related, recent)
-        return leave_out_defaults(draw, ops.DeleteBranch(target, draw(st.booleans())))
+        # One clause at a time: a target B10 rejects for what it is (main, unknown, DELETED) is asked with force
+        # seven times in eight, so "ACTIVE without force" (main is ACTIVE) does not reject it first (a smoke run's
+        # first two deletes of main, both without force, were rejected for that: a backend deleting main was
+        # caught at the third, after 8 s)
+        b = state.db.branches.get(target) if target is not None else None
+        rejected = target == "main" or b is None or b.status == "DELETED"
+        force = draw(st.booleans()) or (rejected and draw(_QUARTER) > 0)
+        return leave_out_defaults(draw, ops.DeleteBranch(target, force))
     return ops.ListBranches(draw(_STATUSES))
 
 
@@ -122,11 +129,18 @@ def branch_ops(state: State, prefix: str = "", invalid: float = 0.1,
 def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: Recent) -> ops.Op:
     active = sorted(n for n, b in state.db.branches.items() if b.status == "ACTIVE")
     related = tuple(sorted(state.db.branches))
-    branch = _active_branch(draw, state, active, recent) if not maybe(draw, invalid) else either(
-        draw, NONE, st.just(""), st.just("  "), st.sampled_from(sorted(state.db.branches)),
-        branch_names(prefix)) if draw(st.booleans()) else _invalid(draw, related, recent)
     # generate_trinity_id is trinity_ops' (T1–T9); here, the two functions that write commits, half each
     kind = draw(st.sampled_from(["create", "changes"]))
+    # One argument at its edge at a time (C7 checks branch, message, custom id in some order; a call wrong in two
+    # shows only one): half the commit_changes calls put the custom id at its edge with the branch and message
+    # valid, the other half take no custom id or a fresh valid one, so the branch's and message's edges show
+    # (a smoke run drew 66 commit_changes and no custom id under 10 characters that nothing else rejected). That
+    # other half has the branch invalid at twice the share, so commit_changes' branch is as often invalid as before.
+    id_edge = kind == "changes" and draw(st.booleans())
+    edge = 2 * invalid if kind == "changes" else invalid
+    branch = _active_branch(draw, state, active, recent) if id_edge or not maybe(draw, edge) else either(
+        draw, NONE, st.just(""), st.just("  "), st.sampled_from(sorted(state.db.branches)),
+        branch_names(prefix)) if draw(st.booleans()) else _invalid(draw, related, recent)
     if kind == "create":
         how = draw(_QUARTER)
         if maybe(draw, invalid):
@@ -139,25 +153,24 @@ def _commit(draw: st.DrawFn, state: State, prefix: str, invalid: float, recent: 
             msg = _text(draw, related, recent)
         sql_text = draw(sql_texts()) if draw(st.booleans()) else _text(draw, (), recent)
         return ops.CreateCommit(branch, msg, sql_text)
+    # every id a commit is known by, the ids the server returned too (C3: create_commit's commit_id; C7 rejects
+    # a custom id equal to any commit's hash or commit_id): values of one function reused in another
+    bound = state.counters.bound
+    known = [v for c in state.db.commits if (v := c.hash if c.hash is not None else bound.get(c.ref)) is not None]
+    if id_edge:
+        msg = draw(_CHANGES_MESSAGE)  # NULL, short text, or 10 000 characters after trimming: all valid
+        how = draw(_QUARTER)
+        custom: str | None = _sized(draw, "custom_id_chars", "c") if how == 0 else draw(_CUSTOM_ID) if how == 1 else \
+            draw(st.sampled_from(known)) if how == 2 and known else _text(draw, tuple(known), recent)
+        return leave_out_defaults(draw, ops.CommitChanges(branch, msg, custom))
     how = draw(st.integers(0, 4))
     msg = "" if how == 4 else draw(_CHANGES_MESSAGE) if how == 0 else \
         _sized(draw, "changes_message_chars") if how == 1 else _text(draw, related, recent)
     if how in (2, 3) and msg is not None and draw(st.booleans()):
         pad = draw(_PADDING)  # C7 trims the message: hostile text padded too, not only the sized one
         msg = pad + msg + pad
-    # every id a commit is known by, the ids the server returned too (C3: create_commit's commit_id; C7 rejects
-    # a custom id equal to any commit's hash or commit_id): values of one function reused in another
-    bound = state.counters.bound
-    known = [v for c in state.db.commits if (v := c.hash if c.hash is not None else bound.get(c.ref)) is not None]
     how = draw(st.integers(0, 4))
-    if draw(st.booleans()):
-        # One argument at its edge at a time: an invalid custom id rejects the call before the message's
-        # trimming and limit (C7) can show, so half the calls take no custom id or a fresh valid one.
-        custom = None if how <= 1 else draw(_VALID_CUSTOM_ID.filter(lambda c: c not in known))
-    else:
-        custom = None if how == 0 else _sized(draw, "custom_id_chars", "c") if how == 1 else \
-            draw(_CUSTOM_ID) if how == 2 else draw(st.sampled_from(known)) if how == 3 and known else \
-            _text(draw, tuple(known), recent)
+    custom = None if how <= 1 else draw(_VALID_CUSTOM_ID.filter(lambda c: c not in known))
     return leave_out_defaults(draw, ops.CommitChanges(branch, msg, custom))
 
 
@@ -322,28 +335,52 @@ def call_ops(state: State, schema: str, recent: Recent = NOTHING) -> st.SearchSt
     return predicted_only(state, _call(state, schema, recent))
 
 
+#: Calls M1 rejects, by the clause broken: S = T as often as NULL / unknown names (its other clause, of S, of T,
+#: or of both as hostile text).
+_M1_SHAPES = ("self", "source", "target", "self", "self", "both")
+
+
 @st.composite
 def _merge(draw: st.DrawFn, state: State, recent: Recent) -> ops.Op:
-    mergeable = sorted(n for n, b in state.db.branches.items()
+    branches = state.db.branches
+    mergeable = sorted(n for n, b in branches.items()
                        if b.status == "ACTIVE" and not b.merged and b.parent is not None
-                       and state.db.branches[b.parent].status == "ACTIVE")
-    existing = sorted(state.db.branches)
+                       and branches[b.parent].status == "ACTIVE")
+    existing = sorted(branches)
     # half valid merges (M2–M5), half calls M1 rejects: the composite merge rules of the machines merge too
     if len(mergeable) > 0 and draw(st.booleans()):
         src = draw(st.sampled_from(mergeable))
         msg = draw(st.sampled_from(["Merge branch", "m"])) if draw(st.booleans()) else _text(draw, (src,), recent)
-        return leave_out_defaults(draw, ops.MergeBranches(src, state.db.branches[src].parent, msg))
+        return leave_out_defaults(draw, ops.MergeBranches(src, branches[src].parent, msg))
+    # One clause broken at a time, the other arguments valid: a clause broken alongside another is hidden by it
+    # (an implementation checks them in some order, and the model does not say which error wins). S = T is
+    # rejected for being S = T only where S could be merged otherwise: an ACTIVE branch (main always is), a
+    # mergeable one half the time; a self-merge of a MERGED, DELETED or unknown branch fails its status or
+    # lookup check first (a smoke run drew ten self-merges, none of an ACTIVE branch, and missed M1's).
+    active = sorted(n for n, b in branches.items() if b.status == "ACTIVE")
+    valid = draw(st.sampled_from(mergeable)) if len(mergeable) > 0 and draw(st.booleans()) else \
+        draw(st.sampled_from(active))
+    parent = branches[valid].parent
+    target = parent if parent is not None and branches[parent].status == "ACTIVE" else "main"
+    shape = draw(st.sampled_from(_M1_SHAPES))
+    if shape == "self":
+        return ops.MergeBranches(valid, valid)
+    if shape == "source":
+        return ops.MergeBranches(_unknown(draw, target, existing, recent), target)
+    if shape == "target":
+        return ops.MergeBranches(valid, _unknown(draw, valid, existing, recent))
+    # both anything: an existing branch, NULL, an unknown name or hostile text, the same value half the time
+    a = draw(st.sampled_from(existing)) if draw(st.booleans()) else _unknown(draw, valid, existing, recent)
+    return ops.MergeBranches(a, a if a is None or draw(st.booleans()) else _unknown(draw, a, existing, recent))
+
+
+def _unknown(draw: st.DrawFn, near: str, existing: list[str], recent: Recent) -> str | None:
+    """A branch argument M1 rejects as NULL or unknown: half the time any invalid shape (NULL, '', blank, a bad
+    character in `near`, too long, hostile text: strategies.hostile), else a near miss of `near` (case, a space,
+    an accent: a lookup that folds or trims finds it) or a name never made."""
     how = draw(_QUARTER)
-    # an ACTIVE branch a quarter of the time: S = T is a rejection of its own (M1) only where S is otherwise
-    # mergeable; branches merged or deleted earlier soon outnumber the active ones and are rejected anyway
-    active = sorted(n for n, b in state.db.branches.items() if b.status == "ACTIVE")
-    a = draw(st.sampled_from(active)) if how == 0 and active else draw(st.sampled_from(existing)) if how <= 1 \
-        else either(draw, NONE, st.just("no-such-branch")) if how == 2 else _invalid(draw, tuple(existing), recent)
-    # the same value in both arguments half the time (M1: S = T), else a near miss of it or an unknown name
-    how = draw(_QUARTER)
-    b = a if how <= 1 or a is None else draw_hostile(draw, (a,)) if how == 2 else \
-        either(draw, NONE, st.just("no-such-branch"))
-    return ops.MergeBranches(a, b)
+    return _invalid(draw, (near, *existing), recent) if how <= 1 else draw_hostile(draw, (near,)) if how == 2 \
+        else "no-such-branch"
 
 
 def merge_ops(state: State, recent: Recent = NOTHING) -> st.SearchStrategy[ops.Op]:
