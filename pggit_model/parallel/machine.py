@@ -95,6 +95,7 @@ def run_parallel(driver: Driver, op: Parallel, conninfo: str, control: Control |
             driver.stats.rules.update(("X7",))  # a COMMIT really lost its connection and the check kept both outcomes
         if any(o.family == "ddl" for ss in program.sessions for o in ss):
             driver.stats.rules.update(("X9",))  # checked: a failure of a DDL program is compared with the control
+        driver.stats.rules.update(_level_rules(program))
         if control is not None:
             _x9(history, control)
     except Divergence as d:
@@ -107,6 +108,23 @@ def run_parallel(driver: Driver, op: Parallel, conninfo: str, control: Control |
     driver.state = evolve(driver.state, db=world.db, counters=world.counters, txn=None)
     driver.ctx = ctx
     return history, verdict
+
+
+#: §14 statements whose bookkeeping updates rows of objects they do not name: key changes (R, N), a hierarchy's
+#: changes (V24, V25) and cascades (V26) — what X14 extends X9 to
+_X14_KINDS = frozenset({"rename_relation", "rename_column", "rename_schema", "set_schema", "attach_partition",
+                        "detach_partition", "create_partition", "create_child", "set_inherit"})
+
+
+def _level_rules(program: Program) -> tuple[str, ...]:
+    """The isolation rules a checked program exercised: X11 at REPEATABLE READ, X11 and X12 at SERIALIZABLE
+    (levels.py judged its 40001s and commit order), X14 for a READ COMMITTED program with a §14 statement."""
+    if program.level == "repeatable read":
+        return ("X11",)
+    if program.level == "serializable":
+        return ("X11", "X12")
+    statements = (o for ss in program.sessions for o in ss)
+    return ("X14",) if any(o.kind in _X14_KINDS or getattr(o, "cascade", False) for o in statements) else ()
 
 
 def _x9(history: History, control: Control) -> None:
