@@ -8,22 +8,21 @@ replay command both drive examples through this class, so a replay checks exactl
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections import ChainMap
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import psycopg
 from attrs import evolve
 
 from . import backend, checkers, goals, incremental
-from .adoption import KnownDivergences, carried_keys
+from .adoption import carried_keys
 from .client import Client, Completion
 from .divergences import Divergence, diverge
+from .example_checks import ExampleChecks
 from .known import EMPTY as EMPTY_REGISTRY
 from .known import Registry
 from .model import CheckContext, Expected, State, initial_state, step
@@ -60,9 +59,9 @@ def _overlap_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(1, thread_name_prefix="pggit-model-overlap")
 
 
-class Driver(KnownDivergences):
+class Driver(ExampleChecks):
     """One example: model state, check context and the ops run so far (the reproducer); going on past a known
-    divergence is `KnownDivergences`' part."""
+    divergence is `KnownDivergences`' part, the twin's side and the end-of-example checks `ExampleChecks`'."""
 
     def __init__(self, client: Client, schema: str, *, state: State | None = None,
                  missing: frozenset[str] = frozenset(), stats: RunStats | None = None,
@@ -227,55 +226,6 @@ class Driver(KnownDivergences):
         self._clean = True
         return done
 
-    def _twin_step(self, op: Op, done: Completion, number: int, text: str | None, struck: bool,
-                   ahead: Any = None) -> str | None:
-        """V21: the twin (PostgreSQL without pgGit) answers ``op`` as pgGit's database did. Checked before the model's
-        answer: where both disagree with pgGit, PostgreSQL's own verdict is the stronger evidence. Returns the
-        registry entry of a known difference (the model's check of the same answer is then explained by it)."""
-        assert self.twin is not None
-        problem = self.twin.mirror(op, done, text=text, struck=struck, started=ahead)
-        self.stats.rules.update(self.twin.rules_of(op))
-        if problem is not None:
-            rule = self.twin.rule
-            return self._twin_parted(lambda: diverge(rule, problem, op=op, step=number, area="twin",
-                                                     expected="the outcome without pgGit", observed=str(done)))
-        return None
-
-    def check_twin_catalog(self) -> None:
-        """V21 at the end of an example: the machine's schemas have the same catalog with and without pgGit."""
-        self.settle()
-        if self.twin is None:
-            return
-        problem, rule = self.twin.compare_catalog(self.client), self.twin.rule
-        if problem is not None:
-            self._twin_parted(lambda: diverge(rule, problem, op=self.ops[-1] if self.ops else None,
-                                              step=len(self.ops), area="twin"))
-
-    def check_excluded_schemas(self) -> None:
-        """V1 at the end of an example: pgGit holds no row for an object in a temporary or toast schema. The model
-        never predicts one there, and the observation after each step reads the machine's own schemas only, so a
-        backend that tracks temporary objects would be seen only by a lookup that happens to name one."""
-        self.settle()
-        conn = self.client.conn
-        status = psycopg.pq.TransactionStatus
-        if conn.closed or conn.broken or self.client.in_error or \
-                conn.info.transaction_status not in (status.IDLE, status.INTRANS):
-            return  # (an aborted transaction answers nothing; a read inside a live one changes nothing)
-        rows = conn.execute(_EXCLUDED_ROWS).fetchall()
-        if rows:
-            shown = "; ".join(f"{t} {s}.{n} on {b}" for t, s, n, b in rows[:5])
-            self._explore_if_known(lambda: diverge(
-                "V1", f"pgGit holds {len(rows)} row(s) for objects in schemas V1 excludes (pg_temp*, pg_toast*): "
-                f"{shown}", op=self.ops[-1] if self.ops else None, step=len(self.ops), area="objects"))
-
-    def _explore_if_known(self, raise_it: Any) -> None:
-        """Raise a divergence with the reproducer; if the registry knows it, go on."""
-        try:
-            with self._reproducer_on_divergence():
-                raise_it()
-        except Divergence as d:
-            self._explore_past(d)
-
     def run_unchecked(self, op: Op, given_up: Mapping[str, set[Any]] | None = None) -> Completion:
         """Run an op the model does not predict — damage to pgGit's own tables, a pgGit call after damage (U4) —
         whose every answer is allowed but a hang (the op's statement timeout, 57014) or a lost session. The model
@@ -302,17 +252,6 @@ class Driver(KnownDivergences):
                 self.twin.failed(op)
         return done
 
-    def _twin_parted(self, raise_it: Any) -> str:
-        """Raise the V21 divergence with the reproducer; if the registry knows it, stop comparing with the twin
-        for the rest of the example (the two databases have parted ways) and return the entry's id."""
-        try:
-            with self._reproducer_on_divergence():
-                raise_it()
-        except Divergence as d:
-            entry = self._explore_past(d)
-            self.twin = None
-            return entry
-        raise AssertionError("raise_it did not raise")
     def _changes_only(self, op: Op) -> bool:
         """Whether the check after ``op`` may observe changes only: a DDL op (pgGit writes a history row per change,
         V8) in a large schema, no known divergence being explored past, and a full comparison not yet due."""
@@ -413,25 +352,6 @@ class Driver(KnownDivergences):
         self.stats.rules.update(("X5",))
         if self.twin is not None:
             self.twin.session_lost()
-
-    @contextlib.contextmanager
-    def _reproducer_on_divergence(self) -> Iterator[None]:
-        """Every Divergence leaves carrying the ops that led to it: the minimal example, once shrunk."""
-        try:
-            yield
-        except Divergence as e:
-            e.ops = list(self.ops)
-            e.add_note("reproducer (ops run so far):\n" + self.reproducer())
-            raise
-
-    def reproducer(self) -> str:
-        """The ops so far as Python, one per line (each repr is its constructor call)."""
-        return "\n".join(f"{i}. {op!r}" for i, op in enumerate(self.ops, 1))
-
-
-#: V1: rows in the schemas of a session's temporary objects and of TOAST tables (none may exist)
-_EXCLUDED_ROWS = ("SELECT object_type::text, schema_name, object_name, branch_name FROM pggit.objects "
-                  "WHERE schema_name LIKE 'pg\\_temp%' OR schema_name LIKE 'pg\\_toast%' ORDER BY 2, 3, 1, 4")
 
 
 __all__ = ["STATS", "Divergence", "Driver", "RunStats"]
