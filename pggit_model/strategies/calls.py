@@ -282,17 +282,13 @@ _RELATION_KINDS = ("TABLE", "VIEW", "INDEX")
 
 
 def _owned_object(draw: st.DrawFn, state: State) -> tuple[str, str, str] | None:
-    """Half the time, (type, schema, name) of an object some owned schema has rows for — its kind drawn first, so a
-    schema's one view or index is asked as often as its many columns and tables; half of those asked in another
-    owned schema, where the same name may or may not exist (a lookup that loses its schema filter finds the other
-    one); else None."""
+    """Half the time, (type, schema, name) of an object some owned schema has rows for — half of those asked in
+    another owned schema, where the same name may or may not exist (a lookup that loses its schema filter
+    finds the other one); else None."""
     owned = state.db.catalog.schemas
     keys = sorted({k[:3] for k in state.db.rows if k[1] in owned and k[0] in _HASH_TYPES})
     if not keys or not draw(st.booleans()):
         return None
-    present = sorted({k[0] for k in keys}, key=_HASH_TYPES.index)  # (the kinds in a fixed order: shrinks to TABLE)
-    kind = present[draw(st.integers(0, len(present) - 1))]
-    keys = [k for k in keys if k[0] == kind]
     typ, schema, name = keys[draw(st.integers(0, len(keys) - 1))]
     if draw(_QUARTER) == 0:
         # the name asked as another kind (cross-kind reuse): NULL, unless the lookup lost its kind filter (H1); a
