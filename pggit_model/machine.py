@@ -32,7 +32,7 @@ from .install import InstallReport
 from .isolation import ClonePool, RollbackIsolation, Template
 from .known import EMPTY as EMPTY_REGISTRY
 from .known import Registry
-from .ops import Op
+from .ops import CreateIndex, CreateMatView, CreateTable, Op
 from .session import (
     COVERAGE_PROFILES,
     SESSION,
@@ -44,6 +44,7 @@ from .session import (
     merge_stats,
     record_divergences,
 )
+from .strategies.common import predicted
 from .strategies.schemas import extra_schema_names
 from .twin import TwinDatabase
 from .upgrade import Upgrade
@@ -261,6 +262,13 @@ class PgGitMachine(RuleBasedStateMachine):
         done = self.driver.run(op, wait=False)
         self.driver.check_state()
         return done
+
+    def make_missing(self, *made: CreateTable | CreateIndex | CreateMatView) -> None:
+        """A rule's fixture: each CREATE whose relation the catalog does not have yet, run where the model predicts
+        it, in order (a later one may need an earlier one)."""
+        for op in made:
+            if self.model.db.catalog.rel(op.schema, op.name) is None and predicted(self.model, op):
+                self.run(op)
 
     @invariant()
     def state_matches_model(self) -> None:

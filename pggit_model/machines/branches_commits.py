@@ -173,11 +173,12 @@ class BranchRules(VersioningRules):
         """(table, its foreign key) of `schema` into another table of `schema`, both with an active row on c."""
         cat, out = self.model.db.catalog, []
         for (s, n), t in sorted(cat.relations.items()):
-            if s != schema or not isinstance(t, Table) or self.model.active_row("TABLE", s, n) is None:
+            if s != schema or not isinstance(t, Table) or t.parent is not None or t.partition_by is not None \
+                    or self.model.active_row("TABLE", s, n) is None:
                 continue
             out += [(n, k) for k in t.constraints if k.kind == "foreign_key" and k.ref is not None
-                    and k.ref[0] == schema and k.ref[1] != n and self.model.active_row("TABLE", s, k.ref[1]) is not None
-                    and t.parent is None and t.partition_by is None]
+                    and k.ref[0] == schema and k.ref[1] != n
+                    and self.model.active_row("TABLE", s, k.ref[1]) is not None]
         return out
 
     def _a_foreign_key(self, data: st.DataObject, schema: str) -> tuple[str, Con] | None:
@@ -187,13 +188,10 @@ class BranchRules(VersioningRules):
             return None
         if not self._foreign_keys(schema):
             key = data.draw(st.sampled_from(["fk key", "Fk Target"]), label="referenced")
-            made = (CreateTable(schema, key, (Column("id", "integer"), Column("k", "integer")),
-                                (PrimaryKey(("id",)), Unique(suffixed(key, "_k"), ("k",)))),
-                    CreateTable(schema, suffixed(key, " ref"), (Column("x", "integer"),),
-                                (ForeignKey(suffixed(key, "_fk"), ("x",), schema, key, ("id",)),)))
-            for op in made:
-                if self.model.db.catalog.rel(schema, op.name) is None and predicted(self.model, op):
-                    self.run(op)
+            self.make_missing(CreateTable(schema, key, (Column("id", "integer"), Column("k", "integer")),
+                                          (PrimaryKey(("id",)), Unique(suffixed(key, "_k"), ("k",)))),
+                              CreateTable(schema, suffixed(key, " ref"), (Column("x", "integer"),),
+                                          (ForeignKey(suffixed(key, "_fk"), ("x",), schema, key, ("id",)),)))
         keys = self._foreign_keys(schema)
         return data.draw(st.sampled_from(keys), label="foreign key") if keys else None
 

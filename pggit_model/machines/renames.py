@@ -44,7 +44,6 @@ from pggit_model.ops import (
     SetSchema,
     UpdateAllHashes,
 )
-from pggit_model.strategies.common import predicted
 from pggit_model.strategies.renames import SCHEMA_POOL, indexes_of, movable_tables
 
 
@@ -243,10 +242,9 @@ class RenamesMachine(SchemaKeyRules):
 
         if not indexed():
             name = data.draw(st.sampled_from(["kn t", "Kn Keyed"]), label="table")
-            for made in (CreateTable(s, name, (Column("a", "integer"), Column("b", "text")), (PrimaryKey(("a",)),)),
-                         CreateIndex(s, f"{name} b", name, ("b",))):
-                if cat().rel(s, made.name) is None and predicted(self.model, made):
-                    self.run(made)
+            self.make_missing(
+                CreateTable(s, name, (Column("a", "integer"), Column("b", "text")), (PrimaryKey(("a",)),)),
+                CreateIndex(s, f"{name} b", name, ("b",)))
         tables = indexed()
         if not tables:
             return
@@ -254,11 +252,9 @@ class RenamesMachine(SchemaKeyRules):
         mvs = sorted(n for (s2, n), r in cat().relations.items() if s2 == s and isinstance(r, MatView) and r.indexes)
         if not mvs and data.draw(st.booleans(), label="a materialized view"):
             src = data.draw(st.sampled_from(["kn src", "Kn Src"]), label="source")
-            for made_mv in (CreateTable(s, src, (Column("a", "integer"), Column("b", "text"))),
-                            CreateMatView(s, f"{src} mv", src, ("a", "b")),
-                            CreateIndex(s, f"{src} mv a", f"{src} mv", ("a",))):
-                if cat().rel(s, made_mv.name) is None and predicted(self.model, made_mv):
-                    self.run(made_mv)
+            self.make_missing(CreateTable(s, src, (Column("a", "integer"), Column("b", "text"))),
+                              CreateMatView(s, f"{src} mv", src, ("a", "b")),
+                              CreateIndex(s, f"{src} mv a", f"{src} mv", ("a",)))
             mvs = [n for n in (f"{src} mv",) if isinstance(cat().rel(s, n), MatView)]
         firsts = [("TABLE", n) for n in indexed() if n != second] + [("MATERIALIZED VIEW", n) for n in mvs]
         if into not in cat().schemas:

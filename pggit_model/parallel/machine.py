@@ -29,6 +29,8 @@ from pggit_model.driver import FUNCTION_OF_KIND, Driver
 from pggit_model.known import Registry
 from pggit_model.machine import Harness
 from pggit_model.ops import Parallel
+from pggit_model.ops.partitions import PARTITION_OPS, CreatePartitioned
+from pggit_model.ops.renames import KEY_CHANGES
 from pggit_model.session import RunStats
 
 from .checker import Verdict, check_history
@@ -110,10 +112,9 @@ def run_parallel(driver: Driver, op: Parallel, conninfo: str, control: Control |
     return history, verdict
 
 
-#: §14 statements whose bookkeeping updates rows of objects they do not name: key changes (R, N), a hierarchy's
-#: changes (V24, V25) and cascades (V26) — what X14 extends X9 to
-_X14_KINDS = frozenset({"rename_relation", "rename_column", "rename_schema", "set_schema", "attach_partition",
-                        "detach_partition", "create_partition", "create_child", "set_inherit"})
+#: §14 statements whose bookkeeping updates rows of objects they do not name: key changes (R, N) and a hierarchy's
+#: changes (V24, V25; a new partitioned table changes nothing else) — with cascades (V26), what X14 extends X9 to
+_X14_OPS = (*KEY_CHANGES, *(c for c in PARTITION_OPS if c is not CreatePartitioned))
 
 
 def _level_rules(program: Program) -> tuple[str, ...]:
@@ -124,7 +125,7 @@ def _level_rules(program: Program) -> tuple[str, ...]:
     if program.level == "serializable":
         return ("X11", "X12")
     statements = (o for ss in program.sessions for o in ss)
-    return ("X14",) if any(o.kind in _X14_KINDS or getattr(o, "cascade", False) for o in statements) else ()
+    return ("X14",) if any(isinstance(o, _X14_OPS) or getattr(o, "cascade", False) for o in statements) else ()
 
 
 def _x9(history: History, control: Control) -> None:
