@@ -21,6 +21,8 @@ from attrs import frozen
 
 from .pgprocs import remove_cluster
 
+_HOME = str(Path(__file__).resolve().parent.parent)  # the directory pggit_model/ is in
+
 
 @frozen
 class Watch:
@@ -42,9 +44,10 @@ def watch(root: Path) -> Watch:
     process runs (os.pipe's descriptors are non-inheritable), so only this process's death closes it."""
     read, write = os.pipe()
     try:
-        # Own session: a Ctrl-C in the terminal is the owner's to handle, not the watchdog's.
+        # Own session: a Ctrl-C in the terminal is the owner's to handle, not the watchdog's. Run from the
+        # directory holding this package, so `-m` finds the owner's own copy (a checkout not installed, a worktree).
         process = subprocess.Popen([sys.executable, "-m", "pggit_model.guardian", str(root)], stdin=read,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/",
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=_HOME,
                                    start_new_session=True)
     except BaseException:
         os.close(write)

@@ -220,9 +220,14 @@ class Twin:
     def _start(self) -> Client:
         conn = self.db.connection(self.nested)
         conn.prepare_threshold = None
-        if not self.nested and self.schema in machine_schemas(conn):
+        create = sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema))
+        try:
+            conn.execute(create)
+        except psycopg.errors.DuplicateSchema:
+            if self.nested:
+                raise
             self.db.clean(conn)  # an earlier example's end could not clean up (its server crashed meanwhile)
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
+            conn.execute(create)
         return Client(conn, self.schema, nested=self.nested)
 
     # -- statements ----------------------------------------------------------------------------------
