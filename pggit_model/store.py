@@ -19,7 +19,8 @@ from .errors import MalformedReplay, PggitModelError
 from .install import InstallReport
 from .ops import Op
 from .runs import FORMAT, Run, guess_schema, known_entry, known_json, op_from_repr, run_from_divergence
-from .script import DEFAULT_SCHEMA, load_sql, render_sql, render_test, reserved_schema
+from .script import render_sql, render_test
+from .script_read import DEFAULT_SCHEMA, load_sql, reserved_schema
 
 
 def run_to_json(run: Run) -> dict[str, Any]:
