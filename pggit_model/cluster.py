@@ -53,6 +53,7 @@ from .pgprocs import (
     _unprivileged_user,
     cluster_parent,
     find_binaries,
+    release_shared_memory,
     sweep_stale,
 )
 
@@ -64,6 +65,9 @@ SPEED_SETTINGS = {
     "shared_buffers": "128MB",
     # A run that dies never leaves a server waiting forever on a half-open client.
     "idle_in_transaction_session_timeout": "10min",
+    # Dynamic shared memory as files in the data directory, not /dev/shm/PostgreSQL.*: a SIGKILLed server's
+    # segments then go with the cluster's directory instead of staying until the machine reboots.
+    "dynamic_shared_memory_type": "mmap",
 }
 #: For clusters that get crashed (contract X6): a COMMIT that returned has its WAL written before it
 #: returns (synchronous_commit). The crashes here kill processes, not the kernel: the page cache survives,
@@ -338,6 +342,7 @@ class ThrowawayCluster:
                 self.process.kill()
                 self.process.wait()
         log = self.log_tail(4000)
+        release_shared_memory(self.root / "data")
         shutil.rmtree(self.root, ignore_errors=True)
         if self._guard is not None:
             self._guard.release()

@@ -5,6 +5,7 @@ run left behind (``sweep_stale``)."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import glob
 import json
 import os
@@ -264,7 +265,28 @@ def sweep_stale(tmp_root: str | None = None) -> list[Path]:
 def remove_cluster(root: Path, timeout: float = 10) -> None:
     """Stop the server of the throwaway cluster in ``root`` (if one runs) and remove the directory."""
     _stop_postmaster(root / "data", timeout=timeout)
+    release_shared_memory(root / "data")
     shutil.rmtree(root, ignore_errors=True)
+
+
+def release_shared_memory(datadir: Path) -> None:
+    """Remove the System V segment a dead postmaster of ``datadir`` left (call once its server is gone).
+
+    A postmaster that exits removes its segment; one SIGKILLed (a crash test, an owner's last resort) leaves it
+    for its next start on the same directory, which a removed throwaway cluster never gets: without this each
+    such cluster would leak one segment until the machine reboots. Only the segment postmaster.pid names, and
+    only while nothing is attached to it (Linux: /proc/sysvipc/shm; elsewhere nothing is done)."""
+    try:
+        key, shmid = (int(x) for x in (datadir / "postmaster.pid").read_text().split("\n")[6].split())
+        rows = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    except (OSError, ValueError, IndexError):
+        return
+    for row in rows:
+        fields = row.split()
+        # key shmid perms size cpid lpid nattch ...
+        if len(fields) > 6 and (int(fields[0]), int(fields[1])) == (key, shmid) and fields[6] == "0":
+            ipc_rmid = 0
+            ctypes.CDLL(None, use_errno=True).shmctl(shmid, ipc_rmid, None)
 
 
 def _postmaster_pid(datadir: Path) -> int | None:
@@ -315,5 +337,5 @@ def _stop_postmaster(datadir: Path, timeout: float) -> None:
 
 __all__ = [
     "DEFAULT_SEARCH", "DIR_PREFIX", "EMBEDDED", "REQUIRED", "SHM", "PgBinaries", "cluster_parent", "embedded_binaries",
-    "find_binaries", "remove_cluster", "sweep_stale",
+    "find_binaries", "release_shared_memory", "remove_cluster", "sweep_stale",
 ]

@@ -107,15 +107,36 @@ def test_x6_restart_that_fails_reports_the_server_log(durable: cluster.Throwaway
     assert _server_processes(durable.root) == []
 
 
+def _shared_memory_of(c: cluster.ThrowawayCluster) -> tuple[set[str], int]:
+    """The shared memory files the running postmaster has mapped, and its System V segment's id."""
+    assert c.root is not None and c.process is not None
+    maps = Path(f"/proc/{c.process.pid}/maps").read_text().splitlines()
+    # Mapped files: the sixth field of a maps line; dynamic shared memory is /dev/shm/PostgreSQL.* (posix) or
+    # <data>/pg_dynshmem/mmap.* (mmap).
+    paths = {fields[5] for fields in (line.split(None, 5) for line in maps) if len(fields) == 6}
+    files = {p for p in paths if "/dev/shm/PostgreSQL." in p or "/pg_dynshmem/" in p}
+    shmid = int((c.root / "data" / "postmaster.pid").read_text().split("\n")[6].split()[1])
+    return files, shmid
+
+
+def _sysv_ids() -> set[int]:
+    return {int(row.split()[1]) for row in Path("/proc/sysvipc/shm").read_text().splitlines()[1:]}
+
+
 def test_x6_closing_a_crashed_cluster_removes_it() -> None:
-    """X6 harness: close() right after a crash (no restart) still removes the directory and leaves no process."""
+    """X6 harness: close() right after a crash (no restart) still removes the directory, leaves no process and
+    no shared memory: a SIGKILLed postmaster removes neither its dynamic segments nor its System V segment."""
     c = cluster.ThrowawayCluster(cluster.find_binaries(), settings=cluster.DURABLE_SETTINGS).start()
     root = c.root
     assert root is not None
+    files, shmid = _shared_memory_of(c)
+    assert files and shmid in _sysv_ids()  # what the checks below look for exists while the server runs
     c.crash("kill")
     c.close()
     assert not root.exists()
     assert _server_processes(root) == []
+    assert [f for f in files if Path(f).exists()] == []
+    assert shmid not in _sysv_ids()
 
 
 def test_x6_closed_cluster_cannot_be_crashed() -> None:
