@@ -164,3 +164,18 @@ def test_isolation_level_faults_are_caught(name: str, program: Program, pggit_se
         with pytest.raises(Divergence) as caught:
             ph.check_once(program)
         assert caught.value.rule == ("X12" if program.level == "serializable" else "X11"), str(caught.value)
+
+
+@pytest.mark.parametrize("level", ["repeatable read", "serializable"])
+def test_a_merge_whose_source_changed_after_the_snapshot_fails_with_40001_and_its_retry_commits(
+        reference: ParallelHarness, level: str) -> None:
+    """X11(a)/(b), as R4 for create_branch: B merges b1 into main, its snapshot older than A's DDL recorded on b1
+    (A has b1 checked out). Merging b1's rows as the snapshot shows them would lose A's change for good (b1 is
+    MERGED after it), which no serial order gives; the reference fails with 40001 and the retry commits with A's
+    change merged into main; the checker places the retry after A."""
+    prefix = [*PREFIX, ops.CreateBranch("b1", "main")]
+    a = [ops.CheckoutBranch("b1"), add("t1", "c00")]
+    b = [ops.Begin(level), ops.TakeSnapshot(), ops.MergeBranches("b1", "main"), ops.Commit()]
+    states = _states(reference, Program(prefix, [a, b], [1, 1, 0, 0, 1, 1], S, level))
+    assert states[:6] == [None] * 4 + ["40001", None], states  # the merge fails; its COMMIT ends the aborted block
+    assert states[6:] == [None] * len(b), states  # the retry: BEGIN, SELECT 1, merge_branches, COMMIT

@@ -56,6 +56,12 @@ PROGRAMS = {
         [T1, T2], [[ops.Begin(), add("t1", "b"), ops.Commit()],
                    [ops.Begin("repeatable read"), ops.TakeSnapshot(), add("t1", "c"), ops.Commit()]],
         [0, 0, 1, 1, 1, 0, 1], S, "repeatable read"),
+    # X11(a): B's snapshot predates A's DDL recorded on b1 (checked out); B merges b1 into main
+    "merge-from-snapshot": Program(
+        [T1, T2, ops.CreateBranch("b1", "main")],
+        [[ops.CheckoutBranch("b1"), add("t1", "b")],
+         [ops.Begin("repeatable read"), ops.TakeSnapshot(), ops.MergeBranches("b1", "main"), ops.Commit()]],
+        [1, 1, 0, 0, 1, 1], S, "repeatable read"),
     "ddl-touches-branch-row": Program(
         [T1, T2], [[ops.Begin(), add("t1", "b"), ops.Commit()],
                    [ops.Begin("repeatable read"), ops.TakeSnapshot(), add("t2", "c"), ops.Commit()]],
@@ -75,7 +81,7 @@ ALSO = {"commit-branch-unlocked": ("X9",), "ddl-lock-at-end": ("X8", "X11", "X12
         # two unlocked commits hash the same parent: the commits table then matches no serial order (C2 via X8)
         "commit-hash-of-content-unlocked": ("X8",),
         # the isolation-level faults show at REPEATABLE READ (X11) or SERIALIZABLE (X12), in contended programs
-        "rr-stale-version": ("X12",), "ddl-touches-branch-row": ("X12",)}
+        "rr-stale-version": ("X12",), "ddl-touches-branch-row": ("X12",), "merge-from-snapshot": ("X12",)}
 
 
 @contextlib.contextmanager

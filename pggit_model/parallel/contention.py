@@ -11,7 +11,8 @@ the same lock at once, and a missing lock goes unnoticed. A contended program is
               X9's trap — COMMENT), in either order; each other session runs the lead's statements reversed
               (locks taken in crossing orders: the deadlocks of a lock taken too late), its first one alone
               (X9's trap), the same (two commits on one branch), or its own. At REPEATABLE READ / SERIALIZABLE
-              blocks start with ``SELECT 1``, so the snapshot predates the locks they then wait for (X11, X12)
+              blocks start with ``SELECT 1``, so the snapshot predates the locks they then wait for (X11, X12);
+              one block in four first checks out b1, so its DDL records on the branch others merge or delete
     schedule  in aligned rounds (``aligned``: the k-th hot statements of all sessions one after another, so
               each starts while the others' blocks hold their locks and crossing orders meet), above READ
               COMMITTED also one session after another from early snapshots (``staggered``), or drawn as the
@@ -100,21 +101,32 @@ SHAPES = ("mirror", "first", "mirror", "same", "mirror", "own")
 
 @st.composite
 def _session(draw: st.DrawFn, schema: str, i: int, body: Sequence[Recipe], level: str, alone: bool,
-             snapshot: bool) -> list[Op]:
+             snapshot: bool, with_b1: bool) -> list[Op]:
     out = [_render(r, schema, i, k) for k, r in enumerate(body)]
     if alone and not draw(st.integers(0, 7), label="autocommit"):  # one in eight: one statement, no block
         return out[:1]
     if level != "read committed" and snapshot:
         out.insert(0, ops.TakeSnapshot())  # X11: the snapshot is taken before the block waits for a lock
+    # one session in four records its DDL on b1 (B6): another session's merge of b1 or its deletion then meets
+    # changes to its source committed after its snapshot (X11(a): a merge from the snapshot would lose them)
+    if with_b1 and not draw(st.integers(0, 3), label="on b1"):
+        out.insert(0, ops.CheckoutBranch("b1"))
     end: Op = draw(st.sampled_from([ops.Commit(), ops.Commit(), ops.Commit(), ops.Rollback()]), label="end")
     return [ops.Begin(None if level == "read committed" else level), *out, end]
 
 
+#: what a block opens with before its hot statements: its branch, and (above READ COMMITTED) its snapshot
+_OPENING = ("checkout_branch", "take_snapshot")
+
+
 def _phases(session: Sequence[Op]) -> tuple[int, int]:
-    """Where a session's hot statements start and end: after BEGIN (and SELECT 1), before COMMIT/ROLLBACK."""
+    """Where a session's hot statements start and end: after BEGIN (and its opening: checkout, SELECT 1), before
+    COMMIT/ROLLBACK."""
     if not session or session[0].kind != "begin":
         return 0, len(session)
-    start = 2 if len(session) > 1 and session[1].kind == "take_snapshot" else 1
+    start = 1
+    while start < len(session) - 1 and session[start].kind in _OPENING:
+        start += 1
     return start, len(session) - 1
 
 
@@ -202,7 +214,8 @@ def contended_programs(draw: st.DrawFn, *, schema: str, levels: Sequence[str] = 
         size = 2 if pairs == 2 else draw(st.integers(2, 3), label="sessions")
         bodies += draw(_pair(with_b1, table, size), label=f"pair on {table}")
     snapshot = draw(st.integers(0, 3), label="no snapshot first") != 3  # shrinks to SELECT 1 first
-    suffixes = [draw(_session(schema, i, body, level, alone=not lead, snapshot=snapshot), label=f"session {i}")
+    suffixes = [draw(_session(schema, i, body, level, alone=not lead, snapshot=snapshot, with_b1=with_b1),
+                     label=f"session {i}")
                 for i, (body, lead) in enumerate(bodies)]
     draw(st.just(None).filter(lambda _: predicted_everywhere(state, suffixes)))
     lengths = [len(s) for s in suffixes]

@@ -15,6 +15,7 @@ BR = "030_branches.sql"
 TR = "050_trinity.sql"
 SC = "000_schema.sql"
 CM = "040_commits.sql"
+MG = "070_merge.sql"
 
 PARALLEL_MUTANTS: tuple[Mutant, ...] = (
     Mutant("create-branch-lock-late", "X9", BR,
@@ -72,6 +73,14 @@ PARALLEL_MUTANTS: tuple[Mutant, ...] = (
            why="bookkeeping swallows the serialization failure of a REPEATABLE READ transaction and records from its "
                "snapshot: B's change to a table A changed after B's snapshot repeats A's version and loses a bump "
                "(X11(a)); at READ COMMITTED no 40001 ever happens, so only an isolation-level program sees it"),
+    Mutant("merge-from-snapshot", "X11", MG,
+           "        PERFORM pggit._fail_if_changed_after_snapshot(s.name);\n"
+           "        PERFORM pggit._fail_if_changed_after_snapshot(t.name);\n",
+           "        NULL;\n",
+           machine="ParallelMachine",
+           why="merge_branches at REPEATABLE READ merges the source's rows as its snapshot shows them: a change "
+               "another session recorded on the source after the snapshot is lost (the source becomes MERGED), "
+               "which no serial order gives (X11(a)); the reference's bug before the fix"),
     Mutant("ddl-touches-branch-row", "X11", T,
            "    PERFORM pggit._remember_keys();  -- the keys the next statement's renames are found by (V20)\n",
            "    PERFORM pggit._remember_keys();  -- the keys the next statement's renames are found by (V20)\n"

@@ -196,8 +196,9 @@ def _prefix(draw: st.DrawFn, schema: str) -> tuple[list[Op], State]:
     return prefix, state
 
 
-#: What a session statement can be, with weights (DDL thrice as often).
-KINDS = ("ddl", "ddl", "ddl", "branch", "commit", "trinity", "lookup", "merge")
+#: What a session statement can be, with weights (DDL thrice as often). A checkout (B6) sends the session's later
+#: DDL to another branch's rows, so a merge or branch copy in another session can meet changes to its source.
+KINDS = ("ddl", "ddl", "ddl", "branch", "commit", "trinity", "lookup", "merge", "checkout")
 
 
 def swarm() -> st.SearchStrategy[tuple[str, ...]]:
@@ -221,6 +222,8 @@ def _statement(draw: st.DrawFn, state: State, schema: str, kinds: tuple[str, ...
         return ops.GenerateTrinityId()
     if kind == "merge":
         return draw(strategies.merge_ops(state), label="merge")
+    if kind == "checkout":
+        return ops.CheckoutBranch(draw(st.sampled_from([*SHARED_BRANCHES, "main"]), label="checkout"))
     tables = strategies.tracked_tables(state, schema) or ["t1"]
     return draw(st.sampled_from([ops.ShowTableVersions(schema), ops.GetVersion(f"{schema}.{tables[0]}")]))
 

@@ -4,6 +4,7 @@
 -- X11, known gap R4 (docs/reference-backend.md): create_branch at REPEATABLE READ or SERIALIZABLE copies the parent's
 -- rows as its snapshot shows them, so a change to them committed after the snapshot would be missing from the copy,
 -- which no serial order gives. It fails with 40001 instead, as X11(b) allows for a key changed after the snapshot.
+-- merge_branches reads its source and target the same way and checks both alike.
 -- To know about changes the snapshot hides, each transaction that writes a branch's rows notes (branch, n) here,
 -- n drawn from change_seq. Every writer of pggit.objects holds the bookkeeping lock until it ends, so n follows
 -- commit order, and once create_branch holds that lock every number drawn belongs to a finished transaction or

@@ -30,6 +30,12 @@ BEGIN
     PERFORM 1 FROM pggit.branches WHERE name IN (p_source_branch, p_target_branch) ORDER BY id FOR UPDATE;
     s := pggit._active_branch(p_source_branch, false);
     t := pggit._active_branch(p_target_branch, false);
+    -- X11, as R4 for create_branch's copy: above READ COMMITTED the reads below see the snapshot, so a source row a
+    -- later commit changed would be merged from its old state (lost: S becomes MERGED) and a target row read stale
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        PERFORM pggit._fail_if_changed_after_snapshot(s.name);
+        PERFORM pggit._fail_if_changed_after_snapshot(t.name);
+    END IF;
 
     FOR k IN
         WITH base AS (
