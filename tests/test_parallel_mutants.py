@@ -203,16 +203,17 @@ def test_contended_programs_find_a_forgotten_bookkeeping_lock(mutant_id: str, pg
 #: the planted faults the covering programs catch on their own, with the rules they may show as
 COVERED = {"create-branch-lock-late": ("X8", "X9"), "ddl-lock-at-end": ("X9",), "rr-stale-version": ("X11",),
            "ddl-touches-branch-row": ("X11",), "commit-branch-unlocked": ("X8", "X9"),
-           "commit-hash-of-content-unlocked": ("X10", "X8")}
+           "commit-hash-of-content-unlocked": ("X10", "X8"), "merge-from-snapshot": ("X11", "X12")}
 
 
 def test_covering_programs_pass_on_the_reference(pggit_server: Server, tmp_path: Path) -> None:
-    """Every program a generating run checks first (one per contended kind, and X11's Obs at the snapshot levels)
+    """Every program a generating run checks first (one per contended kind, X11's Obs at the snapshot levels, on main
+    and with the change on b1 read by a merge and a branch copy)
     is green on the reference: whatever the seed, they cannot fail a correct backend."""
     from pggit_model.parallel.contention import HOT, covering
 
     programs_ = covering(S)
-    assert len(programs_) == len(HOT) + 2 and {p.level for p in programs_} == {"read committed", *ISOLATION}
+    assert len(programs_) == len(HOT) + 2 * 2 and {p.level for p in programs_} == {"read committed", *ISOLATION}
     with _parallel(pggit_server, None, tmp_path) as ph:
         for program in programs_:
             assert ph.check(program, repeats=1).ok, program

@@ -176,7 +176,8 @@ def covering(schema: str) -> list[Program]:
     in autocommit (two of one kind at once: X8, X10; for DDL, CREATE INDEX, whose SHARE lock lets a second one in
     beside the lead's before it ALTERs the table: X9's trap); in aligned rounds at READ COMMITTED, the level where
     a forgotten lock shows as a deadlock the control lacks. Then, at REPEATABLE READ and SERIALIZABLE, three ADD
-    COLUMNs from early snapshots one after another (``staggered``). ``ParallelHarness.run`` runs them as explicit
+    COLUMNs from early snapshots one after another (``staggered``), and an ADD COLUMN recorded on b1 before a
+    merge of b1 and a branch from b1 that read b1 from early snapshots. ``ParallelHarness.run`` runs them as explicit
     examples."""
     prefix, state = _prefix(schema, with_b1=True)
     out = []
@@ -197,6 +198,15 @@ def covering(schema: str) -> list[Program]:
         sessions = [[ops.Begin(level), ops.TakeSnapshot(), _render(("ddl", t, "column"), schema, i, 0), ops.Commit()]
                     for i, t in enumerate(("t1", "t1", "t2"))]
         out.append(Program(prefix, sessions, staggered(sessions), schema, level))
+    # the same on another branch: the first session records on b1 (B6), the later ones read b1 from snapshots
+    # older than that change, as a merge's source and as a new branch's parent (X11(a): neither from σ)
+    for level in LEVELS[1:]:
+        readers: list[Op] = [ops.MergeBranches("b1", "main"), ops.CreateBranch(CONTESTED, "b1")]
+        sessions = [[ops.Begin(level), ops.CheckoutBranch("b1"), ops.TakeSnapshot(),
+                     _render(("ddl", "t1", "column"), schema, 0, 0), ops.Commit()],
+                    *([ops.Begin(level), ops.TakeSnapshot(), r, ops.Commit()] for r in readers)]
+        if predicted_everywhere(state, sessions):
+            out.append(Program(prefix, sessions, staggered(sessions), schema, level))
     return out
 
 
