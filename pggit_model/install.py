@@ -111,11 +111,34 @@ def check_source(source: str | os.PathLike[str]) -> Path:
         )
     install_sql = root / "sql" / "install.sql"
     if not install_sql.is_file():
-        raise NotAPggitCheckout(
-            f"{root} is not a pgGit checkout: {install_sql} does not exist. Pass the root of a pgGit source "
-            "checkout (the directory holding sql/install.sql), or omit --pggit-source for the reference backend."
-        )
+        raise NotAPggitCheckout(_without_installer(root, install_sql))
     return install_sql
+
+
+#: ``psql … -f sql/x/y.sql`` in a README: how a release without install.sql says it is installed, in order.
+_README_FILE = re.compile(r"\bpsql\b[^\n]*?\s-f\s+['\"]?(?:\./)?sql/(?P<path>[^\s'\"]+\.sql)")
+
+
+def _without_installer(root: Path, install_sql: Path) -> str:
+    """What to do about a directory without sql/install.sql: a pgGit release that installs another way (pgGit
+    0.1.0 had sql/*.sql and a README listing psql -f lines) is told how to add one; anything else what to pass."""
+    files = sorted(p.relative_to(root / "sql").as_posix() for p in (root / "sql").rglob("*.sql")) \
+        if (root / "sql").is_dir() else []
+    stated = backend.source_version(root)
+    if not files:
+        return (f"{root} is not a pgGit checkout: {install_sql} does not exist. Pass the root of a pgGit source "
+                "checkout (the directory holding sql/install.sql), or omit --pggit-source for the reference backend.")
+    listed = list(dict.fromkeys(m.group("path") for readme in sorted(root.glob("README*"))
+                                for m in _README_FILE.finditer(readme.read_text(encoding="utf-8", errors="replace"))
+                                if m.group("path") in files))
+    what = f"pgGit {stated}" if stated else "a pgGit checkout"
+    order = (f"its README runs {len(listed)} of them with psql -f, in this order: "
+             + " ".join(f"\\i {f}" for f in listed) + " (add any other part the release needs after them)"
+             if listed else "its README or install script gives their order")
+    return (f"{root} is {what} with {len(files)} .sql files under sql/ but no sql/install.sql, the script "
+            "pggit-model installs with (contract I1: cd sql && psql -f install.sql); this release is installed "
+            f"another way: {order}. Write sql/install.sql with one \\i line per file, in that order, then pass "
+            "the checkout again, or pass a release that has sql/install.sql.")
 
 
 def source_digest(source: Path) -> str:

@@ -106,6 +106,24 @@ def test_directory_without_install_sql_is_one_clear_error(tmp_path: Path) -> Non
         check_source(tmp_path)
 
 
+def test_release_without_install_sql_is_told_how_to_add_one(tmp_path: Path) -> None:
+    """A pgGit release that installs by hand (0.1.0: sql/*.sql, a README of psql -f lines, no sql/install.sql) is
+    named with its version and told the \\i lines to write, in the README's order, not called "not pgGit" (I1)."""
+    (tmp_path / "sql" / "v1").mkdir(parents=True)
+    for name in ("v1/b_schema.sql", "v1/a_utils.sql", "030_branches.sql"):
+        (tmp_path / "sql" / name).write_text("SELECT 1;\n")
+    (tmp_path / "CHANGELOG.md").write_text("# Changelog\n\n## [0.1.0] - 2025-12-28\n")
+    (tmp_path / "README.md").write_text("createdb x\npsql -d x -f sql/v1/b_schema.sql\n"
+                                        "psql -d x -f sql/v1/a_utils.sql\npsql -d x -f sql/v1/b_schema.sql\n")
+    with pytest.raises(NotAPggitCheckout) as e:
+        check_source(tmp_path)
+    msg = str(e.value)
+    assert "not a pgGit checkout" not in msg
+    assert "pgGit 0.1.0 (from CHANGELOG.md) with 3 .sql files under sql/ but no sql/install.sql" in msg
+    assert "\\i v1/b_schema.sql \\i v1/a_utils.sql (" in msg  # README order, once each
+    assert "Write sql/install.sql" in msg
+
+
 def test_parse_log_attributes_statements_to_files() -> None:
     """Command tags count for the file whose marker precedes them; errors for the file they name."""
     log = "\n".join(
