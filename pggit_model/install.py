@@ -125,6 +125,11 @@ def _without_installer(root: Path, install_sql: Path) -> str:
     files = sorted(p.relative_to(root / "sql").as_posix() for p in (root / "sql").rglob("*.sql")) \
         if (root / "sql").is_dir() else []
     stated = backend.source_version(root)
+    elsewhere = [p.relative_to(root).as_posix() for p in (*root.glob("install.sql"), *root.glob("*/install.sql"))]
+    if elsewhere and not files:  # another layout: the installer moved, the includes with it
+        return (f"{root} has no sql/install.sql but {' and '.join(elsewhere)}: pggit-model installs the way the "
+                "contract says (I1: cd sql && psql -f install.sql). If it is pgGit's installer, link or copy its "
+                "directory to sql/ (its \\i paths resolve from there), then pass the checkout again.")
     if not files:
         return (f"{root} is not a pgGit checkout: {install_sql} does not exist. Pass the root of a pgGit source "
                 "checkout (the directory holding sql/install.sql), or omit --pggit-source for the reference backend.")

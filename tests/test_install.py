@@ -124,6 +124,17 @@ def test_release_without_install_sql_is_told_how_to_add_one(tmp_path: Path) -> N
     assert "Write sql/install.sql" in msg
 
 
+def test_an_installer_outside_sql_is_named_not_called_not_pggit(tmp_path: Path) -> None:
+    """A checkout whose install.sql moved (src/install.sql, no sql/) is told where I1 expects it, naming the file it
+    has, instead of "not a pgGit checkout"."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "install.sql").write_text("\\i 000_schema.sql\n")
+    with pytest.raises(NotAPggitCheckout, match=r"has no sql/install.sql but src/install.sql: .*copy its directory "
+                                                r"to sql/") as e:
+        check_source(tmp_path)
+    assert "not a pgGit checkout" not in str(e.value)
+
+
 def test_parse_log_attributes_statements_to_files() -> None:
     """Command tags count for the file whose marker precedes them; errors for the file they name."""
     log = "\n".join(
