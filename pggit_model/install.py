@@ -30,7 +30,8 @@ REFERENCE_SOURCE = Path(__file__).parent / "reference"
 #: Contract §4 signatures -> the rules a missing one blocks (lives in ``backend``; importable from here too).
 CONTRACT_FUNCTIONS = backend.CONTRACT_FUNCTIONS
 
-_ERROR_LINE = re.compile(r"^psql:(?P<file>[^:]+):(?P<line>\d+): (?P<level>ERROR|FATAL):\s+(?P<msg>.*)$")
+# The server's errors (ERROR, FATAL) and psql's own (``error:``, as an ``\\i`` of a file that does not exist).
+_ERROR_LINE = re.compile(r"^psql:(?P<file>[^:]+):(?P<line>\d+): (?P<level>ERROR|FATAL|error):\s+(?P<msg>.*)$")
 _FILE_MARK = re.compile(r"^@@pggit-model-file (?P<file>.+)$")
 # Aligned psql output indents data rows with a space, so a bare upper-case line is a command tag.
 _COMMAND_TAG = re.compile(r"^[A-Z][A-Z ]*[A-Z](?: \d+)*$")
@@ -95,6 +96,9 @@ class InstallReport:
             lines.append(f"contract tables/columns/sequences: {len(self.missing_parts)} missing")
             lines += [f"  missing {backend.kind_of(m)} {m} (blocks {', '.join(backend.blocks(m))})"
                       for m in self.missing_parts]
+        if self.psql_exit == 3:  # ON_ERROR_STOP set by the checkout's own script: the rest never ran
+            lines.append("psql stopped at the first error (exit 3: the install script sets ON_ERROR_STOP), so the "
+                         "files after it were not installed; the missing parts above follow from that")
         lines += [f"  {f.path}: {f.errors} errors, first: {f.first_error}" for f in errored[:20]]
         if len(errored) > 20:
             lines.append(f"  … and {len(errored) - 20} more files with errors")

@@ -62,6 +62,33 @@ def test_i3_module_errors_do_not_abort_and_are_reported(
 
 
 @pytest.mark.server
+def test_i3_an_include_that_does_not_exist_is_an_error_of_the_including_file(
+    pggit_server: Server, empty_db: str, make_checkout: Callable[..., Path]
+) -> None:
+    """I3: an install.sql naming a part the checkout lacks (psql's own "error:", not the server's ERROR) is counted
+    as an error of install.sql with the file it named, not "0 errors"."""
+    root = make_checkout({"000_schema.sql": PARTS["000_schema.sql"]},
+                         install="\\i 000_schema.sql\n\\i 001_not_there.sql\n")
+    report = install(empty_db, root, psql=pggit_server.psql, env=pggit_server.psql_env())
+    files = {f.path: f for f in report.files}
+    assert files["install.sql"].errors == 1 and "001_not_there.sql" in (files["install.sql"].first_error or "")
+    assert "install.sql: 1 errors" in report.summary()
+
+
+@pytest.mark.server
+def test_i3_an_install_script_that_stops_at_its_first_error_says_so(
+    pggit_server: Server, empty_db: str, make_checkout: Callable[..., Path]
+) -> None:
+    """I3: a checkout whose install.sql sets ON_ERROR_STOP stops at its first error (psql exit 3); the report says
+    the files after it were not installed, so its missing functions are read as that, not as pgGit's design."""
+    root = make_checkout(PARTS, install="\\set ON_ERROR_STOP on\n" + "".join(f"\\i {n}\n" for n in PARTS))
+    report = install(empty_db, root, psql=pggit_server.psql, env=pggit_server.psql_env())
+    assert report.psql_exit == 3 and "psql stopped at the first error" in report.summary()
+    with cluster.connect(empty_db) as conn:
+        assert conn.execute("SELECT to_regclass('pggit.ok_after') IS NULL").fetchone() == (True,)
+
+
+@pytest.mark.server
 def test_i4_missing_contract_functions_are_listed_with_the_rules_they_block(
     pggit_server: Server, empty_db: str, make_checkout: Callable[..., Path]
 ) -> None:
