@@ -193,6 +193,11 @@ class Client:
             return tuple(dict(zip(names, r, strict=True)) for r in rows or ())
         return None
 
+    @property
+    def probe(self) -> backend.Probe:
+        """Which contract tables, columns and sequences the backend lacks (I4), as the observation reads it."""
+        return self._observer.probe
+
     def reprobe(self, probe: backend.Probe) -> None:
         """The backend changed under this connection (re-installed or upgraded, U1/U2): observe it as it is now."""
         self._observer.reprobe(probe)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
+from . import backend
 from .adoption import KnownDivergences
 from .client import Client, Completion
 from .divergences import Divergence, diverge
@@ -63,7 +64,10 @@ class ExampleChecks(KnownDivergences):
         if conn.closed or conn.broken or self.client.in_error or \
                 conn.info.transaction_status not in (status.IDLE, status.INTRANS):
             return  # (an aborted transaction answers nothing; a read inside a live one changes nothing)
-        rows = conn.execute(_EXCLUDED_ROWS).fetchall()
+        query = backend.excluded_rows(self.client.probe)
+        if query is None:
+            return  # (no row key to read: the run reports the missing table or columns with the rules they block)
+        rows = conn.execute(query).fetchall()
         if rows:
             shown = "; ".join(f"{t} {s}.{n} on {b}" for t, s, n, b in rows[:5])
             self._explore_if_known(lambda: diverge(
@@ -103,11 +107,6 @@ class ExampleChecks(KnownDivergences):
     def reproducer(self) -> str:
         """The ops so far as Python, one per line (each repr is its constructor call)."""
         return "\n".join(f"{i}. {op!r}" for i, op in enumerate(self.ops, 1))
-
-
-#: V1: rows in the schemas of a session's temporary objects and of TOAST tables (none may exist)
-_EXCLUDED_ROWS = ("SELECT object_type::text, schema_name, object_name, branch_name FROM pggit.objects "
-                  "WHERE schema_name LIKE 'pg\\_temp%' OR schema_name LIKE 'pg\\_toast%' ORDER BY 2, 3, 1, 4")
 
 
 __all__ = ["ExampleChecks"]

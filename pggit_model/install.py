@@ -30,7 +30,8 @@ REFERENCE_SOURCE = Path(__file__).parent / "reference"
 #: Contract §4 signatures -> the rules a missing one blocks (lives in ``backend``; importable from here too).
 CONTRACT_FUNCTIONS = backend.CONTRACT_FUNCTIONS
 
-_ERROR_LINE = re.compile(r"^psql:(?P<file>[^:]+):(?P<line>\d+): (?P<level>ERROR|FATAL):\s+(?P<msg>.*)$")
+# The server's errors (ERROR, FATAL) and psql's own (``error:``, as an ``\\i`` of a file that does not exist).
+_ERROR_LINE = re.compile(r"^psql:(?P<file>[^:]+):(?P<line>\d+): (?P<level>ERROR|FATAL|error):\s+(?P<msg>.*)$")
 _FILE_MARK = re.compile(r"^@@pggit-model-file (?P<file>.+)$")
 # Aligned psql output indents data rows with a space, so a bare upper-case line is a command tag.
 _COMMAND_TAG = re.compile(r"^[A-Z][A-Z ]*[A-Z](?: \d+)*$")
@@ -95,6 +96,9 @@ class InstallReport:
             lines.append(f"contract tables/columns/sequences: {len(self.missing_parts)} missing")
             lines += [f"  missing {backend.kind_of(m)} {m} (blocks {', '.join(backend.blocks(m))})"
                       for m in self.missing_parts]
+        if self.psql_exit == 3:  # ON_ERROR_STOP set by the checkout's own script: the rest never ran
+            lines.append("psql stopped at the first error (exit 3: the install script sets ON_ERROR_STOP), so the "
+                         "files after it were not installed; the missing parts above follow from that")
         lines += [f"  {f.path}: {f.errors} errors, first: {f.first_error}" for f in errored[:20]]
         if len(errored) > 20:
             lines.append(f"  … and {len(errored) - 20} more files with errors")
@@ -111,11 +115,39 @@ def check_source(source: str | os.PathLike[str]) -> Path:
         )
     install_sql = root / "sql" / "install.sql"
     if not install_sql.is_file():
-        raise NotAPggitCheckout(
-            f"{root} is not a pgGit checkout: {install_sql} does not exist. Pass the root of a pgGit source "
-            "checkout (the directory holding sql/install.sql), or omit --pggit-source for the reference backend."
-        )
+        raise NotAPggitCheckout(_without_installer(root, install_sql))
     return install_sql
+
+
+#: ``psql … -f sql/x/y.sql`` in a README: how a release without install.sql says it is installed, in order.
+_README_FILE = re.compile(r"\bpsql\b[^\n]*?\s-f\s+['\"]?(?:\./)?sql/(?P<path>[^\s'\"]+\.sql)")
+
+
+def _without_installer(root: Path, install_sql: Path) -> str:
+    """What to do about a directory without sql/install.sql: a pgGit release that installs another way (pgGit
+    0.1.0 had sql/*.sql and a README listing psql -f lines) is told how to add one; anything else what to pass."""
+    files = sorted(p.relative_to(root / "sql").as_posix() for p in (root / "sql").rglob("*.sql")) \
+        if (root / "sql").is_dir() else []
+    stated = backend.source_version(root)
+    elsewhere = [p.relative_to(root).as_posix() for p in (*root.glob("install.sql"), *root.glob("*/install.sql"))]
+    if elsewhere and not files:  # another layout: the installer moved, the includes with it
+        return (f"{root} has no sql/install.sql but {' and '.join(elsewhere)}: pggit-model installs the way the "
+                "contract says (I1: cd sql && psql -f install.sql). If it is pgGit's installer, link or copy its "
+                "directory to sql/ (its \\i paths resolve from there), then pass the checkout again.")
+    if not files:
+        return (f"{root} is not a pgGit checkout: {install_sql} does not exist. Pass the root of a pgGit source "
+                "checkout (the directory holding sql/install.sql), or omit --pggit-source for the reference backend.")
+    listed = list(dict.fromkeys(m.group("path") for readme in sorted(root.glob("README*"))
+                                for m in _README_FILE.finditer(readme.read_text(encoding="utf-8", errors="replace"))
+                                if m.group("path") in files))
+    what = f"pgGit {stated}" if stated else "a pgGit checkout"
+    order = (f"its README runs {len(listed)} of them with psql -f, in this order: "
+             + " ".join(f"\\i {f}" for f in listed) + " (add any other part the release needs after them)"
+             if listed else "its README or install script gives their order")
+    return (f"{root} is {what} with {len(files)} .sql files under sql/ but no sql/install.sql, the script "
+            "pggit-model installs with (contract I1: cd sql && psql -f install.sql); this release is installed "
+            f"another way: {order}. Write sql/install.sql with one \\i line per file, in that order, then pass "
+            "the checkout again, or pass a release that has sql/install.sql.")
 
 
 def source_digest(source: Path) -> str:

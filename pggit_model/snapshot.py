@@ -126,6 +126,16 @@ class Observer:
         self._probe = probe
         self._last_doc, self._last_built = {}, {}
 
+    @property
+    def probe(self) -> backend.Probe:
+        """What the backend lacks: as given, else probed on this connection (once; not in an aborted transaction,
+        where nothing can be read and nothing is assumed missing)."""
+        if self._probe is None:
+            if self.conn.info.transaction_status == pq.TransactionStatus.INERROR:
+                return backend.Probe()
+            self._probe = backend.probe(self.conn)
+        return self._probe
+
     def sql_text(self, changes: bool = False) -> str:
         """The observation's text (EXECUTE of the prepared one where it could be prepared)."""
         after = int(self._history[-1][0]) if self._history else 0

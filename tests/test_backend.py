@@ -116,6 +116,22 @@ def test_i4_dropped_columns_and_tables_are_reported_and_blanked(pggit_conn: psyc
 
 
 @pytest.mark.server
+def test_i4_v1_without_pggit_objects_the_end_of_an_example_is_skipped_not_an_error(
+        pggit_conn: psycopg.Connection) -> None:
+    """I4, V1: on a backend without pggit.objects (pgGit 0.1.0's tables are others), the end-of-example check of
+    V1's excluded schemas is unobservable like the objects area, not an UndefinedTable that ends the run; with
+    the table there, the same check still reads it."""
+    driver = Driver(Client(pggit_conn, SCHEMA), SCHEMA, stats=RunStats())
+    assert backend.excluded_rows(driver.client.probe) is not None
+    driver.check_excluded_schemas()
+    pggit_conn.execute("DROP TABLE pggit.objects CASCADE")
+    driver = Driver(Client(pggit_conn, SCHEMA), SCHEMA, stats=RunStats())
+    driver.check_excluded_schemas()
+    assert backend.excluded_rows(driver.client.probe) is None
+    assert {"objects", "history", "ddl_hashes"} <= driver.client.observe().unobserved
+
+
+@pytest.mark.server
 def test_x3_sequences_and_their_positions(pggit_conn: psycopg.Connection) -> None:
     """sequences() lists pgGit's used sequences with their value; sequence_positions() every one, as setval
     takes it back."""

@@ -62,6 +62,33 @@ def test_i3_module_errors_do_not_abort_and_are_reported(
 
 
 @pytest.mark.server
+def test_i3_an_include_that_does_not_exist_is_an_error_of_the_including_file(
+    pggit_server: Server, empty_db: str, make_checkout: Callable[..., Path]
+) -> None:
+    """I3: an install.sql naming a part the checkout lacks (psql's own "error:", not the server's ERROR) is counted
+    as an error of install.sql with the file it named, not "0 errors"."""
+    root = make_checkout({"000_schema.sql": PARTS["000_schema.sql"]},
+                         install="\\i 000_schema.sql\n\\i 001_not_there.sql\n")
+    report = install(empty_db, root, psql=pggit_server.psql, env=pggit_server.psql_env())
+    files = {f.path: f for f in report.files}
+    assert files["install.sql"].errors == 1 and "001_not_there.sql" in (files["install.sql"].first_error or "")
+    assert "install.sql: 1 errors" in report.summary()
+
+
+@pytest.mark.server
+def test_i3_an_install_script_that_stops_at_its_first_error_says_so(
+    pggit_server: Server, empty_db: str, make_checkout: Callable[..., Path]
+) -> None:
+    """I3: a checkout whose install.sql sets ON_ERROR_STOP stops at its first error (psql exit 3); the report says
+    the files after it were not installed, so its missing functions are read as that, not as pgGit's design."""
+    root = make_checkout(PARTS, install="\\set ON_ERROR_STOP on\n" + "".join(f"\\i {n}\n" for n in PARTS))
+    report = install(empty_db, root, psql=pggit_server.psql, env=pggit_server.psql_env())
+    assert report.psql_exit == 3 and "psql stopped at the first error" in report.summary()
+    with cluster.connect(empty_db) as conn:
+        assert conn.execute("SELECT to_regclass('pggit.ok_after') IS NULL").fetchone() == (True,)
+
+
+@pytest.mark.server
 def test_i4_missing_contract_functions_are_listed_with_the_rules_they_block(
     pggit_server: Server, empty_db: str, make_checkout: Callable[..., Path]
 ) -> None:
@@ -104,6 +131,35 @@ def test_directory_without_install_sql_is_one_clear_error(tmp_path: Path) -> Non
     """A directory that is not a pgGit checkout names the file it expected."""
     with pytest.raises(NotAPggitCheckout, match=r"not a pgGit checkout: .*sql/install.sql does not exist"):
         check_source(tmp_path)
+
+
+def test_release_without_install_sql_is_told_how_to_add_one(tmp_path: Path) -> None:
+    """A pgGit release that installs by hand (0.1.0: sql/*.sql, a README of psql -f lines, no sql/install.sql) is
+    named with its version and told the \\i lines to write, in the README's order, not called "not pgGit" (I1)."""
+    (tmp_path / "sql" / "v1").mkdir(parents=True)
+    for name in ("v1/b_schema.sql", "v1/a_utils.sql", "030_branches.sql"):
+        (tmp_path / "sql" / name).write_text("SELECT 1;\n")
+    (tmp_path / "CHANGELOG.md").write_text("# Changelog\n\n## [0.1.0] - 2025-12-28\n")
+    (tmp_path / "README.md").write_text("createdb x\npsql -d x -f sql/v1/b_schema.sql\n"
+                                        "psql -d x -f sql/v1/a_utils.sql\npsql -d x -f sql/v1/b_schema.sql\n")
+    with pytest.raises(NotAPggitCheckout) as e:
+        check_source(tmp_path)
+    msg = str(e.value)
+    assert "not a pgGit checkout" not in msg
+    assert "pgGit 0.1.0 (from CHANGELOG.md) with 3 .sql files under sql/ but no sql/install.sql" in msg
+    assert "\\i v1/b_schema.sql \\i v1/a_utils.sql (" in msg  # README order, once each
+    assert "Write sql/install.sql" in msg
+
+
+def test_an_installer_outside_sql_is_named_not_called_not_pggit(tmp_path: Path) -> None:
+    """A checkout whose install.sql moved (src/install.sql, no sql/) is told where I1 expects it, naming the file it
+    has, instead of "not a pgGit checkout"."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "install.sql").write_text("\\i 000_schema.sql\n")
+    with pytest.raises(NotAPggitCheckout, match=r"has no sql/install.sql but src/install.sql: .*copy its directory "
+                                                r"to sql/") as e:
+        check_source(tmp_path)
+    assert "not a pgGit checkout" not in str(e.value)
 
 
 def test_parse_log_attributes_statements_to_files() -> None:

@@ -132,6 +132,17 @@ def changes_observation(found: Probe = NOTHING_MISSING) -> Observation | None:
     return Observation(text, full.unobserved)
 
 
+#: V1: rows in the schemas of a session's temporary objects and of TOAST tables (none may exist)
+_EXCLUDED_ROWS = ("SELECT object_type::text, schema_name, object_name, branch_name FROM pggit.objects "
+                  "WHERE schema_name LIKE 'pg\\_temp%' OR schema_name LIKE 'pg\\_toast%' ORDER BY 2, 3, 1, 4")
+
+
+def excluded_rows(found: Probe = NOTHING_MISSING) -> str | None:
+    """The query of pgGit's rows in schemas V1 excludes, or None when the backend lacks the row key it reads
+    (pgGit 0.1.0 has no ``pggit.objects``): then V1 is unobservable, as the objects area is (I4)."""
+    return None if found.lacks(*_KEY_COLUMNS) else _EXCLUDED_ROWS
+
+
 #: The table whose lock makes pgGit's next bookkeeping write wait (lock_timeout faults, X4): every tracked DDL
 #: appends a history row.
 LOCK_TARGET = ("pggit", "history")
