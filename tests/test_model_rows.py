@@ -11,6 +11,7 @@ from pggit_model.model.catalog import Index, table_shape
 from pggit_model.model.catalog_rows import duplicates
 from pggit_model.ops import (
     AddConstraint,
+    AlterColumnType,
     AlterTable,
     Column,
     CreateIndex,
@@ -101,6 +102,10 @@ CASES: list[tuple[str, tuple[Op, ...], Op, str]] = [
     ("insert-missing-table", (), InsertRows(S, "zz", ("k",), ((1,),)), "42P01"),
     ("insert-missing-schema", (), InsertRows("mc_nope", "t", ("k",), ((1,),)), "42P01"),
     ("delete-missing-schema", (), DeleteRows("mc_nope", "t"), "42P01"),
+    # the same type: no change in the model, but PostgreSQL rebuilds k's indexes, the INVALID one too (found
+    # against pgGit v0.1.0, reproduced on the reference: a false alarm before)
+    ("same-type-rebuilds-invalid-index-left-open", (T, DUPS, CIC),
+     AlterTable(S, "t", (AlterColumnType("k", "integer"),)), "unspecified"),
     ("unique-constraint-over-duplicates-left-open", (T, DUPS),
      AlterTable(S, "t", (AddConstraint(Unique("uk", ("k",))),)), "unspecified"),
 ]
