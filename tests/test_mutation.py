@@ -13,7 +13,7 @@ import pytest
 from pggit_model import cluster
 from pggit_model.install import REFERENCE_SOURCE
 from pggit_model.mutation import OPERATORS, generate, mutants_of
-from pggit_model.mutation.operators import Operator
+from pggit_model.mutation.operators import Mutant, Operator
 from pggit_model.mutation.report import (
     EQUIVALENTS,
     MutationInputError,
@@ -214,6 +214,41 @@ def test_sample_is_deterministic_and_skips_equivalents() -> None:
     assert select(mutants, argparse.Namespace(only=None, operator=None, sample=40, seed=8), eq) != a
     with pytest.raises(MutationInputError, match="no mutant with id nope"):
         select(mutants, argparse.Namespace(only=["nope"], operator=None, sample=None, seed=0), eq)
+
+
+def test_a_sample_cut_short_is_the_smaller_sample_of_the_same_seed() -> None:
+    """The first M mutants of a --sample N run are the --sample M run with that seed, in the same order, so a run
+    stopped by --budget (or a deadline) is still a seeded random sample whose score another profile can repeat."""
+    from pggit_model.cli.mutate import select
+
+    mutants = generate()
+    for seed in (3, 11):
+        big = select(mutants, argparse.Namespace(only=None, operator=None, sample=30, seed=seed), {})
+        for m in (1, 3, 17):
+            assert select(mutants, argparse.Namespace(only=None, operator=None, sample=m, seed=seed), {}) == big[:m]
+
+
+def test_run_all_starts_nothing_once_stopped_and_returns_the_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--budget: the stop check runs before each mutant; the results are the prefix run, each reported."""
+    from pggit_model.mutation import runner
+
+    ran: list[str] = []
+
+    def fake(m: Mutant, config: runner.RunConfig, work: Path) -> runner.Result:
+        ran.append(m.id)
+        return runner.Result(m.id, "killed")
+
+    monkeypatch.setattr(runner, "run_one", fake)
+    mutants = generate()[:6]
+    seen: list[str] = []
+    out = runner.run_all(mutants, runner.RunConfig("dsn"), 1, lambda i, m, r: seen.append(r.id),
+                         stop=lambda: len(ran) >= 3)
+    assert [r.id for r in out] == [m.id for m in mutants[:3]] == seen == ran
+    # several jobs: once stopped, nothing more starts (a mutant already running finishes; its verdict is kept
+    # only when every earlier one's is)
+    ran.clear()
+    assert runner.run_all(mutants, runner.RunConfig("dsn"), 2, stop=lambda: True) == [] and ran == []
+    assert len(runner.run_all(mutants, runner.RunConfig("dsn"), 2, stop=lambda: False)) == 6
 
 
 def test_score_counts_install_kills_and_errors_as_caught_and_lists_survivors() -> None:
