@@ -303,8 +303,8 @@ def test_results_json_round_trips_for_compare_and_show(tmp_path: Path) -> None:
 
 def test_a_family_files_mutant_runs_its_own_machine_first() -> None:
     """A mutant of a second-model family file runs that family's machine first, also when the machines given
-    leave it out (no default machine draws its DDL: 10 of the sample's survivors were 080_renames.sql's); other
-    files keep their first machine or the order given."""
+    leave it out (no default machine draws its DDL: 10 of the sample's survivors were 080_renames.sql's), then the
+    other families' machines given; other files keep their first machine or the order given."""
     from pggit_model.mutation.operators import Mutant
     from pggit_model.mutation.runner import FAMILY_MACHINE
     from pggit_model.mutation.worker import DEFAULT_MACHINES
@@ -314,6 +314,8 @@ def test_a_family_files_mutant_runs_its_own_machine_first() -> None:
         order = config.order_for(Mutant(file, 1, "cmp", 1, "x", "y"))
         assert order[0] == machine and len(set(order)) == len(order), order
         assert set(order) == {machine, *DEFAULT_MACHINES}, order
+        # the other families' machines next, before the first model's
+        assert set(order[1:len(FAMILY_MACHINE)]) == set(FAMILY_MACHINE.values()) - {machine}, order
         given = RunConfig(dsn="", machines=("VersioningMachine",)).order_for(Mutant(file, 1, "cmp", 1, "x", "y"))
         assert given == (machine, "VersioningMachine"), given
     assert config.order_for(Mutant("060_hashes.sql", 1, "cmp", 1, "x", "y"))[0] == "HashesMachine"
