@@ -13,7 +13,7 @@ import pytest
 from pggit_model import cluster
 from pggit_model.install import REFERENCE_SOURCE
 from pggit_model.mutation import OPERATORS, generate, mutants_of
-from pggit_model.mutation.operators import Operator
+from pggit_model.mutation.operators import Mutant, Operator
 from pggit_model.mutation.report import (
     EQUIVALENTS,
     MutationInputError,
@@ -216,6 +216,41 @@ def test_sample_is_deterministic_and_skips_equivalents() -> None:
         select(mutants, argparse.Namespace(only=["nope"], operator=None, sample=None, seed=0), eq)
 
 
+def test_a_sample_cut_short_is_the_smaller_sample_of_the_same_seed() -> None:
+    """The first M mutants of a --sample N run are the --sample M run with that seed, in the same order, so a run
+    stopped by --budget (or a deadline) is still a seeded random sample whose score another profile can repeat."""
+    from pggit_model.cli.mutate import select
+
+    mutants = generate()
+    for seed in (3, 11):
+        big = select(mutants, argparse.Namespace(only=None, operator=None, sample=30, seed=seed), {})
+        for m in (1, 3, 17):
+            assert select(mutants, argparse.Namespace(only=None, operator=None, sample=m, seed=seed), {}) == big[:m]
+
+
+def test_run_all_starts_nothing_once_stopped_and_returns_the_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--budget: the stop check runs before each mutant; the results are the prefix run, each reported."""
+    from pggit_model.mutation import runner
+
+    ran: list[str] = []
+
+    def fake(m: Mutant, config: runner.RunConfig, work: Path) -> runner.Result:
+        ran.append(m.id)
+        return runner.Result(m.id, "killed")
+
+    monkeypatch.setattr(runner, "run_one", fake)
+    mutants = generate()[:6]
+    seen: list[str] = []
+    out = runner.run_all(mutants, runner.RunConfig("dsn"), 1, lambda i, m, r: seen.append(r.id),
+                         stop=lambda: len(ran) >= 3)
+    assert [r.id for r in out] == [m.id for m in mutants[:3]] == seen == ran
+    # several jobs: once stopped, nothing more starts (a mutant already running finishes; its verdict is kept
+    # only when every earlier one's is)
+    ran.clear()
+    assert runner.run_all(mutants, runner.RunConfig("dsn"), 2, stop=lambda: True) == [] and ran == []
+    assert len(runner.run_all(mutants, runner.RunConfig("dsn"), 2, stop=lambda: False)) == 6
+
+
 def test_score_counts_install_kills_and_errors_as_caught_and_lists_survivors() -> None:
     """killed, error and install-broken are caught; survived and timeout are not, and are listed with a diff."""
     ms = {m.id: m for m in generate()[:5]}
@@ -268,8 +303,8 @@ def test_results_json_round_trips_for_compare_and_show(tmp_path: Path) -> None:
 
 def test_a_family_files_mutant_runs_its_own_machine_first() -> None:
     """A mutant of a second-model family file runs that family's machine first, also when the machines given
-    leave it out (no default machine draws its DDL: 10 of the sample's survivors were 080_renames.sql's); other
-    files keep their first machine or the order given."""
+    leave it out (no default machine draws its DDL: 10 of the sample's survivors were 080_renames.sql's), then the
+    other families' machines given; other files keep their first machine or the order given."""
     from pggit_model.mutation.operators import Mutant
     from pggit_model.mutation.runner import FAMILY_MACHINE
     from pggit_model.mutation.worker import DEFAULT_MACHINES
@@ -279,7 +314,20 @@ def test_a_family_files_mutant_runs_its_own_machine_first() -> None:
         order = config.order_for(Mutant(file, 1, "cmp", 1, "x", "y"))
         assert order[0] == machine and len(set(order)) == len(order), order
         assert set(order) == {machine, *DEFAULT_MACHINES}, order
+        # the other families' machines next, before the first model's
+        assert set(order[1:len(FAMILY_MACHINE)]) == set(FAMILY_MACHINE.values()) - {machine}, order
         given = RunConfig(dsn="", machines=("VersioningMachine",)).order_for(Mutant(file, 1, "cmp", 1, "x", "y"))
         assert given == (machine, "VersioningMachine"), given
     assert config.order_for(Mutant("060_hashes.sql", 1, "cmp", 1, "x", "y"))[0] == "HashesMachine"
     assert config.order_for(Mutant("010_tracking.sql", 1, "cmp", 1, "x", "y")) == DEFAULT_MACHINES
+
+
+def test_the_default_machines_are_every_machine_sharing_the_server() -> None:
+    """The score is `smoke`'s: every machine of `pytest machines` but the crash machine (a durable cluster of its
+    own), and the parallel machine; the dependents machine (V26d-f: views calling a function, uses of sequences and
+    types) was left out when it came."""
+    from pggit_model.machines import ALL_MACHINES
+    from pggit_model.mutation.worker import DEFAULT_MACHINES
+
+    shared = {m.__name__ for m in ALL_MACHINES} - {"CrashMachine"}
+    assert set(DEFAULT_MACHINES) == shared | {"ParallelMachine"} and len(DEFAULT_MACHINES) == len(shared) + 1

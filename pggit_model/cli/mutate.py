@@ -43,6 +43,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
     p.add_argument("--seed", type=int, default=0, help="seed of the sample and of the machines' draws (default 0)")
     p.add_argument("--jobs", type=int, default=1, help="mutants run at once (default 1)")
     p.add_argument("--timeout", type=float, default=180.0, metavar="S", help="time cap per mutant (default 180 s)")
+    p.add_argument("--budget", type=float, metavar="S", help="start no mutant after S seconds of the run; with "
+                   "--sample, the mutants run are then the --sample M run of the same seed (M the number done)")
     p.add_argument("--nice", type=int, default=0, metavar="N", help="run the workers under nice -n N")
     stop = p.add_mutually_exclusive_group()
     stop.add_argument("-x", "--exitfirst", action="store_true", default=True,
@@ -76,8 +78,9 @@ def select(mutants: tuple[Mutant, ...], args: argparse.Namespace, equivalent: di
     if args.sample is not None:
         if args.sample <= 0:
             raise MutationInputError(f"--sample must be positive, got {args.sample}")
-        picked = set(random.Random(args.seed).sample(range(len(chosen)), min(args.sample, len(chosen))))
-        chosen = [m for i, m in enumerate(chosen) if i in picked]
+        # In draw order: random.sample draws one index at a time, so the first M of a --sample N run are the --sample M
+        # run of the same seed, and a run cut short by --budget (or stopped) is itself a seeded random sample.
+        chosen = [chosen[i] for i in random.Random(args.seed).sample(range(len(chosen)), min(args.sample, len(chosen)))]
     return chosen
 
 
@@ -97,8 +100,8 @@ def mutate_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.show:
         return _show(Path(args.show), mutants, equivalent, say)
     profiles.check(args.profile)
-    if args.jobs < 1 or args.timeout <= 0:
-        raise MutationInputError("--jobs must be at least 1 and --timeout positive")
+    if args.jobs < 1 or args.timeout <= 0 or (args.budget is not None and args.budget <= 0):
+        raise MutationInputError("--jobs must be at least 1, --timeout and --budget positive")
     old = load_results(Path(args.compare)) if args.compare else None
     chosen = select(mutants, args, equivalent)
     machines = tuple(args.machines.split(","))
@@ -106,6 +109,17 @@ def mutate_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
         f"seed {args.seed}, {args.jobs} job(s), cap {args.timeout:.0f} s each; machines: {', '.join(machines)}")
     server = start_server(args.pg_dsn, args.pg_bindir)
     t0 = time.monotonic()
+    by_id = {m.id: m for m in mutants}
+    done: list[Result] = []
+
+    def save() -> None:
+        # after every verdict, so a run stopped early (a deadline, a crash of the host) keeps what it measured
+        meta = {"profile": args.profile, "seed": args.seed, "machines": list(machines), "timeout": args.timeout,
+                "sample": args.sample if len(done) == len(chosen) else len(done), "generated": len(mutants),
+                "per_operator": dict(counts), "equivalent": len(equivalent),
+                "seconds": round(time.monotonic() - t0, 1)}
+        write_json(Path(args.json), to_json(done, by_id, meta))
+
     try:
         config = RunConfig(server.conninfo("postgres"), machines, args.profile, args.seed, args.timeout,
                            args.pg_bindir, args.nice, args.keep_going)
@@ -113,20 +127,24 @@ def mutate_cmd(args: argparse.Namespace, out: TextIO | None = None) -> int:
         def progress(i: int, m: Mutant, r: Result) -> None:
             what = f" {r.machine} {r.rule}".rstrip() if r.verdict == "killed" else ""
             say(f"[{i + 1}/{len(chosen)}] {r.id} {r.verdict}{what} ({r.seconds:.0f} s)")
+            done.append(r)
+            save()
 
-        results = run_all(chosen, config, args.jobs, progress)
+        def over_budget() -> bool:
+            return args.budget is not None and time.monotonic() - t0 > args.budget
+
+        results = run_all(chosen, config, args.jobs, progress, over_budget)
     finally:
         server.close()
-    by_id = {m.id: m for m in mutants}
+    if len(results) < len(chosen):
+        say(f"--budget {args.budget:.0f} s spent: {len(results)} of {len(chosen)} mutants run"
+            + (f" (the --sample {len(results)} --seed {args.seed} run)" if args.sample is not None else ""))
     for line in summary(results, by_id, len(equivalent)):
         say(line)
     if old is not None:
         for line in compare(old, results) or [f"no verdict changed since {args.compare}"]:
             say(line)
-    meta = {"profile": args.profile, "seed": args.seed, "machines": list(machines), "timeout": args.timeout,
-            "sample": args.sample, "generated": len(mutants), "per_operator": dict(counts),
-            "equivalent": len(equivalent), "seconds": round(time.monotonic() - t0, 1)}
-    write_json(Path(args.json), to_json(results, by_id, meta))
+    save()
     say(f"results written to {args.json} ({time.monotonic() - t0:.0f} s)")
     return 0 if all(r.caught for r in results) else 1
 

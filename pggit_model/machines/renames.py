@@ -44,6 +44,7 @@ from pggit_model.ops import (
     SetSchema,
     UpdateAllHashes,
 )
+from pggit_model.strategies.hash_calls import RELATION_KINDS
 from pggit_model.strategies.renames import SCHEMA_POOL, indexes_of, movable_tables
 
 
@@ -219,9 +220,12 @@ class RenamesMachine(SchemaKeyRules):
         self.run(op)
         self.run(DetectChangesByHash())
         if isinstance(op, RenameRelation):
-            kind = "INDEX" if op.keyword == "INDEX" else "TABLE"
+            # each key under every relation kind (the keyword need not be the relation's kind, A16): the new key's
+            # own kind gives its hash, the others and the old key NULL (H1, H10a) — a lookup that lost its kind
+            # filter answers for a view asked as a TABLE
             for name in (op.name, op.new_name):
-                self.run(ComputeDdlHash(kind, self.schema, name))
+                for kind in RELATION_KINDS:
+                    self.run(ComputeDdlHash(kind, self.schema, name))
         self.harness.stats.rules.update(("H10",))
 
     @precondition(lambda self: not self.model.aborted)

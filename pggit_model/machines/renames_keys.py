@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pggit_model.machines.versioning import VersioningRules
 from pggit_model.ops import (
+    ComputeDdlHash,
     GetHistory,
     GetVersion,
     Op,
@@ -15,6 +16,7 @@ from pggit_model.ops import (
     SetSchema,
     SetSearchPath,
 )
+from pggit_model.strategies.hash_calls import RELATION_KINDS
 from pggit_model.strategies.values import suffixed
 
 
@@ -46,12 +48,19 @@ class KeyLooks(VersioningRules):
     """The versioning rules, and a key change followed by the version API on the keys it names (R2, O10)."""
 
     def _look(self, keys: list[str]) -> None:
-        """O10/R2: get_version and get_history of each key (the session searches only the machine's schema)."""
+        """O10/R2: get_version and get_history of each key (the session searches only the machine's schema); and
+        compute_ddl_hash of each relation key under every relation kind: its own kind's hash, NULL for the others
+        and for an old key (H1, H10a) — a relation's name asked as another kind, which a lookup that lost its kind
+        filter answers (a renamed view, index or materialized view asked as a TABLE)."""
         if self.model.session.search_path != (self.schema,):
             self.run(SetSearchPath((self.schema,)))
         for k in keys:
             self.run(GetVersion(k))
             self.run(GetHistory(k, 5))
+            schema, _, name = k.partition(".")
+            if schema in self.model.db.catalog.schemas and "(" not in name:  # (not a function's signature)
+                for kind in RELATION_KINDS:
+                    self.run(ComputeDdlHash(kind, schema, name))
 
     def _key_change(self, op: Op) -> None:
         self.run(op)

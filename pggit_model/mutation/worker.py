@@ -27,7 +27,7 @@ from typing import Any
 DEFAULT_MACHINES = ("VersioningMachine", "BranchesCommitsMachine", "TransactionsMachine", "TrinityMachine",
                     "HashesMachine", "FaultsMachine", "MixedMachine", "RenamesMachine", "KindsMachine",
                     "PartitionsMachine", "CascadesMachine", "DriftMachine", "DamageMachine", "ReinstallMachine",
-                    "ParallelMachine")
+                    "DependentsMachine", "ParallelMachine")
 
 
 class Stopped(BaseException):

@@ -12,6 +12,7 @@ from pggit_model.model import State
 from pggit_model.ops.base import TEMP_SCHEMA
 from pggit_model.strategies.common import predicted_only, tables_of, user_schemas
 from pggit_model.strategies.defaults import default_or, leave_out_defaults
+from pggit_model.strategies.hash_calls import HASH_TYPES, owned_object
 from pggit_model.strategies.hostile import draw_hostile, draw_invalid, sized_name
 from pggit_model.strategies.limits import near, near_value
 from pggit_model.strategies.reuse import NOTHING, Recent, draw_reused
@@ -259,10 +260,10 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
     if kind == "tables":
         return ops.ShowTableVersions(_schema(draw, state, schema, recent, system=True))
     if kind == "hash":
-        pick = _owned_object(draw, state)
+        pick = owned_object(draw, state)
         if pick is not None:
             return ops.ComputeDdlHash(*pick)
-        typ = draw(st.sampled_from(_HASH_TYPES))
+        typ = draw(st.sampled_from(HASH_TYPES))
         objects = tuple(n for _, _, n in keys)
         obj = draw(st.sampled_from(objects)) if len(objects) > 0 and draw(st.booleans()) else \
             _text(draw, objects, recent)
@@ -275,30 +276,6 @@ def _call(draw: st.DrawFn, state: State, schema: str, recent: Recent) -> ops.Op:
     if kind == "detect":
         return ops.DetectChangesByHash()
     return ops.ExportSchemaHashes(_schema(draw, state, schema, recent, system=True))
-
-
-_HASH_TYPES = ("TABLE", "VIEW", "INDEX", "FUNCTION", "COLUMN")
-_RELATION_KINDS = ("TABLE", "VIEW", "INDEX")
-
-
-def _owned_object(draw: st.DrawFn, state: State) -> tuple[str, str, str] | None:
-    """Half the time, (type, schema, name) of an object some owned schema has rows for — half of those asked in
-    another owned schema, where the same name may or may not exist (a lookup that loses its schema filter
-    finds the other one); else None."""
-    owned = state.db.catalog.schemas
-    keys = sorted({k[:3] for k in state.db.rows if k[1] in owned and k[0] in _HASH_TYPES})
-    if not keys or not draw(st.booleans()):
-        return None
-    typ, schema, name = keys[draw(st.integers(0, len(keys) - 1))]
-    if draw(_QUARTER) == 0:
-        # the name asked as another kind (cross-kind reuse): NULL, unless the lookup lost its kind filter (H1); a
-        # relation's name as another kind of relation, which shares its namespace
-        kinds = [k for k in _RELATION_KINDS if k != typ] if typ in _RELATION_KINDS else list(_HASH_TYPES)
-        typ = kinds[draw(st.integers(0, len(kinds) - 1))]
-    others = sorted(owned - {schema})
-    if len(others) > 0 and draw(st.booleans()):
-        schema = others[draw(st.integers(0, len(others) - 1))]
-    return typ, schema, name
 
 
 def temporary_lookups(state: State) -> st.SearchStrategy[str] | None:
