@@ -175,11 +175,11 @@ class CascadesMachine(VersioningRules):
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data(), unique=st.booleans(), reindex=st.sampled_from([None, "INDEX", "TABLE", "SCHEMA"]),
-          concurrently=st.booleans())
+          concurrently=st.sampled_from([True, True, False]))
     def index_concurrently(self, data: st.DataObject, unique: bool, reindex: str | None, concurrently: bool) -> None:
         """V24m, V24o, X13: CREATE INDEX CONCURRENTLY creates the INDEX row and records its table PATCH; REINDEX
-        (CONCURRENTLY gives the index a new OID, B20) records nothing, and a rename after it is a key change of the
-        same index (V20, R3c); DROP INDEX CONCURRENTLY — which PostgreSQL
+        (CONCURRENTLY, two times in three, gives the index a new OID, B20) records nothing, and a rename after it
+        is a key change of the same index (V20, R3c); DROP INDEX CONCURRENTLY — which PostgreSQL
         refuses (0A000) when ddl_command_start assigned a transaction id — drops it, the table PATCH again."""
         if not strategies.tracked_tables(self.model, self.schema):
             self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
@@ -203,7 +203,12 @@ class CascadesMachine(VersioningRules):
             # the index's identity (V20), so the rename below is still a key change
             self._ok(Reindex(reindex, self.schema, which, concurrently), "V24o", "X13")
         renamed = f"{index} 2"
-        if data.draw(st.booleans(), label="rename") and self.model.db.catalog.rel(self.schema, renamed) is None \
+        # the follow-up on the index a REINDEX just rebuilt (a new OID under CONCURRENTLY) three times in four: a
+        # rename is where a lost identity shows (V20), and at one in two with CONCURRENTLY one in two, a smoke run
+        # renamed no replaced index under some seeds (issue 18 part 3)
+        rename = data.draw(st.integers(0, 3), label="rename") > 0 if reindex is not None else \
+            data.draw(st.booleans(), label="rename")
+        if rename and self.model.db.catalog.rel(self.schema, renamed) is None \
                 and self._ok(RenameRelation("INDEX", self.schema, index, renamed), "R3c", "V20"):
             index = renamed
         self._ok(DropIndexConcurrently(self.schema, index), "V24m", "X13")

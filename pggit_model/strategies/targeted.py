@@ -15,14 +15,20 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State, step
 from pggit_model.model.catalog import Col, Index, Table, View
+from pggit_model.model.catalog_rows import frozen_tables
 from pggit_model.strategies.common import predicted, predicted_only, relations_of, split_signature, tables_of
 from pggit_model.strategies.ddl import ARG_LISTS
 from pggit_model.strategies.values import columns, defaults_for, names, texts
 
 
 def tracked_tables(state: State, schema: str) -> list[str]:
-    """Tables of `schema` in the catalog that have an active TABLE row on c (B9: DDL may touch them)."""
-    return [n for n, _ in tables_of(state, schema) if state.active_row("TABLE", schema, n) is not None]
+    """Tables of `schema` in the catalog that have an active TABLE row on c (B9: DDL may touch them), but not one
+    with rows or an INVALID index: the model predicts statements on empty tables only (V24n), so a change drawn
+    for one was skipped as unspecified — the cascades machine's REINDEX … CONCURRENTLY and rename of an index
+    went to its table of duplicate rows, and a seed saw none renamed (V20, issue 18 part 3)."""
+    frozen = frozen_tables(state.db.catalog)
+    return [n for n, _ in tables_of(state, schema)
+            if state.active_row("TABLE", schema, n) is not None and (schema, n) not in frozen]
 
 
 def same_definition_replacements(state: State, schema: str) -> list[ops.Op]:
