@@ -21,12 +21,14 @@ from pggit_model.strategies.ddl import ARG_LISTS
 from pggit_model.strategies.values import columns, defaults_for, names, texts
 
 
-def tracked_tables(state: State, schema: str) -> list[str]:
-    """Tables of `schema` in the catalog that have an active TABLE row on c (B9: DDL may touch them), but not one
-    with rows or an INVALID index: the model predicts statements on empty tables only (V24n), so a change drawn
-    for one was skipped as unspecified — the cascades machine's REINDEX … CONCURRENTLY and rename of an index
-    went to its table of duplicate rows, and a seed saw none renamed (V20, issue 18 part 3)."""
-    frozen = frozen_tables(state.db.catalog)
+def tracked_tables(state: State, schema: str, *, empty: bool = False) -> list[str]:
+    """Tables of `schema` in the catalog that have an active TABLE row on c (B9: DDL may touch them); with `empty`,
+    not one with rows or an INVALID index, for a rule whose chain of statements needs each one predicted: the model
+    predicts changes of empty tables only (V24n), so the rest of the chain on such a table was skipped as
+    unspecified (the cascades machine's rename of an index REINDEX … CONCURRENTLY rebuilt went to its table of
+    duplicate rows, and a seed renamed no rebuilt index: V20, issue 18 part 3). Without it, such a table stays
+    drawable: the statements the model does predict on it sync it (an INVALID index must stay without a row, V24n)."""
+    frozen = frozen_tables(state.db.catalog) if empty else frozenset()
     return [n for n, _ in tables_of(state, schema)
             if state.active_row("TABLE", schema, n) is not None and (schema, n) not in frozen]
 
