@@ -165,8 +165,9 @@ ALTER_ACTIONS: dict[str, ActionDrawer] = {
     "dropnn": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropNotNull(c)), (ops.DropNotNull,),
                            _has_columns),
     "setdef": ActionDrawer(_on_a_column(_set_default), (ops.SetDefault,), _has_columns),
-    "dropdef": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropDefault(c)), (ops.DropDefault,),
-                            _has_columns),
+    # (a column with a default when there is one: a DROP DEFAULT of none records nothing, V9a, and was most of them)
+    "dropdef": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropDefault(c),
+                                         lambda c: c.default is not None), (ops.DropDefault,), _has_columns),
     "addcon": ActionDrawer(_on_a_column(_add_constraint), (ops.AddConstraint,), _has_columns),
     "dropcon": ActionDrawer(_drop_constraint, (ops.DropConstraint,), _has_constraints),
     # two subcommands: a constraint dropped and its name taken again (V13, V14, V20; blind spot 8)
