@@ -53,6 +53,7 @@ from pggit_model.ops import (
 )
 from pggit_model.ops.partitions import AttachPartition, CreatePartition, CreatePartitioned, DetachPartition
 from pggit_model.strategies.cascades import VALUES
+from pggit_model.strategies.common import predicted
 from pggit_model.strategies.partitions import bound_for, children_of
 from pggit_model.strategies.renames import SCHEMA_POOL
 
@@ -175,15 +176,15 @@ class CascadesMachine(VersioningRules):
 
     @precondition(lambda self: not self.model.aborted)
     @rule(data=st.data(), unique=st.booleans(), reindex=st.sampled_from([None, "INDEX", "TABLE", "SCHEMA"]),
-          concurrently=st.booleans())
+          concurrently=st.sampled_from([True, True, False]))
     def index_concurrently(self, data: st.DataObject, unique: bool, reindex: str | None, concurrently: bool) -> None:
         """V24m, V24o, X13: CREATE INDEX CONCURRENTLY creates the INDEX row and records its table PATCH; REINDEX
-        (CONCURRENTLY gives the index a new OID, B20) records nothing, and a rename after it is a key change of the
-        same index (V20, R3c); DROP INDEX CONCURRENTLY — which PostgreSQL
+        (CONCURRENTLY, two times in three, gives the index a new OID, B20) records nothing, and a rename after it
+        is a key change of the same index (V20, R3c); DROP INDEX CONCURRENTLY — which PostgreSQL
         refuses (0A000) when ddl_command_start assigned a transaction id — drops it, the table PATCH again."""
-        if not strategies.tracked_tables(self.model, self.schema):
+        if not strategies.tracked_tables(self.model, self.schema, empty=True):
             self.run(data.draw(strategies.new_tables_with_a_column(self.model, self.schema), label="table"))
-        tables = [n for n in strategies.tracked_tables(self.model, self.schema)
+        tables = [n for n in strategies.tracked_tables(self.model, self.schema, empty=True)
                   if (t := self.model.db.catalog.table(self.schema, n)) is not None and t.columns]
         if not tables:
             return
@@ -203,7 +204,12 @@ class CascadesMachine(VersioningRules):
             # the index's identity (V20), so the rename below is still a key change
             self._ok(Reindex(reindex, self.schema, which, concurrently), "V24o", "X13")
         renamed = f"{index} 2"
-        if data.draw(st.booleans(), label="rename") and self.model.db.catalog.rel(self.schema, renamed) is None \
+        # the follow-up on the index a REINDEX just rebuilt (a new OID under CONCURRENTLY) three times in four: a
+        # rename is where a lost identity shows (V20), and at one in two with CONCURRENTLY one in two, a smoke run
+        # renamed no replaced index under some seeds (issue 18 part 3)
+        rename = data.draw(st.integers(0, 3), label="rename") > 0 if reindex is not None else \
+            data.draw(st.booleans(), label="rename")
+        if rename and self.model.db.catalog.rel(self.schema, renamed) is None \
                 and self._ok(RenameRelation("INDEX", self.schema, index, renamed), "R3c", "V20"):
             index = renamed
         self._ok(DropIndexConcurrently(self.schema, index), "V24m", "X13")
@@ -225,7 +231,14 @@ class CascadesMachine(VersioningRules):
         if not isinstance(self.model.db.catalog.rel(s, name), Table):
             return
         n = data.draw(st.integers(2, 5), label="rows")
-        rows = tuple((data.draw(VALUES, label="k"), data.draw(VALUES, label="v")) for _ in range(n))
+        rows: tuple[tuple[int | None, ...], ...] = tuple((data.draw(VALUES, label="k"), data.draw(VALUES, label="v"))
+                                                         for _ in range(n))
+        if data.draw(st.integers(0, 3), label="rows all distinct") < 3:
+            # a row without NULLs twice, so duplicates on every column list, three times in four (and what it shrinks
+            # to): from few values alone, a smoke run's UNIQUE builds found duplicates once in 11, and the INVALID
+            # index (the point of the rule) came once
+            twice: tuple[int | None, ...] = tuple(0 if v is None else v for v in rows[0])  # (NULLs never clash)
+            rows += (twice, twice)
         self.run(InsertRows(s, name, ("k", "v"), rows))
         cols = data.draw(st.sampled_from([("k",), ("v",), ("k", "v")]), label="columns")
         index = data.draw(st.sampled_from(["dups_u", "Dups U"]), label="index")
@@ -257,7 +270,11 @@ class CascadesMachine(VersioningRules):
     def storage_parameters(self, data: st.DataObject, fillfactor: int | None) -> None:
         """V24p, H11: ALTER INDEX … SET/RESET (fillfactor), ALTER TABLE … SET (fillfactor) and SET STATISTICS record
         nothing; the index's hash changes with its storage parameters, its table's component hashes do not."""
-        name = data.draw(st.sampled_from(strategies.tracked_tables(self.model, self.schema)), label="table")
+        # a table whose storage parameters the model predicts when there is one (not a partition or a child, §12):
+        # a smoke run spent its one SET (fillfactor) of an index on a partition, skipped as unspecified
+        tables = strategies.tracked_tables(self.model, self.schema)
+        modelled = [n for n in tables if predicted(self.model, SetStorage("TABLE", self.schema, n, 70))]
+        name = data.draw(st.sampled_from(modelled or tables), label="table")
         t = self.model.db.catalog.table(self.schema, name)
         assert t is not None
 

@@ -8,6 +8,7 @@ kind to a row), and appending a row keeps what the existing rows draw.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from attrs import evolve, frozen
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from pggit_model import ops
 from pggit_model.model.catalog import Table
-from pggit_model.model.catalog_values import Con, default_expr
+from pggit_model.model.catalog_values import Col, Con, default_expr
 from pggit_model.ops.types import assignment_cast
 from pggit_model.strategies.common import THIRD
 from pggit_model.strategies.values import COLUMN_TYPES, column_types, columns, defaults_for, names
@@ -71,15 +72,27 @@ def _drop_constraint(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
 ColumnAction = Callable[[DdlDraw, str, Table, str, set[str]], Any]
 
 
-def _on_a_column(build: ColumnAction) -> Callable[[DdlDraw, str, Table, set[str]], Any]:
-    """A subcommand on one column of the table, not one this statement already changes."""
+def _on_a_column(build: ColumnAction, which: Callable[[Col], bool] | None = None,
+                 ) -> Callable[[DdlDraw, str, Table, set[str]], Any]:
+    """A subcommand on one column of the table (of those `which` holds to, when it has some), not one this
+    statement already changes."""
     def draw_action(d: DdlDraw, table: str, t: Table, used: set[str]) -> Any:
-        col_name = d.pick_col(t)
+        col_name = d.pick_col(t, which)
         if col_name in used:
             return None
         used.add(col_name)
         return build(d, table, t, col_name, used)
     return draw_action
+
+
+def retypable(c: Col) -> bool:
+    """PostgreSQL casts the column's type by assignment to another type the strategies draw (V10g can happen)."""
+    return _casts_to_another(c.type)
+
+
+@cache
+def _casts_to_another(type_: str) -> bool:
+    return any(ty != type_ and assignment_cast(type_, ty) is True for ty in COLUMN_TYPES)
 
 
 def _alter_type(d: DdlDraw, table: str, t: Table, col_name: str, used: set[str]) -> Any:
@@ -119,34 +132,75 @@ def _add_constraint(d: DdlDraw, table: str, t: Table, col_name: str, used: set[s
     return None if con is None else ops.AddConstraint(con)
 
 
+def _has_columns(t: Table) -> bool:
+    return len(t.columns) > 0
+
+
+def _has_constraints(t: Table) -> bool:
+    return len(t.constraints) > 0
+
+
 @frozen
 class ActionDrawer:
     """A row of `ALTER_ACTIONS`: `draw(d, table, t, used)` makes one of `makes` (or a tuple of them: subcommands
-    that belong together), or None."""
+    that belong together), or None. `applies(t)`: the table has what the subcommand changes (a column, a
+    retypable column, a constraint); None for every table."""
 
     draw: Callable[[DdlDraw, str, Table, set[str]], Any]
     makes: tuple[type, ...]
+    applies: Callable[[Table], bool] | None = None
+
+    def fits(self, t: Table) -> bool:
+        return self.applies is None or self.applies(t)
 
 
 ALTER_ACTIONS: dict[str, ActionDrawer] = {
     "add": ActionDrawer(_add_column, (ops.AddColumn,)),
     "drop": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropColumn(
-        c, d.draw(st.booleans()), d.draw(st.booleans()))), (ops.DropColumn,)),
-    "type": ActionDrawer(_on_a_column(_alter_type), (ops.AlterColumnType,)),
-    "setnn": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.SetNotNull(c)), (ops.SetNotNull,)),
-    "dropnn": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropNotNull(c)), (ops.DropNotNull,)),
-    "setdef": ActionDrawer(_on_a_column(_set_default), (ops.SetDefault,)),
-    "dropdef": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropDefault(c)), (ops.DropDefault,)),
-    "addcon": ActionDrawer(_on_a_column(_add_constraint), (ops.AddConstraint,)),
-    "dropcon": ActionDrawer(_drop_constraint, (ops.DropConstraint,)),
+        c, d.draw(st.booleans()), d.draw(st.booleans()))), (ops.DropColumn,), _has_columns),
+    "type": ActionDrawer(_on_a_column(_alter_type, retypable), (ops.AlterColumnType,),
+                         lambda t: any(map(retypable, t.columns))),
+    "setnn": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.SetNotNull(c)), (ops.SetNotNull,),
+                          _has_columns),
+    "dropnn": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropNotNull(c)), (ops.DropNotNull,),
+                           _has_columns),
+    "setdef": ActionDrawer(_on_a_column(_set_default), (ops.SetDefault,), _has_columns),
+    # (a column with a default when there is one: a DROP DEFAULT of none records nothing, V9a, and was most of them)
+    "dropdef": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropDefault(c),
+                                         lambda c: c.default is not None), (ops.DropDefault,), _has_columns),
+    "addcon": ActionDrawer(_on_a_column(_add_constraint), (ops.AddConstraint,), _has_columns),
+    "dropcon": ActionDrawer(_drop_constraint, (ops.DropConstraint,), _has_constraints),
     # two subcommands: a constraint dropped and its name taken again (V13, V14, V20; blind spot 8)
     "renew": ActionDrawer(lambda d, table, t, used: new_life(d, table, t, used),
-                          (ops.DropConstraint, ops.AddConstraint)),
+                          (ops.DropConstraint, ops.AddConstraint), _has_constraints),
 }
-#: Weights: "add" stands for three V10 rows (d nullable, e NOT NULL without a default, k inline), every other row
-#: for one, so it is drawn three times as often; as one row in ten, ADD COLUMN … NOT NULL (V10e) came about twice
-#: in a smoke run of the versioning machine, and a seed that drew none missed a planted fault (issue 18 part 3).
-ALTER_KINDS = st.sampled_from([*ALTER_ACTIONS, "add", "add"])
+#: Weights: each kind is drawn as often as the rows of V10 (and V9a, V13) it stands for: "add" three (d nullable, e
+#: NOT NULL without a default, k inline), "type" two (g, a cast to another type, and V9a's TYPE to the same one),
+#: "drop" two (f, the table's ALTER, and the column's own row dropped, V13, which V19's count leaves out), every other
+#: kind one. As one kind in ten, ADD COLUMN … NOT NULL (V10e) came about twice in a smoke run of the versioning
+#: machine, and a seed that drew none missed a planted fault; at one in twelve, a seed's two type changes were both
+#: to the type the column had, and another's one DROP COLUMN came last in its example (issue 18 part 3).
+_WEIGHTED = (*ALTER_ACTIONS, "add", "add", "type", "drop")
+ALTER_KINDS = st.sampled_from(_WEIGHTED)
+
+
+def alter_kind(d: DdlDraw, name: str, t: Table, others: list[tuple[str, Table]] | None = None,
+               ) -> tuple[str, Table, str]:
+    """A subcommand kind by ALTER_KINDS' weights, with the table it changes: `name`, `t`, or — when the kind does
+    not apply to `t` (a column's change on a table with none, a constraint's on one with none, a type change
+    where no column casts to another type) — another of `others` it applies to; with none, a kind that applies
+    to `t` is drawn instead. Before, such a draw fell back to ADD COLUMN or named a column that is not there, so a
+    type change (V10g) or a drop (V19) of a column came a few times a smoke run, and a seed drew none (issue 18
+    part 3)."""
+    kind = d.draw(ALTER_KINDS)
+    row = ALTER_ACTIONS[kind]
+    if row.fits(t):
+        return name, t, kind
+    elsewhere = [(n, u) for n, u in others or () if row.fits(u)]
+    if elsewhere:
+        name, t = d.draw(st.sampled_from(elsewhere))
+        return name, t, kind
+    return name, t, d.draw(st.sampled_from([k for k in _WEIGHTED if ALTER_ACTIONS[k].fits(t)]))
 
 
 # --- constraints ALTER TABLE … ADD draws -------------------------------------------------------------

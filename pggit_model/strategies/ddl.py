@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table, View
+from pggit_model.model.catalog_values import Col
 from pggit_model.ops.base import TEMP_SCHEMA, identifier_problem
 from pggit_model.strategies import cascades, dependents, frame, kinds, partitions, renames
-from pggit_model.strategies.alter import ALTER_ACTIONS, ALTER_KINDS
+from pggit_model.strategies.alter import ALTER_ACTIONS, alter_kind
 from pggit_model.strategies.common import (
     THIRD,
     across,
@@ -77,11 +78,13 @@ class DdlDraw:
     def pick_table(self) -> tuple[str, Table]:
         return self.draw(st.sampled_from(self.tables))
 
-    def pick_col(self, t: Table) -> str:
-        """A column of `t` (or, when invalid or `t` has none, a name that may not be one)."""
+    def pick_col(self, t: Table, which: Callable[[Col], bool] | None = None) -> str:
+        """A column of `t`, one `which` holds to when there is one (or, when invalid or `t` has none, a name that
+        may not be one)."""
         if not t.columns or self.maybe():
             return self.draw(names(("a", "zz")))
-        return self.draw(st.sampled_from([c.name for c in t.columns]))
+        fitting = [c.name for c in t.columns if which is None or which(c)]
+        return self.draw(st.sampled_from(fitting or [c.name for c in t.columns]))
 
 
 # --- one drawer per kind of statement ----------------------------------------------------------------
@@ -109,7 +112,7 @@ def _alter_table(d: DdlDraw) -> ops.Op:
     acts: list[Any] = []
     used: set[str] = set()  # columns and constraint names already changed: one change of each per statement
     for _ in range(d.draw(_SUBCOMMANDS)):
-        act = ALTER_ACTIONS[d.draw(ALTER_KINDS)].draw(d, name, t, used)
+        act = ALTER_ACTIONS[alter_kind(d, name, t)[2]].draw(d, name, t, used)
         acts += act if isinstance(act, tuple) else [] if act is None else [act]
     if not acts:
         acts.append(ops.AddColumn(d.draw(columns()), True))
@@ -279,8 +282,8 @@ def _single_change(draw: st.DrawFn, state: State, schema: str, invalid: float) -
     # Two thirds ALTER TABLE: most V10 rows (d–l of a–p) are its subcommands.
     if not d.tables or draw(THIRD) == 0:
         return draw(st.sampled_from(rows)).draw(d)
-    name, t = d.pick_table()
-    act = ALTER_ACTIONS[draw(ALTER_KINDS)].draw(d, name, t, set())
+    name, t, kind = alter_kind(d, *d.pick_table(), d.tables)
+    act = ALTER_ACTIONS[kind].draw(d, name, t, set())
     acts = act if isinstance(act, tuple) else (act if act is not None else ops.AddColumn(d.draw(columns()), False),)
     return ops.AlterTable(schema, name, acts)
 
