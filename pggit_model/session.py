@@ -47,6 +47,12 @@ class RunStats:
     rss_start_kb: int = 0
     rss_end_kb: int = 0
 
+    @property
+    def blocked_rules(self) -> set[str]:
+        """Rules a missing contract part blocks (I4): not exercised, though the state check counts them every step
+        (against pgGit 0.1.0, without pggit.objects, that claimed O1, V5–V14)."""
+        return {r for rules in self.missing_functions.values() for r in rules}
+
 
 def rss_kb() -> int:
     """This process's resident memory in kB (VmRSS of /proc/self/status); 0 where there is no /proc."""
@@ -273,8 +279,7 @@ def markdown_report(session: SessionRecord, totals: RunStats, report_path: Path,
         target = os.path.relpath((folder / name).resolve(), report_path.resolve().parent)
         return f"[{name}]({target})"
 
-    # a rule a missing part blocks (I4) is not exercised, though the state check counts it (as summary.py says)
-    blocked = {r for rules in totals.missing_functions.values() for r in rules}
+    blocked = totals.blocked_rules
     lines = ["# pggit-model run", "",
              f"{totals.steps} steps, {totals.examples} examples, "
              f"{len({base(r) for r in totals.rules} & set(all_rules) - blocked)}/{len(all_rules)} contract rules "

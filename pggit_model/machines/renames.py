@@ -25,7 +25,6 @@ from pggit_model.ops import (
     CheckoutBranch,
     Column,
     CommentOnTable,
-    ComputeDdlHash,
     CreateBranch,
     CreateIndex,
     CreateMatView,
@@ -44,7 +43,6 @@ from pggit_model.ops import (
     SetSchema,
     UpdateAllHashes,
 )
-from pggit_model.strategies.hash_calls import RELATION_KINDS
 from pggit_model.strategies.renames import SCHEMA_POOL, indexes_of, movable_tables
 
 
@@ -224,8 +222,7 @@ class RenamesMachine(SchemaKeyRules):
             # own kind gives its hash, the others and the old key NULL (H1, H10a) — a lookup that lost its kind
             # filter answers for a view asked as a TABLE
             for name in (op.name, op.new_name):
-                for kind in RELATION_KINDS:
-                    self.run(ComputeDdlHash(kind, self.schema, name))
+                self._hash_as_every_relation(self.schema, name)
         self.harness.stats.rules.update(("H10",))
 
     @precondition(lambda self: not self.model.aborted)

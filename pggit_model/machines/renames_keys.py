@@ -59,8 +59,13 @@ class KeyLooks(VersioningRules):
             self.run(GetHistory(k, 5))
             schema, _, name = k.partition(".")
             if schema in self.model.db.catalog.schemas and "(" not in name:  # (not a function's signature)
-                for kind in RELATION_KINDS:
-                    self.run(ComputeDdlHash(kind, schema, name))
+                self._hash_as_every_relation(schema, name)
+
+    def _hash_as_every_relation(self, schema: str, name: str) -> None:
+        """compute_ddl_hash of a relation key under every relation kind: its own kind's hash, NULL for the others
+        and for a key no relation has (H1, H10a)."""
+        for kind in RELATION_KINDS:
+            self.run(ComputeDdlHash(kind, schema, name))
 
     def _key_change(self, op: Op) -> None:
         self.run(op)

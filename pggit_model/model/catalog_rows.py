@@ -208,11 +208,12 @@ def _guarded(cls: type, base: Handler) -> Handler:
         if not keep and source is not None and (getattr(op, "source_schema", None) or op.schema, source) in frozen:
             raise unknown("V24n", "a statement that reads the rows of a table with rows (CREATE TABLE AS, …)")
         schema = getattr(op, "schema", None)
-        if not keep and any((schema, getattr(op, a, None)) in frozen for a in ("name", "table")):
+        named = next((n for a in ("name", "table") if (schema, n := getattr(op, a, None)) in frozen), None)
+        if not keep and named is not None:
             # even one the model sees as no change: ALTER COLUMN … TYPE to the column's own type rebuilds the
             # column's indexes, the INVALID one too, and fails on the duplicates (23505, PostgreSQL 15)
-            raise unknown("V24n", f"a statement on {schema}.{op.name if hasattr(op, 'name') else op.table}, which "
-                                  "has rows or an INVALID index: PostgreSQL may rebuild its indexes or read its rows")
+            raise unknown("V24n", f"a statement on {schema}.{named}, which has rows or an INVALID index: "
+                                  "PostgreSQL may rebuild its indexes or read its rows")
         rule = special(base, w, op) if special is not None else base(w, op)
         for s, n in frozen:
             old, new = w.base.rel(s, n), w.rel(s, n)
