@@ -90,6 +90,8 @@ def test_the_renames_look_asks_each_relation_key_under_every_relation_kind() -> 
 
     ran: list[Any] = []
     machine = SimpleNamespace(model=STATE, schema=SCHEMA, run=ran.append)
+    machine._hash_as_every_relation = lambda schema, name: KeyLooks._hash_as_every_relation(
+        machine, schema, name)  # type: ignore[arg-type]
     KeyLooks._look(machine, [f"{SCHEMA}.v", f"{SCHEMA}.v_renamed", f"{SCHEMA}.f()"])  # type: ignore[arg-type]
     asked = {(op.object_type, op.name) for op in ran if isinstance(op, ops.ComputeDdlHash) and op.schema == SCHEMA}
     assert asked == {(k, n) for k in RELATION_KINDS for n in ("v", "v_renamed")}
