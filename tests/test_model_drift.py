@@ -13,8 +13,10 @@ from pggit_model.ops import (
     AlterColumnType,
     AlterTable,
     Check,
+    CheckoutBranch,
     Column,
     CommentOnTable,
+    CreateBranch,
     CreateChild,
     CreateIndex,
     CreateSchema,
@@ -158,6 +160,22 @@ def test_u3_v9a_next_change_includes_the_drift():
                       AlterTable(S, "t", (SetDefault("a", "x"),)))
     assert observe.objects(state, S)[("TABLE", S, "t", "main")] == (2, 2, 0, 0, True)
     assert observe.history(state, S)[("TABLE", S, "t", "main")][-1][:2] == ("ALTER", "MAJOR")
+
+
+def test_b9_u3_a_change_made_on_another_branch_stays_open_on_a_drifted_table():
+    """B9/U3: a column dropped and one added on a branch, then on main drift comments the table and a tracked COMMENT
+    changes it. U3 classifies against main's record only what drift did; the columns main's record and the catalog
+    disagree on came from the branch (B9 leaves that open), so the statement is unspecified, as it is without the
+    drift. Before, the drift made the model predict MAJOR from main's old columns (a fresh-clone smoke of the
+    drift machine; the reference recorded nothing)."""
+    side = (CreateBranch("side", "main"), CheckoutBranch("side"),
+            AlterTable(S, "t", (DropColumn("a"), AddColumn(Column("b", "integer", not_null=True)))),
+            CheckoutBranch("main"))
+    for drift in ((), (Untracked(CommentOnTable(S, "t", "0")),)):
+        state, exps = _after(T, *side, *drift)
+        assert all(not e.is_unspecified for e in exps), exps
+        _, exp = step(state, CommentOnTable(S, "t", "1"))
+        assert exp.is_unspecified and exp.rules == ("B9",), (drift, exp)
 
 
 def test_u3_noop_on_a_drifted_table_is_unspecified():

@@ -142,6 +142,13 @@ def table_shape(catalog: Catalog, schema: str, name: str) -> tuple[Any, ...] | N
     return shape if hierarchy == (None, None, None) else (*shape, hierarchy)
 
 
+def shape_names(shape: Any) -> set[str]:
+    """The column and plain index names of a table's V9a structure (`table_shape`), empty for None."""
+    if shape is None:
+        return set()
+    return {c.name for c in shape[0]} | {i[0] for i in shape[2]}
+
+
 def structure(catalog: Catalog, key: ObjKey) -> Any:
     """S(o) of H3 for a TABLE, VIEW, INDEX or FUNCTION that exists in the catalog, else None."""
     kind, schema, name = key
@@ -164,5 +171,5 @@ def structure(catalog: Catalog, key: ObjKey) -> Any:
 __all__ = [
     "STATEMENTS", "Applied", "Catalog", "Col", "Con", "DefaultExpr", "Function", "Index", "ObjKey", "Outcome",
     "Rejected", "Relation", "Table", "UnhandledOp", "Unknown", "View", "apply_ddl", "check_token",
-    "default_expr", "null_default", "structure", "table_shape",
+    "default_expr", "null_default", "shape_names", "structure", "table_shape",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from attrs import evolve
 
-from pggit_model.model.catalog import Applied, ObjKey, Rejected, apply_ddl
+from pggit_model.model.catalog import Applied, ObjKey, Rejected, apply_ddl, shape_names, table_shape
 from pggit_model.model.expected import Expected
 from pggit_model.model.state import Db, State, tracked_schema
 from pggit_model.ops import Op
@@ -43,8 +43,13 @@ def step_drift(state: State, op: Op) -> tuple[State, Expected]:
     # both are objects "created or dropped during the drift" for U3.
     moved = [k for pair in out.renamed for k in pair]
     unknown = db.unknown | {k for k in (*out.created, *out.dropped, *moved) if _tracked(k)}
-    drifted = db.drifted | {t for t in out.altered if tracked_schema(t[0])}
-    return evolve(state, db=evolve(db, catalog=out.catalog, unknown=unknown, drifted=drifted)), Expected.ok("U3")
+    changed = [t for t in out.altered if tracked_schema(t[0])]
+    drifted = db.drifted | set(changed)
+    names = db.drift_names | {(s, t, n) for s, t in changed
+                              for n in shape_names(table_shape(db.catalog, s, t)) ^ shape_names(
+                                  table_shape(out.catalog, s, t))}
+    return evolve(state, db=evolve(db, catalog=out.catalog, unknown=unknown, drifted=drifted,
+                                   drift_names=names)), Expected.ok("U3")
 
 
 def unknown_involved(db: Db, applied: Applied) -> str | None:

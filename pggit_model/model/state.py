@@ -134,6 +134,10 @@ class Db:
     #: U3: tables whose catalog changed while the triggers did not fire: their recorded structure may lag the
     #: catalog, which B9 otherwise only allows for changes made on another branch
     drifted: frozenset[tuple[str, str]] = frozenset()
+    #: U3: (schema, table, name) of each column or plain index name drift added to or took from a drifted table: a
+    #: difference in names between c's recorded structure and the catalog that drift explains; any other one is a
+    #: change made on another branch (B9), which drift does not make specified
+    drift_names: frozenset[tuple[str, str, str]] = frozenset()
 
 
 @frozen
