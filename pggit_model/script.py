@@ -58,7 +58,7 @@ def render_sql(run: Run) -> str:
         if i == run.step:
             out += _divergence_comments(run)
         out.append("")
-    out += ["-- @pggit-model end", "", "-- pgGit's state for the schema, as the checker observed it (contract O1-O7):",
+    out += ["-- @pggit-model end", "", f"{OBSERVED} (contract O1-O7):",
             *final_state_queries(run.schema), ""]
     return "\n".join(out)
 
@@ -208,6 +208,9 @@ def test_replay_{run.id}(pggit_server, pytestconfig):
 
 #: ends a line that switches pgGit's triggers off or on around an untracked statement: not an op of its own
 SWITCH = "-- @pggit-model switch"
+#: the comment before the final observation queries: a script stripped of its ``-- @pggit-model end`` still ends
+#: its ops here (script_read.py)
+OBSERVED = "-- pgGit's state for the schema, as the checker observed it"
 
 
-__all__ = ["SETVAL", "SWITCH", "describe_expected", "render_sql", "render_test"]
+__all__ = ["OBSERVED", "SETVAL", "SWITCH", "describe_expected", "render_sql", "render_test"]

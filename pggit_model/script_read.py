@@ -13,10 +13,11 @@ import attrs
 from . import known as kn
 from .errors import InvalidOp, MalformedReplay, UnsupportedStatement
 from .ops import CreateSchema, Fault, Op, OtherSession, TerminateSession, Untracked
+from .ops.cascades import outside_block
 from .ops.events import FAULT_SQLSTATES
 from .parse import parse_one
 from .runs import Run, guess_schema, known_entry
-from .script import SWITCH
+from .script import OBSERVED, SWITCH
 
 #: Where a hand-written script's unqualified names run (a replay creates the run's schema on a fresh install).
 DEFAULT_SCHEMA = "replay"
@@ -33,6 +34,10 @@ _META = re.compile(r"^--\s*@pggit-model\s+(.*)$")
 
 
 _CREATE_SCHEMA = re.compile(r'^\s*CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|\w+)\s*;\s*$', re.I)
+#: a line restoring one of pgGit's sequences: script.py's (SETVAL, which a header's ``sequence`` line goes with) or a
+#: plain ``SELECT setval('pggit.x', n);`` — a position to restore before the ops, not an op
+_SETVAL = re.compile(r"^\s*SELECT\s+setval\(\s*(?:to_regclass\(\s*)?'(pggit\.\w+)'\s*\)?\s*,\s*"
+                     r"(?:greatest\(\s*)?(\d+)\b[^;]*;\s*$", re.I)
 
 
 @attrs.define
@@ -78,6 +83,15 @@ class _Reading:
         self.body.append("")
 
     def sql_line(self, line: str) -> None:
+        if line.startswith(OBSERVED):
+            # script.py's final observation queries follow: read-only, never ops, also once the script's
+            # ``-- @pggit-model end`` was stripped (its ops, BEGIN and all, are above)
+            self.in_ops = False
+        if (v := _SETVAL.match(line)) and not self.started:
+            # a sequence position (a header's ``sequence`` line, if kept, says the same); never moved back (SETVAL)
+            self.sequences.setdefault(v.group(1), int(v.group(2)))
+            self.body.append("")
+            return
         s = _CREATE_SCHEMA.match(line)
         quoted = s.group(1) if s else ""
         name = quoted[1:-1].replace('""', '"') if quoted.startswith('"') else quoted.lower()
@@ -128,11 +142,22 @@ def load_sql(p: Path, text: str) -> Run:
     step_text = meta.get("step")
     rule = meta.get("rule")
     return Run(ops=tuple(op_list), schema=schema, machine=meta.get("machine", "?"),
-               isolation=meta.get("isolation", "rollback"), backend=meta.get("backend", "reference"),
+               isolation=meta.get("isolation") or _isolation(op_list), backend=meta.get("backend", "reference"),
                source=meta.get("source") or None, digest=meta.get("sha256") or None,
                rule=None if rule in (None, "", "None") else rule,
                step=int(step_text) if step_text and step_text.isdigit() else None,
                sequences=tuple(sorted(sequences.items())), known=tuple(known_entries), path=p)
+
+
+def _isolation(ops: list[Op]) -> str:
+    """A script without an ``isolation=`` header runs as psql ran it when it must: a statement PostgreSQL refuses
+    in a transaction block (X13: CREATE/DROP INDEX CONCURRENTLY, REINDEX … CONCURRENTLY, DETACH … CONCURRENTLY)
+    needs autocommit, each statement committed (``clone``); inside the rollback isolation's outer transaction it
+    would fail with 25001 as the model predicts, and a divergence of the statement itself (or of the INVALID index
+    a failing one leaves, V24n) would never show. Any other script keeps the rollback isolation."""
+    def inner(op: Op) -> Op:
+        return inner(op.op) if isinstance(op, (Fault, OtherSession, Untracked)) else op
+    return "clone" if any(outside_block(inner(op)) for op in ops) else "rollback"
 
 
 def _with_session_events(p: Path, statements: list[tuple[int, Op]], events: list[tuple[int, str]]) -> list[Op]:
