@@ -32,7 +32,7 @@ from pggit_model.store import load_run
 
 Server = cluster.ThrowawayCluster | cluster.ExternalServer
 S = "mc_abc123"
-#: the shape of the recorded v0.2.1 finding (pggit-indexes-hash-counts-invalid-index): a UNIQUE build over
+#: the shape of a recorded v0.2.1 run (docs/findings.md, "An INVALID index in indexes_hash"): a UNIQUE build over
 #: duplicates fails and leaves an INVALID index (V24n), is dropped, and is built again over distinct rows
 CONCURRENT_OPS = (
     CreateTable(S, "dups", (Column("k", "integer"),)),
