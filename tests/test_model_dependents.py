@@ -129,6 +129,15 @@ CASES: list[tuple[str, tuple[Op, ...], Op, str]] = [
     ("index-over-sequence", (T, *OBJECTS), _use("index", "sq", "f"), "42P07"),
     ("view-over-type-name", OBJECTS, CreateCallingView(S, "pos", S, "f"), "42710"),
     ("view-missing-function-first", (T,), CreateCallingView(S, "t", S, "f"), "42883"),
+    # V12: OR REPLACE of a calling view — another function (same output column), over a table's view (its column
+    # renamed: 42P16), over a table (42809), over nothing (a new view)
+    ("replace-calling-view", (*OBJECTS, CreateFunction(S, "g", (), 2), CreateCallingView(S, "fv", S, "f")),
+     CreateCallingView(S, "fv", S, "g", or_replace=True), "ok"),
+    ("replace-table-view-by-calling-view", (T, *OBJECTS, CreateView(S, "tv", "t", ("id",))),
+     CreateCallingView(S, "tv", S, "f", or_replace=True), "42P16"),
+    ("replace-table-by-calling-view", (T, *OBJECTS), CreateCallingView(S, "t", S, "f", or_replace=True), "42809"),
+    ("replace-missing-calling-view", OBJECTS, CreateCallingView(S, "fv", S, "f", or_replace=True), "ok"),
+    ("replace-calling-view-missing-function", (T,), CreateCallingView(S, "t", S, "f", or_replace=True), "42883"),
     ("drop-domain-of-enum", OBJECTS, DropUsable("DOMAIN", S, "mood"), "42809"),
     ("drop-type-of-domain", OBJECTS, DropUsable("TYPE", S, "pos"), "ok"),
     ("drop-type-of-table", (T,), DropUsable("TYPE", S, "t", True), "2BP01"),

@@ -482,3 +482,90 @@ def test_r1_b9_a_table_keeps_its_recorded_shape_across_renames_so_a_column_only_
     st, _ = run(RenameRelation("TABLE", S, "t1_r", "t1"), state=st)
     assert row(st, "COLUMN", S, "t1.id") == (1, "1.0.0", True) and row(st, "COLUMN", S, "t1_r.id")[2] is False
 
+
+
+def test_r3g_r6_v12_a_view_calling_a_renamed_function_keeps_its_structure_by_identity() -> None:
+    """R3g, N5d, R6, V23, V12: a view calling a function follows the function's rename and move by identity — it
+    records nothing, and CREATE OR REPLACE with the same query (naming the function's new key) records nothing
+    either, on every branch that recorded the view; the old name is refused (42883), another function's call is a
+    change (ALTER MINOR). A rename there and back around an unrelated rename leaves the view as it was."""
+    from pggit_model.ops import CheckoutBranch, CreateBranch, CreateCallingView
+    fn, view = CreateFunction(S, "f", (), 1), CreateCallingView(S, "v", S, "f")
+    st, exps = run(fn, CreateFunction(S, "h", (), 2), view, CreateBranch("b", "main"),
+                   RenameFunction(S, "f", (), "g"), CreateCallingView(S, "v", S, "g", or_replace=True))
+    assert [e.kind for e in exps] == ["ok", "ok", "ok", "value", "ok", "ok"], exps
+    assert hist(st, "VIEW", S, "v") == [("CREATE", "MINOR", None, 1)]
+    assert row(st, "FUNCTION", S, "g()") == (2, "2.0.0", True)
+    after, exp = step(st, CreateCallingView(S, "v", S, "f", or_replace=True))
+    assert exp.sqlstates == ("42883",)
+    after, _ = step(st, CreateCallingView(S, "v", S, "h", or_replace=True))
+    assert hist(after, "VIEW", S, "v")[-1][:2] == ("ALTER", "MINOR")
+    # the branch recorded the view before the rename: it follows too (R6 on the shared catalog, B9)
+    on_b, exps = run(CheckoutBranch("b"), CreateCallingView(S, "v", S, "g", or_replace=True), state=st)
+    assert exps[1].kind == "ok" and on_b.db.rows[("VIEW", S, "v", "b")].version == 1
+    assert ("VIEW", S, "v", "b") not in on_b.db.history
+    # N5d, and the round trip: g moved to s2 and back, an unrelated rename between, the query replaced as it was
+    st, exps = run(CreateSchema("s2"), SetSchema("FUNCTION", S, "g", "s2"),
+                   CreateCallingView(S, "v", "s2", "g", or_replace=True), CreateTable(S, "t", [Column("a", "integer")]),
+                   RenameRelation("TABLE", S, "t", "u"), SetSchema("FUNCTION", "s2", "g", S),
+                   RenameFunction(S, "g", (), "f"), CreateCallingView(S, "v", S, "f", or_replace=True), state=st)
+    assert all(e.kind == "ok" for e in exps), exps
+    assert hist(st, "VIEW", S, "v") == [("CREATE", "MINOR", None, 1)]
+
+
+def test_r6_a_function_tables_use_stays_open_when_a_view_calls_it_too() -> None:
+    """R6: a function a table uses (a default) is still outside the model when renamed, whether or not a view
+    also calls it; the parser reads OR REPLACE of a calling view back (V12)."""
+    from pggit_model.ops import CreateCallingView, UseInTable
+    st, _ = run(CreateFunction(S, "f", (), 1), CreateTable(S, "t", [Column("id", "integer")]),
+                UseInTable("default", S, "t", "x", S, "f"), CreateCallingView(S, "v", S, "f"))
+    assert step(st, RenameFunction(S, "f", (), "g"))[1].is_unspecified
+    op = CreateCallingView(S, "v", S, "f", or_replace=True)
+    assert parse_one(op.to_sql()) == op
+
+
+def test_r3h_a_view_column_renamed_records_major_on_the_view_only() -> None:
+    """R3h, V23, V12: `ALTER VIEW v RENAME COLUMN a TO c` changes no key and records ALTER MAJOR on v alone; v still
+    reads t.a (DROP COLUMN a is refused, 2BP01), replacing it with `SELECT a` would rename its column back (42P16);
+    a missing or taken name is refused (42703, 42701); a view over v reading the renamed column is left open (A20)."""
+    st, exps = run(CreateTable(S, "t", [Column("a", "integer"), Column("b", "text")]),
+                   CreateView(S, "v", "t", ("a", "b")), RenameColumn("VIEW", S, "v", "a", "c"))
+    assert [e.kind for e in exps] == ["ok", "ok", "ok"], exps
+    assert hist(st, "VIEW", S, "v") == [("CREATE", "MINOR", None, 1), ("ALTER", "MAJOR", 1, 2)]
+    assert hist(st, "TABLE", S, "t") == [("CREATE", "MINOR", None, 1)]
+    assert step(st, AlterTable(S, "t", (DropColumn("a"),)))[1].sqlstates == ("2BP01",)
+    assert step(st, CreateView(S, "v", "t", ("a", "b"), or_replace=True))[1].sqlstates == ("42P16",)
+    assert step(st, RenameColumn("VIEW", S, "v", "a", "d"))[1].sqlstates == ("42703",)
+    assert step(st, RenameColumn("VIEW", S, "v", "c", "b"))[1].sqlstates == ("42701",)
+    over, _ = run(CreateView(S, "w", "v", ("b",)), state=st)
+    assert step(over, RenameColumn("VIEW", S, "v", "c", "e"))[1].kind == "ok"
+    assert step(over, RenameColumn("VIEW", S, "v", "b", "e"))[1].is_unspecified
+
+
+_TV = (CreateTable(S, "t", [Column("a", "integer"), Column("b", "text")]), CreateView(S, "v", "t", ("a", "b")),
+       RenameColumn("VIEW", S, "v", "a", "c"))
+#: (id, setup, op, "ok" or the SQLSTATE): R3h on a view and R3g under a calling view, pinned below
+VIEW_CASES: list[tuple[str, tuple[Op, ...], Op, str]] = [
+    ("view-column-renamed-source-column-dropped", _TV, AlterTable(S, "t", (DropColumn("a"),)), "2BP01"),
+    ("view-column-renamed-then-replaced-by-name", _TV, CreateView(S, "v", "t", ("a", "b"), or_replace=True), "42P16"),
+    ("view-column-missing", _TV, RenameColumn("VIEW", S, "v", "a", "d"), "42703"),
+    ("view-column-taken", _TV, RenameColumn("VIEW", S, "v", "c", "b"), "42701"),
+    ("view-column-renamed-source-column-free", _TV, AlterTable(S, "t", (DropColumn("b", cascade=True),)), "ok"),
+]
+
+
+@pytest.mark.parametrize(("setup", "op", "outcome"), [c[1:] for c in VIEW_CASES], ids=[c[0] for c in VIEW_CASES])
+def test_view_cases_model(setup: tuple[Op, ...], op: Op, outcome: str) -> None:
+    """R3h, X4: the model's answer to each case."""
+    st, exps = run(*setup)
+    assert all(e.kind == "ok" for e in exps), exps
+    exp = step(st, op)[1]
+    assert ("ok" if exp.kind == "ok" else exp.sqlstates[0]) == outcome
+
+
+@pytest.mark.server
+def test_view_cases_postgresql(pggit_conn) -> None:  # type: ignore[no-untyped-def]
+    """The same statements on PostgreSQL (reference installed): same success or SQLSTATE."""
+    from tests.model_steps import postgres_outcome
+    got = {c[0]: postgres_outcome(pggit_conn, [S], c[1], c[2]) for c in VIEW_CASES}
+    assert got == {c[0]: c[3] for c in VIEW_CASES}

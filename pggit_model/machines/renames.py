@@ -26,6 +26,8 @@ from pggit_model.ops import (
     Column,
     CommentOnTable,
     CreateBranch,
+    CreateCallingView,
+    CreateFunction,
     CreateIndex,
     CreateMatView,
     CreateSchema,
@@ -134,6 +136,37 @@ class RenamesMachine(SchemaKeyRules):
         self.run(RenameRelation("TABLE", self.schema, name, new))
         self.run(evolve(view, source=new, or_replace=True))
         self.harness.stats.rules.update(("R6",))
+
+    @precondition(lambda self: not self.model.aborted and self.model.db.catalog.rel(self.schema, "r6 calls") is None)
+    @rule(move=st.booleans(), there_and_back=st.booleans(), into=st.sampled_from(SCHEMA_POOL))
+    def rename_under_a_calling_view(self, move: bool, there_and_back: bool, into: str) -> None:
+        """R3g, N5d, R6, V12: renaming or moving a function that a view calls records nothing on the view, and
+        CREATE OR REPLACE of the view with the same query (naming the function's key now) records nothing either
+        (V23: by identity the definition did not change; its rendering did, H10d). Half the time the function goes
+        there and back with an unrelated table rename between, which a backend re-rendering views on relation
+        renames only would meet with a stale rendering (the rendered definition differs from the recorded one in
+        both directions)."""
+        s, cat = self.schema, self.model.db.catalog
+        fn, view = "r6 fn", CreateCallingView(self.schema, "r6 calls", self.schema, "r6 fn")
+        if (s, f"{fn}()") not in cat.functions:
+            self.run(CreateFunction(s, fn, (), 1))
+        self.run(view)
+        if move and into not in self.model.db.catalog.schemas:
+            self.run(CreateSchema(into))
+        there: Op = SetSchema("FUNCTION", s, fn, into) if move else RenameFunction(s, fn, (), renamed(fn))
+        back: Op = SetSchema("FUNCTION", into, fn, s) if move else RenameFunction(s, renamed(fn), (), fn)
+        self._key_change(there)
+        if there_and_back:
+            if not (tables := [n for n in movable_tables(self.model, s)
+                               if self.model.db.catalog.rel(s, renamed(n)) is None]):
+                self.run(CreateTable(s, "r6 other", (Column("a", "integer"),)))
+                tables = ["r6 other"]
+            self.run(RenameRelation("TABLE", s, tables[0], renamed(tables[0])))
+            self._key_change(back)
+        at = s if there_and_back or not move else into
+        self.run(evolve(view, function_schema=at, function=fn if there_and_back or move else renamed(fn),
+                        or_replace=True))
+        self.harness.stats.rules.update(("R6", "R3g", "N5d", "V12"))
 
     @precondition(lambda self: not self.model.aborted and self.model.db.catalog.rel(self.schema, "r6 fk") is None)
     @rule(key=st.sampled_from(["r6 key", "R6 Parent"]), column_too=st.booleans())

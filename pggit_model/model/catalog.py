@@ -161,7 +161,9 @@ def structure(catalog: Catalog, key: ObjKey) -> Any:
         return ("TABLE", tuple((c.name, c.type, c.not_null, c.default, c.identity, c.generated) for c in r.columns))
     if kind == "VIEW" and isinstance(r, View):
         # its source by identity (V23, R6): pg_get_viewdef renders the source's current schema and name (pinned)
-        return ("VIEW", r.source_schema or schema, r.source, tuple(c for c, _ in r.columns))
+        # and, once an output column was renamed (R3h), the source columns it reads: `SELECT a AS b` is not `SELECT b`
+        return ("VIEW", r.source_schema or schema, r.source, tuple(c for c, _ in r.columns), *((r.reads,) if r.reads
+                                                                                               else ()))
     if kind == "INDEX" and isinstance(r, Index):
         # storage parameters are part of the index's definition (H11, B19), not of its table's structure (V24p)
         return ("INDEX", schema, r.table, r.columns, r.unique, *(() if r.fillfactor is None else (r.fillfactor,)))

@@ -227,10 +227,19 @@ def _create_calling_view(w: Work, op: CreateCallingView) -> str:
         raise reject("42883", f"function {op.function}() does not exist")
     if op.schema not in w.base.schemas:
         raise reject("3F000", f"schema {op.schema!r} does not exist")
-    u = w.usable(op.schema, op.name)
-    if w.rel(op.schema, op.name) is not None or u is not None:
+    new = View(call_of(op.function_schema, op.function), (("x", "integer"),))
+    old, u = w.rel(op.schema, op.name), w.usable(op.schema, op.name)
+    if op.or_replace and old is not None:
+        if not isinstance(old, View):
+            raise reject("42809", f"{op.name!r} is not a view")
+        if new.columns[: len(old.columns)] != old.columns:
+            raise reject("42P16", "CREATE OR REPLACE VIEW cannot drop, rename or retype view columns")
+        w.put(op.schema, op.name, new)
+        w.replaced.append(("VIEW", op.schema, op.name))  # V12: compared by identity, so after R3g/N5d nothing
+        return "V12"
+    if old is not None or u is not None:
         raise reject("42710" if u is not None and u.what in _TYPES else "42P07", f"{op.name!r} already exists")
-    w.put(op.schema, op.name, View(call_of(op.function_schema, op.function), (("x", "integer"),)))
+    w.put(op.schema, op.name, new)
     w.created.append(("VIEW", op.schema, op.name))
     return "V10b"
 
@@ -275,18 +284,43 @@ def guard_uses(statements: dict[type, Callable[[Work, Any], str]]) -> dict[type,
                 used = any(k[0] == op.schema for k in {*w.base.usables, *w.usables}) or any(
                     uses_of(w, "function", op.schema, sig[:-2]) for (s, sig) in w.base.functions
                     if s == op.schema and sig.endswith("()"))
+                callers: list[tuple[str, str]] = []
             else:
-                used = (isinstance(op, renames.RenameFunction) or op.keyword == "FUNCTION") and not op.arg_types \
-                    and _function_exists(w, op.schema, op.name) and bool(uses_of(w, "function", op.schema, op.name))
+                fn = (isinstance(op, renames.RenameFunction) or op.keyword == "FUNCTION") and not op.arg_types \
+                    and _function_exists(w, op.schema, op.name)
+                uses = uses_of(w, "function", op.schema, op.name) if fn else Uses()
+                callers = uses.views
+                used = bool(uses) and not (uses.views and not _used_by_tables(uses))
             if used:
                 raise unknown("§12", "a rename or move of a type, sequence or function tables use (R6: by "
                                      "identity; the model names them by name)")
-            return base(w, op)
+            rule = base(w, op)
+            if callers:
+                _follow_calls(w, op, callers)
+                rule = f"{rule},R6"
+            return rule
         return handler
 
     moves: dict[type, Callable[[Work, Any], str]] = {
         cls: on_moves(statements[cls]) for cls in (renames.RenameSchema, renames.RenameFunction, renames.SetSchema)}
     return {ddl.DropFunction: on_drop_function, renames.DropSchema: on_drop_schema, **moves}
+
+
+def _used_by_tables(uses: Uses) -> bool:
+    return bool(uses.columns or uses.defaults or uses.checks or uses.indexes)
+
+
+def _follow_calls(w: Work, op: Any, callers: list[tuple[str, str]]) -> None:
+    """R3g, N5d with R6: PostgreSQL follows a renamed or moved function by identity, so the views calling it now call
+    it under its new key and record nothing; their structure (V23) is unchanged, their rendering is not (H10d)."""
+    if isinstance(op, renames.RenameFunction):
+        call = call_of(op.schema, op.new_name)
+    else:  # SET SCHEMA; a schema that does not exist was refused by the base handler
+        call = call_of(op.new_schema, op.name)
+    for s, v in callers:
+        r = w.rel(s, v)
+        assert isinstance(r, View)
+        w.put(s, v, evolve(r, source=call))
 
 
 def _used_elsewhere(w: Work, s: str, uses: Uses) -> bool:

@@ -18,10 +18,11 @@ from pggit_model.ops import ddl, kinds
 
 
 def matview_changes(applied: Applied, after: Catalog) -> Iterator[tuple[ObjKey, str, str]]:
-    """V24aa: (MATERIALIZED_VIEW key, change, severity) for each materialized view whose indexes changed."""
+    """V24aa: (MATERIALIZED_VIEW key, change, severity) for each materialized view whose indexes changed; R3h:
+    (VIEW key, …) for a view whose column was renamed."""
     for s, name, change, severity in applied.forced:
-        if isinstance(after.rel(s, name), MatView):
-            yield ("MATERIALIZED_VIEW", s, name), change, severity
+        if isinstance(r := after.rel(s, name), MatView | View):
+            yield ("MATERIALIZED_VIEW" if isinstance(r, MatView) else "VIEW", s, name), change, severity
 
 
 def select_list(w: Work, s: str, source: str, columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:

@@ -88,8 +88,10 @@ def _column(w: Work, op: renames.RenameColumn) -> str:
         if op.if_exists:
             return "V15"
         raise reject("42P01", f"relation {tname!r} does not exist")
+    if isinstance(r, View) and op.keyword == "VIEW":
+        return _view_column(w, s, tname, r, old, new)
     if isinstance(r, View):
-        raise unknown("§12", "renaming a view's column (R3h) is outside what the model tracks of views")
+        raise unknown("§12", "ALTER TABLE / MATERIALIZED VIEW … RENAME COLUMN on a view: not pinned on PostgreSQL")
     if isinstance(r, MatView):
         return _matview_column(w, s, tname, r, old, new)
     if isinstance(r, Table) and op.keyword == "MATERIALIZED VIEW":
@@ -119,6 +121,22 @@ def _column(w: Work, op: renames.RenameColumn) -> str:
     w.renamed.append((("COLUMN", s, f"{tname}.{old}"), ("COLUMN", s, f"{tname}.{new}")))
     w.touch(s, tname)
     return "R3b,R1,V20"
+
+
+def _view_column(w: Work, s: str, name: str, v: View, old: str, new: str) -> str:
+    """R3h: a view's column renamed: no key changes (view columns are no rows), the view MAJOR (its output names are
+    part of its structure, V23); its query still reads the source's column of the old name."""
+    names = [c for c, _ in v.columns]
+    if old not in names:
+        raise reject("42703", f"column {old!r} does not exist")
+    if new in names:
+        raise reject("42701", f"column {new!r} of relation {name!r} already exists", "R4" if new == old else "X4")
+    if w.views_on(s, name, {old}):  # as for a table's column (A20): the view over it keeps its output name
+        raise unknown("§12", "a view over a renamed column keeps the old output name (A20), not modelled")
+    w.put(s, name, evolve(v, columns=tuple((new if c == old else c, t) for c, t in v.columns),
+                          reads=v.read_columns()))
+    w.forced.append((s, name, "ALTER", "MAJOR"))  # (catalog_matviews.matview_changes records it)
+    return "R3h"
 
 
 def _matview_column(w: Work, s: str, name: str, mv: MatView, old: str, new: str) -> str:

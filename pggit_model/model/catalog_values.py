@@ -98,6 +98,11 @@ class View:
     source: str
     columns: tuple[tuple[str, str], ...]  # (name, type) in select-list order
     source_schema: str | None = None  # the source's schema once a move split them (N5a, N5b, N6; R6)
+    reads: tuple[str, ...] = ()  # the source column of each output column once one was renamed (R3h); () = names
+
+    def read_columns(self) -> tuple[str, ...]:
+        """The source's columns its query reads (for a view calling a function: its output names, no source's)."""
+        return self.reads or tuple(c for c, _ in self.columns)
 
 
 @frozen

@@ -157,7 +157,7 @@ class Work:
             r = self.rel(*key)
             if not isinstance(r, View | MatView) or (r.source_schema or key[0], r.source) != (schema, source):
                 continue
-            read = r.read_columns() if isinstance(r, MatView) else tuple(c for c, _ in r.columns)  # (R3h)
+            read = r.read_columns()  # (R3h)
             if columns is None or any(c in columns for c in read):
                 out.append(key)
         return out

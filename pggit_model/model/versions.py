@@ -241,7 +241,7 @@ def record_ddl(db: Db, branch: str, before: Catalog, applied: Applied) -> Db:
             continue  # V1: one in an excluded schema has no row
         if not _active(book, key):
             raise B9Violation(f"{key[1]}.{key[2]} is altered but has no active row on {branch!r}")
-        book.change(key, change, severity, None)
+        book.change(key, change, severity, structure(after, key) if key[0] == "VIEW" else None)  # (V12 compares it)
     for key in replaced:
         row = book.row((*key, branch))
         assert row is not None

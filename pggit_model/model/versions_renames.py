@@ -15,6 +15,7 @@ from attrs import evolve
 
 from pggit_model.model.catalog_values import Con, ObjKey
 from pggit_model.model.state import Change, Db, Row, RowKey, Unspecified
+from pggit_model.ops.dependents import quoted
 
 #: R1: queries name tables, columns, views and functions, so renaming them breaks callers; only DDL names an index
 RENAME_SEVERITY = {"TABLE": "MAJOR", "COLUMN": "MAJOR", "VIEW": "MAJOR", "MATERIALIZED_VIEW": "MAJOR",
@@ -38,27 +39,32 @@ def follow_references(db: Db, renamed: tuple[tuple[ObjKey, ObjKey], ...], skip: 
     """R6/V23: recorded foreign-key targets and view sources name the renamed relations and columns by their new
     names, on every branch (the catalog is shared, B9); rows in `skip` were just recorded from the catalog."""
     tables = {(o[1], o[2]): (n[1], n[2]) for o, n in renamed if o[0] in ("TABLE", "VIEW", "MATERIALIZED_VIEW")}
+    # a view calling a function records the call (catalog_dependents.call_of); R3g / N5d move the call with it
+    calls = {quoted(o[1], o[2][:-2]) + "()": quoted(n[1], n[2][:-2]) + "()"
+             for o, n in renamed if o[0] == "FUNCTION" and o[2].endswith("()")}
     columns: dict[tuple[str, str], dict[str, str]] = {}
     for o, n in renamed:
         if o[0] == "COLUMN":
             c_old = o[2].split(".", 1)[1]
             t_new, c_new = n[2].split(".", 1)
             columns.setdefault((n[1], t_new), {})[c_old] = c_new
-    if not tables and not columns:
+    if not tables and not columns and not calls:
         return db
     changed: dict[RowKey, Row] = {}
     for key, row in db.rows.items():
         if key in skip or row.recorded is None:
             continue
-        rec = _follow(key[0], row.recorded, tables, columns, key[1])
+        rec = _follow(key[0], row.recorded, tables, columns, key[1], calls)
         if rec is not row.recorded:
             changed[key] = evolve(row, recorded=rec)
     return evolve(db, rows=db.rows.merge(changed)) if changed else db
 
 
 def _follow(kind: str, rec: Any, tables: dict[tuple[str, str], tuple[str, str]],
-            columns: dict[tuple[str, str], dict[str, str]], schema: str) -> Any:
+            columns: dict[tuple[str, str], dict[str, str]], schema: str, calls: dict[str, str]) -> Any:
     if kind == "VIEW":  # ("VIEW", source schema, source, columns): also into another schema (N5, N6)
+        if rec[2] in calls:  # ("VIEW", its own schema, a function call, columns)
+            return (*rec[:2], calls[rec[2]], *rec[3:])
         target = tables.get((rec[1], rec[2]))
         return rec if target is None else (rec[0], *target, *rec[3:])
     if kind != "TABLE":

@@ -109,13 +109,14 @@ class UseInTable(Op):
 
 @frozen
 class CreateCallingView(Op):
-    """`CREATE VIEW s.name AS SELECT fs.f() AS x` — a view over no table, calling a function (V26e: it goes with
-    DROP FUNCTION … CASCADE)."""
+    """`CREATE [OR REPLACE] VIEW s.name AS SELECT fs.f() AS x` — a view over no table, calling a function (V26e: it
+    goes with DROP FUNCTION … CASCADE; OR REPLACE after a rename of the function: V12 by identity, R6)."""
 
     schema: str = field(validator=ident)
     name: str = field(validator=ident)
     function_schema: str = field(validator=ident)
     function: str = field(validator=ident)
+    or_replace: bool = field(default=False, validator=boolean)
 
     kind: ClassVar[str] = "create_calling_view"
     family: ClassVar[str] = "ddl"
@@ -124,7 +125,8 @@ class CreateCallingView(Op):
     checks_schema: ClassVar[bool] = True
 
     def sql(self) -> Composable:
-        return sql.SQL("CREATE VIEW {} AS SELECT {}() AS x").format(
+        return sql.SQL("CREATE {}VIEW {} AS SELECT {}() AS x").format(
+            sql.SQL("OR REPLACE ") if self.or_replace else sql.SQL(""),
             qname(self.schema, self.name), qname(self.function_schema, self.function))
 
 

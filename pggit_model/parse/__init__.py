@@ -162,7 +162,7 @@ class _Parser(TableStatements):
     def _create_view(self, replace: bool) -> ops.CreateView:
         schema, name = self.qname()
         self.expect("AS")
-        if not replace and (calling := dependents.view_tail(self, schema, name)) is not None:
+        if (calling := dependents.view_tail(self, schema, name, replace)) is not None:
             return calling  # type: ignore[return-value]  # §14.1 V26e
         src_schema, src, cols = self._select_across(schema)
         return ops.CreateView(schema, name, src, cols, or_replace=replace, source_schema=src_schema)

@@ -152,8 +152,8 @@ def index_tail(p: Any, schema: str, name: str, table: str) -> ops.Op | None:
     return ops.UseInTable("index", schema, table, name, us, used)
 
 
-def view_tail(p: Any, schema: str, name: str) -> ops.Op | None:
-    """After `CREATE VIEW schema.name AS`: `SELECT s.f() AS x`, or None with nothing consumed."""
+def view_tail(p: Any, schema: str, name: str, replace: bool) -> ops.Op | None:
+    """After `CREATE [OR REPLACE] VIEW schema.name AS`: `SELECT s.f() AS x`, or None with nothing consumed."""
     start = p.i
     if not p.accept("SELECT") or not _is_call(p):
         p.i = start
@@ -162,4 +162,4 @@ def view_tail(p: Any, schema: str, name: str) -> ops.Op | None:
     p.expect("AS")
     if p.ident() != "x":
         raise p.fail("a view calling a function names its column x")
-    return ops.CreateCallingView(schema, name, fs, f)
+    return ops.CreateCallingView(schema, name, fs, f, or_replace=replace)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pggit_model import ops
 from pggit_model.model import State
 from pggit_model.model.catalog import Index, Table
-from pggit_model.model.catalog_values import MatView
+from pggit_model.model.catalog_values import MatView, View
 from pggit_model.model.state import tracked_schema
 from pggit_model.ops.renames import COLUMN_KEYWORDS
 from pggit_model.strategies.common import relations_of, split_signature, user_schemas
@@ -73,6 +73,10 @@ def rename(d: DdlDraw) -> ops.Op:
         return ops.RenameRelation(kw, s, old, d.fresh(("i3", "t1_idx2", "u_pkey")))
     if kind == "view":
         old = draw(st.sampled_from(d.views))
+        v = d.state.db.catalog.rel(s, old)
+        if isinstance(v, View) and draw(st.booleans()):  # R3h: the view MAJOR, the views over it re-rendered (R6)
+            return ops.RenameColumn("VIEW", s, old, draw(st.sampled_from([c for c, _ in v.columns])),
+                                    draw(names(_COLUMN_POOL)))
         kw = draw(st.sampled_from(["VIEW", "TABLE"]))  # A19
         return ops.RenameRelation(kw, s, old, d.fresh(("v3", "w", "select")))
     if kind == "function":

@@ -39,13 +39,24 @@ def same_definition_replacements(state: State, schema: str) -> list[ops.Op]:
     out: list[ops.Op] = []
     for (s, n), r in sorted(state.db.catalog.relations.items(), key=lambda kv: kv[0]):
         if s == schema and isinstance(r, View) and state.active_row("VIEW", s, n) is not None:
-            # (a source in another schema, N7, read there by identity: R6)
-            out.append(ops.CreateView(s, n, r.source, tuple(c for c, _ in r.columns), True, r.source_schema))
+            if (calls := _called(state, r)) is not None:  # a view calling a function (under its key now, R6)
+                out.append(ops.CreateCallingView(s, n, *calls, or_replace=True))
+            elif not r.reads:  # (a renamed output column, R3h: `SELECT a AS c` is not in the vocabulary)
+                # (a source in another schema, N7, read there by identity: R6)
+                out.append(ops.CreateView(s, n, r.source, tuple(c for c, _ in r.columns), True, r.source_schema))
     for (s, sig), f in sorted(state.db.catalog.functions.items(), key=lambda kv: kv[0]):
         if s == schema and state.active_row("FUNCTION", s, sig) is not None:
             name, args = split_signature(sig)
             out.append(ops.CreateFunction(s, name, args, f.body, True))
     return [op for op in out if predicted(state, op)]
+
+
+def _called(state: State, view: View) -> tuple[str, str] | None:
+    """(schema, name) of the function a calling view's query calls (`ops.CreateCallingView`), else None."""
+    for fs, sig in state.db.catalog.functions:
+        if sig.endswith("()") and ops.dependents.quoted(fs, sig[:-2]) + "()" == view.source:
+            return fs, sig[:-2]
+    return None
 
 
 @st.composite

@@ -1,13 +1,14 @@
 """R6 (views keep their structure when what they use is renamed): the view loop of _refresh_referrers without its
-filter (080_renames.sql:cmp:a0987541fc:1, :andor:a0987541fc:2) re-renders every view after any rename. Where a view's
-rendering changed without a key change of a relation it reads — a function it calls renamed (R3g), a column of the
-view it reads renamed (R3h) — a rename there and back with an unrelated rename between leaves the mutants a stale
-recorded rendering, and the same query replaced records ALTER MINOR, where the reference (and R6/V7) record nothing.
-The model calls both renames unspecified (§12: model/catalog_dependents.py, model/catalog_renames.py), so no
-machine and no `pggit-model replay` can judge this: it runs the statements on the reference and on each mutant and
-prints the VIEW rows' history. "one way" shows the reference's own stale rendering (ALTER MINOR after a function
-rename, R6 says nothing). Run from a checkout: python docs/mutation-results/replays/<this file>; output in
-the .log beside it."""
+filter (080_renames.sql:cmp:a0987541fc:1, :andor:a0987541fc:2). Before `4194027` the reference re-rendered views only
+on relation key changes, so the mutants (which re-render every view after any rename) differed only where a view's
+rendering changed otherwise — a function it calls renamed (R3g), a column of the view it reads renamed (R3h) — and
+"one way" showed the reference's own stale rendering (ALTER MINOR after a function rename, where R6/V23 say
+nothing). Since `4194027` the reference re-renders the views calling a renamed or moved function and the views over a
+view whose column was renamed (the model follows both: R3g with R6, R3h on a view), so "one way" records nothing;
+cmp:1 no longer re-renders the function's callers (its `d.refobjid <> p_rel` misses them) and andor:2 re-renders a
+view under its own R3h (the view's ALTER MAJOR is lost). It runs the statements on the reference and on each mutant
+and prints the VIEW rows' history. Run from a checkout: PYTHONPATH=. python docs/mutation-results/replays/<this file>;
+output in the .log beside it."""
 import sys, tempfile
 from pathlib import Path
 import psycopg

@@ -82,7 +82,9 @@ END $$;
 
 -- R6/V23: objects that refer to relation p_rel record nothing, but their recorded renderings name it:
 -- re-render them (views over it; the foreign keys of other tables into it), so that a later
--- comparison sees no difference where there is none by identity.
+-- comparison sees no difference where there is none by identity. p_class 'pg_proc': p_rel is a function
+-- (R3g, N5d), and only the views calling it are re-rendered (the vocabulary's other uses of a function are
+-- tables' expressions, whose structure is compared as the catalog stores it, not as rendered).
 -- R6 on the catalog B9 shares: a view's rendering as the triggers last saw it, so a rename re-renders only the
 -- recorded definitions that were that rendering. A branch whose recorded definition differs (another branch
 -- replaced the view since, in the shared catalog) keeps its own: it is the same object by identity, and a later
@@ -96,7 +98,7 @@ AS $$
     ON CONFLICT (relid) DO UPDATE SET definition = excluded.definition WHERE w.definition <> excluded.definition
 $$;
 
-CREATE FUNCTION pggit._refresh_referrers(p_rel oid) RETURNS void
+CREATE FUNCTION pggit._refresh_referrers(p_rel oid, p_class regclass DEFAULT 'pg_class') RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -107,7 +109,7 @@ BEGIN
         SELECT DISTINCT c.oid, n.nspname, c.relname, w.definition AS seen
         FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class c ON c.oid = r.ev_class
         JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pggit.view_renderings w ON w.relid = c.oid
-        WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+        WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = p_class
           AND d.refobjid = p_rel AND r.ev_class <> p_rel AND c.relkind = 'v'
     LOOP
         UPDATE pggit.objects o SET structure = jsonb_build_object('definition', pg_get_viewdef(v.oid))
@@ -115,6 +117,9 @@ BEGIN
           AND (v.seen IS NULL OR o.structure ->> 'definition' = v.seen);  -- (see view_renderings)
         PERFORM pggit._remember_rendering(v.oid);
     END LOOP;
+    IF p_class <> 'pg_class'::regclass THEN
+        RETURN;
+    END IF;
     -- §14.1: materialized views over it, whose structure is their query and index names (082_kinds.sql); the
     -- structure the triggers saw follows too, so the next statement finds no change in the query (R3h)
     UPDATE pggit.objects o SET structure = pggit._matview_structure(c.oid)
@@ -263,8 +268,9 @@ BEGIN
         IF v_moved THEN
             PERFORM pggit._rekey('VIEW', old.schema_name, old.object_name, r.schema, r.name, NULL,
                                  jsonb_build_object('definition', pg_get_viewdef(p_rel)));
-            PERFORM pggit._refresh_referrers(p_rel);
         END IF;
+        -- moved, or one of its columns renamed (R3h): the views over it render the new name (R6)
+        PERFORM pggit._refresh_referrers(p_rel);
         RETURN;
     END IF;
 
@@ -367,8 +373,9 @@ BEGIN
         END LOOP;
         UPDATE pggit.objects SET parent_name = p_name
         WHERE object_type = 'INDEX' AND schema_name = p_schema AND parent_name = old.object_name;
-        PERFORM pggit._refresh_referrers(p_rel);
     END IF;
+    -- moved, or one of its columns renamed (R3h): the views over it render the new name (R6)
+    PERFORM pggit._refresh_referrers(p_rel);
     PERFORM pggit._heal_index_identities(p_rel);  -- V20
     FOR x IN
         SELECT id.object_name AS old_name, i.relname::text AS new_name
@@ -398,6 +405,7 @@ BEGIN
     IF FOUND AND (old.schema_name, old.object_name) IS DISTINCT FROM (v_schema, v_name) THEN
         PERFORM pggit._rekey('FUNCTION', old.schema_name, old.object_name, v_schema, v_name, NULL,
                              jsonb_build_object('definition', pg_get_functiondef(p_oid)));
+        PERFORM pggit._refresh_referrers(p_oid, 'pg_proc');  -- R6: the views calling it render its new key
     END IF;
 END $$;
 
