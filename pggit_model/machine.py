@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import os
 import sys
 import time
@@ -52,6 +53,8 @@ from .upgrade import Upgrade
 
 #: Hypothesis's marker attribute for a rule (hypothesis.stateful.RULE_MARKER; not exported in __all__).
 _RULE_MARKER = "hypothesis_stateful_rule"
+#: What ``reads`` marks a read rule's function with.
+_READS = "pggit_model_reads"
 #: Rules the whole-state invariant checks after every step (besides the rules of each op's Expected).
 INVARIANT_RULES = ("O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8", "O9", "V1", "V2", "V5", "V6", "V7", "V8", "V11",
                    "V13", "V14", "B1", "B7", "B8", "C8", "X3", "I5", "I6")
@@ -193,29 +196,41 @@ def _something_to_read(machine: PgGitMachine) -> bool:
 def reads(f: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a rule that only reads (the version API, V17–V19), below ``@rule()``: it runs only once the model's
     database changed since a read rule last ran (the model returns the very same state for a read or a rejected
-    statement). The state is compared after every step, so a read of the state a read already answered proves
-    nothing new, and examples of reads alone were a fifth of a smoke run's (issue 18 part 3): Hypothesis's simplest
-    example runs rule 0 (show_table_versions, ordered first for taking no argument) every step, and so does the
+    statement), unless no other rule can run. The state is compared after every step, so a read of the state a
+    read already answered proves nothing new, and examples of reads alone were a fifth of a smoke run's (issue 18
+    part 3): Hypothesis's simplest example runs rule 0 (show_table_versions) every step, and so does the
     zero-extension of its first novel prefixes; its swarm (FeatureFlags, per example) can leave only read rules on,
-    and it mutates such an example into near copies. Now such a swarm stops at its second step (an invalid example,
-    not counted in max_examples) and the simplest example alternates a change and a read. While no other rule can
-    run, a read rule may."""
+    and it mutates such an example into near copies. A rule with arguments waits behind a precondition: a swarm of
+    reads alone stops at its second step (an invalid example, not counted in max_examples). A rule without
+    arguments is rule 0 (Hypothesis orders rules by their number of arguments), what the shrinker blanks a step
+    to: there a precondition makes the blanked step's rule draw take more choices while it fails, and reproducers
+    grew (docs/mutation.md, fifth round); so it runs no op instead, and the simplest example runs none (still one
+    of max_examples, but no time)."""
+    blank = len(inspect.signature(f).parameters) == 1  # (self only)
 
     @functools.wraps(f)
     def read(self: PgGitMachine, *args: Any, **kwargs: Any) -> Any:
+        if blank and self.model.db is self.read_db and self.other_rule_runs():
+            return None
         try:
             return f(self, *args, **kwargs)
         finally:
             self.read_db = self.model.db
 
-    return precondition(_something_to_read)(read)
+    setattr(read, _READS, True)
+    return read if blank else precondition(_something_to_read)(read)
 
 
 @functools.cache
 def _other_rules(machine: type[RuleBasedStateMachine]) -> tuple[tuple[Callable[[Any], bool], ...], ...]:
     """The preconditions of each rule of ``machine`` not marked ``reads``."""
     found = (getattr(getattr(machine, name, None), _RULE_MARKER, None) for name in sorted(dir(machine)))
-    return tuple(r.preconditions for r in found if r is not None and _something_to_read not in r.preconditions)
+    return tuple(r.preconditions for r in found if r is not None and not _marked_reads(r.function))
+
+
+def _marked_reads(f: Any) -> bool:
+    """``f`` is a ``reads`` rule's function, perhaps wrapped again (``swarm.gate``: functools.wraps keeps it)."""
+    return bool(getattr(f, _READS, False))
 
 
 #: How an example gets a clean pgGit: a rolled-back transaction, or a database of its own from the clone pool.

@@ -109,7 +109,8 @@ def test_no_example_only_reads(seed: int) -> None:
 
 
 class _Reads(PgGitMachine):
-    """A machine whose one other rule is off once it ran: its read rule must not wait for it (no rule could run)."""
+    """A machine with a read rule without arguments (rule 0), one with an argument, and a change that is off once
+    it ran."""
 
     def __init__(self) -> None:
         RuleBasedStateMachine.__init__(self)
@@ -120,24 +121,37 @@ class _Reads(PgGitMachine):
     @rule()
     @reads
     def look(self) -> None:
-        pass
+        self.run(ops.ShowTableVersions(SCHEMA))
+
+    @rule(data=st.data())
+    @reads
+    def look_up(self, data: st.DataObject) -> None:
+        self.run(ops.GetVersion(f"{SCHEMA}.t"))
 
     @precondition(lambda self: not self.changed)
     @rule()
     def change(self) -> None:
         self.changed = True
-        self.driver.run(ops.CreateTable(SCHEMA, "t", ()))
+        self.run(ops.CreateTable(SCHEMA, "t", ()))
 
 
 def test_a_read_waits_for_a_change_only_while_one_can_run() -> None:
-    """A read rule (`reads`) waits for a change of the model's database, unless no other rule can run."""
+    """V17–V19 (`reads`): a read rule with an argument waits behind a precondition for a change of the model's
+    database, one without (rule 0, what the shrinker blanks a step to) runs no op instead; either reads while no
+    other rule can run."""
     machine = _Reads()
-    pre = _Reads.look.hypothesis_stateful_rule.preconditions  # type: ignore[attr-defined]
-    assert not all(p(machine) for p in pre)  # nothing ran yet: the change first
-    machine.change()
-    assert all(p(machine) for p in pre)
+    may_look_up = lambda: all(p(machine) for p in _Reads.look_up.hypothesis_stateful_rule.preconditions)  # noqa: E731
+    assert _Reads.look.hypothesis_stateful_rule.preconditions == ()  # type: ignore[attr-defined]
+    assert not may_look_up()
     machine.look()
-    assert all(p(machine) for p in pre)  # read last, but the change cannot run again: reading goes on
+    assert machine.driver.ops == []  # nothing to read yet
+    machine.change()
+    assert may_look_up()
+    machine.look()
+    assert [type(op) for op in machine.driver.ops] == [ops.CreateTable, ops.ShowTableVersions]
+    assert may_look_up()  # read last, but the change cannot run again: reading goes on
+    machine.look()
+    assert len(machine.driver.ops) == 3
 
 
 def test_single_changes_draw_create_index_as_a_v10_row() -> None:
