@@ -9,6 +9,8 @@ database from the clone pool (``isolation = "clone"``, for machines that really 
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import os
 import sys
 import time
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import psycopg
-from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, run_state_machine_as_test
 from psycopg import sql
 
 from . import incremental
@@ -49,6 +51,10 @@ from .strategies.schemas import extra_schema_names
 from .twin import TwinDatabase
 from .upgrade import Upgrade
 
+#: Hypothesis's marker attribute for a rule (hypothesis.stateful.RULE_MARKER; not exported in __all__).
+_RULE_MARKER = "hypothesis_stateful_rule"
+#: What ``reads`` marks a read rule's function with.
+_READS = "pggit_model_reads"
 #: Rules the whole-state invariant checks after every step (besides the rules of each op's Expected).
 INVARIANT_RULES = ("O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8", "O9", "V1", "V2", "V5", "V6", "V7", "V8", "V11",
                    "V13", "V14", "B1", "B7", "B8", "C8", "X3", "I5", "I6")
@@ -182,6 +188,51 @@ def _close_quietly(conn: psycopg.Connection) -> None:
         conn.close()
 
 
+def _something_to_read(machine: PgGitMachine) -> bool:
+    """A read rule's precondition: the database changed since the last read rule ran (or no other rule can run)."""
+    return machine.model.db is not machine.read_db or not machine.other_rule_runs()
+
+
+def reads(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a rule that only reads (the version API, V17–V19), below ``@rule()``: it runs only once the model's
+    database changed since a read rule last ran (the model returns the very same state for a read or a rejected
+    statement), unless no other rule can run. The state is compared after every step, so a read of the state a
+    read already answered proves nothing new, and examples of reads alone were a fifth of a smoke run's (issue 18
+    part 3): Hypothesis's simplest example runs rule 0 (show_table_versions) every step, and so does the
+    zero-extension of its first novel prefixes; its swarm (FeatureFlags, per example) can leave only read rules on,
+    and it mutates such an example into near copies. A rule with arguments waits behind a precondition: a swarm of
+    reads alone stops at its second step (an invalid example, not counted in max_examples). A rule without
+    arguments is rule 0 (Hypothesis orders rules by their number of arguments), what the shrinker blanks a step
+    to: there a precondition makes the blanked step's rule draw take more choices while it fails, and reproducers
+    grew (docs/mutation.md, fifth round); so it runs no op instead, and the simplest example runs none (still one
+    of max_examples, but no time)."""
+    blank = len(inspect.signature(f).parameters) == 1  # (self only)
+
+    @functools.wraps(f)
+    def read(self: PgGitMachine, *args: Any, **kwargs: Any) -> Any:
+        if blank and self.model.db is self.read_db and self.other_rule_runs():
+            return None
+        try:
+            return f(self, *args, **kwargs)
+        finally:
+            self.read_db = self.model.db
+
+    setattr(read, _READS, True)
+    return read if blank else precondition(_something_to_read)(read)
+
+
+@functools.cache
+def _other_rules(machine: type[RuleBasedStateMachine]) -> tuple[tuple[Callable[[Any], bool], ...], ...]:
+    """The preconditions of each rule of ``machine`` not marked ``reads``."""
+    found = (getattr(getattr(machine, name, None), _RULE_MARKER, None) for name in sorted(dir(machine)))
+    return tuple(r.preconditions for r in found if r is not None and not _marked_reads(r.function))
+
+
+def _marked_reads(f: Any) -> bool:
+    """``f`` is a ``reads`` rule's function, perhaps wrapped again (``swarm.gate``: functools.wraps keeps it)."""
+    return bool(getattr(f, _READS, False))
+
+
 #: How an example gets a clean pgGit: a rolled-back transaction, or a database of its own from the clone pool.
 ISOLATIONS = ("rollback", "clone")
 
@@ -202,6 +253,8 @@ class PgGitMachine(RuleBasedStateMachine):
     #: Overlap client and server (Driver.overlap): ``run`` sends a DDL op and returns, its answer and the state after
     #: it are checked before the next op is sent; off by default (PGGIT_MODEL_OVERLAP=1 turns it on everywhere).
     OVERLAP: ClassVar[bool] = os.environ.get("PGGIT_MODEL_OVERLAP") == "1"
+    #: The model's database when a read rule (``reads``) last ran, or at the start: read rules wait for a change.
+    read_db: Any = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A misspelt isolation fails when the machine is defined, not in its first example."""
@@ -239,6 +292,7 @@ class PgGitMachine(RuleBasedStateMachine):
                              full_every=self.FULL_EVERY, changes_above=self.CHANGES_ABOVE)
         self.driver.twin = twin
         self.driver.overlap = self.OVERLAP
+        self.read_db = self.model.db  # (nothing to read before a change)
 
     @property
     def model(self) -> Any:
@@ -262,6 +316,10 @@ class PgGitMachine(RuleBasedStateMachine):
         done = self.driver.run(op, wait=False)
         self.driver.check_state()
         return done
+
+    def other_rule_runs(self) -> bool:
+        """Some rule not marked ``reads`` has its preconditions met (so a read rule may wait for it)."""
+        return any(all(p(self) for p in pre) for pre in _other_rules(type(self)))
 
     def make_missing(self, *made: CreateTable | CreateIndex | CreateMatView) -> None:
         """A rule's fixture: each CREATE whose relation the catalog does not have yet, run where the model predicts

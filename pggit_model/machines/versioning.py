@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
 from pggit_model import strategies
+from pggit_model.machine import reads
 from pggit_model.machines.reuse import ReuseRules
 from pggit_model.machines.schemas import SchemaRules
 from pggit_model.ops import (
@@ -29,11 +30,13 @@ class VersioningRules(ReuseRules):
     """DDL and version-API rules, shared by the machines that interleave them with other things."""
 
     @rule()
+    @reads
     def show_table_versions(self) -> None:
         """V19: one row per active table on c, with its active columns counted.
 
         It takes no argument, so Hypothesis orders it first: a step it shrinks to nothing becomes this one-op
-        step, short enough for the shrinker to delete (docs/machines.md)."""
+        step, short enough for the shrinker to delete (docs/machines.md); with nothing changed since the last
+        read it runs no op (`reads`), so the simplest example (this rule every step) costs no time."""
         self.run(ShowTableVersions(self.schema))
 
     @rule(data=st.data())
@@ -77,6 +80,7 @@ class VersioningRules(ReuseRules):
             self.run(GetHistory(qualified, data.draw(history_limits(self.model, qualified), label="limit")))
 
     @rule(data=st.data())
+    @reads
     def version_api(self, data: st.DataObject) -> None:
         """get_version / get_history / show_table_versions on a known name, an unknown one, or hostile text that
         nearly names a known one (case, spaces, a character more or less); the history limit near its edges
