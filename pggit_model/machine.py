@@ -188,34 +188,47 @@ def _close_quietly(conn: psycopg.Connection) -> None:
         conn.close()
 
 
+def read_key(machine: PgGitMachine) -> tuple[Any, Any]:
+    """What a read answers from: the model's database and the session (its branch, search_path, time zone: a
+    checkout or SET changes the answers of V17–V19, B8, without a change of the database)."""
+    return machine.model.db, machine.model.session
+
+
+def _unread(machine: PgGitMachine) -> bool:
+    """Whether what a read answers from changed since a read rule last ran (the model returns the very same
+    objects for a read or a rejected statement)."""
+    now, then = read_key(machine), machine.read_at
+    return then is None or any(a is not b for a, b in zip(now, then, strict=True))
+
+
 def _something_to_read(machine: PgGitMachine) -> bool:
-    """A read rule's precondition: the database changed since the last read rule ran (or no other rule can run)."""
-    return machine.model.db is not machine.read_db or not machine.other_rule_runs()
+    """A read rule's precondition: the database or session changed since the last read rule ran (or no other rule
+    can run)."""
+    return _unread(machine) or not machine.other_rule_runs()
 
 
 def reads(f: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a rule that only reads (the version API, V17–V19), below ``@rule()``: it runs only once the model's
-    database changed since a read rule last ran (the model returns the very same state for a read or a rejected
-    statement), unless no other rule can run. The state is compared after every step, so a read of the state a
-    read already answered proves nothing new, and examples of reads alone were a fifth of a smoke run's (issue 18
-    part 3): Hypothesis's simplest example runs rule 0 (show_table_versions) every step, and so does the
-    zero-extension of its first novel prefixes; its swarm (FeatureFlags, per example) can leave only read rules on,
-    and it mutates such an example into near copies. A rule with arguments waits behind a precondition: a swarm of
-    reads alone stops at its second step (an invalid example, not counted in max_examples). A rule without
-    arguments is rule 0 (Hypothesis orders rules by their number of arguments), what the shrinker blanks a step
-    to: there a precondition makes the blanked step's rule draw take more choices while it fails, and reproducers
-    grew (docs/mutation.md, fifth round); so it runs no op instead, and the simplest example runs none (still one
-    of max_examples, but no time)."""
+    database or session changed since a read rule last ran (`read_key`), unless no other rule can run. The state is
+    compared after every step, so a read of the state a read already answered proves nothing new, and examples of
+    reads alone were a fifth of a smoke run's (issue 18 part 3): Hypothesis's simplest example runs rule 0
+    (show_table_versions) every step, and so does the zero-extension of its first novel prefixes; its swarm
+    (FeatureFlags, per example) can leave only read rules on, and it mutates such an example into near copies. A
+    rule with arguments waits behind a precondition: a swarm of reads alone stops at its second step (an invalid
+    example, not counted in max_examples). A rule without arguments is rule 0 (Hypothesis orders rules by their
+    number of arguments), what the shrinker blanks a step to: there a precondition makes the blanked step's rule
+    draw take more choices while it fails, and reproducers grew (docs/mutation.md, fifth round); so it runs no op
+    instead, and the simplest example runs none (still one of max_examples, but no time)."""
     blank = len(inspect.signature(f).parameters) == 1  # (self only)
 
     @functools.wraps(f)
     def read(self: PgGitMachine, *args: Any, **kwargs: Any) -> Any:
-        if blank and self.model.db is self.read_db and self.other_rule_runs():
+        if blank and not _unread(self) and self.other_rule_runs():
             return None
         try:
             return f(self, *args, **kwargs)
         finally:
-            self.read_db = self.model.db
+            self.read_at = read_key(self)
 
     setattr(read, _READS, True)
     return read if blank else precondition(_something_to_read)(read)
@@ -253,8 +266,9 @@ class PgGitMachine(RuleBasedStateMachine):
     #: Overlap client and server (Driver.overlap): ``run`` sends a DDL op and returns, its answer and the state after
     #: it are checked before the next op is sent; off by default (PGGIT_MODEL_OVERLAP=1 turns it on everywhere).
     OVERLAP: ClassVar[bool] = os.environ.get("PGGIT_MODEL_OVERLAP") == "1"
-    #: The model's database when a read rule (``reads``) last ran, or at the start: read rules wait for a change.
-    read_db: Any = None
+    #: The model's database and session when a read rule (``reads``) last ran, or at the start (`read_key`): read
+    #: rules wait for a change of either.
+    read_at: Any = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A misspelt isolation fails when the machine is defined, not in its first example."""
@@ -292,7 +306,7 @@ class PgGitMachine(RuleBasedStateMachine):
                              full_every=self.FULL_EVERY, changes_above=self.CHANGES_ABOVE)
         self.driver.twin = twin
         self.driver.overlap = self.OVERLAP
-        self.read_db = self.model.db  # (nothing to read before a change)
+        self.read_at = read_key(self)  # (nothing to read before a change)
 
     @property
     def model(self) -> Any:

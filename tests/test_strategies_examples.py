@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from pggit_model import ops
-from pggit_model.machine import PgGitMachine, reads
+from pggit_model.machine import PgGitMachine, read_key, reads
 from pggit_model.machines import VersioningMachine
 from pggit_model.model import initial_state, step
 from pggit_model.strategies import ddl_ops, single_changes
@@ -84,7 +84,7 @@ def examples(machine: type[PgGitMachine], seed: int) -> list[list[ops.Op]]:
             self.schema = SCHEMA
             self.harness = SimpleNamespace(stats=SimpleNamespace(rules=set()))
             self.driver = _ModelDriver()
-            self.read_db = self.model.db
+            self.read_at = read_key(self)
             runs.append(self.driver.ops)
 
         def teardown(self) -> None:
@@ -116,7 +116,7 @@ class _Reads(PgGitMachine):
         RuleBasedStateMachine.__init__(self)
         self.changed = False
         self.driver = _ModelDriver()
-        self.read_db = self.model.db
+        self.read_at = read_key(self)
 
     @rule()
     @reads
@@ -152,6 +152,31 @@ def test_a_read_waits_for_a_change_only_while_one_can_run() -> None:
     assert may_look_up()  # read last, but the change cannot run again: reading goes on
     machine.look()
     assert len(machine.driver.ops) == 3
+
+
+class _ReadsAcrossBranches(_Reads):
+    """_Reads with a checkout: a session change the database does not see."""
+
+    @rule()
+    def checkout(self) -> None:
+        self.run(ops.CreateBranch("b1", "main"))
+        self.run(ops.CheckoutBranch("b1"))
+
+
+def test_a_read_runs_again_after_a_checkout() -> None:
+    """B8, V17–V19: the version API reads c, so a checkout changes its answers without a change of the database:
+    a read rule that already read runs again after one (`read_key` includes the session)."""
+    machine = _ReadsAcrossBranches()
+    machine.change()
+    machine.look()
+    machine.checkout()
+    machine.look()  # on b1, after create_branch changed the database
+    before = len(machine.driver.ops)
+    machine.run(ops.CheckoutBranch("main"))  # the database stays the same object, the session does not
+    machine.look()
+    assert len(machine.driver.ops) == before + 2 and isinstance(machine.driver.ops[-1], ops.ShowTableVersions)
+    machine.look()
+    assert len(machine.driver.ops) == before + 2  # nothing changed since: no op
 
 
 def test_single_changes_draw_create_index_as_a_v10_row() -> None:
