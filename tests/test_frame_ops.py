@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from pggit_model import ops
 from pggit_model.model import initial_state, step
@@ -19,6 +17,7 @@ from pggit_model.ops.kinds import CreateMatView
 from pggit_model.strategies import ddl_ops
 from tests.model_steps import postgres_outcome
 from tests.test_reference_tracking import agrees_with_model
+from tests.test_strategies_shapes import _collect
 
 S = "mc_frame"
 _T = CreateTable(S, "t", (Column("a", "integer"), Column("b", "integer")), (PrimaryKey(("a",)), Unique("k", ("b",))))
@@ -144,26 +143,17 @@ def _rich_state():  # type: ignore[no-untyped-def]
     return state
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
-@given(data=st.data())
-def _draw_general_ddl(data: st.DataObject) -> None:
-    """600 draws of the general DDL drawers (every machine's `ddl_ops`), kept for the count below."""
-    op = data.draw(ddl_ops(_rich_state(), S))
-    _SEEN.append(op)
-
-
-_SEEN: list[Op] = []
-
-
 def test_the_shares_of_frame_statements_and_new_lives() -> None:
-    """Of 600 general DDL draws on tables with constraints, ≥ 2 % are frame statements with ≥ 1 constraint
-    trigger among them, and ≥ 1 % are ALTER TABLEs that drop a constraint and add one under its name."""
-    _SEEN.clear()
-    _draw_general_ddl()
-    frame = [o for o in _SEEN if isinstance(o, ops.FRAME_OPS)]
-    renewed = [o for o in _SEEN if isinstance(o, ops.AlterTable) and _renews(o)]
-    assert len(frame) >= 12 and any(isinstance(o, ops.CreateTrigger) and o.constraint for o in frame), len(frame)
-    assert len(renewed) >= 6, len(renewed)
+    """Of 3 600 general DDL draws on tables with constraints (three seeds: one seed's examples are correlated, and
+    600 derandomized draws gave 4 to 10 renewals with the Hypothesis version and the process), ≥ 2 % are frame
+    statements with ≥ 1 constraint trigger among them, and ≥ 0.75 % are ALTER TABLEs that drop a constraint and add
+    one under its name (V13, V20; 1.1–2.3 % measured under nine seeds and two Hypothesis versions)."""
+    drawn = _collect(ddl_ops(_rich_state(), S), examples=100, seeds=(0, 1, 2))
+    frame = [o for o in drawn if isinstance(o, ops.FRAME_OPS)]
+    renewed = [o for o in drawn if isinstance(o, ops.AlterTable) and _renews(o)]
+    assert len(drawn) == 3600
+    assert len(frame) >= 72 and any(isinstance(o, ops.CreateTrigger) and o.constraint for o in frame), len(frame)
+    assert len(renewed) >= 27, len(renewed)
 
 
 def _renews(op: ops.AlterTable) -> bool:
