@@ -4,6 +4,8 @@ pin PostgreSQL's outcomes: one place, not a copy per test file."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import SimpleNamespace
+from typing import Any
 
 import psycopg
 
@@ -20,6 +22,24 @@ def run_in(schema: str, ops: Iterable[Op], state: State | None = None) -> tuple[
         st, exp = step(st, op)
         out.append(exp)
     return st, out
+
+
+class OnTheModel:
+    """A machine's stand-in for running one rule on the model alone: each op stepped, an unspecified one skipped (as
+    the driver does), the ops run kept with what the model expected. Test files add the machine helpers a rule calls."""
+
+    def __init__(self, start: State, schema: str) -> None:
+        self.model, self.schema = start, schema
+        self.ran: list[tuple[Op, Any]] = []
+        self.harness = SimpleNamespace(stats=SimpleNamespace(rules=set()))
+
+    def run(self, op: Op) -> Any:
+        after, expected = step(self.model, op)
+        if expected.is_unspecified:
+            return None
+        self.model = after
+        self.ran.append((op, expected))
+        return SimpleNamespace(status=expected.kind)
 
 
 def postgres_outcome(conn: psycopg.Connection, schemas: Iterable[str], setup: Iterable[Op], op: Op) -> str:

@@ -3,7 +3,6 @@ survivors of issue 16 needed (`docs/mutation.md`, "The last open survivors")."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from hypothesis import given, settings
@@ -11,27 +10,14 @@ from hypothesis import strategies as st
 
 from pggit_model import ops, strategies
 from pggit_model.model import initial_state, step
+from tests.model_steps import OnTheModel
 from tests.test_strategies_hostile import _COLLECT
 
 SCHEMA = "app"
 
 
-class _OnTheModel:
-    """A renames machine's stand-in for one rule on the model: each op stepped, an unspecified one skipped (as the
-    driver does), the ops run kept; the look after a key change is left out."""
-
-    def __init__(self, start: Any) -> None:
-        self.model, self.schema = start, SCHEMA
-        self.ran: list[tuple[ops.Op, Any]] = []
-        self.harness = SimpleNamespace(stats=SimpleNamespace(rules=set()))
-
-    def run(self, op: ops.Op) -> Any:
-        after, expected = step(self.model, op)
-        if expected.is_unspecified:
-            return None
-        self.model = after
-        self.ran.append((op, expected))
-        return SimpleNamespace(status=expected.kind)
+class _OnTheModel(OnTheModel):
+    """A renames machine's stand-in for one rule on the model; the look after a key change is left out."""
 
     def _key_change(self, op: ops.Op) -> None:
         self.run(op)
@@ -50,7 +36,7 @@ def test_a_function_under_a_calling_view_is_renamed_or_moved_then_the_view_repla
     @settings(_COLLECT, max_examples=60)
     @given(st.fixed_dictionaries(rule.arguments))
     def run_rule(kw: dict[str, Any]) -> None:
-        machine = _OnTheModel(initial_state((SCHEMA,)))
+        machine = _OnTheModel(initial_state((SCHEMA,)), SCHEMA)
         rule.function(machine, **kw)
         kinds = [type(op).__name__ for op, _ in machine.ran]
         assert kinds[-1] == "CreateCallingView" and machine.ran[-1][1].kind == "ok", machine.ran

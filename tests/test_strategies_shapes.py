@@ -21,6 +21,7 @@ from pggit_model.strategies.common import predicted
 from pggit_model.strategies.defaults import leave_out_defaults, omittable
 from pggit_model.strategies.hostile import INVALID_SHAPES, invalid_shape
 from pggit_model.strategies.schemas import extra_schema_names, search_paths, unqualified_names
+from tests.model_steps import OnTheModel
 from tests.test_strategies_hostile import _COLLECT, RECENT, SCHEMA, STATE
 
 #: Name arguments the contract rejects in every invalid shape (B3, B6, B10, C1, C7, M1).
@@ -262,26 +263,8 @@ def test_tables_to_change_can_leave_out_tables_with_rows() -> None:
     assert tracked_tables(state, SCHEMA, empty=True) == ["e", "k"]
 
 
-class _OnTheModel:
-    """A cascades machine's stand-in for running one rule on the model alone: each op stepped, an unspecified one
-    skipped (as the driver does), the ops run kept."""
-
-    def __init__(self, start: Any) -> None:
-        from types import SimpleNamespace
-
-        self.model, self.schema = start, SCHEMA
-        self.ran: list[tuple[ops.Op, Any]] = []
-        self.harness = SimpleNamespace(stats=SimpleNamespace(rules=set()))
-
-    def run(self, op: ops.Op) -> Any:
-        from types import SimpleNamespace
-
-        after, expected = step(self.model, op)
-        if expected.is_unspecified:
-            return None
-        self.model = after
-        self.ran.append((op, expected))
-        return SimpleNamespace(status=expected.kind)
+class _OnTheModel(OnTheModel):
+    """A cascades machine's stand-in for running one rule on the model alone."""
 
     def _ok(self, op: ops.Op, *rules: str) -> bool:
         done = self.run(op)
@@ -301,7 +284,7 @@ def _runs_of(rule_name: str, start: Any, examples: int = 300) -> list[list[tuple
     @settings(_COLLECT, max_examples=examples, derandomize=True)
     @given(st.fixed_dictionaries(rule.arguments))
     def run_rule(kw: dict[str, Any]) -> None:
-        machine = _OnTheModel(start)
+        machine = _OnTheModel(start, SCHEMA)
         rule.function(machine, **kw)
         runs.append(machine.ran)
 
