@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .. import known as kn
 from ..runs import Run, root_fingerprint
@@ -67,7 +68,8 @@ def example_db_lines(db_path: Path | str, runs: Sequence[Run]) -> list[str]:
     recorded = {r.machine for r in runs}
     lines = []
     for machine in ALL_MACHINES:
-        key = function_digest(get_state_machine_test(machine).hypothesis.inner_test)
+        test: Any = get_state_machine_test(machine)  # (Hypothesis 6.170 types it as a plain callable)
+        key = function_digest(test.hypothesis.inner_test)
         folder = root / _hash(key)
         saved = len(list(folder.iterdir())) if folder.is_dir() else 0
         if saved and machine.__name__ not in recorded:
