@@ -93,16 +93,24 @@ class Index:
     # its table's `indexes` (nor its V23 structure); model/catalog_rows.py
 
 
-@frozen
-class View:
-    source: str
-    columns: tuple[tuple[str, str], ...]  # (name, type) in select-list order
-    source_schema: str | None = None  # the source's schema once a move split them (N5a, N5b, N6; R6)
-    reads: tuple[str, ...] = ()  # the source column of each output column once one was renamed (R3h); () = names
+class _Query:
+    """What a view and a materialized view share: a query whose output columns may have been renamed (R3h)."""
+
+    __slots__ = ()
+    columns: tuple[tuple[str, str], ...]
+    reads: tuple[str, ...]
 
     def read_columns(self) -> tuple[str, ...]:
         """The source's columns its query reads (for a view calling a function: its output names, no source's)."""
         return self.reads or tuple(c for c, _ in self.columns)
+
+
+@frozen
+class View(_Query):
+    source: str
+    columns: tuple[tuple[str, str], ...]  # (name, type) in select-list order
+    source_schema: str | None = None  # the source's schema once a move split them (N5a, N5b, N6; R6)
+    reads: tuple[str, ...] = ()  # the source column of each output column once one was renamed (R3h); () = names
 
 
 @frozen
@@ -111,7 +119,7 @@ class Function:
 
 
 @frozen
-class MatView:
+class MatView(_Query):
     """A materialized view (§14.1 V22): its query's source and output columns, and the indexes on it (V24aa)."""
 
     source: str
@@ -120,10 +128,6 @@ class MatView:
     populated: bool = True  # False after WITH NO DATA until REFRESH: reading it fails (55000)
     source_schema: str | None = None  # the source's schema once SET SCHEMA moved the view away from it (N5c)
     reads: tuple[str, ...] = ()  # the source column of each output column once one was renamed (R3h); () = names
-
-    def read_columns(self) -> tuple[str, ...]:
-        """The source's columns its query reads."""
-        return self.reads or tuple(c for c, _ in self.columns)
 
 
 @frozen
