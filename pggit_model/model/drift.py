@@ -43,13 +43,11 @@ def step_drift(state: State, op: Op) -> tuple[State, Expected]:
     # both are objects "created or dropped during the drift" for U3.
     moved = [k for pair in out.renamed for k in pair]
     unknown = db.unknown | {k for k in (*out.created, *out.dropped, *moved) if _tracked(k)}
-    changed = [t for t in out.altered if tracked_schema(t[0])]
-    drifted = db.drifted | set(changed)
-    names = db.drift_names | {(s, t, n) for s, t in changed
-                              for n in shape_names(table_shape(db.catalog, s, t)) ^ shape_names(
-                                  table_shape(out.catalog, s, t))}
-    return evolve(state, db=evolve(db, catalog=out.catalog, unknown=unknown, drifted=drifted,
-                                   drift_names=names)), Expected.ok("U3")
+    changed = {t for t in out.altered if tracked_schema(t[0])}
+    names = {(s, t, n) for s, t in changed
+             for n in shape_names(table_shape(db.catalog, s, t)) ^ shape_names(table_shape(out.catalog, s, t))}
+    return evolve(state, db=evolve(db, catalog=out.catalog, unknown=unknown, drifted=db.drifted | changed,
+                                   drift_names=db.drift_names | names)), Expected.ok("U3")
 
 
 def unknown_involved(db: Db, applied: Applied) -> str | None:

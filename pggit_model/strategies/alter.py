@@ -132,7 +132,7 @@ def _add_constraint(d: DdlDraw, table: str, t: Table, col_name: str, used: set[s
     return None if con is None else ops.AddConstraint(con)
 
 
-def _has_columns(t: Table) -> bool:
+def has_columns(t: Table) -> bool:
     return len(t.columns) > 0
 
 
@@ -157,18 +157,18 @@ class ActionDrawer:
 ALTER_ACTIONS: dict[str, ActionDrawer] = {
     "add": ActionDrawer(_add_column, (ops.AddColumn,)),
     "drop": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropColumn(
-        c, d.draw(st.booleans()), d.draw(st.booleans()))), (ops.DropColumn,), _has_columns),
+        c, d.draw(st.booleans()), d.draw(st.booleans()))), (ops.DropColumn,), has_columns),
     "type": ActionDrawer(_on_a_column(_alter_type, retypable), (ops.AlterColumnType,),
                          lambda t: any(map(retypable, t.columns))),
     "setnn": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.SetNotNull(c)), (ops.SetNotNull,),
-                          _has_columns),
+                          has_columns),
     "dropnn": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropNotNull(c)), (ops.DropNotNull,),
-                           _has_columns),
-    "setdef": ActionDrawer(_on_a_column(_set_default), (ops.SetDefault,), _has_columns),
+                           has_columns),
+    "setdef": ActionDrawer(_on_a_column(_set_default), (ops.SetDefault,), has_columns),
     # (a column with a default when there is one: a DROP DEFAULT of none records nothing, V9a, and was most of them)
     "dropdef": ActionDrawer(_on_a_column(lambda d, table, t, c, used: ops.DropDefault(c),
-                                         lambda c: c.default is not None), (ops.DropDefault,), _has_columns),
-    "addcon": ActionDrawer(_on_a_column(_add_constraint), (ops.AddConstraint,), _has_columns),
+                                         lambda c: c.default is not None), (ops.DropDefault,), has_columns),
+    "addcon": ActionDrawer(_on_a_column(_add_constraint), (ops.AddConstraint,), has_columns),
     "dropcon": ActionDrawer(_drop_constraint, (ops.DropConstraint,), _has_constraints),
     # two subcommands: a constraint dropped and its name taken again (V13, V14, V20; blind spot 8)
     "renew": ActionDrawer(lambda d, table, t, used: new_life(d, table, t, used),

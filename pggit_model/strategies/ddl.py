@@ -21,7 +21,7 @@ from pggit_model.model.catalog import Index, Table, View
 from pggit_model.model.catalog_values import Col
 from pggit_model.ops.base import TEMP_SCHEMA, identifier_problem
 from pggit_model.strategies import cascades, dependents, frame, kinds, partitions, renames
-from pggit_model.strategies.alter import ALTER_ACTIONS, alter_kind
+from pggit_model.strategies.alter import ALTER_ACTIONS, alter_kind, has_columns
 from pggit_model.strategies.common import (
     THIRD,
     across,
@@ -96,10 +96,6 @@ class DdlDraw:
 # --- one drawer per kind of statement ----------------------------------------------------------------
 
 
-def _has_columns(t: Table) -> bool:
-    return len(t.columns) > 0
-
-
 def _create_table(d: DdlDraw) -> ops.Op:
     cols = d.draw(_COLUMN_LISTS)
     cons: list[Any] = []
@@ -136,7 +132,7 @@ def _drop_table(d: DdlDraw) -> ops.Op:
 
 
 def _create_index(d: DdlDraw) -> ops.Op:
-    name, t = d.pick_table(_has_columns)
+    name, t = d.pick_table(has_columns)
     cols = tuple(dict.fromkeys(d.pick_col(t) for _ in range(d.draw(st.integers(1, 2)))))
     return ops.CreateIndex(d.schema, d.fresh(("i1", "i2", "t1_idx", *derived_names(name, cols[0]))), name, cols,
                            d.draw(st.booleans()), d.draw(st.booleans()))
@@ -150,7 +146,7 @@ def derived_names(table: str, column: str) -> tuple[str, ...]:
 
 
 def _create_view(d: DdlDraw) -> ops.Op:
-    name, t = d.pick_table(_has_columns)
+    name, t = d.pick_table(has_columns)
     src_schema = None
     if (far := across(d.draw, d.state, d.schema)) is not None:  # N7: a view over another schema's relation
         src_schema, name, avail = far
@@ -169,7 +165,7 @@ def _create_view(d: DdlDraw) -> ops.Op:
 
 
 def _create_table_as(d: DdlDraw) -> ops.Op:
-    name, t = d.pick_table(_has_columns)
+    name, t = d.pick_table(has_columns)
     avail = [c.name for c in t.columns] or [d.draw(names(("a",)))]
     cols = dict.fromkeys(d.draw(st.lists(st.sampled_from(avail), min_size=1, max_size=3)))
     return ops.CreateTableAs(d.schema, d.fresh(("t2", "t3")), name, tuple(cols), d.draw(st.booleans()))
