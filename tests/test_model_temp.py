@@ -3,7 +3,7 @@ follows it, no row or history is ever recorded, lookups find nothing, and a lost
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pggit_model.model import initial_state, session_lost, step
@@ -29,6 +29,7 @@ from pggit_model.ops import (
 )
 from pggit_model.strategies import ddl_ops, temporary_ddl
 from tests.model_steps import run_in
+from tests.test_strategies_shapes import _collect
 
 S, T = "app", "pg_temp"
 
@@ -110,17 +111,11 @@ def test_temporary_ddl_draws_the_temporary_vocabulary(data: st.DataObject) -> No
 
 
 def test_ddl_ops_draw_temporary_objects_now_and_then() -> None:
-    """The machines' DDL (strategies.ddl_ops) draws pg_temp statements, a modest share: between 1 and 25 % of 400
-    derandomized draws name pg_temp."""
+    """The machines' DDL (strategies.ddl_ops) draws pg_temp statements, a modest share: between 1 and 25 % of 3 600
+    draws under three seeds name pg_temp (2.2–3 % measured under nine seeds; 400 derandomized draws gave 3 under
+    Hypothesis 6.170, under the 1 %, though 6.155 gave more)."""
     state, _ = run_in(S, _life()[:1])
-    seen: list[Op] = []
-
-    @settings(derandomize=True, max_examples=400, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(ddl_ops(state, S))
-    def collect(op: Op) -> None:
-        if T in schemas_named(op):
-            seen.append(op)
-
-    collect()
-    assert 4 <= len(seen) <= 100, len(seen)
+    drawn = _collect(ddl_ops(state, S), examples=100, seeds=(0, 1, 2))
+    seen = [op for op in drawn if T in schemas_named(op)]
+    assert len(drawn) == 3600
+    assert 36 <= len(seen) <= 900, len(seen)
