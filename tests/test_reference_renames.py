@@ -610,6 +610,27 @@ def test_r6_r7_v9a_a_foreign_key_re_pointed_on_another_branch_is_not_taken_by_a_
     assert severity == (("MAJOR",) if repoint else ("PATCH",))
 
 
+@pytest.mark.parametrize("target", ["renamed", "new-under-old-name"])
+def test_r6_v9a_main_points_its_key_again_at_the_table_it_recorded_under_its_new_name(pggit_conn, target):
+    """R6, V9a, B9: b1 re-points r's key (id -> k) in the shared catalog; on main p is renamed to p2 and a new p is
+    made; main then drops the key and adds it again on p2 (id). main recorded the key into p (id), which is p2 by
+    identity, so the statement records nothing. Pointing it at the new p instead is a new key: ALTER MAJOR (V10k).
+    The reference kept main's recorded key as text naming p, so the first came out MAJOR (a ci run of the faults
+    machine); it records foreign keys by OID and attnums now."""
+    agrees_with_model(pggit_conn, [
+        "CREATE TABLE app.p (id int, k int, PRIMARY KEY (id), CONSTRAINT p_k UNIQUE (k))",
+        "CREATE TABLE app.r (x int, CONSTRAINT r_fk FOREIGN KEY (x) REFERENCES app.p (id))",
+        "SELECT pggit.create_branch('b1', 'main')", "SELECT pggit.checkout_branch('b1')",
+        "ALTER TABLE app.r DROP CONSTRAINT r_fk, ADD CONSTRAINT r_fk FOREIGN KEY (x) REFERENCES app.p (k)",
+        "SELECT pggit.checkout_branch('main')",
+        "ALTER TABLE app.p RENAME TO p2", "CREATE TABLE app.p (id int PRIMARY KEY)",
+        "ALTER TABLE app.r DROP CONSTRAINT r_fk, ADD CONSTRAINT r_fk FOREIGN KEY (x) REFERENCES "
+        + ("app.p2" if target == "renamed" else "app.p") + " (id)",
+    ], schema="app")
+    assert row(pggit_conn, "TABLE", "app", "r") == ((1, "1.0.0", True) if target == "renamed"
+                                                     else (2, "2.0.0", True))
+
+
 # --- R6 for materialized views on the shared catalog (B9): recorded definitions that differ per branch ----------
 
 #: app.mv over app.t1 recorded on main; b1 drops it and makes it again with another query (a new identity, V20),

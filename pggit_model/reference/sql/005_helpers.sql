@@ -16,6 +16,30 @@ CREATE FUNCTION pggit._constraint_structure(p_con oid) RETURNS text
 LANGUAGE sql STABLE
 AS $$ SELECT regexp_replace(regexp_replace(pg_get_constraintdef(p_con), ' NOT VALID$', ''), ' WITH \([^)]*\)', '') $$;
 
+-- A constraint as a table's recorded structure holds it (V9a, V23): as _constraint_structure, but a foreign key
+-- names the table and columns it references by identity (R6: OID and attnums), not by their names now. So a
+-- rename of what it references changes no recorded key on any branch, including one whose recorded key differs
+-- from the catalog's (another branch re-pointed it in the shared catalog, B9), and a key a branch points at the
+-- renamed table later compares equal to the one it recorded. Hashes keep the rendered names (H10d).
+CREATE FUNCTION pggit._constraint_identity(p_con oid) RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    -- an identifier as pg_get_constraintdef prints one: quoted (with "" inside), or plain
+    id CONSTANT text := '(?:"(?:[^"]|"")*"|[^",.()[:space:]]+)';
+    v_def text := pggit._constraint_structure(p_con);
+    v_target text;
+BEGIN
+    IF v_def NOT LIKE 'FOREIGN KEY %' THEN
+        RETURN v_def;
+    END IF;
+    -- confrelid and confkey never change for a constraint (re-pointing one drops it and adds another)
+    SELECT '#' || k.confrelid || '(' || array_to_string(k.confkey, ',') || ')' INTO v_target
+    FROM pg_catalog.pg_constraint k WHERE k.oid = p_con LIMIT 1;
+    RETURN regexp_replace(v_def, '^(FOREIGN KEY \(' || id || '(?:, ' || id || ')*\) REFERENCES )(?:' || id || '\.)?'
+                                 || id || '\(' || id || '(?:, ' || id || ')*\)', '\1' || v_target);
+END $$;
+
 -- X11, B17: at REPEATABLE READ and SERIALIZABLE a trigger's plain SQL reads of pg_catalog use the transaction's
 -- snapshot. A catalog row that a transaction committed after that snapshot updated (a GRANT, a SET STATISTICS)
 -- and that this statement updated again is then visible twice: as the snapshot knew it, and as this

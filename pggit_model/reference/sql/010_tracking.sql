@@ -35,7 +35,7 @@ BEGIN
         'constraints', coalesce((
             -- V23 (§14.1): not whether a constraint is validated, so VALIDATE CONSTRAINT changes nothing (V24d), nor
             -- its index's storage parameters (V24p)
-            SELECT jsonb_object_agg(k.conname, pggit._constraint_structure(k.oid))
+            SELECT jsonb_object_agg(k.conname, pggit._constraint_identity(k.oid))  -- foreign keys by identity (R6)
             FROM pggit._constraints_of(p_rel) k
             WHERE k.contype IN ('c', 'f', 'p', 'u', 'x')), '{}'),
         -- indexes not owned by a constraint (those count as the constraint, V10k/l)

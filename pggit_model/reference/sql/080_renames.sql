@@ -81,10 +81,10 @@ BEGIN
 END $$;
 
 -- R6/V23: objects that refer to relation p_rel record nothing, but their recorded renderings name it:
--- re-render them (views over it; the foreign keys of other tables into it), so that a later
--- comparison sees no difference where there is none by identity. p_class 'pg_proc': p_rel is a function
--- (R3g, N5d), and only the views calling it are re-rendered (the vocabulary's other uses of a function are
--- tables' expressions, whose structure is compared as the catalog stores it, not as rendered).
+-- re-render the views over it, so that a later comparison sees no difference where there is none by
+-- identity. p_class 'pg_proc': p_rel is a function (R3g, N5d), and only the views calling it are re-rendered
+-- (the vocabulary's other uses of a function are tables' expressions, whose structure is compared as the
+-- catalog stores it, not as rendered).
 -- R6 on the catalog B9 shares: a view's rendering as the triggers last saw it, so a rename re-renders only the
 -- recorded definitions that were that rendering. A branch whose recorded definition differs (another branch
 -- replaced the view since, in the shared catalog) keeps its own: it is the same object by identity, and a later
@@ -102,7 +102,6 @@ CREATE FUNCTION pggit._refresh_referrers(p_rel oid, p_class regclass DEFAULT 'pg
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    k record;
     v record;
 BEGIN
     FOR v IN
@@ -132,24 +131,7 @@ BEGIN
     FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class c ON c.oid = r.ev_class
     WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = p_rel
       AND r.ev_class <> p_rel AND c.relkind = 'm';
-    -- The foreign keys of other tables into it, as for views: only a branch that recorded the key as the
-    -- triggers last saw it (catalog_shapes, before this rename) follows the new name. A branch whose recorded key
-    -- differs (another branch re-pointed it since, in the shared catalog) keeps its own, so its next change
-    -- counts that difference (V9a, B9) instead of taking the other branch's key as its own.
-    FOR k IN
-        SELECT f.oid, f.conname, f.conrelid, n.nspname, c.relname, s.structure -> 'constraints' -> f.conname AS seen
-        FROM pg_constraint f JOIN pg_class c ON c.oid = f.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        LEFT JOIN pggit.catalog_shapes s ON s.relid = f.conrelid
-        WHERE f.confrelid = p_rel AND f.contype = 'f' AND f.conrelid <> p_rel
-    LOOP
-        UPDATE pggit.catalog_shapes SET structure = pggit._table_structure(k.conrelid) WHERE relid = k.conrelid;
-        UPDATE pggit.objects
-        SET structure = jsonb_set(structure, ARRAY['constraints', k.conname::text],
-                                  to_jsonb(pggit._constraint_structure(k.oid)))
-        WHERE object_type = 'TABLE' AND schema_name = k.nspname AND object_name = k.relname
-          AND structure -> 'constraints' ? k.conname
-          AND (k.seen IS NULL OR structure -> 'constraints' -> k.conname = k.seen);
-    END LOOP;
+    -- (the foreign keys of other tables into it need nothing: tables record them by identity, _constraint_identity)
 END $$;
 
 -- What an index of p_rel is, without its name: its definition, or its constraint's when one owns it.
