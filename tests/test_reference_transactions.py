@@ -150,6 +150,43 @@ def test_x9_index_index_alter_trap_does_not_deadlock(pggit_connect):
     assert got == "1.1.1"
 
 
+@pytest.mark.parametrize("first", ["ANALYZE app.u", "SELECT count(*) FROM app.u", "INSERT INTO app.u VALUES (1)"])
+def test_x9_a_relation_lock_taken_before_the_first_ddl_does_not_deadlock(pggit_connect, first):
+    """X9: A `BEGIN; ANALYZE u` (or a SELECT, an INSERT: relation locks, no event trigger), B `BEGIN; CREATE TABLE
+    x`, A `CREATE TABLE y`, B `CREATE INDEX ON u` / `ALTER TABLE u …`. Without pgGit A's CREATE TABLE runs and B
+    waits for A's commit. A waiting for B's bookkeeping lock while B waits for A's lock on u was a deadlock of the
+    reference's (a smoke run of the parallel machine); every statement succeeds and records its change now."""
+    a, b, watcher = pggit_connect(), pggit_connect(), pggit_connect()
+    a.execute("CREATE SCHEMA app")
+    a.execute("CREATE TABLE app.u (id int)")
+    errors: list[BaseException] = []
+
+    def session_a() -> None:
+        try:
+            a.execute("CREATE TABLE app.y ()")
+            a.execute("COMMIT")
+        except BaseException as e:  # surfaced below
+            errors.append(e)
+
+    a.execute("BEGIN")
+    a.execute(first)
+    b.execute("BEGIN")
+    b.execute("CREATE TABLE app.x ()")
+    worker = threading.Thread(target=session_a)
+    worker.start()
+    wait_until_blocked(watcher, a.info.backend_pid)
+    try:  # SELECT's ACCESS SHARE lock blocks only an ALTER TABLE
+        b.execute("CREATE INDEX ui ON app.u (id)" if first != "SELECT count(*) FROM app.u"
+                  else "ALTER TABLE app.u ADD COLUMN c int")
+        b.execute("COMMIT")
+    finally:
+        worker.join(30)
+    assert not errors, errors
+    got = dict(watcher.execute("SELECT object_name, version FROM pggit.objects WHERE object_type = 'TABLE'"
+                               " AND branch_name = 'main'").fetchall())
+    assert got == {"u": 2, "x": 1, "y": 1}
+
+
 def run_both(connect: Callable[[], psycopg.Connection], work: Callable[[psycopg.Connection, int], None]) -> None:
     """Run work(conn, worker_no) in two sessions at once; re-raise the first error."""
     conns = [connect(), connect()]

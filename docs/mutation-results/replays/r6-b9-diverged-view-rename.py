@@ -9,15 +9,28 @@ of a recorded query (V23's implementer note: stored node trees without `:locatio
 pg_rewrite keeps from creation), not a text. Run from a checkout: PYTHONPATH=. python <this file>; output in the .log
 beside it. The machines' `leave_a_branch_diverged` renames a table that is not the diverged view's source."""
 import psycopg
+
 from pggit_model.cluster import start_server
 from pggit_model.install import install
 from pggit_model.model import initial_state, step
-from pggit_model.ops import *
+from pggit_model.ops import (
+    CheckoutBranch,
+    Column,
+    CreateBranch,
+    CreateCallingView,
+    CreateFunction,
+    CreateTable,
+    CreateView,
+    RenameFunction,
+    RenameRelation,
+)
+
 S = "app"
 cases = {
  "function": [CreateFunction(S, "f", (), 1), CreateFunction(S, "h", (), 2), CreateCallingView(S, "v", S, "f"),
               CreateBranch("b", "main"), CheckoutBranch("b"), CreateCallingView(S, "v", S, "h", or_replace=True),
-              CheckoutBranch("main"), RenameFunction(S, "f", (), "g"), CreateCallingView(S, "v", S, "g", or_replace=True)],
+              CheckoutBranch("main"), RenameFunction(S, "f", (), "g"),
+              CreateCallingView(S, "v", S, "g", or_replace=True)],
  "relation": [CreateTable(S, "t", (Column("a", "integer"),)), CreateTable(S, "t2", (Column("a", "integer"),)),
               CreateView(S, "v", "t", ("a",)), CreateBranch("b", "main"), CheckoutBranch("b"),
               CreateView(S, "v", "t2", ("a",), or_replace=True), CheckoutBranch("main"),
@@ -31,7 +44,8 @@ try:
             st, e = step(st, op)
         model = [tuple(h[:2]) for h in st.db.history.get(("VIEW", S, "v", "main"), ())]
         with psycopg.connect(server.conninfo("postgres"), autocommit=True) as c:
-            c.execute("DROP DATABASE IF EXISTS demo"); c.execute("CREATE DATABASE demo")
+            c.execute("DROP DATABASE IF EXISTS demo")
+            c.execute("CREATE DATABASE demo")
         dsn = server.conninfo("demo")
         with psycopg.connect(dsn, autocommit=True) as c:
             c.execute("CREATE SCHEMA app")
@@ -43,7 +57,9 @@ try:
                     c.execute(s)
                 else:
                     c.execute(s)
-            ref = c.execute("SELECT h.change_type::text, h.change_severity::text FROM pggit.history h JOIN pggit.objects o ON o.id = h.object_id WHERE o.object_type='VIEW' AND o.branch_name='main' ORDER BY h.id").fetchall()
+            ref = c.execute("SELECT h.change_type::text, h.change_severity::text FROM pggit.history h"
+                            " JOIN pggit.objects o ON o.id = h.object_id"
+                            " WHERE o.object_type='VIEW' AND o.branch_name='main' ORDER BY h.id").fetchall()
         print(name, "model", model, "reference", ref, "last expected:", e.kind, e.rules)
 finally:
     server.close()

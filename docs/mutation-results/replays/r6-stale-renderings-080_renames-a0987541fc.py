@@ -9,9 +9,11 @@ cmp:1 no longer re-renders the function's callers (its `d.refobjid <> p_rel` mis
 view under its own R3h (the view's ALTER MAJOR is lost). It runs the statements on the reference and on each mutant
 and prints the VIEW rows' history. Run from a checkout: PYTHONPATH=. python docs/mutation-results/replays/<this file>;
 output in the .log beside it."""
-import sys, tempfile
+import tempfile
 from pathlib import Path
+
 import psycopg
+
 from pggit_model.cluster import start_server
 from pggit_model.install import install
 from pggit_model.mutation import generate

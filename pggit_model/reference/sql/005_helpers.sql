@@ -158,6 +158,10 @@ CREATE FUNCTION pggit._lock_bookkeeping() RETURNS void
 LANGUAGE sql
 AS $$ SELECT pg_advisory_xact_lock(1885697651, 1) $$;
 
+CREATE FUNCTION pggit._try_lock_bookkeeping() RETURNS boolean
+LANGUAGE sql
+AS $$ SELECT pg_try_advisory_xact_lock(1885697651, 1) $$;
+
 -- sha256hex of the UTF-8 bytes of a text (§0); NULL stays NULL.
 CREATE FUNCTION pggit._sha256hex(p_text text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
