@@ -631,6 +631,33 @@ def test_r6_v9a_main_points_its_key_again_at_the_table_it_recorded_under_its_new
                                                      else (2, "2.0.0", True))
 
 
+@pytest.mark.parametrize("uses", ["relation", "function"])
+def test_r6_v23_main_replaces_its_view_with_the_query_it_recorded_after_a_rename(pggit_conn, uses):
+    """R6, V23, V12, B9: b1 replaces v (the shared catalog's v now reads t2 / calls h); on main the table (function)
+    main's record names is renamed, and main replaces v with the query it recorded, by identity. V23: the same query,
+    nothing to record. The reference kept main's recorded query as text naming the old name (it re-rendered only
+    the definitions that were the catalog's last rendering) and recorded ALTER MINOR; views record their query as
+    the stored rule's node tree now (OIDs, attnums; no locations or creation-time names). A different query still
+    records ALTER MINOR (the last step)."""
+    if uses == "relation":
+        steps = ["CREATE TABLE app.t (a int)", "CREATE TABLE app.t2 (a int)",
+                 "CREATE VIEW app.v AS SELECT a FROM app.t",
+                 "SELECT pggit.create_branch('b1', 'main')", "SELECT pggit.checkout_branch('b1')",
+                 "CREATE OR REPLACE VIEW app.v AS SELECT a FROM app.t2", "SELECT pggit.checkout_branch('main')",
+                 "ALTER TABLE app.t RENAME TO u", "CREATE OR REPLACE VIEW app.v AS SELECT a FROM app.u"]
+        other = "CREATE OR REPLACE VIEW app.v AS SELECT a FROM app.t2"
+    else:
+        steps = ["CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+                 "CREATE FUNCTION app.h() RETURNS int LANGUAGE sql AS 'SELECT 2'",
+                 "CREATE VIEW app.v AS SELECT app.f() AS x",
+                 "SELECT pggit.create_branch('b1', 'main')", "SELECT pggit.checkout_branch('b1')",
+                 "CREATE OR REPLACE VIEW app.v AS SELECT app.h() AS x", "SELECT pggit.checkout_branch('main')",
+                 "ALTER FUNCTION app.f() RENAME TO g", "CREATE OR REPLACE VIEW app.v AS SELECT app.g() AS x"]
+        other = "CREATE OR REPLACE VIEW app.v AS SELECT app.h() AS x"
+    agrees_with_model(pggit_conn, [*steps, other], schema="app")  # step by step: nothing, then the ALTER
+    assert row(pggit_conn, "VIEW", "app", "v") == (2, "1.1.0", True)
+
+
 # --- R6 for materialized views on the shared catalog (B9): recorded definitions that differ per branch ----------
 
 #: app.mv over app.t1 recorded on main; b1 drops it and makes it again with another query (a new identity, V20),

@@ -331,6 +331,33 @@ BEGIN
     END LOOP;
 END $$;
 
+-- V23: a view as its structure records it, its query by identity and its output column names. The query is
+-- the stored rule's node tree (pg_rewrite.ev_action) without what names or the statement's text put there:
+-- `:location` offsets (B16), the `alias`/`eref` names a range table entry keeps from when the view was made,
+-- and target names (the output names come from pg_attribute, which ALTER VIEW … RENAME COLUMN changes, R3h).
+-- Tables, columns and functions are OIDs and attnums there, so a rename of what the view uses changes
+-- nothing (R6) on any branch, including one whose recorded query differs from the shared catalog's (B9).
+CREATE FUNCTION pggit._view_structure(p_view oid) RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_tree text;
+BEGIN
+    IF NOT pggit._snapshot_reads() THEN
+        SELECT r.ev_action::text INTO v_tree FROM pg_catalog.pg_rewrite r
+        WHERE r.ev_class = p_view AND r.rulename = '_RETURN';
+    ELSE  -- one version per row (X11, 005_helpers.sql)
+        SELECT r.ev_action::text INTO v_tree FROM pg_catalog.pg_rewrite r
+        WHERE r.ev_class::bigint = p_view::bigint AND r.rulename = '_RETURN' ORDER BY age(r.xmin) LIMIT 1;
+    END IF;
+    v_tree := regexp_replace(v_tree, ' :location -?[0-9]+', '', 'g');
+    v_tree := regexp_replace(v_tree, ' :(alias|eref) \{ALIAS :aliasname (\\.|[^ \\])+ :colnames (<>|\(("(\\.|[^"\\])*" ?)*\))\}',
+                             '', 'g');
+    v_tree := regexp_replace(v_tree, ' :resname (\\.|[^ \\])+', '', 'g');
+    RETURN (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+            FROM pggit._columns_of(p_view) a WHERE NOT a.attisdropped) || E'\n' || v_tree;
+END $$;
+
 -- V10b, V12: a view or function is created, or on CREATE OR REPLACE changed (ALTER MINOR) only
 -- when its definition differs from the one recorded on c. Reporting the same object twice is
 -- harmless because the second look finds the definition already recorded. An ALTER statement that
@@ -465,11 +492,10 @@ BEGIN
             PERFORM pggit._sync_table(v_obj);
             v_tables := v_tables || v_obj;
         ELSIF v_kind = 'view' THEN
-            PERFORM pggit._sync_definition('VIEW', n.nspname, c.relname, pg_get_viewdef(c.oid),
+            PERFORM pggit._sync_definition('VIEW', n.nspname, c.relname, pggit._view_structure(c.oid),
                                            (CASE WHEN starts_with(tg_tag, 'ALTER') THEN 'MAJOR'
                                                  ELSE 'MINOR' END)::pggit.change_severity)
             FROM pggit._class_row(v_obj) c JOIN pg_namespace n ON n.oid = c.relnamespace;
-            PERFORM pggit._remember_rendering(v_obj);  -- R6: what a later rename re-renders from (080)
         ELSE
             PERFORM pggit._sync_definition('FUNCTION', n.nspname, pggit._function_name(p.oid),
                                            pg_get_functiondef(p.oid))
@@ -526,7 +552,6 @@ BEGIN
               AND o.object_type = CASE d.object_type WHEN 'view' THEN 'VIEW' ELSE 'MATERIALIZED_VIEW'
                                   END::pggit.object_type
               AND o.object_name = d.address_names[2];
-            DELETE FROM pggit.view_renderings WHERE relid = d.objid;
             DELETE FROM pggit.matview_shapes WHERE relid = d.objid;  -- (082_kinds.sql)
         WHEN 'function' THEN
             PERFORM pggit._record_drop(o.id) FROM pggit.objects o

@@ -80,45 +80,13 @@ BEGIN
             current_query());
 END $$;
 
--- R6/V23: objects that refer to relation p_rel record nothing, but their recorded renderings name it:
--- re-render the views over it, so that a later comparison sees no difference where there is none by
--- identity. p_class 'pg_proc': p_rel is a function (R3g, N5d), and only the views calling it are re-rendered
--- (the vocabulary's other uses of a function are tables' expressions, whose structure is compared as the
--- catalog stores it, not as rendered).
--- R6 on the catalog B9 shares: a view's rendering as the triggers last saw it, so a rename re-renders only the
--- recorded definitions that were that rendering. A branch whose recorded definition differs (another branch
--- replaced the view since, in the shared catalog) keeps its own: it is the same object by identity, and a later
--- CREATE OR REPLACE on it is compared with what it recorded (V9a, V12), not with the other branch's.
-CREATE TABLE pggit.view_renderings (relid oid PRIMARY KEY, definition text NOT NULL);
-
-CREATE FUNCTION pggit._remember_rendering(p_view oid) RETURNS void
-LANGUAGE sql
-AS $$
-    INSERT INTO pggit.view_renderings AS w (relid, definition) VALUES (p_view, pg_get_viewdef(p_view))
-    ON CONFLICT (relid) DO UPDATE SET definition = excluded.definition WHERE w.definition <> excluded.definition
-$$;
-
-CREATE FUNCTION pggit._refresh_referrers(p_rel oid, p_class regclass DEFAULT 'pg_class') RETURNS void
+-- R6/V23: objects that refer to relation p_rel record nothing. Views and tables record what they refer to by
+-- identity (_view_structure, _constraint_identity), so a rename changes nothing there; materialized views
+-- record their query as rendered (082_kinds.sql), which names p_rel: re-render those.
+CREATE FUNCTION pggit._refresh_referrers(p_rel oid) RETURNS void
 LANGUAGE plpgsql
 AS $$
-DECLARE
-    v record;
 BEGIN
-    FOR v IN
-        SELECT DISTINCT c.oid, n.nspname, c.relname, w.definition AS seen
-        FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class c ON c.oid = r.ev_class
-        JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pggit.view_renderings w ON w.relid = c.oid
-        WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = p_class
-          AND d.refobjid = p_rel AND r.ev_class <> p_rel AND c.relkind = 'v'
-    LOOP
-        UPDATE pggit.objects o SET structure = jsonb_build_object('definition', pg_get_viewdef(v.oid))
-        WHERE o.object_type = 'VIEW' AND o.schema_name = v.nspname AND o.object_name = v.relname
-          AND (v.seen IS NULL OR o.structure ->> 'definition' = v.seen);  -- (see view_renderings)
-        PERFORM pggit._remember_rendering(v.oid);
-    END LOOP;
-    IF p_class <> 'pg_class'::regclass THEN
-        RETURN;
-    END IF;
     -- §14.1: materialized views over it, whose structure is their query and index names (082_kinds.sql); the
     -- structure the triggers saw follows too, so the next statement finds no change in the query (R3h)
     UPDATE pggit.objects o SET structure = pggit._matview_structure(c.oid)
@@ -131,7 +99,6 @@ BEGIN
     FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class c ON c.oid = r.ev_class
     WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = p_rel
       AND r.ev_class <> p_rel AND c.relkind = 'm';
-    -- (the foreign keys of other tables into it need nothing: tables record them by identity, _constraint_identity)
 END $$;
 
 -- What an index of p_rel is, without its name: its definition, or its constraint's when one owns it.
@@ -249,7 +216,7 @@ BEGIN
     IF r.relkind = 'v' THEN
         IF v_moved THEN
             PERFORM pggit._rekey('VIEW', old.schema_name, old.object_name, r.schema, r.name, NULL,
-                                 jsonb_build_object('definition', pg_get_viewdef(p_rel)));
+                                 jsonb_build_object('definition', pggit._view_structure(p_rel)));
         END IF;
         -- moved, or one of its columns renamed (R3h): the views over it render the new name (R6)
         PERFORM pggit._refresh_referrers(p_rel);
@@ -387,7 +354,6 @@ BEGIN
     IF FOUND AND (old.schema_name, old.object_name) IS DISTINCT FROM (v_schema, v_name) THEN
         PERFORM pggit._rekey('FUNCTION', old.schema_name, old.object_name, v_schema, v_name, NULL,
                              jsonb_build_object('definition', pg_get_functiondef(p_oid)));
-        PERFORM pggit._refresh_referrers(p_oid, 'pg_proc');  -- R6: the views calling it render its new key
     END IF;
 END $$;
 
