@@ -658,6 +658,21 @@ def test_r6_v23_main_replaces_its_view_with_the_query_it_recorded_after_a_rename
     assert row(pggit_conn, "VIEW", "app", "v") == (2, "1.1.0", True)
 
 
+def test_v9a_v23_a_view_replaced_by_its_own_query_in_other_words_records_nothing(app):
+    """V9a, V23: CREATE OR REPLACE VIEW with the same query records nothing, whatever the statement's text around it
+    (spacing, a semicolon, a second statement in the string, an alias): the stored tree keeps offsets into that text
+    and the names of creation time, and the reference's structure leaves them out. A different query is ALTER MINOR."""
+    app.execute("CREATE TABLE app.t (a int, b int)")
+    app.execute("CREATE VIEW app.v AS SELECT a FROM app.t;")
+    for text in ["CREATE   OR REPLACE VIEW app.v AS   SELECT a FROM app.t  ;",
+                 "SELECT 1; CREATE OR REPLACE VIEW app.v AS SELECT a FROM app.t; SELECT 2;",
+                 "CREATE OR REPLACE VIEW app.v AS SELECT x.a FROM app.t AS x"]:
+        app.execute(text)
+        assert row(app, "VIEW", "app", "v") == (1, "1.0.0", True), text
+    app.execute("CREATE OR REPLACE VIEW app.v AS SELECT b AS a FROM app.t")
+    assert row(app, "VIEW", "app", "v") == (2, "1.1.0", True)
+
+
 # --- R6 for materialized views on the shared catalog (B9): recorded definitions that differ per branch ----------
 
 #: app.mv over app.t1 recorded on main; b1 drops it and makes it again with another query (a new identity, V20),

@@ -333,8 +333,9 @@ END $$;
 
 -- V23: a view as its structure records it, its query by identity and its output column names. The query is
 -- the stored rule's node tree (pg_rewrite.ev_action) without what names or the statement's text put there:
--- `:location` offsets (B16), the `alias`/`eref` names a range table entry keeps from when the view was made,
--- and target names (the output names come from pg_attribute, which ALTER VIEW … RENAME COLUMN changes, R3h).
+-- offsets and lengths in that text (`:location`, B16; `:stmt_location`, `:stmt_len`), the `alias`/`eref` names
+-- a range table entry keeps from when the view was made, and target names (the output names come from
+-- pg_attribute, which ALTER VIEW … RENAME COLUMN changes, R3h).
 -- Tables, columns and functions are OIDs and attnums there, so a rename of what the view uses changes
 -- nothing (R6) on any branch, including one whose recorded query differs from the shared catalog's (B9).
 CREATE FUNCTION pggit._view_structure(p_view oid) RETURNS text
@@ -350,9 +351,9 @@ BEGIN
         SELECT r.ev_action::text INTO v_tree FROM pg_catalog.pg_rewrite r
         WHERE r.ev_class::bigint = p_view::bigint AND r.rulename = '_RETURN' ORDER BY age(r.xmin) LIMIT 1;
     END IF;
-    v_tree := regexp_replace(v_tree, ' :location -?[0-9]+', '', 'g');
-    v_tree := regexp_replace(v_tree, ' :(alias|eref) \{ALIAS :aliasname (\\.|[^ \\])+ :colnames (<>|\(("(\\.|[^"\\])*" ?)*\))\}',
-                             '', 'g');
+    v_tree := regexp_replace(v_tree, ' :(location|stmt_location|stmt_len) -?[0-9]+', '', 'g');
+    v_tree := regexp_replace(v_tree, ' :(alias|eref) (<>|\{ALIAS :aliasname (\\.|[^ \\])+ :colnames '
+                                     '(<>|\(("(\\.|[^"\\])*" ?)*\))\})', '', 'g');
     v_tree := regexp_replace(v_tree, ' :resname (\\.|[^ \\])+', '', 'g');
     RETURN (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
             FROM pggit._columns_of(p_view) a WHERE NOT a.attisdropped) || E'\n' || v_tree;
