@@ -660,10 +660,12 @@ def test_r6_v23_main_replaces_its_view_with_the_query_it_recorded_after_a_rename
 
 def test_v9a_v23_a_view_replaced_by_its_own_query_in_other_words_records_nothing(app):
     """V9a, V23: CREATE OR REPLACE VIEW with the same query records nothing, whatever the statement's text around it
-    (spacing, a semicolon, a second statement in the string, an alias): the stored tree keeps offsets into that text
-    and the names of creation time, and the reference's structure leaves them out. A different query is ALTER MINOR."""
-    app.execute("CREATE TABLE app.t (a int, b int)")
+    (spacing, a semicolon, a second statement in the string, an alias) and after a column was added to its table
+    (one named with a quote and a parenthesis): the stored tree keeps offsets into that text and the names of
+    creation time, and the reference's structure leaves them out. A different query is ALTER MINOR."""
+    app.execute('CREATE TABLE app.t (a int, b int, "q""uote) x" int)')
     app.execute("CREATE VIEW app.v AS SELECT a FROM app.t;")
+    app.execute("ALTER TABLE app.t ADD COLUMN c int")  # the names the tree keeps of t change
     for text in ["CREATE   OR REPLACE VIEW app.v AS   SELECT a FROM app.t  ;",
                  "SELECT 1; CREATE OR REPLACE VIEW app.v AS SELECT a FROM app.t; SELECT 2;",
                  "CREATE OR REPLACE VIEW app.v AS SELECT x.a FROM app.t AS x"]:

@@ -353,7 +353,7 @@ BEGIN
     END IF;
     v_tree := regexp_replace(v_tree, ' :(location|stmt_location|stmt_len) -?[0-9]+', '', 'g');
     v_tree := regexp_replace(v_tree, ' :(alias|eref) (<>|\{ALIAS :aliasname (\\.|[^ \\])+ :colnames '
-                                     '(<>|\(("(\\.|[^"\\])*" ?)*\))\})', '', 'g');
+                                     '(<>|\((\\.|[^)\\])*\))\})', '', 'g');  -- (a name's ")" is escaped there)
     v_tree := regexp_replace(v_tree, ' :resname (\\.|[^ \\])+', '', 'g');
     RETURN (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
             FROM pggit._columns_of(p_view) a WHERE NOT a.attisdropped) || E'\n' || v_tree;
