@@ -187,6 +187,39 @@ def test_x9_a_relation_lock_taken_before_the_first_ddl_does_not_deadlock(pggit_c
     assert got == {"u": 2, "x": 1, "y": 1}
 
 
+def test_x8_a_checkout_in_a_block_keeps_its_branch_until_the_block_ends(pggit_connect):
+    """X8 (a block's statements take one place in the serial order), B6, B10: A `BEGIN; checkout_branch('b1')`, B
+    `delete_branch('b1', true)`, A `CREATE TABLE x`, `COMMIT`. B waits for A's block, so the order A, B explains
+    every answer: x recorded on b1, then b1 DELETED. The reference's checkout took no lock, B deleted b1 at once,
+    and A's later statements ran on a deleted branch (a ci run of the parallel machine: no serial order explained
+    a branch A then made from main, which held B's later DDL)."""
+    a, b, watcher = pggit_connect(), pggit_connect(), pggit_connect()
+    a.execute("CREATE SCHEMA app")
+    a.execute("SELECT pggit.create_branch('b1', 'main')")
+    errors: list[BaseException] = []
+
+    def session_b() -> None:
+        try:
+            b.execute("SELECT pggit.delete_branch('b1', true)")
+        except BaseException as e:  # surfaced below
+            errors.append(e)
+
+    a.execute("BEGIN")
+    a.execute("SELECT pggit.checkout_branch('b1')")
+    worker = threading.Thread(target=session_b)
+    worker.start()
+    try:
+        wait_until_blocked(watcher, b.info.backend_pid, timeout=3.0)
+        a.execute("CREATE TABLE app.x ()")
+        a.execute("COMMIT")
+    finally:
+        worker.join(30)
+    assert not errors, errors
+    assert watcher.execute("SELECT branch_name, version FROM pggit.objects WHERE object_name = 'x'").fetchall() \
+        == [("b1", 1)]
+    assert watcher.execute("SELECT status::text FROM pggit.branches WHERE name = 'b1'").fetchone() == ("DELETED",)
+
+
 def run_both(connect: Callable[[], psycopg.Connection], work: Callable[[psycopg.Connection, int], None]) -> None:
     """Run work(conn, worker_no) in two sessions at once; re-raise the first error."""
     conns = [connect(), connect()]
