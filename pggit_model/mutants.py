@@ -229,8 +229,8 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            machine="CascadesMachine", why="DROP … CASCADE into another table's foreign key leaves that table "
            "unrecorded: PostgreSQL reports it only in sql_drop (B6), which no longer looks at constraints"),
     Mutant("ddl-start-assigns-xid", "X13", T,
-           "AS $$\nBEGIN\n    PERFORM pggit._lock_bookkeeping_for_ddl();\nEND $$;",
-           "AS $$\nBEGIN\n    PERFORM pggit._lock_bookkeeping_for_ddl();\n"
+           "AS $$\nBEGIN\n    PERFORM pggit._lock_bookkeeping();\nEND $$;",
+           "AS $$\nBEGIN\n    PERFORM pggit._lock_bookkeeping();\n"
            "    PERFORM 1 FROM pggit.branches WHERE name = 'main' FOR UPDATE;\nEND $$;",
            machine="CascadesMachine", why="ddl_command_start takes a row lock (X9's advice), which assigns a "
            "transaction id: DROP INDEX CONCURRENTLY then fails with 0A000 (B11)"),

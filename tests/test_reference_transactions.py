@@ -187,6 +187,41 @@ def test_x9_a_relation_lock_taken_before_the_first_ddl_does_not_deadlock(pggit_c
     assert got == {"u": 2, "x": 1, "y": 1}
 
 
+@pytest.mark.parametrize("call", ["SELECT pggit.create_branch('b1', 'main')", "SELECT pggit.checkout_branch('main')",
+                                  "SELECT pggit.commit_changes('main', 'm')", "CREATE TABLE app.y ()"])
+def test_x9_a_call_never_waits_for_a_holder_that_waits_for_it(pggit_connect, call):
+    """X9: A `BEGIN; ANALYZE u`; B `BEGIN; CREATE INDEX ON u` takes the bookkeeping lock and waits for A's lock on
+    u; A then calls pgGit (or runs DDL). A waiting for B's bookkeeping lock would be a deadlock, and B's CREATE
+    INDEX (accepted without pgGit) its victim half the time (smoke seed 101: `create_branch` after ANALYZE). A goes
+    on, commits, and B's index is recorded after it."""
+    a, b, watcher = pggit_connect(), pggit_connect(), pggit_connect()
+    a.execute("CREATE SCHEMA app")
+    a.execute("CREATE TABLE app.u (id int)")
+    errors: list[BaseException] = []
+
+    def session_b() -> None:
+        try:
+            b.execute("BEGIN")
+            b.execute("CREATE INDEX ui ON app.u (id)")
+            b.execute("COMMIT")
+        except BaseException as e:  # surfaced below
+            errors.append(e)
+
+    a.execute("BEGIN")
+    a.execute("ANALYZE app.u")
+    worker = threading.Thread(target=session_b)
+    worker.start()
+    try:
+        wait_until_blocked(watcher, b.info.backend_pid)
+        a.execute(call)
+        a.execute("COMMIT")
+    finally:
+        worker.join(30)
+    assert not errors, errors
+    assert watcher.execute("SELECT version FROM pggit.objects WHERE object_name = 'u' AND branch_name = 'main'"
+                           " AND object_type = 'TABLE'").fetchone() == (2,)
+
+
 def test_x8_a_checkout_in_a_block_keeps_its_branch_until_the_block_ends(pggit_connect):
     """X8 (a block's statements take one place in the serial order), B6, B10: A `BEGIN; checkout_branch('b1')`, B
     `delete_branch('b1', true)`, A `CREATE TABLE x`, `COMMIT`. B waits for A's block, so the order A, B explains

@@ -26,7 +26,7 @@ PARALLEL_MUTANTS: tuple[Mutant, ...] = (
            why="create_branch inserts its name without the bookkeeping lock: with a DDL in another transaction the "
                "two sessions take the locks in crossing orders and deadlock (the reference's bug before the fix)"),
     Mutant("ddl-lock-at-end", "X9", T,
-           "BEGIN\n    PERFORM pggit._lock_bookkeeping_for_ddl();\nEND $$;",
+           "BEGIN\n    PERFORM pggit._lock_bookkeeping();\nEND $$;",
            "BEGIN\n    PERFORM 1;\nEND $$;",
            machine="ParallelMachine",
            why="DDL takes the bookkeeping lock at ddl_command_end, after its relation locks (X9's own example)"),

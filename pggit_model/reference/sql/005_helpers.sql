@@ -154,13 +154,67 @@ $$;
 -- pgGit's tables (branches and commits too) takes it before its first row lock or index entry, so
 -- bookkeeping never waits while holding a relation lock, and no two sessions take locks in orders
 -- that cross (a create_branch's new name before a DDL's lock, say).
-CREATE FUNCTION pggit._lock_bookkeeping() RETURNS void
+CREATE FUNCTION pggit._wait_for_bookkeeping_lock() RETURNS void
 LANGUAGE sql
 AS $$ SELECT pg_advisory_xact_lock(1885697651, 1) $$;
 
 CREATE FUNCTION pggit._try_lock_bookkeeping() RETURNS boolean
 LANGUAGE sql
 AS $$ SELECT pg_try_advisory_xact_lock(1885697651, 1) $$;
+
+-- X9: whether the session holding the bookkeeping lock waits, directly or through others, for a lock this
+-- session holds. A transaction can hold relation locks before its first DDL (ANALYZE, a SELECT or an INSERT
+-- take them and fire no event trigger); waiting then for the bookkeeping lock of a transaction that next
+-- needs one of those relations is a deadlock PostgreSQL alone would not have: it would let this DDL run.
+CREATE FUNCTION pggit._bookkeeping_holder_waits_for_me() RETURNS boolean
+LANGUAGE sql
+AS $$
+    WITH RECURSIVE waits(pid, depth) AS (
+        SELECT l.pid, 0 FROM pg_locks l
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 1885697651 AND l.objid = 1 AND l.objsubid = 2
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        UNION
+        SELECT b.pid, w.depth + 1 FROM waits w, unnest(pg_blocking_pids(w.pid)) AS b(pid) WHERE w.depth < 8)
+    SELECT EXISTS (SELECT 1 FROM waits WHERE pid = pg_backend_pid() AND depth > 0)
+$$;
+
+-- One short wait for the bookkeeping lock (lock_timeout 5 ms, restored on return): true if taken.
+CREATE FUNCTION pggit._lock_bookkeeping_briefly() RETURNS boolean
+LANGUAGE plpgsql
+SET lock_timeout = '5ms'
+AS $$
+BEGIN
+    PERFORM pggit._wait_for_bookkeeping_lock();
+    RETURN true;
+EXCEPTION WHEN lock_not_available THEN
+    RETURN false;
+END $$;
+
+-- X9: the bookkeeping lock, for DDL and for every API function that writes. While another transaction holds
+-- it, wait in short steps (a lock wait, so PostgreSQL sees who waits for whom), and go on without it once that
+-- transaction waits for this one: it is stuck until this one ends, so it writes no bookkeeping meanwhile, and
+-- this one commits first. The session's own lock_timeout still bounds the wait.
+CREATE FUNCTION pggit._lock_bookkeeping() RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_limit interval;
+    v_start timestamptz;
+BEGIN
+    IF pggit._try_lock_bookkeeping() THEN
+        RETURN;
+    END IF;
+    v_limit := nullif(current_setting('lock_timeout'), '0')::interval;
+    v_start := clock_timestamp();
+    WHILE NOT pggit._lock_bookkeeping_briefly() LOOP
+        IF pggit._bookkeeping_holder_waits_for_me() THEN
+            RETURN;
+        END IF;
+        IF clock_timestamp() - v_start > v_limit THEN
+            RAISE lock_not_available USING MESSAGE = 'canceling statement due to lock timeout';
+        END IF;
+    END LOOP;
+END $$;
 
 -- sha256hex of the UTF-8 bytes of a text (§0); NULL stays NULL.
 CREATE FUNCTION pggit._sha256hex(p_text text) RETURNS text

@@ -386,67 +386,13 @@ BEGIN
     END IF;
 END $$;
 
--- X9: whether the session holding the bookkeeping lock waits, directly or through others, for a lock this
--- session holds. A transaction can hold relation locks before its first DDL (ANALYZE, a SELECT or an INSERT
--- take them and fire no event trigger); waiting then for the bookkeeping lock of a transaction that next
--- needs one of those relations is a deadlock PostgreSQL alone would not have: it would let this DDL run.
-CREATE FUNCTION pggit._bookkeeping_holder_waits_for_me() RETURNS boolean
-LANGUAGE sql
-AS $$
-    WITH RECURSIVE waits(pid, depth) AS (
-        SELECT l.pid, 0 FROM pg_locks l
-        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 1885697651 AND l.objid = 1 AND l.objsubid = 2
-          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        UNION
-        SELECT b.pid, w.depth + 1 FROM waits w, unnest(pg_blocking_pids(w.pid)) AS b(pid) WHERE w.depth < 8)
-    SELECT EXISTS (SELECT 1 FROM waits WHERE pid = pg_backend_pid() AND depth > 0)
-$$;
-
--- One short wait for the bookkeeping lock (lock_timeout 5 ms, restored on return): true if taken.
-CREATE FUNCTION pggit._lock_bookkeeping_briefly() RETURNS boolean
-LANGUAGE plpgsql
-SET lock_timeout = '5ms'
-AS $$
-BEGIN
-    PERFORM pggit._lock_bookkeeping();
-    RETURN true;
-EXCEPTION WHEN lock_not_available THEN
-    RETURN false;
-END $$;
-
--- X9: DDL's bookkeeping lock. While another transaction holds it, wait in short steps (a lock wait, so
--- PostgreSQL sees who waits for whom), and go on without it once that transaction waits for this one: it is
--- stuck until this one ends, so it writes no bookkeeping meanwhile, and this one commits first. The session's
--- own lock_timeout still bounds the wait.
-CREATE FUNCTION pggit._lock_bookkeeping_for_ddl() RETURNS void
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    v_limit interval;
-    v_start timestamptz;
-BEGIN
-    IF pggit._try_lock_bookkeeping() THEN
-        RETURN;
-    END IF;
-    v_limit := nullif(current_setting('lock_timeout'), '0')::interval;
-    v_start := clock_timestamp();
-    WHILE NOT pggit._lock_bookkeeping_briefly() LOOP
-        IF pggit._bookkeeping_holder_waits_for_me() THEN
-            RETURN;
-        END IF;
-        IF clock_timestamp() - v_start > v_limit THEN
-            RAISE lock_not_available USING MESSAGE = 'canceling statement due to lock timeout';
-        END IF;
-    END LOOP;
-END $$;
-
 -- ddl_command_start (X9): take the bookkeeping lock before the statement locks any relation.
 CREATE FUNCTION pggit._on_ddl_command_start() RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM pggit._lock_bookkeeping_for_ddl();
+    PERFORM pggit._lock_bookkeeping();
 END $$;
 
 -- ddl_command_end: every table, view and function the statement created or altered, each once.
@@ -464,7 +410,7 @@ DECLARE
     v_seen text[] := '{}';
     v_tables oid[] := '{}';  -- §14 V25: the reported tables, whose descendants are followed at the end
 BEGIN
-    PERFORM pggit._lock_bookkeeping_for_ddl();  -- X9, as at ddl_command_start
+    PERFORM pggit._lock_bookkeeping();  -- X9, as at ddl_command_start
     PERFORM pggit._follow_keys();  -- renames and moves first (R1, 080_renames.sql)
     FOR cmd IN SELECT classid, objid FROM pg_event_trigger_ddl_commands() WHERE NOT in_extension LOOP
         v_kind := NULL;
@@ -524,7 +470,7 @@ DECLARE
     v_indexes text[] := '{}';
     v_rel oid;
 BEGIN
-    PERFORM pggit._lock_bookkeeping_for_ddl();  -- X9, as at ddl_command_start
+    PERFORM pggit._lock_bookkeeping();  -- X9, as at ddl_command_start
     PERFORM pggit._forget_dropped();  -- §14 V20: identities of dropped objects (080_renames.sql)
     FOR d IN
         SELECT * FROM pg_event_trigger_dropped_objects()

@@ -128,8 +128,8 @@ AS $$
 BEGIN
     -- X8: in a block, the checkout belongs to the transaction's serial place as its DDL does: a delete_branch
     -- of another session may not come between the check below and this block's later statements (the lock
-    -- as DDL takes it, so it also never waits for a holder that waits for this session, X9)
-    PERFORM pggit._lock_bookkeeping_for_ddl();
+    -- as DDL takes it, X9)
+    PERFORM pggit._lock_bookkeeping();
     PERFORM pggit._active_branch(p_branch_name, false);
     PERFORM pg_catalog.set_config('pggit.current_branch', p_branch_name, false);
     RETURN format('Switched to branch %s', p_branch_name);
