@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 
 from pggit_model import ops
 from pggit_model.client import Completion
@@ -189,16 +189,20 @@ def test_contended_programs_are_predicted_and_start_blocks_with_their_snapshot(p
 
 def test_about_half_of_the_machines_programs_are_contended() -> None:
     """programs() draws a contended program one time in two (its prefix: exactly the two contended tables), and
-    never with contention=0."""
+    never with contention=0. Counted over three seeds of 100 examples: Hypothesis's own choices lower the share
+    of one run (29–46 % under eight seeds of 6.170, 19 % once under a random seed in CI), so a floor on one random
+    run failed by luck; the floor is 15 % of the 300, and a contended share at or near zero still fails it."""
     counts: Counter[tuple[int, bool]] = Counter()
-    for contention in (2, 0):
-        @settings(max_examples=100, database=None, deadline=None, suppress_health_check=list(HealthCheck))
-        @given(programs(contention=contention))
-        def draw(p: Program) -> None:
-            counts[contention, _is_contended(p)] += 1  # noqa: B023 (run before the loop moves on)
+    for contention, seeds in ((2, (0, 1, 2)), (0, (0,))):
+        for s in seeds:
+            @seed(s)
+            @settings(max_examples=100, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+            @given(programs(contention=contention))
+            def draw(p: Program) -> None:
+                counts[contention, _is_contended(p)] += 1  # noqa: B023 (run before the loop moves on)
 
-        draw()
-    assert counts[2, True] >= 25 and counts[2, False] >= 25 and counts[0, True] == 0, counts
+            draw()
+    assert counts[2, True] >= 45 and counts[2, False] >= 75 and counts[0, True] == 0, counts
 
 
 def _is_contended(p: Program) -> bool:
