@@ -42,6 +42,22 @@ def wait_until_blocked(observer: psycopg.Connection, pid: int, timeout: float = 
     raise AssertionError(f"backend {pid} never waited for a lock")
 
 
+def in_background(conn: psycopg.Connection, *statements: str) -> tuple[threading.Thread, list[BaseException]]:
+    """Run the statements on `conn` in a started thread; the list gets the error that stopped them, if any."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            for text in statements:
+                conn.execute(text)
+        except BaseException as e:  # surfaced by the caller
+            errors.append(e)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    return worker, errors
+
+
 @pytest.fixture
 def app(pggit_conn: psycopg.Connection) -> psycopg.Connection:
     pggit_conn.execute("CREATE SCHEMA app")
@@ -127,18 +143,9 @@ def test_x9_index_index_alter_trap_does_not_deadlock(pggit_connect):
     a, b, watcher = pggit_connect(), pggit_connect(), pggit_connect()
     a.execute("CREATE SCHEMA app")
     a.execute("CREATE TABLE app.t (id int, a text)")
-    errors: list[BaseException] = []
-
-    def session_b() -> None:
-        try:
-            b.execute("CREATE INDEX i2 ON app.t (a)")
-        except BaseException as e:  # surfaced below
-            errors.append(e)
-
     a.execute("BEGIN")
     a.execute("CREATE INDEX i1 ON app.t (id)")
-    worker = threading.Thread(target=session_b)
-    worker.start()
+    worker, errors = in_background(b, "CREATE INDEX i2 ON app.t (a)")
     wait_until_blocked(watcher, b.info.backend_pid)
     a.execute("ALTER TABLE app.t ADD COLUMN c int")
     a.execute("COMMIT")
@@ -159,21 +166,11 @@ def test_x9_a_relation_lock_taken_before_the_first_ddl_does_not_deadlock(pggit_c
     a, b, watcher = pggit_connect(), pggit_connect(), pggit_connect()
     a.execute("CREATE SCHEMA app")
     a.execute("CREATE TABLE app.u (id int)")
-    errors: list[BaseException] = []
-
-    def session_a() -> None:
-        try:
-            a.execute("CREATE TABLE app.y ()")
-            a.execute("COMMIT")
-        except BaseException as e:  # surfaced below
-            errors.append(e)
-
     a.execute("BEGIN")
     a.execute(first)
     b.execute("BEGIN")
     b.execute("CREATE TABLE app.x ()")
-    worker = threading.Thread(target=session_a)
-    worker.start()
+    worker, errors = in_background(a, "CREATE TABLE app.y ()", "COMMIT")
     wait_until_blocked(watcher, a.info.backend_pid)
     try:  # SELECT's ACCESS SHARE lock blocks only an ALTER TABLE
         b.execute("CREATE INDEX ui ON app.u (id)" if first != "SELECT count(*) FROM app.u"
@@ -197,20 +194,9 @@ def test_x9_a_call_never_waits_for_a_holder_that_waits_for_it(pggit_connect, cal
     a, b, watcher = pggit_connect(), pggit_connect(), pggit_connect()
     a.execute("CREATE SCHEMA app")
     a.execute("CREATE TABLE app.u (id int)")
-    errors: list[BaseException] = []
-
-    def session_b() -> None:
-        try:
-            b.execute("BEGIN")
-            b.execute("CREATE INDEX ui ON app.u (id)")
-            b.execute("COMMIT")
-        except BaseException as e:  # surfaced below
-            errors.append(e)
-
     a.execute("BEGIN")
     a.execute("ANALYZE app.u")
-    worker = threading.Thread(target=session_b)
-    worker.start()
+    worker, errors = in_background(b, "BEGIN", "CREATE INDEX ui ON app.u (id)", "COMMIT")
     try:
         wait_until_blocked(watcher, b.info.backend_pid)
         a.execute(call)
@@ -231,18 +217,9 @@ def test_x8_a_checkout_in_a_block_keeps_its_branch_until_the_block_ends(pggit_co
     a, b, watcher = pggit_connect(), pggit_connect(), pggit_connect()
     a.execute("CREATE SCHEMA app")
     a.execute("SELECT pggit.create_branch('b1', 'main')")
-    errors: list[BaseException] = []
-
-    def session_b() -> None:
-        try:
-            b.execute("SELECT pggit.delete_branch('b1', true)")
-        except BaseException as e:  # surfaced below
-            errors.append(e)
-
     a.execute("BEGIN")
     a.execute("SELECT pggit.checkout_branch('b1')")
-    worker = threading.Thread(target=session_b)
-    worker.start()
+    worker, errors = in_background(b, "SELECT pggit.delete_branch('b1', true)")
     try:
         wait_until_blocked(watcher, b.info.backend_pid, timeout=3.0)
         a.execute("CREATE TABLE app.x ()")
