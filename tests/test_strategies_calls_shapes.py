@@ -13,7 +13,7 @@ from pggit_model.model.catalog_values import Index, MatView, Table, View
 from pggit_model.strategies import call_ops
 from pggit_model.strategies.hash_calls import RELATION_KINDS, named_objects
 from tests.test_strategies_hostile import RECENT, SCHEMA
-from tests.test_strategies_shapes import _collect
+from tests.test_strategies_shapes import SEEDS, _collect
 
 OTHER = "app_two"
 
@@ -44,7 +44,7 @@ WHAT = {n: ("SEQUENCE" if n == "sq" else {Table: "TABLE", View: "VIEW", Index: "
 def _hashes() -> list[ops.ComputeDdlHash]:
     """compute_ddl_hash calls of the first schema among a little more call draws than a smoke run makes (a
     minute: drawn once, on first use)."""
-    return [op for op in _collect(call_ops(STATE, SCHEMA, recent=RECENT), examples=300, seeds=(0, 1, 2))
+    return [op for op in _collect(call_ops(STATE, SCHEMA, recent=RECENT), examples=25, seeds=SEEDS)
             if isinstance(op, ops.ComputeDdlHash) and op.schema == SCHEMA]
 
 
