@@ -17,7 +17,6 @@ from hypothesis.stateful import rule
 from pggit_model import faults, strategies
 from pggit_model.machines.transactions import TransactionRules
 from pggit_model.ops import Fault
-from pggit_model.ops.cascades import outside_block
 from pggit_model.rules import span
 
 
@@ -34,9 +33,7 @@ class FaultRules(TransactionRules):
     @rule(data=st.data(), kind=st.sampled_from(sorted(faults.SQLSTATES)))
     def ddl_under_fault(self, data: st.DataObject, kind: str) -> None:
         """A DDL struck by a timeout, a cancel or a lock wait: all of it or none of it (X4)."""
-        # not CONCURRENTLY statements: interrupted, they leave an INVALID index behind (§14.8, X13(c), B10)
-        op = data.draw(strategies.ddl_ops(self.model, self.schema, invalid=0.0).filter(
-            lambda o: not outside_block(o)), label="ddl")
+        op = data.draw(strategies.struck_ddl(self.model, self.schema), label="ddl")
         faults.strike(self.driver, Fault(kind, op), self._other)
 
     @rule()

@@ -117,6 +117,7 @@ class Reindex(Op):
     name: str | None = field(default=None, validator=opt_ident)
     concurrently: bool = field(default=False, validator=boolean)
 
+    fires_event_trigger: ClassVar[bool] = False  # from PostgreSQL 17 on it does
     kind: ClassVar[str] = "reindex"
     family: ClassVar[str] = "ddl"
 

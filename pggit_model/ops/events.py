@@ -56,12 +56,13 @@ class Fault(Op):
         if self.kind_of_fault == "statement_timeout":
             prefix = f"SET LOCAL statement_timeout = {TIMEOUT_MS}; SET LOCAL pggit_model.sleep = '{SLEEP}'"
         elif self.kind_of_fault == "cancel":
-            prefix = f"SET LOCAL pggit_model.sleep = '{SLEEP}'"
+            prefix = "SET LOCAL pggit_model.cancel = 'on'"
         else:
             prefix = f"SET LOCAL lock_timeout = {TIMEOUT_MS}"
         # Reset afterwards: inside an explicit transaction SET LOCAL would outlive the statement.
         return (f"{prefix}; {self.op.to_sql()}; SET LOCAL statement_timeout TO DEFAULT; "
-                "SET LOCAL lock_timeout TO DEFAULT; SET LOCAL pggit_model.sleep = ''")
+                "SET LOCAL lock_timeout TO DEFAULT; SET LOCAL pggit_model.sleep = ''; "
+                "SET LOCAL pggit_model.cancel = ''")
 
 
 @frozen

@@ -42,6 +42,7 @@ class InsertRows(Op):
     columns: tuple[str, ...] = field(converter=as_tuple, validator=nonempty_idents)
     rows: tuple[tuple[Value, ...], ...] = field(converter=_as_rows, validator=_rows)
 
+    fires_event_trigger: ClassVar[bool] = False
     kind: ClassVar[str] = "insert_rows"
     family: ClassVar[str] = "ddl"
     checks_schema: ClassVar[bool] = True  # DML: a missing schema is 42P01, as a missing table (model.catalog)
@@ -60,6 +61,7 @@ class DeleteRows(Op):
     schema: str = field(validator=ident)
     table: str = field(validator=ident)
 
+    fires_event_trigger: ClassVar[bool] = False
     kind: ClassVar[str] = "delete_rows"
     family: ClassVar[str] = "ddl"
     checks_schema: ClassVar[bool] = True  # DML: a missing schema is 42P01, as a missing table (model.catalog)

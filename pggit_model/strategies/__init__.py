@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from pggit_model import ops
 from pggit_model.model import State
+from pggit_model.ops.cascades import outside_block
 from pggit_model.strategies.alter import ALTER_ACTIONS, CONSTRAINT_DRAWERS
 from pggit_model.strategies.calls import (
     branch_ops,
@@ -77,12 +78,19 @@ def ops_for(state: State, schema: str, prefix: str = "", invalid: float = 0.1) -
                      st.one_of(trinity_ops(), session_ops(schema)))
 
 
+def struck_ddl(state: State, schema: str) -> st.SearchStrategy[ops.Op]:
+    """DDL a fault may strike (pggit_model.faults): valid, inside a block (CONCURRENTLY interrupted leaves an
+    INVALID index behind: §14.8, X13(c), B10), and reaching the faults' event trigger, so that whether the fault
+    struck depends on the statement alone, never on timing."""
+    return ddl_ops(state, schema, invalid=0.0).filter(lambda o: not outside_block(o) and o.fires_event_trigger)
+
+
 __all__ = [
     "ALTER_ACTIONS", "COLUMN_TYPES", "CONSTRAINT_DRAWERS", "DDL_DRAWERS", "LIMITS", "LONG", "QUOTED", "RESERVED",
     "UNICODE", "Recent", "branch_names", "branch_ops", "call_ops", "column_types", "columns", "commit_ops",
     "ddl_ops", "default_changes", "defaults_for", "drop_ops", "droppable", "has_default_target", "hostile_kind",
     "hostile_text", "identifiers", "merge_ops", "messages", "names", "near", "near_value", "new_functions",
     "new_tables_with_a_column", "ops_for", "repeats", "same_definition_replacements", "session_ops",
-    "single_changes", "sql_texts", "table_changes", "temporary_ddl", "texts", "tracked_tables", "trinity_ops",
-    "txn_ops",
+    "single_changes", "sql_texts", "struck_ddl", "table_changes", "temporary_ddl", "texts", "tracked_tables",
+    "trinity_ops", "txn_ops",
 ]
