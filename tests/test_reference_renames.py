@@ -703,3 +703,18 @@ def test_r6_r7_v24aa_a_materialized_view_recorded_differently_on_c_than_in_the_s
         "CREATE INDEX mvi ON app.mv (id)", "ALTER MATERIALIZED VIEW app.mv RENAME COLUMN a TO a2",
         "CREATE INDEX mvj ON app.mv (a2)", "REFRESH MATERIALIZED VIEW app.mv",
     ], schema="app")
+
+
+def test_r6_v24aa_a_materialized_view_calling_a_renamed_function_records_only_its_new_index(app):
+    """R6, V23, V24aa: a materialized view names what it reads by identity, so renaming a function it calls records
+    nothing on it, and an index created on it afterwards is ALTER PATCH. The reference recorded the view's query as
+    rendered, re-rendered it only on relation renames, and so took the new function name for a changed query:
+    ALTER MAJOR."""
+    app.execute("CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1'")
+    app.execute("CREATE MATERIALIZED VIEW app.mv AS SELECT app.f() AS x")
+    app.execute("ALTER FUNCTION app.f() RENAME TO g")
+    assert row(app, "MATERIALIZED_VIEW", "app", "mv") == (1, "1.0.0", True)
+    app.execute("CREATE INDEX mv_x ON app.mv (x)")
+    assert row(app, "MATERIALIZED_VIEW", "app", "mv") == (2, "1.0.1", True)
+    app.execute("ALTER MATERIALIZED VIEW app.mv RENAME COLUMN x TO y")  # R3h: still MAJOR
+    assert row(app, "MATERIALIZED_VIEW", "app", "mv") == (3, "2.0.0", True)

@@ -80,27 +80,6 @@ BEGIN
             current_query());
 END $$;
 
--- R6/V23: objects that refer to relation p_rel record nothing. Views and tables record what they refer to by
--- identity (_view_structure, _constraint_identity), so a rename changes nothing there; materialized views
--- record their query as rendered (082_kinds.sql), which names p_rel: re-render those.
-CREATE FUNCTION pggit._refresh_referrers(p_rel oid) RETURNS void
-LANGUAGE plpgsql
-AS $$
-BEGIN
-    -- §14.1: materialized views over it, whose structure is their query and index names (082_kinds.sql); the
-    -- structure the triggers saw follows too, so the next statement finds no change in the query (R3h)
-    UPDATE pggit.objects o SET structure = pggit._matview_structure(c.oid)
-    FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class c ON c.oid = r.ev_class
-    JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = p_rel
-      AND r.ev_class <> p_rel AND c.relkind = 'm'
-      AND o.object_type = 'MATERIALIZED_VIEW' AND o.schema_name = n.nspname AND o.object_name = c.relname;
-    PERFORM pggit._remember_matview(c.oid, pggit._matview_structure(c.oid))
-    FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class c ON c.oid = r.ev_class
-    WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = p_rel
-      AND r.ev_class <> p_rel AND c.relkind = 'm';
-END $$;
-
 -- What an index of p_rel is, without its name: its definition, or its constraint's when one owns it.
 -- p_index: an index there now; else p_old_name: one as the table's last recorded shape has it.
 CREATE FUNCTION pggit._index_shape(p_rel oid, p_index oid, p_old_name text) RETURNS text
@@ -218,9 +197,7 @@ BEGIN
             PERFORM pggit._rekey('VIEW', old.schema_name, old.object_name, r.schema, r.name, NULL,
                                  jsonb_build_object('definition', pggit._view_structure(p_rel)));
         END IF;
-        -- moved, or one of its columns renamed (R3h): the views over it render the new name (R6)
-        PERFORM pggit._refresh_referrers(p_rel);
-        RETURN;
+        RETURN;  -- (what refers to it does so by identity: nothing to follow, R6)
     END IF;
 
     PERFORM pggit._heal_index_identities(p_rel);  -- V20: before the indexes are compared by OID
@@ -294,7 +271,6 @@ BEGIN
     END IF;
     IF v_moved OR v_sev IS NOT NULL THEN
         UPDATE pggit.catalog_shapes SET structure = v_new WHERE relid = p_rel;
-        PERFORM pggit._refresh_referrers(p_rel);
     END IF;
 END $$;
 
@@ -323,8 +299,6 @@ BEGIN
         UPDATE pggit.objects SET parent_name = p_name
         WHERE object_type = 'INDEX' AND schema_name = p_schema AND parent_name = old.object_name;
     END IF;
-    -- moved, or one of its columns renamed (R3h): the views over it render the new name (R6)
-    PERFORM pggit._refresh_referrers(p_rel);
     PERFORM pggit._heal_index_identities(p_rel);  -- V20
     FOR x IN
         SELECT id.object_name AS old_name, i.relname::text AS new_name

@@ -10,7 +10,8 @@ CREATE FUNCTION pggit._matview_structure(p_rel oid) RETURNS jsonb
 LANGUAGE sql STABLE
 AS $$
     SELECT jsonb_build_object(
-        'definition', pg_get_viewdef(p_rel),
+        -- its query by identity, as a view's (R6, V23: a rename of what it reads changes nothing, 010_tracking.sql)
+        'definition', pggit._view_structure(p_rel),
         -- names only: `ALTER INDEX … SET (…)` on one of them changes no V23 component (V24p)
         'index_names', coalesce((SELECT jsonb_agg(i.relname::text ORDER BY i.relname)
                                  FROM pggit._indexes_of(p_rel) i), '[]'))  -- X11, 005_helpers.sql
@@ -66,7 +67,7 @@ BEGIN
             RETURN;  -- REFRESH, or nothing that V23 compares (V27)
         END IF;
         -- V24aa, R3c: its indexes changed (PATCH); R3h: its query, which only RENAME COLUMN changes here
-        -- (renames of what it reads re-render the seen query first, R6, 080_renames.sql): MAJOR
+        -- (it names what it reads by identity, so their renames change nothing, R6): MAJOR
         PERFORM pggit._record_change(v_row.id, 'ALTER',
                                      (CASE WHEN (v_seen -> 'definition') IS DISTINCT FROM (v_new -> 'definition')
                                            THEN 'MAJOR' ELSE 'PATCH' END)::pggit.change_severity, v_new);
