@@ -167,9 +167,13 @@ class Op:
     result: ClassVar[str] = "none"
     #: "ddl", "call", "txn" or "session": which part of the model handles it.
     family: ClassVar[str] = "op"
-    #: PostgreSQL 15 fires ddl_command_end for the statement when it succeeds (DML and REINDEX it does not): only
-    #: such a statement reaches the faults' trigger, so only it is struck whatever the timing (pggit_model.faults).
-    fires_event_trigger: ClassVar[bool] = True
+
+    @property
+    def fires_event_trigger(self) -> bool:
+        """PostgreSQL 15 fires ddl_command_end for the statement when it succeeds (not for DML, REINDEX, ANALYZE):
+        only such a statement reaches the faults' trigger, so only it is struck whatever the timing
+        (pggit_model.faults)."""
+        return True
 
     def sql(self) -> Composable:  # pragma: no cover - every concrete op overrides it
         raise NotImplementedError

@@ -117,9 +117,12 @@ class Reindex(Op):
     name: str | None = field(default=None, validator=opt_ident)
     concurrently: bool = field(default=False, validator=boolean)
 
-    fires_event_trigger: ClassVar[bool] = False  # from PostgreSQL 17 on it does
     kind: ClassVar[str] = "reindex"
     family: ClassVar[str] = "ddl"
+
+    @property
+    def fires_event_trigger(self) -> bool:
+        return False  # (from PostgreSQL 17 on it does)
 
     def __attrs_post_init__(self) -> None:
         if (self.target == "SCHEMA") != (self.name is None):

@@ -344,6 +344,10 @@ class Quiet(Op):
     kind: ClassVar[str] = "quiet"
     family: ClassVar[str] = "ddl"
 
+    @property
+    def fires_event_trigger(self) -> bool:
+        return self.what != "ANALYZE"  # GRANT and REVOKE fire it
+
     def sql(self) -> Composable:
         q = qname(self.schema, self.table)
         return {

@@ -42,10 +42,13 @@ class InsertRows(Op):
     columns: tuple[str, ...] = field(converter=as_tuple, validator=nonempty_idents)
     rows: tuple[tuple[Value, ...], ...] = field(converter=_as_rows, validator=_rows)
 
-    fires_event_trigger: ClassVar[bool] = False
     kind: ClassVar[str] = "insert_rows"
     family: ClassVar[str] = "ddl"
     checks_schema: ClassVar[bool] = True  # DML: a missing schema is 42P01, as a missing table (model.catalog)
+
+    @property
+    def fires_event_trigger(self) -> bool:
+        return False
 
     def sql(self) -> Composable:
         values = comma(sql.SQL("({})").format(comma(sql.SQL("NULL") if v is None else sql.SQL(str(v)) for v in r))
@@ -61,10 +64,13 @@ class DeleteRows(Op):
     schema: str = field(validator=ident)
     table: str = field(validator=ident)
 
-    fires_event_trigger: ClassVar[bool] = False
     kind: ClassVar[str] = "delete_rows"
     family: ClassVar[str] = "ddl"
     checks_schema: ClassVar[bool] = True  # DML: a missing schema is 42P01, as a missing table (model.catalog)
+
+    @property
+    def fires_event_trigger(self) -> bool:
+        return False
 
     def sql(self) -> Composable:
         return sql.SQL("DELETE FROM {}").format(qname(self.schema, self.table))
