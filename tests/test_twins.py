@@ -62,3 +62,35 @@ def test_twin_drops_name_only_what_another_schema_also_holds() -> None:
         state, exp = step(state, op)
         assert exp.kind == "ok", exp
     assert (B, "f(integer)") in state.db.catalog.functions and state.db.catalog.rel(B, "t") is not None
+
+
+def test_kind_twins_give_a_table_name_to_a_function_and_drops_take_either() -> None:
+    """V5, M3: kind_twins makes a function named as a table of the same schema (PostgreSQL allows it: another
+    namespace); twin_drops then names both the table and the function, and dropping one leaves the other."""
+    from pggit_model.ops import DropFunction, DropTable
+    from pggit_model.strategies.schemas import kind_twins, twin_drops
+
+    state = _state()
+    made = kind_twins(state, A)
+    assert made == [CreateFunction(A, "t", (), 1)]
+    state, exp = step(state, made[0])
+    assert exp.kind == "ok", exp
+    assert kind_twins(state, A) == []
+    drops = twin_drops(state, A)
+    assert drops == [DropTable(A, "t", False, True), DropFunction(A, "t", (), False, True)]
+    after, exp = step(state, drops[0])
+    assert exp.kind == "ok" and (A, "t()") in after.db.catalog.functions, exp
+    after, exp = step(state, drops[1])
+    assert exp.kind == "ok" and after.db.catalog.rel(A, "t") is not None, exp
+
+
+def test_new_tables_and_functions_take_each_others_names() -> None:
+    """Cross-kind reuse (issue 16): among DDL draws, a new table is named as an existing function and a new
+    function as an existing table (the name pools alone share only 'select')."""
+    from pggit_model.ops import CreateFunction as F
+    from pggit_model.strategies import ddl_ops
+    from tests.test_strategies_shapes import _collect
+
+    drawn = _collect(ddl_ops(_state(), A, invalid=0.0), examples=25, seeds=(0, 1, 2, 3))
+    assert any(isinstance(op, CreateTable) and op.name == "f" for op in drawn)
+    assert any(isinstance(op, F) and op.name == "t" for op in drawn)

@@ -41,7 +41,7 @@ from pggit_model.ops.frame import TABLE_SETTINGS
 from pggit_model.rules import span
 from pggit_model.strategies.common import predicted
 from pggit_model.strategies.ddl import derived_names
-from pggit_model.strategies.schemas import owned_schemas, twin_drops, twins
+from pggit_model.strategies.schemas import kind_twins, owned_schemas, twin_drops, twins
 from pggit_model.strategies.values import suffixed
 
 
@@ -88,14 +88,17 @@ class BranchRules(VersioningRules):
         The changes are in any schema the example owns (a merge must match rows by schema too)."""
         parent = self.model.c
         owned = owned_schemas(self.model, self.schema)
-        # half the time a name shared by two schemas (made now if there is none and another schema is owned) is
-        # dropped on the branch in one of them, so M3 takes ⊥ for that schema's key only (blind spot 7: a merge
-        # lookup that loses its schema filter drops the twin too)
+        # half the time a name shared by two schemas or by a table and a function (made now if there is none) is
+        # dropped on the branch for one of them, so M3 takes ⊥ for that key only (blind spot 7: a merge lookup
+        # that loses its schema filter drops the twin too; so does one that loses its kind filter)
         drop_twin = data.draw(st.booleans(), label="drop a twin")
         twinned = [s for s in owned if twin_drops(self.model, s)]
         another = getattr(self, "_another_schema", None)  # SchemaRules' (it creates one when none is owned)
-        if drop_twin and not twinned and another is not None and (other := another(data)) is not None:
-            pairs = twins(self.model, self.schema, other)
+        if drop_twin and not twinned:
+            # a name two kinds share in this schema, or two schemas share
+            pairs = kind_twins(self.model, self.schema)
+            if another is not None and (other := another(data)) is not None:
+                pairs += twins(self.model, self.schema, other)
             if len(pairs) > 0 and predicted(self.model, op := data.draw(st.sampled_from(pairs), label="twin")):
                 self.run(op)
             owned = owned_schemas(self.model, self.schema)

@@ -72,8 +72,20 @@ class DdlDraw:
         lives = [n for n in self.past_lives() if n not in used]
         if lives and self.draw(THIRD) == 0:
             return self.draw(st.sampled_from(lives))
+        if (shared := self.shared_name(self.function_names())) is not None and shared not in used:
+            return shared
         name = self.draw(names(pool))
         return name if self.maybe() or name not in used else self.draw(names(pool).filter(lambda n: n not in used))
+
+    def function_names(self) -> list[str]:
+        """The names of the schema's functions (without their arguments)."""
+        return sorted({split_signature(sig)[0] for sig in self.funcs})
+
+    def shared_name(self, others: list[str]) -> str | None:
+        """A third of the time, one of `others`: the names of another kind of object in the schema, which a new
+        object may share (relations and functions live in different namespaces). pgGit keys rows by kind, schema
+        and name; a lookup or a merge that forgets the kind mixes up two objects only when the names meet."""
+        return self.draw(st.sampled_from(others)) if others and self.draw(THIRD) == 0 else None
 
     def pick_table(self, which: Callable[[Table], bool] | None = None) -> tuple[str, Table]:
         """A table of the schema, one `which` holds to when there is one: a statement on a table's columns takes a
@@ -189,8 +201,9 @@ def _drop_view(d: DdlDraw) -> ops.Op:
 
 def _create_function(d: DdlDraw) -> ops.Op:
     args = tuple(d.draw(ARG_LISTS))
-    return ops.CreateFunction(d.schema, d.draw(names(("f", "add tax", "select"))), args, d.draw(st.integers(0, 3)),
-                              d.draw(st.booleans()))
+    rels = sorted({n for (s, n) in d.state.db.catalog.relations if s == d.schema})
+    name = d.shared_name(rels) or d.draw(names(("f", "add tax", "select")))
+    return ops.CreateFunction(d.schema, name, args, d.draw(st.integers(0, 3)), d.draw(st.booleans()))
 
 
 def _drop_function(d: DdlDraw) -> ops.Op:

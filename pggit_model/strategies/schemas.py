@@ -89,6 +89,16 @@ def twins(state: State, schema: str, other: str) -> list[Op]:
     return out
 
 
+def kind_twins(state: State, schema: str) -> list[Op]:
+    """CREATEs that give `schema` a function named as one of its tables (relations and functions have namespaces
+    of their own): two objects of two kinds under one name, which a lookup that matches names without their kind
+    mixes up, as `twins` across schemas. (Their V5 keys differ, `f()` and `f`: §12 keeps '(' and '.' out of
+    names, so no name can spell a function's or a column's key.)"""
+    cat = state.db.catalog
+    functions = {split_signature(sig)[0] for (s, sig) in cat.functions if s == schema}
+    return [CreateFunction(schema, name, (), 1) for name, _ in tables_of(state, schema) if name not in functions]
+
+
 def twin_hashes(state: State, schema: str, other: str) -> list[Op]:
     """compute_ddl_hash (H1–H3) of each name that `schema` and `other` both hold as a function or a table, asked
     in either schema: each answer must be its own schema's object's."""
@@ -105,20 +115,24 @@ def twin_hashes(state: State, schema: str, other: str) -> list[Op]:
 
 def twin_drops(state: State, schema: str) -> list[Op]:
     """DROP … CASCADE of each function or table of `schema` (with an active row on c, B9) whose name another owned
-    schema holds too: on a branch, then merged back, the target takes ⊥ for that schema's key only (M3)."""
+    schema holds too, or an object of the other kind in `schema` (kind_twins): on a branch, then merged back, the
+    target takes ⊥ for that key only (M3)."""
     from pggit_model.strategies.targeted import droppable  # (targeted imports the strategies package)
 
     cat = state.db.catalog
     others = set(other_schemas(state, schema))
+    functions = {split_signature(sig)[0] for (s, sig) in cat.functions if s == schema}
     out: list[Op] = []
     for kind, name in droppable(state, schema):
-        if kind == "FUNCTION" and any((o, name) in cat.functions for o in others):
-            fname, args = split_signature(name)
+        fname, args = split_signature(name) if kind == "FUNCTION" else (name, ())
+        if kind == "FUNCTION" and (any((o, name) in cat.functions for o in others)
+                                   or cat.rel(schema, fname) is not None):
             out.append(DropFunction(schema, fname, args, False, True))
-        elif kind == "TABLE" and any(isinstance(cat.rel(o, name), type(cat.rel(schema, name))) for o in others):
+        elif kind == "TABLE" and (any(isinstance(cat.rel(o, name), type(cat.rel(schema, name))) for o in others)
+                                  or name in functions):
             out.append(DropTable(schema, name, False, True))
     return out
 
 
-__all__ = ["extra_schema_names", "other_schemas", "owned_schemas", "search_paths", "shadowed_names", "twin_drops",
-           "twin_hashes", "twins", "unqualified_names"]
+__all__ = ["extra_schema_names", "kind_twins", "other_schemas", "owned_schemas", "search_paths", "shadowed_names",
+           "twin_drops", "twin_hashes", "twins", "unqualified_names"]
