@@ -179,3 +179,19 @@ def test_a_merge_whose_source_changed_after_the_snapshot_fails_with_40001_and_it
     states = _states(reference, Program(prefix, [a, b], [1, 1, 0, 0, 1, 1], S, level))
     assert states[:6] == [None] * 4 + ["40001", None], states  # the merge fails; its COMMIT ends the aborted block
     assert states[6:] == [None] * len(b), states  # the retry: BEGIN, SELECT 1, merge_branches, COMMIT
+
+
+@pytest.mark.parametrize("level", ["repeatable read", "serializable"])
+@pytest.mark.parametrize("change", [ops.CreateBranch("b2", "main"), add("t1", "c00")], ids=["new-branch", "ddl"])
+def test_update_all_hashes_after_a_change_its_snapshot_misses_fails_with_40001_and_its_retry_commits(
+        reference: ParallelHarness, level: str, change: Op) -> None:
+    """X11(a)/(b), H5: B's update_all_hashes, its snapshot older than A's committed create_branch (or DDL on main),
+    writes every branch's rows: from the snapshot it would leave the new branch's rows unhashed (or hash t1 as the
+    snapshot's catalog has it), which no serial order gives (a drawn SERIALIZABLE program found the unhashed b2
+    rows as X12). The reference fails with 40001, the retry commits, and the checker allows the failure (X11(b):
+    A changed rows update_all_hashes records on)."""
+    a = [change]
+    b = [ops.Begin(level), ops.TakeSnapshot(), ops.UpdateAllHashes(), ops.Commit()]
+    states = _states(reference, Program(PREFIX, [a, b], [1, 1, 0, 1, 1], S, level))
+    assert states[:5] == [None, None, None, "40001", None], states
+    assert states[5:] == [None] * len(b), states  # the retry

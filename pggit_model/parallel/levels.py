@@ -16,7 +16,8 @@ for pgGit calls: the contract names DDL and ``merge_branches``; a commit records
 (the head moves), so two commits on one branch at REPEATABLE READ can only chain or fail (docs/parallel.md). And
 a create_branch copies its parent's rows, which no SQL at REPEATABLE READ can read past the snapshot: it may fail
 with 40001 when a unit that committed after T's snapshot changed rows of that parent (known gap R4, read into
-X11(b) as its "Why may" argues; ``rows_changed``).
+X11(b) as its "Why may" argues; ``rows_changed``). Likewise update_all_hashes, which records on every branch's
+rows: it may fail when a unit that committed after T's snapshot changed rows of any branch.
 """
 
 from __future__ import annotations
@@ -111,6 +112,14 @@ def _copied_changed(unit: Unit, u: Unit, units: Sequence[Unit]) -> bool:
     return bool(parents) and ("*" in changed or bool(parents & changed))
 
 
+def _every_branch_changed(unit: Unit, u: Unit) -> bool:
+    """``unit`` failed with 40001 in a call that records on every branch's rows (update_all_hashes) after ``u``
+    changed rows of some branch: X11(b) for a key it records on, a row its snapshot does not show (a branch made
+    after the snapshot has rows no SQL at REPEATABLE READ can read)."""
+    failed = [e.op for e in unit.events if e.sqlstate == "40001" and e.op.family == "call"]
+    return any("*" in rows_changed(op) for op in failed) and any(rows_changed(e.op) for e in u.events)
+
+
 def level_of(unit: Unit) -> str:
     """The isolation level of a unit: its BEGIN's, or READ COMMITTED for autocommit statements."""
     first = unit.events[0].op
@@ -150,6 +159,9 @@ def why_allowed(unit: Unit, units: Sequence[Unit]) -> str | None:
         if _copied_changed(unit, u, units):
             return (f"X11(b), R4: session {u.session}'s unit committed after the snapshot and changed rows of the "
                     "branch create_branch copies")
+        if _every_branch_changed(unit, u):
+            return (f"X11(b): session {u.session}'s unit committed after the snapshot and changed rows of a branch "
+                    "whose rows update_all_hashes records on")
     if level == "serializable":
         for u in units:
             end = u.completed if u.completed is not None else float("inf")

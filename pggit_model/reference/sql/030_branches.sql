@@ -18,16 +18,22 @@ CREATE TABLE pggit.branch_changes (
     PRIMARY KEY (n, branch_name)  -- n first: the largest number is read off its end
 );
 CREATE INDEX branch_changes_xact ON pggit.branch_changes (xact, branch_name);
+-- The same numbers without their branch: update_all_hashes writes every branch's rows, so it must know of a change
+-- on any branch, including one made after its snapshot, whose name it cannot see to probe (n, branch_name) with.
+CREATE TABLE pggit.change_numbers (n bigint PRIMARY KEY);
 
 CREATE FUNCTION pggit._note_branch_changes() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    INSERT INTO pggit.branch_changes (branch_name, n)
-    SELECT c.branch_name, nextval('pggit.change_seq')
-    FROM (SELECT DISTINCT branch_name FROM changed) c
-    WHERE NOT EXISTS (SELECT 1 FROM pggit.branch_changes x
-                      WHERE x.xact = pg_current_xact_id() AND x.branch_name = c.branch_name);
+    WITH noted AS (
+        INSERT INTO pggit.branch_changes (branch_name, n)
+        SELECT c.branch_name, nextval('pggit.change_seq')
+        FROM (SELECT DISTINCT branch_name FROM changed) c
+        WHERE NOT EXISTS (SELECT 1 FROM pggit.branch_changes x
+                          WHERE x.xact = pg_current_xact_id() AND x.branch_name = c.branch_name)
+        RETURNING n)
+    INSERT INTO pggit.change_numbers (n) SELECT n FROM noted;
     RETURN NULL;
 END $$;
 
@@ -58,6 +64,23 @@ BEGIN
         CONTINUE WHEN EXISTS (SELECT 1 FROM pggit.branch_changes WHERE n = i AND xact = v_me);
         INSERT INTO pggit.branch_changes (branch_name, n) VALUES (p_branch, i) ON CONFLICT DO NOTHING;
         DELETE FROM pggit.branch_changes WHERE branch_name = p_branch AND n = i AND xact = v_me;
+    END LOOP;
+END $$;
+
+-- 40001 if a transaction that committed after this transaction's snapshot changed rows of any branch: as
+-- _fail_if_changed_after_snapshot, probing the numbers alone (change_numbers). For update_all_hashes.
+CREATE FUNCTION pggit._fail_if_any_changed_after_snapshot() RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_me xid8 := pg_current_xact_id();
+    v_seen bigint := coalesce((SELECT max(n) FROM pggit.branch_changes WHERE xact <> v_me), 0);
+    v_drawn bigint := (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM pggit.change_seq);
+BEGIN
+    FOR i IN v_seen + 1 .. v_drawn LOOP
+        CONTINUE WHEN EXISTS (SELECT 1 FROM pggit.branch_changes WHERE n = i AND xact = v_me);
+        INSERT INTO pggit.change_numbers (n) VALUES (i) ON CONFLICT DO NOTHING;
+        DELETE FROM pggit.change_numbers WHERE n = i;
     END LOOP;
 END $$;
 

@@ -88,6 +88,11 @@ DECLARE
     v_updated int;
 BEGIN
     PERFORM pggit._lock_bookkeeping();
+    -- X11(b): above READ COMMITTED the rows and the catalog it reads are the snapshot's, so a row of any branch
+    -- that a transaction committed after it made or changed would be missed or hashed from an old catalog
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        PERFORM pggit._fail_if_any_changed_after_snapshot();
+    END IF;
     UPDATE pggit.objects o
     SET ddl_hash = h.hash
     FROM (SELECT x.id, pggit.compute_ddl_hash(x.object_type, x.schema_name, x.object_name) AS hash
