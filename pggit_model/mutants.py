@@ -302,9 +302,10 @@ REFERENCE_MUTANTS: tuple[Mutant, ...] = (
            "        AND EXISTS (SELECT 1 FROM pggit.history h WHERE h.object_id = o.id AND h.id > coalesce(nullif(\n"
            "            current_setting('pggit.baseline_history', true), ''), '0')::int)\n",
            machine="DriftMachine",
-           also=((H, "    PERFORM pggit._lock_bookkeeping();\n    UPDATE pggit.objects o\n",
-                  "    PERFORM pggit._lock_bookkeeping();\n    PERFORM set_config('pggit.baseline_history', "
-                  "(SELECT coalesce(max(id), 0) FROM pggit.history)::text, false);\n    UPDATE pggit.objects o\n"),),
+           also=((H, "    UPDATE pggit.objects o\n    SET ddl_hash = h.hash\n",
+                  "    PERFORM set_config('pggit.baseline_history', "
+                  "(SELECT coalesce(max(id), 0) FROM pggit.history)::text, false);\n    UPDATE pggit.objects o\n"
+                  "    SET ddl_hash = h.hash\n"),),
            why="detect_changes_by_hash reports an object as changed only if pgGit recorded a change of it since "
                "update_all_hashes: the same answers as long as every DDL is tracked, none for drift"),
     Mutant("reinstall-truncates-history", "U1", "000_schema.sql",

