@@ -44,13 +44,15 @@ CREATE TRIGGER objects_updated AFTER UPDATE ON pggit.objects REFERENCING NEW TAB
 CREATE TRIGGER objects_deleted AFTER DELETE ON pggit.objects REFERENCING OLD TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION pggit._note_branch_changes();
 
--- 40001 if a transaction that committed after this transaction's snapshot changed p_branch's rows. Call it holding
--- the bookkeeping lock. Every number up to the largest one the snapshot shows of another transaction is settled in
--- it (n follows commit order; this transaction's own numbers do not count: it drew them after its snapshot, and a
--- transaction that committed after the snapshot may have drawn before them). A number above was drawn by this
--- transaction or by one that committed after the snapshot or rolled back. The key of each such number is probed
--- with INSERT … ON CONFLICT DO NOTHING, which fails with 40001 exactly when a committed row the snapshot does not
--- show has it (B17: checked on PostgreSQL 15), and otherwise inserts a probe row, removed again.
+-- 40001 if a transaction that committed after this transaction's snapshot changed p_branch's rows, or, with
+-- p_branch NULL, rows of any branch (update_all_hashes writes them all). Call it holding the bookkeeping lock.
+-- Every number up to the largest one the snapshot shows of another transaction is settled in it (n follows commit
+-- order; this transaction's own numbers do not count: it drew them after its snapshot, and a transaction that
+-- committed after the snapshot may have drawn before them). A number above was drawn by this transaction or by one
+-- that committed after the snapshot or rolled back. The key of each such number is probed with INSERT … ON CONFLICT
+-- DO NOTHING, which fails with 40001 exactly when a committed row the snapshot does not show has it (B17: checked on
+-- PostgreSQL 15), and otherwise inserts a probe row, removed again: (p_branch, n) in branch_changes, or n alone in
+-- change_numbers (a branch made after the snapshot has no name the snapshot shows).
 CREATE FUNCTION pggit._fail_if_changed_after_snapshot(p_branch text) RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -62,25 +64,13 @@ DECLARE
 BEGIN
     FOR i IN v_seen + 1 .. v_drawn LOOP
         CONTINUE WHEN EXISTS (SELECT 1 FROM pggit.branch_changes WHERE n = i AND xact = v_me);
-        INSERT INTO pggit.branch_changes (branch_name, n) VALUES (p_branch, i) ON CONFLICT DO NOTHING;
-        DELETE FROM pggit.branch_changes WHERE branch_name = p_branch AND n = i AND xact = v_me;
-    END LOOP;
-END $$;
-
--- 40001 if a transaction that committed after this transaction's snapshot changed rows of any branch: as
--- _fail_if_changed_after_snapshot, probing the numbers alone (change_numbers). For update_all_hashes.
-CREATE FUNCTION pggit._fail_if_any_changed_after_snapshot() RETURNS void
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    v_me xid8 := pg_current_xact_id();
-    v_seen bigint := coalesce((SELECT max(n) FROM pggit.branch_changes WHERE xact <> v_me), 0);
-    v_drawn bigint := (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM pggit.change_seq);
-BEGIN
-    FOR i IN v_seen + 1 .. v_drawn LOOP
-        CONTINUE WHEN EXISTS (SELECT 1 FROM pggit.branch_changes WHERE n = i AND xact = v_me);
-        INSERT INTO pggit.change_numbers (n) VALUES (i) ON CONFLICT DO NOTHING;
-        DELETE FROM pggit.change_numbers WHERE n = i;
+        IF p_branch IS NULL THEN
+            INSERT INTO pggit.change_numbers (n) VALUES (i) ON CONFLICT DO NOTHING;
+            DELETE FROM pggit.change_numbers WHERE n = i;
+        ELSE
+            INSERT INTO pggit.branch_changes (branch_name, n) VALUES (p_branch, i) ON CONFLICT DO NOTHING;
+            DELETE FROM pggit.branch_changes WHERE branch_name = p_branch AND n = i AND xact = v_me;
+        END IF;
     END LOOP;
 END $$;
 

@@ -91,7 +91,7 @@ BEGIN
     -- X11(b): above READ COMMITTED the rows and the catalog it reads are the snapshot's, so a row of any branch
     -- that a transaction committed after it made or changed would be missed or hashed from an old catalog
     IF current_setting('transaction_isolation') <> 'read committed' THEN
-        PERFORM pggit._fail_if_any_changed_after_snapshot();
+        PERFORM pggit._fail_if_changed_after_snapshot(NULL);  -- any branch
     END IF;
     UPDATE pggit.objects o
     SET ddl_hash = h.hash
