@@ -64,3 +64,8 @@ def split_signature(sig: str) -> tuple[str, tuple[str, ...]]:
     """`name(integer, text)` -> ('name', ('integer', 'text'))."""
     name, args = sig[:-1].split("(", 1)
     return name, tuple(a for a in args.split(", ") if a)
+
+
+def function_names(state: State, schema: str) -> list[str]:
+    """The names of `schema`'s functions in the catalog, without their arguments, sorted."""
+    return sorted({split_signature(sig)[0] for (s, sig) in state.db.catalog.functions if s == schema})

@@ -25,6 +25,7 @@ from pggit_model.strategies.alter import ALTER_ACTIONS, alter_kind, has_columns
 from pggit_model.strategies.common import (
     THIRD,
     across,
+    function_names,
     predicted_only,
     relations_of,
     split_signature,
@@ -68,18 +69,18 @@ class DdlDraw:
     def fresh(self, pool: tuple[str, ...] = _NAME_POOL) -> str:
         """A relation name `schema` does not use yet (or, when invalid, perhaps one it does); a third of the time
         the name of a dropped object, when there is one, so it starts a new life (V14)."""
-        used = {n for (s, n) in self.state.db.catalog.relations if s == self.schema}
+        used = set(self.relation_names())
         lives = [n for n in self.past_lives() if n not in used]
         if lives and self.draw(THIRD) == 0:
             return self.draw(st.sampled_from(lives))
-        if (shared := self.shared_name(self.function_names())) is not None and shared not in used:
+        if (shared := self.shared_name(function_names(self.state, self.schema))) is not None and shared not in used:
             return shared
         name = self.draw(names(pool))
         return name if self.maybe() or name not in used else self.draw(names(pool).filter(lambda n: n not in used))
 
-    def function_names(self) -> list[str]:
-        """The names of the schema's functions (without their arguments)."""
-        return sorted({split_signature(sig)[0] for sig in self.funcs})
+    def relation_names(self) -> list[str]:
+        """The names of the schema's relations in the catalog, of every kind, sorted."""
+        return sorted(n for (s, n) in self.state.db.catalog.relations if s == self.schema)
 
     def shared_name(self, others: list[str]) -> str | None:
         """A third of the time, one of `others`: the names of another kind of object in the schema, which a new
@@ -201,8 +202,7 @@ def _drop_view(d: DdlDraw) -> ops.Op:
 
 def _create_function(d: DdlDraw) -> ops.Op:
     args = tuple(d.draw(ARG_LISTS))
-    rels = sorted({n for (s, n) in d.state.db.catalog.relations if s == d.schema})
-    name = d.shared_name(rels) or d.draw(names(("f", "add tax", "select")))
+    name = d.shared_name(d.relation_names()) or d.draw(names(("f", "add tax", "select")))
     return ops.CreateFunction(d.schema, name, args, d.draw(st.integers(0, 3)), d.draw(st.booleans()))
 
 

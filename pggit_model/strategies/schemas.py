@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from pggit_model.model import State
 from pggit_model.ops import Column, ComputeDdlHash, CreateFunction, CreateTable, DropFunction, DropTable, Op
-from pggit_model.strategies.common import split_signature, tables_of, user_schemas
+from pggit_model.strategies.common import function_names, split_signature, tables_of, user_schemas
 
 #: Suffixes of the extra schemas: one that needs quoting, one with a quote, and near misses of V1's exclusions.
 _SUFFIXES = (" Zwei", '"q', "_pggit", "_pg_temp", "_information_schema")
@@ -94,8 +94,7 @@ def kind_twins(state: State, schema: str) -> list[Op]:
     of their own): two objects of two kinds under one name, which a lookup that matches names without their kind
     mixes up, as `twins` across schemas. (Their V5 keys differ, `f()` and `f`: §12 keeps '(' and '.' out of
     names, so no name can spell a function's or a column's key.)"""
-    cat = state.db.catalog
-    functions = {split_signature(sig)[0] for (s, sig) in cat.functions if s == schema}
+    functions = function_names(state, schema)
     return [CreateFunction(schema, name, (), 1) for name, _ in tables_of(state, schema) if name not in functions]
 
 
@@ -121,7 +120,7 @@ def twin_drops(state: State, schema: str) -> list[Op]:
 
     cat = state.db.catalog
     others = set(other_schemas(state, schema))
-    functions = {split_signature(sig)[0] for (s, sig) in cat.functions if s == schema}
+    functions = function_names(state, schema)
     out: list[Op] = []
     for kind, name in droppable(state, schema):
         fname, args = split_signature(name) if kind == "FUNCTION" else (name, ())
